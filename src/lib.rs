@@ -1,0 +1,20 @@
+//! sacdoc: diagnose and repair the Windows Remote Desktop "An internal error has occurred" failure
+//! over the serial console (Windows EMS and its Special Administration Console, SAC).
+//!
+//! The engine (everything but [`tui`]) has no screen: the headless CLI and the text UI call the same
+//! functions. Bytes flow one way: [`transport`] -> [`transcript`] tee -> [`term`] / [`sac`] ->
+//! [`runner`] -> [`parse`] -> [`doctor`]; writes go back down the same path so every byte sent is
+//! recorded too. [`sim`] is a simulated Windows Server behind SAC, served over the same transports.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod cli;
+pub mod doctor;
+pub mod parse;
+pub mod runner;
+pub mod sac;
+pub mod sim;
+pub mod target;
+pub mod term;
+pub mod transcript;
+pub mod transport;
+pub mod tui;

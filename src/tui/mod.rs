@@ -1,0 +1,3 @@
+//! The native text UI (ratatui + crossterm). Nothing outside this module imports either crate.
+//!
+//! STUB: owned by the TUI work.
