@@ -11,3 +11,14 @@ pub struct Unparsed {
     pub line: usize,
     pub text: String,
 }
+
+pub mod bcdedit;
+pub mod certs;
+pub mod firewall;
+pub mod icacls;
+pub mod netstat;
+pub mod reg;
+pub mod sc;
+pub mod services;
+pub mod tasklist;
+pub mod text;

@@ -1,0 +1,2 @@
+//! Parser throughput (STUB: owned by the parser work).
+fn main() {}

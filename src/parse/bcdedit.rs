@@ -1,0 +1,1 @@
+//! STUB: `bcdedit` parser (see parse/mod.rs).

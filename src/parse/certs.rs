@@ -1,0 +1,1 @@
+//! STUB: `certs` parser (see parse/mod.rs).

@@ -1,0 +1,1 @@
+//! STUB: `firewall` parser (see parse/mod.rs).

@@ -1,0 +1,1 @@
+//! STUB: `icacls` parser (see parse/mod.rs).

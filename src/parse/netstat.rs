@@ -1,0 +1,1 @@
+//! STUB: `netstat` parser (see parse/mod.rs).

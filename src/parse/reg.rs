@@ -1,0 +1,1 @@
+//! STUB: `reg` parser (see parse/mod.rs).

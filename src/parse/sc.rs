@@ -1,0 +1,1 @@
+//! STUB: `sc` parser (see parse/mod.rs).

@@ -1,0 +1,1 @@
+//! STUB: `services` parser (see parse/mod.rs).

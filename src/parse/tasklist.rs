@@ -1,0 +1,1 @@
+//! STUB: `tasklist` parser (see parse/mod.rs).

@@ -1,0 +1,1 @@
+//! STUB: `text` parser (see parse/mod.rs).
