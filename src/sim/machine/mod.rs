@@ -4,6 +4,12 @@
 //!
 //! STUB: owned by the simulated-machine work. The signatures are the contract the SAC driver uses.
 
+pub mod certs;
+pub mod firewall;
+pub mod fs;
+pub mod powershell;
+pub mod state;
+
 /// A login account of the scenario.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct Credential {
@@ -93,6 +99,12 @@ pub struct ExecResult {
     pub output: String,
     pub exit_code: i32,
     pub effect: Effect,
+    /// The pipeline ended in `more`: the console shows the output a page at a time and waits for a
+    /// key (space: next page, Enter: next line, q: quit) at `-- More --`.
+    pub paged: bool,
+    /// How long the command runs before its output is complete, in simulated milliseconds;
+    /// `u64::MAX` for a command that never returns until Ctrl+C (e.g. `ping -t`).
+    pub delay_ms: u64,
 }
 
 /// Facts the SAC `id` and `i` commands print.
@@ -126,6 +138,8 @@ impl Machine {
             output: format!("'{line}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"),
             exit_code: 9009,
             effect: Effect::None,
+            paged: false,
+            delay_ms: 0,
         }
     }
     pub fn info(&self) -> MachineInfo {
