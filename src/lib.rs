@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod doctor;
 pub mod parse;
+pub mod paths;
 pub mod runner;
 pub mod sac;
 pub mod sim;
