@@ -7,8 +7,32 @@
 //!   yet", never an error (see [`is_no_data`]).
 //! - `Ok(0)` from `read` means the far end closed the link.
 //! - `write` sends bytes as they are; telnet escaping and the like is the link's own business.
+//!
+//! One file per kind of link: [`serial`], [`tcp`], [`telnet`], [`unix`], [`pipe`], [`exec`],
+//! [`replay`]; [`reconnect`] wraps any of them to reopen a lost link. The in-process simulator link
+//! lives in `crate::sim`. [`crate::target::Target::open`] picks the right one.
 
 use std::io::{Read, Write};
+use std::time::Duration;
+
+pub mod exec;
+#[cfg(unix)]
+mod fd;
+pub mod pipe;
+pub mod reconnect;
+pub mod replay;
+pub mod serial;
+pub mod tcp;
+pub mod telnet;
+pub mod unix;
+
+/// How long a `read` waits for data before reporting "no data yet". Short, so a reader thread
+/// notices a stop request quickly; long enough that an idle line costs almost no CPU.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// How long a `write` may wait for the far end to accept bytes before it is reported as an error.
+/// A 115200-baud line drains 4 KB in well under a second; ten seconds means the far end is stuck.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A byte link to the console.
 pub trait Link: Read + Write + Send {
@@ -41,4 +65,9 @@ pub fn is_no_data(e: &std::io::Error) -> bool {
             | std::io::ErrorKind::WouldBlock
             | std::io::ErrorKind::Interrupted
     )
+}
+
+/// The error a link returns from `read` when nothing arrived within [`READ_TIMEOUT`].
+pub fn no_data() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "no data yet")
 }

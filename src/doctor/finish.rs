@@ -1,0 +1,122 @@
+//! `--finish-pending`: the follow-ups earlier runs left for this target, run in order. A restart
+//! comes first and ends the run (the line drops while the VM restarts); follow-ups that wait for
+//! the restart run on the next call. Follow-ups only a person can do stay listed as reminders.
+
+use super::apply::{Confirm, Local};
+use super::engine::{Ctx, DoctorError, Event};
+use super::model::{Fix, FixOutcome, FixState, PendingItem, PendingKind};
+
+fn as_fix(item: &PendingItem) -> Fix {
+    Fix {
+        id: format!("pending-{}", kind_name(item.kind)),
+        title: item.description.clone(),
+        why: format!("follow-up of {} recorded {}", item.from_fix, item.created),
+        backups: Vec::new(),
+        commands: item.commands.clone(),
+        verify: String::new(),
+        reboot: item.kind == PendingKind::Reboot,
+        later: Vec::new(),
+        warning: None,
+    }
+}
+
+/// The kebab-case name of a kind, as `--dismiss` takes it.
+pub fn kind_name(k: PendingKind) -> &'static str {
+    match k {
+        PendingKind::Reboot => "reboot",
+        PendingKind::ReenableGroupPolicy => "reenable-group-policy",
+        PendingKind::AzureNsgPort => "azure-nsg-port",
+        PendingKind::DomainPolicy => "domain-policy",
+    }
+}
+
+/// Parses a `--dismiss` value.
+pub fn kind_from_name(s: &str) -> Option<PendingKind> {
+    [
+        PendingKind::Reboot,
+        PendingKind::ReenableGroupPolicy,
+        PendingKind::AzureNsgPort,
+        PendingKind::DomainPolicy,
+    ]
+    .into_iter()
+    .find(|k| kind_name(*k) == s)
+}
+
+/// Runs the follow-ups that can run now. Returns their outcomes and whether the VM is restarting.
+pub fn finish_pending(
+    cx: &mut Ctx<'_, '_>,
+    confirm: &mut dyn Confirm,
+    local: &mut Local<'_>,
+) -> Result<(Vec<FixOutcome>, bool), DoctorError> {
+    let mut outcomes = Vec::new();
+    let mut items = local.state.pending.clone();
+    // The restart first: everything after_reboot waits for it.
+    items.sort_by_key(|p| p.kind != PendingKind::Reboot);
+    let mut done_reboot_kind = false;
+    for item in items {
+        if item.commands.is_empty() || (done_reboot_kind && item.kind == PendingKind::Reboot) {
+            continue;
+        }
+        if item.after_reboot && local.state.reboot_pending() {
+            continue;
+        }
+        let fix = as_fix(&item);
+        cx.emit(&Event::FixStarted { fix: &fix.id });
+        cx.begin_fix(&fix.id);
+        if !confirm.confirm(&fix) {
+            let o = FixOutcome {
+                fix: fix.id.clone(),
+                state: FixState::Skipped,
+                detail: "not confirmed: still pending".into(),
+                verified: None,
+                local_backups: Vec::new(),
+                bytes: 0,
+            };
+            cx.emit(&Event::FixFinished { outcome: &o });
+            outcomes.push(o);
+            continue;
+        }
+        let mut failed = None;
+        for cmd in &item.commands {
+            match cx.run_uncached(cmd)? {
+                Ok(o)
+                    if o.exit_code == Some(0)
+                        || (cmd.starts_with("sc start") && o.exit_code == Some(1056)) => {}
+                Ok(o) => {
+                    failed =
+                        Some(format!("{cmd:?} exit code {:?}: {}", o.exit_code, o.output.trim()));
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(format!("{cmd:?}: {e}"));
+                    break;
+                }
+            }
+        }
+        let o = FixOutcome {
+            fix: fix.id.clone(),
+            state: if failed.is_some() { FixState::Failed } else { FixState::Applied },
+            detail: failed.clone().unwrap_or_else(|| "done".into()),
+            verified: Some(failed.is_none()),
+            local_backups: Vec::new(),
+            bytes: cx.spent(),
+        };
+        cx.emit(&Event::FixFinished { outcome: &o });
+        outcomes.push(o);
+        if failed.is_none() {
+            if item.kind == PendingKind::Reboot {
+                // One restart satisfies every restart follow-up.
+                local.state.pending.retain(|p| p.kind != PendingKind::Reboot);
+                done_reboot_kind = true;
+            } else {
+                local.state.pending.retain(|p| p != &item);
+            }
+            local.state.save(&local.state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+            if item.kind == PendingKind::Reboot {
+                return Ok((outcomes, true));
+            }
+        }
+    }
+    cx.invalidate();
+    Ok((outcomes, false))
+}

@@ -1,0 +1,98 @@
+//! cmd.exe command-line surgery: splitting a line at its top-level `&`, `&&` and `||` (outside
+//! quotes, not escaped with `^`, not part of a `2>&1` redirection), so each part can be given its
+//! own redirection without changing what the line means.
+//!
+//! The redirections go *before* each part (`>"F" 2>&1 echo hi`): cmd keeps the blanks in front of a
+//! trailing redirection in `echo`'s text (`echo hi >F` writes `hi `), so a redirection appended
+//! at the end would change what the command prints.
+
+/// One piece of a command line, exactly as typed (blanks kept), and the operator that follows it
+/// (`""` for the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub text: String,
+    pub op: &'static str,
+}
+
+/// Splits `line` at top-level `&`, `&&` and `||`. Pipes stay inside their part.
+pub fn split_chain(line: &str) -> Vec<Part> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            '^' if !quoted => {
+                cur.push(c);
+                if let Some(&n) = chars.get(i + 1) {
+                    cur.push(n);
+                    i += 1;
+                }
+            }
+            '&' if !quoted && !cur.trim_end().ends_with('>') => {
+                let op = if chars.get(i + 1) == Some(&'&') {
+                    i += 1;
+                    "&&"
+                } else {
+                    "&"
+                };
+                parts.push(Part { text: std::mem::take(&mut cur), op });
+                cur.clear();
+            }
+            '|' if !quoted && chars.get(i + 1) == Some(&'|') => {
+                i += 1;
+                parts.push(Part { text: std::mem::take(&mut cur), op: "||" });
+            }
+            _ => cur.push(c),
+        }
+        i += 1;
+    }
+    parts.push(Part { text: cur, op: "" });
+    parts
+}
+
+/// `line` with the output of every part (stdout and stderr) sent to `file`: the first part
+/// creates it, the others append. Blanks and operators are kept as typed.
+pub fn redirect_all(line: &str, file: &str) -> String {
+    let parts = split_chain(line);
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        let arrow = if i == 0 { ">" } else { ">>" };
+        out.push_str(&format!("{arrow}\"{file}\" 2>&1 {}{}", p.text.trim_start(), p.op));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_operators_only() {
+        let parts = split_chain(r#"echo "a & b" & dir 2>&1 | find "x" && ver || echo ^& z"#);
+        let texts: Vec<(&str, &str)> = parts.iter().map(|p| (p.text.as_str(), p.op)).collect();
+        assert_eq!(
+            texts,
+            vec![
+                (r#"echo "a & b" "#, "&"),
+                (r#" dir 2>&1 | find "x" "#, "&&"),
+                (" ver ", "||"),
+                (" echo ^& z", ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn redirects_every_part() {
+        assert_eq!(
+            redirect_all("echo a & hostname", "F"),
+            ">\"F\" 2>&1 echo a &>>\"F\" 2>&1 hostname"
+        );
+    }
+}

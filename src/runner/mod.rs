@@ -1,0 +1,143 @@
+//! Runs one command line in a logged-in cmd channel and returns its complete output and exit code.
+//!
+//! Two ways, chosen per profile, each the cheapest that is still complete:
+//! Both spool the command's output to a file on the VM with an exit marker ([`spool`]).
+//! - [`stream`] (Server 2022 style consoles): the spool is typed out and cut from the byte stream;
+//!   only when console wrapping makes the text ambiguous is it fetched again as base64. Costs
+//!   about the raw output.
+//! - [`painted`] (Server 2016/2019: an 80x24 screen, no scrollback, fast output skips screens): the
+//!   output is spooled to a file on the VM, encoded with `certutil -encode`, numbered with
+//!   `findstr /n`, and read back through `more` one screen at a time. Base64 keeps every byte
+//!   (trailing spaces, long lines) and the line numbers make each screen's rows unambiguous.
+
+use serde::Serialize;
+
+pub mod cmdline;
+pub mod painted;
+pub mod spool;
+pub mod stream;
+
+/// The complete result of one command.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CommandOutput {
+    /// The command line as given (for PowerShell one-liners, the whole `powershell ...` line).
+    pub command: String,
+    /// `%errorlevel%` after the command; `None` when it could not be read.
+    pub exit_code: Option<i32>,
+    /// Everything the command printed (stdout and stderr merged), lines joined with `\r\n`, console
+    /// wrapping undone, without the echo of the command line and without the next prompt.
+    pub output: String,
+    /// Bytes written to the line for this command (typing, markers, repairs).
+    pub bytes_sent: u64,
+    /// Bytes read from the line for this command.
+    pub bytes_received: u64,
+    pub duration_ms: u64,
+}
+
+/// Why a command could not be run to completion.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the command did not finish within {secs} s (sent Ctrl+C to stop it)")]
+    Timeout { secs: u64 },
+    #[error("the output passed the limit of {limit} bytes (sent Ctrl+C to stop it)")]
+    OutputTooLarge { limit: u64 },
+    #[error("the link was lost: {0}")]
+    LinkLost(String),
+    #[error("{0}")]
+    Session(String),
+    #[error("I/O error on the line: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Something that runs cmd.exe command lines and returns their complete output.
+///
+/// Implemented by the SAC cmd-channel session ([`crate::sac::Session`]), over any link.
+pub trait Shell {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError>;
+}
+
+/// Wraps a PowerShell one-liner into the cmd.exe line that runs it.
+pub fn powershell(script: &str) -> String {
+    format!("powershell -NoProfile -NonInteractive -Command \"{}\"", script.replace('"', "\\\""))
+}
+
+/// Limits of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Longest time the command may run.
+    pub timeout: std::time::Duration,
+    /// Largest number of bytes received for it.
+    pub output_limit: u64,
+}
+
+/// A marker for the `index`-th command of a session: six hex digits from a hash of both.
+///
+/// Deterministic on purpose: a replayed session types the same bytes as the recorded one. It only
+/// has to differ from anything the command prints, and six hex digits after a fixed prefix do.
+pub fn nonce(command: &str, index: u64) -> String {
+    // FNV-1a, 64 bits.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in command.bytes().chain(index.to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:06x}", (h ^ (h >> 32)) & 0xff_ffff)
+}
+
+use std::time::Duration;
+
+use crate::sac::console::is_cmd_prompt;
+use crate::sac::line::{Line, LineError};
+use crate::sac::typing::{type_checked, Anchor, Echo, TypeError};
+
+/// True when the cursor sits right after a cmd prompt.
+pub fn at_prompt(line: &Line) -> bool {
+    is_cmd_prompt(&line.term().before_cursor())
+}
+
+/// Types `text` at the cmd prompt (checking and repairing its echo) without pressing Enter.
+/// A space is added when the line would end exactly at the right margin, where a painted
+/// console parks the cursor on the last column and the echo cannot be read back exactly.
+pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Result<(), RunError> {
+    if !at_prompt(line) {
+        return Err(RunError::Session(format!(
+            "the cmd channel is not at its prompt (the cursor row shows {:?})",
+            line.term().before_cursor()
+        )));
+    }
+    let anchor = Anchor::here(line);
+    let mut text = text.to_string();
+    let width = usize::from(crate::term::COLS);
+    if (anchor.prefix.chars().count() + text.chars().count()).is_multiple_of(width) {
+        text.push(' ');
+    }
+    type_checked(line, &anchor, &text, Echo::Plain, timeout).map_err(|e| match e {
+        TypeError::Line(l) => line_error(l),
+        e => RunError::Session(e.to_string()),
+    })?;
+    Ok(())
+}
+
+/// Maps a line error to a run error.
+pub(crate) fn line_error(e: LineError) -> RunError {
+    match e {
+        LineError::Timeout { secs, .. } => RunError::Timeout { secs },
+        LineError::Closed => RunError::LinkLost("the far end closed the link".into()),
+        LineError::Io(e) => RunError::LinkLost(e.to_string()),
+    }
+}
+
+/// Stops a running command with Ctrl+C and waits (briefly) for the prompt to come back.
+pub(crate) fn interrupt(line: &mut Line) {
+    for _ in 0..3 {
+        if line.send(b"\x03").is_err() {
+            return;
+        }
+        let ok = line.wait(Duration::from_secs(3), "waiting for the prompt after Ctrl+C", |l| {
+            at_prompt(l).then_some(())
+        });
+        if ok.is_ok() {
+            return;
+        }
+    }
+}

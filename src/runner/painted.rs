@@ -1,0 +1,257 @@
+//! Capture on a painted console (Server 2016/2019 style: an 80x24 screen with no scrollback, where
+//! fast output skips whole screens).
+//!
+//! The command's output never crosses the line as text. One typed line:
+//!
+//! ```text
+//! COMMAND >"F" 2>&1 & call echo SDX<n>:%^errorlevel%:>>"F" & certutil -encode "F" "B" >nul
+//!   & findstr /n /v @ "B" | more
+//! ```
+//!
+//! spools stdout and stderr of every part of COMMAND to a file, appends the exit code, encodes the
+//! file to base64 (64-character lines: no console wrapping, every byte kept, trailing spaces
+//! too), numbers its lines (`12:QUJD...`; `@` never occurs in base64, so `/v @` keeps every line)
+//! and pages it with `more`, one screen per space. Each screen is read from the emulated terminal;
+//! the numbers make overlapping or repeated screens harmless. Lines a screen did not show (the
+//! last page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then
+//! both files are deleted.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::spool::{Spool, BEGIN, END};
+use super::{at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError};
+use crate::sac::line::{Line, LineError};
+
+const MORE: &str = "-- More --";
+
+/// Numbered base64 lines collected from screens.
+#[derive(Debug, Default)]
+struct Pages {
+    lines: BTreeMap<usize, String>,
+}
+
+impl Pages {
+    /// Reads every numbered row of the screen. A row seen again replaces a shorter copy (a row
+    /// caught while it was still being painted).
+    fn collect(&mut self, line: &Line) -> usize {
+        let t = line.term();
+        let mut added = 0;
+        for r in 0..crate::term::ROWS {
+            if let Some((n, body)) = parse_row(&t.row_text(r)) {
+                let e = self.lines.entry(n).or_default();
+                if body.len() > e.len() {
+                    if e.is_empty() {
+                        added += 1;
+                    }
+                    *e = body;
+                }
+            }
+        }
+        added
+    }
+
+    fn max(&self) -> usize {
+        self.lines.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// The number of the END line, once seen.
+    fn end(&self) -> Option<usize> {
+        self.lines.iter().find(|(_, b)| b.as_str() == END).map(|(n, _)| *n)
+    }
+
+    /// Numbers in 1..=end that are missing or look cut short (a full base64 line has 64 chars).
+    fn missing(&self, end: usize) -> Vec<usize> {
+        (1..=end)
+            .filter(|n| match self.lines.get(n) {
+                None => true,
+                Some(b) => {
+                    *n > 1 && *n + 1 < end && b.len() != 64 && b.as_str() != BEGIN && b != END
+                }
+            })
+            .collect()
+    }
+
+    /// The decoded bytes between BEGIN and END.
+    fn decode(&self, end: usize) -> Result<Vec<u8>, RunError> {
+        if self.lines.get(&1).map(String::as_str) != Some(BEGIN) {
+            return Err(RunError::Session(
+                "the painted capture did not start with certutil's BEGIN line (is certutil \
+                 available on the VM?)"
+                    .into(),
+            ));
+        }
+        super::spool::decode_lines((2..end).map(|n| self.lines.get(&n).map_or("", String::as_str)))
+    }
+}
+
+/// `12:QUJD` -> (12, "QUJD"); only rows that are a number, a colon and base64 or a certutil
+/// header line.
+fn parse_row(row: &str) -> Option<(usize, String)> {
+    let (num, body) = row.split_once(':')?;
+    if num.is_empty() || num.len() > 7 || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: usize = num.parse().ok()?;
+    let ok = body == BEGIN
+        || body == END
+        || (!body.is_empty()
+            && body.len() <= 64
+            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='));
+    ok.then(|| (n, body.to_string()))
+}
+
+/// Runs `command`; returns its exact output and exit code.
+pub fn run(
+    line: &mut Line,
+    command: &str,
+    index: u64,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    let spool = Spool::new(&nonce(command, index));
+    let typed = format!(
+        "{} & {} & findstr /n /v @ \"{}\" | more",
+        spool.capture(command),
+        spool.encode(),
+        spool.b64
+    );
+    type_command(line, &typed, limits.timeout)?;
+    line.clear();
+    line.send(b"\r").map_err(line_error)?;
+    let start = Instant::now();
+    let received_at_start = line.received();
+    let mut pages = Pages::default();
+    let result = page_through(line, &mut pages, limits, start, received_at_start);
+    if let Err(e) = result {
+        interrupt(line);
+        cleanup(line, &spool, limits.timeout);
+        return Err(e);
+    }
+    let Some(end) = pages.end() else {
+        cleanup(line, &spool, limits.timeout);
+        return Err(RunError::Session(format!(
+            "the painted capture ended without certutil's END line (the screen shows {:?})",
+            line.term().snapshot().text()
+        )));
+    };
+    // Fetch what no screen showed, a few numbers per command so each answer fits one screen.
+    let mut rounds = 0;
+    loop {
+        let missing = pages.missing(end);
+        if missing.is_empty() {
+            break;
+        }
+        rounds += 1;
+        if rounds > 4 * (end / 10 + 2) {
+            cleanup(line, &spool, limits.timeout);
+            return Err(RunError::Session(format!(
+                "lines {missing:?} of the painted capture could not be read back"
+            )));
+        }
+        let words: Vec<String> = missing.iter().take(12).map(|m| format!("{m}:")).collect();
+        let cmd =
+            format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
+        simple(line, &cmd, limits.timeout)?;
+        pages.collect(line);
+    }
+    cleanup(line, &spool, limits.timeout);
+    let bytes = pages.decode(end)?;
+    Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)))
+}
+
+/// Reads screens until `more` is done and the prompt is back, pressing space at each
+/// `-- More --`.
+fn page_through(
+    line: &mut Line,
+    pages: &mut Pages,
+    limits: Limits,
+    start: Instant,
+    received_at_start: u64,
+) -> Result<(), RunError> {
+    let mut seen_max = 0usize;
+    loop {
+        let left = limits.timeout.saturating_sub(start.elapsed());
+        let state = line.wait(left, "waiting for the next screen of output", |l| {
+            if l.received() - received_at_start > limits.output_limit {
+                return Some(State::TooLarge);
+            }
+            let before = l.term().before_cursor();
+            if before.contains(MORE) {
+                // A new page: the highest number on screen went up.
+                let max = (0..crate::term::ROWS)
+                    .filter_map(|r| parse_row(&l.term().row_text(r)).map(|(n, _)| n))
+                    .max()
+                    .unwrap_or(0);
+                if max > seen_max {
+                    return Some(State::Page);
+                }
+            } else if at_prompt(l) && !l.buf().is_empty() {
+                return Some(State::Done);
+            }
+            None
+        });
+        let state = match state {
+            Ok(s) => s,
+            Err(LineError::Timeout { .. }) => {
+                return Err(RunError::Timeout { secs: limits.timeout.as_secs() })
+            }
+            Err(e) => return Err(line_error(e)),
+        };
+        // The screen is painted in one burst: let it finish before reading it.
+        line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
+        match state {
+            State::TooLarge => return Err(RunError::OutputTooLarge { limit: limits.output_limit }),
+            State::Page => {
+                pages.collect(line);
+                seen_max = pages.max();
+                if !line.term().before_cursor().contains(MORE) {
+                    // More went on by itself; read on.
+                    continue;
+                }
+                line.send(b" ").map_err(line_error)?;
+            }
+            State::Done => {
+                pages.collect(line);
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Page,
+    Done,
+    TooLarge,
+}
+
+/// Runs a helper line (no capture) and waits for the prompt.
+fn simple(line: &mut Line, cmd: &str, timeout: Duration) -> Result<(), RunError> {
+    type_command(line, cmd, timeout)?;
+    line.clear();
+    line.send(b"\r").map_err(line_error)?;
+    line.wait(timeout, "waiting for the prompt after a helper command", |l| {
+        (at_prompt(l) && !l.buf().is_empty()).then_some(())
+    })
+    .map_err(line_error)?;
+    line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
+    Ok(())
+}
+
+/// Deletes the spool files; a failure here loses nothing, so it is ignored.
+fn cleanup(line: &mut Line, spool: &Spool, timeout: Duration) {
+    let _ = simple(line, &spool.delete(), timeout);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_parsed_strictly() {
+        assert_eq!(parse_row("12:QUJD"), Some((12, "QUJD".into())));
+        assert_eq!(parse_row("1:-----BEGIN CERTIFICATE-----"), Some((1, BEGIN.into())));
+        assert_eq!(parse_row("C:\\Windows>x"), None);
+        assert_eq!(parse_row("12:not base64!"), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! The spool file on the VM that both capture methods use: the command's stdout and stderr go to
+//! a file, followed by an exit marker; the file is then shown as text or as certutil base64.
+//!
+//! The exit marker is written by `call echo SDX<n>:%^errorlevel%:`. cmd expands `%VAR%` once when
+//! it reads the line; `%^errorlevel%` survives that (an undefined name is left as typed, then the
+//! caret goes) and `call` expands it again after the command ran, so the file gets the command's
+//! exit code while the echo of the typed line shows `%^errorlevel%`.
+
+use base64::Engine;
+
+use super::RunError;
+
+/// Names and markers of one command's spool.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    /// The spooled output: `%TEMP%\sd<n>.txt`.
+    pub file: String,
+    /// Its base64 form: `%TEMP%\sd<n>.b64`.
+    pub b64: String,
+    /// `SDX<n>:`, followed in the file by the exit code and `:`.
+    pub marker: String,
+}
+
+pub const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+pub const END: &str = "-----END CERTIFICATE-----";
+
+impl Spool {
+    pub fn new(nonce: &str) -> Spool {
+        Spool {
+            file: format!("%TEMP%\\sd{nonce}.txt"),
+            b64: format!("%TEMP%\\sd{nonce}.b64"),
+            marker: format!("SDX{nonce}:"),
+        }
+    }
+
+    /// The part of a line that runs `command` into the spool and appends the exit marker.
+    pub fn capture(&self, command: &str) -> String {
+        format!(
+            "{}&>>\"{}\" call echo {}%^errorlevel%:",
+            super::cmdline::redirect_all(command, &self.file),
+            self.file,
+            self.marker,
+        )
+    }
+
+    /// `certutil -encode` of the spool into its base64 file.
+    pub fn encode(&self) -> String {
+        format!("certutil -encode \"{}\" \"{}\" >nul", self.file, self.b64)
+    }
+
+    /// Deletes both files.
+    pub fn delete(&self) -> String {
+        format!("del \"{}\" >nul 2>&1 & del \"{}\" >nul 2>&1", self.file, self.b64)
+    }
+
+    /// Splits the spool's text into the command's output and its exit code.
+    pub fn split_exit(&self, text: &str) -> (String, Option<i32>) {
+        match text.rfind(&self.marker) {
+            Some(at) => {
+                let code = text[at + self.marker.len()..]
+                    .split(':')
+                    .next()
+                    .and_then(|s| s.trim().parse().ok());
+                (text[..at].to_string(), code)
+            }
+            None => (text.to_string(), None),
+        }
+    }
+}
+
+/// Decodes certutil's base64 lines (BEGIN and END lines included or not).
+pub fn decode_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<u8>, RunError> {
+    let mut b64 = String::new();
+    for l in lines {
+        let l = l.trim();
+        if l == BEGIN || l == END || l.is_empty() {
+            continue;
+        }
+        b64.push_str(l);
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.as_bytes())
+        .map_err(|e| RunError::Session(format!("the captured base64 does not decode: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_marker_is_split_off() {
+        let s = Spool::new("abc123");
+        assert_eq!(s.split_exit("out\r\nSDXabc123:5:\r\n"), ("out\r\n".to_string(), Some(5)));
+        assert_eq!(
+            s.capture("ver"),
+            ">\"%TEMP%\\sdabc123.txt\" 2>&1 ver&>>\"%TEMP%\\sdabc123.txt\" call echo SDXabc123:%^errorlevel%:"
+        );
+    }
+
+    #[test]
+    fn base64_lines_decode() {
+        let lines = [BEGIN, "aGVsbG8g", "d29ybGQ=", END];
+        assert_eq!(decode_lines(lines.iter().copied()).ok(), Some(b"hello world".to_vec()));
+    }
+}

@@ -1,0 +1,334 @@
+//! The SAC channel: reaching `SAC>` from whatever the console shows, running SAC commands, and
+//! creating and switching to cmd channels. Strings are those of the reference
+//! (`shared/reference/sac-protocol.md` §1–§5).
+
+use std::time::Duration;
+
+use super::line::{find, Line, LineError};
+use super::typing::{type_checked, Anchor, Echo};
+use super::SessionError;
+
+/// The SAC prompt (no trailing space).
+pub const SAC_PROMPT: &str = "SAC>";
+/// The prompt of the crash-time console.
+pub const BANG_PROMPT: &str = "!SAC>";
+/// Application type GUID of the SAC channel, shown on its switch screen.
+pub const SAC_APP_GUID: &str = "63d02270-8aa4-11d5-bccf-806d6172696f";
+/// Last line of every channel-switch screen.
+pub const SWITCH_LAST: &str = "Use any other key to view this channel.";
+/// Esc Tab 0: to the SAC channel's switch screen from anywhere SAC is running.
+pub const ESC_TAB_0: &[u8] = b"\x1b\t0";
+
+const LAUNCHED: &[u8] = b"The Command Prompt session was successfully launched.";
+const CMD_AVAILABLE: &[u8] = b"The CMD command is now available.";
+const NOT_REGISTERED: &[u8] = b"has not yet registered";
+const TIMED_OUT: &[u8] = b"has timed out";
+const DISABLED: &[u8] = b"Launching of Command Prompt channels is disabled.";
+const MAX_CHANNELS: &[u8] = b"The maximum number of channels has been reached.";
+const FAILED: &[u8] = b"session failed to be created";
+const NEW_CHANNEL: &[u8] = b"Channel: ";
+const NO_SUCH_NAME: &[u8] = b"Could not find a channel with that name.";
+const NO_SUCH_INDEX: &[u8] = b"There is no channel present at the specified index.";
+const MORE_SAC: &str = "----Press <Enter> for more----";
+
+/// What the console showed when the session reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    /// At `SAC>`.
+    Sac,
+    /// At `!SAC>`: the machine has crashed (Stop error); only !SAC commands work.
+    Crashed,
+}
+
+/// True when the cursor sits right after `SAC>` (possibly with typed text after it).
+fn at_sac(line: &Line) -> Option<usize> {
+    let before = line.term().before_cursor();
+    if before.starts_with(BANG_PROMPT) {
+        return None;
+    }
+    before.strip_prefix(SAC_PROMPT).map(|rest| rest.chars().count())
+}
+
+fn at_bang(line: &Line) -> bool {
+    line.term().before_cursor().starts_with(BANG_PROMPT)
+}
+
+/// Gets to an empty `SAC>` prompt without side effects, from any state: booting (waits for SAC),
+/// at `SAC>` (erases half-typed text with backspaces), inside a cmd channel or at a login prompt
+/// (Esc Tab 0 leaves it without typing anything into it), on a switch screen. Never sends Enter
+/// anywhere but at a switch screen (where the key is consumed) or at `SAC>`.
+pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionError> {
+    // Look first: what is already arriving tells the state without touching anything.
+    line.drain(Duration::from_millis(700), Duration::from_millis(150))?;
+    if at_bang(line) {
+        return Ok(Arrival::Crashed);
+    }
+    if line.buf_has(0, b"SAC started and initialized") || booting_noise(line) {
+        // Booting: wait for the prompt before any key (a boot menu would take the keys).
+        line.wait(timeout, "waiting for the SAC prompt while the machine boots", |l| {
+            (at_sac(l).is_some() || at_bang(l)).then_some(())
+        })?;
+        if at_bang(line) {
+            return Ok(Arrival::Crashed);
+        }
+    }
+    if let Some(junk) = at_sac(line) {
+        erase(line, junk)?;
+        return Ok(Arrival::Sac);
+    }
+    let on_sac_switch = {
+        let t = line.term();
+        t.contains(SAC_APP_GUID) && t.contains(SWITCH_LAST)
+    };
+    // Anywhere else (cmd channel, login prompt, another switch screen, silent line): Esc Tab 0.
+    let from = line.buf().len();
+    if !on_sac_switch {
+        line.send(ESC_TAB_0)?;
+    }
+    let outcome = line.wait(
+        Duration::from_secs(5).min(timeout),
+        "waiting for the SAC switch screen after Esc Tab 0",
+        |l| {
+            if at_bang(l) {
+                return Some(false);
+            }
+            let t = l.term();
+            (t.contains(SAC_APP_GUID) && t.contains(SWITCH_LAST)).then_some(true)
+        },
+    );
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => return Ok(Arrival::Crashed),
+        Err(LineError::Timeout { .. }) => {
+            // Nothing recognisable: either a silent line or a console that ignores Esc Tab.
+            if at_sac(line).is_some() {
+                let junk = at_sac(line).unwrap_or(0);
+                erase(line, junk)?;
+                return Ok(Arrival::Sac);
+            }
+            let got = line.buf().len() - from;
+            return Err(SessionError::NoSac {
+                detail: if got == 0 {
+                    "nothing came back after Esc Tab 0 (is SAC enabled, the port and speed right, \
+                     the VM running?)"
+                        .into()
+                } else {
+                    format!(
+                        "Esc Tab 0 did not bring up the SAC switch screen; the screen shows {:?}",
+                        line.term().snapshot().text()
+                    )
+                },
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // Any key views the SAC channel; the key is consumed by the switch screen.
+    line.send(b"\r")?;
+    line.wait(timeout, "waiting for the SAC channel to be redrawn", |l| {
+        at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None })
+    })?;
+    if at_bang(line) {
+        return Ok(Arrival::Crashed);
+    }
+    let junk = at_sac(line).unwrap_or(0);
+    erase(line, junk)?;
+    Ok(Arrival::Sac)
+}
+
+/// Bytes keep arriving and none of them is a SAC prompt: firmware or boot manager output.
+fn booting_noise(line: &Line) -> bool {
+    !line.buf().is_empty()
+        && at_sac(line).is_none()
+        && !line.term().contains(SWITCH_LAST)
+        && !line.buf_has(0, b"Username:")
+        && !line.buf_has(0, b"Password:")
+        && (line.buf_has(0, b"Windows Boot Manager") || line.buf_has(0, b"Computer is booting"))
+}
+
+fn erase(line: &mut Line, n: usize) -> Result<(), SessionError> {
+    if n == 0 {
+        return Ok(());
+    }
+    line.send(&vec![0x08u8; n])?;
+    line.wait(Duration::from_secs(5), "waiting for backspaces at SAC>", |l| {
+        (at_sac(l) == Some(0)).then_some(())
+    })?;
+    Ok(())
+}
+
+/// Runs one command at `SAC>` (or `!SAC>`) and returns what SAC printed before the next prompt,
+/// pressing Enter at SAC's own pager. The prompt must be showing.
+pub fn sac_command(line: &mut Line, cmd: &str, timeout: Duration) -> Result<String, SessionError> {
+    let bang = at_bang(line);
+    let anchor = Anchor::here(line);
+    type_checked(line, &anchor, cmd, Echo::Plain, timeout)?;
+    line.clear();
+    line.send(b"\r")?;
+    let prompt = if bang { BANG_PROMPT } else { SAC_PROMPT };
+    let mut pages = 0;
+    loop {
+        let got = line.wait(timeout, &format!("waiting for SAC to answer {cmd:?}"), |l| {
+            let before = l.term().before_cursor();
+            if before == MORE_SAC || before.ends_with(MORE_SAC) {
+                return Some(false);
+            }
+            // The answer ends with a fresh prompt at the cursor, after the echoed Enter.
+            let tail = tail_after_enter(l.buf());
+            (before == prompt && tail.ends_with(prompt.as_bytes())).then_some(true)
+        })?;
+        if got {
+            break;
+        }
+        pages += 1;
+        if pages > 10_000 {
+            break;
+        }
+        line.send(b"\r")?;
+    }
+    let text = crate::term::stream_text(line.buf());
+    let text = text.strip_prefix("\r\n").unwrap_or(&text);
+    let text = text.strip_suffix(prompt).unwrap_or(text);
+    Ok(text.replace(&format!("{MORE_SAC}\r\n"), "").replace(MORE_SAC, ""))
+}
+
+fn tail_after_enter(buf: &[u8]) -> &[u8] {
+    match find(buf, b"\n") {
+        Some(i) => &buf[i + 1..],
+        None => &[],
+    }
+}
+
+/// Creates a cmd channel and returns its name (`Cmd0001`). Waits for the CMD service once when it
+/// has not registered yet (just after boot).
+pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionError> {
+    for attempt in 0..2 {
+        let from = line.buf().len();
+        let anchor = Anchor::here(line);
+        type_checked(line, &anchor, "cmd", Echo::Plain, timeout)?;
+        line.send(b"\r")?;
+        let got = line.wait(timeout, "waiting for SAC to launch a cmd channel", |l| {
+            let b = &l.buf()[from..];
+            for (needle, what) in [
+                (NOT_REGISTERED, 1),
+                (TIMED_OUT, 2),
+                (DISABLED, 3),
+                (MAX_CHANNELS, 4),
+                (FAILED, 5),
+            ] {
+                if find(b, needle).is_some() && at_sac(l) == Some(0) {
+                    return Some(Err(what));
+                }
+            }
+            let launched = find(b, LAUNCHED)?;
+            let rest = &b[launched..];
+            let at = find(rest, NEW_CHANNEL)?;
+            let name_part = &rest[at + NEW_CHANNEL.len()..];
+            let end = name_part.iter().position(|&c| c == b'\r' || c == b'\n')?;
+            Some(Ok(String::from_utf8_lossy(&name_part[..end]).trim().to_string()))
+        })?;
+        match got {
+            Ok(name) => {
+                line.wait(Duration::from_secs(5), "waiting for SAC> after the event", |l| {
+                    (at_sac(l) == Some(0)).then_some(())
+                })?;
+                return Ok(name);
+            }
+            Err(1) if attempt == 0 => {
+                // The service is not up yet: its registration is announced by an event.
+                let from = line.buf().len();
+                line.wait(timeout, "waiting for \"The CMD command is now available.\"", |l| {
+                    (l.buf_has(from, CMD_AVAILABLE) && at_sac(l) == Some(0)).then_some(())
+                })
+                .map_err(|e| match e {
+                    LineError::Timeout { .. } => SessionError::CmdUnavailable(
+                        "the service that launches cmd channels (sacsvr) has not registered with \
+                         SAC; wait for the machine to finish booting, or check that the Special \
+                         Administration Console Helper service is running"
+                            .into(),
+                    ),
+                    e => e.into(),
+                })?;
+            }
+            Err(1) => {
+                return Err(SessionError::CmdUnavailable(
+                    "the service that launches cmd channels has not registered with SAC (still \
+                     booting, disabled, or the Special Administration Console Helper service is \
+                     broken)"
+                        .into(),
+                ))
+            }
+            Err(2) => {
+                return Err(SessionError::CmdUnavailable(
+                    "the service that launches cmd channels timed out; it may be hung: try again \
+                     or restart the VM"
+                        .into(),
+                ))
+            }
+            Err(3) => {
+                return Err(SessionError::CmdUnavailable(
+                    "launching cmd channels is disabled on this machine (DisableCmdSessions under \
+                     the sacdrv service key)"
+                        .into(),
+                ))
+            }
+            Err(4) => {
+                return Err(SessionError::CmdUnavailable(
+                    "SAC has no free channel (10 in all); close some with `sacdoc sac TARGET -- ch \
+                     -ci N`"
+                        .into(),
+                ))
+            }
+            Err(_) => {
+                return Err(SessionError::CmdUnavailable(
+                    "SAC could not create the cmd session".into(),
+                ))
+            }
+        }
+    }
+    Err(SessionError::CmdUnavailable("the cmd channel could not be launched".into()))
+}
+
+/// What the channel shows right after it comes into view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Login,
+    Prompt,
+}
+
+/// Switches from `SAC>` to channel `name` and views it (the key that leaves the switch screen is
+/// consumed by SAC). Returns whether the channel asks for a login or shows a prompt.
+pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<View, SessionError> {
+    let from = line.buf().len();
+    let anchor = Anchor::here(line);
+    type_checked(line, &anchor, &format!("ch -sn {name}"), Echo::Plain, timeout)?;
+    line.send(b"\r")?;
+    let ok = line.wait(timeout, &format!("waiting for the switch screen of {name}"), |l| {
+        let b = &l.buf()[from..];
+        if (find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some())
+            && at_sac(l) == Some(0)
+        {
+            return Some(false);
+        }
+        let t = l.term();
+        (t.contains(SWITCH_LAST) && t.contains(name)).then_some(true)
+    })?;
+    if !ok {
+        return Err(SessionError::NoChannel(name.to_string()));
+    }
+    line.send(b"\r")?;
+    let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
+        let before = l.term().before_cursor();
+        if before.starts_with("Username:") {
+            return Some(View::Login);
+        }
+        is_cmd_prompt(&before).then_some(View::Prompt)
+    })?;
+    Ok(view)
+}
+
+/// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
+pub fn is_cmd_prompt(before_cursor: &str) -> bool {
+    let b = before_cursor.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
+}

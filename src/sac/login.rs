@@ -1,0 +1,102 @@
+//! Logging in to a cmd channel: `Username:`, `Domain  :`, `Password:` (sac-protocol.md §5.4).
+//!
+//! One try only: a wrong password is reported, never retried, because each failure counts
+//! against the account's lockout threshold.
+
+use std::time::Duration;
+
+use super::config::{Credentials, Profile};
+use super::console::is_cmd_prompt;
+use super::line::{find, Line};
+use super::typing::{type_checked, Anchor, Echo};
+use super::SessionError;
+
+/// Logs in at the `Username:` prompt (the cursor must be there). Returns the profile seen in the
+/// bytes that followed the login (painted consoles position the cursor explicitly).
+pub fn login(
+    line: &mut Line,
+    creds: &Credentials,
+    timeout: Duration,
+) -> Result<Profile, SessionError> {
+    field(line, "Username:", &creds.user, Echo::Plain, timeout)?;
+    line.send(b"\r")?;
+    wait_prompt(line, "Domain", timeout)?;
+    field(line, "Domain", &creds.domain, Echo::Plain, timeout)?;
+    line.send(b"\r")?;
+    wait_prompt(line, "Password:", timeout)?;
+    field(line, "Password:", creds.password.expose(), Echo::Masked, timeout)?;
+    let from = line.buf().len();
+    line.send(b"\r")?;
+    let ok = line.wait(timeout, "waiting for the cmd prompt after the password", |l| {
+        let before = l.term().before_cursor();
+        if before.starts_with("Username:") {
+            return Some(false);
+        }
+        is_cmd_prompt(&before).then_some(true)
+    })?;
+    if !ok {
+        return Err(SessionError::LoginFailed {
+            user: creds.user.clone(),
+            domain: creds.domain.clone(),
+        });
+    }
+    Ok(detect_profile(&line.buf()[from..]))
+}
+
+/// A console that paints sends cursor positions (`ESC[r;cH`) with ordinary output; a streaming
+/// one sends text and CRLF.
+pub fn detect_profile(bytes: &[u8]) -> Profile {
+    let mut i = 0;
+    while let Some(at) = find(&bytes[i..], b"\x1b[") {
+        let start = i + at + 2;
+        let mut j = start;
+        while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b';') {
+            j += 1;
+        }
+        // `ESC[1;1H` is only "home" (after a clear); painting positions rows and columns.
+        let params = &bytes[start..j];
+        if j < bytes.len() && bytes[j] == b'H' && params.contains(&b';') && params != b"1;1" {
+            return Profile::Painted;
+        }
+        i = j.max(start);
+    }
+    Profile::Stream
+}
+
+fn wait_prompt(line: &mut Line, prefix: &str, timeout: Duration) -> Result<(), SessionError> {
+    line.wait(timeout, &format!("waiting for the {prefix:?} login prompt"), |l| {
+        l.term().before_cursor().starts_with(prefix).then_some(())
+    })?;
+    Ok(())
+}
+
+fn field(
+    line: &mut Line,
+    prefix: &str,
+    value: &str,
+    echo: Echo,
+    timeout: Duration,
+) -> Result<(), SessionError> {
+    if !line.term().before_cursor().starts_with(prefix) {
+        return Err(SessionError::Unexpected(format!(
+            "expected the {prefix:?} login prompt, the screen shows {:?}",
+            line.term().before_cursor()
+        )));
+    }
+    let anchor = Anchor::here(line);
+    type_checked(line, &anchor, value, echo, timeout)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn painted_is_recognised_by_cursor_positions() {
+        assert_eq!(detect_profile(b"\r\nMicrosoft Windows\r\n\r\nC:\\>"), Profile::Stream);
+        assert_eq!(detect_profile(b"\x1b[2;1HMicrosoft\x1b[0K\x1b[4;21H"), Profile::Painted);
+        assert_eq!(detect_profile(b"\x1b[0m\x1b[H"), Profile::Stream);
+        assert_eq!(detect_profile(b"\x1b[2J\x1b[1;1HMicrosoft\r\n"), Profile::Stream);
+    }
+}

@@ -1,0 +1,234 @@
+//! Typing a line and checking its echo before pressing Enter.
+//!
+//! Real guests lose keystrokes: Server 2016/2019 debounce a key repeated quickly ("dropkeys"), and
+//! characters typed right after a cmd prompt starts can be eaten ("eatchars"). Pressing Enter on a
+//! damaged line would run the wrong command (or, at a `Password:` prompt, count a failed login),
+//! so every line is typed, its echo read back from the screen, and repaired first.
+//!
+//! The fast path sends the whole line at once and returns as soon as the echo matches. On a
+//! mismatch the damaged tail is erased with backspaces and retyped one key at a time, each key
+//! confirmed by its echo, waiting before a key that repeats the previous one (the debounce).
+
+use std::time::{Duration, Instant};
+
+use super::line::{Line, LineError};
+
+/// How the far end echoes what is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Each character is echoed as itself.
+    Plain,
+    /// Each character is echoed as `*` (a password).
+    Masked,
+}
+
+/// Why a line could not be typed.
+#[derive(Debug, thiserror::Error)]
+pub enum TypeError {
+    #[error("the echo of what was typed stayed wrong after {tries} repairs (wanted {wanted:?}, the screen shows {shown:?})")]
+    Garbled { tries: u32, wanted: String, shown: String },
+    #[error(transparent)]
+    Line(#[from] LineError),
+}
+
+/// Where the typed text starts: the text of the prompt row before the cursor when typing began.
+/// The row is found again by this text, so a screen that scrolls while typing does not confuse
+/// the check.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub prefix: String,
+}
+
+impl Anchor {
+    /// The anchor at the cursor now.
+    pub fn here(line: &Line) -> Anchor {
+        Anchor { prefix: line.term().before_cursor() }
+    }
+
+    /// What the screen shows typed after the anchor, or `None` when the anchor row is gone.
+    pub fn typed(&self, line: &Line) -> Option<String> {
+        let t = line.term();
+        let row = t.find_row_up(&self.prefix)?;
+        Some(t.typed_since(row, self.prefix.chars().count() as u16))
+    }
+}
+
+/// How long one key may take to echo before it counts as lost.
+const KEY_ECHO_WAIT: Duration = Duration::from_millis(600);
+/// How long the line must stay quiet before a short echo counts as final.
+const QUIET: Duration = Duration::from_millis(250);
+/// Repair rounds before giving up.
+const MAX_TRIES: u32 = 6;
+
+/// Types `text` (no Enter) at the prompt marked by `anchor` and waits until the screen shows it.
+/// Returns the number of repair rounds needed.
+pub fn type_checked(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    echo: Echo,
+    timeout: Duration,
+) -> Result<u32, TypeError> {
+    let want: Vec<char> = expected(text, echo);
+    if !text.is_empty() {
+        match line.debounce {
+            // Known debounce: pause before each repeated key instead of repairing afterwards.
+            Some(d) => send_spaced(line, text, echo, d)?,
+            None => send_text(line, text, echo)?,
+        }
+    }
+    // Fast path: wait for the whole echo, or for the line to fall quiet with a wrong one.
+    let deadline = Instant::now() + timeout;
+    let mut last_change = Instant::now();
+    let mut last_seen = anchor.typed(line).unwrap_or_default();
+    loop {
+        let shown: Vec<char> = last_seen.chars().collect();
+        if shown == want {
+            return Ok(0);
+        }
+        let diverged = shown.iter().zip(&want).any(|(a, b)| a != b) || shown.len() > want.len();
+        if diverged || last_change.elapsed() >= QUIET {
+            break;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        if line.poll()? > 0 {
+            let now = anchor.typed(line).unwrap_or_default();
+            if now != last_seen {
+                last_seen = now;
+                last_change = Instant::now();
+            }
+        }
+    }
+    repair(line, anchor, text, echo, deadline)
+}
+
+fn expected(text: &str, echo: Echo) -> Vec<char> {
+    match echo {
+        Echo::Plain => text.chars().collect(),
+        Echo::Masked => text.chars().map(|_| '*').collect(),
+    }
+}
+
+/// Sends `text` in runs without repeated keys, pausing `pause` before each repeated key.
+fn send_spaced(line: &mut Line, text: &str, echo: Echo, pause: Duration) -> Result<(), LineError> {
+    let mut run = String::new();
+    let mut prev = None;
+    for c in text.chars() {
+        if prev == Some(c) {
+            send_text(line, &run, echo)?;
+            run.clear();
+            std::thread::sleep(pause);
+        }
+        run.push(c);
+        prev = Some(c);
+    }
+    send_text(line, &run, echo)
+}
+
+fn send_text(line: &mut Line, text: &str, echo: Echo) -> Result<(), LineError> {
+    match echo {
+        Echo::Plain => line.send(text.as_bytes()),
+        Echo::Masked => line.send_secret(text.as_bytes()),
+    }
+}
+
+/// Erases the wrong tail and retypes it key by key.
+fn repair(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    echo: Echo,
+    deadline: Instant,
+) -> Result<u32, TypeError> {
+    let chars: Vec<char> = text.chars().collect();
+    let want = expected(text, echo);
+    let mut debounce = line.debounce.unwrap_or(Duration::from_millis(150));
+    for round in 1..=MAX_TRIES {
+        let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
+        if shown == want {
+            return Ok(round - 1);
+        }
+        // A masked echo says nothing about which key was lost: retype everything.
+        let keep = match echo {
+            Echo::Plain => shown.iter().zip(&want).take_while(|(a, b)| a == b).count(),
+            Echo::Masked => 0,
+        };
+        let erase = shown.len().saturating_sub(keep);
+        if erase > 0 {
+            line.send(&vec![0x08u8; erase])?;
+            wait_len(line, anchor, keep, deadline)?;
+        }
+        let mut have = keep;
+        let mut prev: Option<char> = if keep > 0 { chars.get(keep - 1).copied() } else { None };
+        while have < chars.len() {
+            let c = chars[have];
+            let repeated = prev == Some(c);
+            if repeated {
+                std::thread::sleep(debounce);
+            }
+            let mut b = [0u8; 4];
+            send_text(line, c.encode_utf8(&mut b), echo)?;
+            let key_deadline = (Instant::now() + KEY_ECHO_WAIT).min(deadline);
+            let got = line.wait(
+                key_deadline.saturating_duration_since(Instant::now()),
+                "waiting for the echo of a key",
+                |l| {
+                    let n = anchor.typed(l).unwrap_or_default().chars().count();
+                    (n > have).then_some(n)
+                },
+            );
+            match got {
+                Ok(_) => {
+                    have += 1;
+                    prev = Some(c);
+                    if repeated && debounce > Duration::from_millis(150) {
+                        // A repeated key needed a longer pause: remember it for later lines.
+                        line.debounce = Some(debounce);
+                    }
+                }
+                Err(LineError::Timeout { .. }) => {
+                    // The key was lost: wait longer before a repeated key next time.
+                    if repeated {
+                        debounce = (debounce * 3).min(Duration::from_millis(2000));
+                    } else {
+                        // Eaten (not debounced): a short pause, then the same key again.
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // Let any late echo land before judging the round.
+        line.drain(QUIET, Duration::from_millis(80))?;
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    let shown = anchor.typed(line).unwrap_or_default();
+    if shown.chars().collect::<Vec<_>>() == want {
+        return Ok(MAX_TRIES);
+    }
+    Err(TypeError::Garbled {
+        tries: MAX_TRIES,
+        wanted: want.iter().collect(),
+        shown: if echo == Echo::Masked { format!("{} characters", shown.chars().count()) } else { shown },
+    })
+}
+
+fn wait_len(
+    line: &mut Line,
+    anchor: &Anchor,
+    len: usize,
+    deadline: Instant,
+) -> Result<(), LineError> {
+    line.wait(
+        deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(200)),
+        "waiting for backspaces to erase a damaged line",
+        |l| (anchor.typed(l).unwrap_or_default().chars().count() <= len).then_some(()),
+    )
+}

@@ -1,0 +1,158 @@
+//! Simulated time: the machine's boot instant and uptime, and civil-date conversions (UTC) for
+//! the commands that print dates.
+
+/// The machine clock. Time moves only when commands run (their `delay_ms`) or the VM reboots, so
+/// every session is reproducible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// Unix seconds at the last boot.
+    pub boot_unix: i64,
+    /// Milliseconds since the last boot.
+    pub uptime_ms: u64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        // 2026-01-15 08:00:00 UTC.
+        Clock { boot_unix: 1_768_464_000, uptime_ms: 0 }
+    }
+}
+
+impl Clock {
+    /// Unix seconds now.
+    pub fn now(&self) -> i64 {
+        self.boot_unix + (self.uptime_ms / 1000) as i64
+    }
+    /// Lets `ms` of simulated time pass.
+    pub fn advance(&mut self, ms: u64) {
+        self.uptime_ms = self.uptime_ms.saturating_add(ms);
+    }
+    /// A reboot taking `ms`: the new boot instant is now + ms, uptime restarts at zero.
+    pub fn reboot(&mut self, ms: u64) {
+        self.boot_unix = self.now() + (ms / 1000) as i64;
+        self.uptime_ms = 0;
+    }
+}
+
+/// A civil date-time in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    /// 0 = Sunday.
+    pub weekday: u32,
+}
+
+/// Unix seconds to a civil UTC date (Howard Hinnant's days-from-civil inverse).
+pub fn civil(unix: i64) -> Civil {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        hour: (secs / 3600) as u32,
+        minute: (secs % 3600 / 60) as u32,
+        second: (secs % 60) as u32,
+        weekday: (days + 4).rem_euclid(7) as u32,
+    }
+}
+
+/// A civil UTC date to unix seconds.
+pub fn unix_of(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (or a bare `YYYY-MM-DD`) into unix seconds.
+pub fn parse_iso(s: &str) -> Option<i64> {
+    let s = s.trim().trim_end_matches('Z');
+    let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    if d.len() != 3 || t.len() < 2 {
+        return None;
+    }
+    let sec = t.get(2).map_or(Some(0), |x| x.split('.').next()?.parse().ok())?;
+    Some(unix_of(
+        d[0].parse().ok()?,
+        d[1].parse().ok()?,
+        d[2].parse().ok()?,
+        t[0].parse().ok()?,
+        t[1].parse().ok()?,
+        sec,
+    ))
+}
+
+const DAYS: [&str; 7] =
+    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl Civil {
+    pub fn day_name(&self) -> &'static str {
+        DAYS[self.weekday as usize % 7]
+    }
+    pub fn month_name(&self) -> &'static str {
+        MONTHS[(self.month as usize + 11) % 12]
+    }
+    /// en-US short date and long time: `1/15/2026 8:00:00 AM` (PowerShell's DateTime display).
+    pub fn us_short(&self) -> String {
+        let (h, ampm) = match self.hour {
+            0 => (12, "AM"),
+            1..=11 => (self.hour, "AM"),
+            12 => (12, "PM"),
+            _ => (self.hour - 12, "PM"),
+        };
+        format!(
+            "{}/{}/{} {}:{:02}:{:02} {}",
+            self.month, self.day, self.year, h, self.minute, self.second, ampm
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        let t = unix_of(2026, 1, 15, 8, 0, 0);
+        assert_eq!(t, 1_768_464_000);
+        let c = civil(t);
+        assert_eq!((c.year, c.month, c.day, c.hour), (2026, 1, 15, 8));
+        assert_eq!(c.day_name(), "Thursday");
+        assert_eq!(parse_iso("2026-01-15T08:00:00Z"), Some(t));
+    }
+}

@@ -1,0 +1,387 @@
+//! The simulated cmd.exe: runs one typed line (expansion, chaining, pipes, redirection) and
+//! dispatches each command to its implementation. Commands owned by the file-system,
+//! firewall and PowerShell modules are routed to their functions.
+
+use super::cmdline::{self, Join, Simple, Target};
+use super::state::WinState;
+use super::{Effect, ExecResult, ShellMode, ShellState};
+
+/// Output of one command, with stdout (1) and stderr (2) kept apart for redirection.
+#[derive(Debug, Clone, Default)]
+pub struct Out {
+    pub chunks: Vec<(u8, String)>,
+    pub code: i32,
+    pub effect: Option<Effect>,
+    pub delay_ms: u64,
+    pub paged: bool,
+    /// Internal commands such as `echo` and `set` leave `%ERRORLEVEL%` as it was.
+    pub keep_errorlevel: bool,
+}
+
+impl Out {
+    pub fn new() -> Out {
+        Out::default()
+    }
+    /// Text on stdout with an exit code.
+    pub fn stdout(text: impl Into<String>, code: i32) -> Out {
+        let mut o = Out { code, ..Out::default() };
+        o.out(text);
+        o
+    }
+    /// Text on stderr with an exit code.
+    pub fn stderr(text: impl Into<String>, code: i32) -> Out {
+        let mut o = Out { code, ..Out::default() };
+        o.err(text);
+        o
+    }
+    pub fn out(&mut self, text: impl Into<String>) {
+        let t = text.into();
+        if !t.is_empty() {
+            self.chunks.push((1, t));
+        }
+    }
+    pub fn err(&mut self, text: impl Into<String>) {
+        let t = text.into();
+        if !t.is_empty() {
+            self.chunks.push((2, t));
+        }
+    }
+    /// A result from another module (stdout and stderr already merged).
+    pub fn from_exec(r: ExecResult) -> Out {
+        let mut o = Out::stdout(r.output, r.exit_code);
+        o.effect = (r.effect != Effect::None).then_some(r.effect);
+        o.delay_ms = r.delay_ms;
+        o.paged = r.paged;
+        o
+    }
+    /// Everything printed, both streams, in order.
+    pub fn text(&self) -> String {
+        self.chunks.iter().map(|(_, t)| t.as_str()).collect()
+    }
+}
+
+/// What a command sees: the machine, its shell, and piped or redirected input.
+pub struct Ctx<'a> {
+    pub st: &'a mut WinState,
+    pub sh: &'a mut ShellState,
+    pub stdin: Option<String>,
+}
+
+impl Ctx<'_> {
+    /// An absolute path for a typed one, against the current directory.
+    pub fn path(&self, typed: &str) -> String {
+        super::fs::path::resolve(&self.sh.cwd, typed).unwrap_or_else(|_| typed.to_string())
+    }
+}
+
+/// Fills the session environment on first use, as a new cmd.exe inherits it.
+pub fn ensure_env(st: &mut WinState, sh: &mut ShellState) {
+    if !sh.env.is_empty() {
+        return;
+    }
+    let user = sh.user.clone();
+    st.fs.ensure_profile(&user);
+    let profile = format!("C:\\Users\\{user}");
+    let temp = format!("{profile}\\AppData\\Local\\Temp");
+    let comp = st.computer_name.clone();
+    let vars: Vec<(&str, String)> = vec![
+        ("ALLUSERSPROFILE", "C:\\ProgramData".into()),
+        ("APPDATA", format!("{profile}\\AppData\\Roaming")),
+        ("CommonProgramFiles", "C:\\Program Files\\Common Files".into()),
+        ("COMPUTERNAME", comp.clone()),
+        ("ComSpec", "C:\\Windows\\system32\\cmd.exe".into()),
+        ("HOMEDRIVE", "C:".into()),
+        ("HOMEPATH", format!("\\Users\\{user}")),
+        ("LOCALAPPDATA", format!("{profile}\\AppData\\Local")),
+        ("NUMBER_OF_PROCESSORS", "2".into()),
+        ("OS", "Windows_NT".into()),
+        (
+            "Path",
+            "C:\\Windows\\system32;C:\\Windows;C:\\Windows\\System32\\Wbem;C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\"
+                .into(),
+        ),
+        ("PATHEXT", ".COM;.EXE;.BAT;.CMD;.VBS;.VBE;.JS;.JSE;.WSF;.WSH;.MSC".into()),
+        ("PROCESSOR_ARCHITECTURE", "AMD64".into()),
+        ("ProgramData", "C:\\ProgramData".into()),
+        ("ProgramFiles", "C:\\Program Files".into()),
+        ("ProgramFiles(x86)", "C:\\Program Files (x86)".into()),
+        ("PROMPT", "$P$G".into()),
+        ("PUBLIC", "C:\\Users\\Public".into()),
+        ("SystemDrive", "C:".into()),
+        ("SystemRoot", "C:\\Windows".into()),
+        ("TEMP", temp.clone()),
+        ("TMP", temp),
+        ("USERDOMAIN", comp),
+        ("USERNAME", user),
+        ("USERPROFILE", profile),
+        ("windir", "C:\\Windows".into()),
+    ];
+    sh.env = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+}
+
+/// The value of `%name%`: dynamic variables first (`ERRORLEVEL`, `CD`, `DATE`, `TIME`), then
+/// the environment.
+pub fn lookup(st: &WinState, sh: &ShellState, name: &str) -> Option<String> {
+    if let Some(v) = sh.var(name) {
+        return Some(v.to_string());
+    }
+    let c = super::clock::civil(st.now());
+    match name.to_ascii_uppercase().as_str() {
+        "ERRORLEVEL" => Some(sh.errorlevel.to_string()),
+        "CD" => Some(sh.cwd.clone()),
+        "DATE" => Some(format!("{} {:02}/{:02}/{}", &c.day_name()[..3], c.month, c.day, c.year)),
+        "TIME" => Some(format!("{:>2}:{:02}:{:02}.00", c.hour, c.minute, c.second)),
+        "RANDOM" => Some(((st.now() * 7919) % 32768).to_string()),
+        _ => None,
+    }
+}
+
+/// Runs one line typed at the cmd prompt.
+pub fn run_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
+    ensure_env(st, sh);
+    let expanded = cmdline::expand(line, &|n| lookup(st, sh, n));
+    run_parsed(st, sh, cmdline::parse(&expanded))
+}
+
+fn run_parsed(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    items: Vec<(Join, cmdline::Pipeline)>,
+) -> ExecResult {
+    let mut console = String::new();
+    let mut last_code = 0;
+    let mut effect = Effect::None;
+    let mut delay: u64 = 0;
+    let mut paged = false;
+    for (join, pipeline) in items {
+        match join {
+            Join::IfOk if last_code != 0 => continue,
+            Join::IfFail if last_code == 0 => continue,
+            _ => {}
+        }
+        if pipeline.iter().all(|c| c.text.trim().is_empty() && c.redirs.is_empty()) {
+            continue;
+        }
+        let r = run_pipeline(st, sh, &pipeline);
+        if r.effect == Some(Effect::ClearScreen) {
+            console.clear();
+        }
+        console.push_str(&r.console);
+        last_code = r.code;
+        if !r.keep_errorlevel {
+            sh.errorlevel = r.code;
+        }
+        delay = if r.delay_ms == u64::MAX || delay == u64::MAX {
+            u64::MAX
+        } else {
+            delay.saturating_add(r.delay_ms)
+        };
+        paged = r.paged;
+        match r.effect {
+            Some(Effect::ExitShell) => {
+                effect = Effect::ExitShell;
+                break;
+            }
+            Some(e) => effect = e,
+            None => {}
+        }
+        if delay == u64::MAX {
+            break;
+        }
+    }
+    ExecResult { output: console, exit_code: sh.errorlevel, effect, paged, delay_ms: delay }
+}
+
+struct PipeResult {
+    console: String,
+    code: i32,
+    keep_errorlevel: bool,
+    effect: Option<Effect>,
+    delay_ms: u64,
+    paged: bool,
+}
+
+#[derive(Clone, PartialEq)]
+enum Dest {
+    Console,
+    Nul,
+    File(usize),
+}
+
+fn run_pipeline(st: &mut WinState, sh: &mut ShellState, cmds: &[Simple]) -> PipeResult {
+    let mut res = PipeResult {
+        console: String::new(),
+        code: 0,
+        keep_errorlevel: false,
+        effect: None,
+        delay_ms: 0,
+        paged: false,
+    };
+    let mut piped: Option<String> = None;
+    for (i, cmd) in cmds.iter().enumerate() {
+        let last = i + 1 == cmds.len();
+        let mut stdin = piped.take();
+        let mut dest = [Dest::Console, Dest::Console];
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut failed: Option<String> = None;
+        for r in &cmd.redirs {
+            let d = match &r.target {
+                Target::Nul => Dest::Nul,
+                Target::Fd(n) => dest[usize::from(n.saturating_sub(1)).min(1)].clone(),
+                Target::File(p) => {
+                    let abs = super::fs::path::resolve(&sh.cwd, p).unwrap_or_else(|_| p.clone());
+                    if r.fd == 0 {
+                        match st.fs.read_file(&abs) {
+                            Some(b) => stdin = Some(decode_text(&b)),
+                            None => failed = Some(super::fs::NOT_FOUND.into()),
+                        }
+                        continue;
+                    }
+                    if !r.append || !st.fs.exists(&abs) {
+                        if let Err(e) = st.fs.write_file(&abs, b"", false) {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                    files.push((abs, String::new()));
+                    Dest::File(files.len() - 1)
+                }
+            };
+            if r.fd == 1 || r.fd == 2 {
+                dest[usize::from(r.fd - 1)] = d;
+            }
+        }
+        if let Some(msg) = failed {
+            res.console.push_str(&format!("{msg}\r\n"));
+            res.code = 1;
+            continue;
+        }
+        let out = {
+            let mut ctx = Ctx { st, sh, stdin };
+            run_simple(&mut ctx, &cmd.text)
+        };
+        let mut pipe_text = String::new();
+        for (stream, text) in &out.chunks {
+            match &dest[usize::from(*stream - 1).min(1)] {
+                Dest::Console if *stream == 1 && !last => pipe_text.push_str(text),
+                Dest::Console => res.console.push_str(text),
+                Dest::Nul => {}
+                Dest::File(n) => files[*n].1.push_str(text),
+            }
+        }
+        for (path, text) in files {
+            if !text.is_empty() {
+                if let Err(e) = st.fs.write_file(&path, text.as_bytes(), true) {
+                    res.console.push_str(&format!("{e}\r\n"));
+                }
+            }
+        }
+        piped = Some(pipe_text);
+        res.code = out.code;
+        res.keep_errorlevel = out.keep_errorlevel;
+        res.paged = last && out.paged;
+        res.delay_ms = if out.delay_ms == u64::MAX {
+            u64::MAX
+        } else {
+            res.delay_ms.saturating_add(out.delay_ms)
+        };
+        if out.effect.is_some() {
+            res.effect = out.effect;
+        }
+    }
+    res
+}
+
+/// Decodes file bytes as `type` shows them: UTF-16LE when the file starts with its BOM,
+/// otherwise bytes as text.
+pub fn decode_text(b: &[u8]) -> String {
+    if b.len() >= 2 && b[0] == 0xFF && b[1] == 0xFE {
+        let units: Vec<u16> =
+            b[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(b).into_owned()
+    }
+}
+
+/// The message cmd prints for a name that is not a command.
+pub fn not_recognized(name: &str) -> Out {
+    Out::stderr(
+        format!("'{name}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"),
+        9009,
+    )
+}
+
+/// Runs one simple command (no operators, no redirections).
+pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
+    let (raw_name, rest) = cmdline::split_name(text);
+    if raw_name.is_empty() {
+        return Out { keep_errorlevel: true, ..Out::new() };
+    }
+    let args = cmdline::split_args(&rest);
+    let base = raw_name.rsplit(['\\', '/']).next().unwrap_or(&raw_name).to_ascii_lowercase();
+    let name = base
+        .strip_suffix(".exe")
+        .or_else(|| base.strip_suffix(".com"))
+        .unwrap_or(&base)
+        .to_string();
+    if raw_name.len() == 2
+        && raw_name.ends_with(':')
+        && raw_name.as_bytes()[0].is_ascii_alphabetic()
+        && rest.trim().is_empty()
+    {
+        return super::cmd_builtin::change_drive(ctx, &raw_name);
+    }
+    match name.as_str() {
+        "echo" | "set" | "cd" | "chdir" | "md" | "mkdir" | "type" | "del" | "erase" | "copy"
+        | "dir" | "cls" | "ver" | "exit" | "rem" | "title" | "mode" | "chcp" | "hostname"
+        | "whoami" | "timeout" | "ping" => super::cmd_builtin::run(ctx, &name, &rest, &args),
+        "call" => call(ctx, &rest),
+        "findstr" | "find" | "more" | "sort" => super::filters::run(ctx, &name, &args),
+        "netstat" => super::cmd_netstat::netstat(ctx, &args),
+        "tasklist" => super::cmd_tasklist::tasklist(ctx, &args),
+        "taskkill" => super::cmd_tasklist::taskkill(ctx, &args),
+        "sc" => super::cmd_sc::sc(ctx, &args),
+        "net" => super::cmd_sc::net(ctx, &args),
+        "reg" => super::cmd_reg::reg(ctx, &args),
+        "bcdedit" => super::cmd_bcd::bcdedit(ctx, &args),
+        "gpupdate" | "gpresult" | "shutdown" | "certutil" => {
+            super::cmd_misc::run(ctx, &name, &args)
+        }
+        "icacls" => Out::from_exec(super::fs::icacls(ctx.st, ctx.sh, &args)),
+        "takeown" => Out::from_exec(super::fs::takeown(ctx.st, ctx.sh, &args)),
+        "netsh" => Out::from_exec(super::firewall::netsh(ctx.st, ctx.sh, &args)),
+        "powershell" => powershell(ctx, &args),
+        _ => not_recognized(raw_name.trim_matches('"')),
+    }
+}
+
+/// `call`: expands the rest of the line again (so `%^errorlevel%` sees the exit code of what ran
+/// before it on the same line) and runs it.
+fn call(ctx: &mut Ctx, rest: &str) -> Out {
+    let expanded = cmdline::expand(rest.trim_start(), &|n| lookup(ctx.st, ctx.sh, n));
+    let r = run_parsed(ctx.st, ctx.sh, cmdline::parse(&expanded));
+    let mut o = Out::stdout(r.output, r.exit_code);
+    o.effect = (r.effect != Effect::None).then_some(r.effect);
+    o.delay_ms = r.delay_ms;
+    o.paged = r.paged;
+    o
+}
+
+/// `powershell ...`: a one-liner when a command or file is given, otherwise the interactive
+/// prompt (the channel then reads lines with PowerShell until `exit`).
+fn powershell(ctx: &mut Ctx, args: &[String]) -> Out {
+    let runs_something = args.iter().any(|a| {
+        let l = a.to_ascii_lowercase();
+        matches!(l.as_str(), "-command" | "-c" | "-file" | "-f" | "-encodedcommand" | "-enc" | "-e")
+            || !l.starts_with('-')
+    });
+    if runs_something {
+        return Out::from_exec(super::powershell::one_liner(ctx.st, ctx.sh, args));
+    }
+    ctx.sh.mode = ShellMode::PowerShell;
+    Out::stdout(
+        "Windows PowerShell\r\nCopyright (C) Microsoft Corporation. All rights reserved.\r\n\r\n",
+        0,
+    )
+}

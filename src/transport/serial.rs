@@ -1,0 +1,210 @@
+//! Real and virtual serial ports (COM1, /dev/ttyS0, a USB adapter, a hypervisor's pty) through the
+//! `serialport` crate. EMS is configured for 115200 8N1 without flow control almost everywhere, so
+//! that is the default.
+
+use std::io::{self, Read, Write};
+use std::time::Instant;
+
+use super::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
+
+#[cfg(unix)]
+type NativePort = serialport::TTYPort;
+#[cfg(windows)]
+type NativePort = serialport::COMPort;
+
+/// Parity bit setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parity {
+    None,
+    Odd,
+    Even,
+}
+
+/// Flow control setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    None,
+    /// XON/XOFF.
+    Software,
+    /// RTS/CTS.
+    Hardware,
+}
+
+/// Line settings of a serial port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerialSettings {
+    pub baud: u32,
+    pub parity: Parity,
+    /// 5 to 8.
+    pub data_bits: u8,
+    /// 1 or 2.
+    pub stop_bits: u8,
+    pub flow: Flow,
+}
+
+impl Default for SerialSettings {
+    /// 115200 8N1, no flow control: what `bcdedit /emssettings EMSBAUDRATE:115200` gives.
+    fn default() -> Self {
+        SerialSettings {
+            baud: 115_200,
+            parity: Parity::None,
+            data_bits: 8,
+            stop_bits: 1,
+            flow: Flow::None,
+        }
+    }
+}
+
+impl Parity {
+    /// The word used in target strings (`parity=none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Parity::None => "none",
+            Parity::Odd => "odd",
+            Parity::Even => "even",
+        }
+    }
+    /// Parses `none`/`odd`/`even` (or `n`/`o`/`e`), any case.
+    pub fn parse(s: &str) -> Option<Parity> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "n" => Some(Parity::None),
+            "odd" | "o" => Some(Parity::Odd),
+            "even" | "e" => Some(Parity::Even),
+            _ => None,
+        }
+    }
+}
+
+impl Flow {
+    /// The word used in target strings (`flow=none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::None => "none",
+            Flow::Software => "software",
+            Flow::Hardware => "hardware",
+        }
+    }
+    /// Parses `none`/`software`/`hardware` (or `xonxoff`/`rtscts`), any case.
+    pub fn parse(s: &str) -> Option<Flow> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "off" => Some(Flow::None),
+            "software" | "xonxoff" | "xon/xoff" => Some(Flow::Software),
+            "hardware" | "rtscts" | "rts/cts" => Some(Flow::Hardware),
+            _ => None,
+        }
+    }
+}
+
+/// An open serial port.
+pub struct SerialLink {
+    port: NativePort,
+    name: String,
+}
+
+impl SerialLink {
+    /// Opens `path` (`COM1`, `/dev/ttyS0`, a pty slave, ...) with `settings`. `name` is what
+    /// [`Link::describe`] reports.
+    pub fn open(path: &str, settings: &SerialSettings, name: String) -> Result<Self, String> {
+        let data_bits = match settings.data_bits {
+            5 => serialport::DataBits::Five,
+            6 => serialport::DataBits::Six,
+            7 => serialport::DataBits::Seven,
+            8 => serialport::DataBits::Eight,
+            n => return Err(format!("{n} data bits is not possible (use 5, 6, 7 or 8)")),
+        };
+        let stop_bits = match settings.stop_bits {
+            1 => serialport::StopBits::One,
+            2 => serialport::StopBits::Two,
+            n => return Err(format!("{n} stop bits is not possible (use 1 or 2)")),
+        };
+        let parity = match settings.parity {
+            Parity::None => serialport::Parity::None,
+            Parity::Odd => serialport::Parity::Odd,
+            Parity::Even => serialport::Parity::Even,
+        };
+        let flow = match settings.flow {
+            Flow::None => serialport::FlowControl::None,
+            Flow::Software => serialport::FlowControl::Software,
+            Flow::Hardware => serialport::FlowControl::Hardware,
+        };
+        let port = serialport::new(path, settings.baud)
+            .data_bits(data_bits)
+            .stop_bits(stop_bits)
+            .parity(parity)
+            .flow_control(flow)
+            .timeout(READ_TIMEOUT)
+            .open_native()
+            .map_err(|e| describe_open_error(path, &e))?;
+        Ok(SerialLink { port, name })
+    }
+}
+
+/// Turns a `serialport` open error into advice: the usual causes are a wrong name, a port held by
+/// another program (a hypervisor console, minicom, screen) and missing permissions.
+fn describe_open_error(path: &str, e: &serialport::Error) -> String {
+    let hint = match e.kind() {
+        serialport::ErrorKind::NoDevice => {
+            "the port is busy (another program such as screen, minicom or a console relay holds \
+             it; close it and retry)"
+        }
+        serialport::ErrorKind::Io(io::ErrorKind::NotFound) => {
+            "no such device (check the name; on Linux list /dev/ttyS* and /dev/ttyUSB*)"
+        }
+        serialport::ErrorKind::Io(io::ErrorKind::PermissionDenied) => {
+            "permission denied (on Linux add yourself to the dialout group, or run with access \
+             to the device)"
+        }
+        _ => "check the port name and that nothing else uses it",
+    };
+    format!("{path}: {e}: {hint}")
+}
+
+impl Read for SerialLink {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        super::fd::read(self.port.as_raw_fd(), buf, READ_TIMEOUT)
+    }
+
+    #[cfg(not(unix))]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.port.read(buf)
+    }
+}
+
+impl Write for SerialLink {
+    /// Writes, waiting through short write timeouts (flow control, a full buffer) up to
+    /// [`WRITE_TIMEOUT`] before reporting the port as stuck.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let deadline = Instant::now() + WRITE_TIMEOUT;
+        loop {
+            match self.port.write(buf) {
+                Err(e) if super::is_no_data(&e) && Instant::now() < deadline => continue,
+                Err(e) if super::is_no_data(&e) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "{} accepted no data for {} s (flow control holding the line?)",
+                            self.name,
+                            WRITE_TIMEOUT.as_secs()
+                        ),
+                    ))
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.port.flush() {
+            Err(e) if super::is_no_data(&e) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl Link for SerialLink {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}

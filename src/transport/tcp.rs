@@ -1,0 +1,83 @@
+//! Raw TCP: QEMU `-serial tcp:...`, ser2net in `tcp` mode, the simulator's TCP server. The bytes on
+//! the socket are the bytes on the serial line.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use super::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
+
+/// How long one connection attempt may take before the next address is tried.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connects to `host:port` with the link read/write timeouts set. Tries every address the name
+/// resolves to and reports the last failure.
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("{host:?} resolves to no address"));
+    }
+    let mut last = String::new();
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
+            Ok(stream) => {
+                let setup = stream
+                    .set_read_timeout(Some(READ_TIMEOUT))
+                    .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)))
+                    .and_then(|()| stream.set_nodelay(true));
+                return match setup {
+                    Ok(()) => Ok(stream),
+                    Err(e) => Err(format!("connected to {addr} but could not set it up: {e}")),
+                };
+            }
+            Err(e) => last = format!("connection to {addr} failed: {e}"),
+        }
+    }
+    Err(format!("{last} (is the console server listening on port {port}?)"))
+}
+
+/// A raw TCP connection to a console server.
+pub struct TcpLink {
+    stream: TcpStream,
+    name: String,
+}
+
+impl TcpLink {
+    /// Connects to `host:port`; `name` is what [`Link::describe`] reports.
+    pub fn open(host: &str, port: u16, name: String) -> Result<Self, String> {
+        Ok(TcpLink { stream: connect(host, port)?, name })
+    }
+
+    /// Wraps an already connected stream (a test or an accepted connection), setting the link
+    /// timeouts.
+    pub fn from_stream(stream: TcpStream, name: String) -> io::Result<Self> {
+        stream.set_read_timeout(Some(READ_TIMEOUT))?;
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+        stream.set_nodelay(true)?;
+        Ok(TcpLink { stream, name })
+    }
+}
+
+impl Read for TcpLink {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for TcpLink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Link for TcpLink {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}

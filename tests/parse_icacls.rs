@@ -1,0 +1,328 @@
+//! icacls parser: real captures (en, de, zh), the /save format, named odd shapes, properties.
+//!
+//! Fixtures live in tests/fixtures/parse/icacls/; their first lines (`#| ...`) name the source
+//! and are stripped here, the rest is the capture as published.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use sacdoc::parse::icacls::{self, Icacls};
+use sacdoc::parse::text;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/parse/icacls/{name}", env!("CARGO_MANIFEST_DIR"));
+    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut rest = raw.as_str();
+    while rest.starts_with("#|") {
+        rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
+    }
+    rest.to_string()
+}
+
+/// Every non-blank physical line is consumed by the grammar or quoted verbatim in `unparsed`,
+/// exactly one of the two; blank lines are in neither.
+fn assert_accounts(input: &str, consumed: &[usize], unparsed: &[sacdoc::parse::Unparsed]) {
+    let c: BTreeSet<usize> = consumed.iter().copied().collect();
+    assert_eq!(c.len(), consumed.len(), "consumed lines repeat");
+    let mut u = BTreeSet::new();
+    for x in unparsed {
+        assert!(u.insert(x.line), "line {} unparsed twice", x.line);
+    }
+    for l in text::lines(input) {
+        let (ic, iu) = (c.contains(&l.number), u.contains(&l.number));
+        if l.is_blank() {
+            assert!(!ic && !iu, "blank line {} accounted", l.number);
+        } else {
+            assert!(ic ^ iu, "line {} {:?}: consumed={ic} unparsed={iu}", l.number, l.text);
+        }
+        if iu {
+            let t = unparsed.iter().find(|x| x.line == l.number).map(|x| x.text.as_str());
+            assert_eq!(t, Some(l.text));
+        }
+    }
+}
+
+fn check(input: &str) -> Icacls {
+    let r = icacls::parse(input);
+    assert_accounts(input, &r.consumed_lines, &r.unparsed);
+    r
+}
+
+#[test]
+fn en_inherited_aces_and_specific_rights() {
+    let r = check(&fixture("en-unifi-video.txt"));
+    assert_eq!(r.objects.len(), 1);
+    let o = &r.objects[0];
+    assert_eq!(o.path, "unifi-video");
+    assert_eq!(o.aces.len(), 5);
+    let sys = &o.aces[0];
+    assert_eq!(sys.principal, "NT AUTHORITY\\SYSTEM");
+    assert!(sys.inherited && !sys.deny);
+    assert_eq!((sys.flags.clone(), sys.rights.clone()), (vec!["OI".to_string(), "CI".into()], vec!["F".to_string()]));
+    assert_eq!(o.aces[2].flags, vec!["OI", "CI", "IO"]);
+    assert_eq!(o.aces[4].rights, vec!["WD", "AD", "WEA", "WA"]);
+    assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
+    let texts: Vec<&str> = r.unparsed.iter().map(|u| u.text.as_str()).collect();
+    assert_eq!(texts, vec!["PS C:\\ProgramData>", "icacls unifi-video"]);
+    let users = o.aces_for("S-1-5-32-545");
+    assert_eq!(users.len(), 2);
+}
+
+#[test]
+fn en_generic_rights_and_long_principals() {
+    let r = check(&fixture("en-windows-generic-rights.txt"));
+    let o = &r.objects[0];
+    assert_eq!(o.path, "c:\\windows");
+    assert_eq!(o.aces.len(), 13);
+    assert_eq!(o.aces[7].rights, vec!["GR", "GE"]);
+    assert_eq!(o.aces[12].principal, "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APPLICATION PACKAGES");
+    assert_eq!(o.aces[0].sid.as_deref(), Some("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"));
+    assert_eq!(r.unparsed.len(), 1, "only the prompt line: {:?}", r.unparsed);
+}
+
+#[test]
+fn en_deny_ace_and_powershell_wrapped_error() {
+    let r = check(&fixture("en-deny-and-ps-error.txt"));
+    assert_eq!(r.objects.len(), 1);
+    let deny = &r.objects[0].aces[0];
+    assert!(deny.deny);
+    assert_eq!((deny.principal.as_str(), deny.rights.clone()), ("APPSANITY\\devdoc", vec!["W".to_string(), "X".into()]));
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].path, "ReportManagementHelper.exe");
+    assert_eq!(r.errors[0].message, "Access is denied.");
+    // Two runs, two trailers: the counts add up.
+    assert_eq!((r.succeeded, r.failed), (Some(1), Some(1)));
+}
+
+#[test]
+fn en_failed_run_and_path_with_spaces() {
+    let r = check(&fixture("en-sam-failed-and-spaces.txt"));
+    let paths: Vec<&str> = r.objects.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(paths, vec!["C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe", "C:\\xampp"]);
+    assert_eq!(r.objects[0].aces[1].principal, "Everyone");
+    assert_eq!(r.objects[0].aces[1].sid.as_deref(), Some("S-1-1-0"));
+    assert_eq!(r.objects[1].aces.len(), 5);
+    assert_eq!((r.succeeded, r.failed), (Some(2), Some(1)));
+    assert!(r.object("VMware Tools\\vmtoolsd.exe").is_some());
+}
+
+#[test]
+fn de_localized_principals_resolve_to_sids() {
+    let r = check(&fixture("de-onedrivesetup.txt"));
+    let o = &r.objects[0];
+    assert_eq!(o.path, "work\\mnt\\Windows\\System32\\OneDriveSetup.exe");
+    assert_eq!(o.aces.len(), 6);
+    assert_eq!(o.aces_for("BUILTIN\\Administrators").len(), 1);
+    assert_eq!(o.aces_for("S-1-5-18")[0].principal, "NT-AUTORITÄT\\SYSTEM");
+    assert_eq!(o.aces_for("Users")[0].rights, vec!["RX"]);
+    assert_eq!(o.aces[5].sid.as_deref(), Some("S-1-15-2-2"));
+    assert_eq!((r.succeeded, r.failed), (None, None));
+}
+
+#[test]
+fn zh_relative_path_and_chinese_trailer() {
+    let r = check(&fixture("zh-dot.txt"));
+    assert_eq!(r.objects.len(), 1);
+    assert_eq!(r.objects[0].path, ".");
+    assert_eq!(r.objects[0].aces.len(), 8);
+    assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
+    assert_eq!(r.trailer.as_deref(), Some("已成功处理 1 个文件; 处理 0 个文件时失败"));
+}
+
+#[test]
+fn zh_modify_mode_processed_lines() {
+    let r = check(&fixture("zh-modify-mode.txt"));
+    assert!(r.objects.is_empty());
+    assert_eq!(r.processed, vec!["A:\\ssh_pushKEY\\seeklaw\\1\\sshKey1"; 2]);
+    assert_eq!((r.succeeded, r.failed), (Some(2), Some(0)));
+    // The prompt lines and the invalid-parameter message (no path, no colon) are kept.
+    assert_eq!(r.unparsed.len(), 4);
+    assert!(r.unparsed.iter().any(|u| u.text == "无效参数“%USERNAME%”"));
+}
+
+#[test]
+fn odd_shapes_table() {
+    type Check = fn(&Icacls);
+    let cases: Vec<(&str, &str, Check)> = vec![
+        (
+            // icacls MachineKeys /t as the doctor runs it: two objects, blank line between.
+            "two_objects_of_a_t_run",
+            "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys Everyone:(R,W)\r\n                                                  BUILTIN\\Administrators:(F)\r\n\r\nC:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\f686aace6942fb7f7ceb231212eef4a4_c5f2 NT AUTHORITY\\SYSTEM:(I)(F)\r\n\r\nSuccessfully processed 2 files; Failed processing 0 files\r\n",
+            |r| {
+                assert_eq!(r.objects.len(), 2);
+                let mk = r.object("Crypto\\RSA\\MachineKeys").expect("MachineKeys");
+                assert_eq!(mk.aces_for("Everyone")[0].rights, vec!["R", "W"]);
+                assert!(r.objects[1].aces[0].inherited);
+            },
+        ),
+        (
+            "error_interleaved_in_t_run",
+            "C:\\a NT AUTHORITY\\SYSTEM:(OI)(CI)(F)\nC:\\a\\secret: Access is denied.\n     BUILTIN\\Users:(OI)(CI)(RX)\n\nSuccessfully processed 1 files; Failed processing 1 files\n",
+            |r| {
+                assert_eq!(r.objects[0].aces.len(), 2);
+                assert_eq!(r.errors[0].path, "C:\\a\\secret");
+                assert_eq!(r.failed, Some(1));
+            },
+        ),
+        (
+            "no_mapping_error_kb2744558",
+            "forest2.forest1.com\\admins: No mapping between account names and security IDs was done.\nSuccessfully processed 0 files; Failed processing 1 files\n",
+            |r| {
+                assert_eq!(r.errors[0].message, "No mapping between account names and security IDs was done.");
+                assert_eq!(r.succeeded, Some(0));
+            },
+        ),
+        (
+            "german_trailer",
+            "C:\\x VORDEFINIERT\\Administratoren:(F)\n\n3 Dateien erfolgreich verarbeitet, bei 0 Dateien ist ein Verarbeitungsfehler aufgetreten.\n",
+            |r| assert_eq!((r.succeeded, r.failed), (Some(3), Some(0))),
+        ),
+        (
+            "integrity_label_and_sid_principal",
+            "asd.txt S-1-5-21-1-2-3-1001:(F)\n        Mandatory Label\\High Mandatory Level:(NW)\n",
+            |r| {
+                let o = &r.objects[0];
+                assert_eq!(o.aces[0].sid.as_deref(), Some("S-1-5-21-1-2-3-1001"));
+                assert_eq!(o.aces[1].rights, vec!["NW"]);
+            },
+        ),
+        (
+            "unindented_continuation_as_pasted",
+            "asd.txt BUILTIN\\Administrators:(I)(F)\nDESKTOP-IDJHTKP\\user:(I)(F)\nNT AUTHORITY\\SYSTEM:(I)(F)\n",
+            |r| {
+                assert_eq!(r.objects.len(), 1);
+                assert_eq!(r.objects[0].path, "asd.txt");
+                assert_eq!(r.objects[0].aces.len(), 3);
+            },
+        ),
+        (
+            "mixed_case_rc_and_d_in_list",
+            "C:\\t BUILTIN\\Users:(W,Rc)\n     Everyone:(D,WDAC,WO,WA)\n",
+            |r| assert_eq!(r.objects[0].aces[1].rights, vec!["D", "WDAC", "WO", "WA"]),
+        ),
+    ];
+    for (name, input, f) in cases {
+        let r = check(input);
+        f(&r);
+        let _ = name;
+    }
+}
+
+#[test]
+fn line_wrapped_at_80_columns_is_rejoined() {
+    let long = "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\f686aace6942fb7f7ceb231212eef4a4_c5f2 NT AUTHORITY\\SYSTEM:(I)(F)";
+    for cut in [80, 95, 70] {
+        // SAC's screen hard-wraps at 80 (a wider console wraps later); a line shorter than
+        // the console width did not wrap and must stay two lines.
+        let (a, b) = long.split_at(cut.min(long.len() - 1));
+        let input = format!("{a}\r\n{b}\r\n\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n");
+        let r = check(&input);
+        if cut >= 80 {
+            assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+            assert_eq!(r.objects[0].aces[0].rights, vec!["F"]);
+            assert!(r.objects[0].path.ends_with("_c5f2"));
+        } else {
+            assert!(!r.unparsed.is_empty());
+        }
+    }
+}
+
+#[test]
+fn save_format_text_and_utf16_bytes() {
+    // Produced from the layout documented in command-outputs.md §2 (name line, SDDL line).
+    let text = "MachineKeys\r\nD:PAI(A;OICIIO;FA;;;CO)(A;;0x12019f;;;WD)(A;;FA;;;BA)(A;OICI;FA;;;SY)\r\n";
+    let s = icacls::parse_save(text);
+    assert_accounts(text, &s.consumed_lines, &s.unparsed);
+    assert_eq!(s.entries.len(), 1);
+    assert_eq!(s.entries[0].aces.len(), 4);
+    assert_eq!(s.entries[0].aces[1].sid, "S-1-1-0");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    assert_eq!(icacls::parse_save_bytes(&bytes).map(|s| s.entries.len()), Ok(1));
+    let err = icacls::decode_utf16le(&bytes[..bytes.len() - 1]).expect_err("odd length");
+    assert!(err.to_string().contains("odd length"));
+}
+
+fn icaclsish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("C:\\ProgramData\\x ".to_string()),
+        Just("NT AUTHORITY\\SYSTEM".to_string()),
+        Just(":(OI)(CI)(F)".to_string()),
+        Just("(DENY)".to_string()),
+        Just("(I)".to_string()),
+        Just("(WD,AD)".to_string()),
+        Just(": Access is denied.".to_string()),
+        Just("Successfully processed 1 files; Failed processing 0 files".to_string()),
+        Just("                 ".to_string()),
+        Just("\r\n".to_string()),
+        Just("\n".to_string()),
+        Just("\r".to_string()),
+        "[0-9]{1,4}",
+        any::<String>(),
+        "\\PC{0,12}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+const FIXTURES: &[&str] = &[
+    "en-unifi-video.txt",
+    "en-windows-generic-rights.txt",
+    "en-deny-and-ps-error.txt",
+    "en-sam-failed-and-spaces.txt",
+    "de-onedrivesetup.txt",
+    "zh-dot.txt",
+    "zh-modify-mode.txt",
+];
+
+fn mutated() -> impl Strategy<Value = String> {
+    (0..FIXTURES.len(), prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12))
+        .prop_map(|(i, edits)| {
+            let mut s: Vec<char> = fixture(FIXTURES[i]).chars().collect();
+            for (a, b, ins, kind) in edits {
+                if s.is_empty() {
+                    s.extend(ins.chars());
+                    continue;
+                }
+                let at = a as usize % s.len();
+                match kind {
+                    0 => {
+                        let end = (at + b as usize % 64).min(s.len());
+                        s.drain(at..end);
+                    }
+                    1 => {
+                        let tail = s.split_off(at);
+                        s.extend(ins.chars());
+                        s.extend(tail);
+                    }
+                    _ => {
+                        let other = b as usize % s.len();
+                        s.swap(at, other);
+                    }
+                }
+            }
+            s.into_iter().collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics_and_is_accounted(input in icaclsish()) {
+        check(&input);
+    }
+
+    #[test]
+    fn mutated_captures_never_panic_and_are_accounted(input in mutated()) {
+        let r = check(&input);
+        prop_assert!(serde_json::to_string(&r).is_ok());
+    }
+
+    #[test]
+    fn save_never_panics_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(s) = icacls::parse_save_bytes(&bytes) {
+            let text = icacls::decode_utf16le(&bytes).unwrap_or_default();
+            assert_accounts(&text, &s.consumed_lines, &s.unparsed);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The session over real links to the simulator's servers: a pty opened through `serialport` at
+//! 115200 baud, and a loopback TCP socket. Both profiles, quirks on, outputs compared with what the
+//! simulated machine prints.
+
+mod session_common;
+
+use sacdoc::runner::Shell;
+use sacdoc::sac::Session;
+use sacdoc::sim::server::{ServeSpec, Server};
+use sacdoc::target::Target;
+use session_common::*;
+
+fn run_over(target: &str, scenario: &str) {
+    let t: Target = target.parse().unwrap_or_else(|e| panic!("{target}: {e}"));
+    let link = t.open().unwrap_or_else(|e| panic!("{target}: {e}"));
+    let mut s = Session::attach(link, options(scenario, 20)).expect("attach");
+    s.ensure_cmd().expect("cmd channel");
+    for cmd in ["ver", "netstat -anob", "sc qc TermService"] {
+        let out = s.run(cmd).unwrap_or_else(|e| panic!("{target} {cmd}: {e}"));
+        let (want, code) = expected(scenario, cmd);
+        assert_eq!(out.output, want, "{target}: {cmd}");
+        assert_eq!(out.exit_code, Some(code), "{target}: {cmd}");
+    }
+    s.close().expect("close");
+}
+
+#[cfg(unix)]
+#[test]
+fn over_a_pty_at_115200_both_profiles() {
+    for profile in ["ws2022", "ws2019"] {
+        let q = format!("profile={profile}&start=sac&dropkeys=1&eatchars=1&cronly=1");
+        let server = Server::start(&ServeSpec::new("pty", "busy-server", &q)).expect("server");
+        let path = server.pty_path().expect("pty path").display().to_string();
+        run_over(&format!("serial://{path}?baud=115200"), "busy-server");
+        server.stop();
+    }
+}
+
+#[test]
+fn over_loopback_tcp_both_profiles() {
+    for profile in ["ws2022", "ws2019"] {
+        let q = format!("profile={profile}&start=cmd&dropkeys=1&eatchars=1&cronly=1");
+        let server =
+            Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "busy-server", &q)).expect("server");
+        let addr = server.addr().expect("address");
+        run_over(&format!("tcp://{addr}"), "busy-server");
+        server.stop();
+    }
+}

@@ -1,0 +1,508 @@
+//! The simulated cmd.exe: exact output of each command against the layout of real captures
+//! (the source of each expected format is named at its test), exit codes, `%errorlevel%` and
+//! `call` expansion, redirection and `type`, pipes into the filters, reg round trips, services
+//! with dependents, and reboot semantics.
+
+use sacdoc::sim::machine::state::{RegValue, SvcState};
+use sacdoc::sim::machine::{load_scenario, Effect, ExecResult, Machine, ShellMode, ShellState};
+
+const RDP_TCP: &str = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
+
+fn vm(name: &str) -> (Machine, ShellState) {
+    let sc = load_scenario(name).expect("built-in scenario");
+    let mut m = Machine::new(&sc);
+    m.boot();
+    (m, ShellState::default())
+}
+
+fn run(m: &mut Machine, sh: &mut ShellState, line: &str) -> ExecResult {
+    m.exec(sh, line)
+}
+
+fn out(m: &mut Machine, sh: &mut ShellState, line: &str) -> String {
+    m.exec(sh, line).output
+}
+
+fn pid_of(m: &Machine, service: &str) -> u32 {
+    m.state.services.get(service).map(|s| s.pid).expect("service exists")
+}
+
+// ---------------------------------------------------------------------------------------------
+// cmd.exe line handling
+
+#[test]
+fn unknown_command_prints_cmds_text_and_sets_9009() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "foo bar");
+    assert_eq!(
+        r.output,
+        "'foo' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+    );
+    assert_eq!(r.exit_code, 9009);
+    assert_eq!(out(&mut m, &mut sh, "echo %errorlevel%"), "9009\r\n");
+}
+
+#[test]
+fn percent_variables_expand_once_when_the_line_is_read() {
+    let (mut m, mut sh) = vm("healthy");
+    // Same line: %errorlevel% was expanded before foo ran.
+    let r = run(&mut m, &mut sh, "foo & echo %errorlevel%");
+    assert!(r.output.ends_with("\r\n0\r\n"), "{:?}", r.output);
+    // call expands again, after the caret is removed: it sees foo's code.
+    let r = run(&mut m, &mut sh, "foo & call echo END%^errorlevel%");
+    assert!(r.output.ends_with("END9009\r\n"), "{:?}", r.output);
+    // Undefined variables stay as typed on the interactive command line.
+    assert_eq!(out(&mut m, &mut sh, "echo %NOPE%x"), "%NOPE%x\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo a^&b"), "a&b\r\n");
+}
+
+#[test]
+fn environment_of_the_logged_in_user() {
+    let (mut m, mut sh) = vm("healthy");
+    assert_eq!(out(&mut m, &mut sh, "echo %TEMP%"), "C:\\Users\\azureuser\\AppData\\Local\\Temp\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo %SystemRoot% %windir%"), "C:\\Windows C:\\Windows\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo %COMPUTERNAME%"), "WINSRV2019\r\n");
+    run(&mut m, &mut sh, "set MARK=x y");
+    assert_eq!(out(&mut m, &mut sh, "echo [%MARK%]"), "[x y]\r\n");
+    assert_eq!(out(&mut m, &mut sh, "set MAR"), "MARK=x y\r\n");
+    run(&mut m, &mut sh, "set MARK=");
+    let r = run(&mut m, &mut sh, "set MARK");
+    assert_eq!((r.output.as_str(), r.exit_code), ("Environment variable MARK not defined\r\n", 1));
+    assert_eq!(out(&mut m, &mut sh, "whoami"), "winsrv2019\\azureuser\r\n");
+    assert_eq!(out(&mut m, &mut sh, "hostname"), "WINSRV2019\r\n");
+}
+
+#[test]
+fn chaining_operators_follow_exit_codes() {
+    let (mut m, mut sh) = vm("healthy");
+    // cmd keeps the blank before the operator in echo's text.
+    assert_eq!(out(&mut m, &mut sh, "ver >nul && echo ok || echo bad"), "ok \r\n");
+    let o = out(&mut m, &mut sh, "foo 2>nul && echo ok || echo bad");
+    assert_eq!(o, "bad\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo one& echo two"), "one\r\ntwo\r\n");
+}
+
+#[test]
+fn echo_forms() {
+    let (mut m, mut sh) = vm("healthy");
+    assert_eq!(out(&mut m, &mut sh, "echo"), "ECHO is on.\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo."), "\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo \"quoted text\""), "\"quoted text\"\r\n");
+    // ver: a blank line, then the version (build and UBR from the registry).
+    assert_eq!(out(&mut m, &mut sh, "ver"), "\r\nMicrosoft Windows [Version 10.0.17763.6893]\r\n");
+}
+
+#[test]
+fn redirection_into_files_and_type_back() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "md c:\\temp");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    let r = run(&mut m, &mut sh, "md c:\\temp");
+    assert_eq!((r.output.as_str(), r.exit_code), ("A subdirectory or file c:\\temp already exists.\r\n", 1));
+    // cmd keeps the blank before `>` in echo's text.
+    assert_eq!(out(&mut m, &mut sh, "echo first > c:\\temp\\a.txt"), "");
+    assert_eq!(out(&mut m, &mut sh, "echo second>>c:\\temp\\a.txt"), "");
+    assert_eq!(out(&mut m, &mut sh, "type c:\\temp\\a.txt"), "first \r\nsecond\r\n");
+    // stderr: to the file with 2>&1, dropped with 2>nul, to the console otherwise.
+    assert_eq!(out(&mut m, &mut sh, "foo > c:\\temp\\e.txt 2>&1"), "");
+    assert!(out(&mut m, &mut sh, "type c:\\temp\\e.txt").starts_with("'foo' is not recognized"));
+    assert!(out(&mut m, &mut sh, "foo > c:\\temp\\e2.txt").starts_with("'foo' is not recognized"));
+    assert_eq!(out(&mut m, &mut sh, "type c:\\temp\\e2.txt"), "");
+    // Input redirection feeds a filter.
+    assert_eq!(out(&mut m, &mut sh, "findstr second < c:\\temp\\a.txt"), "second\r\n");
+    // A missing folder fails the redirection, and the command does not run.
+    let r = run(&mut m, &mut sh, "echo x > c:\\nope\\f.txt");
+    assert_eq!((r.output.as_str(), r.exit_code), ("The system cannot find the path specified.\r\n", 1));
+    let r = run(&mut m, &mut sh, "type c:\\temp\\missing.txt");
+    assert_eq!((r.output.as_str(), r.exit_code), ("The system cannot find the file specified.\r\n", 1));
+    // cd into it; relative names resolve there.
+    run(&mut m, &mut sh, "cd c:\\temp");
+    assert_eq!(sh.prompt(), "C:\\temp>");
+    assert_eq!(out(&mut m, &mut sh, "type a.txt"), "first \r\nsecond\r\n");
+    assert_eq!(out(&mut m, &mut sh, "copy a.txt b.txt"), "        1 file(s) copied.\r\n");
+    assert_eq!(out(&mut m, &mut sh, "del b.txt"), "");
+    assert_eq!(out(&mut m, &mut sh, "del b.txt"), "Could Not Find C:\\temp\\b.txt\r\n");
+}
+
+#[test]
+fn pipes_into_findstr_find_more_and_sort() {
+    let (mut m, mut sh) = vm("healthy");
+    run(&mut m, &mut sh, "md c:\\t");
+    run(&mut m, &mut sh, "echo Alpha one> c:\\t\\f.txt");
+    run(&mut m, &mut sh, "echo beta two>> c:\\t\\f.txt");
+    run(&mut m, &mut sh, "echo gamma alpha>> c:\\t\\f.txt");
+    let p = |m: &mut Machine, sh: &mut ShellState, filter: &str| out(m, sh, &format!("type c:\\t\\f.txt | {filter}"));
+    assert_eq!(p(&mut m, &mut sh, "findstr alpha"), "gamma alpha\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /i alpha"), "Alpha one\r\ngamma alpha\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr \"one two\""), "Alpha one\r\nbeta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /c:\"beta two\""), "beta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /v /i alpha"), "beta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /n beta"), "2:beta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /b /i alpha"), "Alpha one\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /e /i alpha"), "gamma alpha\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /r \"^b.*o$\""), "beta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "find /c \"a\""), "3\r\n");
+    assert_eq!(p(&mut m, &mut sh, "find /i \"ALPHA\""), "Alpha one\r\ngamma alpha\r\n");
+    assert_eq!(p(&mut m, &mut sh, "sort"), "Alpha one\r\nbeta two\r\ngamma alpha\r\n");
+    let r = run(&mut m, &mut sh, "type c:\\t\\f.txt | findstr nothing");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 1));
+    let r = run(&mut m, &mut sh, "type c:\\t\\f.txt | more +1");
+    assert_eq!(r.output, "beta two\r\ngamma alpha\r\n");
+    assert!(r.paged);
+    assert!(!run(&mut m, &mut sh, "type c:\\t\\f.txt").paged);
+}
+
+#[test]
+fn console_commands() {
+    let (mut m, mut sh) = vm("healthy");
+    assert_eq!(out(&mut m, &mut sh, "mode con cols=200 lines=50"), "");
+    assert_eq!((sh.cols, sh.lines), (200, 50));
+    assert!(out(&mut m, &mut sh, "mode con").contains("    Columns:        200\r\n"));
+    assert_eq!(out(&mut m, &mut sh, "chcp 65001"), "Active code page: 65001\r\n");
+    assert_eq!(run(&mut m, &mut sh, "cls").effect, Effect::ClearScreen);
+    assert_eq!(run(&mut m, &mut sh, "exit").effect, Effect::ExitShell);
+    assert_eq!(run(&mut m, &mut sh, "timeout /t 5").delay_ms, 5_000);
+    let r = run(&mut m, &mut sh, "ping -t 10.0.0.1");
+    assert_eq!(r.delay_ms, u64::MAX);
+    assert!(r.output.starts_with("\r\nPinging 10.0.0.1 with 32 bytes of data:\r\nReply from 10.0.0.1: bytes=32 time<1ms TTL=128\r\n"));
+    let r = run(&mut m, &mut sh, "ping -n 1 10.9.9.9");
+    assert_eq!(r.exit_code, 1);
+    assert!(r.output.contains("Request timed out.\r\n"));
+    assert_eq!(run(&mut m, &mut sh, "shutdown /r /t 0").effect, Effect::Reboot { delay_ms: 0 });
+    assert_eq!(run(&mut m, &mut sh, "shutdown /s /t 0").effect, Effect::Shutdown);
+}
+
+#[test]
+fn interactive_powershell_switches_the_channel_mode() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "powershell");
+    assert_eq!(sh.mode, ShellMode::PowerShell);
+    assert!(r.output.starts_with("Windows PowerShell\r\n"));
+    assert_eq!(sh.prompt(), "PS C:\\Windows\\system32> ");
+    run(&mut m, &mut sh, "exit");
+    assert_eq!(sh.mode, ShellMode::Cmd);
+}
+
+#[test]
+fn certutil_encode_writes_pem_lines() {
+    let (mut m, mut sh) = vm("healthy");
+    run(&mut m, &mut sh, "md c:\\temp");
+    run(&mut m, &mut sh, "echo hello> c:\\temp\\in.bin");
+    let r = run(&mut m, &mut sh, "certutil -encode c:\\temp\\in.bin c:\\temp\\out.cer");
+    assert_eq!(r.exit_code, 0);
+    assert!(r.output.ends_with("CertUtil: -encode command completed successfully.\r\n"));
+    assert_eq!(
+        out(&mut m, &mut sh, "type c:\\temp\\out.cer"),
+        "-----BEGIN CERTIFICATE-----\r\naGVsbG8NCg==\r\n-----END CERTIFICATE-----\r\n"
+    );
+    let r = run(&mut m, &mut sh, "certutil -encode c:\\temp\\in.bin c:\\temp\\out.cer");
+    assert!(r.output.contains("ERROR_FILE_EXISTS"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// netstat: layout of kellyjonbrazil/jc tests/fixtures/windows/windows-10/netstat-aonb.out
+
+#[test]
+fn netstat_anob_rows_and_owner_lines() {
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "netstat -anob");
+    assert!(o.starts_with(
+        "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n"
+    ));
+    let ts = pid_of(&m, "TermService");
+    let row = format!(
+        "  TCP    0.0.0.0:3389           0.0.0.0:0              LISTENING       {ts}\r\n  TermService\r\n [svchost.exe]\r\n"
+    );
+    assert!(o.contains(&row), "{o}");
+    assert!(o.contains("  TCP    0.0.0.0:445            0.0.0.0:0              LISTENING       4\r\n Can not obtain ownership information\r\n"));
+    assert!(o.contains(&format!("  UDP    0.0.0.0:3389           *:*                                    {ts}\r\n  TermService\r\n")));
+    assert!(o.contains(&format!("  TCP    [::]:3389              [::]:0                 LISTENING       {ts}\r\n")));
+    // Every order of the flags is the same command.
+    for flags in ["-abno", "-a -n -o -b", "-onab"] {
+        assert_eq!(out(&mut m, &mut sh, &format!("netstat {flags}")), o, "{flags}");
+    }
+}
+
+#[test]
+fn netstat_an_without_pid_column_and_protocol_filter() {
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "netstat -an");
+    assert!(o.contains("  Proto  Local Address          Foreign Address        State\r\n"));
+    assert!(o.contains("  TCP    0.0.0.0:3389           0.0.0.0:0              LISTENING\r\n"));
+    // netstat-an.out pads UDP rows to the state column.
+    assert!(o.contains("  UDP    0.0.0.0:3389           *:*                    \r\n"));
+    let tcp = out(&mut m, &mut sh, "netstat -ano -p tcp");
+    assert!(!tcp.contains("UDP") && !tcp.contains("[::]"));
+    // Without -a there are no listeners.
+    assert!(!out(&mut m, &mut sh, "netstat -no").contains("LISTENING"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasklist: header and ruler of command-outputs.md section 5; /svc wrapping as in the
+// windowsitpro.com "JSI Tip 4660" listing (44 columns, continuation indented 35).
+
+#[test]
+fn tasklist_table_csv_list_and_filters() {
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "tasklist");
+    assert!(o.starts_with(
+        "\r\nImage Name                     PID Session Name        Session#    Mem Usage\r\n========================= ======== ================ =========== ============\r\nSystem Idle Process              0 Services                   0          8 K\r\nSystem                           4 Services                   0        140 K\r\n"
+    ));
+    let ts = pid_of(&m, "TermService");
+    let svc = out(&mut m, &mut sh, &format!("tasklist /svc /fi \"PID eq {ts}\""));
+    assert_eq!(
+        svc,
+        format!(
+            "\r\nImage Name                     PID Services\r\n========================= ======== ============================================\r\n{:<25} {ts:>8} {:<44}\r\n",
+            "svchost.exe", "TermService"
+        )
+    );
+    let wrapped = out(&mut m, &mut sh, "tasklist /svc /fi \"SERVICES eq Power\"");
+    assert!(wrapped.contains(&format!("{:<44}\r\n{}SystemEventsBroker", "DcomLaunch, PlugPlay, Power,", " ".repeat(35).as_str().to_owned() + "")), "{wrapped}");
+    let csv = out(&mut m, &mut sh, "tasklist /svc /fo csv /nh /fi \"IMAGENAME eq lsass.exe\"");
+    assert_eq!(csv, "\"lsass.exe\",\"648\",\"SamSs,KeyIso\"\r\n");
+    let list = out(&mut m, &mut sh, "tasklist /fo list /fi \"PID eq 4\"");
+    assert_eq!(list, "\r\nImage Name:   System\r\nPID:          4\r\nSession Name: Services\r\nSession#:     0\r\nMem Usage:    140 K\r\n");
+    let none = run(&mut m, &mut sh, "tasklist /fi \"IMAGENAME eq nothing.exe\"");
+    assert_eq!((none.output.as_str(), none.exit_code), ("INFO: No tasks are running which match the specified criteria.\r\n", 0));
+    let bad = run(&mut m, &mut sh, "tasklist /fi \"FOO eq 1\"");
+    assert_eq!((bad.output.as_str(), bad.exit_code), ("ERROR: The search filter cannot be recognized.\r\n", 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// sc: command-outputs.md section 4 (labels padded to 19, flag line at column 32, codes after FAILED)
+
+#[test]
+fn sc_query_and_qc_blocks() {
+    let (mut m, mut sh) = vm("healthy");
+    let q = out(&mut m, &mut sh, "sc query termservice");
+    assert_eq!(
+        q,
+        "\r\nSERVICE_NAME: termservice\r\n        TYPE               : 30  WIN32  \r\n        STATE              : 4  RUNNING \r\n                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\r\n        WIN32_EXIT_CODE    : 0  (0x0)\r\n        SERVICE_EXIT_CODE  : 0  (0x0)\r\n        CHECKPOINT         : 0x0\r\n        WAIT_HINT          : 0x0\r\n\r\n"
+    );
+    let qc = out(&mut m, &mut sh, "sc qc SessionEnv");
+    assert_eq!(
+        qc,
+        "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: SessionEnv\r\n        TYPE               : 20  WIN32_SHARE_PROCESS \r\n        START_TYPE         : 3   DEMAND_START\r\n        ERROR_CONTROL      : 1   NORMAL\r\n        BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k netsvcs -p\r\n        LOAD_ORDER_GROUP   : \r\n        TAG                : 0\r\n        DISPLAY_NAME       : Remote Desktop Configuration\r\n        DEPENDENCIES       : RPCSS\r\n                           : LanmanWorkstation\r\n        SERVICE_START_NAME : LocalSystem\r\n"
+    );
+    let ex = out(&mut m, &mut sh, "sc queryex TermService");
+    assert!(ex.contains(&format!("        PID                : {}\r\n        FLAGS              : \r\n", pid_of(&m, "TermService"))));
+    let r = run(&mut m, &mut sh, "sc query nosuch");
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n\r\nThe specified service does not exist as an installed service.\r\n\r\n", 1060)
+    );
+}
+
+#[test]
+fn sc_start_stop_config_and_errors() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "sc start TermService");
+    assert_eq!(r.exit_code, 1056);
+    assert!(r.output.starts_with("[SC] StartService FAILED 1056:\r\n\r\nAn instance of the service is already running.\r\n"));
+    // TermService has a running dependent (UmRdpService): sc refuses.
+    let r = run(&mut m, &mut sh, "sc stop TermService");
+    assert_eq!(r.exit_code, 1051);
+    assert!(r.output.starts_with("[SC] ControlService FAILED 1051:"));
+    let r = run(&mut m, &mut sh, "sc stop UmRdpService");
+    assert_eq!(r.exit_code, 0);
+    assert!(r.output.contains("        STATE              : 3  STOP_PENDING \r\n"));
+    let r = run(&mut m, &mut sh, "sc stop UmRdpService");
+    assert_eq!(r.exit_code, 1062);
+    assert!(r.output.contains("The service has not been started."));
+    assert_eq!(run(&mut m, &mut sh, "sc stop TermService").exit_code, 0);
+    assert!(!out(&mut m, &mut sh, "netstat -ano").contains(":3389 "));
+    let r = run(&mut m, &mut sh, "sc start TermService");
+    assert_eq!(r.exit_code, 0);
+    assert!(r.output.contains("        STATE              : 2  START_PENDING \r\n"));
+    assert!(out(&mut m, &mut sh, "netstat -ano").contains("  TCP    0.0.0.0:3389 "));
+    // Not stoppable (gpsvc), and disabled services.
+    assert_eq!(run(&mut m, &mut sh, "sc stop gpsvc").exit_code, 1052);
+    assert_eq!(out(&mut m, &mut sh, "sc config wuauserv start= disabled"), "[SC] ChangeServiceConfig SUCCESS\r\n");
+    let r = run(&mut m, &mut sh, "sc start wuauserv");
+    assert_eq!(r.exit_code, 1058);
+    assert_eq!(
+        m.state.registry.get("HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuauserv", "Start"),
+        Some(&RegValue::Dword(4))
+    );
+    assert_eq!(run(&mut m, &mut sh, "sc config wuauserv start=auto").exit_code, 1639);
+    run(&mut m, &mut sh, "sc config wuauserv start= delayed-auto");
+    assert!(out(&mut m, &mut sh, "sc qc wuauserv").contains("        START_TYPE         : 2   AUTO_START  (DELAYED)\r\n"));
+}
+
+#[test]
+fn net_stop_takes_dependents_with_it() {
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "net stop TermService /y");
+    assert!(o.contains("The Remote Desktop Services UserMode Port Redirector service was stopped successfully."));
+    assert!(o.contains("The Remote Desktop Services service was stopped successfully."));
+    assert_eq!(m.state.services.get("UmRdpService").map(|s| s.state), Some(SvcState::Stopped));
+    assert!(out(&mut m, &mut sh, "net start TermService").contains("was started successfully"));
+}
+
+#[test]
+fn taskkill_ends_a_process_and_its_services() {
+    let (mut m, mut sh) = vm("healthy");
+    let pid = pid_of(&m, "Spooler");
+    let r = run(&mut m, &mut sh, &format!("taskkill /pid {pid}"));
+    assert!(r.output.contains("can only be terminated forcefully"));
+    let r = run(&mut m, &mut sh, &format!("taskkill /f /pid {pid}"));
+    assert_eq!(r.output, format!("SUCCESS: The process with PID {pid} has been terminated.\r\n"));
+    assert!(out(&mut m, &mut sh, "sc query spooler").contains("WIN32_EXIT_CODE    : 1067  (0x42b)"));
+    assert_eq!(run(&mut m, &mut sh, "taskkill /f /pid 4").exit_code, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reg: byte layout of wine-mirror/wine programs/reg/tests/query.c (conformant with Windows)
+
+#[test]
+fn reg_query_layout_values_subkeys_and_recursion() {
+    let (mut m, mut sh) = vm("healthy");
+    let k = "HKCU\\Software\\SacdocTest";
+    for l in [
+        format!("reg add {k} /v Test1 /t REG_SZ /d \"Hello, World\" /f"),
+        format!("reg add {k} /v Test2 /t REG_DWORD /d 0x123 /f"),
+        format!("reg add {k}\\subkey /v Test3 /t REG_SZ /d \"Some string data\" /f"),
+    ] {
+        let r = run(&mut m, &mut sh, &l);
+        assert_eq!((r.output.as_str(), r.exit_code), ("The operation completed successfully.\r\n", 0), "{l}");
+    }
+    assert_eq!(
+        out(&mut m, &mut sh, &format!("reg query {k}")),
+        "\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\r\n    Test1    REG_SZ    Hello, World\r\n    Test2    REG_DWORD    0x123\r\n\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\\subkey\r\n"
+    );
+    assert_eq!(
+        out(&mut m, &mut sh, &format!("reg query {k} /v Test1")),
+        "\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\r\n    Test1    REG_SZ    Hello, World\r\n\r\n"
+    );
+    assert_eq!(
+        out(&mut m, &mut sh, &format!("reg query {k} /s")),
+        "\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\r\n    Test1    REG_SZ    Hello, World\r\n    Test2    REG_DWORD    0x123\r\n\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\\subkey\r\n    Test3    REG_SZ    Some string data\r\n\r\n"
+    );
+    assert_eq!(
+        out(&mut m, &mut sh, &format!("reg query {k} /ve")),
+        "\r\nHKEY_CURRENT_USER\\Software\\SacdocTest\r\n    (Default)    REG_SZ    (value not set)\r\n\r\n"
+    );
+    let r = run(&mut m, &mut sh, &format!("reg query {k} /v Missing"));
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("ERROR: The system was unable to find the specified registry key or value.\r\n", 1)
+    );
+    // The header echoes the path as typed; CurrentControlSet is ControlSet001.
+    let o = out(&mut m, &mut sh, &format!("reg query \"{RDP_TCP}\" /v PortNumber"));
+    assert_eq!(o, format!("\r\nHKEY_LOCAL_MACHINE{}\r\n    PortNumber    REG_DWORD    0xd3d\r\n\r\n", &RDP_TCP[4..]));
+    let o = out(&mut m, &mut sh, "reg query \"hklm\\system\\controlset001\\control\\terminal server\\winstations\\rdp-tcp\" /v portnumber");
+    assert!(o.contains("HKEY_LOCAL_MACHINE\\system\\controlset001\\control\\terminal server\\winstations\\rdp-tcp\r\n    portnumber    REG_DWORD    0xd3d"));
+    let o = out(&mut m, &mut sh, &format!("reg query {k} /f Hello /s"));
+    assert!(o.ends_with("End of search: 1 match(es) found.\r\n"), "{o}");
+    let r = run(&mut m, &mut sh, "reg query HKXX\\Software");
+    assert_eq!(r.exit_code, 1);
+    assert!(r.output.starts_with("ERROR: Invalid key name."));
+}
+
+#[test]
+fn reg_delete_and_prompts() {
+    let (mut m, mut sh) = vm("healthy");
+    let k = "HKLM\\SOFTWARE\\SacdocDel";
+    run(&mut m, &mut sh, &format!("reg add {k} /v A /t REG_DWORD /d 1 /f"));
+    // An existing value without /f: the question gets no answer over the line.
+    let r = run(&mut m, &mut sh, &format!("reg add {k} /v A /t REG_DWORD /d 2"));
+    assert_eq!(r.exit_code, 1);
+    assert_eq!(m.state.registry.get(k, "A"), Some(&RegValue::Dword(1)));
+    assert_eq!(run(&mut m, &mut sh, &format!("reg delete {k} /v A /f")).exit_code, 0);
+    assert_eq!(run(&mut m, &mut sh, &format!("reg delete {k} /v A /f")).exit_code, 1);
+    assert_eq!(run(&mut m, &mut sh, &format!("reg delete {k} /f")).exit_code, 0);
+    assert_eq!(run(&mut m, &mut sh, &format!("reg query {k}")).exit_code, 1);
+    assert_eq!(run(&mut m, &mut sh, "reg add HKLM\\SOFTWARE\\X /v D /t REG_DWORD /d nope /f").exit_code, 1);
+}
+
+#[test]
+fn reg_export_then_import_restores_values() {
+    let (mut m, mut sh) = vm("healthy");
+    run(&mut m, &mut sh, "md c:\\temp");
+    let r = run(&mut m, &mut sh, &format!("reg export \"{RDP_TCP}\" c:\\temp\\rdp.reg /y"));
+    assert_eq!((r.output.as_str(), r.exit_code), ("The operation completed successfully.\r\n", 0));
+    let bytes = m.state.fs.read_file("C:\\temp\\rdp.reg").expect("exported");
+    assert_eq!(&bytes[..2], &[0xFF, 0xFE], "UTF-16LE with BOM");
+    let text = out(&mut m, &mut sh, "type c:\\temp\\rdp.reg");
+    assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\r\n\"PortNumber\"=dword:00000d3d\r\n"), "{text}");
+    // Without /y an existing file is not overwritten.
+    assert_eq!(run(&mut m, &mut sh, &format!("reg export \"{RDP_TCP}\" c:\\temp\\rdp.reg")).exit_code, 1);
+    run(&mut m, &mut sh, &format!("reg add \"{RDP_TCP}\" /v PortNumber /t REG_DWORD /d 3390 /f"));
+    run(&mut m, &mut sh, &format!("reg delete \"{RDP_TCP}\" /v SecurityLayer /f"));
+    let r = run(&mut m, &mut sh, "reg import c:\\temp\\rdp.reg");
+    assert_eq!((r.output.as_str(), r.exit_code), ("The operation completed successfully.\r\n", 0));
+    assert_eq!(m.state.registry.get(RDP_TCP, "PortNumber"), Some(&RegValue::Dword(3389)));
+    assert_eq!(m.state.registry.get(RDP_TCP, "SecurityLayer"), Some(&RegValue::Dword(2)));
+    let r = run(&mut m, &mut sh, "reg import c:\\temp\\none.reg");
+    assert_eq!(r.exit_code, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// bcdedit: layout of the Windows 10 `bcdedit` listing (element names padded to 24)
+
+#[test]
+fn bcdedit_enum_set_and_ems() {
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "bcdedit /enum");
+    assert!(o.starts_with("\r\nWindows Boot Manager\r\n--------------------\r\nidentifier              {bootmgr}\r\n"));
+    assert!(o.contains("\r\nWindows Boot Loader\r\n-------------------\r\nidentifier              {current}\r\n"));
+    assert!(o.contains("ems                     Yes\r\n"));
+    assert!(!o.contains("EMS Settings"));
+    let all = out(&mut m, &mut sh, "bcdedit /enum all");
+    assert!(all.contains("EMS Settings\r\n------------\r\nidentifier              {emssettings}\r\nbootems                 Yes\r\n"));
+    let v = out(&mut m, &mut sh, "bcdedit /enum {bootmgr} /v");
+    assert!(v.contains("identifier              {9dea862c-5cdd-4e70-acc1-f32b344d4795}\r\n"));
+    assert_eq!(out(&mut m, &mut sh, "bcdedit /set {bootmgr} displaybootmenu yes"), "The operation completed successfully.\r\n");
+    assert!(out(&mut m, &mut sh, "bcdedit /enum {bootmgr}").contains("displaybootmenu         Yes\r\n"));
+    run(&mut m, &mut sh, "bcdedit /ems {current} off");
+    assert!(out(&mut m, &mut sh, "bcdedit").contains("ems                     No\r\n"));
+    run(&mut m, &mut sh, "bcdedit /emssettings EMSPORT:1 EMSBAUDRATE:115200");
+    let e = out(&mut m, &mut sh, "bcdedit /enum {emssettings}");
+    assert!(e.contains("emsport                 1\r\nemsbaudrate             115200\r\n"), "{e}");
+    assert_eq!(run(&mut m, &mut sh, "bcdedit /set {nosuch} ems yes").exit_code, 1);
+    assert_eq!(run(&mut m, &mut sh, "bcdedit /set {bootmgr} bogus 1").exit_code, 1);
+    let r = run(&mut m, &mut sh, "bcdedit /store F:\\boot\\bcd /enum");
+    assert_eq!(r.exit_code, 1);
+    assert!(r.output.contains("could not be opened"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reboot semantics and group policy
+
+#[test]
+fn reboot_starts_services_by_start_type_and_reloads_scm_config() {
+    let (mut m, mut sh) = vm("healthy");
+    // reg add changes the registry; SCM keeps its copy until the next boot.
+    run(&mut m, &mut sh, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Spooler /v Start /t REG_DWORD /d 4 /f");
+    assert!(out(&mut m, &mut sh, "sc qc Spooler").contains("2   AUTO_START"));
+    let before = m.state.now();
+    m.boot();
+    assert!(m.state.now() > before, "a restart takes time");
+    assert!(out(&mut m, &mut sh, "sc qc Spooler").contains("4   DISABLED"));
+    assert!(out(&mut m, &mut sh, "sc query Spooler").contains("STATE              : 1  STOPPED"));
+    assert!(out(&mut m, &mut sh, "sc query Spooler").contains("WIN32_EXIT_CODE    : 1077  (0x435)"));
+    // A demand service is not started at boot unless triggered; TermService is.
+    assert_eq!(m.state.services.get("wuauserv").map(|s| s.state), Some(SvcState::Stopped));
+    assert_eq!(m.state.services.get("TermService").map(|s| s.state), Some(SvcState::Running));
+    // A changed RDP port is used by TermService after a restart of the service.
+    run(&mut m, &mut sh, &format!("reg add \"{RDP_TCP}\" /v PortNumber /t REG_DWORD /d 3390 /f"));
+    run(&mut m, &mut sh, "net stop TermService /y");
+    run(&mut m, &mut sh, "net start TermService");
+    assert!(out(&mut m, &mut sh, "netstat -ano").contains("  TCP    0.0.0.0:3390 "));
+}
+
+#[test]
+fn gpupdate_needs_the_group_policy_client() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "gpupdate /force");
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("Updating policy...\r\n\r\nComputer Policy update has completed successfully.\r\nUser Policy update has completed successfully.\r\n\r\n", 0)
+    );
+    run(&mut m, &mut sh, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\gpsvc /v Start /t REG_DWORD /d 4 /f");
+    m.boot();
+    assert_eq!(run(&mut m, &mut sh, "gpupdate /force").exit_code, 1);
+    assert!(out(&mut m, &mut sh, "gpresult /r").contains("Applied Group Policy Objects"));
+}
+

@@ -1,0 +1,223 @@
+//! The simulated PowerShell through the machine's cmd.exe (`powershell -NoProfile -NonInteractive
+//! -Command "..."`) and its interactive prompt.
+//!
+//! Formats followed (see src/sim/machine/powershell/format.rs): certificate tables as in the
+//! PowerShell 5.1 captures in Microsoft's Service Fabric docs (`   PSParentPath: ...`,
+//! `Thumbprint                                Subject`); Format-List of a certificate as in the
+//! `Get-PfxCertificate ... | fl` capture (`Subject      : CN=...`, `FriendlyName : `, `Extensions`);
+//! the Get-Service table of command-outputs.md §7; error records as in the `Get-Service -Name
+//! IDontExist` capture (`At line:1 char:N`, `+ ~~~`, `+ CategoryInfo`, `+ FullyQualifiedErrorId`);
+//! `Get-NetFirewallPortFilter` as in the IBM Cloud capture (`Protocol : TCP`, `LocalPort : 3389`).
+
+use sacdoc::sim::machine::{load_scenario, Machine, ShellMode, ShellState};
+
+fn machine(name: &str) -> (Machine, ShellState) {
+    let sc = load_scenario(name).expect("scenario loads");
+    let mut m = Machine::new(&sc);
+    m.boot();
+    let sh = ShellState { user: "azureuser".into(), ..ShellState::default() };
+    (m, sh)
+}
+
+fn ps(m: &mut Machine, sh: &mut ShellState, script: &str) -> (String, i32) {
+    let r = m.exec(sh, &sacdoc::runner::powershell(script));
+    (r.output, r.exit_code)
+}
+
+fn rdp_thumbprints(m: &Machine) -> Vec<String> {
+    m.state.certs.store("Remote Desktop").iter().map(|c| c.thumbprint.clone()).collect()
+}
+
+#[test]
+fn certificate_listing_default_table() {
+    let (mut m, mut sh) = machine("healthy");
+    let thumbs = rdp_thumbprints(&m);
+    assert_eq!(thumbs.len(), 1);
+    let computer = m.info().computer_name;
+    let (out, code) = ps(&mut m, &mut sh, r"Get-ChildItem 'Cert:\LocalMachine\Remote Desktop'");
+    assert_eq!(code, 0);
+    let expected = format!(
+        "\r\n\r\n   PSParentPath: Microsoft.PowerShell.Security\\Certificate::LocalMachine\\Remote Desktop\r\n\r\n\
+Thumbprint                                Subject\r\n\
+----------                                -------\r\n\
+{}  CN={computer}\r\n\r\n\r\n",
+        thumbs[0]
+    );
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn certificate_format_list_shows_the_x509_list_view() {
+    let (mut m, mut sh) = machine("cert-expired");
+    let (out, code) =
+        ps(&mut m, &mut sh, r"Get-ChildItem 'Cert:\LocalMachine\Remote Desktop' | Format-List");
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.split("\r\n").collect();
+    assert_eq!(&lines[..2], &["", ""], "two blank lines first: {out}");
+    assert!(lines[2].starts_with("Subject      : CN="), "{out}");
+    assert!(lines[3].starts_with("Issuer       : CN="), "{out}");
+    assert_eq!(lines[4], "Thumbprint   : 8E3B2F10C4A95D7716E0B2A3C94F5D1E07A6B3C2");
+    assert_eq!(lines[5], "FriendlyName : ");
+    assert!(lines[6].starts_with("NotBefore    : ") && lines[6].ends_with(" AM"), "{out}");
+    assert!(lines[7].starts_with("NotAfter     : "), "{out}");
+    assert!(lines[8].starts_with("Extensions   : {System.Security.Cryptography.Oid"), "{out}");
+    assert!(out.ends_with("\r\n\r\n\r\n"), "{out:?}");
+    let (sel, _) = ps(
+        &mut m,
+        &mut sh,
+        r"Get-ChildItem 'Cert:\LocalMachine\Remote Desktop' | Format-List Thumbprint,NotAfter",
+    );
+    assert!(
+        sel.starts_with(
+            "\r\n\r\nThumbprint : 8E3B2F10C4A95D7716E0B2A3C94F5D1E07A6B3C2\r\nNotAfter   : "
+        ),
+        "{sel}"
+    );
+}
+
+#[test]
+fn removing_the_certificate_then_restarting_sessionenv_creates_a_new_one() {
+    let (mut m, mut sh) = machine("cert-expired");
+    let old = "8E3B2F10C4A95D7716E0B2A3C94F5D1E07A6B3C2";
+    // At boot SessionEnv found no valid certificate and created one beside the expired one.
+    let at_boot = rdp_thumbprints(&m);
+    assert_eq!(at_boot.len(), 2, "{at_boot:?}");
+    assert_eq!(at_boot[0], old);
+    for t in &at_boot {
+        let (out, code) = ps(
+            &mut m,
+            &mut sh,
+            &format!(r"Remove-Item -Path 'Cert:\LocalMachine\Remote Desktop\{t}'"),
+        );
+        assert_eq!((out.as_str(), code), ("", 0));
+    }
+    assert!(rdp_thumbprints(&m).is_empty());
+    let (out, code) = ps(&mut m, &mut sh, "Restart-Service -Name SessionEnv -Force");
+    assert_eq!((out.as_str(), code), ("", 0));
+    let now = rdp_thumbprints(&m);
+    assert_eq!(now.len(), 1);
+    assert!(!at_boot.contains(&now[0]));
+    let cert = &m.state.certs.store("Remote Desktop")[0];
+    assert_eq!(cert.not_after - cert.not_before, 182 * 86_400, "valid six months");
+    assert_eq!(cert.subject, format!("CN={}", m.info().computer_name));
+    let (again, code) =
+        ps(&mut m, &mut sh, &format!(r"Remove-Item 'Cert:\LocalMachine\Remote Desktop\{old}'"));
+    assert_eq!(code, 1);
+    assert!(again.starts_with(&format!(
+        "Remove-Item : Cannot find path 'Cert:\\LocalMachine\\Remote Desktop\\{old}' because it does not exist.\r\n"
+    )));
+}
+
+#[test]
+fn service_cmdlets_change_state_and_report_errors() {
+    let (mut m, mut sh) = machine("healthy");
+    let (t, _) = ps(&mut m, &mut sh, "Get-Service TermService");
+    assert_eq!(
+        t,
+        "\r\nStatus   Name               DisplayName\r\n------   ----               -----------\r\nRunning  TermService        Remote Desktop Services\r\n\r\n\r\n"
+    );
+    let (stop, code) = ps(&mut m, &mut sh, "Stop-Service -Name TermService -Force");
+    assert_eq!((stop.as_str(), code), ("", 0));
+    let (t, _) =
+        ps(&mut m, &mut sh, "Get-Service TermService | Select-Object -ExpandProperty Status");
+    assert_eq!(t, "Stopped\r\n");
+    ps(&mut m, &mut sh, "Start-Service TermService");
+    let (t, _) = ps(
+        &mut m,
+        &mut sh,
+        "(Get-Service TermService).Status; Get-Service TermService | Format-List Name,Status",
+    );
+    assert!(t.ends_with("\r\n\r\nName   : TermService\r\nStatus : Running\r\n\r\n\r\n"), "{t:?}");
+
+    let script = "Stop-Service -Name nosuch";
+    let (e, code) = ps(&mut m, &mut sh, script);
+    assert_eq!(code, 1);
+    assert_eq!(
+        e,
+        concat!(
+            "Stop-Service : Cannot find any service with service name 'nosuch'.\r\n",
+            "At line:1 char:1\r\n",
+            "+ Stop-Service -Name nosuch\r\n",
+            "+ ~~~~~~~~~~~~~~~~~~~~~~~~~\r\n",
+            "    + CategoryInfo          : ObjectNotFound: (nosuch:String) [Stop-Service], ServiceCommandException\r\n",
+            "    + FullyQualifiedErrorId : NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.StopServiceCommand\r\n",
+            " \r\n"
+        )
+    );
+    ps(&mut m, &mut sh, "Start-Service UmRdpService");
+    let (dep, code) = ps(&mut m, &mut sh, "Stop-Service TermService");
+    assert_eq!(code, 1);
+    assert!(dep.starts_with("Stop-Service : Cannot stop service 'Remote Desktop Services (TermService)' because it has dependent services."), "{dep}");
+}
+
+#[test]
+fn set_itemproperty_changes_what_reg_query_shows() {
+    let (mut m, mut sh) = machine("healthy");
+    let key = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp";
+    let (out, code) = ps(
+        &mut m,
+        &mut sh,
+        &format!(r"Set-ItemProperty -Path 'HKLM:\{}' -Name PortNumber -Value 3390", &key[5..]),
+    );
+    assert_eq!((out.as_str(), code), ("", 0));
+    let r = m.exec(&mut sh, &format!(r#"reg query "{key}" /v PortNumber"#));
+    assert!(r.output.contains("PortNumber    REG_DWORD    0xd3e"), "{}", r.output);
+    let (g, _) = ps(
+        &mut m,
+        &mut sh,
+        &format!(r"Get-ItemProperty -Path 'HKLM:\{}' -Name PortNumber", &key[5..]),
+    );
+    assert!(g.starts_with("\r\n\r\nPortNumber   : 3390\r\n"), "{g}");
+}
+
+#[test]
+fn set_netfirewallrule_changes_what_netsh_shows() {
+    let (mut m, mut sh) = machine("healthy");
+    let (out, code) = ps(
+        &mut m,
+        &mut sh,
+        "Set-NetFirewallRule -Name 'RemoteDesktop-UserMode-In-TCP' -LocalPort 3390",
+    );
+    assert_eq!((out.as_str(), code), ("", 0));
+    let r = m.exec(
+        &mut sh,
+        r#"netsh advfirewall firewall show rule name="Remote Desktop - User Mode (TCP-In)""#,
+    );
+    assert!(
+        r.output.contains("\r\nLocalPort:                            3390\r\n"),
+        "{}",
+        r.output
+    );
+    let (pf, _) = ps(
+        &mut m,
+        &mut sh,
+        "Get-NetFirewallRule -Name RemoteDesktop-UserMode-In-TCP | Get-NetFirewallPortFilter",
+    );
+    assert_eq!(
+        pf,
+        "\r\n\r\nProtocol      : TCP\r\nLocalPort     : 3390\r\nRemotePort    : Any\r\nIcmpType      : Any\r\nDynamicTarget : Any\r\n\r\n\r\n"
+    );
+    let (missing, code) = ps(&mut m, &mut sh, "Get-NetFirewallRule -Name Nope");
+    assert_eq!(code, 1);
+    assert!(missing.starts_with(
+        "Get-NetFirewallRule : No MSFT_NetFirewallRule objects found with property 'Name' equal to 'Nope'."
+    ));
+}
+
+#[test]
+fn interactive_prompt_runs_lines_and_exit_returns_to_cmd() {
+    let (mut m, mut sh) = machine("healthy");
+    let r = m.exec(&mut sh, "powershell");
+    assert_eq!(sh.mode, ShellMode::PowerShell, "{}", r.output);
+    let r = m.exec(&mut sh, "Get-Service nosuch");
+    assert!(r
+        .output
+        .starts_with("Get-Service : Cannot find any service with service name 'nosuch'.\r\n"));
+    let r = m.exec(
+        &mut sh,
+        "Get-Service TermService | ConvertTo-Csv -NoTypeInformation | Select-Object -First 1",
+    );
+    assert!(r.output.starts_with("\"Name\",\"DisplayName\",\"Status\""), "{}", r.output);
+    m.exec(&mut sh, "exit");
+    assert_eq!(sh.mode, ShellMode::Cmd);
+}
