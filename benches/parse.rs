@@ -68,7 +68,9 @@ fn icacls_t(objects: usize) -> String {
     let mut failed = 0;
     for i in 0..objects {
         if i % 97 == 96 {
-            s.push_str(&format!("C:\\ProgramData\\Microsoft\\Crypto\\RSA\\dir{i}: Access is denied.\r\n"));
+            s.push_str(&format!(
+                "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\dir{i}: Access is denied.\r\n"
+            ));
             failed += 1;
             continue;
         }

@@ -125,3 +125,56 @@ fn unknown_kind_is_exit_2_listing_the_kinds() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// The simulated Windows Server's output (the same text the real binary would parse over SAC)
+/// reads completely: nothing unparsed, and the facts agree across commands.
+#[test]
+fn simulator_output_parses_completely() {
+    use sacdoc::parse::{bcdedit, certs, firewall, sc, services, tasklist};
+    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
+
+    let scenario = load_scenario("healthy").expect("healthy scenario");
+    let mut m = Machine::new(&scenario);
+    m.boot();
+    let mut shell = ShellState::default();
+    let mut run = |cmd: &str| m.exec(&mut shell, cmd).output;
+
+    let q = sc::parse(&run("sc queryex TermService"));
+    assert!(q.unparsed.is_empty(), "{:?}", q.unparsed);
+    let pid = q.pid_of("TermService").expect("TermService pid");
+    assert_eq!(q.service("TermService").and_then(|s| s.state_code()), Some(4));
+    let qc = sc::parse(&run("sc qc TermService"));
+    assert!(
+        qc.unparsed.is_empty()
+            && qc.service("TermService").and_then(|s| s.start_type_code()).is_some()
+    );
+    assert!(sc::parse(&run("sc query nosuchservice")).service_missing());
+
+    let t = tasklist::parse(&run("tasklist /svc"));
+    assert!(t.unparsed.is_empty(), "{:?}", t.unparsed);
+    assert_eq!(t.pid_of_service("TermService"), Some(pid));
+    let csv = tasklist::parse(&run("tasklist /svc /fo csv /nh"));
+    assert!(csv.unparsed.is_empty() && csv.pid_of_service("TermService") == Some(pid));
+
+    let b = bcdedit::parse(&run("bcdedit /enum all"));
+    assert!(b.unparsed.is_empty(), "{:?}", b.unparsed);
+    assert!(b.entry("{current}").is_some() && b.entry("{bootmgr}").is_some());
+
+    let c = certs::parse(&run("powershell -NoProfile -Command \"Get-ChildItem 'Cert:\\LocalMachine\\Remote Desktop' | Format-List Thumbprint,Subject,NotAfter,HasPrivateKey\""));
+    assert!(c.unparsed.is_empty(), "{:?}", c.unparsed);
+    assert!(c.certificates.iter().all(|x| x.not_after.is_some() && x.has_private_key.is_some()));
+
+    let s = services::parse(&run("powershell -NoProfile -Command \"Get-Service TermService\""));
+    assert!(
+        s.unparsed.is_empty() && s.service("TermService").and_then(|x| x.state_code()) == Some(4)
+    );
+
+    let f = firewall::parse(&run(
+        "netsh advfirewall firewall show rule name=\"Remote Desktop - User Mode (TCP-In)\" verbose",
+    ));
+    assert!(f.unparsed.is_empty(), "{:?}", f.unparsed);
+    assert!(f
+        .rules
+        .iter()
+        .all(|r| r.enabled.is_some() && r.action.is_some() && r.direction.is_some()));
+}

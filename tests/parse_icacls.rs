@@ -58,7 +58,10 @@ fn en_inherited_aces_and_specific_rights() {
     let sys = &o.aces[0];
     assert_eq!(sys.principal, "NT AUTHORITY\\SYSTEM");
     assert!(sys.inherited && !sys.deny);
-    assert_eq!((sys.flags.clone(), sys.rights.clone()), (vec!["OI".to_string(), "CI".into()], vec!["F".to_string()]));
+    assert_eq!(
+        (sys.flags.clone(), sys.rights.clone()),
+        (vec!["OI".to_string(), "CI".into()], vec!["F".to_string()])
+    );
     assert_eq!(o.aces[2].flags, vec!["OI", "CI", "IO"]);
     assert_eq!(o.aces[4].rights, vec!["WD", "AD", "WEA", "WA"]);
     assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
@@ -75,8 +78,14 @@ fn en_generic_rights_and_long_principals() {
     assert_eq!(o.path, "c:\\windows");
     assert_eq!(o.aces.len(), 13);
     assert_eq!(o.aces[7].rights, vec!["GR", "GE"]);
-    assert_eq!(o.aces[12].principal, "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APPLICATION PACKAGES");
-    assert_eq!(o.aces[0].sid.as_deref(), Some("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"));
+    assert_eq!(
+        o.aces[12].principal,
+        "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APPLICATION PACKAGES"
+    );
+    assert_eq!(
+        o.aces[0].sid.as_deref(),
+        Some("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464")
+    );
     assert_eq!(r.unparsed.len(), 1, "only the prompt line: {:?}", r.unparsed);
 }
 
@@ -86,7 +95,10 @@ fn en_deny_ace_and_powershell_wrapped_error() {
     assert_eq!(r.objects.len(), 1);
     let deny = &r.objects[0].aces[0];
     assert!(deny.deny);
-    assert_eq!((deny.principal.as_str(), deny.rights.clone()), ("APPSANITY\\devdoc", vec!["W".to_string(), "X".into()]));
+    assert_eq!(
+        (deny.principal.as_str(), deny.rights.clone()),
+        ("APPSANITY\\devdoc", vec!["W".to_string(), "X".into()])
+    );
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].path, "ReportManagementHelper.exe");
     assert_eq!(r.errors[0].message, "Access is denied.");
@@ -141,6 +153,21 @@ fn zh_modify_mode_processed_lines() {
 }
 
 #[test]
+fn es_grant_runs_with_localized_errors() {
+    let r = check(&fixture("es-grant-errors.txt"));
+    assert!(r.objects.is_empty(), "command echo lines are not objects: {:?}", r.objects);
+    let who: Vec<&str> = r.errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(who, vec!["vs", "JC"]);
+    assert!(r.errors[0].message.starts_with("No se efectuó ninguna asignación"));
+    assert_eq!(r.processed.len(), 5);
+    assert_eq!(r.processed[3], "\\\\Mac\\Home\\Documents\\SQL Server Management Studio");
+    // Seven trailers; the word "error" in the Spanish success text does not make a failure.
+    assert_eq!((r.succeeded, r.failed), (Some(5), Some(2)));
+    // Eight command echo lines and the invalid-parameter message are kept.
+    assert_eq!(r.unparsed.len(), 9);
+}
+
+#[test]
 fn odd_shapes_table() {
     type Check = fn(&Icacls);
     let cases: Vec<(&str, &str, Check)> = vec![
@@ -178,6 +205,16 @@ fn odd_shapes_table() {
             |r| assert_eq!((r.succeeded, r.failed), (Some(3), Some(0))),
         ),
         (
+            // French trailer shapes as two projects' tests quote them (no real capture found).
+            "french_trailers_with_and_without_colon",
+            "C:\\x BUILTIN\\Administrateurs:(F)\n\n1 fichiers correctement traités ; échec du traitement de 0 fichiers\nFichiers correctement traités : 2 ; Échec du traitement de 1 fichiers\n",
+            |r| {
+                assert_eq!((r.succeeded, r.failed), (Some(3), Some(1)));
+                assert!(r.errors.is_empty());
+                assert_eq!(r.objects[0].aces[0].sid.as_deref(), Some("S-1-5-32-544"));
+            },
+        ),
+        (
             "integrity_label_and_sid_principal",
             "asd.txt S-1-5-21-1-2-3-1001:(F)\n        Mandatory Label\\High Mandatory Level:(NW)\n",
             |r| {
@@ -193,6 +230,15 @@ fn odd_shapes_table() {
                 assert_eq!(r.objects.len(), 1);
                 assert_eq!(r.objects[0].path, "asd.txt");
                 assert_eq!(r.objects[0].aces.len(), 3);
+            },
+        ),
+        (
+            "np_flag_and_no_access_right",
+            "C:\\t Everyone:(OI)(NP)(N)\n     CREATOR OWNER:(OI)(CI)(NP)(IO)(F)\n",
+            |r| {
+                let o = &r.objects[0];
+                assert_eq!((o.aces[0].flags.clone(), o.aces[0].rights.clone()), (vec!["OI".to_string(), "NP".into()], vec!["N".to_string()]));
+                assert_eq!(o.aces[1].flags, vec!["OI", "CI", "NP", "IO"]);
             },
         ),
         (
@@ -215,7 +261,9 @@ fn line_wrapped_at_80_columns_is_rejoined() {
         // SAC's screen hard-wraps at 80 (a wider console wraps later); a line shorter than
         // the console width did not wrap and must stay two lines.
         let (a, b) = long.split_at(cut.min(long.len() - 1));
-        let input = format!("{a}\r\n{b}\r\n\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n");
+        let input = format!(
+            "{a}\r\n{b}\r\n\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n"
+        );
         let r = check(&input);
         if cut >= 80 {
             assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
@@ -230,7 +278,8 @@ fn line_wrapped_at_80_columns_is_rejoined() {
 #[test]
 fn save_format_text_and_utf16_bytes() {
     // Produced from the layout documented in command-outputs.md §2 (name line, SDDL line).
-    let text = "MachineKeys\r\nD:PAI(A;OICIIO;FA;;;CO)(A;;0x12019f;;;WD)(A;;FA;;;BA)(A;OICI;FA;;;SY)\r\n";
+    let text =
+        "MachineKeys\r\nD:PAI(A;OICIIO;FA;;;CO)(A;;0x12019f;;;WD)(A;;FA;;;BA)(A;OICI;FA;;;SY)\r\n";
     let s = icacls::parse_save(text);
     assert_accounts(text, &s.consumed_lines, &s.unparsed);
     assert_eq!(s.entries.len(), 1);
@@ -272,10 +321,14 @@ const FIXTURES: &[&str] = &[
     "de-onedrivesetup.txt",
     "zh-dot.txt",
     "zh-modify-mode.txt",
+    "es-grant-errors.txt",
 ];
 
 fn mutated() -> impl Strategy<Value = String> {
-    (0..FIXTURES.len(), prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12))
+    (
+        0..FIXTURES.len(),
+        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
+    )
         .prop_map(|(i, edits)| {
             let mut s: Vec<char> = fixture(FIXTURES[i]).chars().collect();
             for (a, b, ins, kind) in edits {
@@ -325,4 +378,38 @@ proptest! {
             assert_accounts(&text, &s.consumed_lines, &s.unparsed);
         }
     }
+}
+
+/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
+fn sim_output(scenario: &str, cmd: &str) -> String {
+    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
+    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
+    let mut m = Machine::new(&sc);
+    m.boot();
+    m.exec(&mut ShellState::default(), cmd).output
+}
+
+const MACHINE_KEYS: &str = "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys";
+
+/// The simulator's icacls output fits the grammar with nothing left over, in every scenario,
+/// and the MachineKeys facts the doctor needs come out.
+#[test]
+fn simulator_output_parses_completely() {
+    for name in sacdoc::sim::machine::scenario_names() {
+        for cmd in [format!("icacls {MACHINE_KEYS}"), format!("icacls {MACHINE_KEYS} /t /c")] {
+            let out = sim_output(name, &cmd);
+            let r = check(&out);
+            assert!(r.unparsed.is_empty(), "{name} `{cmd}`: {:?}", r.unparsed);
+            assert!(r.object("Crypto\\RSA\\MachineKeys").is_some(), "{name} `{cmd}`");
+            let total = r.succeeded.unwrap_or(0) + r.failed.unwrap_or(0);
+            assert_eq!(r.failed, Some(r.errors.len() as u64), "{name} `{cmd}`");
+            assert!(total >= 1);
+        }
+    }
+    let healthy = check(&sim_output("healthy", &format!("icacls {MACHINE_KEYS}")));
+    let mk = healthy.object("MachineKeys").expect("MachineKeys");
+    assert!(!mk.aces_for("S-1-5-32-544").is_empty(), "Administrators on MachineKeys: {mk:?}");
+    let broken = check(&sim_output("machinekeys-acl", &format!("icacls {MACHINE_KEYS} /t /c")));
+    assert!(broken.failed.unwrap_or(0) > 0);
+    assert!(broken.errors.iter().all(|e| e.path.starts_with(MACHINE_KEYS)));
 }

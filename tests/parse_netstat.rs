@@ -73,7 +73,10 @@ fn en_win10_anob_capture() {
     let rpc = n.listeners_on(135);
     assert_eq!(rpc.len(), 2);
     for c in rpc {
-        assert_eq!((c.pid, c.component.as_deref(), c.image.as_deref()), (Some(1712), Some("RpcSs"), Some("svchost.exe")));
+        assert_eq!(
+            (c.pid, c.component.as_deref(), c.image.as_deref()),
+            (Some(1712), Some("RpcSs"), Some("svchost.exe"))
+        );
     }
     let smb = row(&n, "TCP", "0.0.0.0", 445);
     assert_eq!(smb.owner_error.as_deref(), Some("Can not obtain ownership information"));
@@ -121,9 +124,15 @@ fn ipv6_zone_row_with_overflowing_columns() {
     let input = fixture("en-win10-anob.txt");
     let n = netstat::parse(&input);
     let z = row(&n, "UDP", "fe80::244e:2f1e:2096:62b2%9", 52285);
-    assert_eq!((z.foreign_address.as_str(), z.foreign_port, z.foreign_port_raw.as_str()), ("*", None, "*"));
+    assert_eq!(
+        (z.foreign_address.as_str(), z.foreign_port, z.foreign_port_raw.as_str()),
+        ("*", None, "*")
+    );
     assert_eq!((z.pid, z.state.as_ref()), (Some(8844), None));
-    assert_eq!((z.component.as_deref(), z.image.as_deref()), (Some("SSDPSRV"), Some("svchost.exe")));
+    assert_eq!(
+        (z.component.as_deref(), z.image.as_deref()),
+        (Some("SSDPSRV"), Some("svchost.exe"))
+    );
     let v6 = row(&n, "TCP", "::1", 1025);
     assert_eq!((v6.foreign_address.as_str(), v6.foreign_port), ("::", Some(0)));
 }
@@ -134,7 +143,10 @@ fn missing_owner_line_on_time_wait() {
     let n = netstat::parse(&input);
     let tw = row(&n, "TCP", "192.168.31.221", 4713);
     assert_eq!((tw.state.as_deref(), tw.pid), (Some("TIME_WAIT"), Some(0)));
-    assert_eq!((tw.component.as_ref(), tw.image.as_ref(), tw.owner_error.as_ref()), (None, None, None));
+    assert_eq!(
+        (tw.component.as_ref(), tw.image.as_ref(), tw.owner_error.as_ref()),
+        (None, None, None)
+    );
     // The next row still gets its own image.
     let next = row(&n, "TCP", "192.168.31.221", 4714);
     assert_eq!(next.image.as_deref(), Some("WhatsApp.exe"));
@@ -152,7 +164,10 @@ fn de_capture_translated_and_misdecoded_states() {
     assert_eq!(rdp[0].state_raw.as_deref(), Some("ABH™REN"));
     let by_raw = |raw: &str| n.connections.iter().find(|c| c.state_raw.as_deref() == Some(raw));
     assert_eq!(by_raw("HERGESTELLT").and_then(|c| c.state.clone()).as_deref(), Some("ESTABLISHED"));
-    assert_eq!(by_raw("SCHLIESSEN_WARTEN").and_then(|c| c.state.clone()).as_deref(), Some("CLOSE_WAIT"));
+    assert_eq!(
+        by_raw("SCHLIESSEN_WARTEN").and_then(|c| c.state.clone()).as_deref(),
+        Some("CLOSE_WAIT")
+    );
     assert_eq!(by_raw("FIN_WARTEN_2").and_then(|c| c.state.clone()).as_deref(), Some("FIN_WAIT_2"));
     assert_eq!(by_raw("WARTEND").and_then(|c| c.state.clone()).as_deref(), Some("TIME_WAIT"));
     let udp = row(&n, "UDP", "0.0.0.0", 123);
@@ -191,9 +206,15 @@ fn fr_capture_names_instead_of_numbers() {
     assert_eq!(ff.foreign_address, "ec2-34-208-151-126");
     assert_eq!((ff.foreign_port, ff.foreign_port_raw.as_str()), (None, "https"));
     let err = row(&n, "TCP", "0.0.0.0", 445);
-    assert_eq!(err.owner_error.as_deref(), Some("Impossible d\u{2019}obtenir les informations de propriétaire"));
+    assert_eq!(
+        err.owner_error.as_deref(),
+        Some("Impossible d\u{2019}obtenir les informations de propriétaire")
+    );
     let texts: Vec<&str> = n.unparsed.iter().map(|u| u.text.as_str()).collect();
-    assert_eq!(texts, vec!["PS C:\\windows\\system32> netstat -a -b -o", "PS C:\\windows\\system32>"]);
+    assert_eq!(
+        texts,
+        vec!["PS C:\\windows\\system32> netstat -a -b -o", "PS C:\\windows\\system32>"]
+    );
 }
 
 #[test]
@@ -204,7 +225,10 @@ fn fr_capture_udp_only_without_pid() {
     assert_eq!(n.connections.len(), 26);
     assert!(n.connections.iter().all(|c| c.proto == "UDP" && c.pid.is_none() && c.state.is_none()));
     let ike = row(&n, "UDP", "0.0.0.0", 500);
-    assert_eq!((ike.component.as_deref(), ike.image.as_deref()), (Some("IKEEXT"), Some("svchost.exe")));
+    assert_eq!(
+        (ike.component.as_deref(), ike.image.as_deref()),
+        (Some("IKEEXT"), Some("svchost.exe"))
+    );
     assert_eq!(n.unparsed.len(), 1);
 }
 
@@ -330,7 +354,10 @@ fn netstatish() -> impl Strategy<Value = String> {
 
 /// A real capture with random edits: deletions, insertions of arbitrary text, line swaps.
 fn mutated(names: &'static [&'static str]) -> impl Strategy<Value = String> {
-    (0..names.len(), prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12))
+    (
+        0..names.len(),
+        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
+    )
         .prop_map(move |(i, edits)| {
             let mut s: Vec<char> = fixture(names[i]).chars().collect();
             for (a, b, ins, kind) in edits {
@@ -383,4 +410,35 @@ proptest! {
         assert_accounts(&input, &n);
         prop_assert!(serde_json::to_string(&n).is_ok());
     }
+}
+
+/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
+fn sim_output(scenario: &str, cmd: &str) -> String {
+    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
+    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
+    let mut m = Machine::new(&sc);
+    m.boot();
+    m.exec(&mut ShellState::default(), cmd).output
+}
+
+/// The simulator's netstat output (what the doctor reads in tests and demos) fits the grammar
+/// with nothing left over, in every scenario.
+#[test]
+fn simulator_output_parses_completely() {
+    for name in sacdoc::sim::machine::scenario_names() {
+        for cmd in ["netstat -anob", "netstat -ano", "netstat -ano -p tcp"] {
+            let out = sim_output(name, cmd);
+            let n = netstat::parse(&out);
+            assert_accounts(&out, &n);
+            assert!(n.unparsed.is_empty(), "{name} `{cmd}`: {:?}", n.unparsed);
+            assert!(!n.connections.is_empty(), "{name} `{cmd}`: no rows");
+        }
+    }
+    let healthy = netstat::parse(&sim_output("healthy", "netstat -anob"));
+    let rdp = healthy.listeners_on(3389);
+    assert!(!rdp.is_empty());
+    assert!(rdp.iter().all(|c| c.component.as_deref() == Some("TermService")
+        && c.image.as_deref() == Some("svchost.exe")));
+    let conflict = netstat::parse(&sim_output("port-conflict", "netstat -anob"));
+    assert!(conflict.listeners_on(3389).iter().all(|c| c.image.as_deref() != Some("svchost.exe")));
 }

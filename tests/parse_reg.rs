@@ -110,7 +110,10 @@ fn en_rdp_port_capture() {
     assert_eq!(texts[2], "3389");
     let json = serde_json::to_value(&q).expect("json");
     let v = &json["keys"][0]["values"][0];
-    assert_eq!((v["name"].as_str(), v["type"].as_str(), v["data"].as_u64()), (Some("PortNumber"), Some("REG_DWORD"), Some(3389)));
+    assert_eq!(
+        (v["name"].as_str(), v["type"].as_str(), v["data"].as_u64()),
+        (Some("PortNumber"), Some("REG_DWORD"), Some(3389))
+    );
     assert_eq!(v["default"], false);
     for key in ["keys", "matches", "error", "unparsed"] {
         assert!(json.get(key).is_some(), "{key}");
@@ -129,7 +132,10 @@ fn en_two_queries_in_one_capture() {
 #[test]
 fn de_not_found_error_then_value() {
     let q = check(&fixture("de-error-then-dword.txt"));
-    assert_eq!(q.error.as_deref(), Some("FEHLER: Der angegebene Registrierungsschlüssel bzw. Wert wurde nicht gefunden."));
+    assert_eq!(
+        q.error.as_deref(),
+        Some("FEHLER: Der angegebene Registrierungsschlüssel bzw. Wert wurde nicht gefunden.")
+    );
     assert!(!q.not_found(), "a key was printed after the error");
     assert_eq!(q.dword("Control\\FileSystem", "LongPathsEnabled"), Some(1));
     assert_eq!(q.unparsed.len(), 1);
@@ -150,6 +156,22 @@ fn zh_default_value_name() {
     assert_eq!(json["keys"][0]["values"][0]["name"], "");
     assert_eq!(json["keys"][0]["values"][0]["default"], true);
     assert_eq!(q.unparsed.len(), 1);
+}
+
+#[test]
+fn ja_default_value_and_condensed_keys() {
+    let q = check(&fixture("ja-default-value-condensed.txt"));
+    assert!(q.unparsed.is_empty(), "{:?}", q.unparsed);
+    assert_eq!(q.keys.len(), 3);
+    let shell = q.key("HKCR\\Unknown\\shell").expect("shell key");
+    assert_eq!(shell.value("").and_then(|v| v.name_raw.as_deref()), Some("(既定)"));
+    assert_eq!(shell.value("(Default)").and_then(|v| v.text()), Some("openas"));
+    assert_eq!(q.value("Open", "ProgrammaticAccessOnly").and_then(|v| v.text()), Some(""));
+    let cmd = q.value("Unknown\\shell\\Open\\command", "").expect("default of command");
+    assert_eq!(
+        (cmd.kind.as_str(), cmd.text()),
+        ("REG_EXPAND_SZ", Some("%SystemRoot%\\system32\\OpenWith.exe \"%1\""))
+    );
 }
 
 #[test]
@@ -221,6 +243,18 @@ fn odd_shapes_table() {
             },
         ),
         (
+            "key_header_wrapped_at_80_columns",
+            {
+                let key = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server";
+                let (a, b) = key.split_at(80);
+                format!("\r\n{a}\r\n{b}\r\n    Enabled    REG_DWORD    0x0\r\n\r\n")
+            },
+            |q| {
+                assert_eq!(q.dword("SCHANNEL\\Protocols\\TLS 1.2\\Server", "Enabled"), Some(0));
+                assert!(q.unparsed.is_empty());
+            },
+        ),
+        (
             "xp_tab_separated_no_name",
             "! REG.EXE VERSION 3.0\r\n\r\nHKEY_CLASSES_ROOT\\HTTP\\shell\\open\\command\r\n\t<NO NAME>\tREG_SZ\t\"C:\\x.exe\" -url \"%1\"\r\n".into(),
             |q| {
@@ -265,6 +299,7 @@ fn reggish() -> impl Strategy<Value = String> {
 }
 
 const FIXTURES: &[&str] = &[
+    "ja-default-value-condensed.txt",
     "en-rdp-tcp-portnumber.txt",
     "en-evilwinrm-two-queries.txt",
     "de-error-then-dword.txt",
@@ -272,12 +307,15 @@ const FIXTURES: &[&str] = &[
 ];
 
 fn mutated() -> impl Strategy<Value = String> {
-    (0..FIXTURES.len() + 3, prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12))
+    (
+        0..FIXTURES.len() + 3,
+        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
+    )
         .prop_map(|(i, edits)| {
             let base = match i {
-                0..=3 => fixture(FIXTURES[i]),
-                4 => wine::TEST6.to_string(),
-                5 => wine::TEST8A.to_string(),
+                0..=4 => fixture(FIXTURES[i]),
+                5 => wine::TEST6.to_string(),
+                6 => wine::TEST8A.to_string(),
                 _ => wine::TEST3.to_string(),
             };
             let mut s: Vec<char> = base.chars().collect();
@@ -320,4 +358,41 @@ proptest! {
         let q = check(&input);
         prop_assert!(serde_json::to_string(&q).is_ok());
     }
+}
+
+/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
+fn sim_output(scenario: &str, cmd: &str) -> String {
+    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
+    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
+    let mut m = Machine::new(&sc);
+    m.boot();
+    m.exec(&mut ShellState::default(), cmd).output
+}
+
+const RDP_TCP: &str =
+    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
+const SCHANNEL: &str = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL";
+
+/// The simulator's reg output fits the grammar with nothing left over, in every scenario, and
+/// the DWORDs the doctor reads come out.
+#[test]
+fn simulator_output_parses_completely() {
+    for name in sacdoc::sim::machine::scenario_names() {
+        for cmd in [
+            format!("reg query \"{RDP_TCP}\""),
+            format!("reg query \"{RDP_TCP}\" /v PortNumber"),
+            format!("reg query \"{SCHANNEL}\" /s"),
+            "reg query HKLM\\SOFTWARE\\NoSuchKeyForSacdoc".to_string(),
+        ] {
+            let out = sim_output(name, &cmd);
+            let q = check(&out);
+            assert!(q.unparsed.is_empty(), "{name} `{cmd}`: {:?}", q.unparsed);
+        }
+        let port = check(&sim_output(name, &format!("reg query \"{RDP_TCP}\" /v PortNumber")));
+        assert!(port.dword("RDP-Tcp", "PortNumber").is_some(), "{name}");
+        let missing = check(&sim_output(name, "reg query HKLM\\SOFTWARE\\NoSuchKeyForSacdoc"));
+        assert!(missing.not_found(), "{name}");
+    }
+    let healthy = check(&sim_output("healthy", &format!("reg query \"{RDP_TCP}\"")));
+    assert_eq!(healthy.dword("WinStations\\RDP-Tcp", "PortNumber"), Some(3389));
 }

@@ -107,7 +107,9 @@ fn stall_for_ever_sends_nothing_more() {
 
 #[test]
 fn reboot_mid_command_brings_the_banner_back() {
-    let mut link = open("start=cmd&profile=ws2022&reboot_mid_command=1&restart_delay_ms=50&cmd_delay_ms=100000");
+    let mut link = open(
+        "start=cmd&profile=ws2022&reboot_mid_command=1&restart_delay_ms=50&cmd_delay_ms=100000",
+    );
     link.write_all(b"tasklist\r").unwrap();
     let (got, closed) = collect(&mut link, 1000);
     assert!(!closed);

@@ -6,7 +6,8 @@
 use sacdoc::sim::machine::state::{RegValue, SvcState};
 use sacdoc::sim::machine::{load_scenario, Effect, ExecResult, Machine, ShellMode, ShellState};
 
-const RDP_TCP: &str = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
+const RDP_TCP: &str =
+    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
 
 fn vm(name: &str) -> (Machine, ShellState) {
     let sc = load_scenario(name).expect("built-in scenario");
@@ -59,7 +60,10 @@ fn percent_variables_expand_once_when_the_line_is_read() {
 #[test]
 fn environment_of_the_logged_in_user() {
     let (mut m, mut sh) = vm("healthy");
-    assert_eq!(out(&mut m, &mut sh, "echo %TEMP%"), "C:\\Users\\azureuser\\AppData\\Local\\Temp\r\n");
+    assert_eq!(
+        out(&mut m, &mut sh, "echo %TEMP%"),
+        "C:\\Users\\azureuser\\AppData\\Local\\Temp\r\n"
+    );
     assert_eq!(out(&mut m, &mut sh, "echo %SystemRoot% %windir%"), "C:\\Windows C:\\Windows\r\n");
     assert_eq!(out(&mut m, &mut sh, "echo %COMPUTERNAME%"), "WINSRV2019\r\n");
     run(&mut m, &mut sh, "set MARK=x y");
@@ -98,7 +102,10 @@ fn redirection_into_files_and_type_back() {
     let r = run(&mut m, &mut sh, "md c:\\temp");
     assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
     let r = run(&mut m, &mut sh, "md c:\\temp");
-    assert_eq!((r.output.as_str(), r.exit_code), ("A subdirectory or file c:\\temp already exists.\r\n", 1));
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("A subdirectory or file c:\\temp already exists.\r\n", 1)
+    );
     // cmd keeps the blank before `>` in echo's text.
     assert_eq!(out(&mut m, &mut sh, "echo first > c:\\temp\\a.txt"), "");
     assert_eq!(out(&mut m, &mut sh, "echo second>>c:\\temp\\a.txt"), "");
@@ -112,9 +119,15 @@ fn redirection_into_files_and_type_back() {
     assert_eq!(out(&mut m, &mut sh, "findstr second < c:\\temp\\a.txt"), "second\r\n");
     // A missing folder fails the redirection, and the command does not run.
     let r = run(&mut m, &mut sh, "echo x > c:\\nope\\f.txt");
-    assert_eq!((r.output.as_str(), r.exit_code), ("The system cannot find the path specified.\r\n", 1));
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("The system cannot find the path specified.\r\n", 1)
+    );
     let r = run(&mut m, &mut sh, "type c:\\temp\\missing.txt");
-    assert_eq!((r.output.as_str(), r.exit_code), ("The system cannot find the file specified.\r\n", 1));
+    assert_eq!(
+        (r.output.as_str(), r.exit_code),
+        ("The system cannot find the file specified.\r\n", 1)
+    );
     // cd into it; relative names resolve there.
     run(&mut m, &mut sh, "cd c:\\temp");
     assert_eq!(sh.prompt(), "C:\\temp>");
@@ -131,7 +144,9 @@ fn pipes_into_findstr_find_more_and_sort() {
     run(&mut m, &mut sh, "echo Alpha one> c:\\t\\f.txt");
     run(&mut m, &mut sh, "echo beta two>> c:\\t\\f.txt");
     run(&mut m, &mut sh, "echo gamma alpha>> c:\\t\\f.txt");
-    let p = |m: &mut Machine, sh: &mut ShellState, filter: &str| out(m, sh, &format!("type c:\\t\\f.txt | {filter}"));
+    let p = |m: &mut Machine, sh: &mut ShellState, filter: &str| {
+        out(m, sh, &format!("type c:\\t\\f.txt | {filter}"))
+    };
     assert_eq!(p(&mut m, &mut sh, "findstr alpha"), "gamma alpha\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr /i alpha"), "Alpha one\r\ngamma alpha\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr \"one two\""), "Alpha one\r\nbeta two\r\n");
@@ -216,7 +231,9 @@ fn netstat_anob_rows_and_owner_lines() {
     assert!(o.contains(&row), "{o}");
     assert!(o.contains("  TCP    0.0.0.0:445            0.0.0.0:0              LISTENING       4\r\n Can not obtain ownership information\r\n"));
     assert!(o.contains(&format!("  UDP    0.0.0.0:3389           *:*                                    {ts}\r\n  TermService\r\n")));
-    assert!(o.contains(&format!("  TCP    [::]:3389              [::]:0                 LISTENING       {ts}\r\n")));
+    assert!(o.contains(&format!(
+        "  TCP    [::]:3389              [::]:0                 LISTENING       {ts}\r\n"
+    )));
     // Every order of the flags is the same command.
     for flags in ["-abno", "-a -n -o -b", "-onab"] {
         assert_eq!(out(&mut m, &mut sh, &format!("netstat {flags}")), o, "{flags}");
@@ -258,15 +275,28 @@ fn tasklist_table_csv_list_and_filters() {
         )
     );
     let wrapped = out(&mut m, &mut sh, "tasklist /svc /fi \"SERVICES eq Power\"");
-    assert!(wrapped.contains(&format!("{:<44}\r\n{}SystemEventsBroker", "DcomLaunch, PlugPlay, Power,", " ".repeat(35).as_str().to_owned() + "")), "{wrapped}");
+    assert!(
+        wrapped.contains(&format!(
+            "{:<44}\r\n{}SystemEventsBroker",
+            "DcomLaunch, PlugPlay, Power,",
+            " ".repeat(35).as_str().to_owned() + ""
+        )),
+        "{wrapped}"
+    );
     let csv = out(&mut m, &mut sh, "tasklist /svc /fo csv /nh /fi \"IMAGENAME eq lsass.exe\"");
     assert_eq!(csv, "\"lsass.exe\",\"648\",\"SamSs,KeyIso\"\r\n");
     let list = out(&mut m, &mut sh, "tasklist /fo list /fi \"PID eq 4\"");
     assert_eq!(list, "\r\nImage Name:   System\r\nPID:          4\r\nSession Name: Services\r\nSession#:     0\r\nMem Usage:    140 K\r\n");
     let none = run(&mut m, &mut sh, "tasklist /fi \"IMAGENAME eq nothing.exe\"");
-    assert_eq!((none.output.as_str(), none.exit_code), ("INFO: No tasks are running which match the specified criteria.\r\n", 0));
+    assert_eq!(
+        (none.output.as_str(), none.exit_code),
+        ("INFO: No tasks are running which match the specified criteria.\r\n", 0)
+    );
     let bad = run(&mut m, &mut sh, "tasklist /fi \"FOO eq 1\"");
-    assert_eq!((bad.output.as_str(), bad.exit_code), ("ERROR: The search filter cannot be recognized.\r\n", 1));
+    assert_eq!(
+        (bad.output.as_str(), bad.exit_code),
+        ("ERROR: The search filter cannot be recognized.\r\n", 1)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +316,13 @@ fn sc_query_and_qc_blocks() {
         "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: SessionEnv\r\n        TYPE               : 20  WIN32_SHARE_PROCESS \r\n        START_TYPE         : 3   DEMAND_START\r\n        ERROR_CONTROL      : 1   NORMAL\r\n        BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k netsvcs -p\r\n        LOAD_ORDER_GROUP   : \r\n        TAG                : 0\r\n        DISPLAY_NAME       : Remote Desktop Configuration\r\n        DEPENDENCIES       : RPCSS\r\n                           : LanmanWorkstation\r\n        SERVICE_START_NAME : LocalSystem\r\n"
     );
     let ex = out(&mut m, &mut sh, "sc queryex TermService");
-    assert!(ex.contains(&format!("        PID                : {}\r\n        FLAGS              : \r\n", pid_of(&m, "TermService"))));
+    assert!(ex.contains(&format!(
+        "        PID                : {}\r\n        FLAGS              : \r\n",
+        pid_of(&m, "TermService")
+    )));
+    let all = out(&mut m, &mut sh, "sc query type= service state= all");
+    assert!(all.contains("SERVICE_NAME: wuauserv\r\nDISPLAY_NAME: Windows Update\r\n"));
+    assert!(!out(&mut m, &mut sh, "sc query").contains("SERVICE_NAME: wuauserv\r\n"));
     let r = run(&mut m, &mut sh, "sc query nosuch");
     assert_eq!(
         (r.output.as_str(), r.exit_code),
@@ -299,7 +335,9 @@ fn sc_start_stop_config_and_errors() {
     let (mut m, mut sh) = vm("healthy");
     let r = run(&mut m, &mut sh, "sc start TermService");
     assert_eq!(r.exit_code, 1056);
-    assert!(r.output.starts_with("[SC] StartService FAILED 1056:\r\n\r\nAn instance of the service is already running.\r\n"));
+    assert!(r.output.starts_with(
+        "[SC] StartService FAILED 1056:\r\n\r\nAn instance of the service is already running.\r\n"
+    ));
     // TermService has a running dependent (UmRdpService): sc refuses.
     let r = run(&mut m, &mut sh, "sc stop TermService");
     assert_eq!(r.exit_code, 1051);
@@ -318,7 +356,10 @@ fn sc_start_stop_config_and_errors() {
     assert!(out(&mut m, &mut sh, "netstat -ano").contains("  TCP    0.0.0.0:3389 "));
     // Not stoppable (gpsvc), and disabled services.
     assert_eq!(run(&mut m, &mut sh, "sc stop gpsvc").exit_code, 1052);
-    assert_eq!(out(&mut m, &mut sh, "sc config wuauserv start= disabled"), "[SC] ChangeServiceConfig SUCCESS\r\n");
+    assert_eq!(
+        out(&mut m, &mut sh, "sc config wuauserv start= disabled"),
+        "[SC] ChangeServiceConfig SUCCESS\r\n"
+    );
     let r = run(&mut m, &mut sh, "sc start wuauserv");
     assert_eq!(r.exit_code, 1058);
     assert_eq!(
@@ -327,14 +368,17 @@ fn sc_start_stop_config_and_errors() {
     );
     assert_eq!(run(&mut m, &mut sh, "sc config wuauserv start=auto").exit_code, 1639);
     run(&mut m, &mut sh, "sc config wuauserv start= delayed-auto");
-    assert!(out(&mut m, &mut sh, "sc qc wuauserv").contains("        START_TYPE         : 2   AUTO_START  (DELAYED)\r\n"));
+    assert!(out(&mut m, &mut sh, "sc qc wuauserv")
+        .contains("        START_TYPE         : 2   AUTO_START  (DELAYED)\r\n"));
 }
 
 #[test]
 fn net_stop_takes_dependents_with_it() {
     let (mut m, mut sh) = vm("healthy");
     let o = out(&mut m, &mut sh, "net stop TermService /y");
-    assert!(o.contains("The Remote Desktop Services UserMode Port Redirector service was stopped successfully."));
+    assert!(o.contains(
+        "The Remote Desktop Services UserMode Port Redirector service was stopped successfully."
+    ));
     assert!(o.contains("The Remote Desktop Services service was stopped successfully."));
     assert_eq!(m.state.services.get("UmRdpService").map(|s| s.state), Some(SvcState::Stopped));
     assert!(out(&mut m, &mut sh, "net start TermService").contains("was started successfully"));
@@ -365,7 +409,11 @@ fn reg_query_layout_values_subkeys_and_recursion() {
         format!("reg add {k}\\subkey /v Test3 /t REG_SZ /d \"Some string data\" /f"),
     ] {
         let r = run(&mut m, &mut sh, &l);
-        assert_eq!((r.output.as_str(), r.exit_code), ("The operation completed successfully.\r\n", 0), "{l}");
+        assert_eq!(
+            (r.output.as_str(), r.exit_code),
+            ("The operation completed successfully.\r\n", 0),
+            "{l}"
+        );
     }
     assert_eq!(
         out(&mut m, &mut sh, &format!("reg query {k}")),
@@ -390,7 +438,13 @@ fn reg_query_layout_values_subkeys_and_recursion() {
     );
     // The header echoes the path as typed; CurrentControlSet is ControlSet001.
     let o = out(&mut m, &mut sh, &format!("reg query \"{RDP_TCP}\" /v PortNumber"));
-    assert_eq!(o, format!("\r\nHKEY_LOCAL_MACHINE{}\r\n    PortNumber    REG_DWORD    0xd3d\r\n\r\n", &RDP_TCP[4..]));
+    assert_eq!(
+        o,
+        format!(
+            "\r\nHKEY_LOCAL_MACHINE{}\r\n    PortNumber    REG_DWORD    0xd3d\r\n\r\n",
+            &RDP_TCP[4..]
+        )
+    );
     let o = out(&mut m, &mut sh, "reg query \"hklm\\system\\controlset001\\control\\terminal server\\winstations\\rdp-tcp\" /v portnumber");
     assert!(o.contains("HKEY_LOCAL_MACHINE\\system\\controlset001\\control\\terminal server\\winstations\\rdp-tcp\r\n    portnumber    REG_DWORD    0xd3d"));
     let o = out(&mut m, &mut sh, &format!("reg query {k} /f Hello /s"));
@@ -413,7 +467,10 @@ fn reg_delete_and_prompts() {
     assert_eq!(run(&mut m, &mut sh, &format!("reg delete {k} /v A /f")).exit_code, 1);
     assert_eq!(run(&mut m, &mut sh, &format!("reg delete {k} /f")).exit_code, 0);
     assert_eq!(run(&mut m, &mut sh, &format!("reg query {k}")).exit_code, 1);
-    assert_eq!(run(&mut m, &mut sh, "reg add HKLM\\SOFTWARE\\X /v D /t REG_DWORD /d nope /f").exit_code, 1);
+    assert_eq!(
+        run(&mut m, &mut sh, "reg add HKLM\\SOFTWARE\\X /v D /t REG_DWORD /d nope /f").exit_code,
+        1
+    );
 }
 
 #[test]
@@ -427,7 +484,10 @@ fn reg_export_then_import_restores_values() {
     let text = out(&mut m, &mut sh, "type c:\\temp\\rdp.reg");
     assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\r\n\"PortNumber\"=dword:00000d3d\r\n"), "{text}");
     // Without /y an existing file is not overwritten.
-    assert_eq!(run(&mut m, &mut sh, &format!("reg export \"{RDP_TCP}\" c:\\temp\\rdp.reg")).exit_code, 1);
+    assert_eq!(
+        run(&mut m, &mut sh, &format!("reg export \"{RDP_TCP}\" c:\\temp\\rdp.reg")).exit_code,
+        1
+    );
     run(&mut m, &mut sh, &format!("reg add \"{RDP_TCP}\" /v PortNumber /t REG_DWORD /d 3390 /f"));
     run(&mut m, &mut sh, &format!("reg delete \"{RDP_TCP}\" /v SecurityLayer /f"));
     let r = run(&mut m, &mut sh, "reg import c:\\temp\\rdp.reg");
@@ -445,16 +505,25 @@ fn reg_export_then_import_restores_values() {
 fn bcdedit_enum_set_and_ems() {
     let (mut m, mut sh) = vm("healthy");
     let o = out(&mut m, &mut sh, "bcdedit /enum");
-    assert!(o.starts_with("\r\nWindows Boot Manager\r\n--------------------\r\nidentifier              {bootmgr}\r\n"));
-    assert!(o.contains("\r\nWindows Boot Loader\r\n-------------------\r\nidentifier              {current}\r\n"));
+    assert!(o.starts_with(
+        "\r\nWindows Boot Manager\r\n--------------------\r\nidentifier              {bootmgr}\r\n"
+    ));
+    assert!(o.contains(
+        "\r\nWindows Boot Loader\r\n-------------------\r\nidentifier              {current}\r\n"
+    ));
     assert!(o.contains("ems                     Yes\r\n"));
     assert!(!o.contains("EMS Settings"));
     let all = out(&mut m, &mut sh, "bcdedit /enum all");
     assert!(all.contains("EMS Settings\r\n------------\r\nidentifier              {emssettings}\r\nbootems                 Yes\r\n"));
     let v = out(&mut m, &mut sh, "bcdedit /enum {bootmgr} /v");
     assert!(v.contains("identifier              {9dea862c-5cdd-4e70-acc1-f32b344d4795}\r\n"));
-    assert_eq!(out(&mut m, &mut sh, "bcdedit /set {bootmgr} displaybootmenu yes"), "The operation completed successfully.\r\n");
-    assert!(out(&mut m, &mut sh, "bcdedit /enum {bootmgr}").contains("displaybootmenu         Yes\r\n"));
+    assert_eq!(
+        out(&mut m, &mut sh, "bcdedit /set {bootmgr} displaybootmenu yes"),
+        "The operation completed successfully.\r\n"
+    );
+    assert!(
+        out(&mut m, &mut sh, "bcdedit /enum {bootmgr}").contains("displaybootmenu         Yes\r\n")
+    );
     run(&mut m, &mut sh, "bcdedit /ems {current} off");
     assert!(out(&mut m, &mut sh, "bcdedit").contains("ems                     No\r\n"));
     run(&mut m, &mut sh, "bcdedit /emssettings EMSPORT:1 EMSBAUDRATE:115200");
@@ -462,6 +531,14 @@ fn bcdedit_enum_set_and_ems() {
     assert!(e.contains("emsport                 1\r\nemsbaudrate             115200\r\n"), "{e}");
     assert_eq!(run(&mut m, &mut sh, "bcdedit /set {nosuch} ems yes").exit_code, 1);
     assert_eq!(run(&mut m, &mut sh, "bcdedit /set {bootmgr} bogus 1").exit_code, 1);
+    // Export, change, import: the change is undone.
+    run(&mut m, &mut sh, "md c:\\temp");
+    let before = out(&mut m, &mut sh, "bcdedit /enum all");
+    assert_eq!(out(&mut m, &mut sh, "bcdedit /export c:\\temp\\bcd-backup"), "The operation completed successfully.\r\n");
+    run(&mut m, &mut sh, "bcdedit /set {bootmgr} timeout 5");
+    assert_ne!(out(&mut m, &mut sh, "bcdedit /enum all"), before);
+    assert_eq!(out(&mut m, &mut sh, "bcdedit /import c:\\temp\\bcd-backup"), "The operation completed successfully.\r\n");
+    assert_eq!(out(&mut m, &mut sh, "bcdedit /enum all"), before);
     let r = run(&mut m, &mut sh, "bcdedit /store F:\\boot\\bcd /enum");
     assert_eq!(r.exit_code, 1);
     assert!(r.output.contains("could not be opened"));
@@ -474,7 +551,11 @@ fn bcdedit_enum_set_and_ems() {
 fn reboot_starts_services_by_start_type_and_reloads_scm_config() {
     let (mut m, mut sh) = vm("healthy");
     // reg add changes the registry; SCM keeps its copy until the next boot.
-    run(&mut m, &mut sh, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Spooler /v Start /t REG_DWORD /d 4 /f");
+    run(
+        &mut m,
+        &mut sh,
+        "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Spooler /v Start /t REG_DWORD /d 4 /f",
+    );
     assert!(out(&mut m, &mut sh, "sc qc Spooler").contains("2   AUTO_START"));
     let before = m.state.now();
     m.boot();
@@ -500,9 +581,12 @@ fn gpupdate_needs_the_group_policy_client() {
         (r.output.as_str(), r.exit_code),
         ("Updating policy...\r\n\r\nComputer Policy update has completed successfully.\r\nUser Policy update has completed successfully.\r\n\r\n", 0)
     );
-    run(&mut m, &mut sh, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\gpsvc /v Start /t REG_DWORD /d 4 /f");
+    run(
+        &mut m,
+        &mut sh,
+        "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\gpsvc /v Start /t REG_DWORD /d 4 /f",
+    );
     m.boot();
     assert_eq!(run(&mut m, &mut sh, "gpupdate /force").exit_code, 1);
     assert!(out(&mut m, &mut sh, "gpresult /r").contains("Applied Group Policy Objects"));
 }
-

@@ -110,9 +110,7 @@ fn icacls_restore_round_trips_a_changed_acl() {
     let (r, _) =
         run(&mut m, &mut sh, r"icacls C:\ProgramData\Microsoft\Crypto\RSA /restore C:\temp\mk.acl");
     assert!(
-        r.starts_with(&format!(
-            "processed file: C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\r\n"
-        )),
+        r.starts_with("processed file: C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\r\n"),
         "{r}"
     );
     let (after, _) = run(&mut m, &mut sh, &format!("icacls {MK} /t"));

@@ -16,11 +16,21 @@ fn read_until<R: Read>(r: &mut R, pat: &str) -> String {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&got).contains(pat) {
-        assert!(Instant::now() < deadline, "timed out waiting for {pat:?}; got {:?}", String::from_utf8_lossy(&got));
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {pat:?}; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
         match r.read(&mut buf) {
-            Ok(0) => panic!("closed while waiting for {pat:?}; got {:?}", String::from_utf8_lossy(&got)),
+            Ok(0) => {
+                panic!("closed while waiting for {pat:?}; got {:?}", String::from_utf8_lossy(&got))
+            }
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) => {}
             Err(e) => panic!("read: {e}"),
         }
     }
@@ -35,7 +45,9 @@ fn tcp(addr: std::net::SocketAddr) -> TcpStream {
 
 #[test]
 fn tcp_serves_the_banner_and_a_reconnect_resumes_the_vm() {
-    let server = Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "cmd_delay_ms=50&seed=1")).unwrap();
+    let server =
+        Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "cmd_delay_ms=50&seed=1"))
+            .unwrap();
     let addr = server.addr().unwrap();
     assert_eq!(server.describe(), format!("tcp://{addr}"));
     let mut c = tcp(addr);
@@ -50,28 +62,37 @@ fn tcp_serves_the_banner_and_a_reconnect_resumes_the_vm() {
     let got = read_until(&mut c, "1 (AV)    Cmd0001\r\nSAC>");
     assert!(got.starts_with("ch\r\n"), "{got:?}");
     let events: Vec<ServerEvent> = server.events().try_iter().collect();
-    assert_eq!(events.iter().filter(|e| matches!(e, ServerEvent::Connected(_))).count(), 2, "{events:?}");
+    assert_eq!(
+        events.iter().filter(|e| matches!(e, ServerEvent::Connected(_))).count(),
+        2,
+        "{events:?}"
+    );
     server.stop();
-    assert!(TcpStream::connect(addr).is_err() || {
-        // The port may be reused at once by the OS; what matters is that nobody answers.
-        let mut s = tcp(addr);
-        let mut b = [0u8; 8];
-        !matches!(s.read(&mut b), Ok(n) if n > 0)
-    });
+    assert!(
+        TcpStream::connect(addr).is_err() || {
+            // The port may be reused at once by the OS; what matters is that nobody answers.
+            let mut s = tcp(addr);
+            let mut b = [0u8; 8];
+            !matches!(s.read(&mut b), Ok(n) if n > 0)
+        }
+    );
 }
 
 #[test]
 fn pty_serves_through_serialport_and_survives_the_client_closing() {
-    let server = Server::start(&ServeSpec::new("pty", "healthy", "cmd_delay_ms=50&seed=2")).unwrap();
+    let server =
+        Server::start(&ServeSpec::new("pty", "healthy", "cmd_delay_ms=50&seed=2")).unwrap();
     let path = server.pty_path().unwrap().to_string_lossy().into_owned();
     assert!(path.starts_with("/dev/"), "{path}");
-    let mut port = serialport::new(&path, 115_200).timeout(Duration::from_millis(50)).open_native().unwrap();
+    let mut port =
+        serialport::new(&path, 115_200).timeout(Duration::from_millis(50)).open_native().unwrap();
     let got = read_until(&mut port, "EVENT: The CMD command is now available.\r\nSAC>");
     assert!(got.starts_with(text::BANNER), "{got:?}");
     port.write_all(b"cmd\r").unwrap();
     read_until(&mut port, "Channel: Cmd0001\r\nSAC>");
     drop(port);
-    let mut port = serialport::new(&path, 115_200).timeout(Duration::from_millis(50)).open_native().unwrap();
+    let mut port =
+        serialport::new(&path, 115_200).timeout(Duration::from_millis(50)).open_native().unwrap();
     port.write_all(b"ch -si 1\r").unwrap();
     let got = read_until(&mut port, "Use any other key to view this channel.\r\n\r\n");
     assert!(got.contains("Name:                  Cmd0001\r\n"), "{got:?}");
@@ -101,7 +122,9 @@ fn unix_socket_serves_and_is_removed_on_stop() {
 
 #[test]
 fn a_cut_link_can_be_reopened_and_the_vm_goes_on() {
-    let server = Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "start=sac&cut_after=40")).unwrap();
+    let server =
+        Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "start=sac&cut_after=40"))
+            .unwrap();
     let addr = server.addr().unwrap();
     let mut c = tcp(addr);
     c.write_all(b"?\r").unwrap();
@@ -150,7 +173,10 @@ fn binary_lists_scenarios_with_credentials() {
 
 #[test]
 fn binary_rejects_bad_options_clearly() {
-    let out = bin().args(["sim", "healthy", "--listen", "tcp://127.0.0.1:0", "--fault", "bogus=1"]).output().unwrap();
+    let out = bin()
+        .args(["sim", "healthy", "--listen", "tcp://127.0.0.1:0", "--fault", "bogus=1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("bogus") && e.contains("cut_after"), "{e}");
@@ -163,7 +189,18 @@ fn binary_rejects_bad_options_clearly() {
 #[test]
 fn binary_serves_tcp_and_stops_on_sigterm() {
     let mut child = bin()
-        .args(["sim", "healthy", "--listen", "tcp://127.0.0.1:0", "--profile", "ws2019", "--baud", "115200", "--start", "sac"])
+        .args([
+            "sim",
+            "healthy",
+            "--listen",
+            "tcp://127.0.0.1:0",
+            "--profile",
+            "ws2019",
+            "--baud",
+            "115200",
+            "--start",
+            "sac",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -172,7 +209,10 @@ fn binary_serves_tcp_and_stops_on_sigterm() {
     let mut first = String::new();
     lines.read_line(&mut first).unwrap();
     let addr = first.trim().rsplit(' ').next().unwrap().trim_start_matches("tcp://").to_string();
-    assert!(first.starts_with("sacdoc sim: serving scenario healthy on tcp://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("sacdoc sim: serving scenario healthy on tcp://127.0.0.1:"),
+        "{first}"
+    );
     let mut c = tcp(addr.parse().unwrap());
     c.write_all(b"\r").unwrap();
     assert_eq!(read_until(&mut c, "SAC>"), "\r\nSAC>");
@@ -186,9 +226,22 @@ fn binary_serves_tcp_and_stops_on_sigterm() {
 #[test]
 fn binary_in_tmux_stops_on_ctrl_c() {
     let session = format!("sacdoc-sim-test-{}", std::process::id());
-    let cmd = format!("{} sim healthy --listen tcp://127.0.0.1:0 --start sac", env!("CARGO_BIN_EXE_sacdoc"));
+    let cmd = format!(
+        "{} sim healthy --listen tcp://127.0.0.1:0 --start sac",
+        env!("CARGO_BIN_EXE_sacdoc")
+    );
     let ok = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "30", &format!("{cmd}; echo EXITED=$?; sleep 30")])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &format!("{cmd}; echo EXITED=$?; sleep 30"),
+        ])
         .status()
         .unwrap();
     assert!(ok.success());
@@ -211,11 +264,8 @@ fn binary_in_tmux_stops_on_ctrl_c() {
         }
     };
     let p = wait_for("press Ctrl+C to stop");
-    let addr = p
-        .lines()
-        .find_map(|l| l.split("on tcp://").nth(1))
-        .map(|a| a.trim().to_string())
-        .unwrap();
+    let addr =
+        p.lines().find_map(|l| l.split("on tcp://").nth(1)).map(|a| a.trim().to_string()).unwrap();
     let mut c = tcp(addr.parse().unwrap());
     c.write_all(b"id\r").unwrap();
     assert!(read_until(&mut c, "SAC>").contains("Computer Name: "));

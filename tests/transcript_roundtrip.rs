@@ -250,3 +250,47 @@ proptest! {
         prop_assert_eq!(t.input(), all);
     }
 }
+
+/// The tee passes `set_secret` and `mark` down: two recorders stacked on a replayed VM that only
+/// accepts the password as a secret both record the marker and the redaction, never the password.
+#[test]
+fn the_tee_forwards_secret_and_marks_to_the_inner_link() {
+    use sacdoc::transport::replay::{ReplayLink, ReplayOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let vm = dir.path().join("vm.cast");
+    let mut rec = Recorder::create(&vm, &header()).unwrap();
+    rec.output(b"Password: ").unwrap();
+    rec.secret().unwrap();
+    rec.output(b"\r\nC:\\>").unwrap();
+    rec.finish().unwrap();
+
+    let replay = ReplayLink::open(&vm, ReplayOptions::default()).unwrap();
+    let (a, b) = (dir.path().join("a.cast"), dir.path().join("b.cast"));
+    let inner = RecordingLink::new(replay, Recorder::create(&a, &header()).unwrap());
+    let mut outer = RecordingLink::new(inner, Recorder::create(&b, &header()).unwrap());
+    // Read until the prompt has passed through both tees into the outer file.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while transcript::read(&b).unwrap().output() != b"Password: " {
+        assert!(Instant::now() < deadline, "the prompt never arrived");
+        match outer.read(&mut [0u8; 4]) {
+            Ok(_) => {}
+            Err(e) if is_no_data(&e) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    outer.mark("login");
+    outer.set_secret(true);
+    outer.write_all(b"correct horse\r").expect("the replay saw secret mode");
+    outer.set_secret(false);
+    let (inner, r) = outer.finish();
+    r.unwrap();
+    let (replay, r) = inner.finish();
+    r.unwrap();
+    assert_eq!(replay.remaining_input(), 0);
+    for f in [&a, &b] {
+        let t = transcript::read(f).unwrap();
+        assert_eq!(t.markers(), ["login"]);
+        assert!(t.events.iter().any(|e| e.kind == EventKind::Secret));
+        assert!(!std::fs::read_to_string(f).unwrap().contains("horse"));
+    }
+}

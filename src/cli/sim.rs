@@ -90,7 +90,8 @@ fn list() -> anyhow::Result<i32> {
         let sc = load_scenario(name).map_err(anyhow::Error::msg)?;
         writeln!(out, "{name:<20} {}", sc.description.lines().next().unwrap_or(""))?;
         for c in &sc.credentials {
-            let domain = if c.domain.is_empty() { String::new() } else { format!("{}\\", c.domain) };
+            let domain =
+                if c.domain.is_empty() { String::new() } else { format!("{}\\", c.domain) };
             writeln!(out, "{:<20}   login: {domain}{} / {}", "", c.user, c.password)?;
         }
     }

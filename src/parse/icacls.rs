@@ -149,7 +149,7 @@ impl Parser<'_> {
                 return;
             }
         }
-        if indent == 0 && ace::split_spec(&j.text).is_some_and(|(before, _)| before.contains(' ')) {
+        if indent == 0 && is_block_start(&j.text) {
             self.close_block();
             self.ledger.take(j);
             self.block = Some(Block { first: j.clone(), rest: Vec::new() });
@@ -191,6 +191,14 @@ impl Parser<'_> {
         aces.extend(block.rest.into_iter().map(|(_, a)| a));
         self.out.objects.push(Object { line: block.first.number, path, aces });
     }
+}
+
+/// A block's first line: `<path> <ACE>`. A command echo such as `C:\>icacls x /grant u:(R,W)`
+/// has the same shape, but `<>"|?*` cannot occur in a Windows path or account name.
+fn is_block_start(text: &str) -> bool {
+    ace::split_spec(text).is_some_and(|(before, _)| {
+        before.contains(' ') && !before.contains(['<', '>', '"', '|', '?', '*'])
+    })
 }
 
 /// Whether `next` is the rest of an ACE line the console wrapped at 80 columns: the wrapped
@@ -259,9 +267,12 @@ fn looks_like_path(s: &str) -> bool {
         || s == "."
 }
 
-/// The two counts of the trailer in any language: exactly two digit runs, no path or ACE marks.
+/// The two counts of the trailer in any language: exactly two numbers standing as words, some
+/// words, no path or ACE marks.
 fn trailer_counts(body: &str) -> Option<(u64, u64)> {
-    if body.contains([':', '\\', '(', '/']) {
+    // Some languages put a colon in the trailer (`Fichiers correctement traités : 1 ; ...`),
+    // so only path and ACE marks rule a line out.
+    if body.contains(['\\', '(', '/']) {
         return None;
     }
     // Numbers stand as words (`1.1` in a version banner is not a count).

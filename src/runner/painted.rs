@@ -208,7 +208,7 @@ fn page_through(
                     // More went on by itself; read on.
                     continue;
                 }
-                line.send(b" ").map_err(line_error)?;
+                crate::sac::typing::press(line, b" ").map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::config::{Credentials, Profile};
 use super::console::is_cmd_prompt;
 use super::line::{find, Line};
-use super::typing::{type_checked, Anchor, Echo};
+use super::typing::{press, type_checked, Anchor, Echo};
 use super::SessionError;
 
 /// Logs in at the `Username:` prompt (the cursor must be there). Returns the profile seen in the
@@ -19,14 +19,14 @@ pub fn login(
     timeout: Duration,
 ) -> Result<Profile, SessionError> {
     field(line, "Username:", &creds.user, Echo::Plain, timeout)?;
-    line.send(b"\r")?;
+    press(line, b"\r")?;
     wait_prompt(line, "Domain", timeout)?;
     field(line, "Domain", &creds.domain, Echo::Plain, timeout)?;
-    line.send(b"\r")?;
+    press(line, b"\r")?;
     wait_prompt(line, "Password:", timeout)?;
     field(line, "Password:", creds.password.expose(), Echo::Masked, timeout)?;
     let from = line.buf().len();
-    line.send(b"\r")?;
+    press(line, b"\r")?;
     let ok = line.wait(timeout, "waiting for the cmd prompt after the password", |l| {
         let before = l.term().before_cursor();
         if before.starts_with("Username:") {

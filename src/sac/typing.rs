@@ -104,6 +104,17 @@ pub fn type_checked(
     repair(line, anchor, text, echo, deadline)
 }
 
+/// How much of a masked echo can be trusted. A debouncing console drops the second key of each
+/// repeated pair typed quickly; when exactly that many stars are missing, everything before the
+/// first repeated key arrived. Otherwise nothing is known and everything is retyped.
+fn masked_prefix(text: &[char], shown: usize) -> usize {
+    let pairs: Vec<usize> = (1..text.len()).filter(|&i| text[i] == text[i - 1]).collect();
+    match pairs.first() {
+        Some(&first) if shown + pairs.len() == text.len() => first.min(shown),
+        _ => 0,
+    }
+}
+
 fn expected(text: &str, echo: Echo) -> Vec<char> {
     match echo {
         Echo::Plain => text.chars().collect(),
@@ -150,14 +161,19 @@ fn repair(
         if shown == want {
             return Ok(round - 1);
         }
-        // A masked echo says nothing about which key was lost: retype everything.
         let keep = match echo {
             Echo::Plain => shown.iter().zip(&want).take_while(|(a, b)| a == b).count(),
-            Echo::Masked => 0,
+            Echo::Masked => masked_prefix(&chars, shown.len()),
         };
         let erase = shown.len().saturating_sub(keep);
+        for _ in 0..erase {
+            // Backspaces repeat, so a debouncing console needs them one at a time.
+            if let Some(d) = line.debounce {
+                std::thread::sleep(d);
+            }
+            press(line, b"\x08")?;
+        }
         if erase > 0 {
-            line.send(&vec![0x08u8; erase])?;
             wait_len(line, anchor, keep, deadline)?;
         }
         let mut have = keep;
@@ -220,6 +236,20 @@ fn repair(
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::masked_prefix;
+
+    #[test]
+    fn masked_prefix_trusts_keys_before_the_first_repeat() {
+        let t: Vec<char> = "P@ssw0rd!!".chars().collect();
+        assert_eq!(masked_prefix(&t, 8), 3);
+        assert_eq!(masked_prefix(&t, 7), 0);
+        let t: Vec<char> = "abc".chars().collect();
+        assert_eq!(masked_prefix(&t, 2), 0);
+    }
+}
+
 fn wait_len(
     line: &mut Line,
     anchor: &Anchor,
@@ -231,4 +261,29 @@ fn wait_len(
         "waiting for backspaces to erase a damaged line",
         |l| (anchor.typed(l).unwrap_or_default().chars().count() <= len).then_some(()),
     )
+}
+
+/// Presses one key that must have a visible effect (Enter at a login prompt, space at
+/// `-- More --`) and presses it again when nothing at all comes back: a console that debounces
+/// drops a key equal to the previous one. A key that was taken always produces some output (its
+/// echo or a repaint), so a second press only follows a key that was lost.
+pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
+    let mut pause = line.debounce.unwrap_or(Duration::from_millis(200));
+    for _ in 0..4 {
+        let before = line.received();
+        line.send(key)?;
+        let got = line.wait(Duration::from_millis(700), "waiting for a key to take effect", |l| {
+            (l.received() > before).then_some(())
+        });
+        match got {
+            Ok(()) => return Ok(()),
+            Err(LineError::Timeout { .. }) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(2000));
+                line.debounce = Some(line.debounce.unwrap_or(pause).max(pause / 2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -86,7 +86,10 @@ impl Read for SimLink {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "no data from the simulated VM"));
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no data from the simulated VM",
+                ));
             }
             let nap = self.console.next_wake(now).min(deadline - now).max(Duration::from_millis(1));
             std::thread::sleep(nap);
@@ -97,7 +100,10 @@ impl Read for SimLink {
 impl Write for SimLink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.closed {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the simulated VM closed the link"));
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the simulated VM closed the link",
+            ));
         }
         let now = Instant::now();
         self.console.poll(now).bytes.into_iter().for_each(|b| self.pending.push_back(b));

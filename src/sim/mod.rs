@@ -61,10 +61,7 @@ pub enum SimError {
 }
 
 /// Loads a scenario and applies a query: the options of one run, and the machine.
-pub fn prepare(
-    scenario: &str,
-    query: &str,
-) -> Result<(machine::Scenario, SimOptions), SimError> {
+pub fn prepare(scenario: &str, query: &str) -> Result<(machine::Scenario, SimOptions), SimError> {
     let sc = machine::load_scenario(scenario).map_err(|reason| SimError::UnknownScenario {
         name: scenario.to_string(),
         reason,

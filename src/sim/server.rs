@@ -53,7 +53,9 @@ impl std::str::FromStr for Listen {
                 .parse()
                 .map_err(|_| bad("expected tcp://127.0.0.1:PORT (PORT 0 picks a free port)"))?;
             if !addr.ip().is_loopback() {
-                return Err(bad("the simulator only listens on a loopback address, e.g. 127.0.0.1"));
+                return Err(bad(
+                    "the simulator only listens on a loopback address, e.g. 127.0.0.1",
+                ));
             }
             return Ok(Listen::Tcp(addr));
         }
@@ -189,7 +191,8 @@ impl Server {
         let opts = opts.clone();
         let thread = match listen {
             Listen::Tcp(addr) => {
-                let l = TcpListener::bind(addr).map_err(io_err(format!("cannot listen on {addr}")))?;
+                let l =
+                    TcpListener::bind(addr).map_err(io_err(format!("cannot listen on {addr}")))?;
                 l.set_nonblocking(true).map_err(io_err("set_nonblocking".into()))?;
                 let local = l.local_addr().map_err(io_err("local_addr".into()))?;
                 handle.addr = Some(local);
@@ -218,7 +221,10 @@ fn spawn_unix(
     handle: &mut ServerHandle,
 ) -> Result<io::Result<JoinHandle<()>>, SimError> {
     let l = std::os::unix::net::UnixListener::bind(path).map_err(|source| SimError::Io {
-        what: format!("cannot listen on unix:{} (remove a stale socket file first)", path.display()),
+        what: format!(
+            "cannot listen on unix:{} (remove a stale socket file first)",
+            path.display()
+        ),
         source,
     })?;
     l.set_nonblocking(true)
@@ -393,7 +399,8 @@ fn serve_sockets(
             let excess = backlog.len() - MAX_BACKLOG;
             backlog.drain(..excess);
         }
-        let nap = con.next_wake(Instant::now()).clamp(Duration::from_millis(1), Duration::from_millis(5));
+        let nap =
+            con.next_wake(Instant::now()).clamp(Duration::from_millis(1), Duration::from_millis(5));
         std::thread::sleep(nap);
     }
     if let Some(mut c) = conn {

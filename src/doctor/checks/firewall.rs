@@ -34,7 +34,12 @@ impl Check for Firewall {
         let objs = format_list(&rule.output);
         let Some(obj) = objs.first() else {
             found.evidence(&c1, super::show(&rule, 6));
-            return Ok(found.problem(format!("the inbound RDP rule {FW_RULE} is missing"), None));
+            // PowerShell's error record names the cmdlet and the rule; anything else is an
+            // answer that did not parse, not proof that the rule is missing.
+            if rule.exit_code != Some(0) && rule.output.contains(FW_RULE) {
+                return Ok(found.problem(format!("the inbound RDP rule {FW_RULE} is missing"), None));
+            }
+            return Ok(found.unknown("the firewall rule listing did not parse"));
         };
         let enabled = fl_get(obj, "Enabled").unwrap_or("?").to_string();
         let action = fl_get(obj, "Action").unwrap_or("?").to_string();

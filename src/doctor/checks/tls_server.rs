@@ -104,7 +104,12 @@ impl Check for TlsServer {
         }
         let names: Vec<&str> = wanted.iter().map(|p| p.version).collect();
         let fix = enable_fix(&wanted, &cx.settings.run_id);
-        Ok(found.problem(format!("{summary}; {} disabled", names.join(", ")), Some(fix)))
+        let summary = if accepted.is_empty() {
+            summary
+        } else {
+            format!("{summary}; {} disabled", names.join(", "))
+        };
+        Ok(found.problem(summary, Some(fix)))
     }
 }
 

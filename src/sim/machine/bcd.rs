@@ -222,8 +222,47 @@ impl BcdStore {
         v
     }
 
-    /// Serialized form for `bcdedit /export` (a readable stand-in for the binary hive).
+    /// Serialized form for `bcdedit /export`: the `/enum all /v` listing. GUESS: Windows writes a
+    /// binary registry hive; the simulator writes this text, which `/import` reads back.
     pub fn export_text(&self) -> String {
         self.render(&self.entries.iter().map(|e| e.guid.clone()).collect::<Vec<_>>(), true)
+    }
+
+    /// Reads an [`BcdStore::export_text`] file back (`bcdedit /import`); `current` is kept by the
+    /// caller. `None` when the text is not such an export.
+    pub fn parse_export(text: &str) -> Option<Vec<BcdEntry>> {
+        let mut entries = Vec::new();
+        let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].is_empty() {
+                i += 1;
+                continue;
+            }
+            let title = lines[i].to_string();
+            if !lines.get(i + 1).is_some_and(|l| !l.is_empty() && l.chars().all(|c| c == '-')) {
+                return None;
+            }
+            i += 2;
+            let mut e = BcdEntry { guid: String::new(), title, elements: Vec::new() };
+            while i < lines.len() && !lines[i].is_empty() {
+                let (name, value) = (lines[i].get(..24).unwrap_or(lines[i]).trim(), lines[i].get(24..).unwrap_or("").trim());
+                if name == "identifier" {
+                    e.guid = value.to_string();
+                } else if name.is_empty() {
+                    if let Some(last) = e.elements.last_mut() {
+                        last.1.push(value.to_string());
+                    }
+                } else {
+                    e.elements.push((name.to_string(), vec![value.to_string()]));
+                }
+                i += 1;
+            }
+            if e.guid.is_empty() {
+                return None;
+            }
+            entries.push(e);
+        }
+        (!entries.is_empty()).then_some(entries)
     }
 }

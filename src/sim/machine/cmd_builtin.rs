@@ -297,8 +297,8 @@ fn parent_of(p: &str) -> String {
     }
 }
 
-/// `mode`, `mode con`, `mode con cols=N lines=M`. GUESS: resizing does not clear the screen here;
-/// the SAC driver decides how a size change shows.
+/// `mode`, `mode con`, `mode con cols=N lines=M`. GUESS: whether resizing clears the screen is
+/// `quirks.mode_clears_screen`.
 fn mode(ctx: &mut Ctx, args: &[String]) -> Out {
     let mut changed = false;
     for a in args {
@@ -318,7 +318,8 @@ fn mode(ctx: &mut Ctx, args: &[String]) -> Out {
         }
     }
     if changed {
-        return Out::new();
+        let effect = ctx.st.quirks.mode_clears_screen.then_some(Effect::ClearScreen);
+        return Out { effect, ..Out::new() };
     }
     Out::stdout(
         format!(

@@ -244,6 +244,7 @@ fn search(reg: &Registry, shown: &str, o: &Opts, type_ok: &dyn Fn(&RegValue) -> 
 }
 
 fn add(ctx: &mut Ctx, o: &Opts) -> Out {
+    let yes = ctx.st.quirks.prompts_answer_yes;
     let [key] = o.positional.as_slice() else { return syntax("add") };
     let Some(full) = expand_root(key) else { return bad_key("add") };
     if full.split('\\').count() < 2 {
@@ -264,9 +265,9 @@ fn add(ctx: &mut Ctx, o: &Opts) -> Out {
         }
         Err(_) => return syntax("add"),
     };
-    if reg.get(&full, &name).is_some() && !o.force {
+    if reg.get(&full, &name).is_some() && !o.force && !yes {
         // GUESS: reg asks `Value X exists, overwrite(Yes/No)?` and waits; with no answer on the
-        // line it is treated as No.
+        // line it is treated as No (`quirks.prompts_answer_yes` changes that).
         let shown = if name.is_empty() { "(Default)" } else { &name };
         return Out::stdout(format!("Value {shown} exists, overwrite(Yes/No)? The operation was canceled by the user.\r\n"), 1);
     }
@@ -281,8 +282,8 @@ fn delete(ctx: &mut Ctx, o: &Opts) -> Out {
     if !reg.key_exists(&full) {
         return Out::stderr(NOT_FOUND, 1);
     }
-    if !o.force {
-        // GUESS: the Yes/No prompt gets no answer over the line: treated as No.
+    if !o.force && !ctx.st.quirks.prompts_answer_yes {
+        // GUESS: the Yes/No prompt gets no answer over the line: treated as No (quirks).
         let what = match &o.v {
             Some(v) => format!("Delete the registry value {v} (Yes/No)? "),
             None => format!("Permanently delete the registry key {full} (Yes/No)? "),
@@ -309,7 +310,7 @@ fn export(ctx: &mut Ctx, o: &Opts) -> Out {
         return Out::stderr(NOT_FOUND, 1);
     }
     let path = ctx.path(file);
-    if ctx.st.fs.exists(&path) && !o.force {
+    if ctx.st.fs.exists(&path) && !o.force && !ctx.st.quirks.prompts_answer_yes {
         // GUESS: the overwrite prompt gets no answer: treated as No.
         return Out::stdout(format!("File {file} already exists. Overwrite (Yes/No)? The operation was canceled by the user.\r\n"), 1);
     }

@@ -31,7 +31,7 @@ fn type_text(st: &WinState, s: &Service, running_view: bool) -> String {
         0x1 => "1  KERNEL_DRIVER".into(),
         // A share-process service alone in its (split) svchost reports both bits, as captured
         // from a running Server ("30  WIN32").
-        0x20 if running_view && alone => "30  WIN32".into(),
+        0x20 if running_view && alone && st.quirks.share_service_type_30 => "30  WIN32".into(),
         _ => "20  WIN32_SHARE_PROCESS".into(),
     }
 }
@@ -90,9 +90,16 @@ pub fn sc(ctx: &mut Ctx, args: &[String]) -> Out {
     };
     let name = args.get(1).map(|s| s.as_str());
     let st = &mut *ctx.st;
+    // `sc query state= all|inactive` (with `type= service`) lists more than the running ones.
+    let state_filter = args
+        .iter()
+        .position(|a| a.eq_ignore_ascii_case("state="))
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.to_ascii_lowercase())
+        .unwrap_or_else(|| "active".into());
     match (cmd.as_str(), name) {
-        ("query" | "queryex", None) => enumerate(st, cmd == "queryex"),
-        ("query" | "queryex", Some(n)) if n.contains('=') => enumerate(st, cmd == "queryex"),
+        ("query" | "queryex", None) => enumerate(st, cmd == "queryex", &state_filter),
+        ("query" | "queryex", Some(n)) if n.contains('=') => enumerate(st, cmd == "queryex", &state_filter),
         ("query" | "queryex", Some(n)) => match st.services.get(n) {
             Some(s) => Out::stdout(
                 format!("{}\r\n", status_block(st, s, n, false, cmd == "queryex", s.state)),
@@ -134,9 +141,14 @@ pub fn sc(ctx: &mut Ctx, args: &[String]) -> Out {
     }
 }
 
-fn enumerate(st: &WinState, ex: bool) -> Out {
+fn enumerate(st: &WinState, ex: bool, state_filter: &str) -> Out {
     let mut out = String::new();
-    for s in st.services.list.iter().filter(|s| s.state == SvcState::Running) {
+    let wanted = |s: &&Service| match state_filter {
+        "all" => true,
+        "inactive" => s.state == SvcState::Stopped,
+        _ => s.state != SvcState::Stopped,
+    };
+    for s in st.services.list.iter().filter(wanted) {
         out.push_str(&status_block(st, s, &s.name, true, ex, s.state));
     }
     out.push_str("\r\n");

@@ -259,7 +259,7 @@ mod tests {
         let p = parse("a 2>nul && b >> out.txt 2>&1 | findstr x & c ^& d");
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].0, Join::Always);
-        assert_eq!(p[0].1[0].text, "a ");
+        assert_eq!(p[0].1[0].text, "a  ");
         assert_eq!(p[0].1[0].redirs, vec![Redir { fd: 2, target: Target::Nul, append: false }]);
         assert_eq!(p[1].0, Join::IfOk);
         assert_eq!(p[1].1.len(), 2);

@@ -172,6 +172,7 @@ impl FileSystem {
         self.nodes
             .range(prefix.clone()..)
             .take_while(|(key, _)| key.starts_with(&prefix))
+            .filter(|(key, _)| key.len() > prefix.len())
             .filter(|(key, _)| !key[prefix.len()..].contains('\\'))
             .map(|(_, n)| n)
             .collect()
@@ -187,6 +188,7 @@ impl FileSystem {
             self.nodes
                 .range(prefix.clone()..)
                 .take_while(|(key, _)| key.starts_with(&prefix))
+                .filter(|(key, _)| key.len() > prefix.len())
                 .map(|(_, n)| n),
         );
         out

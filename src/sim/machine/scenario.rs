@@ -309,6 +309,7 @@ pub fn build_state(doc: &Table) -> Result<WinState, String> {
             listen: p.listen,
         });
     }
+    st.quirks = get(doc, "quirks")?;
     build_connections(&mut st, doc, &m)?;
     build_policy(&mut st, doc)?;
     let b: BcdToml = get(doc, "bcd")?;

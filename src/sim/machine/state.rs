@@ -39,6 +39,27 @@ pub struct GroupPolicy {
     pub applied_count: u32,
 }
 
+/// Behaviours the references do not settle, chosen per scenario (`[quirks]`). Each field is a
+/// GUESS about real Windows; the default is the simulator's best guess.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Quirks {
+    /// `sc query` of a share-process service alone in its (split) svchost prints `30  WIN32`
+    /// (seen in a capture from a running system) instead of `20  WIN32_SHARE_PROCESS`.
+    pub share_service_type_30: bool,
+    /// How reg.exe's `(Yes/No)?` prompts are answered when nothing is typed on the line:
+    /// `false` = No (the operation is canceled), `true` = Yes.
+    pub prompts_answer_yes: bool,
+    /// `mode con cols= lines=` clears the screen (conhost recreates its buffer).
+    pub mode_clears_screen: bool,
+}
+
+impl Default for Quirks {
+    fn default() -> Self {
+        Quirks { share_service_type_30: true, prompts_answer_yes: false, mode_clears_screen: false }
+    }
+}
+
 /// A process that runs from boot regardless of services (System, lsass, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaticProcess {
@@ -97,6 +118,7 @@ pub struct WinState {
     pub rng_seed: u64,
     pub next_pid: u32,
     pub boot_count: u32,
+    pub quirks: Quirks,
 }
 
 impl WinState {

@@ -32,9 +32,7 @@ pub fn unix_of(year: i64, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
 
 /// Now as Unix seconds and milliseconds.
 pub fn now_unix() -> (i64, u32) {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (d.as_secs() as i64, d.subsec_millis())
 }
 

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::channel::{CmdState, EscSkip, LoginStage};
 use super::driver::{SacDriver, Timer};
+use super::settings::Profile;
 use super::text;
 use super::View;
-use crate::sim::machine::{Effect, ExecResult, ShellMode};
+use crate::sim::machine::{Effect, ExecResult, ShellMode, ShellState};
 
 /// Longest login field kept.
 const MAX_FIELD: usize = 256;
@@ -92,7 +93,14 @@ impl SacDriver {
         }
     }
 
-    fn finish_login(&mut self, slot: usize, user: &str, domain: &str, password: &str, now: Instant) {
+    fn finish_login(
+        &mut self,
+        slot: usize,
+        user: &str,
+        domain: &str,
+        password: &str,
+        now: Instant,
+    ) {
         if self.machine.check_login(user, domain, password) {
             self.force_login(slot, now);
         } else {
@@ -114,11 +122,8 @@ impl SacDriver {
         // GUESS: the new console starts on a cleared screen.
         self.chan_write(slot, "\x1b[2J\x1b[1;1H");
         self.begin_painting(slot);
-        let banner = format!(
-            "{}\r\n{}\r\n\r\n",
-            self.cfg.version_line(),
-            self.cfg.copyright_line()
-        );
+        let (version, copyright) = self.cmd_banner();
+        let banner = format!("{version}\r\n{copyright}\r\n\r\n");
         let Some(cmd) = self.cmd_mut(slot) else { return };
         cmd.state = CmdState::Ready;
         cmd.line.clear();
@@ -127,6 +132,32 @@ impl SacDriver {
         cmd.last_input = now;
         let prompt = cmd.shell.prompt();
         self.chan_write(slot, &format!("{banner}{prompt}"));
+    }
+
+    /// cmd.exe's two banner lines: configured, else the machine's own `ver` with the copyright
+    /// line of that build, else the profile's.
+    pub fn cmd_banner(&mut self) -> (String, String) {
+        let version = if self.cfg.version_line.is_empty() {
+            let out = self.machine.exec(&mut ShellState::default(), "ver").output;
+            out.lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("Microsoft Windows [Version "))
+                .map_or_else(|| self.cfg.version_line().to_string(), str::to_string)
+        } else {
+            self.cfg.version_line.clone()
+        };
+        let copyright = if !self.cfg.copyright_line.is_empty() {
+            self.cfg.copyright_line.clone()
+        } else if version.contains(" 10.0.17763") {
+            Profile::Ws2019.default_copyright_line().to_string()
+        } else if version.contains(" 10.0.14393") {
+            Profile::Ws2016.default_copyright_line().to_string()
+        } else if version.contains(" 10.0.20348") {
+            Profile::Ws2022.default_copyright_line().to_string()
+        } else {
+            self.cfg.copyright_line().to_string()
+        };
+        (version, copyright)
     }
 
     /// Lock or idle timeout: back to the login prompts on a cleared screen.
@@ -249,7 +280,8 @@ impl SacDriver {
         now: Instant,
     ) {
         if paged {
-            let rows = self.slots.get(slot).and_then(|c| c.as_ref()).map_or(24, |c| c.screen.rows());
+            let rows =
+                self.slots.get(slot).and_then(|c| c.as_ref()).map_or(24, |c| c.screen.rows());
             let lines: VecDeque<String> =
                 output.split_inclusive('\n').map(str::to_string).collect();
             if let Some(cmd) = self.cmd_mut(slot) {

@@ -168,9 +168,10 @@ impl SacDriver {
                 }
             }
             (Some("-sn" | "-cn"), Some(v), false) => {
-                let found = self.slots.iter().position(|c| {
-                    c.as_ref().is_some_and(|c| c.name.eq_ignore_ascii_case(v))
-                });
+                let found = self
+                    .slots
+                    .iter()
+                    .position(|c| c.as_ref().is_some_and(|c| c.name.eq_ignore_ascii_case(v)));
                 match found {
                     None => text::ERR_NO_CHANNEL_NAMED.into(),
                     Some(0) if opt == Some("-cn") => text::ERR_SAC_CANNOT_CLOSE.into(),
@@ -304,7 +305,8 @@ impl SacDriver {
     /// `lock`: every Cmd channel asks for credentials again.
     fn lock_all(&mut self, now: Instant) {
         for slot in 1..self.slots.len() {
-            if self.slots[slot].as_ref().and_then(|c| c.cmd.as_ref()).is_some_and(|c| c.logged_in()) {
+            if self.slots[slot].as_ref().and_then(|c| c.cmd.as_ref()).is_some_and(|c| c.logged_in())
+            {
                 self.lock_channel(slot, now);
             }
         }
@@ -364,7 +366,9 @@ impl SacDriver {
                 self.lowered.retain(|&p| p != pid);
                 "SAC successfully raised the process priority."
             }
-            "r" if exists => "SAC cannot raise the priority of a process that was not previously lowered.",
+            "r" if exists => {
+                "SAC cannot raise the priority of a process that was not previously lowered."
+            }
             "r" => "SAC failed to raise the process priority.",
             _ => match words.next().and_then(|w| w.parse::<u64>().ok()) {
                 None => return text::BAD_PARAMETER.into(),
@@ -380,7 +384,9 @@ impl SacDriver {
         let (secs, ms) = super::clock::now_unix();
         if args.is_empty() {
             let (y, mo, d, h, mi, s) = super::clock::civil(secs + self.clock_offset_s);
-            return format!("Date: {mo:02}/{d:02}/{y:02}  Time (GMT): {h:02}:{mi:02}:{s:02}:{ms:04}\r\n");
+            return format!(
+                "Date: {mo:02}/{d:02}/{y:02}  Time (GMT): {h:02}:{mi:02}:{s:02}:{ms:04}\r\n"
+            );
         }
         let mut words = args.split_whitespace();
         let date = words.next().unwrap_or_default();
@@ -419,7 +425,10 @@ impl SacDriver {
                 .nics
                 .iter()
                 .map(|n| {
-                    format!("Net: {}, Ip={}  Subnet={}  Gateway={}\r\n", n.net, n.ip, n.subnet, n.gateway)
+                    format!(
+                        "Net: {}, Ip={}  Subnet={}  Gateway={}\r\n",
+                        n.net, n.ip, n.subnet, n.gateway
+                    )
                 })
                 .collect();
         }

@@ -112,7 +112,8 @@ impl Console {
     /// How long a caller may sleep before something can change without input.
     pub fn next_wake(&self, now: Instant) -> Duration {
         let cap = Duration::from_millis(20);
-        let mut wake = self.driver.next_deadline().map_or(cap, |t| t.saturating_duration_since(now));
+        let mut wake =
+            self.driver.next_deadline().map_or(cap, |t| t.saturating_duration_since(now));
         if !self.pacer.is_idle() {
             wake = wake.min(self.pacer.next_free.saturating_duration_since(now));
         }

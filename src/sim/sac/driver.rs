@@ -90,7 +90,7 @@ impl SacDriver {
     /// A VM in the state `opts.start` describes, as of `now`. In the `booting` state the banner
     /// is already in the output.
     pub fn new(machine: Machine, opts: &SimOptions, now: Instant) -> SacDriver {
-        let seed = opts.seed.map_or_else(|| Rng::from_entropy().next_u64(), |s| s);
+        let seed = opts.seed.unwrap_or_else(|| Rng::from_entropy().next_u64());
         let cfg = opts.sac.clone();
         let mut d = SacDriver {
             machine,
@@ -318,8 +318,7 @@ impl SacDriver {
     }
 
     fn run_timers(&mut self, now: Instant) {
-        loop {
-            let Some(pos) = self.timers.iter().position(|(t, _)| *t <= now) else { break };
+        while let Some(pos) = self.timers.iter().position(|(t, _)| *t <= now) {
             let (_, timer) = self.timers.remove(pos);
             match timer {
                 Timer::CmdAvailable => {
@@ -621,7 +620,10 @@ impl SacDriver {
         let (y, mo, d, h, mi, s) = super::clock::civil(secs);
         let ts = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}0000Z");
         let name = self.machine_info().computer_name;
-        let ip = self.nics.first().map_or_else(String::new, |n| n.ip.clone());
+        let ip = match self.nics.first() {
+            Some(n) => n.ip.clone(),
+            None => self.machine.nics().first().map_or_else(String::new, |n| n.0.clone()),
+        };
         // GUESS: the report's fields past the first ones are not published; a plausible subset.
         let json = serde_json::json!({
             "reportTime": ts,

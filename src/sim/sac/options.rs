@@ -25,7 +25,8 @@ pub enum StartState {
 }
 
 impl StartState {
-    pub const NAMES: &'static [&'static str] = &["booting", "sac", "cmd", "login", "switch", "crashed"];
+    pub const NAMES: &'static [&'static str] =
+        &["booting", "sac", "cmd", "login", "switch", "crashed"];
 
     pub fn parse(s: &str) -> Option<StartState> {
         Some(match s {

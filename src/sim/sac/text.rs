@@ -21,7 +21,8 @@ pub const EV_CHANNEL_CREATED: &str =
 pub const EV_CHANNEL_CLOSED: &str = "EVENT:   A channel has been closed.";
 
 /// Message 105.
-pub const UNRECOGNIZED: &str = "Unrecognized command.  Try the 'help' command for more details.\r\n";
+pub const UNRECOGNIZED: &str =
+    "Unrecognized command.  Try the 'help' command for more details.\r\n";
 /// Message 6.
 pub const BAD_PARAMETER: &str =
     "A parameter was incorrect or missing.  Try the 'help' command for more details.\r\n";
@@ -87,7 +88,8 @@ Press <esc><tab>0 to return to the SAC channel.\r
 pub const CH_LIST_HEAD: &str =
     "Channel List\r\n\r\n(Use \"ch -?\" for information on using channels)\r\n\r\n# Status  Channel Name\r\n";
 
-pub const ERR_NO_CHANNEL_AT_INDEX: &str = "Error: There is no channel present at the specified index.\r\n";
+pub const ERR_NO_CHANNEL_AT_INDEX: &str =
+    "Error: There is no channel present at the specified index.\r\n";
 pub const ERR_NO_CHANNEL_NAMED: &str = "Error: Could not find a channel with that name.\r\n";
 pub const ERR_SAC_CANNOT_CLOSE: &str = "Error: The SAC channel cannot be closed.\r\n";
 
@@ -117,7 +119,8 @@ pub const MAX_CHANNELS: &str = "The maximum number of channels has been reached.
 pub const LOCKED: &str = "Locked access to all Command Prompt channels.\r\n";
 
 /// Message 5. GUESS: shown when `shutdown` takes the machine down.
-pub const SHUTTING_DOWN: &str = "The SAC will become unavailable soon.  The computer is shutting down.\r\n";
+pub const SHUTTING_DOWN: &str =
+    "The SAC will become unavailable soon.  The computer is shutting down.\r\n";
 
 /// Login prompts of a Cmd channel (§5.4).
 pub const LOGIN_HEAD: &str = "Please enter login credentials.\r\n";

@@ -102,13 +102,23 @@ pub fn icacls(st: &mut WinState, sh: &ShellState, args: &[String]) -> ExecResult
     let computer = host::computer_name(st);
     let token = host::admin_token(st, sh);
     let names = st.fs.principals(&computer);
-    let mut run =
-        Run { fs: &mut st.fs, names, token, out: String::new(), ok: 0, failed: 0, quiet: o.quiet };
+    let mut run = Run {
+        fs: &mut st.fs,
+        names,
+        token,
+        out: String::new(),
+        ok: 0,
+        failed: 0,
+        quiet: o.quiet,
+        last_error: 0,
+    };
     match &o.mode {
         Mode::Restore(file) => run.restore(sh, &o.target, file, o.cont),
         mode => run.over_targets(sh, &o, mode),
     }
-    let code = if run.failed > 0 && run.ok == 0 { 5 } else { 0 };
+    // GUESS: the error of the last failure when nothing succeeded, else 0 (command-outputs.md §2
+    // notes that real exit codes are unreliable for partial failures).
+    let code = if run.failed > 0 && run.ok == 0 { run.last_error } else { 0 };
     let mut out = run.out;
     out.push_str(&format!(
         "Successfully processed {} files; Failed processing {} files\r\n",
@@ -125,6 +135,8 @@ struct Run<'a> {
     ok: usize,
     failed: usize,
     quiet: bool,
+    /// The Win32 error of the last failure (2 not found, 5 access denied, 1332 no mapping).
+    last_error: i32,
 }
 
 impl Run<'_> {
@@ -137,6 +149,11 @@ impl Run<'_> {
     fn fail(&mut self, shown: &str, msg: &str) {
         self.out.push_str(&format!("{shown}: {msg}\r\n"));
         self.failed += 1;
+        self.last_error = match msg {
+            NOT_FOUND => 2,
+            ACCESS_DENIED => 5,
+            _ => 1332,
+        };
     }
 
     /// The objects a path names: itself, then (with /t) its descendants, each with the path to show.
@@ -174,9 +191,7 @@ impl Run<'_> {
         let targets = match self.targets(sh, &o.target, o.recurse) {
             Ok(t) => t,
             Err(()) => {
-                self.out.push_str(&format!("{}: {NOT_FOUND}\r\n", o.target));
-                self.failed += 1;
-                return;
+                return self.fail(&o.target, NOT_FOUND);
             }
         };
         let mut saved = String::new();
@@ -275,6 +290,7 @@ impl Run<'_> {
             let Some((who, perm)) = s.rsplit_once(':') else {
                 self.out.push_str(&format!("Invalid parameter \"{s}\"\r\n"));
                 self.failed += 1;
+                self.last_error = 87;
                 return;
             };
             let Some(sid) = self.names.sid_of(who) else {
@@ -284,6 +300,7 @@ impl Run<'_> {
             let Ok(mut ace) = acl::parse_perm(perm) else {
                 self.out.push_str(&format!("Invalid parameter \"{s}\"\r\n"));
                 self.failed += 1;
+                self.last_error = 87;
                 return;
             };
             ace.sid = sid;
