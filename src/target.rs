@@ -18,6 +18,11 @@ pub enum Target {
     Tcp { host: String, port: u16 },
     /// Telnet (ser2net `telnet`, QEMU `telnet=on`): `telnet://HOST:PORT`.
     Telnet { host: String, port: u16 },
+    /// Telnet with RFC 2217 line control (ser2net `telnet(rfc2217)`, Moxa, Digi):
+    /// `rfc2217://HOST:PORT[?baud=115200&parity=none&data=8&stop=1&flow=none]`.
+    Rfc2217 { host: String, port: u16, settings: SerialSettings },
+    /// Azure Serial Console: `azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME`.
+    Azure { subscription: String, resource_group: String, vm: String },
     /// A Unix socket (QEMU `-serial unix:`): `unix:PATH`.
     Unix { path: PathBuf },
     /// A Windows named pipe (Hyper-V `Set-VMComPort`): `pipe:NAME` opens `\\.\pipe\NAME`.
@@ -39,6 +44,10 @@ pub const ACCEPTED_FORMS: &str = "accepted targets:
                                 a serial port with explicit settings
   tcp://HOST:PORT               raw TCP (QEMU -serial tcp:, ser2net tcp)
   telnet://HOST:PORT            telnet (ser2net telnet, QEMU telnet mode)
+  rfc2217://HOST:PORT?baud=115200&parity=none&data=8&stop=1
+                                telnet that also sets the line (ser2net telnet(rfc2217))
+  azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME
+                                Azure Serial Console (token: SACDOC_AZURE_TOKEN or az login)
   unix:PATH                     a Unix socket (QEMU -serial unix:)
   pipe:NAME                     a Windows named pipe \\\\.\\pipe\\NAME (Hyper-V COM port)
   exec:COMMAND                  a relay run under a pty, e.g. exec:virsh console myvm
@@ -108,6 +117,48 @@ fn serial(input: &str, rest: &str) -> Result<Target, TargetError> {
         return Err(bad(input, "the serial device is missing, e.g. serial:///dev/ttyS0"));
     }
     let path = windows_com_name(path).unwrap_or_else(|| path.to_string());
+    let settings = line_settings(input, query)?;
+    Ok(Target::Serial { path, settings })
+}
+
+/// `HOST:PORT[?key=value&...]` after `rfc2217://`.
+fn rfc2217(input: &str, rest: &str) -> Result<Target, TargetError> {
+    let (addr, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (host, port) = host_port(input, addr)?;
+    let settings = line_settings(input, query)?;
+    Ok(Target::Rfc2217 { host, port, settings })
+}
+
+/// `SUBSCRIPTION/RESOURCE_GROUP/VM_NAME` after `azure://`.
+fn azure(input: &str, rest: &str) -> Result<Target, TargetError> {
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [subscription, resource_group, vm] = parts.as_slice() else {
+        return Err(bad(
+            input,
+            "write it as azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME (the subscription id, \
+             e.g. from `az account show --query id`)",
+        ));
+    };
+    for (what, v) in
+        [("subscription", subscription), ("resource group", resource_group), ("VM name", vm)]
+    {
+        if v.trim().is_empty() {
+            return Err(bad(input, format!("the {what} is empty")));
+        }
+        if v.contains(['?', '#', ' ']) {
+            return Err(bad(input, format!("{v:?} is not a valid {what}")));
+        }
+    }
+    Ok(Target::Azure {
+        subscription: subscription.to_string(),
+        resource_group: resource_group.to_string(),
+        vm: vm.to_string(),
+    })
+}
+
+/// `key=value&...` line settings (baud, parity, data, stop, flow) over the defaults.
+fn line_settings(input: &str, query: &str) -> Result<SerialSettings, TargetError> {
     let mut settings = SerialSettings::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair
@@ -153,7 +204,7 @@ fn serial(input: &str, rest: &str) -> Result<Target, TargetError> {
             }
         }
     }
-    Ok(Target::Serial { path, settings })
+    Ok(settings)
 }
 
 /// A path after `unix:` or `replay:`; `unix:///tmp/x` is read as `/tmp/x`.
@@ -210,6 +261,18 @@ impl std::str::FromStr for Target {
                 } else {
                     Target::Telnet { host, port }
                 })
+            }
+            "rfc2217" => {
+                let rest = rest
+                    .strip_prefix("//")
+                    .ok_or_else(|| bad(input, "write it as rfc2217://HOST:PORT?baud=115200"))?;
+                rfc2217(input, rest)
+            }
+            "azure" => {
+                let rest = rest.strip_prefix("//").ok_or_else(|| {
+                    bad(input, "write it as azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME")
+                })?;
+                azure(input, rest)
             }
             "unix" => {
                 Ok(Target::Unix { path: path_after(input, rest, "unix:/run/vm/console.sock")? })
@@ -268,28 +331,16 @@ impl std::fmt::Display for Target {
                 if plain {
                     return write!(f, "{path}");
                 }
-                let d = SerialSettings::default();
-                let mut q = Vec::new();
-                if settings.baud != d.baud {
-                    q.push(format!("baud={}", settings.baud));
-                }
-                if settings.parity != d.parity {
-                    q.push(format!("parity={}", settings.parity.as_str()));
-                }
-                if settings.data_bits != d.data_bits {
-                    q.push(format!("data={}", settings.data_bits));
-                }
-                if settings.stop_bits != d.stop_bits {
-                    q.push(format!("stop={}", settings.stop_bits));
-                }
-                if settings.flow != d.flow {
-                    q.push(format!("flow={}", settings.flow.as_str()));
-                }
-                write!(f, "serial://{path}")?;
-                if !q.is_empty() {
-                    write!(f, "?{}", q.join("&"))?;
-                }
-                Ok(())
+                write!(f, "serial://{path}{}", settings_query(settings))
+            }
+            Target::Rfc2217 { host, port, settings } if host.contains(':') => {
+                write!(f, "rfc2217://[{host}]:{port}{}", settings_query(settings))
+            }
+            Target::Rfc2217 { host, port, settings } => {
+                write!(f, "rfc2217://{host}:{port}{}", settings_query(settings))
+            }
+            Target::Azure { subscription, resource_group, vm } => {
+                write!(f, "azure://{subscription}/{resource_group}/{vm}")
             }
             Target::Tcp { host, port } if host.contains(':') => write!(f, "tcp://[{host}]:{port}"),
             Target::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
@@ -304,6 +355,32 @@ impl std::fmt::Display for Target {
             Target::Sim { scenario, query } => write!(f, "sim:{scenario}?{query}"),
             Target::Replay { path } => write!(f, "replay:{}", path.display()),
         }
+    }
+}
+
+/// `?key=value&...` for the settings that differ from the defaults (empty when none do).
+fn settings_query(settings: &SerialSettings) -> String {
+    let d = SerialSettings::default();
+    let mut q = Vec::new();
+    if settings.baud != d.baud {
+        q.push(format!("baud={}", settings.baud));
+    }
+    if settings.parity != d.parity {
+        q.push(format!("parity={}", settings.parity.as_str()));
+    }
+    if settings.data_bits != d.data_bits {
+        q.push(format!("data={}", settings.data_bits));
+    }
+    if settings.stop_bits != d.stop_bits {
+        q.push(format!("stop={}", settings.stop_bits));
+    }
+    if settings.flow != d.flow {
+        q.push(format!("flow={}", settings.flow.as_str()));
+    }
+    if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", q.join("&"))
     }
 }
 
@@ -334,6 +411,19 @@ impl Target {
             }
             Target::Telnet { host, port } => {
                 Box::new(telnet::TelnetLink::open(host, *port, name.clone()).map_err(fail)?)
+            }
+            Target::Rfc2217 { host, port, settings } => Box::new(
+                rfc2217::Rfc2217Link::open(host, *port, settings, name.clone()).map_err(fail)?,
+            ),
+            Target::Azure { subscription, resource_group, vm } => {
+                let vm = azure::AzureVm {
+                    subscription: subscription.clone(),
+                    resource_group: resource_group.clone(),
+                    vm: vm.clone(),
+                };
+                Box::new(
+                    azure::AzureLink::open(&vm, name.clone()).map_err(|e| fail(e.to_string()))?,
+                )
             }
             Target::Unix { path } => {
                 Box::new(unix::UnixLink::open(path, name.clone()).map_err(fail)?)

@@ -306,6 +306,20 @@ fn odd_shapes_table() {
             |n| assert_eq!(n.unparsed[0].line, 3),
         ),
         (
+            "title_and_header_without_rows",
+            "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n".into(),
+            0,
+            0,
+            |n| assert_eq!(n.title.as_deref(), Some("Active Connections")),
+        ),
+        (
+            "elevation_error_instead_of_a_table",
+            "The requested operation requires elevation.\r\n".into(),
+            0,
+            1,
+            |n| assert!(n.header.is_none()),
+        ),
+        (
             "service_name_port_kept_raw",
             "  TCP    10.33.0.220:57223      a173-222-96-26:https   CLOSE_WAIT      22108\n".into(),
             1,

@@ -9,7 +9,7 @@ fn scratch() {
     for cmd in std::env::var("CMDS").unwrap_or("ver".into()).split(";;") {
         let r = s.run(cmd);
         println!("=== {cmd}: {:?}", r.as_ref().map(|o| (o.exit_code, o.bytes_sent, o.bytes_received, o.duration_ms)));
-        match r { Ok(o) => { println!("{}", o.output); println!("--- expected:\n{}", expected(&sc, cmd).0); println!("same: {}", o.output == expected(&sc, cmd).0); } Err(e) => println!("ERR {e}") }
+        match r { Ok(o) => { println!("{}", o.output); println!("--- expected:\n{}", expected(&sc, cmd).0); println!("same: {} len {} exp {}", o.output == expected(&sc, cmd).0, o.output.len(), expected(&sc, cmd).0.len()); } Err(e) => println!("ERR {e}") }
     }
     println!("{}", s.screen().text());
     println!("close: {:?}", s.close());

@@ -19,7 +19,8 @@ fn check_same(s: &mut Session, scenario: &str, cmd: &str) {
 }
 
 fn procedure(profile: &str) {
-    let q = format!("profile={profile}&start=sac&{QUIRKS}");
+    // A short paint interval keeps the 500 KB netstat of busy-server quick on the painted profile.
+    let q = format!("profile={profile}&start=sac&paint_ms=10&{QUIRKS}");
     let mut s = sim_session("busy-server", &q);
     let want = if profile == "ws2022" { Profile::Stream } else { Profile::Painted };
     assert_eq!(s.profile(), Some(want));

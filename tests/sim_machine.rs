@@ -153,6 +153,9 @@ fn pipes_into_findstr_find_more_and_sort() {
     assert_eq!(p(&mut m, &mut sh, "findstr /c:\"beta two\""), "beta two\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr /v /i alpha"), "beta two\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr /n beta"), "2:beta two\r\n");
+    // A plain string is a regular expression; a /c: string is literal.
+    assert_eq!(p(&mut m, &mut sh, "findstr b.ta"), "beta two\r\n");
+    assert_eq!(p(&mut m, &mut sh, "findstr /c:\"b.ta\""), "");
     assert_eq!(p(&mut m, &mut sh, "findstr /b /i alpha"), "Alpha one\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr /e /i alpha"), "gamma alpha\r\n");
     assert_eq!(p(&mut m, &mut sh, "findstr /r \"^b.*o$\""), "beta two\r\n");

@@ -221,3 +221,71 @@ fn interactive_prompt_runs_lines_and_exit_returns_to_cmd() {
     m.exec(&mut sh, "exit");
     assert_eq!(sh.mode, ShellMode::Cmd);
 }
+
+#[test]
+fn the_articles_renewal_lines_work_with_variables_and_concatenation() {
+    let (mut m, mut sh) = machine("healthy");
+    let old = rdp_thumbprints(&m)[0].clone();
+    let script = concat!(
+        r"Import-Module PKI; $RdpCertThumbprint = 'Cert:\LocalMachine\Remote Desktop\'+",
+        r"((Get-ChildItem -Path 'Cert:\LocalMachine\Remote Desktop\').thumbprint); ",
+        r"$RdpCertThumbprint; Remove-Item -Path $RdpCertThumbprint; ",
+        r#"Stop-Service -Name "SessionEnv"; Start-Service -Name "SessionEnv""#
+    );
+    let (out, code) = ps(&mut m, &mut sh, script);
+    assert_eq!(out, format!("Cert:\\LocalMachine\\Remote Desktop\\{old}\r\n"));
+    assert_eq!(code, 0);
+    let now = rdp_thumbprints(&m);
+    assert_eq!(now.len(), 1);
+    assert_ne!(now[0], old);
+}
+
+#[test]
+fn native_programs_run_through_cmd_and_set_lastexitcode() {
+    let (mut m, mut sh) = machine("healthy");
+    let (out, code) = ps(&mut m, &mut sh, r"icacls C:\nothere; $LASTEXITCODE");
+    assert_eq!(
+        out,
+        "C:\\nothere: The system cannot find the file specified.\r\nSuccessfully processed 0 files; Failed processing 1 files\r\n2\r\n"
+    );
+    assert_eq!(code, 0, "the last statement succeeded");
+    let (_, code) = ps(&mut m, &mut sh, r"icacls C:\nothere");
+    assert_eq!(code, 1);
+    let (q, _) = ps(&mut m, &mut sh, "sc.exe query TermService");
+    assert!(q.contains("SERVICE_NAME: TermService"), "{q}");
+    // `sc` alone is PowerShell's Set-Content alias: it writes a file named "query".
+    let (s, code) = ps(&mut m, &mut sh, "sc query TermService");
+    assert_eq!((s.as_str(), code), ("", 0));
+    assert_eq!(
+        m.state.fs.read_file(r"C:\Windows\system32\query").as_deref(),
+        Some(&b"TermService\r\n"[..])
+    );
+}
+
+#[test]
+fn export_certificate_and_out_file_write_files_windows_reads_back() {
+    let (mut m, mut sh) = machine("healthy");
+    m.state.fs.mkdir(r"C:\temp").unwrap();
+    let thumb = rdp_thumbprints(&m)[0].clone();
+    let (out, code) = ps(
+        &mut m,
+        &mut sh,
+        &format!(
+            r"Export-Certificate -Cert 'Cert:\LocalMachine\Remote Desktop\{thumb}' -FilePath C:\temp\rdp.cer"
+        ),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("\r\n\r\n    Directory: C:\\temp\r\n\r\n\r\nMode                LastWriteTime         Length Name\r\n"), "{out}");
+    assert!(out.contains(" rdp.cer\r\n"), "{out}");
+    let der = m.state.fs.read_file(r"C:\temp\rdp.cer").expect("exported");
+    assert_eq!(&der[..2], &[0x30, 0x82], "a DER SEQUENCE");
+
+    let (o, code) =
+        ps(&mut m, &mut sh, r"Get-Service TermService | Out-File -FilePath C:\temp\svc.txt");
+    assert_eq!((o.as_str(), code), ("", 0));
+    let bytes = m.state.fs.read_file(r"C:\temp\svc.txt").expect("written");
+    assert_eq!(&bytes[..2], &[0xFF, 0xFE], "Windows PowerShell 5.1 writes UTF-16LE with a BOM");
+    let (back, _) =
+        ps(&mut m, &mut sh, r"Get-Content C:\temp\svc.txt | Select-Object -Skip 3 -First 1");
+    assert_eq!(back, "Running  TermService        Remote Desktop Services\r\n");
+}

@@ -216,3 +216,24 @@ fn netsh_set_rule_changes_the_port_and_unknown_rules_do_not_match() {
         run(&mut m, &mut sh, r#"netsh advfirewall firewall show rule name="No Such Rule""#);
     assert_eq!(none, "\r\nNo rules match the specified criteria.\r\n\r\n");
 }
+
+#[test]
+fn inheritance_and_reset_modes_change_what_icacls_shows() {
+    let (mut m, mut sh) = machine("healthy");
+    run(&mut m, &mut sh, r"md C:\temp\sub");
+    let (before, _) = run(&mut m, &mut sh, r"icacls C:\temp\sub");
+    assert!(before.contains("NT AUTHORITY\\SYSTEM:(I)(OI)(CI)(F)"), "{before}");
+    let (d, _) = run(&mut m, &mut sh, r"icacls C:\temp\sub /inheritance:d");
+    assert_eq!(d, "processed file: C:\\temp\\sub\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n");
+    let (copied, _) = run(&mut m, &mut sh, r"icacls C:\temp\sub");
+    assert!(
+        copied.contains("NT AUTHORITY\\SYSTEM:(OI)(CI)(F)") && !copied.contains("(I)"),
+        "{copied}"
+    );
+    run(&mut m, &mut sh, r"icacls C:\temp\sub /reset");
+    let (reset, _) = run(&mut m, &mut sh, r"icacls C:\temp\sub");
+    assert_eq!(reset, before);
+    let (t, _) = run(&mut m, &mut sh, r"takeown /f C:\temp\sub");
+    let computer = m.info().computer_name;
+    assert_eq!(t, format!("\r\nSUCCESS: The file (or folder): \"C:\\temp\\sub\" now owned by user \"{computer}\\azureuser\".\r\n"));
+}

@@ -19,7 +19,7 @@
 
 use serde::Serialize;
 
-use crate::parse::services::ledger::Ledger;
+use crate::parse::text::Ledger;
 use crate::parse::text::{display_width, fields, Joined, Line};
 use crate::parse::Unparsed;
 

@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 
-use crate::parse::services::ledger::Ledger;
+use crate::parse::text::Ledger;
 use crate::parse::services::psformat::{self, is_truncated, ListRecord, Table};
 use crate::parse::services::Property;
 use crate::parse::Unparsed;

@@ -135,6 +135,11 @@ impl Parser<'_> {
             self.open = None;
             self.pending.push(j.clone());
         }
+        if self.out.connections.is_empty() {
+            // A table with no rows (`-p udp` on a host without UDP sockets) still has its
+            // title and header.
+            self.resolve_pending();
+        }
         for j in std::mem::take(&mut self.pending) {
             self.ledger.reject(&j);
         }

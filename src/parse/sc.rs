@@ -21,7 +21,7 @@
 
 use serde::Serialize;
 
-use crate::parse::services::ledger::Ledger;
+use crate::parse::text::Ledger;
 use crate::parse::text::{fields, Joined, Line};
 use crate::parse::Unparsed;
 

@@ -17,10 +17,9 @@ use serde::Serialize;
 use crate::parse::sc::{ServiceState, StartType};
 use crate::parse::Unparsed;
 
-pub mod ledger;
 pub mod psformat;
 
-use ledger::Ledger;
+use crate::parse::text::Ledger;
 use psformat::{is_truncated, ListRecord, Table};
 
 /// Every service row or record found.

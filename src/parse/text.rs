@@ -306,6 +306,18 @@ impl<'a> Ledger<'a> {
         }
     }
 
+    /// Moves a line marked parsed back to `unparsed` (a row that fit the layout but whose
+    /// content did not).
+    pub fn untake(&mut self, number: usize) {
+        let before = self.consumed.len();
+        self.consumed.retain(|n| *n != number);
+        if self.consumed.len() != before {
+            if let Some(l) = self.line(number).copied() {
+                self.unparsed.push_line(&l);
+            }
+        }
+    }
+
     fn line(&self, number: usize) -> Option<&Line<'a>> {
         number.checked_sub(1).and_then(|i| self.lines.get(i))
     }
@@ -405,5 +417,16 @@ mod tests {
         let v = u.into_vec();
         assert_eq!(v.len(), 2);
         assert_eq!((v[1].line, v[1].text.as_str()), (3, "b"));
+    }
+
+    #[test]
+    fn untake_moves_a_parsed_line_back_to_unparsed() {
+        let mut l = Ledger::new("a\nb\n");
+        l.take_range(1, 2);
+        l.untake(2);
+        l.untake(7);
+        let (consumed, unparsed) = l.finish();
+        assert_eq!(consumed, vec![1]);
+        assert_eq!((unparsed[0].line, unparsed[0].text.as_str()), (2, "b"));
     }
 }

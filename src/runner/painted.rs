@@ -197,8 +197,10 @@ fn page_through(
             }
             Err(e) => return Err(line_error(e)),
         };
-        // The screen is painted in one burst: let it finish before reading it.
-        line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
+        // A paint ends by placing the cursor; until then (or a short quiet spell) it is not done.
+        if !ends_with_cursor_position(line.buf()) {
+            line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
+        }
         match state {
             State::TooLarge => return Err(RunError::OutputTooLarge { limit: limits.output_limit }),
             State::Page => {
@@ -216,6 +218,14 @@ fn page_through(
             }
         }
     }
+}
+
+/// True when `buf` ends with `ESC[<row>;<col>H`.
+fn ends_with_cursor_position(buf: &[u8]) -> bool {
+    let Some((&b'H', rest)) = buf.split_last() else { return false };
+    let params = rest.iter().rev().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+    let head = &rest[..rest.len() - params];
+    params > 0 && head.ends_with(b"\x1b[")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,6 +256,13 @@ fn cleanup(line: &mut Line, spool: &Spool, timeout: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paint_end_is_a_cursor_position() {
+        assert!(ends_with_cursor_position(b"abc\x1b[24;11H"));
+        assert!(!ends_with_cursor_position(b"abc\x1b[24;11"));
+        assert!(!ends_with_cursor_position(b"abcH"));
+    }
 
     #[test]
     fn rows_are_parsed_strictly() {

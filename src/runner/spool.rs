@@ -36,7 +36,7 @@ impl Spool {
     /// The part of a line that runs `command` into the spool and appends the exit marker.
     pub fn capture(&self, command: &str) -> String {
         format!(
-            "{}&>>\"{}\" call echo {}%^errorlevel%:",
+            "{}&>>\"{}\" cal^l echo {}%^erro^rlevel%:",
             super::cmdline::redirect_all(command, &self.file),
             self.file,
             self.marker,
@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(s.split_exit("out\r\nSDXabc123:5:\r\n"), ("out\r\n".to_string(), Some(5)));
         assert_eq!(
             s.capture("ver"),
-            ">\"%TEMP%\\sdabc123.txt\" 2>&1 ver&>>\"%TEMP%\\sdabc123.txt\" call echo SDXabc123:%^errorlevel%:"
+            ">\"%TEMP%\\sdabc123.txt\" 2>&1 ver&>>\"%TEMP%\\sdabc123.txt\" cal^l echo SDXabc123:%^erro^rlevel%:"
         );
     }
 

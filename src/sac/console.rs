@@ -60,6 +60,7 @@ fn at_bang(line: &Line) -> bool {
 /// anywhere but at a switch screen (where the key is consumed) or at `SAC>`.
 pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionError> {
     // Look first: what is already arriving tells the state without touching anything.
+    line.clear();
     line.drain(Duration::from_millis(700), Duration::from_millis(150))?;
     if at_bang(line) {
         return Ok(Arrival::Crashed);

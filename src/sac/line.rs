@@ -31,6 +31,8 @@ pub struct Line {
     /// Learned while typing: the console drops a key that repeats the previous one within this
     /// long, so the typist waits this long before a repeated key.
     pub debounce: Option<std::time::Duration>,
+    /// The last byte written and when.
+    pub last_byte: Option<(u8, Instant)>,
 }
 
 impl std::fmt::Debug for Line {
@@ -53,6 +55,7 @@ impl Line {
             received: 0,
             chunk: vec![0; 4096],
             debounce: None,
+            last_byte: None,
         }
     }
 
@@ -91,6 +94,9 @@ impl Line {
         self.link.write_all(bytes)?;
         self.link.flush()?;
         self.sent += bytes.len() as u64;
+        if let Some(&b) = bytes.last() {
+            self.last_byte = Some((b, Instant::now()));
+        }
         Ok(())
     }
 

@@ -40,7 +40,24 @@ pub fn login(
             domain: creds.domain.clone(),
         });
     }
-    Ok(detect_profile(&line.buf()[from..]))
+    let profile = detect_profile(&line.buf()[from..]);
+    settle_prompt(line, timeout)?;
+    Ok(profile)
+}
+
+/// Right after a cmd prompt starts, a real console can eat the first keys typed. One space,
+/// pressed until its echo shows, then erased, proves keys arrive before a command is typed.
+fn settle_prompt(line: &mut Line, timeout: Duration) -> Result<(), SessionError> {
+    let anchor = Anchor::here(line);
+    press(line, b" ")?;
+    line.wait(timeout, "waiting for the echo of a probe key", |l| {
+        (anchor.typed(l).as_deref() == Some(" ")).then_some(())
+    })?;
+    press(line, b"\x08")?;
+    line.wait(timeout, "waiting for the probe key to be erased", |l| {
+        (anchor.typed(l).as_deref() == Some("")).then_some(())
+    })?;
+    Ok(())
 }
 
 /// A console that paints sends cursor positions (`ESC[r;cH`) with ordinary output; a streaming

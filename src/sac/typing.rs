@@ -158,6 +158,9 @@ fn repair(
     let mut debounce = line.debounce.unwrap_or(Duration::from_millis(150));
     for round in 1..=MAX_TRIES {
         let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
+        if std::env::var_os("SACDOC_DEBUG").is_some() {
+            eprintln!("repair round {round}: want {:?} shown {:?} screen:\n{}", want.iter().collect::<String>(), shown.iter().collect::<String>(), line.term().snapshot().text());
+        }
         if shown == want {
             return Ok(round - 1);
         }
@@ -178,6 +181,8 @@ fn repair(
         }
         let mut have = keep;
         let mut prev: Option<char> = if keep > 0 { chars.get(keep - 1).copied() } else { None };
+        let mut last_ok: Option<Instant> = None;
+        let mut failed = false;
         while have < chars.len() {
             let c = chars[have];
             let repeated = prev == Some(c);
@@ -185,6 +190,7 @@ fn repair(
                 std::thread::sleep(debounce);
             }
             let mut b = [0u8; 4];
+            let sent_at = Instant::now();
             send_text(line, c.encode_utf8(&mut b), echo)?;
             let key_deadline = (Instant::now() + KEY_ECHO_WAIT).min(deadline);
             let got = line.wait(
@@ -197,17 +203,21 @@ fn repair(
             );
             match got {
                 Ok(_) => {
+                    if repeated && failed {
+                        if let Some(t) = last_ok {
+                            learn(line, sent_at.duration_since(t));
+                        }
+                    }
                     have += 1;
                     prev = Some(c);
-                    if repeated && debounce > Duration::from_millis(150) {
-                        // A repeated key needed a longer pause: remember it for later lines.
-                        line.debounce = Some(debounce);
-                    }
+                    last_ok = Some(sent_at);
+                    failed = false;
                 }
                 Err(LineError::Timeout { .. }) => {
-                    // The key was lost: wait longer before a repeated key next time.
+                    failed = true;
                     if repeated {
-                        debounce = (debounce * 3).min(Duration::from_millis(2000));
+                        // Lost to the debounce: wait longer before the repeated key.
+                        debounce = (debounce * 2).min(Duration::from_millis(2000));
                     } else {
                         // Eaten (not debounced): a short pause, then the same key again.
                         std::thread::sleep(Duration::from_millis(100));
@@ -268,22 +278,38 @@ fn wait_len(
 /// drops a key equal to the previous one. A key that was taken always produces some output (its
 /// echo or a repaint), so a second press only follows a key that was lost.
 pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
+    let last = key.last().copied();
+    let prev_same = line.last_byte.filter(|(b, _)| Some(*b) == last).map(|(_, t)| t);
     let mut pause = line.debounce.unwrap_or(Duration::from_millis(200));
-    for _ in 0..4 {
+    for attempt in 0..4 {
         let before = line.received();
+        let sent_at = Instant::now();
         line.send(key)?;
         let got = line.wait(Duration::from_millis(700), "waiting for a key to take effect", |l| {
             (l.received() > before).then_some(())
         });
         match got {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                if attempt > 0 {
+                    if let Some(t) = prev_same {
+                        learn(line, sent_at.duration_since(t));
+                    }
+                }
+                return Ok(());
+            }
             Err(LineError::Timeout { .. }) => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(2000));
-                line.debounce = Some(line.debounce.unwrap_or(pause).max(pause / 2));
             }
             Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// Remembers that a repeated key went through after `gap`: later repeated keys wait that long
+/// (plus a margin) instead of being lost and repaired.
+fn learn(line: &mut Line, gap: Duration) {
+    let d = gap + Duration::from_millis(100);
+    line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
 }

@@ -8,19 +8,24 @@
 //! - `Ok(0)` from `read` means the far end closed the link.
 //! - `write` sends bytes as they are; telnet escaping and the like is the link's own business.
 //!
-//! One file per kind of link: [`serial`], [`tcp`], [`telnet`], [`unix`], [`pipe`], [`exec`],
-//! [`replay`]; [`reconnect`] wraps any of them to reopen a lost link. The in-process simulator link
+//! One file per kind of link: [`serial`], [`tcp`], [`telnet`], [`rfc2217`], [`unix`], [`pipe`],
+//! [`exec`], [`replay`], [`azure`]; [`reconnect`] wraps any of them to reopen a lost link, except
+//! after a [`final_error`] (another user took the console, the port is busy), which reopening would
+//! not cure. [`busy`] recognises a console server's "port in use" refusal. The in-process simulator link
 //! lives in `crate::sim`. [`crate::target::Target::open`] picks the right one.
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
+pub mod azure;
+pub mod busy;
 pub mod exec;
 #[cfg(unix)]
 mod fd;
 pub mod pipe;
 pub mod reconnect;
 pub mod replay;
+pub mod rfc2217;
 pub mod serial;
 pub mod tcp;
 pub mod telnet;
@@ -70,4 +75,27 @@ pub fn is_no_data(e: &std::io::Error) -> bool {
 /// The error a link returns from `read` when nothing arrived within [`READ_TIMEOUT`].
 pub fn no_data() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::TimedOut, "no data yet")
+}
+
+/// Marks an I/O error as final: reopening the link would not help (or would do harm, such as taking
+/// the console back from a colleague), so [`reconnect::ReconnectingLink`] gives up at once.
+#[derive(Debug)]
+pub struct Final(pub String);
+
+impl std::fmt::Display for Final {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Final {}
+
+/// An error that [`is_final`] recognises; `kind` says what happened to the link.
+pub fn final_error(kind: std::io::ErrorKind, message: impl Into<String>) -> std::io::Error {
+    std::io::Error::new(kind, Final(message.into()))
+}
+
+/// True for errors made by [`final_error`].
+pub fn is_final(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Final>())
 }

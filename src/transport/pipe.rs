@@ -22,12 +22,11 @@ impl PipeLink {
     #[cfg(windows)]
     pub fn open(name: &str, label: String) -> Result<Self, String> {
         let path = pipe_path(name);
-        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| {
-            format!(
-                "cannot open {path}: {e} (is the VM running with its COM port on this pipe? \
-                 See Get-VMComPort; only one program may use the pipe at a time)"
-            )
-        })?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| open_error(name, &e))?;
         Ok(PipeLink { file, name: label })
     }
 
@@ -40,6 +39,33 @@ impl PipeLink {
              Hyper-V host, or relay the pipe to TCP there and use tcp://HOST:PORT",
             pipe_path(name)
         ))
+    }
+}
+
+/// The advice for a pipe that cannot be opened, by cause.
+pub fn open_error(name: &str, e: &io::Error) -> String {
+    let path = pipe_path(name);
+    // ERROR_FILE_NOT_FOUND (2): no such pipe; ERROR_PIPE_BUSY (231) / ERROR_ACCESS_DENIED (5):
+    // another client holds it or we lack rights.
+    match e.raw_os_error() {
+        Some(231) => format!(
+            "cannot open {path}: the pipe is busy: another program (Hyper-V Manager's console, \
+             PuTTY, COMpipe, another sacdoc) is connected to it; close it and try again"
+        ),
+        Some(5) => format!(
+            "cannot open {path}: access denied; run sacdoc as an administrator on the Hyper-V \
+             host (or another program holds the pipe)"
+        ),
+        _ if e.kind() == io::ErrorKind::NotFound => format!(
+            "cannot open {path}: no such pipe. Map the VM's COM1 to it on the Hyper-V host with \
+             `Set-VMComPort -VMName <vm> -Number 1 -Path {path}` (PowerShell, as administrator), \
+             then start the VM (or restart it: a COM port with no pipe at boot stays invisible to \
+             Windows); `Get-VMComPort -VMName <vm>` shows the current mapping"
+        ),
+        _ => format!(
+            "cannot open {path}: {e} (is the VM running with its COM port on this pipe? See \
+             Get-VMComPort; only one program may use the pipe at a time)"
+        ),
     }
 }
 
@@ -133,5 +159,20 @@ impl Write for PipeLink {
 impl Link for PipeLink {
     fn describe(&self) -> String {
         self.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_pipe_says_how_to_map_it() {
+        let e = io::Error::new(io::ErrorKind::NotFound, "not found");
+        let msg = open_error("vm1", &e);
+        assert!(msg.contains(r"Set-VMComPort -VMName <vm> -Number 1 -Path \\.\pipe\vm1"), "{msg}");
+        assert!(msg.contains("then start the VM"), "{msg}");
+        let busy = open_error("vm1", &io::Error::from_raw_os_error(231));
+        assert!(busy.contains("busy"), "{busy}");
     }
 }

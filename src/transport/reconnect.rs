@@ -263,6 +263,12 @@ impl Read for ReconnectingLink {
                 Ok(0) if !buf.is_empty() => self.lost("the far end closed the link".into()),
                 Ok(n) => return Ok(n),
                 Err(e) if is_no_data(&e) => return Err(e),
+                Err(e) if super::is_final(&e) => {
+                    let msg = e.to_string();
+                    self.state = State::GaveUp(msg.clone());
+                    self.report(LinkEvent::GaveUp { attempts: 0, error: msg });
+                    return Err(e);
+                }
                 Err(e) => self.lost(e.to_string()),
             }
         }

@@ -5,6 +5,7 @@ use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use super::busy::BusyWatch;
 use super::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
 
 /// How long one connection attempt may take before the next address is tried.
@@ -43,12 +44,14 @@ pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
 pub struct TcpLink {
     stream: TcpStream,
     name: String,
+    /// Turns ser2net's "Port already in use" + close into a clear error.
+    watch: BusyWatch,
 }
 
 impl TcpLink {
     /// Connects to `host:port`; `name` is what [`Link::describe`] reports.
     pub fn open(host: &str, port: u16, name: String) -> Result<Self, String> {
-        Ok(TcpLink { stream: connect(host, port)?, name })
+        Ok(TcpLink { stream: connect(host, port)?, name, watch: BusyWatch::new() })
     }
 
     /// Wraps an already connected stream (a test or an accepted connection), setting the link
@@ -57,13 +60,18 @@ impl TcpLink {
         stream.set_read_timeout(Some(READ_TIMEOUT))?;
         stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
         stream.set_nodelay(true)?;
-        Ok(TcpLink { stream, name })
+        Ok(TcpLink { stream, name, watch: BusyWatch::new() })
     }
 }
 
 impl Read for TcpLink {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
+        let n = self.stream.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            return self.watch.on_close(&self.name);
+        }
+        self.watch.saw(&buf[..n]);
+        Ok(n)
     }
 }
 

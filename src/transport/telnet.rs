@@ -6,9 +6,13 @@
 //! BINARY; everything else is refused. QEMU offers `WILL ECHO, WILL SGA, WILL BINARY, DO BINARY`
 //! on connect, which ends up binary both ways. An option request that matches the current state is
 //! not answered (RFC 854's rule against negotiation loops).
+//!
+//! For RFC 2217 ([`super::rfc2217`]) the codec can also agree to COM-PORT-OPTION (44) both ways
+//! and keeps the server's subnegotiations for the caller; plain telnet refuses it.
 
 use std::io::{self, Read, Write};
 
+use super::busy::BusyWatch;
 use super::tcp;
 use super::Link;
 
@@ -24,6 +28,8 @@ pub mod code {
     pub const BINARY: u8 = 0;
     pub const ECHO: u8 = 1;
     pub const SGA: u8 = 3;
+    /// RFC 2217 COM-PORT-OPTION.
+    pub const COM_PORT: u8 = 44;
 }
 use code::*;
 
@@ -42,6 +48,9 @@ enum State {
     SubIac,
 }
 
+/// Subnegotiations kept for the caller, at most this many bytes each (RFC 2217 ones are short).
+const SUB_MAX: usize = 64;
+
 /// The telnet state machine, without I/O: bytes from the server in, serial data and replies out.
 #[derive(Debug, Clone)]
 pub struct TelnetCodec {
@@ -50,17 +59,56 @@ pub struct TelnetCodec {
     remote: [bool; 256],
     /// Options we perform (the server said DO and we agreed).
     local: [bool; 256],
+    /// Agree to COM-PORT-OPTION (RFC 2217).
+    com_port: bool,
+    /// The subnegotiation being received: option byte first, then its data (IAC IAC unescaped).
+    sub: Vec<u8>,
+    /// Complete COM-PORT-OPTION subnegotiations received, oldest first.
+    subs: Vec<Vec<u8>>,
+    /// The server's last answer about COM-PORT-OPTION: DO (true) or DONT (false).
+    com_port_answer: Option<bool>,
 }
 
 impl Default for TelnetCodec {
     fn default() -> Self {
-        TelnetCodec { state: State::Data, remote: [false; 256], local: [false; 256] }
+        TelnetCodec {
+            state: State::Data,
+            remote: [false; 256],
+            local: [false; 256],
+            com_port: false,
+            sub: Vec::new(),
+            subs: Vec::new(),
+            com_port_answer: None,
+        }
     }
 }
 
 impl TelnetCodec {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A codec that also agrees to COM-PORT-OPTION (RFC 2217) and keeps its subnegotiations.
+    pub fn with_com_port() -> Self {
+        TelnetCodec { com_port: true, ..Self::default() }
+    }
+
+    /// Records that we asked for `option` ourselves (`IAC WILL option` sent), so the server's
+    /// `DO option` is taken as its agreement and not answered again.
+    pub fn offered_local(&mut self, option: u8) {
+        self.local[usize::from(option)] = true;
+    }
+
+    /// The server's answer to our `WILL COM-PORT-OPTION`: `Some(true)` for DO, `Some(false)` for
+    /// DONT, `None` while it has not answered.
+    pub fn com_port_answer(&self) -> Option<bool> {
+        self.com_port_answer
+    }
+
+    /// Takes the COM-PORT-OPTION subnegotiations received so far (each without the option byte:
+    /// the command code, then its value).
+    pub fn take_subnegotiations(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.subs)
     }
 
     /// True when the server performs `option` (e.g. [`code::ECHO`]).
@@ -94,7 +142,10 @@ impl TelnetCodec {
                         State::Data
                     }
                     WILL | WONT | DO | DONT => State::Verb(b),
-                    SB => State::Sub,
+                    SB => {
+                        self.sub.clear();
+                        State::Sub
+                    }
                     // NOP, DM, BRK, IP, AO, AYT, EC, EL, GA and stray SE carry no serial data.
                     _ => State::Data,
                 },
@@ -103,22 +154,52 @@ impl TelnetCodec {
                     State::Data
                 }
                 State::Sub if b == IAC => State::SubIac,
-                State::Sub => State::Sub,
-                State::SubIac if b == SE => State::Data,
-                State::SubIac => State::Sub,
+                State::Sub => {
+                    self.sub_push(b);
+                    State::Sub
+                }
+                State::SubIac if b == SE => {
+                    self.sub_end();
+                    State::Data
+                }
+                State::SubIac => {
+                    // IAC IAC inside a subnegotiation is one 0xFF data byte.
+                    if b == IAC {
+                        self.sub_push(b);
+                    }
+                    State::Sub
+                }
             };
         }
+    }
+
+    fn sub_push(&mut self, b: u8) {
+        if self.sub.len() < SUB_MAX {
+            self.sub.push(b);
+        }
+    }
+
+    /// Keeps a finished COM-PORT-OPTION subnegotiation; others carry nothing we use.
+    fn sub_end(&mut self) {
+        if self.com_port && self.sub.first() == Some(&COM_PORT) {
+            self.subs.push(self.sub[1..].to_vec());
+        }
+        self.sub.clear();
     }
 
     /// Answers one `IAC verb option` from the server.
     fn negotiate(&mut self, verb: u8, option: u8, reply: &mut Vec<u8>) {
         let i = usize::from(option);
+        if option == COM_PORT && matches!(verb, DO | DONT) {
+            self.com_port_answer = Some(verb == DO && self.com_port);
+        }
         match verb {
             WILL => {
                 if self.remote[i] {
                     return;
                 }
-                let accept = matches!(option, ECHO | SGA | BINARY);
+                let accept =
+                    matches!(option, ECHO | SGA | BINARY) || (self.com_port && option == COM_PORT);
                 self.remote[i] = accept;
                 reply.extend_from_slice(&[IAC, if accept { DO } else { DONT }, option]);
             }
@@ -130,7 +211,8 @@ impl TelnetCodec {
                 if self.local[i] {
                     return;
                 }
-                let accept = matches!(option, SGA | BINARY);
+                let accept =
+                    matches!(option, SGA | BINARY) || (self.com_port && option == COM_PORT);
                 self.local[i] = accept;
                 reply.extend_from_slice(&[IAC, if accept { WILL } else { WONT }, option]);
             }
@@ -165,6 +247,8 @@ pub struct TelnetLink<S: Read + Write + Send = std::net::TcpStream> {
     pending: Vec<u8>,
     raw: Box<[u8; 4096]>,
     name: String,
+    /// Turns ser2net's "Port already in use" + close into a clear error.
+    watch: BusyWatch,
 }
 
 impl TelnetLink<std::net::TcpStream> {
@@ -177,13 +261,55 @@ impl TelnetLink<std::net::TcpStream> {
 impl<S: Read + Write + Send> TelnetLink<S> {
     /// Speaks telnet over an already open byte stream, which must have the link read timeout.
     pub fn over(stream: S, name: String) -> Self {
+        Self::with_codec(stream, TelnetCodec::new(), name)
+    }
+
+    /// Like [`TelnetLink::over`] with a codec set up by the caller (RFC 2217).
+    pub fn with_codec(stream: S, codec: TelnetCodec, name: String) -> Self {
         TelnetLink {
             stream,
-            codec: TelnetCodec::new(),
+            codec,
             pending: Vec::new(),
             raw: Box::new([0; 4096]),
             name,
+            watch: BusyWatch::new(),
         }
+    }
+
+    /// The codec, to read or change the negotiation state.
+    pub fn codec_mut(&mut self) -> &mut TelnetCodec {
+        &mut self.codec
+    }
+
+    /// Sends telnet commands as they are (no escaping): negotiation and subnegotiation.
+    pub fn send_command(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+
+    /// Reads from the server once (waiting at most the stream's read timeout), answering
+    /// negotiation and keeping serial data for later reads. `Ok(false)` means the server closed
+    /// the connection.
+    pub fn pump(&mut self) -> io::Result<bool> {
+        let n = match self.stream.read(&mut self.raw[..]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if super::is_no_data(&e) => return Ok(true),
+            Err(e) => return Err(e),
+        };
+        let before = self.pending.len();
+        let mut reply = Vec::new();
+        self.codec.decode(&self.raw[..n], &mut self.pending, &mut reply);
+        self.watch.saw(&self.pending[before..]);
+        if !reply.is_empty() {
+            self.stream.write_all(&reply)?;
+        }
+        Ok(true)
+    }
+
+    /// What reading after the server closed returns (a clear error after a "port in use" line).
+    pub fn closed(&self) -> io::Result<usize> {
+        self.watch.on_close(&self.name)
     }
 
     /// The negotiation state so far.
@@ -212,10 +338,11 @@ impl<S: Read + Write + Send> Read for TelnetLink<S> {
         loop {
             let n = self.stream.read(&mut self.raw[..])?;
             if n == 0 {
-                return Ok(0);
+                return self.closed();
             }
             let mut reply = Vec::new();
             self.codec.decode(&self.raw[..n], &mut self.pending, &mut reply);
+            self.watch.saw(&self.pending);
             if !reply.is_empty() {
                 self.stream.write_all(&reply)?;
             }

@@ -18,7 +18,7 @@
 
 use serde::Serialize;
 
-use crate::parse::services::ledger::Ledger;
+use crate::parse::text::Ledger;
 use crate::parse::text::Line;
 
 /// One `Format-Table` table.

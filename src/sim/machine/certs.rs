@@ -126,6 +126,9 @@ impl CertStore {
     /// Places pending scenario entries (needs the computer name, machine GUID and clock).
     fn prepare(&mut self, computer: &str, guid: &str, now: i64) {
         let Some(list) = self.pending.take() else { return };
+        for name in ["My", "Root"] {
+            self.stores.entry(name.to_string()).or_default();
+        }
         for s in list {
             let store = self.stores.entry(canonical_store(&s.store)).or_default();
             if s.empty {

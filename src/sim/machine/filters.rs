@@ -76,6 +76,7 @@ fn findstr(ctx: &mut Ctx, args: &[String]) -> Out {
     let mut strings: Vec<String> = Vec::new();
     let mut rest: Vec<String> = Vec::new();
     let mut have_c = false;
+    let mut explicit_regex = false;
     for a in args {
         if let Some(opt) = a.strip_prefix('/') {
             let lower = opt.to_ascii_lowercase();
@@ -90,7 +91,10 @@ fn findstr(ctx: &mut Ctx, args: &[String]) -> Out {
                     'i' => ci = true,
                     'v' => invert = true,
                     'l' => literal = true,
-                    'r' => literal = false,
+                    'r' => {
+                        literal = false;
+                        explicit_regex = true;
+                    }
                     'b' => begin = true,
                     'e' => end = true,
                     'x' => whole = true,
@@ -109,6 +113,9 @@ fn findstr(ctx: &mut Ctx, args: &[String]) -> Out {
         }
         strings = rest.remove(0).split_whitespace().map(String::from).collect();
     }
+    // `/c:` strings are literal unless `/r` asks for a regular expression; plain strings are
+    // regular expressions unless `/l` asks for literal text (findstr's documented defaults).
+    let literal = if have_c { !explicit_regex } else { literal };
     let mut pats = Vec::new();
     for s in &strings {
         let body = if literal { regex::escape(s) } else { findstr_regex(s) };

@@ -7,6 +7,7 @@
 
 mod certfw;
 mod cmdlets;
+mod expr;
 pub mod format;
 pub mod parse;
 pub mod value;
@@ -24,6 +25,14 @@ pub(crate) struct Ctx<'a> {
     pub effect: Effect,
     /// Non-terminating errors written by the running cmdlet.
     pub errors: Vec<ErrorRecord>,
+    /// Variables assigned in this run (`$name = ...`).
+    pub vars: Vec<(String, Value)>,
+    /// `$LASTEXITCODE`: the exit code of the last native program.
+    pub last_exit: i32,
+    /// The native program just run exited non-zero (`$?` false).
+    pub native_failed: bool,
+    /// Nesting of parenthesized pipelines being evaluated (bounded).
+    pub depth: u32,
 }
 
 /// A cmdlet's result: output objects, or a terminating error.
@@ -144,7 +153,13 @@ pub fn one_liner(st: &mut WinState, sh: &ShellState, args: &[String]) -> ExecRes
         i += 1;
     }
     let script = script.unwrap_or_default();
-    let script = script.trim().trim_matches('"');
+    let script = script.trim();
+    // cmd.exe's argument rules already removed the quotes around the command; a script still
+    // wrapped in quotes came through a caller that kept them.
+    let script = match script.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => inner,
+        _ => script,
+    };
     run_script(st, sh, script)
 }
 
@@ -170,7 +185,16 @@ pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult 
             return result(e, 1, Effect::None);
         }
     };
-    let mut ctx = Ctx { st, sh, effect: Effect::None, errors: Vec::new() };
+    let mut ctx = Ctx {
+        st,
+        sh,
+        effect: Effect::None,
+        errors: Vec::new(),
+        vars: Vec::new(),
+        last_exit: 0,
+        native_failed: false,
+        depth: 0,
+    };
     let mut out = String::new();
     let mut last_ok = true;
     for pipeline in statements {
@@ -183,6 +207,21 @@ pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult 
 
 /// Evaluates a parenthesized pipeline (`(Get-Service x).Status`) to its output objects.
 pub(crate) fn eval(ctx: &mut Ctx, inner: &str) -> CmdResult {
+    if ctx.depth >= 16 {
+        return Err(ErrorRecord {
+            command: String::new(),
+            message: "The expression is nested too deeply.".into(),
+            category: "ParserError: (:) [], ParentContainsErrorRecordException".into(),
+            fqid: "ExpressionTooDeep".into(),
+        });
+    }
+    ctx.depth += 1;
+    let r = eval_inner(ctx, inner);
+    ctx.depth -= 1;
+    r
+}
+
+fn eval_inner(ctx: &mut Ctx, inner: &str) -> CmdResult {
     let statements = parse::parse_line(inner).map_err(|msg| ErrorRecord {
         command: String::new(),
         message: msg,
@@ -210,6 +249,9 @@ fn run_pipeline(ctx: &mut Ctx, pipeline: &[Command], line: &str) -> (String, boo
             out.push_str(&error_text(&e, line, cmd.start, cmd.len));
             ok = false;
         }
+        if std::mem::take(&mut ctx.native_failed) {
+            ok = false;
+        }
         match r {
             Ok(v) => input = v,
             Err(e) => {
@@ -221,4 +263,34 @@ fn run_pipeline(ctx: &mut Ctx, pipeline: &[Command], line: &str) -> (String, boo
     let cols = usize::from(ctx.sh.cols.max(20));
     out.insert_str(0, &out_default(&input, cols));
     (out, ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_line_gives_output_not_a_panic(line in "[ -~]{0,60}") {
+            let mut st = WinState::default();
+            let sh = ShellState::default();
+            let r = run_script(&mut st, &sh, &line);
+            prop_assert!(r.exit_code == 0 || r.exit_code == 1);
+        }
+
+        #[test]
+        fn cmdlet_shaped_lines_never_panic(
+            verb in prop::sample::select(vec!["Get-Service", "Stop-Service", "Get-ChildItem", "Remove-Item",
+                "Set-ItemProperty", "Get-ItemProperty", "Set-NetFirewallRule", "Select-Object", "Where-Object",
+                "Format-List", "ConvertTo-Json", "Out-File", "Get-Content", "icacls", "netsh"]),
+            rest in "[ -~]{0,40}",
+        ) {
+            let mut st = WinState::default();
+            let sh = ShellState::default();
+            let _ = run_script(&mut st, &sh, &format!("{verb} {rest}"));
+            let _ = run_script(&mut st, &sh, &format!("Get-Service | {verb} {rest}"));
+        }
+    }
 }

@@ -428,6 +428,9 @@ fn parse_sddl_ace(body: &str, machine_sid: &str) -> Result<Ace, String> {
     let mut ace = Ace::allow(&resolve_alias(f[5], machine_sid)?, 0);
     ace.allow = allow;
     let flags = f[1].to_ascii_uppercase();
+    if !flags.is_ascii() || !flags.len().is_multiple_of(2) {
+        return Err(format!("bad ACE flags {:?}", f[1]));
+    }
     let mut i = 0;
     while i + 2 <= flags.len() {
         match &flags[i..i + 2] {
@@ -515,6 +518,20 @@ mod tests {
         let tok = [sid::ADMINISTRATORS];
         assert!(!access_granted(sid::SYSTEM, &aces, &tok, mask::RC));
         assert!(access_granted(sid::ADMINISTRATORS, &aces, &tok, mask::RC | mask::WDAC));
+    }
+
+    #[test]
+    fn bad_sddl_is_an_error_not_a_panic() {
+        for bad in [
+            "D:(A;é;FA;;;SY)",
+            "D:(A;OIC;FA;;;SY)",
+            "D:(X;;FA;;;SY)",
+            "D:(A;;FA;;;ZZ)",
+            "D:(A;;FA",
+            "O:",
+        ] {
+            assert!(parse_sddl(bad, "S-1-5-21-1").is_err(), "{bad}");
+        }
     }
 
     #[test]

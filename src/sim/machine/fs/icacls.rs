@@ -416,3 +416,31 @@ pub fn decode_utf16le(bytes: &[u8]) -> String {
     let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
     String::from_utf16_lossy(&units)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_arguments_give_output_not_a_panic(
+            args in prop::collection::vec(
+                prop_oneof![
+                    Just("/t".to_string()), Just("/c".to_string()), Just("/q".to_string()),
+                    Just("/grant".to_string()), Just("/grant:r".to_string()), Just("/deny".to_string()),
+                    Just("/save".to_string()), Just("/restore".to_string()), Just("/reset".to_string()),
+                    Just("/inheritance:d".to_string()), Just(r"C:\ProgramData".to_string()),
+                    Just(r"C:\x.acl".to_string()), Just("Everyone:(OI)(F)".to_string()), "[ -~]{0,12}",
+                ],
+                0..6,
+            )
+        ) {
+            let mut st = WinState::default();
+            let sh = ShellState::default();
+            let r = icacls(&mut st, &sh, &args);
+            prop_assert!(!r.output.is_empty());
+        }
+    }
+}

@@ -144,11 +144,12 @@ fn file_item(ctx: &mut Ctx, p: &str, cmdlet: &str, class: &str, remove: bool) ->
     };
     Ok(nodes
         .into_iter()
-        .map(|(pth, len, _)| {
+        .map(|(pth, len, dir)| {
             Value::Obj(
                 Obj::new("System.IO.FileInfo", View::File)
+                    .with("Mode", Value::s(if dir { "d-----" } else { "-a----" }))
                     .with("Name", Value::s(path::leaf(&pth)))
-                    .with("Length", Value::Int(len as i64))
+                    .with("Length", if dir { Value::s("") } else { Value::Int(len as i64) })
                     .with("DirectoryName", Value::s(path::parent(&pth).unwrap_or_default()))
                     .with("LastWriteTime", Value::Date(now)),
             )
@@ -346,4 +347,31 @@ pub fn firewall(ctx: &mut Ctx, b: &Bound, name: &str, typed: &str, input: Vec<Va
             Ok(Vec::new())
         }
     }
+}
+
+/// New-Item -ItemType Directory / `mkdir` / `md`: creates the folder and shows it.
+pub fn new_item(ctx: &mut Ctx, b: &Bound, dir_function: bool) -> CmdResult {
+    let p = b.get_or_pos("path", 0).unwrap_or_default();
+    let full = path::resolve(&ctx.sh.cwd, &p).unwrap_or_else(|_| p.clone());
+    let dir =
+        dir_function || b.get("itemtype").is_some_and(|t| t.eq_ignore_ascii_case("directory"));
+    let made = if dir { ctx.st.fs.mkdir(&full) } else { ctx.st.fs.write_file(&full, b"", false) };
+    if made.is_err() {
+        let (cmdlet, class) = ("New-Item", "NewItemCommand");
+        return Err(err(
+            cmdlet,
+            format!("An item with the specified name {full} already exists."),
+            format!("ResourceExists: ({full}:String) [{cmdlet}], IOException"),
+            &format!("DirectoryExist,Microsoft.PowerShell.Commands.{class}"),
+        ));
+    }
+    let now = ctx.st.now();
+    Ok(vec![Value::Obj(
+        Obj::new("System.IO.DirectoryInfo", View::File)
+            .with("Mode", Value::s(if dir { "d-----" } else { "-a----" }))
+            .with("Name", Value::s(path::leaf(&full)))
+            .with("Length", Value::s(if dir { "" } else { "0" }))
+            .with("DirectoryName", Value::s(path::parent(&full).unwrap_or_default()))
+            .with("LastWriteTime", Value::Date(now)),
+    )])
 }

@@ -4,7 +4,7 @@
 use super::format::{self, ErrorRecord};
 use super::parse::Command;
 use super::value::{Obj, Value, View};
-use super::{arg_text, certfw, Bound, CmdResult, Ctx};
+use super::{arg_text, certfw, expr, Bound, CmdResult, Ctx};
 use crate::sim::machine::registry;
 use crate::sim::machine::state::{RegValue, ScError, Service, SvcState};
 use crate::sim::machine::Effect;
@@ -29,6 +29,8 @@ fn canonical(name: &str) -> String {
         "gc" | "cat" | "type" => "get-content",
         "echo" | "write" => "write-output",
         "sl" | "cd" | "chdir" => "set-location",
+        "sc" => "set-content",
+        "ni" => "new-item",
         other => other,
     };
     c.to_string()
@@ -40,16 +42,16 @@ fn err(command: &str, message: String, category: String, fqid: &str) -> ErrorRec
 
 /// Runs one command of a pipeline with its input objects.
 pub fn dispatch(ctx: &mut Ctx, cmd: &Command, input: Vec<Value>, first: bool) -> CmdResult {
-    if first && cmd.name.starts_with('(') {
-        if let Some(close) = matching_paren(&cmd.name) {
-            let vals = super::eval(ctx, &cmd.name[1..close])?;
-            return Ok(match cmd.name[close + 1..].strip_prefix('.') {
-                Some(member) if !member.is_empty() => vals.iter().map(|v| v.prop(member)).collect(),
-                _ => vals,
-            });
+    if first && cmd.name.starts_with('$') {
+        if let Some(r) = expr::assign(ctx, cmd) {
+            return r;
         }
     }
-    let b = Bound::new(&cmd.args, SWITCHES);
+    if first && cmd.raw.starts_with(['(', '$', '\'', '"']) {
+        return expr::eval_expr(ctx, &cmd.raw);
+    }
+    let args = expr::substitute_args(ctx, &cmd.args);
+    let b = Bound::new(&args, SWITCHES);
     let name = canonical(&cmd.name);
     match name.as_str() {
         "get-service" => get_service(ctx, &b),
@@ -71,9 +73,10 @@ pub fn dispatch(ctx: &mut Ctx, cmd: &Command, input: Vec<Value>, first: bool) ->
             let cols = usize::from(ctx.sh.cols.max(20));
             let text = if name == "format-list" {
                 format::list(&refs, (!props.is_empty()).then_some(props.as_slice()), cols)
+            } else if props.is_empty() {
+                format::default_view(&refs, cols)
             } else {
-                let p = if props.is_empty() { refs[0].props.iter().map(|(n, _)| n.clone()).collect() } else { props };
-                format::table(&refs, &p, cols)
+                format::table(&refs, &props, cols)
             };
             Ok(vec![strip_one(Value::Str(text))])
         }
@@ -88,11 +91,19 @@ pub fn dispatch(ctx: &mut Ctx, cmd: &Command, input: Vec<Value>, first: bool) ->
             ctx.effect = Effect::Reboot { delay_ms: 5_000 };
             Ok(Vec::new())
         }
+        "clear-host" | "cls" | "clear" => {
+            ctx.effect = Effect::ClearScreen;
+            Ok(Vec::new())
+        }
+        // GUESS: Set-Location is accepted but the simulator keeps the channel's directory (the shell
+        // state is read-only here).
         "remove-module" | "import-module" | "set-location" | "out-null" => Ok(Vec::new()),
-        "$lastexitcode" => Ok(vec![Value::Int(0)]),
-        "$true" => Ok(vec![Value::Bool(true)]),
-        "$false" => Ok(vec![Value::Bool(false)]),
-        _ if first && cmd.name.starts_with(['\'', '"']) => Ok(vec![Value::s(cmd.name.trim_matches(['\'', '"']))]),
+        "set-content" | "add-content" => set_content(ctx, &b, name == "add-content"),
+        "new-item" | "mkdir" | "md" => certfw::new_item(ctx, &b, name != "new-item"),
+        _ if expr::native_name(&cmd.name).is_some() => {
+            let program = expr::native_name(&cmd.name).unwrap_or_default();
+            expr::run_native(ctx, cmd, &program)
+        }
         _ => Err(err(
             &cmd.name,
             format!("The term '{}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.", cmd.name),
@@ -100,24 +111,6 @@ pub fn dispatch(ctx: &mut Ctx, cmd: &Command, input: Vec<Value>, first: bool) ->
             "CommandNotFoundException",
         )),
     }
-}
-
-/// The byte index of the `)` closing the `(` at index 0.
-fn matching_paren(s: &str) -> Option<usize> {
-    let mut depth = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 fn strip_one(v: Value) -> Value {
@@ -550,4 +543,22 @@ fn get_content(ctx: &mut Ctx, b: &Bound) -> CmdResult {
     };
     let text = crate::sim::machine::fs::decode_text(&bytes);
     Ok(text.lines().map(|l| Value::s(l.trim_end_matches('\r'))).collect())
+}
+
+/// Set-Content / Add-Content (`sc` is Set-Content's alias, so `sc query x` writes a file named
+/// `query`, as on Windows). Windows PowerShell 5.1 writes the ANSI code page by default.
+fn set_content(ctx: &mut Ctx, b: &Bound, append: bool) -> CmdResult {
+    let p = b.get_or_pos("path", 0).unwrap_or_default();
+    let value = b.get_or_pos("value", 1).unwrap_or_default();
+    let full = crate::sim::machine::fs::path::resolve(&ctx.sh.cwd, &p).unwrap_or(p.clone());
+    let text = format!("{value}\r\n");
+    ctx.st.fs.write_file(&full, text.as_bytes(), append).map_err(|_| {
+        err(
+            if append { "Add-Content" } else { "Set-Content" },
+            format!("Could not find a part of the path '{full}'."),
+            format!("ObjectNotFound: ({full}:String) [Set-Content], DirectoryNotFoundException"),
+            "GetContentWriterDirectoryNotFoundError,Microsoft.PowerShell.Commands.SetContentCommand",
+        )
+    })?;
+    Ok(Vec::new())
 }

@@ -49,7 +49,8 @@ pub fn out_default(objs: &[Value], cols: usize) -> String {
     out
 }
 
-fn default_view(group: &[&Obj], cols: usize) -> String {
+/// The view Out-Default uses for a group of objects of one type.
+pub fn default_view(group: &[&Obj], cols: usize) -> String {
     match group[0].view {
         View::Service => service_table(group),
         View::Cert => cert_table(group, cols),
@@ -129,7 +130,8 @@ fn file_table(group: &[&Obj]) -> String {
         let time = format!("{h}:{:02} {ampm}", c.minute);
         let len = o.get("Length").map(Value::display).unwrap_or_default();
         let name = o.get("Name").map(Value::display).unwrap_or_default();
-        s.push_str(&format!("-a----       {date:>10}  {time:>8} {len:>14} {name}\r\n"));
+        let mode = o.get("Mode").map_or_else(|| "-a----".to_string(), Value::display);
+        s.push_str(&format!("{mode}       {date:>10}  {time:>8} {len:>14} {name}\r\n"));
     }
     s.push_str("\r\n\r\n");
     s

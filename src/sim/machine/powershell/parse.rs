@@ -23,6 +23,8 @@ pub struct Command {
     /// Character offset of the command in the line (0-based) and its length, for `At line:1 char:N`.
     pub start: usize,
     pub len: usize,
+    /// The command's text as typed (for expressions and native commands).
+    pub raw: String,
 }
 
 /// Splits a line into statements (`;`), each a pipeline of commands (`|`).
@@ -50,7 +52,8 @@ pub fn parse_line(line: &str) -> Result<Vec<Vec<Command>>, String> {
             end = i;
         }
         if !words.is_empty() {
-            pipeline.push(build(words, start, end - start));
+            let raw: String = chars[start..end].iter().collect();
+            pipeline.push(build(words, start, raw));
         } else if i < chars.len() && chars[i] == '|' {
             return Err("An empty pipe element is not allowed.".into());
         }
@@ -128,7 +131,8 @@ fn read_word(chars: &[char], mut i: usize) -> Result<(String, bool, bool, usize)
     Ok((out, quoted, false, i))
 }
 
-fn build(words: Vec<(String, bool, bool)>, start: usize, len: usize) -> Command {
+fn build(words: Vec<(String, bool, bool)>, start: usize, raw: String) -> Command {
+    let len = raw.chars().count();
     let mut it = words.into_iter();
     let name = it.next().map(|w| w.0).unwrap_or_default();
     let mut args = Vec::new();
@@ -152,7 +156,7 @@ fn build(words: Vec<(String, bool, bool)>, start: usize, len: usize) -> Command 
             args.push(Arg::Word { text: w, quoted });
         }
     }
-    Command { name, args, start, len }
+    Command { name, args, start, len, raw }
 }
 
 #[cfg(test)]

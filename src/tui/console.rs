@@ -1,0 +1,66 @@
+//! The console as the UI shows it: an emulated 80x24 VT100 screen (the vt100 crate) fed with every
+//! byte received, with a scrollback so the history survives a lost link, a reconnect and a
+//! painted console that scrolls nothing.
+
+/// Rows of history kept above the screen.
+pub const SCROLLBACK: usize = 2000;
+
+/// The emulated screen of the channel in view.
+pub struct Console {
+    parser: vt100::Parser,
+    /// How many rows the view is scrolled back into history (0 = live).
+    pub scroll: usize,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").field("scroll", &self.scroll).finish()
+    }
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::new()
+    }
+}
+
+impl Console {
+    pub fn new() -> Console {
+        Console {
+            parser: vt100::Parser::new(crate::term::ROWS, crate::term::COLS, SCROLLBACK),
+            scroll: 0,
+        }
+    }
+
+    /// Feeds received bytes (escape sequences may be split anywhere).
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.parser.process(bytes);
+        // New output follows the live screen unless the user is reading history.
+        if self.scroll > 0 {
+            self.parser.set_scrollback(self.scroll);
+        }
+    }
+
+    /// The screen as vt100 shows it (scrolled back when `scroll > 0`).
+    pub fn screen(&self) -> &vt100::Screen {
+        self.parser.screen()
+    }
+
+    /// Scrolls the view into history by `delta` rows (negative: towards the live screen).
+    pub fn scroll_by(&mut self, delta: isize) {
+        let want = (self.scroll as isize + delta).max(0) as usize;
+        self.parser.set_scrollback(want);
+        self.scroll = self.parser.screen().scrollback();
+    }
+
+    /// Back to the live screen.
+    pub fn live(&mut self) {
+        self.parser.set_scrollback(0);
+        self.scroll = 0;
+    }
+
+    /// The text of the screen (trailing spaces trimmed), for tests and logs.
+    pub fn text(&self) -> String {
+        self.parser.screen().contents()
+    }
+}

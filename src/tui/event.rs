@@ -1,0 +1,111 @@
+//! The one event enum that flows into the UI loop, and the commands the UI sends to the engine.
+//!
+//! Everything that can change what is on screen arrives as an [`Event`] through one channel: bytes
+//! from the line, keys, ticks, engine progress. `App::update` applies one event at a time and
+//! returns [`Command`]s for the engine thread, so the update logic stays pure and testable.
+
+use crossterm::event::KeyEvent;
+
+use crate::doctor::{Finding, Fix, FixOutcome, Report};
+use crate::runner::CommandOutput;
+
+/// A row of SAC's `ch` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRow {
+    pub index: u32,
+    /// `AV`, `IV`, ... as SAC prints it (A active, I inactive; V VT-UTF8, R raw).
+    pub status: String,
+    pub name: String,
+}
+
+/// Progress of a doctor run, owned (the engine's borrowed events copied for the UI thread).
+// Events are moved once through a channel; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum DoctorProgress {
+    CheckStarted(String),
+    CommandStarted { check: String, command: String },
+    CommandFinished { check: String, output: CommandOutput, cached: bool },
+    CheckFinished(Finding),
+    FixStarted(String),
+    FixFinished(FixOutcome),
+}
+
+/// What the engine thread reports.
+// Events are moved once through a channel; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// Bytes received from the console.
+    Bytes(Vec<u8>),
+    /// This many bytes were written to the console.
+    Sent(usize),
+    /// The link is open: its description and the transcript file, if recording.
+    LinkUp {
+        describe: String,
+        transcript: Option<String>,
+    },
+    /// The link was lost (or the replay ended); the console keeps its history.
+    LinkLost(String),
+    /// A job began (the label is shown in the status bar); keys are held back meanwhile.
+    JobStarted(String),
+    /// A job ended; `Err` carries the reason it failed.
+    JobDone(Result<String, String>),
+    Doctor(DoctorProgress),
+    /// The doctor finished a run with this report.
+    Report(Box<Report>),
+    /// The doctor wants to apply this fix: answer with [`Command::Confirm`].
+    ConfirmFix(Box<Fix>),
+    Channels(Vec<ChannelRow>),
+    /// A transcript marker was passed (replay) or written (live).
+    Marker(String),
+    /// Replay position: seconds played of the total.
+    ReplayClock {
+        at: f64,
+        total: f64,
+    },
+}
+
+/// Everything the UI loop reacts to.
+// Events are moved once through a channel; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    Resize(u16, u16),
+    /// A timer tick (only redraws when something animates).
+    Tick,
+    Engine(EngineEvent),
+}
+
+/// What the UI asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Bytes typed by the user, sent as they are.
+    Send(Vec<u8>),
+    /// Diagnose; with `apply`, carry out the fixes (each confirmed in a dialog).
+    Doctor {
+        apply: bool,
+    },
+    /// The answer to [`EngineEvent::ConfirmFix`].
+    Confirm(bool),
+    /// Read SAC's channel list.
+    ListChannels,
+    /// Open a new cmd channel (`cmd` at `SAC>`).
+    OpenCmd,
+    /// View a channel by its number (`ch -si N`, then a key on the switch screen).
+    SwitchChannel(u32),
+    /// Close a channel by its number (`ch -ci N`).
+    CloseChannel(u32),
+    /// Reopen a lost link.
+    Reconnect,
+    /// Replay: pause or resume.
+    Pause(bool),
+    /// Replay: speed factor (`f64::INFINITY` = as fast as possible).
+    Speed(f64),
+    /// Replay: play up to the next marker at once.
+    NextMarker,
+    Quit,
+}

@@ -1,0 +1,142 @@
+//! `sacdoc replay FILE`: plays a transcript into the same console view, at the recorded pace
+//! divided by a speed (1x, 2x, 10x, as fast as possible), with pause and a jump to the next
+//! marker. Received bytes go to the console, sent bytes count in the status bar, markers show
+//! where the session was (the command the doctor was running).
+
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use super::event::{Command, EngineEvent, Event};
+use crate::transcript::{EventKind, Transcript};
+
+/// The player thread's state.
+pub struct Player {
+    tr: Transcript,
+    pos: usize,
+    /// Recording time already played.
+    at: f64,
+    speed: f64,
+    paused: bool,
+    ui: Sender<Event>,
+    rx: Receiver<Command>,
+}
+
+fn emit(ui: &Sender<Event>, e: EngineEvent) -> bool {
+    ui.send(Event::Engine(e)).is_ok()
+}
+
+impl Player {
+    pub fn spawn(
+        tr: Transcript,
+        speed: f64,
+        ui: Sender<Event>,
+        rx: Receiver<Command>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new().name("sacdoc-replay".into()).spawn(move || {
+            let mut p = Player { tr, pos: 0, at: 0.0, speed, paused: false, ui, rx };
+            p.run();
+        })
+    }
+
+    fn total(&self) -> f64 {
+        self.tr.events.last().map(|e| e.time).unwrap_or(0.0)
+    }
+
+    /// Plays one event; false when the UI is gone.
+    fn play_one(&mut self) -> bool {
+        let Some(ev) = self.tr.events.get(self.pos) else { return true };
+        self.pos += 1;
+        self.at = self.at.max(ev.time);
+        match &ev.kind {
+            EventKind::Output(b) => emit(&self.ui, EngineEvent::Bytes(b.clone())),
+            EventKind::Input(b) => emit(&self.ui, EngineEvent::Sent(b.len())),
+            EventKind::Secret => emit(&self.ui, EngineEvent::Sent(0)),
+            EventKind::Marker(m) => emit(&self.ui, EngineEvent::Marker(m.clone())),
+            EventKind::Other { .. } => true,
+        }
+    }
+
+    fn clock(&self) -> bool {
+        emit(&self.ui, EngineEvent::ReplayClock { at: self.at, total: self.total() })
+    }
+
+    fn run(&mut self) {
+        let mut wall = Instant::now();
+        let mut base = 0.0;
+        let mut last_clock = Instant::now();
+        loop {
+            if self.pos >= self.tr.events.len() {
+                self.at = self.total();
+                self.clock();
+                emit(&self.ui, EngineEvent::LinkLost("end of the transcript".into()));
+                // Stay until the UI quits, so it keeps its screen.
+                while let Ok(c) = self.rx.recv() {
+                    if c == Command::Quit {
+                        return;
+                    }
+                }
+                return;
+            }
+            let next = self.tr.events[self.pos].time;
+            let wait = if self.paused {
+                Duration::from_secs(3600)
+            } else if !self.speed.is_finite() {
+                Duration::ZERO
+            } else {
+                let due = wall + Duration::from_secs_f64(((next - base) / self.speed).max(0.0));
+                due.saturating_duration_since(Instant::now())
+            };
+            let cmd = if wait.is_zero() {
+                self.rx.try_recv().ok()
+            } else {
+                match self.rx.recv_timeout(wait.min(Duration::from_millis(250))) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => {
+                        if last_clock.elapsed() > Duration::from_millis(200) {
+                            last_clock = Instant::now();
+                            if !self.clock() {
+                                return;
+                            }
+                        }
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            match cmd {
+                Some(Command::Quit) => return,
+                Some(Command::Pause(p)) => {
+                    self.paused = p;
+                    wall = Instant::now();
+                    base = self.at;
+                }
+                Some(Command::Speed(s)) => {
+                    self.speed = s;
+                    wall = Instant::now();
+                    base = self.at;
+                }
+                Some(Command::NextMarker) => {
+                    while let Some(ev) = self.tr.events.get(self.pos) {
+                        let marker = matches!(ev.kind, EventKind::Marker(_));
+                        if !self.play_one() {
+                            return;
+                        }
+                        if marker {
+                            break;
+                        }
+                    }
+                    wall = Instant::now();
+                    base = self.at;
+                    self.clock();
+                }
+                Some(_) => {}
+                None => {
+                    if !self.play_one() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

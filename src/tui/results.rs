@@ -1,0 +1,247 @@
+//! The parsed outputs as tables: every command the doctor ran, classified by what printed it, with
+//! the rows the Results view shows (netstat sorted and filtered, ACL entries marked, registry
+//! values, services).
+
+use crate::parse;
+use crate::runner::CommandOutput;
+
+/// What kind of table a command's output makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Netstat,
+    Acl,
+    Registry,
+    Services,
+    Other,
+}
+
+impl Kind {
+    /// Classifies a command line by the program it runs.
+    pub fn of(command: &str) -> Kind {
+        let c = command.trim_start().to_ascii_lowercase();
+        if c.starts_with("netstat") {
+            Kind::Netstat
+        } else if c.starts_with("icacls") {
+            Kind::Acl
+        } else if c.starts_with("reg query") {
+            Kind::Registry
+        } else if c.starts_with("sc ") || c.contains("get-service") || c.starts_with("tasklist") {
+            Kind::Services
+        } else {
+            Kind::Other
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Netstat => "netstat",
+            Kind::Acl => "ACL",
+            Kind::Registry => "registry",
+            Kind::Services => "services",
+            Kind::Other => "output",
+        }
+    }
+}
+
+/// How the netstat table is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetSort {
+    #[default]
+    Port,
+    Pid,
+    State,
+    Image,
+}
+
+impl NetSort {
+    pub fn next(self) -> NetSort {
+        match self {
+            NetSort::Port => NetSort::Pid,
+            NetSort::Pid => NetSort::State,
+            NetSort::State => NetSort::Image,
+            NetSort::Image => NetSort::Port,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            NetSort::Port => "port",
+            NetSort::Pid => "PID",
+            NetSort::State => "state",
+            NetSort::Image => "image",
+        }
+    }
+}
+
+/// One row of a table, its cells, and whether it is marked (the RDP port, a wrong ACE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub cells: Vec<String>,
+    pub mark: Option<String>,
+}
+
+/// A table ready to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Row>,
+}
+
+/// The netstat rows of `out`, filtered by `filter` (matches port, PID or image) and sorted.
+pub fn netstat(out: &CommandOutput, rdp_port: u16, sort: NetSort, filter: &str) -> Table {
+    let parsed = parse::netstat::parse(&out.output);
+    let f = filter.trim().to_ascii_lowercase();
+    let mut conns: Vec<_> = parsed
+        .connections
+        .into_iter()
+        .filter(|c| {
+            f.is_empty()
+                || c.local_port.map(|p| p.to_string() == f).unwrap_or(false)
+                || c.pid.map(|p| p.to_string() == f).unwrap_or(false)
+                || c.image.as_deref().unwrap_or("").to_ascii_lowercase().contains(&f)
+                || c.component.as_deref().unwrap_or("").to_ascii_lowercase().contains(&f)
+        })
+        .collect();
+    match sort {
+        NetSort::Port => conns.sort_by_key(|c| (c.local_port, c.pid)),
+        NetSort::Pid => conns.sort_by_key(|c| (c.pid, c.local_port)),
+        NetSort::State => conns.sort_by(|a, b| a.state.cmp(&b.state)),
+        NetSort::Image => conns.sort_by(|a, b| a.image.cmp(&b.image)),
+    }
+    let rows = conns
+        .iter()
+        .map(|c| {
+            let rdp = c.is_listening() && c.local_port == Some(rdp_port);
+            Row {
+                cells: vec![
+                    c.proto.clone(),
+                    c.local_address.clone(),
+                    c.local_port_raw.clone(),
+                    c.foreign_address.clone(),
+                    c.state.clone().unwrap_or_default(),
+                    c.pid.map(|p| p.to_string()).unwrap_or_default(),
+                    c.image.clone().or_else(|| c.component.clone()).unwrap_or_default(),
+                ],
+                mark: rdp.then(|| format!("RDP port {rdp_port}")),
+            }
+        })
+        .collect();
+    Table { header: vec!["Proto", "Local", "Port", "Foreign", "State", "PID", "Image"], rows }
+}
+
+/// Principals the MachineKeys folder must grant (by well-known SID), from the procedure.
+const ACL_WANTED: &[(&str, &str)] =
+    &[("S-1-5-18", "SYSTEM"), ("S-1-5-32-544", "Administrators"), ("S-1-1-0", "Everyone")];
+
+/// The ACEs of every object in an icacls output; deny entries are marked, and a wanted
+/// principal that is missing gets a marked row of its own.
+pub fn acl(out: &CommandOutput) -> Table {
+    let parsed = parse::icacls::parse(&out.output);
+    let mut rows = Vec::new();
+    for obj in &parsed.objects {
+        for ace in &obj.aces {
+            let mark = ace.deny.then(|| "deny entry".to_string());
+            rows.push(Row {
+                cells: vec![
+                    obj.path.clone(),
+                    ace.principal.clone(),
+                    ace.rights.join(","),
+                    ace.flags.join(""),
+                    if ace.inherited { "inherited".into() } else { String::new() },
+                ],
+                mark,
+            });
+        }
+        let machinekeys = obj.path.to_ascii_lowercase().ends_with("machinekeys");
+        if machinekeys {
+            for (sid, name) in ACL_WANTED {
+                if !obj.aces.iter().any(|a| a.sid.as_deref() == Some(*sid) && !a.deny) {
+                    rows.push(Row {
+                        cells: vec![
+                            obj.path.clone(),
+                            (*name).into(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ],
+                        mark: Some(format!("missing: {name} ({sid})")),
+                    });
+                }
+            }
+        }
+    }
+    for e in &parsed.errors {
+        rows.push(Row {
+            cells: vec![e.path.clone(), String::new(), String::new(), String::new(), String::new()],
+            mark: Some(e.message.clone()),
+        });
+    }
+    Table { header: vec!["Path", "Principal", "Rights", "Flags", ""], rows }
+}
+
+/// The values of every key in a `reg query` output.
+pub fn registry(out: &CommandOutput) -> Table {
+    let parsed = parse::reg::parse(&out.output);
+    let mut rows = Vec::new();
+    for key in &parsed.keys {
+        for v in &key.values {
+            rows.push(Row {
+                cells: vec![key.path.clone(), v.name.clone(), v.kind.clone(), v.data_raw.clone()],
+                mark: None,
+            });
+        }
+    }
+    if let Some(e) = &parsed.error {
+        rows.push(Row {
+            cells: vec![e.clone(), String::new(), String::new(), String::new()],
+            mark: Some("error".into()),
+        });
+    }
+    Table { header: vec!["Key", "Value", "Type", "Data"], rows }
+}
+
+/// Services from `sc query` or PowerShell `Get-Service`; stopped services are marked.
+pub fn services(out: &CommandOutput) -> Table {
+    let mut rows = Vec::new();
+    let sc = parse::sc::parse(&out.output);
+    for s in &sc.services {
+        let stopped = s.state.as_ref().is_some_and(|st| st.code == 1);
+        rows.push(Row {
+            cells: vec![
+                s.name.clone(),
+                s.state.as_ref().map(|st| st.text.clone()).unwrap_or_default(),
+                s.start_type.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
+                s.pid.map(|p| p.to_string()).unwrap_or_default(),
+            ],
+            mark: stopped.then(|| "stopped".into()),
+        });
+    }
+    if rows.is_empty() {
+        let ps = parse::services::parse(&out.output);
+        for s in &ps.services {
+            let stopped = s.state_code() == Some(1);
+            rows.push(Row {
+                cells: vec![
+                    s.name.clone(),
+                    s.status_text.clone().unwrap_or_default(),
+                    s.start_type_text.clone().unwrap_or_default(),
+                    String::new(),
+                ],
+                mark: stopped.then(|| "stopped".into()),
+            });
+        }
+    }
+    if rows.is_empty() {
+        return other(out);
+    }
+    Table { header: vec!["Service", "State", "Start", "PID"], rows }
+}
+
+/// Any other output: its lines.
+pub fn other(out: &CommandOutput) -> Table {
+    let rows = out
+        .output
+        .lines()
+        .map(|l| Row { cells: vec![l.trim_end().to_string()], mark: None })
+        .collect();
+    Table { header: vec!["Output"], rows }
+}

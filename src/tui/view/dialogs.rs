@@ -1,0 +1,124 @@
+//! Overlays: the prefix menu, the help, the fix confirmation, the credentials form.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::super::app::App;
+use super::super::connect::{CredForm, Field};
+use super::super::keys::MENU;
+use crate::doctor::Fix;
+
+fn boxed(f: &mut Frame<'_>, area: Rect, w: u16, h: u16, title: &str, lines: Vec<Line<'static>>) {
+    let r = super::centred(area, w, h);
+    f.render_widget(Clear, r);
+    let p = Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(title.to_string()))
+        .wrap(Wrap { trim: false });
+    f.render_widget(p, r);
+}
+
+pub fn menu(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let mut lines: Vec<Line> =
+        MENU.iter().map(|(k, _, what)| Line::raw(format!(" {}  {what}", key_name(*k)))).collect();
+    lines.push(Line::raw(format!(
+        " {}  send {} itself to the VM",
+        app.prefix.label(),
+        app.prefix.label()
+    )));
+    let h = lines.len() as u16 + 2;
+    boxed(f, area, 60, h, " sacdoc menu (one key) ", lines);
+}
+
+fn key_name(k: char) -> String {
+    if k == ' ' {
+        "Space".into()
+    } else {
+        format!("{k:<5}")
+    }
+}
+
+pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let p = app.prefix.label();
+    let mut lines = vec![Line::styled(
+        format!("Prefix key: {p} (everything else goes to the VM)"),
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    for (k, _, what) in MENU {
+        lines.push(Line::raw(format!("  {p} {}  {what}", key_name(*k))));
+    }
+    lines.extend([
+        Line::raw(format!("  {p} {p}      send {p} to the VM")),
+        Line::raw(""),
+        Line::styled("Console", Style::default().add_modifier(Modifier::BOLD)),
+        Line::raw("  any key        typed to the VM; Esc Tab switches channels as on SAC"),
+        Line::raw("  Shift+PgUp/Dn  scroll the console history"),
+        Line::styled("Other views", Style::default().add_modifier(Modifier::BOLD)),
+        Line::raw("  Tab/Shift+Tab  next/previous view   Esc  back to the console"),
+        Line::raw("  Up/Down        select               Enter  act on the selection"),
+        Line::raw("  doctor: d run, a apply   results: s sort, / filter"),
+        Line::raw("  channels: o open, x close, r refresh   palette: type to search"),
+        Line::raw("  replay: Space pause, + / - speed, n next marker, q quit"),
+        Line::raw(""),
+        Line::raw("Any key closes this help."),
+    ]);
+    let h = lines.len() as u16 + 2;
+    boxed(f, area, 76, h, " help ", lines);
+}
+
+/// The fix confirmation: exact commands and the backups taken first.
+pub fn confirm(f: &mut Frame<'_>, area: Rect, fix: &Fix) {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines = vec![
+        Line::styled(format!("[{}] {}", fix.id, fix.title), bold),
+        Line::raw(fix.why.clone()),
+        Line::raw(""),
+    ];
+    if let Some(w) = &fix.warning {
+        lines.push(Line::styled(
+            format!("WARNING: {w}"),
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    lines.push(Line::styled("Backup first:", bold));
+    for b in &fix.backups {
+        lines.push(Line::raw(format!("  {} -> {}", b.what, b.remote_file)));
+        lines.push(Line::styled(format!("    {}", b.command), Style::default().fg(Color::Cyan)));
+    }
+    lines.push(Line::styled("Then run:", bold));
+    for c in &fix.commands {
+        lines.push(Line::styled(format!("  {c}"), Style::default().fg(Color::Cyan)));
+    }
+    lines.push(Line::raw(format!(
+        "Then check: {}{}",
+        fix.verify,
+        if fix.reboot { " (needs a restart)" } else { "" }
+    )));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Apply this fix? y = yes, n / Esc = skip", bold));
+    let h = (lines.len() as u16 + 8).min(area.height);
+    boxed(f, area, area.width.saturating_sub(4).min(110), h, " confirm fix ", lines);
+}
+
+pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {
+    let mark = |fl: Field| if form.field == fl { ">" } else { " " };
+    let mut lines = vec![
+        Line::raw(format!("Log in to cmd channels on {}", form.target)),
+        Line::raw(""),
+        Line::raw(format!("{} User:     {}", mark(Field::User), form.user)),
+        Line::raw(format!("{} Domain:   {}", mark(Field::Domain), form.domain)),
+        Line::raw(format!(
+            "{} Password: {}",
+            mark(Field::Password),
+            "*".repeat(form.password.chars().count())
+        )),
+        Line::raw(""),
+        Line::raw("Tab next field, Enter connect, Esc cancel. The password is never stored."),
+    ];
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), Style::default().fg(Color::Red)));
+    }
+    boxed(f, area, 72, 11, " credentials ", lines);
+}

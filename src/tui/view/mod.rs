@@ -1,0 +1,134 @@
+//! Pure view functions of `&App`: nothing here changes state or touches the line.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Tabs};
+use ratatui::Frame;
+
+use super::app::{App, Overlay, Screen, Tab, SPEEDS};
+
+mod connect;
+mod console;
+mod dialogs;
+mod doctor;
+mod tables;
+
+/// Draws the whole UI. Any size works, zero included.
+pub fn draw(f: &mut Frame<'_>, app: &App) {
+    let area = f.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if app.screen == Screen::Connect {
+        connect::draw(f, area, app);
+    } else {
+        let [tabs, body, status] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
+                .areas(area);
+        draw_tabs(f, tabs, app);
+        match app.tab {
+            Tab::Console => console::draw(f, body, app),
+            Tab::Channels => tables::channels(f, body, app),
+            Tab::Doctor => doctor::draw(f, body, app),
+            Tab::Results => tables::results(f, body, app),
+            Tab::Palette => tables::palette(f, body, app),
+        }
+        draw_status(f, status, app);
+    }
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Menu => dialogs::menu(f, area, app),
+        Overlay::Help => dialogs::help(f, area, app),
+        Overlay::Confirm(fix) => dialogs::confirm(f, area, fix),
+        Overlay::Credentials(form) => dialogs::credentials(f, area, form),
+    }
+}
+
+fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let titles: Vec<&str> = Tab::ALL.iter().map(|t| t.title()).collect();
+    let tabs = Tabs::new(titles)
+        .select(app.tab.index())
+        .style(Style::default().fg(Color::Gray))
+        .highlight_style(Style::default().fg(Color::Black).bg(Color::Cyan))
+        .divider("|");
+    f.render_widget(tabs, area);
+}
+
+/// The status bar: target, line settings, connection state, bytes, recording, prefix key.
+fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let l = &app.link;
+    let (state, colour) = if let Some(r) = &app.replay {
+        let speed = SPEEDS[r.speed];
+        let speed = if speed.is_finite() { format!("{speed}x") } else { "max".into() };
+        let what = if r.ended {
+            "ended"
+        } else if r.paused {
+            "paused"
+        } else {
+            "playing"
+        };
+        (format!("replay {what} {speed} {:.1}/{:.1}s", r.at, r.total), Color::Magenta)
+    } else if l.up {
+        ("connected".to_string(), Color::Green)
+    } else if let Some(why) = &l.lost {
+        (format!("LOST: {why}"), Color::Red)
+    } else {
+        ("connecting".to_string(), Color::Yellow)
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {} ", l.target), Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(format!("{} ", l.line)),
+        Span::styled(format!("[{state}]"), Style::default().fg(colour)),
+        Span::raw(format!(" in {} out {}", human(l.bytes_in), human(l.bytes_out))),
+    ];
+    if let Some(t) = &l.transcript {
+        spans.push(Span::raw(format!(" rec {}", short_path(t))));
+    }
+    if let Some(j) = &app.job {
+        spans.push(Span::styled(
+            format!(" {} {j}", spinner(app.spinner)),
+            Style::default().fg(Color::Yellow),
+        ));
+    } else if let Some(m) = &app.message {
+        spans.push(Span::styled(format!(" {m}"), Style::default().fg(Color::Cyan)));
+    }
+    let hint = format!(" {} menu, ? help ", app.prefix.label());
+    let hint_w = (hint.chars().count() as u16).min(area.width);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(hint_w)]).areas(area);
+    f.render_widget(Clear, area);
+    let p = Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::DarkGray));
+    f.render_widget(p, left);
+    let h = Paragraph::new(hint).style(Style::default().fg(Color::Black).bg(Color::Gray));
+    f.render_widget(h, right);
+}
+
+/// `1.2 KB` style sizes.
+pub fn human(n: u64) -> String {
+    crate::doctor::report::bytes(n)
+}
+
+fn short_path(p: &str) -> String {
+    std::path::Path::new(p)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.to_string())
+}
+
+/// One frame of a spinner.
+pub fn spinner(n: usize) -> char {
+    ['|', '/', '-', '\\'][n % 4]
+}
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+pub fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,290 @@
+//! Snapshot tests of the text UI's main states, drawn with ratatui's `TestBackend` from states
+//! reached through the real engine against the in-process simulator (`sim:port-conflict`): the
+//! connect screen, the console on SAC and in a cmd channel, the doctor running and with
+//! problems, the fix confirmation, the results tables, the help, a replay. Every state is also
+//! drawn into a zero-size and tiny areas, which must not panic.
+//!
+//! Each capture is written to `target/tui-snapshots/NAME.txt` for review (the README's
+//! screenshots come from there); the assertions check what each screen must show.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use sacdoc::sac::{ConnectConfig, Credentials, Recording, Secret};
+use sacdoc::tui::app::{App, Overlay, Tab};
+use sacdoc::tui::connect::{self, Choice};
+use sacdoc::tui::engine::Engine;
+use sacdoc::tui::event::{Command, EngineEvent, Event};
+use sacdoc::tui::keys::PrefixKey;
+use sacdoc::tui::view;
+
+fn state_dir() -> &'static std::path::Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::env::set_var("SACDOC_STATE_DIR", d.path());
+        d
+    })
+    .path()
+}
+
+/// Draws `app` at `w` x `h` and returns the screen as text, one line per row.
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders at 120x40 (saved for review) and at small sizes (must not panic).
+fn snap(name: &str, app: &App) -> String {
+    let text = render(app, 120, 40);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tui-snapshots");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("{name}.txt")), &text);
+    for (w, h) in [(0, 0), (1, 1), (10, 3), (30, 8), (79, 23), (200, 2)] {
+        render(app, w, h);
+    }
+    text
+}
+
+fn cfg(record: Recording) -> ConnectConfig {
+    state_dir();
+    let creds = Credentials {
+        user: "Administrator".into(),
+        domain: String::new(),
+        password: Secret::new("P@ssw0rd!"),
+    };
+    let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
+    let c = sc.credentials.first().expect("scenario account");
+    let creds = Credentials {
+        user: c.user.clone(),
+        domain: c.domain.clone(),
+        password: Secret::new(c.password.clone()),
+        ..creds
+    };
+    let mut cfg = ConnectConfig::new("sim:port-conflict".parse().expect("target"), creds);
+    cfg.record = record;
+    cfg.timeout = Duration::from_secs(15);
+    cfg
+}
+
+/// A live engine on the simulator and an app that follows it.
+struct Live {
+    app: App,
+    tx: Sender<Command>,
+    rx: Receiver<Event>,
+}
+
+impl Live {
+    fn start(record: Recording) -> Live {
+        let (utx, urx) = unbounded();
+        let (ctx, crx) = unbounded();
+        Engine::spawn(cfg(record), utx, crx).expect("engine");
+        let app = App::new("sim:port-conflict", "simulated 115200 8N1", PrefixKey::default());
+        Live { app, tx: ctx, rx: urx }
+    }
+
+    /// Applies engine events until `stop` says so (checked after each event); bounded.
+    fn until(&mut self, what: &str, mut stop: impl FnMut(&App, &EngineEvent) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let Ok(ev) = self.rx.recv_timeout(Duration::from_millis(200)) else { continue };
+            let Event::Engine(e) = ev else { continue };
+            self.app.now = Instant::now();
+            let done_check = e.clone();
+            for effect in self.app.update(Event::Engine(e)) {
+                panic!("engine events produce no effects, got {effect:?}");
+            }
+            if stop(&self.app, &done_check) {
+                return;
+            }
+        }
+        panic!("timed out waiting for {what}; console:\n{}", self.app.console.text());
+    }
+
+    fn send(&self, c: Command) {
+        self.tx.send(c).expect("engine alive");
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Command::Quit);
+    }
+}
+
+#[test]
+fn connect_screen_lists_ports_recent_targets_and_scenarios() {
+    state_dir();
+    let ports = vec![Choice { group: "serial port", target: "/dev/ttyS0".into(), note: String::new() }];
+    let app = App::connecting(
+        connect::choices(ports, vec!["tcp://127.0.0.1:2323".into()]),
+        PrefixKey::default(),
+    );
+    let s = snap("connect", &app);
+    assert!(s.contains("pick the VM's serial console"), "{s}");
+    assert!(s.contains("/dev/ttyS0"), "{s}");
+    assert!(s.contains("recent") && s.contains("tcp://127.0.0.1:2323"), "{s}");
+    assert!(s.contains("sim:port-conflict") && s.contains("simulator"), "{s}");
+}
+
+#[test]
+fn recent_targets_are_kept_newest_first() {
+    state_dir();
+    connect::remember("sim:healthy").expect("save");
+    connect::remember("tcp://127.0.0.1:9").expect("save");
+    connect::remember("sim:healthy").expect("save");
+    let r = connect::recent();
+    assert_eq!(r.first().map(String::as_str), Some("sim:healthy"));
+    assert_eq!(r.iter().filter(|t| *t == "sim:healthy").count(), 1);
+}
+
+#[test]
+fn console_on_sac_then_in_a_cmd_channel() {
+    let mut live = Live::start(Recording::Off);
+    live.until("SAC>", |app, _| app.console.text().contains("SAC>") && app.link.up);
+    let s = snap("console-sac", &live.app);
+    assert!(s.contains("SAC>"), "{s}");
+    assert!(s.contains("[connected]") && s.contains("Ctrl+A menu"), "{s}");
+    // Open a cmd channel from the UI, then view it (Esc-Tab as on SAC, then log in).
+    live.send(Command::OpenCmd);
+    live.until("the channel list", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    assert!(live.app.channels.iter().any(|c| c.name == "Cmd0001"), "{:?}", live.app.channels);
+    live.app.tab = Tab::Channels;
+    let s = snap("channels", &live.app);
+    assert!(s.contains("Cmd0001") && s.contains("SAC"), "{s}");
+    live.app.tab = Tab::Console;
+    live.send(Command::SwitchChannel(1));
+    live.until("the login prompt", |app, _| app.console.text().contains("Username:"));
+    let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
+    let c = sc.credentials.first().expect("account").clone();
+    for text in [format!("{}\r", c.user), format!("{}\r", c.domain), format!("{}\r", c.password)] {
+        live.send(Command::Send(text.into_bytes()));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    live.until("the cmd prompt", |app, _| app.console.text().contains(">"));
+    live.until("the cmd prompt", |app, _| app.console.text().contains("C:\\Windows\\system32>"));
+    let s = snap("console-cmd", &live.app);
+    assert!(s.contains("C:\\Windows\\system32>"), "{s}");
+    assert!(!s.contains(&c.password), "the password must not be on screen:\n{s}");
+}
+
+#[test]
+fn doctor_running_problems_results_and_fix_confirmation() {
+    let mut live = Live::start(Recording::Off);
+    live.until("SAC>", |app, _| app.console.text().contains("SAC>"));
+    live.app.tab = Tab::Doctor;
+    live.send(Command::Doctor { apply: false });
+    live.until("a running command", |app, _| app.doctor.running.is_some() && app.doctor.rows.iter().any(|r| r.status().is_some()));
+    let s = snap("doctor-running", &live.app);
+    assert!(s.contains("checks (running)"), "{s}");
+    assert!(s.contains("over the line"), "elapsed and bytes of the running command:\n{s}");
+    live.until("the end of the run", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    let s = snap("doctor-problems", &live.app);
+    assert!(s.contains("checks: 2 problem(s)"), "{s}");
+    assert!(s.contains("PROBLEM rdp-port") && s.contains("PROBLEM rdp-certificate"), "{s}");
+    assert!(s.contains("RemoteSupportAgent"), "evidence of the selected check:\n{s}");
+    // Results: the netstat table with the RDP port marked.
+    live.app.tab = Tab::Results;
+    let i = live.app.results.outputs.iter().position(|o| o.command.starts_with("netstat")).expect("netstat ran");
+    live.app.results.selected = i;
+    let s = snap("results-netstat", &live.app);
+    assert!(s.contains("RDP port 3389") && s.contains("5500"), "{s}");
+    let i = live.app.results.outputs.iter().position(|o| o.command.starts_with("reg query")).expect("reg ran");
+    live.app.results.selected = i;
+    let s = snap("results-registry", &live.app);
+    assert!(s.contains("PortNumber") && s.contains("REG_DWORD"), "{s}");
+    // Apply: the dialog shows the exact commands and the backup; answering no changes nothing.
+    live.app.tab = Tab::Doctor;
+    live.send(Command::Doctor { apply: true });
+    live.until("a fix to confirm", |app, _| matches!(app.overlay, Overlay::Confirm(_)));
+    let s = snap("fix-confirm", &live.app);
+    assert!(s.contains("confirm fix") && s.contains("Backup first:"), "{s}");
+    assert!(s.contains("reg export") && s.contains("Stop-Service -Name RemoteSupportAgent"), "{s}");
+    loop {
+        live.app.overlay = Overlay::None;
+        live.send(Command::Confirm(false));
+        let mut done = false;
+        live.until("the next question or the end", |app, e| {
+            done = matches!(e, EngineEvent::JobDone(_));
+            done || matches!(app.overlay, Overlay::Confirm(_))
+        });
+        if done {
+            break;
+        }
+    }
+    let rep = live.app.doctor.report.as_ref().expect("report");
+    assert!(rep.fixes.iter().all(|f| f.state == sacdoc::doctor::FixState::Skipped), "{:?}", rep.fixes);
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut app = App::new("COM1", "115200 8N1", PrefixKey::default());
+    app.overlay = Overlay::Help;
+    let s = snap("help", &app);
+    for (k, _, what) in sacdoc::tui::keys::MENU {
+        assert!(s.contains(what), "help lacks {k:?} {what}:\n{s}");
+    }
+    assert!(s.contains("Esc Tab"), "{s}");
+}
+
+#[test]
+fn replay_plays_a_recorded_session_in_the_console_view() {
+    let cast = state_dir().join("replay-test.cast");
+    {
+        let mut live = Live::start(Recording::Path(cast.clone()));
+        live.until("SAC>", |app, _| app.console.text().contains("SAC>"));
+        live.send(Command::OpenCmd);
+        live.until("the job", |_, e| matches!(e, EngineEvent::JobDone(_)));
+        live.send(Command::Quit);
+    }
+    // The engine finishes the recording when it stops; wait for the file to hold the output.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tr = loop {
+        let t = sacdoc::transcript::read(&cast);
+        if let Ok(t) = t {
+            if t.output().windows(4).any(|w| w == b"SAC>") && !t.markers().is_empty() {
+                break t;
+            }
+        }
+        assert!(Instant::now() < deadline, "transcript {} never filled", cast.display());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (utx, urx) = unbounded();
+    let (ctx, crx) = unbounded();
+    let mut app = App::new("sim:port-conflict", "replay", PrefixKey::default());
+    app.replay = Some(sacdoc::tui::app::ReplayState {
+        file: cast.display().to_string(),
+        paused: false,
+        speed: 3,
+        at: 0.0,
+        total: 0.0,
+        last_marker: None,
+        ended: false,
+    });
+    sacdoc::tui::replay::Player::spawn(tr, f64::INFINITY, utx, crx).expect("player");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app.replay.as_ref().is_some_and(|r| r.ended) {
+        assert!(Instant::now() < deadline, "the replay did not end");
+        if let Ok(ev) = urx.recv_timeout(Duration::from_millis(200)) {
+            app.update(ev);
+        }
+    }
+    let _ = ctx.send(Command::Quit);
+    let s = snap("replay", &app);
+    assert!(s.contains("SAC>") && s.contains("cmd"), "{s}");
+    assert!(s.contains("replay ended max"), "{s}");
+    assert!(app.replay.as_ref().and_then(|r| r.last_marker.clone()).is_some());
+}
