@@ -222,7 +222,9 @@ fn path_after(input: &str, rest: &str, example: &str) -> Result<PathBuf, TargetE
 /// Splits `scheme:rest`, matching the scheme in any case.
 fn scheme(s: &str) -> Option<(String, &str)> {
     let (scheme, rest) = s.split_once(':')?;
-    let ok = !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic());
+    // Letters, then letters or digits ("rfc2217").
+    let ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric());
     ok.then(|| (scheme.to_ascii_lowercase(), rest))
 }
 

@@ -19,19 +19,22 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(["sim", scenario, "--listen", "tcp://127.0.0.1:0", "--profile", "ws2022"])
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let err = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(err).lines();
         let mut url = String::new();
-        for line in BufReader::new(err).lines() {
+        for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some(i) = line.find("tcp://") {
                 url = line[i..].trim().to_string();
                 break;
             }
         }
+        // Keep reading what the server logs, so it never writes into a closed pipe.
+        std::thread::spawn(move || for _ in lines {});
         assert!(!url.is_empty(), "the simulator did not say where it listens");
         Server { child, url }
     }
@@ -90,7 +93,9 @@ fn pending_follow_ups_survive_processes_and_a_restart() {
     let server = Server::start("gpo-reverts-tls");
     let state = tempfile::tempdir().unwrap();
     let t = server.url.as_str();
+    eprintln!("serving on {t}");
     let (code, rep, err) = doctor(state.path(), &[t, "--apply", "--yes"]);
+    eprintln!("applied: {}", rep["fixes"]);
     assert_eq!(status(&rep, "tls-server"), "problem", "{rep:#}\n{err}");
     assert_eq!(status(&rep, "group-policy"), "problem", "{rep:#}");
     assert_eq!(code, 0, "every fix holds right after --apply: {rep:#}");
@@ -101,12 +106,14 @@ fn pending_follow_ups_survive_processes_and_a_restart() {
 
     // A new process is reminded; --finish-pending restarts the VM first.
     let (code, rep, err) = doctor(state.path(), &[t, "--finish-pending", "--yes"]);
+    eprintln!("restart: {}", rep["fixes"]);
     assert_eq!(rep["restarting"], true, "{rep:#}\n{err}");
     assert_eq!(code, 1);
     assert!(!pending_kinds(&rep).contains(&"reboot".to_string()));
 
     // After the restart (a new process again): TLS holds, Group Policy is still paused on purpose.
     let (_, rep, err) = doctor(state.path(), &["--timeout", "60", t]);
+    eprintln!("after the restart: {}", rep["pending"]);
     assert_eq!(status(&rep, "tls-server"), "ok", "{rep:#}\n{err}");
     assert_eq!(status(&rep, "group-policy"), "ok", "{rep:#}");
     assert!(pending_kinds(&rep).contains(&"reenable-group-policy".to_string()));

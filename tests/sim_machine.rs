@@ -94,6 +94,9 @@ fn echo_forms() {
     assert_eq!(out(&mut m, &mut sh, "echo \"quoted text\""), "\"quoted text\"\r\n");
     // ver: a blank line, then the version (build and UBR from the registry).
     assert_eq!(out(&mut m, &mut sh, "ver"), "\r\nMicrosoft Windows [Version 10.0.17763.6893]\r\n");
+    m.set_os_build("20348", 2849, "Windows Server 2022 Datacenter");
+    assert_eq!(out(&mut m, &mut sh, "ver"), "\r\nMicrosoft Windows [Version 10.0.20348.2849]\r\n");
+    assert_eq!(m.info().build, "20348");
 }
 
 #[test]
@@ -202,6 +205,27 @@ fn interactive_powershell_switches_the_channel_mode() {
 }
 
 #[test]
+fn ipconfig_layout() {
+    // kellyjonbrazil/jc tests/fixtures/windows/windows-2016/ipconfig.out: labels dotted to ": ".
+    let (mut m, mut sh) = vm("healthy");
+    let o = out(&mut m, &mut sh, "ipconfig");
+    assert!(
+        o.starts_with("\r\nWindows IP Configuration\r\n\r\n\r\nEthernet adapter Ethernet:\r\n\r\n"),
+        "{o}"
+    );
+    assert!(o.contains("   IPv4 Address. . . . . . . . . . . : 10.0.0.4\r\n"), "{o}");
+    assert!(o.contains("   Subnet Mask . . . . . . . . . . . : 255.255.255.0\r\n"), "{o}");
+    assert!(o.contains("   Default Gateway . . . . . . . . . : 10.0.0.1\r\n"), "{o}");
+    assert!(o.contains("   Connection-specific DNS Suffix  . : "), "{o}");
+    let all = out(&mut m, &mut sh, "ipconfig /all");
+    assert!(all.contains("   Host Name . . . . . . . . . . . . : WINSRV2019\r\n"), "{all}");
+    assert!(
+        all.contains("   IPv4 Address. . . . . . . . . . . : 10.0.0.4(Preferred)\r\n"),
+        "{all}"
+    );
+}
+
+#[test]
 fn certutil_encode_writes_pem_lines() {
     let (mut m, mut sh) = vm("healthy");
     run(&mut m, &mut sh, "md c:\\temp");
@@ -237,6 +261,16 @@ fn netstat_anob_rows_and_owner_lines() {
     assert!(o.contains(&format!(
         "  TCP    [::]:3389              [::]:0                 LISTENING       {ts}\r\n"
     )));
+    // Column for column as in the jc fixture (its row for RpcSs on 135, PID 1712, and a UDP row).
+    let fixture_tcp = "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1712";
+    let rpc = pid_of(&m, "RpcSs");
+    assert!(
+        o.contains(&format!("{}{rpc}\r\n  RpcSs\r\n [svchost.exe]\r\n", &fixture_tcp[..71])),
+        "{o}"
+    );
+    let fixture_udp = "  UDP    0.0.0.0:500            *:*                                    6856";
+    let udp_row = o.lines().find(|l| l.starts_with("  UDP    0.0.0.0:3389 ")).unwrap_or_default();
+    assert_eq!(udp_row.find(&ts.to_string()), fixture_udp.find("6856"), "{udp_row}");
     // Every order of the flags is the same command.
     for flags in ["-abno", "-a -n -o -b", "-onab"] {
         assert_eq!(out(&mut m, &mut sh, &format!("netstat {flags}")), o, "{flags}");
@@ -537,10 +571,16 @@ fn bcdedit_enum_set_and_ems() {
     // Export, change, import: the change is undone.
     run(&mut m, &mut sh, "md c:\\temp");
     let before = out(&mut m, &mut sh, "bcdedit /enum all");
-    assert_eq!(out(&mut m, &mut sh, "bcdedit /export c:\\temp\\bcd-backup"), "The operation completed successfully.\r\n");
+    assert_eq!(
+        out(&mut m, &mut sh, "bcdedit /export c:\\temp\\bcd-backup"),
+        "The operation completed successfully.\r\n"
+    );
     run(&mut m, &mut sh, "bcdedit /set {bootmgr} timeout 5");
     assert_ne!(out(&mut m, &mut sh, "bcdedit /enum all"), before);
-    assert_eq!(out(&mut m, &mut sh, "bcdedit /import c:\\temp\\bcd-backup"), "The operation completed successfully.\r\n");
+    assert_eq!(
+        out(&mut m, &mut sh, "bcdedit /import c:\\temp\\bcd-backup"),
+        "The operation completed successfully.\r\n"
+    );
     assert_eq!(out(&mut m, &mut sh, "bcdedit /enum all"), before);
     let r = run(&mut m, &mut sh, "bcdedit /store F:\\boot\\bcd /enum");
     assert_eq!(r.exit_code, 1);
@@ -592,4 +632,26 @@ fn gpupdate_needs_the_group_policy_client() {
     m.boot();
     assert_eq!(run(&mut m, &mut sh, "gpupdate /force").exit_code, 1);
     assert!(out(&mut m, &mut sh, "gpresult /r").contains("Applied Group Policy Objects"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robustness: any line, however mangled, gets an answer and never a panic.
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(100))]
+    #[test]
+    fn any_line_is_answered_without_panicking(
+        cmd in proptest::sample::select(vec![
+            "echo", "set", "cd", "md", "type", "del", "copy", "dir", "reg", "reg query", "reg add",
+            "reg delete", "reg export", "reg import", "reg load", "sc", "sc query", "sc config",
+            "netstat", "tasklist", "taskkill", "bcdedit", "bcdedit /set", "findstr", "find", "more",
+            "sort", "mode", "chcp", "ping", "timeout", "certutil", "gpupdate", "gpresult", "call",
+            "shutdown", "net", "F:", "foo",
+        ]),
+        rest in "[a-zA-Z0-9 %^&|<>\"/\\:.=,{}é*+-]{0,40}",
+    ) {
+        let (mut m, mut sh) = vm("healthy");
+        let r = m.exec(&mut sh, &format!("{cmd} {rest}"));
+        proptest::prop_assert!(r.output.len() < 1_000_000);
+    }
 }

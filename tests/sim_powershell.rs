@@ -110,6 +110,7 @@ fn removing_the_certificate_then_restarting_sessionenv_creates_a_new_one() {
 
 #[test]
 fn service_cmdlets_change_state_and_report_errors() {
+    // The error record below is cut to the console width; a wide console shows it whole.
     let (mut m, mut sh) = machine("healthy");
     let (t, _) = ps(&mut m, &mut sh, "Get-Service TermService");
     assert_eq!(
@@ -139,8 +140,11 @@ fn service_cmdlets_change_state_and_report_errors() {
             "At line:1 char:1\r\n",
             "+ Stop-Service -Name nosuch\r\n",
             "+ ~~~~~~~~~~~~~~~~~~~~~~~~~\r\n",
-            "    + CategoryInfo          : ObjectNotFound: (nosuch:String) [Stop-Service], ServiceCommandException\r\n",
-            "    + FullyQualifiedErrorId : NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.StopServiceCommand\r\n",
+            // Cut at 79 columns on the 80-column console, continued after three spaces.
+            "    + CategoryInfo          : ObjectNotFound: (nosuch:String) [Stop-Service], S\r\n",
+            "   erviceCommandException\r\n",
+            "    + FullyQualifiedErrorId : NoServiceFoundForGivenName,Microsoft.PowerShell.C\r\n",
+            "   ommands.StopServiceCommand\r\n",
             " \r\n"
         )
     );
@@ -288,4 +292,14 @@ fn export_certificate_and_out_file_write_files_windows_reads_back() {
     let (back, _) =
         ps(&mut m, &mut sh, r"Get-Content C:\temp\svc.txt | Select-Object -Skip 3 -First 1");
     assert_eq!(back, "Running  TermService        Remote Desktop Services\r\n");
+}
+
+#[test]
+fn error_records_are_not_cut_on_a_wide_console() {
+    let (mut m, mut sh) = machine("healthy");
+    sh.cols = 200;
+    let (e, _) = ps(&mut m, &mut sh, "Get-Service -Name nosuch");
+    assert!(e.contains(
+        "\r\n    + FullyQualifiedErrorId : NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand\r\n \r\n"
+    ));
 }

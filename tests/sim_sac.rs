@@ -705,3 +705,56 @@ fn health_report_replaces_sac() {
     let rest = vm.drain(150);
     assert!(!rest.contains("SAC>"), "{rest:?}");
 }
+
+#[test]
+fn tlist_pages_when_paging_is_on() {
+    let mut vm = at_sac("");
+    vm.send(b"t\r");
+    let first = vm.until("----Press <Enter> for more----");
+    assert!(first.starts_with("t\r\n    User Time   Kernel Time    Ws   Faults  Commit Pri Hnd Thd  Pid Name\r\n"), "{first:?}");
+    assert_eq!(first.matches("\r\n").count(), 1 + 23, "{first:?}");
+    // CRLF is one Enter: one more page (or the end), not two.
+    vm.send(b"\r\n");
+    let mut rest = vm.drain(200);
+    while rest.ends_with("----Press <Enter> for more----") {
+        vm.send(b"\r");
+        rest = vm.drain(200);
+    }
+    assert!(rest.ends_with("SAC>"), "{rest:?}");
+    // With paging off the whole list comes at once.
+    vm.send(b"p\r");
+    assert_eq!(vm.until("SAC>"), "p\r\nPaging is now OFF.\r\nSAC>");
+    vm.send(b"t\r");
+    let all = vm.until("SAC>");
+    assert!(!all.contains("----Press"), "{all:?}");
+    assert!(all.contains(" System\r\n") && all.contains("svchost.exe"), "{all:?}");
+}
+
+#[test]
+fn kill_and_priority_commands_use_the_machine() {
+    let mut vm = at_sac("");
+    vm.send(b"k 4\r");
+    assert_eq!(vm.until("SAC>"), "k 4\r\nSAC failed to terminate the process.\r\nSAC>");
+    vm.send(b"k\r");
+    assert_eq!(vm.until("SAC>"), format!("k\r\n{}SAC>", text::BAD_PARAMETER));
+    vm.send(b"r 999999\r");
+    assert_eq!(vm.until("SAC>"), "r 999999\r\nSAC failed to raise the process priority.\r\nSAC>");
+    vm.send(b"i\r");
+    let ip = vm.until("SAC>");
+    let re = regex::Regex::new(r"^i\r\n(Net: \d+, Ip=[\d.]+  Subnet=[\d.]+  Gateway=[\d.]+\r\n)+SAC>$").unwrap();
+    assert!(re.is_match(&ip), "{ip:?}");
+    vm.send(b"i 10 10.0.0.9 255.255.255.0 10.0.0.1\r");
+    assert_eq!(vm.until("SAC>"), "i 10 10.0.0.9 255.255.255.0 10.0.0.1\r\nSAC successfully set the IP Address, subnet mask, and gateway.\r\nSAC>");
+    vm.send(b"i 10 10.0.0.300 255.255.255.0 10.0.0.1\r");
+    assert_eq!(vm.until("SAC>"), "i 10 10.0.0.300 255.255.255.0 10.0.0.1\r\nThe specified IP address is invalid.\r\nSAC>");
+    vm.send(b"s\r");
+    let s = vm.until("SAC>");
+    let re = regex::Regex::new(r"^s\r\nDate: \d\d/\d\d/\d{4}  Time \(GMT\): \d\d:\d\d:\d\d:\d{4}\r\nSAC>$").unwrap();
+    assert!(re.is_match(&s), "{s:?}");
+    vm.send(b"s 01/02/1975 10:00\r");
+    assert_eq!(vm.until("SAC>"), "s 01/02/1975 10:00\r\nThe year is restricted from 1980 to 2099.\r\nSAC>");
+    vm.send(b"s 03/04/2030 05:06\r");
+    assert_eq!(vm.until("SAC>"), "s 03/04/2030 05:06\r\nDate: 03/04/2030  Time (GMT): 05:06\r\nSAC>");
+    vm.send(b"s\r");
+    assert!(vm.until("SAC>").contains("Date: 03/04/2030  Time (GMT): 05:06:"));
+}

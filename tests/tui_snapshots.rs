@@ -61,18 +61,12 @@ fn snap(name: &str, app: &App) -> String {
 
 fn cfg(record: Recording) -> ConnectConfig {
     state_dir();
-    let creds = Credentials {
-        user: "Administrator".into(),
-        domain: String::new(),
-        password: Secret::new("P@ssw0rd!"),
-    };
     let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
     let c = sc.credentials.first().expect("scenario account");
     let creds = Credentials {
         user: c.user.clone(),
         domain: c.domain.clone(),
         password: Secret::new(c.password.clone()),
-        ..creds
     };
     let mut cfg = ConnectConfig::new("sim:port-conflict".parse().expect("target"), creds);
     cfg.record = record;
@@ -104,9 +98,8 @@ impl Live {
             let Event::Engine(e) = ev else { continue };
             self.app.now = Instant::now();
             let done_check = e.clone();
-            for effect in self.app.update(Event::Engine(e)) {
-                panic!("engine events produce no effects, got {effect:?}");
-            }
+            let effects = self.app.update(Event::Engine(e));
+            assert!(effects.is_empty(), "engine events produce no effects: {effects:?}");
             if stop(&self.app, &done_check) {
                 return;
             }
@@ -128,7 +121,8 @@ impl Drop for Live {
 #[test]
 fn connect_screen_lists_ports_recent_targets_and_scenarios() {
     state_dir();
-    let ports = vec![Choice { group: "serial port", target: "/dev/ttyS0".into(), note: String::new() }];
+    let ports =
+        vec![Choice { group: "serial port", target: "/dev/ttyS0".into(), note: String::new() }];
     let app = App::connecting(
         connect::choices(ports, vec!["tcp://127.0.0.1:2323".into()]),
         PrefixKey::default(),
@@ -158,27 +152,32 @@ fn console_on_sac_then_in_a_cmd_channel() {
     let s = snap("console-sac", &live.app);
     assert!(s.contains("SAC>"), "{s}");
     assert!(s.contains("[connected]") && s.contains("Ctrl+A menu"), "{s}");
-    // Open a cmd channel from the UI, then view it (Esc-Tab as on SAC, then log in).
+    // Open a cmd channel from the UI: the engine opens it, views it and logs in.
     live.send(Command::OpenCmd);
+    live.until("the cmd channel", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    assert!(
+        live.app.console.text().contains("C:\\Windows\\system32>"),
+        "{}",
+        live.app.console.text()
+    );
+    // Typing goes straight to the VM.
+    live.send(Command::Send(b"echo typed-by-hand\r".to_vec()));
+    live.until("the echo", |app, _| app.console.text().matches("typed-by-hand").count() >= 2);
+    let s = snap("console-cmd", &live.app);
+    assert!(s.contains("C:\\Windows\\system32>") && s.contains("typed-by-hand"), "{s}");
+    let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
+    let pw = sc.credentials.first().expect("account").password.clone();
+    assert!(!s.contains(&pw), "the password must not be on screen:\n{s}");
+    // The channel list, then back to the channel by its number.
+    live.send(Command::ListChannels);
     live.until("the channel list", |_, e| matches!(e, EngineEvent::JobDone(_)));
     assert!(live.app.channels.iter().any(|c| c.name == "Cmd0001"), "{:?}", live.app.channels);
     live.app.tab = Tab::Channels;
     let s = snap("channels", &live.app);
-    assert!(s.contains("Cmd0001") && s.contains("SAC"), "{s}");
-    live.app.tab = Tab::Console;
+    assert!(s.contains("Cmd0001") && s.contains("active"), "{s}");
     live.send(Command::SwitchChannel(1));
-    live.until("the login prompt", |app, _| app.console.text().contains("Username:"));
-    let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
-    let c = sc.credentials.first().expect("account").clone();
-    for text in [format!("{}\r", c.user), format!("{}\r", c.domain), format!("{}\r", c.password)] {
-        live.send(Command::Send(text.into_bytes()));
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    live.until("the cmd prompt", |app, _| app.console.text().contains(">"));
-    live.until("the cmd prompt", |app, _| app.console.text().contains("C:\\Windows\\system32>"));
-    let s = snap("console-cmd", &live.app);
-    assert!(s.contains("C:\\Windows\\system32>"), "{s}");
-    assert!(!s.contains(&c.password), "the password must not be on screen:\n{s}");
+    live.until("the switch", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    assert!(live.app.message.as_deref() == Some("viewing channel 1"), "{:?}", live.app.message);
 }
 
 #[test]
@@ -187,22 +186,41 @@ fn doctor_running_problems_results_and_fix_confirmation() {
     live.until("SAC>", |app, _| app.console.text().contains("SAC>"));
     live.app.tab = Tab::Doctor;
     live.send(Command::Doctor { apply: false });
-    live.until("a running command", |app, _| app.doctor.running.is_some() && app.doctor.rows.iter().any(|r| r.status().is_some()));
+    live.until("a running command", |app, _| {
+        app.doctor.running.is_some() && app.doctor.rows.iter().any(|r| r.status().is_some())
+    });
     let s = snap("doctor-running", &live.app);
     assert!(s.contains("checks (running)"), "{s}");
     assert!(s.contains("over the line"), "elapsed and bytes of the running command:\n{s}");
     live.until("the end of the run", |_, e| matches!(e, EngineEvent::JobDone(_)));
     let s = snap("doctor-problems", &live.app);
-    assert!(s.contains("checks: 2 problem(s)"), "{s}");
-    assert!(s.contains("PROBLEM rdp-port") && s.contains("PROBLEM rdp-certificate"), "{s}");
+    let expected =
+        sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario").expected_problems();
+    assert!(expected.iter().any(|p| p == "rdp-port"), "{expected:?}");
+    assert!(s.contains(&format!("checks: {} problem(s)", expected.len())), "{expected:?}\n{s}");
+    for p in &expected {
+        assert!(s.contains(&format!("PROBLEM {p}")), "{p}:\n{s}");
+    }
     assert!(s.contains("RemoteSupportAgent"), "evidence of the selected check:\n{s}");
     // Results: the netstat table with the RDP port marked.
     live.app.tab = Tab::Results;
-    let i = live.app.results.outputs.iter().position(|o| o.command.starts_with("netstat")).expect("netstat ran");
+    let i = live
+        .app
+        .results
+        .outputs
+        .iter()
+        .position(|o| o.command.starts_with("netstat"))
+        .expect("netstat ran");
     live.app.results.selected = i;
     let s = snap("results-netstat", &live.app);
     assert!(s.contains("RDP port 3389") && s.contains("5500"), "{s}");
-    let i = live.app.results.outputs.iter().position(|o| o.command.starts_with("reg query")).expect("reg ran");
+    let i = live
+        .app
+        .results
+        .outputs
+        .iter()
+        .position(|o| o.command.starts_with("reg query"))
+        .expect("reg ran");
     live.app.results.selected = i;
     let s = snap("results-registry", &live.app);
     assert!(s.contains("PortNumber") && s.contains("REG_DWORD"), "{s}");
@@ -226,7 +244,11 @@ fn doctor_running_problems_results_and_fix_confirmation() {
         }
     }
     let rep = live.app.doctor.report.as_ref().expect("report");
-    assert!(rep.fixes.iter().all(|f| f.state == sacdoc::doctor::FixState::Skipped), "{:?}", rep.fixes);
+    assert!(
+        rep.fixes.iter().all(|f| f.state == sacdoc::doctor::FixState::Skipped),
+        "{:?}",
+        rep.fixes
+    );
 }
 
 #[test]
@@ -240,33 +262,28 @@ fn help_overlay_lists_every_key() {
     assert!(s.contains("Esc Tab"), "{s}");
 }
 
-#[test]
-fn replay_plays_a_recorded_session_in_the_console_view() {
-    let cast = state_dir().join("replay-test.cast");
-    {
-        let mut live = Live::start(Recording::Path(cast.clone()));
-        live.until("SAC>", |app, _| app.console.text().contains("SAC>"));
-        live.send(Command::OpenCmd);
-        live.until("the job", |_, e| matches!(e, EngineEvent::JobDone(_)));
-        live.send(Command::Quit);
-    }
-    // The engine finishes the recording when it stops; wait for the file to hold the output.
+/// Reads a transcript once it holds `needle` in its output and at least one marker.
+fn read_cast(cast: &std::path::Path, needle: &[u8]) -> sacdoc::transcript::Transcript {
     let deadline = Instant::now() + Duration::from_secs(10);
-    let tr = loop {
-        let t = sacdoc::transcript::read(&cast);
-        if let Ok(t) = t {
-            if t.output().windows(4).any(|w| w == b"SAC>") && !t.markers().is_empty() {
-                break t;
+    loop {
+        if let Ok(t) = sacdoc::transcript::read(cast) {
+            if t.output().windows(needle.len()).any(|w| w == needle) && !t.markers().is_empty() {
+                return t;
             }
         }
         assert!(Instant::now() < deadline, "transcript {} never filled", cast.display());
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
+}
+
+/// Plays `tr` as fast as possible into a fresh app and returns it at the end.
+fn play(tr: sacdoc::transcript::Transcript, name: &str) -> App {
+    let doctor = sacdoc::tui::replay_doctor::results(&tr, name);
     let (utx, urx) = unbounded();
     let (ctx, crx) = unbounded();
     let mut app = App::new("sim:port-conflict", "replay", PrefixKey::default());
     app.replay = Some(sacdoc::tui::app::ReplayState {
-        file: cast.display().to_string(),
+        file: name.to_string(),
         paused: false,
         speed: 3,
         at: 0.0,
@@ -274,7 +291,7 @@ fn replay_plays_a_recorded_session_in_the_console_view() {
         last_marker: None,
         ended: false,
     });
-    sacdoc::tui::replay::Player::spawn(tr, f64::INFINITY, utx, crx).expect("player");
+    sacdoc::tui::replay::Player::spawn(tr, doctor, f64::INFINITY, utx, crx).expect("player");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app.replay.as_ref().is_some_and(|r| r.ended) {
         assert!(Instant::now() < deadline, "the replay did not end");
@@ -283,8 +300,51 @@ fn replay_plays_a_recorded_session_in_the_console_view() {
         }
     }
     let _ = ctx.send(Command::Quit);
+    app
+}
+
+#[test]
+fn replay_of_a_tui_session_shows_the_console_and_the_doctor_results_it_had() {
+    let cast = state_dir().join("replay-tui.cast");
+    {
+        let mut live = Live::start(Recording::Path(cast.clone()));
+        live.until("SAC>", |app, _| app.console.text().contains("SAC>"));
+        live.send(Command::Doctor { apply: false });
+        live.until("the doctor", |_, e| matches!(e, EngineEvent::JobDone(_)));
+        live.send(Command::OpenCmd);
+        live.until("the job", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    }
+    let tr = read_cast(&cast, b"system32>");
+    let mut app = play(tr, &cast.display().to_string());
     let s = snap("replay", &app);
-    assert!(s.contains("SAC>") && s.contains("cmd"), "{s}");
+    assert!(s.contains("C:\\Windows\\system32>"), "{s}");
     assert!(s.contains("replay ended max"), "{s}");
     assert!(app.replay.as_ref().and_then(|r| r.last_marker.clone()).is_some());
+    app.tab = Tab::Doctor;
+    let s = snap("replay-doctor", &app);
+    assert!(s.contains("PROBLEM rdp-port"), "{s}");
+    assert!(app.results.outputs.iter().any(|o| o.command.starts_with("netstat")));
+}
+
+#[test]
+fn replay_of_a_cli_doctor_run_diagnoses_it_again() {
+    let cast = state_dir().join("replay-cli.cast");
+    let mut c = cfg(Recording::Path(cast.clone()));
+    // Started at SAC> with the CMD service registered: a replay of a first `cmd` that SAC
+    // refused does not replay yet (reported to the session's owner).
+    c.target = "sim:port-conflict?start=sac".parse().expect("target");
+    let mut s = sacdoc::sac::Session::connect(&c).expect("connect");
+    let opts = sacdoc::doctor::RunOptions::new("sim:port-conflict");
+    let rep =
+        sacdoc::doctor::run(&mut s, &opts, &mut sacdoc::doctor::Quiet, &mut sacdoc::doctor::Yes)
+            .expect("doctor");
+    s.close().expect("close");
+    let tr = read_cast(&cast, b"SAC>");
+    let placed = sacdoc::tui::replay_doctor::results(&tr, "cli");
+    let mut app = play(tr, "cli");
+    app.tab = Tab::Doctor;
+    for f in &rep.checks {
+        let row = app.doctor.rows.iter().find(|r| r.id == f.id).expect("row");
+        assert_eq!(row.status(), Some(f.status), "{}: {placed:?}", f.id);
+    }
 }

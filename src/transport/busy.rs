@@ -64,6 +64,19 @@ impl BusyWatch {
         found
     }
 
+    /// An I/O error from the link, replaced by the refusal when one was seen: the server closes
+    /// right after its line, so our telnet replies meet a closed socket and the next read fails
+    /// with "connection reset" instead of ending cleanly.
+    pub fn on_error(&self, name: &str, e: io::Error) -> io::Error {
+        if super::is_no_data(&e) {
+            return e;
+        }
+        match self.on_close(name) {
+            Err(refusal) => refusal,
+            Ok(_) => e,
+        }
+    }
+
     /// What a link's `read` returns when the far end closed: `Ok(0)`, or a final error when the
     /// server refused us first.
     pub fn on_close(&self, name: &str) -> io::Result<usize> {

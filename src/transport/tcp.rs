@@ -66,7 +66,7 @@ impl TcpLink {
 
 impl Read for TcpLink {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.stream.read(buf)?;
+        let n = self.stream.read(buf).map_err(|e| self.watch.on_error(&self.name, e))?;
         if n == 0 && !buf.is_empty() {
             return self.watch.on_close(&self.name);
         }

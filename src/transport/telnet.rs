@@ -295,14 +295,14 @@ impl<S: Read + Write + Send> TelnetLink<S> {
             Ok(0) => return Ok(false),
             Ok(n) => n,
             Err(e) if super::is_no_data(&e) => return Ok(true),
-            Err(e) => return Err(e),
+            Err(e) => return Err(self.watch.on_error(&self.name, e)),
         };
         let before = self.pending.len();
         let mut reply = Vec::new();
         self.codec.decode(&self.raw[..n], &mut self.pending, &mut reply);
         self.watch.saw(&self.pending[before..]);
         if !reply.is_empty() {
-            self.stream.write_all(&reply)?;
+            self.stream.write_all(&reply).map_err(|e| self.watch.on_error(&self.name, e))?;
         }
         Ok(true)
     }
@@ -336,7 +336,10 @@ impl<S: Read + Write + Send> Read for TelnetLink<S> {
             return Ok(self.take_pending(buf));
         }
         loop {
-            let n = self.stream.read(&mut self.raw[..])?;
+            let n = match self.stream.read(&mut self.raw[..]) {
+                Ok(n) => n,
+                Err(e) => return Err(self.watch.on_error(&self.name, e)),
+            };
             if n == 0 {
                 return self.closed();
             }
@@ -344,7 +347,12 @@ impl<S: Read + Write + Send> Read for TelnetLink<S> {
             self.codec.decode(&self.raw[..n], &mut self.pending, &mut reply);
             self.watch.saw(&self.pending);
             if !reply.is_empty() {
-                self.stream.write_all(&reply)?;
+                // The server may already be gone (a refusal and a close): keep the data.
+                if let Err(e) = self.stream.write_all(&reply) {
+                    if self.pending.is_empty() {
+                        return Err(self.watch.on_error(&self.name, e));
+                    }
+                }
             }
             if !self.pending.is_empty() {
                 return Ok(self.take_pending(buf));

@@ -76,7 +76,9 @@ impl Link for TapLink {
             l.mark(label);
             Ok(())
         });
-        let _ = self.ui.send(Event::Engine(EngineEvent::Marker(label.to_string())));
+        if !label.starts_with("sacdoc-") {
+            let _ = self.ui.send(Event::Engine(EngineEvent::Marker(label.to_string())));
+        }
     }
 }
 
@@ -218,10 +220,11 @@ impl Engine {
             Command::ListChannels => {
                 self.job("reading the channel list", |e, mut s| e.channels(&mut s))
             }
-            Command::OpenCmd => self.job("opening a cmd channel", |e, mut s| {
-                let out = s.sac("cmd").map_err(|x| x.to_string())?;
-                let _ = e.channels(&mut s);
-                Ok(first_line(&out))
+            Command::OpenCmd => self.job("opening a cmd channel", |_, mut s| {
+                // Opens, views and logs in; the session is then dropped without closing, so the
+                // channel stays open and in view for the user.
+                s.ensure_cmd().map_err(|x| x.to_string())?;
+                Ok(format!("logged in to {}", s.channel().unwrap_or("the cmd channel")))
             }),
             Command::SwitchChannel(n) => {
                 self.job("switching channel", move |e, s| e.switch(s, n));
@@ -261,6 +264,8 @@ impl Engine {
         let mut opts = RunOptions::new(&self.cfg.target.to_string());
         opts.apply = apply;
         let ui = self.ui.clone();
+        // Results go into the transcript as markers too, so a replay shows them where they came.
+        let mut marks = self.tap.clone();
         let mut observer = |e: &doctor::Event<'_>| {
             let p = match e {
                 doctor::Event::CheckStarted { id } => DoctorProgress::CheckStarted(id.to_string()),
@@ -285,6 +290,9 @@ impl Engine {
                     DoctorProgress::FixFinished((*outcome).clone())
                 }
             };
+            if let (Some(label), Some(t)) = (super::replay_doctor::marker_for(&p), &mut marks) {
+                t.mark(&label);
+            }
             emit(&ui, EngineEvent::Doctor(p));
         };
         let mut confirm = UiConfirm { ui: &self.ui, rx: &self.rx, quit: false };

@@ -15,6 +15,7 @@ pub mod event;
 pub mod keys;
 pub mod palette;
 pub mod replay;
+pub mod replay_doctor;
 pub mod results;
 pub mod terminal;
 pub mod update;
@@ -132,12 +133,8 @@ fn spawn_inputs(tx: &Sender<Event>) -> anyhow::Result<()> {
             // Polling with a timeout lets the thread notice that the UI has gone.
             match crossterm::event::poll(Duration::from_millis(500)) {
                 Ok(true) => {}
-                Ok(false) => {
-                    if keys.send(Event::Tick).is_err() {
-                        return;
-                    }
-                    continue;
-                }
+                // Nothing typed; the thread ends with the process when the UI has quit.
+                Ok(false) => continue,
                 Err(_) => return,
             }
             let ev = match crossterm::event::read() {
@@ -299,7 +296,9 @@ pub fn run_replay(file: PathBuf, speed: f64, prefix: keys::PrefixKey) -> anyhow:
     app.link.up = true;
     app.link.transcript = Some(file.display().to_string());
     let (ctx, crx) = unbounded();
-    replay::Player::spawn(tr, app::SPEEDS[speed_idx], tx.clone(), crx)
+    let name = file.display().to_string();
+    let doctor = replay_doctor::results(&tr, &name);
+    replay::Player::spawn(tr, doctor, app::SPEEDS[speed_idx], tx.clone(), crx)
         .context("cannot start the replay")?;
     let mut term = terminal::enter()?;
     spawn_inputs(&tx)?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::event::{Command, EngineEvent, Event};
+use super::event::{Command, DoctorProgress, EngineEvent, Event};
 use crate::transcript::{EventKind, Transcript};
 
 /// The player thread's state.
@@ -20,6 +20,8 @@ pub struct Player {
     paused: bool,
     ui: Sender<Event>,
     rx: Receiver<Command>,
+    /// The doctor's results, each with the event index after which it appears.
+    doctor: std::collections::VecDeque<(usize, DoctorProgress)>,
 }
 
 fn emit(ui: &Sender<Event>, e: EngineEvent) -> bool {
@@ -27,14 +29,19 @@ fn emit(ui: &Sender<Event>, e: EngineEvent) -> bool {
 }
 
 impl Player {
+    /// Plays `tr`; `doctor` holds the results to show as playback passes their place.
     pub fn spawn(
         tr: Transcript,
+        doctor: super::replay_doctor::Placed,
         speed: f64,
         ui: Sender<Event>,
         rx: Receiver<Command>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("sacdoc-replay".into()).spawn(move || {
-            let mut p = Player { tr, pos: 0, at: 0.0, speed, paused: false, ui, rx };
+            let mut doctor = doctor;
+            doctor.sort_by_key(|(i, _)| *i);
+            let doctor = doctor.into();
+            let mut p = Player { tr, pos: 0, at: 0.0, speed, paused: false, ui, rx, doctor };
             p.run();
         })
     }
@@ -46,12 +53,22 @@ impl Player {
     /// Plays one event; false when the UI is gone.
     fn play_one(&mut self) -> bool {
         let Some(ev) = self.tr.events.get(self.pos) else { return true };
+        let index = self.pos;
         self.pos += 1;
         self.at = self.at.max(ev.time);
+        while self.doctor.front().is_some_and(|(i, _)| *i < index) {
+            if let Some((_, p)) = self.doctor.pop_front() {
+                if !emit(&self.ui, EngineEvent::Doctor(p)) {
+                    return false;
+                }
+            }
+        }
         match &ev.kind {
             EventKind::Output(b) => emit(&self.ui, EngineEvent::Bytes(b.clone())),
             EventKind::Input(b) => emit(&self.ui, EngineEvent::Sent(b.len())),
             EventKind::Secret => emit(&self.ui, EngineEvent::Sent(0)),
+            // Result markers become doctor events (above), not positions.
+            EventKind::Marker(m) if m.starts_with("sacdoc-") => true,
             EventKind::Marker(m) => emit(&self.ui, EngineEvent::Marker(m.clone())),
             EventKind::Other { .. } => true,
         }
@@ -67,6 +84,9 @@ impl Player {
         let mut last_clock = Instant::now();
         loop {
             if self.pos >= self.tr.events.len() {
+                while let Some((_, p)) = self.doctor.pop_front() {
+                    emit(&self.ui, EngineEvent::Doctor(p));
+                }
                 self.at = self.total();
                 self.clock();
                 emit(&self.ui, EngineEvent::LinkLost("end of the transcript".into()));

@@ -65,6 +65,8 @@ impl App {
                 self.link.lost = Some(why);
                 if let Some(r) = &mut self.replay {
                     r.ended = true;
+                    self.doctor.active = false;
+                    self.doctor.running = None;
                 }
             }
             EngineEvent::JobStarted(label) => self.job = Some(label),
@@ -562,4 +564,93 @@ pub fn needs_credentials(target: &str) -> bool {
         || target.trim().to_ascii_lowercase().starts_with("replay:");
     let env = |k: &str| std::env::var(k).map(|v| !v.is_empty()).unwrap_or(false);
     !(sim || (env("SACDOC_USER") && env("SACDOC_PASSWORD")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEvent;
+
+    fn key(c: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn ctrl(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    }
+
+    fn live() -> App {
+        let mut app = App::new("COM1", "115200 8N1", keys::PrefixKey::default());
+        app.update(Event::Engine(EngineEvent::LinkUp {
+            describe: "COM1".into(),
+            transcript: None,
+        }));
+        app
+    }
+
+    #[test]
+    fn console_keys_go_to_the_vm_and_the_prefix_opens_the_menu() {
+        let mut app = live();
+        assert_eq!(app.update(key(KeyCode::Char('x'))), cmd(Command::Send(b"x".to_vec())));
+        assert_eq!(app.update(ctrl('c')), cmd(Command::Send(vec![3])));
+        assert!(app.update(ctrl('a')).is_empty());
+        assert_eq!(app.overlay, Overlay::Menu);
+        assert_eq!(app.update(key(KeyCode::Char('d'))), cmd(Command::Doctor { apply: false }));
+        assert_eq!(app.tab, Tab::Doctor);
+        // Prefix twice sends the prefix byte itself.
+        app.update(ctrl('a'));
+        assert_eq!(app.update(ctrl('a')), cmd(Command::Send(vec![1])));
+    }
+
+    #[test]
+    fn keys_are_held_while_a_job_types_and_when_the_link_is_lost() {
+        let mut app = live();
+        app.update(Event::Engine(EngineEvent::JobStarted("running the doctor".into())));
+        assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+        assert!(app.message.as_deref().unwrap_or("").contains("running the doctor"));
+        app.update(Event::Engine(EngineEvent::JobDone(Ok("done".into()))));
+        app.update(Event::Engine(EngineEvent::LinkLost("cable pulled".into())));
+        assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+        app.update(ctrl('a'));
+        assert_eq!(app.update(key(KeyCode::Char('r'))), cmd(Command::Reconnect));
+    }
+
+    #[test]
+    fn confirmation_answers_and_history_survives_a_lost_link() {
+        let mut app = live();
+        app.update(Event::Engine(EngineEvent::Bytes(b"SAC>".to_vec())));
+        app.update(Event::Engine(EngineEvent::LinkLost("gone".into())));
+        assert!(app.console.text().contains("SAC>"));
+        let fix = crate::doctor::Fix {
+            id: "f".into(),
+            title: "t".into(),
+            why: "w".into(),
+            backups: Vec::new(),
+            commands: vec!["sc start TermService".into()],
+            verify: "termservice".into(),
+            reboot: false,
+            later: Vec::new(),
+            warning: None,
+        };
+        app.update(Event::Engine(EngineEvent::ConfirmFix(Box::new(fix))));
+        assert!(app.update(key(KeyCode::Char('x'))).is_empty(), "other keys do not answer");
+        assert_eq!(app.update(key(KeyCode::Esc)), cmd(Command::Confirm(false)));
+        assert_eq!(app.overlay, Overlay::None);
+    }
+
+    #[test]
+    fn connect_screen_asks_credentials_for_real_targets_only() {
+        let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
+        for c in "sim:healthy".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        let e = app.update(key(KeyCode::Enter));
+        assert_eq!(e, vec![Effect::Connect { target: "sim:healthy".into(), credentials: None }]);
+        let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
+        for c in "nonsense target".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        assert!(app.update(key(KeyCode::Enter)).is_empty());
+        assert!(app.connect.error.is_some());
+    }
 }

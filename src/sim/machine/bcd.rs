@@ -246,7 +246,10 @@ impl BcdStore {
             i += 2;
             let mut e = BcdEntry { guid: String::new(), title, elements: Vec::new() };
             while i < lines.len() && !lines[i].is_empty() {
-                let (name, value) = (lines[i].get(..24).unwrap_or(lines[i]).trim(), lines[i].get(24..).unwrap_or("").trim());
+                let (name, value) = (
+                    lines[i].get(..24).unwrap_or(lines[i]).trim(),
+                    lines[i].get(24..).unwrap_or("").trim(),
+                );
                 if name == "identifier" {
                     e.guid = value.to_string();
                 } else if name.is_empty() {

@@ -162,7 +162,11 @@ pub fn bcdedit(ctx: &mut Ctx, args: &[String]) -> Out {
         "/import" => {
             let Some(f) = rest.first() else { return bad_syntax() };
             let path = ctx.path(f);
-            let parsed = ctx.st.fs.read_file(&path).and_then(|b| BcdStore::parse_export(&String::from_utf8_lossy(&b)));
+            let parsed = ctx
+                .st
+                .fs
+                .read_file(&path)
+                .and_then(|b| BcdStore::parse_export(&String::from_utf8_lossy(&b)));
             let Some(entries) = parsed else {
                 return Out::stdout(
                     "The store import operation has failed.\r\nThe system cannot find the file specified.\r\n",

@@ -119,9 +119,9 @@ fn set(ctx: &mut Ctx, rest: &str) -> Out {
 fn cd(ctx: &mut Ctx, rest: &str) -> Out {
     let mut t = rest.trim();
     let mut switch_drive = false;
-    if t.len() >= 2 && t[..2].eq_ignore_ascii_case("/d") {
+    if let Some(rest) = t.strip_prefix("/d").or_else(|| t.strip_prefix("/D")) {
         switch_drive = true;
-        t = t[2..].trim();
+        t = rest.trim();
     }
     let t = t.trim_matches('"');
     if t.is_empty() {

@@ -1,4 +1,4 @@
-//! `gpupdate`, `gpresult /r`, `shutdown`, `certutil -encode`.
+//! `gpupdate`, `gpresult /r`, `shutdown`, `certutil -encode`, `ipconfig [/all]`.
 
 use base64::Engine;
 
@@ -10,6 +10,7 @@ pub fn run(ctx: &mut Ctx, name: &str, args: &[String]) -> Out {
         "gpupdate" => gpupdate(ctx),
         "gpresult" => gpresult(ctx, args),
         "shutdown" => shutdown(args),
+        "ipconfig" => ipconfig(ctx, args),
         _ => certutil(ctx, args),
     }
 }
@@ -54,15 +55,19 @@ fn gpresult(ctx: &mut Ctx, args: &[String]) -> Out {
     );
     s.push_str("\u{a9} 2018 Microsoft Corporation. All rights reserved.\r\n\r\n");
     s.push_str(&format!("Created on {}\r\n\r\n\r\n", c.us_short().replacen(' ', " at ", 1)));
-    s.push_str(&format!("RSOP data for {comp}\\{user} on {comp} : Logging Mode\r\n"));
-    s.push_str(&format!("{}\r\n\r\n", "-".repeat(40 + comp.len() * 2 + user.len())));
+    let rsop = format!("RSOP data for {comp}\\{user} on {comp} : Logging Mode");
+    s.push_str(&format!("{rsop}\r\n{}\r\n\r\n", "-".repeat(rsop.chars().count())));
     s.push_str(&format!(
         "OS Configuration:            {}\r\nOS Version:                  10.0.17763\r\nSite Name:                   N/A\r\nRoaming Profile:             N/A\r\nLocal Profile:               C:\\Users\\{user}\r\nConnected over a slow link?: No\r\n\r\n\r\n",
         if domain_joined { "Member Server" } else { "Standalone Server" }
     ));
     s.push_str("COMPUTER SETTINGS\r\n------------------\r\n");
     if domain_joined {
-        let applied = if st.policy.applied_count > 0 { c.us_short() } else { "N/A".into() };
+        let applied = if st.policy.applied_count > 0 {
+            c.us_short().replacen(' ', " at ", 1)
+        } else {
+            "N/A".into()
+        };
         s.push_str(&format!(
             "    CN={comp},OU=Servers,DC={}\r\n    Last time Group Policy was applied: {applied}\r\n    Group Policy was applied from:      dc01.{}\r\n    Group Policy slow link threshold:   500 kbps\r\n    Domain Name:                        {}\r\n    Domain Type:                        Windows 2008 or later\r\n\r\n",
             st.policy.domain.replace('.', ",DC="),
@@ -76,7 +81,7 @@ fn gpresult(ctx: &mut Ctx, args: &[String]) -> Out {
     } else {
         s.push_str(&format!(
             "    {comp}\r\n    Last time Group Policy was applied: {}\r\n    Group Policy was applied from:      N/A\r\n    Group Policy slow link threshold:   500 kbps\r\n    Domain Name:                        {comp}\r\n    Domain Type:                        <Local Computer>\r\n\r\n    Applied Group Policy Objects\r\n    -----------------------------\r\n        Local Group Policy\r\n\r\n",
-            c.us_short()
+            c.us_short().replacen(' ', " at ", 1)
         ));
     }
     let mut o = Out::stdout(s, 0);
@@ -161,4 +166,52 @@ fn certutil(ctx: &mut Ctx, args: &[String]) -> Out {
         ),
         0,
     )
+}
+
+/// `ipconfig [/all]`: the one Azure NIC. Layout of kellyjonbrazil/jc
+/// tests/fixtures/windows/windows-2016/ipconfig.out (labels dotted to column 39).
+fn ipconfig(ctx: &mut Ctx, args: &[String]) -> Out {
+    let all = args.iter().any(|a| a.eq_ignore_ascii_case("/all"));
+    if let Some(a) = args.iter().find(|a| !a.eq_ignore_ascii_case("/all")) {
+        return Out::stdout(format!("\r\nError: unrecognized or incomplete command line.\r\n\r\nUSAGE:\r\n    ipconfig [/allcompartments] [/? | /all | ...]\r\n{a}\r\n"), 1);
+    }
+    let st = &ctx.st;
+    // The label field is 34 columns: the label, then ". " pairs ending in a blank before ": ".
+    let line = |label: &str, value: &str| {
+        let mut f = label.to_string();
+        for i in label.chars().count()..34 {
+            f.push(if (33 - i) % 2 == 1 { '.' } else { ' ' });
+        }
+        let sep = if value.is_empty() { ":" } else { ": " };
+        format!("   {f}{sep}{value}\r\n")
+    };
+    // GUESS: the DNS suffix Azure hands out differs per virtual network.
+    let suffix = "reddog.microsoft.com";
+    let mut s = String::from("\r\nWindows IP Configuration\r\n\r\n");
+    if all {
+        s.push_str(&line("Host Name", &st.computer_name));
+        s.push_str(&line("Primary Dns Suffix ", ""));
+        s.push_str(&line("Node Type", "Hybrid"));
+        s.push_str(&line("IP Routing Enabled", "No"));
+        s.push_str(&line("WINS Proxy Enabled", "No"));
+        s.push_str(&line("DNS Suffix Search List", suffix));
+    }
+    s.push_str("\r\nEthernet adapter Ethernet:\r\n\r\n");
+    s.push_str(&line("Connection-specific DNS Suffix ", suffix));
+    if all {
+        s.push_str(&line("Description", "Microsoft Hyper-V Network Adapter"));
+        s.push_str(&line("Physical Address", "00-0D-3A-4F-21-7C"));
+        s.push_str(&line("DHCP Enabled", "Yes"));
+        s.push_str(&line("Autoconfiguration Enabled", "Yes"));
+    }
+    let pref = if all { "(Preferred)" } else { "" };
+    s.push_str(&line("Link-local IPv6 Address", &format!("fe80::6d2c:1b7e:93a4:5c01%6{pref}")));
+    s.push_str(&line("IPv4 Address", &format!("{}{pref}", st.ip)));
+    s.push_str(&line("Subnet Mask", &st.subnet));
+    s.push_str(&line("Default Gateway", &st.gateway));
+    if all {
+        s.push_str(&line("DNS Servers", "168.63.129.16"));
+        s.push_str(&line("NetBIOS over Tcpip", "Enabled"));
+    }
+    Out::stdout(s, 0)
 }

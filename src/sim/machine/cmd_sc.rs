@@ -99,7 +99,9 @@ pub fn sc(ctx: &mut Ctx, args: &[String]) -> Out {
         .unwrap_or_else(|| "active".into());
     match (cmd.as_str(), name) {
         ("query" | "queryex", None) => enumerate(st, cmd == "queryex", &state_filter),
-        ("query" | "queryex", Some(n)) if n.contains('=') => enumerate(st, cmd == "queryex", &state_filter),
+        ("query" | "queryex", Some(n)) if n.contains('=') => {
+            enumerate(st, cmd == "queryex", &state_filter)
+        }
         ("query" | "queryex", Some(n)) => match st.services.get(n) {
             Some(s) => Out::stdout(
                 format!("{}\r\n", status_block(st, s, n, false, cmd == "queryex", s.state)),

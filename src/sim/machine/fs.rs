@@ -51,6 +51,8 @@ pub struct FileSystem {
     pub machine_guid: String,
     /// Local users as (name, RID).
     pub users: Vec<(String, u32)>,
+    /// `icacls /save` starts its file with a UTF-16 byte order mark (see [`FsSpec`]).
+    pub icacls_save_bom: bool,
 }
 
 impl Default for FileSystem {
@@ -73,6 +75,7 @@ impl FileSystem {
             machine_sid: machine_sid.to_string(),
             machine_guid: machine_guid.to_string(),
             users: vec![("Administrator".into(), 500)],
+            icacls_save_bom: false,
         }
     }
 

@@ -3,6 +3,12 @@
 //! cmd.exe / PowerShell one-liners that read and change it.
 //!
 //! The signatures of [`Machine`] are the contract the SAC driver uses.
+//!
+//! Layout: [`state`] holds [`state::WinState`] (re-exporting [`registry`], [`services`], [`net`],
+//! [`clock`], [`bcd`]) and the operations that span parts (service start/stop, boot, policy);
+//! [`scenario`] builds it from `scenarios/*.toml`; [`shell`] is cmd.exe's line handling over
+//! [`cmdline`], dispatching to `cmd_*` modules and [`filters`]; [`fs`], [`certs`], [`firewall`] and
+//! [`powershell`] are the file-system/ACL, certificate, firewall and PowerShell simulations.
 
 use state::WinState;
 
@@ -323,6 +329,19 @@ impl Machine {
     /// Seconds since the last boot (SAC `id`: "Time since last reboot").
     pub fn uptime_secs(&self) -> u64 {
         self.state.clock.uptime_ms / 1000
+    }
+
+    /// Makes the OS build agree with a SAC output profile (e.g. Server 2022: `"20348"`, 2849,
+    /// `"Windows Server 2022 Datacenter"`): `ver`, the registry's CurrentVersion and [`MachineInfo`].
+    pub fn set_os_build(&mut self, build: &str, ubr: u32, product: &str) {
+        let key = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
+        let r = &mut self.state.registry;
+        r.set(key, "CurrentBuild", state::RegValue::Sz(build.to_string()));
+        r.set(key, "CurrentBuildNumber", state::RegValue::Sz(build.to_string()));
+        r.set(key, "UBR", state::RegValue::Dword(ubr));
+        r.set(key, "ProductName", state::RegValue::Sz(product.to_string()));
+        self.info.build = build.to_string();
+        self.info.product = product.to_string();
     }
 
     /// IPv4 address, subnet mask and gateway of the first NIC (SAC `i`).

@@ -130,7 +130,8 @@ impl Socket {
     }
 }
 
-/// A listening endpoint spec: `tcp 0.0.0.0:3389`, `udp [::]:3389`; `{rdp}` = RDP port.
+/// A listening endpoint spec: `tcp 0.0.0.0:3389`, `udp [::]:3389`; `{rdp}` = RDP port, `{ip}` =
+/// the machine's IPv4 address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenSpec {
     pub proto: Proto,
@@ -138,15 +139,15 @@ pub struct ListenSpec {
     pub port: u16,
 }
 
-/// Parses a listen spec, substituting `{rdp}` with `rdp_port`.
-pub fn parse_listen(spec: &str, rdp_port: u16) -> Option<ListenSpec> {
+/// Parses a listen spec, substituting `{rdp}` with `rdp_port` and `{ip}` with `ip`.
+pub fn parse_listen(spec: &str, rdp_port: u16, ip: &str) -> Option<ListenSpec> {
     let (proto, rest) = spec.trim().split_once(' ')?;
     let proto = match proto.to_ascii_lowercase().as_str() {
         "tcp" => Proto::Tcp,
         "udp" => Proto::Udp,
         _ => return None,
     };
-    let rest = rest.trim().replace("{rdp}", &rdp_port.to_string());
+    let rest = rest.trim().replace("{rdp}", &rdp_port.to_string()).replace("{ip}", ip);
     let (addr, port) = rest.rsplit_once(':')?;
     Some(ListenSpec { proto, addr: addr.to_string(), port: port.parse().ok()? })
 }

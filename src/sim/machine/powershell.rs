@@ -246,7 +246,7 @@ fn run_pipeline(ctx: &mut Ctx, pipeline: &[Command], line: &str) -> (String, boo
         ctx.errors.clear();
         let r = cmdlets::dispatch(ctx, cmd, input, i == 0);
         for e in ctx.errors.drain(..) {
-            out.push_str(&error_text(&e, line, cmd.start, cmd.len));
+            out.push_str(&error_text(&e, line, cmd.start, cmd.len, usize::from(ctx.sh.cols)));
             ok = false;
         }
         if std::mem::take(&mut ctx.native_failed) {
@@ -255,7 +255,7 @@ fn run_pipeline(ctx: &mut Ctx, pipeline: &[Command], line: &str) -> (String, boo
         match r {
             Ok(v) => input = v,
             Err(e) => {
-                out.push_str(&error_text(&e, line, cmd.start, cmd.len));
+                out.push_str(&error_text(&e, line, cmd.start, cmd.len, usize::from(ctx.sh.cols)));
                 return (out, false);
             }
         }

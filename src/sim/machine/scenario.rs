@@ -321,6 +321,15 @@ pub fn build_state(doc: &Table) -> Result<WinState, String> {
     if let Some(v) = doc.get("filesystem") {
         st.fs = v.clone().try_into().map_err(|e| format!("[filesystem]: {e}"))?;
     }
+    // Key container names in MachineKeys end in this GUID; keep the registry in step.
+    if !st.fs.machine_guid.is_empty() {
+        let guid = st.fs.machine_guid.clone();
+        st.registry.set(
+            "HKLM\\SOFTWARE\\Microsoft\\Cryptography",
+            "MachineGuid",
+            RegValue::Sz(guid),
+        );
+    }
     if let Some(v) = doc.get("firewall") {
         st.firewall = v.clone().try_into().map_err(|e| format!("[firewall]: {e}"))?;
     }

@@ -345,7 +345,7 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
         "net" => super::cmd_sc::net(ctx, &args),
         "reg" => super::cmd_reg::reg(ctx, &args),
         "bcdedit" => super::cmd_bcd::bcdedit(ctx, &args),
-        "gpupdate" | "gpresult" | "shutdown" | "certutil" => {
+        "gpupdate" | "gpresult" | "shutdown" | "certutil" | "ipconfig" => {
             super::cmd_misc::run(ctx, &name, &args)
         }
         "icacls" => Out::from_exec(super::fs::icacls(ctx.st, ctx.sh, &args)),

@@ -285,8 +285,9 @@ impl WinState {
     /// every address of that port, and an event names the owner.
     fn bind_all(&mut self, specs: &[String], pid: u32, tag: Option<String>, owner: &str) {
         let rdp = self.rdp_port();
+        let ip = self.ip.clone();
         let parsed: Vec<ListenSpec> =
-            specs.iter().filter_map(|s| super::net::parse_listen(s, rdp)).collect();
+            specs.iter().filter_map(|s| super::net::parse_listen(s, rdp, &ip)).collect();
         let taken: Vec<(Proto, u16)> = parsed
             .iter()
             .filter(|l| self.sockets.iter().any(|s| s.collides(l.proto, &l.addr, l.port)))

@@ -11,6 +11,9 @@ use super::text;
 use super::View;
 use crate::sim::machine::MachineInfo;
 
+/// Lines SAC shows before `----Press <Enter> for more----` (a 24-row screen less the prompt).
+const SAC_PAGE: usize = 23;
+
 /// The commands matched by prefix, in the driver's order; the rest need the exact word.
 const PREFIX_ORDER: &[&str] =
     &["t", "?", "help", "f", "p", "id", "crashdump", "lock", "shutdown", "restart", "d", "cmd"];
@@ -54,7 +57,11 @@ impl SacDriver {
         let args = args.to_string();
         let reply = match cmd {
             "?" | "help" => text::HELP.to_string(),
-            "t" => self.tlist(),
+            "t" => {
+                let list = self.tlist();
+                self.sac_paged(&list);
+                return;
+            }
             "f" => {
                 self.thread_info = !self.thread_info;
                 on_off("Thread information is now", self.thread_info)
@@ -96,6 +103,47 @@ impl SacDriver {
         };
         self.sac_write(&reply);
         self.sac_write(text::PROMPT);
+    }
+
+    /// Shows a long reply a screenful at a time when paging is on (§4.9): 23 lines, then
+    /// `----Press <Enter> for more----` until Enter.
+    pub(super) fn sac_paged(&mut self, reply: &str) {
+        let mut lines: std::collections::VecDeque<String> =
+            reply.split_inclusive('\n').map(str::to_string).collect();
+        if !self.paging || lines.len() <= SAC_PAGE {
+            self.sac_write(reply);
+            self.sac_write(self.prompt());
+            return;
+        }
+        let first: String = lines.drain(..SAC_PAGE).collect();
+        self.sac_write(&first);
+        self.sac_write(text::SAC_MORE);
+        self.sac_more = Some(lines);
+    }
+
+    /// A key while `----Press <Enter> for more----` is up: Enter shows the next page, Ctrl-C
+    /// ends the listing; other keys are ignored. GUESS: the exact keys are not documented.
+    pub(super) fn sac_more_key(&mut self, c: char) {
+        let Some(mut lines) = self.sac_more.take() else { return };
+        match c {
+            '\r' | '\n' => {}
+            '\x03' => lines.clear(),
+            _ => {
+                self.sac_more = Some(lines);
+                return;
+            }
+        }
+        self.sac_write("\r\n");
+        if lines.len() > SAC_PAGE {
+            let page: String = lines.drain(..SAC_PAGE).collect();
+            self.sac_write(&page);
+            self.sac_write(text::SAC_MORE);
+            self.sac_more = Some(lines);
+        } else {
+            let rest: String = lines.drain(..).collect();
+            self.sac_write(&rest);
+            self.sac_write(self.prompt());
+        }
     }
 
     fn run_crash_line(&mut self, line: &str, now: Instant) {

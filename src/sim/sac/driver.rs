@@ -83,6 +83,10 @@ pub struct SacDriver {
     pub(super) next_health: Instant,
     pub(super) nics: Vec<NicSetting>,
     pub(super) lowered: Vec<u32>,
+    /// Lines of a long SAC output still to show after `----Press <Enter> for more----`.
+    pub(super) sac_more: Option<std::collections::VecDeque<String>>,
+    /// The key before the current one (an LF right after a CR is not a second Enter).
+    pub(super) prev_key: char,
     utf8: Vec<u8>,
 }
 
@@ -118,6 +122,8 @@ impl SacDriver {
             reboot_fault_armed: opts.faults.reboot_mid_command,
             next_health: now,
             lowered: Vec::new(),
+            sac_more: None,
+            prev_key: '\0',
             utf8: Vec::new(),
         };
         if d.cfg.health_report {
@@ -211,11 +217,15 @@ impl SacDriver {
     }
 
     fn key(&mut self, c: char, now: Instant) {
+        let prev = std::mem::replace(&mut self.prev_key, c);
+        if self.sac_more.is_some() && c == '\n' && prev == '\r' {
+            return;
+        }
         if self.power != Power::On || self.cfg.health_report || self.crash_quit {
             return;
         }
         if self.crashed {
-            self.sac_key(c, now);
+            self.crash_key(c, now);
             return;
         }
         match std::mem::replace(&mut self.esc, EscKey::None) {
@@ -271,8 +281,23 @@ impl SacDriver {
         true
     }
 
+    /// A key at `!SAC>`: ESC is swallowed as at `SAC>`. GUESS: with no channels to switch to,
+    /// the whole Esc-Tab-0 sequence does nothing.
+    fn crash_key(&mut self, c: char, now: Instant) {
+        match (std::mem::replace(&mut self.esc, EscKey::None), c) {
+            (_, '\x1b') => self.esc = EscKey::Esc,
+            (EscKey::Esc, '\t') => self.esc = EscKey::EscTab,
+            (EscKey::EscTab, '0') => {}
+            _ => self.sac_key(c, now),
+        }
+    }
+
     /// A key at the `SAC>` (or `!SAC>`) prompt.
     fn sac_key(&mut self, c: char, now: Instant) {
+        if self.sac_more.is_some() {
+            self.sac_more_key(c);
+            return;
+        }
         match self.sac_line.key(c) {
             LineEvent::None => {}
             LineEvent::Echo(s) => self.sac_write(&s),
@@ -362,6 +387,7 @@ impl SacDriver {
         self.term = None;
         self.sac_line.reset();
         self.lowered.clear();
+        self.sac_more = None;
         self.sac_write(text::BANNER);
         if self.cfg.cmd_failure != CmdFailure::NotRegistered {
             let at = now + Duration::from_millis(self.cfg.cmd_delay_ms);

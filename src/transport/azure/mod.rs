@@ -28,7 +28,7 @@ pub mod link;
 pub mod net;
 pub mod token;
 
-pub use admin::{send_admin, AdminCommand, Confirmation};
+pub use admin::{send_admin, send_on, AdminCommand, Confirmation};
 pub use link::{AzureLink, AzureOptions};
 pub use token::Token;
 

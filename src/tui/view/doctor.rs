@@ -56,7 +56,17 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let title = match (&d.report, d.active) {
         (_, true) => " checks (running) ".to_string(),
         (Some(r), false) => format!(" checks: {} ", verdict(r)),
-        (None, false) => " checks (d: run, a: apply) ".to_string(),
+        (None, false) => match d.rows.iter().filter(|r| r.status().is_some()).count() {
+            0 => " checks (d: run, a: apply) ".to_string(),
+            _ => {
+                let n = d.rows.iter().filter(|r| r.status() == Some(Status::Problem)).count();
+                if n == 0 {
+                    " checks: all ok ".to_string()
+                } else {
+                    format!(" checks: {n} problem(s) ")
+                }
+            }
+        },
     };
     let list = List::new(items)
         .block(Block::default().borders(Borders::ALL).title(title))

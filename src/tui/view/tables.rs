@@ -67,7 +67,23 @@ fn draw_table(f: &mut Frame<'_>, area: Rect, t: &results::Table, title: &str) {
             }
         })
         .collect();
-    let widths: Vec<Constraint> = (0..n).map(|_| Constraint::Fill(1)).collect();
+    // Each column as wide as its widest cell (capped), the note column takes the rest.
+    let widths: Vec<Constraint> = (0..n)
+        .map(|i| {
+            if i + 1 == n {
+                return Constraint::Min(8);
+            }
+            let widest = t
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(i))
+                .map(|c| c.chars().count())
+                .chain(std::iter::once(header[i].chars().count()))
+                .max()
+                .unwrap_or(4);
+            Constraint::Length(widest.min(48) as u16)
+        })
+        .collect();
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default().add_modifier(Modifier::UNDERLINED)))
         .block(Block::default().borders(Borders::ALL).title(title.to_string()));

@@ -33,6 +33,8 @@ pub struct FsSpec {
     /// that alone has access: Administrators can read the folder but not change it, and nobody else
     /// can read the keys until `takeown` and `icacls /grant` repair them.
     pub broken_machinekeys: Vec<String>,
+    /// GUESS: `icacls /save` writes UTF-16LE without a byte order mark; set to write one.
+    pub icacls_save_bom: bool,
     pub dirs: Vec<String>,
     pub files: Vec<FileSpec>,
     pub acls: Vec<AclSpec>,
@@ -83,6 +85,7 @@ impl TryFrom<FsSpec> for FileSystem {
             spec.machine_sid.as_deref().unwrap_or(DEFAULT_MACHINE_SID),
             spec.machine_guid.as_deref().unwrap_or(DEFAULT_MACHINE_GUID),
         );
+        fs.icacls_save_bom = spec.icacls_save_bom;
         build_drive(&mut fs, "C:");
         fs.ensure_profile("Administrator");
         for u in &spec.users {

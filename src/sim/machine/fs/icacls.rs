@@ -227,7 +227,10 @@ impl Run<'_> {
             }
         }
         if let Mode::Save(file) = mode {
-            let bytes: Vec<u8> = saved.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            // GUESS: no byte order mark unless the scenario asks for one (FsSpec::icacls_save_bom).
+            let mut bytes: Vec<u8> =
+                if self.fs.icacls_save_bom { vec![0xFF, 0xFE] } else { Vec::new() };
+            bytes.extend(saved.encode_utf16().flat_map(u16::to_le_bytes));
             let dest = path::resolve(&sh.cwd, file).unwrap_or_default();
             if let Err(e) = self.fs.write_file(&dest, &bytes, false) {
                 self.out.push_str(&format!("{file}: {e}\r\n"));

@@ -300,16 +300,36 @@ pub struct ErrorRecord {
 }
 
 /// Formats an error record for a command at `start` (0-based) spanning `len` characters of `line`.
-pub fn error_text(e: &ErrorRecord, line: &str, start: usize, len: usize) -> String {
+///
+/// The `+ CategoryInfo` and `+ FullyQualifiedErrorId` lines are cut at the formatting width (one
+/// column less than the console) and continue on lines indented by three spaces, as the wrapped
+/// `   , ServiceCommandException` / `   topServiceCommand` lines of Microsoft's Stop-Service sample
+/// show. GUESS: the width is `cols - 1`, the same rule Out-Default uses for tables and lists.
+pub fn error_text(e: &ErrorRecord, line: &str, start: usize, len: usize, cols: usize) -> String {
     let under = format!("{}{}", " ".repeat(start), "~".repeat(len.max(1)));
     format!(
-        "{} : {}\r\nAt line:1 char:{}\r\n+ {}\r\n+ {}\r\n    + CategoryInfo          : {}\r\n    + FullyQualifiedErrorId : {}\r\n \r\n",
+        "{} : {}\r\nAt line:1 char:{}\r\n+ {}\r\n+ {}\r\n{}{} \r\n",
         e.command,
         e.message,
         start + 1,
         line,
         under,
-        e.category,
-        e.fqid
+        wrap_info(&format!("    + CategoryInfo          : {}", e.category), cols),
+        wrap_info(&format!("    + FullyQualifiedErrorId : {}", e.fqid), cols),
     )
+}
+
+fn wrap_info(text: &str, cols: usize) -> String {
+    let width = cols.saturating_sub(1).max(20);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let first = chars.len().min(width);
+    out.extend(&chars[..first]);
+    out.push_str("\r\n");
+    for chunk in chars[first..].chunks(width - 3) {
+        out.push_str("   ");
+        out.extend(chunk);
+        out.push_str("\r\n");
+    }
+    out
 }

@@ -1,0 +1,158 @@
+//! End to end: the real binary in a real terminal (tmux, 120x40) against the simulator
+//! (`sim:port-conflict`). From the keyboard: reach `SAC>`, open a cmd channel with `cmd`, switch to
+//! it with Esc-Tab as on SAC, log in, type a command, run the doctor (prefix key, then d), apply
+//! the fix (prefix, a, then y in the confirmation dialog), and read the screen with
+//! `tmux capture-pane -p` to see the problem found and then fixed.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server on its own socket, killed at the end even when the test fails.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Polls the screen until `pred` holds (bounded).
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+#[test]
+fn keyboard_session_finds_and_fixes_the_port_conflict() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let t = Tmux { socket: format!("sacdoc-test-{}", std::process::id()) };
+    let cmdline = format!(
+        "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' tui sim:port-conflict",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_sacdoc")
+    );
+    let out = Command::new("tmux")
+        .args([
+            "-L",
+            &t.socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ])
+        .arg(&cmdline)
+        .output()
+        .expect("tmux starts");
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+
+    let s = t.wait("SAC>", |s| s.contains("SAC>") && s.contains("[connected]"));
+    assert!(s.contains("Ctrl+A menu"), "the status bar names the prefix key:\n{s}");
+
+    // A cmd channel, by hand, as on SAC (once the CMD service has registered, as after a boot).
+    t.wait("the CMD service", |s| s.contains("The CMD command is now available"));
+    t.text("cmd");
+    t.keys(&["Enter"]);
+    t.wait("the channel", |s| s.contains("Cmd0001"));
+    t.keys(&["Escape", "Tab"]);
+    t.wait("the switch screen", |s| s.contains("Use any other key to view this channel"));
+    t.keys(&["Enter"]);
+    t.wait("the login", |s| s.contains("Username:"));
+    let sc = sacdoc::sim::machine::load_scenario("port-conflict").expect("scenario");
+    let acct = sc.credentials.first().expect("account").clone();
+    t.text(&acct.user);
+    t.keys(&["Enter"]);
+    t.wait("the domain prompt", |s| s.contains("Domain"));
+    t.text(&acct.domain);
+    t.keys(&["Enter"]);
+    t.wait("the password prompt", |s| s.contains("Password:"));
+    t.text(&acct.password);
+    t.keys(&["Enter"]);
+    let s = t.wait("the cmd prompt", |s| s.contains("C:\\Windows\\system32>"));
+    assert!(!s.contains(&acct.password), "the password is never shown:\n{s}");
+    t.text("echo hello-from-tmux");
+    t.keys(&["Enter"]);
+    t.wait("the echo", |s| s.matches("hello-from-tmux").count() >= 2);
+
+    // The doctor, from the keyboard.
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["d"]);
+    let s = t.wait("the diagnosis", |s| s.contains("problem(s) ──"));
+    assert!(s.contains("PROBLEM rdp-port"), "{s}");
+    assert!(s.contains("RemoteSupportAgent"), "the evidence names the port's owner:\n{s}");
+
+    // Apply: every fix is confirmed in the dialog that shows its commands and its backup.
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["a"]);
+    let s = t.wait("the confirmation", |s| s.contains("confirm fix"));
+    assert!(s.contains("Backup first:") && s.contains("reg export"), "{s}");
+    assert!(s.contains("Stop-Service -Name RemoteSupportAgent"), "{s}");
+    loop {
+        t.keys(&["y"]);
+        let s = t.wait("the next step", |s| {
+            s.contains("checks: problems fixed")
+                || s.contains("checks: all ok")
+                || (s.contains("confirm fix") && s.contains("[clear"))
+        });
+        if !s.contains("confirm fix") {
+            break;
+        }
+    }
+    let s = t.screen();
+    assert!(s.contains("fix free-rdp-port: Applied, verified"), "{s}");
+    assert!(s.contains("rdp-port fixed"), "{s}");
+
+    // Diagnose again: nothing left.
+    t.keys(&["d"]);
+    t.wait("a clean run", |s| s.contains("checks: all ok"));
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.tmux(&["list-sessions"]).contains("t:") {
+        assert!(Instant::now() < deadline, "sacdoc did not quit:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
