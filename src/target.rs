@@ -452,3 +452,44 @@ fn open_sim(scenario: &str, query: &str) -> Result<Box<dyn Link>, String> {
         Err(e) => Err(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2217_and_azure_forms_parse_and_print_back() {
+        let t: Target = "RFC2217://ts1:7001?baud=9600&parity=even".parse().unwrap();
+        let Target::Rfc2217 { host, port, settings } = &t else { panic!("{t:?}") };
+        assert_eq!(
+            (host.as_str(), *port, settings.baud, settings.parity),
+            ("ts1", 7001, 9600, Parity::Even)
+        );
+        assert_eq!(t.to_string(), "rfc2217://ts1:7001?baud=9600&parity=even");
+        assert_eq!(
+            "rfc2217://[::1]:7001".parse::<Target>().unwrap().to_string(),
+            "rfc2217://[::1]:7001"
+        );
+        let a: Target = "azure://0000-11/rg-web/web01/".parse().unwrap();
+        assert_eq!(
+            a,
+            Target::Azure {
+                subscription: "0000-11".into(),
+                resource_group: "rg-web".into(),
+                vm: "web01".into()
+            }
+        );
+        assert_eq!(a.to_string().parse::<Target>().unwrap(), a);
+        assert!(a.can_reconnect());
+        for (bad_input, reason) in [
+            ("azure://sub/vm", "azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME"),
+            ("azure://sub//vm", "the resource group is empty"),
+            ("azure:sub/rg/vm", "write it as azure://"),
+            ("rfc2217://ts1:7001?baud=fast", "positive number"),
+            ("rfc2217://ts1", "a port is needed"),
+        ] {
+            let e = bad_input.parse::<Target>().unwrap_err().to_string();
+            assert!(e.contains(reason), "{bad_input}: {e}");
+        }
+    }
+}

@@ -1,26 +1,27 @@
-//! `sacdoc azure nmi|reset TARGET` (src/cli/azure.rs, compiled into this test as into the binary)
+//! `sacdoc azure nmi|reset TARGET` (src/cli/azure.rs)
 //! against the loopback stand-in for Azure: nothing is sent without confirmation.
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../src/cli/azure.rs"]
-mod azure_cli;
-
-// What src/cli/azure.rs reaches through `crate::`.
-use sacdoc::{target, transport};
+use sacdoc::cli::azure as azure_cli;
+use sacdoc::transport;
 
 use support::azure_relay::{Relay, RelayConfig};
 
 #[test]
 fn confirmation_and_targets_are_checked() {
     assert!(azure_cli::confirmed("y\n") && azure_cli::confirmed("YES"));
-    assert!(!azure_cli::confirmed("") && !azure_cli::confirmed("n") && !azure_cli::confirmed("yep"));
+    assert!(
+        !azure_cli::confirmed("") && !azure_cli::confirmed("n") && !azure_cli::confirmed("yep")
+    );
     let e = azure_cli::azure_vm("telnet://h:1").unwrap_err().to_string();
     assert!(e.contains("azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME"), "{e}");
     let vm = azure_cli::azure_vm("azure://s/rg/web01").unwrap();
     let q = azure_cli::question(transport::azure::AdminCommand::Reset, &vm);
-    assert!(q.contains("hard-reset") && q.contains("azure://s/rg/web01") && q.ends_with("[y/N] "), "{q}");
+    assert!(
+        q.contains("hard-reset") && q.contains("azure://s/rg/web01") && q.ends_with("[y/N] "),
+        "{q}"
+    );
 }
 
 #[test]
@@ -40,6 +41,10 @@ fn sends_only_with_yes() {
     let admin = relay.log().admin;
     assert_eq!(admin.len(), 1);
     assert!(admin[0].0.ends_with("/adminCommand/nmi"));
-    let bad = azure_cli::run(azure_cli::Args { action: "sysrq".into(), target: relay.target(), yes: true });
+    let bad = azure_cli::run(azure_cli::Args {
+        action: "sysrq".into(),
+        target: relay.target(),
+        yes: true,
+    });
     assert!(bad.unwrap_err().to_string().contains("use nmi or reset"));
 }

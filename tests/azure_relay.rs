@@ -30,11 +30,18 @@ fn endpoints(r: &Relay) -> Endpoints {
 }
 
 fn open(r: &Relay, token: &str) -> Result<AzureLink, AzureError> {
-    AzureLink::open_with(&vm(r), &endpoints(r), Token::new(token), AzureOptions::default(), r.target())
+    AzureLink::open_with(
+        &vm(r),
+        &endpoints(r),
+        Token::new(token),
+        AzureOptions::default(),
+        r.target(),
+    )
 }
 
 fn session_options() -> SessionOptions {
-    let cfg = sacdoc::sac::ConnectConfig::new("sim:healthy".parse().unwrap(), support::credentials());
+    let cfg =
+        sacdoc::sac::ConnectConfig::new("sim:healthy".parse().unwrap(), support::credentials());
     SessionOptions::from_config(&cfg)
 }
 
@@ -91,10 +98,14 @@ fn a_rejected_token_is_reported_without_showing_it() {
 fn missing_role_disabled_console_boot_diagnostics_and_deallocated_vm_each_say_what_to_do() {
     let sim = support::sim_server("healthy", "profile=ws2022");
     let addr = sim.addr().unwrap();
-    let cases: Vec<(Box<dyn Fn(&mut RelayConfig)>, &str)> = vec![
+    type Tweak = Box<dyn Fn(&mut RelayConfig)>;
+    let cases: Vec<(Tweak, &str)> = vec![
         (Box::new(|c: &mut RelayConfig| c.forbid_connect = true), "Virtual Machine Contributor"),
         (Box::new(|c: &mut RelayConfig| c.console_disabled = true), "az serial-console enable"),
-        (Box::new(|c: &mut RelayConfig| c.boot_diagnostics = false), "az vm boot-diagnostics enable --name web01 --resource-group rg-web"),
+        (
+            Box::new(|c: &mut RelayConfig| c.boot_diagnostics = false),
+            "az vm boot-diagnostics enable --name web01 --resource-group rg-web",
+        ),
         (Box::new(|c: &mut RelayConfig| c.deallocated = true), "az vm start --name web01"),
         (Box::new(|c: &mut RelayConfig| c.vm = "other".into()), "was not found"),
     ];
@@ -104,10 +115,16 @@ fn missing_role_disabled_console_boot_diagnostics_and_deallocated_vm_each_say_wh
         let relay = Relay::start(cfg);
         let mut v = vm(&relay);
         v.vm = "web01".into();
-        let e = AzureLink::open_with(&v, &endpoints(&relay), Token::new(&relay.config.token), AzureOptions::default(), "x".into())
-            .err()
-            .unwrap()
-            .to_string();
+        let e = AzureLink::open_with(
+            &v,
+            &endpoints(&relay),
+            Token::new(&relay.config.token),
+            AzureOptions::default(),
+            "x".into(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(e.contains(advice), "{advice:?} not in {e}");
         assert!(!e.contains(&relay.config.token), "{e}");
         assert_eq!(relay.log().sessions, 0);
@@ -123,19 +140,27 @@ fn another_user_taking_over_ends_the_link_for_good() {
     let opener = move || {
         AzureLink::open_with(&v, &ep, Token::new(&tok), AzureOptions::default(), name.clone())
             .map(|l| Box::new(l) as Box<dyn Link>)
-            .map_err(|e| sacdoc::target::OpenError { target: "azure".into(), reason: e.to_string() })
+            .map_err(|e| sacdoc::target::OpenError {
+                target: "azure".into(),
+                reason: e.to_string(),
+            })
     };
-    let mut first = ReconnectingLink::with_opener(relay.target(), Box::new(opener), ReconnectPolicy::default()).unwrap();
+    let mut first =
+        ReconnectingLink::with_opener(relay.target(), Box::new(opener), ReconnectPolicy::default())
+            .unwrap();
     first.write_all(b"\r").unwrap();
     support::read_until(&mut first, "SAC>").unwrap();
     // A colleague opens the console in the portal.
     let mut second = open(&relay, &relay.config.token).unwrap();
-    let e = support::read_to_end(&mut first).err().expect("the first link must end with an error");
+    let e = support::read_to_end(&mut first).expect_err("the first link must end with an error");
     let msg = e.to_string();
     assert!(msg.contains("took it over") && msg.contains("run the command again"), "{msg}");
     assert!(msg.contains("Another user has connected"), "the relay's reason is quoted: {msg}");
     assert!(is_final(&e), "a takeover is final: {e:?}");
-    assert!(matches!(first.status().last_event(), Some(sacdoc::transport::reconnect::LinkEvent::GaveUp { attempts: 0, .. })));
+    assert!(matches!(
+        first.status().last_event(),
+        Some(sacdoc::transport::reconnect::LinkEvent::GaveUp { attempts: 0, .. })
+    ));
     assert_eq!(relay.log().sessions, 2, "no reconnect took the console back");
     second.write_all(b"\r").unwrap();
     support::read_until(&mut second, "SAC>").unwrap();
@@ -169,10 +194,52 @@ fn the_doctor_over_azure_matches_a_direct_connection() {
     let mut s = Session::attach(Box::new(link), session_options()).unwrap();
     s.ensure_cmd().unwrap();
     let opts = sacdoc::doctor::RunOptions::new(&relay.target());
-    let report = sacdoc::doctor::run(&mut s, &opts, &mut sacdoc::doctor::Quiet, &mut sacdoc::doctor::Yes).unwrap();
+    let report =
+        sacdoc::doctor::run(&mut s, &opts, &mut sacdoc::doctor::Quiet, &mut sacdoc::doctor::Yes)
+            .unwrap();
     s.close().unwrap();
     let mut over_azure = sacdoc::doctor::report::json_without_timing(&report);
     support::strip_link_fields(&mut over_azure);
     assert!(direct["checks"].as_array().is_some_and(|c| c.len() > 3), "{direct}");
     assert_eq!(over_azure, direct);
+}
+
+#[test]
+fn a_token_refused_at_the_websocket_is_reported_as_such() {
+    let sim = support::sim_server("healthy", "profile=ws2022");
+    let mut cfg = RelayConfig::new(sim.addr().unwrap());
+    cfg.ws_token = Some("another-token".into());
+    let relay = Relay::start(cfg);
+    let e = open(&relay, &relay.config.token).err().unwrap();
+    let msg = e.to_string();
+    assert!(matches!(e, AzureError::TokenRejected { status: 401, .. }), "{msg}");
+    assert!(msg.contains("relay") && !msg.contains(&relay.config.token), "{msg}");
+}
+
+#[test]
+fn the_older_flow_and_one_byte_per_message_still_work() {
+    let sim = support::sim_server("healthy", "profile=ws2022");
+    let relay = Relay::start(RelayConfig::new(sim.addr().unwrap()));
+    let legacy = AzureOptions {
+        first_message_is_handshake: false,
+        byte_per_message: true,
+        takeover_text: None,
+    };
+    let mut link = AzureLink::open_with(
+        &vm(&relay),
+        &endpoints(&relay),
+        Token::new(&relay.config.token),
+        legacy,
+        relay.target(),
+    )
+    .unwrap();
+    // Without `&new=1` the relay's first message is console output, shown as it is.
+    link.write_all(b"\r").unwrap();
+    let seen = support::read_until(&mut link, "SAC>").unwrap();
+    assert!(seen.contains(GREETING), "{seen:?}");
+    link.write_all(b"ch\r").unwrap();
+    support::read_until(&mut link, "SAC").unwrap();
+    let log = relay.log();
+    assert_eq!(log.token_messages, 1, "the older flow sends the token once");
+    assert!(log.to_vm.ends_with(b"\rch\r"), "{:?}", String::from_utf8_lossy(&log.to_vm));
 }

@@ -77,12 +77,20 @@ fn without_a_token_or_the_azure_cli_the_error_says_how_to_get_one() {
     let empty = tempfile::tempdir().unwrap();
     let out = sacdoc(
         state.path(),
-        &[("PATH", empty.path().to_str().unwrap()), ("SACDOC_AZURE_ARM_ENDPOINT", "http://127.0.0.1:9")],
+        &[
+            ("PATH", empty.path().to_str().unwrap()),
+            ("SACDOC_AZURE_ARM_ENDPOINT", "http://127.0.0.1:9"),
+        ],
         &["run", "azure://sub/rg/vm", "--no-record", "--", "ver"],
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no Azure token") && err.contains("SACDOC_AZURE_TOKEN") && err.contains("az login"), "{err}");
+    assert!(
+        err.contains("no Azure token")
+            && err.contains("SACDOC_AZURE_TOKEN")
+            && err.contains("az login"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -7,8 +7,8 @@ mod support;
 use std::process::{Command, Stdio};
 
 use sacdoc::target::Target;
-use sacdoc::transport::reconnect::{LinkEvent, ReconnectPolicy, ReconnectingLink};
 use sacdoc::transport::is_final;
+use sacdoc::transport::reconnect::{LinkEvent, ReconnectPolicy, ReconnectingLink};
 use support::rfc2217_server::{ConsoleServer, ServerConfig};
 
 fn busy(telnet: bool, line: &'static str) -> ConsoleServer {
@@ -27,10 +27,13 @@ fn telnet_and_raw_ports_report_the_refusal_and_do_not_retry() {
         let server = busy(telnet, "Port already in use\r\n");
         let t: Target = format!("{scheme}://127.0.0.1:{}", server.port()).parse().unwrap();
         let mut link = ReconnectingLink::open(&t, ReconnectPolicy::default()).unwrap();
-        let e = support::read_to_end(&mut link).err().expect("an error, not a plain close");
+        let e = support::read_to_end(&mut link).expect_err("an error, not a plain close");
         let msg = e.to_string();
         assert!(is_final(&e), "{scheme}: {msg}");
-        assert!(msg.contains("\"Port already in use\"") && msg.contains("another user holds"), "{msg}");
+        assert!(
+            msg.contains("\"Port already in use\"") && msg.contains("another user holds"),
+            "{msg}"
+        );
         assert!(matches!(link.status().last_event(), Some(LinkEvent::GaveUp { attempts: 0, .. })));
         assert_eq!(server.log().connections, 1, "{scheme}: no reconnect attempts");
     }
@@ -39,7 +42,8 @@ fn telnet_and_raw_ports_report_the_refusal_and_do_not_retry() {
 #[test]
 fn a_device_held_elsewhere_is_told_apart() {
     let server = busy(true, "Port's device already in use\r\n");
-    let mut link = format!("telnet://127.0.0.1:{}", server.port()).parse::<Target>().unwrap().open().unwrap();
+    let mut link =
+        format!("telnet://127.0.0.1:{}", server.port()).parse::<Target>().unwrap().open().unwrap();
     let msg = support::read_to_end(&mut link).err().unwrap().to_string();
     assert!(msg.contains("has the serial device open"), "{msg}");
 }
@@ -56,7 +60,8 @@ fn rfc2217_open_fails_with_the_refusal() {
 fn a_plain_close_is_still_just_a_close() {
     // Console output that merely mentions the words, then a normal hang-up.
     let sim = support::sim_server("healthy", "profile=ws2022");
-    let mut link = format!("tcp://{}", sim.addr().unwrap()).parse::<Target>().unwrap().open().unwrap();
+    let mut link =
+        format!("tcp://{}", sim.addr().unwrap()).parse::<Target>().unwrap().open().unwrap();
     link.write_all(b"\r").unwrap();
     support::read_until(&mut link, "SAC>").unwrap();
     drop(sim);

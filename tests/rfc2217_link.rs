@@ -41,11 +41,23 @@ fn other_settings_are_coded_as_rfc2217_says() {
     let server = ConsoleServer::start(ServerConfig::rfc2217(sim.addr().unwrap()));
     let t = target(server.port(), "?baud=9600&parity=even&data=7&stop=2&flow=hardware");
     let link = t.open().unwrap();
-    assert_eq!(link.describe(), format!("rfc2217://127.0.0.1:{}?baud=9600&parity=even&data=7&stop=2&flow=hardware", server.port()));
+    assert_eq!(
+        link.describe(),
+        format!(
+            "rfc2217://127.0.0.1:{}?baud=9600&parity=even&data=7&stop=2&flow=hardware",
+            server.port()
+        )
+    );
     drop(link);
     assert_eq!(
         server.log().requests,
-        vec![(1, 9600u32.to_be_bytes().to_vec()), (2, vec![7]), (3, vec![3]), (4, vec![2]), (5, vec![3])]
+        vec![
+            (1, 9600u32.to_be_bytes().to_vec()),
+            (2, vec![7]),
+            (3, vec![3]),
+            (4, vec![2]),
+            (5, vec![3])
+        ]
     );
 }
 

@@ -141,7 +141,8 @@ fn backspace_esc_tab_and_ctrl_c() {
     let id = vm.until("SAC>");
     assert!(id.starts_with("idx\x08 \x08\r\n           Computer Name: "), "{id:?}");
     assert!(id.contains("           Computer Name: "), "{id:?}");
-    let uptime = regex::Regex::new(r"\r\n  Time since last reboot: \d+:\d\d:\d\d\r\nSAC>$").unwrap();
+    let uptime =
+        regex::Regex::new(r"\r\n  Time since last reboot: \d+:\d\d:\d\d\r\nSAC>$").unwrap();
     assert!(uptime.is_match(&id), "{id:?}");
     // An arrow key at SAC>: ESC swallowed, `[A` echoed and kept.
     vm.send(b"\x1b[A\r");
@@ -711,7 +712,12 @@ fn tlist_pages_when_paging_is_on() {
     let mut vm = at_sac("");
     vm.send(b"t\r");
     let first = vm.until("----Press <Enter> for more----");
-    assert!(first.starts_with("t\r\n    User Time   Kernel Time    Ws   Faults  Commit Pri Hnd Thd  Pid Name\r\n"), "{first:?}");
+    assert!(
+        first.starts_with(
+            "t\r\n    User Time   Kernel Time    Ws   Faults  Commit Pri Hnd Thd  Pid Name\r\n"
+        ),
+        "{first:?}"
+    );
     assert_eq!(first.matches("\r\n").count(), 1 + 23, "{first:?}");
     // CRLF is one Enter: one more page (or the end), not two.
     vm.send(b"\r\n");
@@ -741,20 +747,114 @@ fn kill_and_priority_commands_use_the_machine() {
     assert_eq!(vm.until("SAC>"), "r 999999\r\nSAC failed to raise the process priority.\r\nSAC>");
     vm.send(b"i\r");
     let ip = vm.until("SAC>");
-    let re = regex::Regex::new(r"^i\r\n(Net: \d+, Ip=[\d.]+  Subnet=[\d.]+  Gateway=[\d.]+\r\n)+SAC>$").unwrap();
+    let re =
+        regex::Regex::new(r"^i\r\n(Net: \d+, Ip=[\d.]+  Subnet=[\d.]+  Gateway=[\d.]+\r\n)+SAC>$")
+            .unwrap();
     assert!(re.is_match(&ip), "{ip:?}");
     vm.send(b"i 10 10.0.0.9 255.255.255.0 10.0.0.1\r");
     assert_eq!(vm.until("SAC>"), "i 10 10.0.0.9 255.255.255.0 10.0.0.1\r\nSAC successfully set the IP Address, subnet mask, and gateway.\r\nSAC>");
     vm.send(b"i 10 10.0.0.300 255.255.255.0 10.0.0.1\r");
-    assert_eq!(vm.until("SAC>"), "i 10 10.0.0.300 255.255.255.0 10.0.0.1\r\nThe specified IP address is invalid.\r\nSAC>");
+    assert_eq!(
+        vm.until("SAC>"),
+        "i 10 10.0.0.300 255.255.255.0 10.0.0.1\r\nThe specified IP address is invalid.\r\nSAC>"
+    );
     vm.send(b"s\r");
     let s = vm.until("SAC>");
-    let re = regex::Regex::new(r"^s\r\nDate: \d\d/\d\d/\d{4}  Time \(GMT\): \d\d:\d\d:\d\d:\d{4}\r\nSAC>$").unwrap();
+    let re = regex::Regex::new(
+        r"^s\r\nDate: \d\d/\d\d/\d{4}  Time \(GMT\): \d\d:\d\d:\d\d:\d{4}\r\nSAC>$",
+    )
+    .unwrap();
     assert!(re.is_match(&s), "{s:?}");
     vm.send(b"s 01/02/1975 10:00\r");
-    assert_eq!(vm.until("SAC>"), "s 01/02/1975 10:00\r\nThe year is restricted from 1980 to 2099.\r\nSAC>");
+    assert_eq!(
+        vm.until("SAC>"),
+        "s 01/02/1975 10:00\r\nThe year is restricted from 1980 to 2099.\r\nSAC>"
+    );
     vm.send(b"s 03/04/2030 05:06\r");
-    assert_eq!(vm.until("SAC>"), "s 03/04/2030 05:06\r\nDate: 03/04/2030  Time (GMT): 05:06\r\nSAC>");
+    assert_eq!(
+        vm.until("SAC>"),
+        "s 03/04/2030 05:06\r\nDate: 03/04/2030  Time (GMT): 05:06\r\nSAC>"
+    );
     vm.send(b"s\r");
     assert!(vm.until("SAC>").contains("Date: 03/04/2030  Time (GMT): 05:06:"));
+}
+
+#[test]
+fn output_of_a_channel_not_in_view_is_buffered_until_viewed() {
+    let mut vm = Vm::new("start=cmd&profile=ws2022&seed=6");
+    vm.send(b"timeout /t 1\r");
+    vm.until("timeout /t 1\r\n");
+    // Back to SAC before the command ends: nothing of Cmd0001 reaches the wire meanwhile.
+    vm.send(b"\x1b\t0\r");
+    let away = vm.drain(1500);
+    assert!(!away.contains("Waiting for"), "{away:?}");
+    assert!(away.ends_with("SAC>") || away.contains("\x1b[40m\x1b[37m"), "{away:?}");
+    // Esc-Tab to the channel and any key: the redraw holds what it printed.
+    vm.send(b"\x1b\t");
+    let sw = vm.until("view this channel.\r\n\r\n");
+    assert!(sw.contains("Name:                  Cmd0001\r\n"), "{sw:?}");
+    vm.send(b"x");
+    let redraw = vm.drain(200);
+    assert!(redraw.contains("Waiting for  1 seconds, press a key to continue ..."), "{redraw:?}");
+    assert!(redraw.contains("C:\\Windows\\system32>"));
+}
+
+#[test]
+fn two_cmd_channels_cycle_with_esc_tab() {
+    let mut vm = at_sac("channel_event_delay_ms=0");
+    vm.send(b"cmd\r");
+    vm.until("Channel: Cmd0001\r\nSAC>");
+    vm.send(b"cmd\r");
+    vm.until("Channel: Cmd0002\r\nSAC>");
+    let mut names = Vec::new();
+    for _ in 0..4 {
+        vm.send(b"\x1b\t");
+        let sw = vm.until("view this channel.\r\n\r\n");
+        let name = sw.split("Name:                  ").nth(1).and_then(|s| s.split("\r\n").next());
+        names.push(name.unwrap_or_default().to_string());
+    }
+    assert_eq!(names, ["Cmd0001", "Cmd0002", "SAC", "Cmd0001"]);
+    vm.send(b"ch -ci 2\r");
+    // The key after Esc-Tab views Cmd0001; the `ch` text goes to its login prompt, not to SAC.
+    let got = vm.drain(300);
+    assert!(got.contains("Please enter login credentials."), "{got:?}");
+}
+
+#[test]
+fn mode_con_cols_changes_where_the_stream_wraps() {
+    let mut vm = Vm::new("start=cmd&profile=ws2022");
+    vm.send(b"mode con cols=200\r");
+    vm.until("system32>");
+    let word = "y".repeat(150);
+    vm.send(format!("echo {word}\r").as_bytes());
+    let got = vm.until("system32>");
+    assert!(got.contains(&format!("\r\n{word}\r\n")), "{got:?}");
+}
+
+#[test]
+fn sac_restart_prints_the_prompt_then_reboots() {
+    let mut vm = at_sac("restart_delay_ms=50&cmd_delay_ms=50");
+    vm.send(b"cmd\r");
+    vm.until("Channel: Cmd0001\r\nSAC>");
+    vm.send(b"restart\r");
+    assert_eq!(vm.until("SAC>"), "restart\r\nSAC>");
+    assert_eq!(vm.until("SAC>"), text::BANNER);
+    vm.until("EVENT: The CMD command is now available.\r\nSAC>");
+    vm.send(b"ch\r");
+    assert!(!vm.until("SAC>").contains("Cmd0001"));
+}
+
+#[test]
+fn shutdown_from_cmd_closes_the_link() {
+    let mut vm = Vm::new("start=cmd&profile=ws2022");
+    vm.send(b"shutdown /s /t 0\r");
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match vm.link.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => assert!(Instant::now() < deadline, "link never closed"),
+        }
+    }
 }

@@ -53,8 +53,14 @@ fn tcp_serves_the_banner_and_a_reconnect_resumes_the_vm() {
     let mut c = tcp(addr);
     let got = read_until(&mut c, "EVENT: The CMD command is now available.\r\nSAC>");
     assert!(got.starts_with(text::BANNER), "{got:?}");
+    c.write_all(b"?\r").unwrap();
+    assert_eq!(read_until(&mut c, "SAC>"), format!("?\r\n{}SAC>", text::HELP));
     c.write_all(b"cmd\r").unwrap();
-    read_until(&mut c, "Channel: Cmd0001\r\nSAC>");
+    assert_eq!(
+        read_until(&mut c, "Channel: Cmd0001\r\nSAC>"),
+        "cmd\r\nThe Command Prompt session was successfully launched.\r\nSAC>\r\nEVENT:   A new \
+         channel has been created.  Use \"ch -?\" for channel help.\r\nChannel: Cmd0001\r\nSAC>"
+    );
     drop(c);
     // A new client finds the same VM: its channel is still there.
     let mut c = tcp(addr);
@@ -95,9 +101,27 @@ fn pty_serves_through_serialport_and_survives_the_client_closing() {
         serialport::new(&path, 115_200).timeout(Duration::from_millis(50)).open_native().unwrap();
     port.write_all(b"ch -si 1\r").unwrap();
     let got = read_until(&mut port, "Use any other key to view this channel.\r\n\r\n");
-    assert!(got.contains("Name:                  Cmd0001\r\n"), "{got:?}");
+    let screen = got.split_once("ch -si 1\r\n").map(|(_, s)| s).unwrap_or_default();
+    let re = regex::Regex::new(
+        "^\x1b\\[2J\x1b\\[HName:                  Cmd0001\r\nDescription:           Command\r\n\
+         Type:                  VT-UTF8\r\nChannel GUID:          [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-\
+         [0-9a-f]{4}-[0-9a-f]{12}\r\nApplication Type GUID: 63d02271-8aa4-11d5-bccf-00b0d014a2d0\r\n\
+         \r\nPress <esc><tab> for next channel.\r\nPress <esc><tab>0 to return to the SAC channel.\r\n\
+         Use any other key to view this channel.\r\n\r\n$",
+    )
+    .unwrap();
+    assert!(re.is_match(screen), "{screen:?}");
     port.write_all(b" ").unwrap();
     read_until(&mut port, "Username: ");
+    port.write_all(b"azureuser\r\r").unwrap();
+    assert_eq!(read_until(&mut port, "Password: "), "azureuser\r\nDomain  : \r\nPassword: ");
+    port.write_all(b"nope\r").unwrap();
+    let got = read_until(&mut port, "Username: ");
+    assert!(
+        got.starts_with("****\r\n")
+            && got.ends_with("Please enter login credentials.\r\nUsername: "),
+        "{got:?}"
+    );
     server.stop();
 }
 
@@ -158,6 +182,27 @@ fn listen_addresses_are_checked() {
     assert!(e.contains("nonsense") && e.contains("profile"), "{e}");
 }
 
+/// Kills a tmux session when dropped, so a failing test leaves nothing running.
+struct TmuxGuard(String);
+
+impl Drop for TmuxGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
+    }
+}
+
+/// Kills a child process when dropped (a no-op once it has exited and been waited for).
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sacdoc"))
 }
@@ -188,7 +233,7 @@ fn binary_rejects_bad_options_clearly() {
 #[cfg(unix)]
 #[test]
 fn binary_serves_tcp_and_stops_on_sigterm() {
-    let mut child = bin()
+    let child = bin()
         .args([
             "sim",
             "healthy",
@@ -205,7 +250,8 @@ fn binary_serves_tcp_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut child = ChildGuard(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap());
     let mut first = String::new();
     lines.read_line(&mut first).unwrap();
     let addr = first.trim().rsplit(' ').next().unwrap().trim_start_matches("tcp://").to_string();
@@ -217,8 +263,8 @@ fn binary_serves_tcp_and_stops_on_sigterm() {
     c.write_all(b"\r").unwrap();
     assert_eq!(read_until(&mut c, "SAC>"), "\r\nSAC>");
     // SAFETY: sending a signal to our own child process.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
+    let status = child.0.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
 
@@ -245,6 +291,7 @@ fn binary_in_tmux_stops_on_ctrl_c() {
         .status()
         .unwrap();
     assert!(ok.success());
+    let _guard = TmuxGuard(session.clone());
     let pane = |s: &str| {
         let out = Command::new("tmux").args(["capture-pane", "-p", "-t", s]).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -257,7 +304,6 @@ fn binary_in_tmux_stops_on_ctrl_c() {
                 return p;
             }
             if Instant::now() > deadline {
-                let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
                 panic!("{pat:?} never appeared; pane:\n{p}");
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -271,6 +317,5 @@ fn binary_in_tmux_stops_on_ctrl_c() {
     assert!(read_until(&mut c, "SAC>").contains("Computer Name: "));
     let _ = Command::new("tmux").args(["send-keys", "-t", &session, "C-c"]).status();
     let p = wait_for("EXITED=");
-    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
     assert!(p.contains("sacdoc sim: stopped") && p.contains("EXITED=0"), "{p}");
 }

@@ -54,6 +54,11 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+        // tmux leaves the socket file behind; it lives in $TMUX_TMPDIR (or /tmp)/tmux-UID.
+        let dir = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let _ = std::fs::remove_file(format!("{dir}/tmux-{uid}/{}", self.socket));
     }
 }
 
@@ -61,8 +66,10 @@ impl Drop for Tmux {
 fn keyboard_session_finds_and_fixes_the_port_conflict() {
     let state = tempfile::tempdir().expect("tempdir");
     let t = Tmux { socket: format!("sacdoc-test-{}", std::process::id()) };
+    // After sacdoc quits, the shell prints the terminal's modes: they must be back to normal.
     let cmdline = format!(
-        "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' tui sim:port-conflict",
+        "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' tui sim:port-conflict; \
+         echo \"EXIT=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-*icanon' -e '-*echo'; sleep 30",
         state.path().display(),
         env!("CARGO_BIN_EXE_sacdoc")
     );
@@ -150,9 +157,30 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
     t.keys(&["C-a"]);
     t.wait("the menu", |s| s.contains("sacdoc menu"));
     t.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while t.tmux(&["list-sessions"]).contains("t:") {
-        assert!(Instant::now() < deadline, "sacdoc did not quit:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let modes: Vec<&str> = s.lines().map(str::trim).collect();
+    assert!(modes.contains(&"icanon") && modes.contains(&"echo"), "terminal not restored:\n{s}");
+    assert!(!s.contains("Ctrl+A menu"), "the alternate screen was left:\n{s}");
+
+    // The session was recorded: replay it in the same console view, as fast as possible.
+    let casts: Vec<_> = std::fs::read_dir(state.path().join("transcripts"))
+        .expect("transcripts folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "cast"))
+        .collect();
+    assert_eq!(casts.len(), 1, "{casts:?}");
+    let replay = format!(
+        "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' replay --speed max '{}'; sleep 30",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_sacdoc"),
+        casts[0].display()
+    );
+    t.tmux(&["new-window", "-t", "t", &replay]);
+    let s = t.wait("the end of the replay", |s| s.contains("replay ended max"));
+    assert!(s.contains("C:\\Windows\\system32>") || s.contains("SAC>"), "{s}");
+    t.keys(&["3"]);
+    let s = t.wait("the doctor's results", |s| s.contains("rdp-port"));
+    assert!(s.contains("rdp-port fixed"), "the results appear as they did:\n{s}");
+    t.keys(&["q"]);
 }

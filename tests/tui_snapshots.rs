@@ -83,9 +83,13 @@ struct Live {
 
 impl Live {
     fn start(record: Recording) -> Live {
+        Live::start_with(cfg(record))
+    }
+
+    fn start_with(cfg: ConnectConfig) -> Live {
         let (utx, urx) = unbounded();
         let (ctx, crx) = unbounded();
-        Engine::spawn(cfg(record), utx, crx).expect("engine");
+        Engine::spawn(cfg, utx, crx).expect("engine");
         let app = App::new("sim:port-conflict", "simulated 115200 8N1", PrefixKey::default());
         Live { app, tx: ctx, rx: urx }
     }
@@ -202,6 +206,7 @@ fn doctor_running_problems_results_and_fix_confirmation() {
         assert!(s.contains(&format!("PROBLEM {p}")), "{p}:\n{s}");
     }
     assert!(s.contains("RemoteSupportAgent"), "evidence of the selected check:\n{s}");
+    assert!(s.contains("fix plan: free-rdp-port"), "{s}");
     // Results: the netstat table with the RDP port marked.
     live.app.tab = Tab::Results;
     let i = live
@@ -347,4 +352,66 @@ fn replay_of_a_cli_doctor_run_diagnoses_it_again() {
         let row = app.doctor.rows.iter().find(|r| r.id == f.id).expect("row");
         assert_eq!(row.status(), Some(f.status), "{}: {placed:?}", f.id);
     }
+}
+
+#[test]
+fn a_lost_link_shows_as_such_keeps_the_history_and_reconnects_when_asked() {
+    let mut c = cfg(Recording::Off);
+    // The simulated line is cut after the VM has sent 200 bytes.
+    c.target = "sim:port-conflict?cut_after=200".parse().expect("target");
+    let mut live = Live::start_with(c);
+    live.until("the cut", |_, e| matches!(e, EngineEvent::LinkLost(_)));
+    let before = live.app.console.text();
+    assert!(!before.trim().is_empty(), "what arrived before the cut stays on screen");
+    let s = snap("lost-link", &live.app);
+    assert!(s.contains("[LOST: "), "{s}");
+    // Keys are not sent into a lost link; the prefix, then r, reconnects.
+    assert!(live
+        .app
+        .update(Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('x'))))
+        .is_empty());
+    live.send(Command::Reconnect);
+    live.until("the link again", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    let s = snap("reconnected", &live.app);
+    assert!(s.contains("[connected]"), "{s}");
+    let first_line = before.lines().find(|l| !l.trim().is_empty()).expect("a line");
+    // On screen, or above it in the history.
+    let mut seen = live.app.console.text();
+    live.app.console.scroll_by(sacdoc::tui::console::SCROLLBACK as isize);
+    seen.push_str(&live.app.console.text());
+    live.app.console.live();
+    let kept = seen.contains(first_line.trim());
+    assert!(kept, "history kept after the reconnect");
+}
+
+/// Compares a screen with its golden file in `tests/snapshots/tui/`; with
+/// `SACDOC_REGEN_SNAPSHOTS=1` the file is written instead (review the diff).
+fn golden(name: &str, text: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots/tui")
+        .join(format!("{name}.txt"));
+    let text: String = text.lines().map(|l| l.trim_end().to_string() + "\n").collect();
+    if std::env::var_os("SACDOC_REGEN_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, &text).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with SACDOC_REGEN_SNAPSHOTS=1", path.display()));
+    assert_eq!(text, want, "{name} differs from {}", path.display());
+}
+
+#[test]
+fn golden_screens_help_and_a_fixed_console() {
+    let mut app = App::new("COM1", "115200 8N1", PrefixKey::default());
+    app.overlay = Overlay::Help;
+    golden("help", &render(&app, 100, 32));
+    let mut app =
+        App::new("tcp://127.0.0.1:2323", "raw TCP", PrefixKey::parse("ctrl-b").expect("key"));
+    app.update(Event::Engine(EngineEvent::LinkUp { describe: "tcp".into(), transcript: None }));
+    // SAC's banner and prompt as sac-protocol.md gives them, then a prompt with the cursor.
+    let bytes = b"\r\nComputer is booting, SAC started and initialized.\r\n\r\nUse the \"ch -?\" command for information about using channels.\r\nUse the \"?\" command for general help.\r\n\r\n\r\nSAC>i\r\nNet: 0, Ip=10.0.0.4  Subnet=255.255.255.0  Gateway=10.0.0.1\r\nSAC>";
+    app.update(Event::Engine(EngineEvent::Bytes(bytes.to_vec())));
+    golden("console-sac", &render(&app, 100, 30));
+    golden("console-tiny", &render(&app, 40, 10));
 }

@@ -37,7 +37,11 @@ pub fn azure_vm(target: &str) -> anyhow::Result<AzureVm> {
 
 /// The question shown before sending.
 pub fn question(cmd: AdminCommand, vm: &AzureVm) -> String {
-    format!("This will {} ({vm}).\nSend {} now? [y/N] ", cmd.consequence(), cmd.as_str().to_uppercase())
+    format!(
+        "This will {} ({vm}).\nSend {} now? [y/N] ",
+        cmd.consequence(),
+        cmd.as_str().to_uppercase()
+    )
 }
 
 /// Reads the answer: only `y` or `yes` confirm.

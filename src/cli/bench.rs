@@ -49,7 +49,9 @@ pub struct LineArgs {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.which {
         None => {
-            println!("benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)");
+            println!(
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)"
+            );
             println!("            `sacdoc bench doctor` (the doctor's run)");
             Ok(0)
         }
@@ -125,7 +127,13 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
             if f.output_bytes > 0 { f.bytes_received as f64 / f.output_bytes as f64 } else { 0.0 };
         println!(
             "{:<8} {:>10} {:>10} {:>12} {:>9.2} {:>9.2} {:>6.2}x",
-            f.profile, f.output_bytes, f.bytes_sent, f.bytes_received, f.seconds, f.raw_seconds, ratio
+            f.profile,
+            f.output_bytes,
+            f.bytes_sent,
+            f.bytes_received,
+            f.seconds,
+            f.raw_seconds,
+            ratio
         );
     }
     Ok(0)

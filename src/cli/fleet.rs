@@ -93,7 +93,10 @@ pub fn parse_targets(text: &str) -> anyhow::Result<Vec<FleetTarget>> {
 
 /// The connection settings of each target: credentials resolved once from `connect` (flags,
 /// environment or one prompt), simulator scenarios with their own account.
-pub fn configs(targets: &[FleetTarget], connect: &ConnectArgs) -> anyhow::Result<Vec<ConnectConfig>> {
+pub fn configs(
+    targets: &[FleetTarget],
+    connect: &ConnectArgs,
+) -> anyhow::Result<Vec<ConnectConfig>> {
     let mut shared: Option<ConnectConfig> = None;
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {

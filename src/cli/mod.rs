@@ -6,9 +6,11 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod azure;
 pub mod bench;
 pub mod connect;
 pub mod doctor;
+pub mod fleet;
 pub mod parse;
 pub mod run;
 pub mod sim;
@@ -40,6 +42,8 @@ pub enum Command {
     Replay(tui::ReplayArgs),
     /// Measure bytes over the line and time for the main jobs.
     Bench(bench::Args),
+    /// Azure admin actions on a VM through its serial console: nmi or reset.
+    Azure(azure::Args),
 }
 
 /// Entry point of the binary: returns the process exit code.
@@ -55,6 +59,7 @@ pub fn main() -> i32 {
         Some(Command::Tui(a)) => tui::run(a),
         Some(Command::Replay(a)) => tui::run_replay(a),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Azure(a)) => azure::run(a),
     };
     match result {
         Ok(code) => code,

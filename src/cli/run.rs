@@ -85,8 +85,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     settle_recording(&mut cfg);
     let command = join_command(&args.command);
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
-        let mut session = Session::connect(&cfg)
-            .with_context(|| format!("connecting to {}", cfg.target))?;
+        let mut session =
+            Session::connect(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
         let out = session.run(&command).with_context(|| format!("running {command:?}"))?;
         if let Err(e) = session.close() {
             eprintln!("sacdoc: warning: closing the session: {e}");
@@ -119,9 +119,10 @@ pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
     settle_recording(&mut cfg);
     let command = args.command.join(" ");
     let result = (|| -> anyhow::Result<String> {
-        let mut session = Session::connect_sac(&cfg)
-            .with_context(|| format!("connecting to {}", cfg.target))?;
-        let out = session.sac(&command).with_context(|| format!("running SAC command {command:?}"))?;
+        let mut session =
+            Session::connect_sac(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+        let out =
+            session.sac(&command).with_context(|| format!("running SAC command {command:?}"))?;
         let _ = session.close();
         Ok(out)
     })();
@@ -143,10 +144,10 @@ mod tests {
     #[test]
     fn joins_words_and_quotes_spaces() {
         let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(join_command(&w(&["netstat -anob | findstr 3389"])), "netstat -anob | findstr 3389");
         assert_eq!(
-            join_command(&w(&["reg", "query", "HKLM\\A B"])),
-            "reg query \"HKLM\\A B\""
+            join_command(&w(&["netstat -anob | findstr 3389"])),
+            "netstat -anob | findstr 3389"
         );
+        assert_eq!(join_command(&w(&["reg", "query", "HKLM\\A B"])), "reg query \"HKLM\\A B\"");
     }
 }

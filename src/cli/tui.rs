@@ -107,12 +107,14 @@ pub fn run_replay(args: ReplayArgs) -> anyhow::Result<i32> {
             crate::paths::transcripts_dir().display()
         );
     };
-    let speed = match args.speed.trim().to_ascii_lowercase().trim_end_matches('x') {
-        "max" | "inf" => f64::INFINITY,
+    let speed = match args.speed.trim().to_ascii_lowercase().as_str() {
+        "max" | "inf" | "fastest" => f64::INFINITY,
         s => s
+            .strip_suffix('x')
+            .unwrap_or(s)
             .parse::<f64>()
             .ok()
-            .filter(|v| *v > 0.0)
+            .filter(|v| *v > 0.0 && v.is_finite())
             .with_context(|| format!("--speed {:?}: use 1, 2, 10 or max", args.speed))?,
     };
     crate::tui::run_replay(file, speed, prefix(&args.prefix)?)

@@ -20,9 +20,14 @@
 //! with `ErrorKind::TimedOut`; `Ok(0)` means the VM shut down or a fault cut the link. The VM is
 //! stepped on every read and write; time is real time.
 //!
-//! Served ([`server::Server`]): `Server::start(ServeSpec { listen: "tcp://127.0.0.1:0", .. })`
-//! returns a handle with `addr()` / `pty_path()` and `stop()`; many connections in a row share one
-//! VM, so a reconnect resumes where the last client left it.
+//! Served ([`server::Server`]):
+//! `Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "profile=ws2019"))` (or `"pty"`,
+//! `"unix:PATH"`) returns a handle with `describe()`, `addr()`, `pty_path()`, `events()` and
+//! `stop()`; many connections in a row share one VM, so a reconnect resumes where the last client
+//! left it. `sacdoc sim SCENARIO --listen ...` is the same server from the command line.
+//!
+//! Lower down, [`sac::Console`] is one VM as a non-blocking state machine (`input`, `poll(now)`),
+//! for callers that want to drive time themselves.
 //!
 //! Query keys (see [`sac::KNOWN_KEYS`]): `profile=ws2022|ws2019|ws2016`, `baud=N`,
 //! `start=booting|sac|cmd|login|switch|crashed`, `seed=N`, quirks `dropkeys=1`, `eatchars=1`,

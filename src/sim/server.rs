@@ -2,7 +2,9 @@
 //! virtual serial port (or ser2net) would.
 //!
 //! One VM lives as long as the server; clients come and go. A client that reconnects after a drop
-//! finds the VM as the last one left it. On TCP and Unix sockets a new connection replaces the
+//! finds the VM as the last one left it. On TCP and Unix sockets the VM starts when the first
+//! client connects (so a `start=booting` client sees the banner); on a pty it starts at once and
+//! its first output waits in the pty for the first reader. On TCP and Unix sockets a new connection replaces the
 //! current one (as a second Azure Serial Console user takes over the session); output produced
 //! while nobody is connected is lost, as on a serial line. For the pty the server keeps its own
 //! slave descriptor open, so a client closing the device does not hang up the master; output

@@ -37,7 +37,10 @@ pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
             Err(e) => last = format!("connection to {addr} failed: {e}"),
         }
     }
-    Err(format!("{last} (is the console server listening on port {port}?)"))
+    Err(format!(
+        "{last} (is the console server listening on port {port}? Some refuse connections while \
+         another user holds the port)"
+    ))
 }
 
 /// A raw TCP connection to a console server.

@@ -147,9 +147,9 @@ impl Engine {
                         transcript: transcript.map(|p| p.display().to_string()),
                     },
                 );
+                // Nothing is typed on connecting: the console may sit at a login's Password:
+                // prompt, where even a bare Enter would count as a failed logon.
                 self.tap = Some(tap);
-                // Show the console as it is: SAC redraws nothing by itself.
-                self.send(b"\r");
             }
             Err(e) => {
                 super::log(&format!("open {}: {e}", self.cfg.target));

@@ -85,6 +85,21 @@ pub fn from_markers(tr: &Transcript) -> Placed {
     out
 }
 
+/// How many characters the recorded password had: the `*` the console echoed for it (the
+/// password itself was never recorded). A stand-in of that length types and echoes the same.
+fn recorded_password_len(tr: &Transcript) -> usize {
+    let Some(at) = tr.events.iter().position(|e| e.kind == EventKind::Secret) else { return 0 };
+    let mut n = 0;
+    for e in &tr.events[at + 1..] {
+        match &e.kind {
+            EventKind::Output(b) => n += b.iter().filter(|c| **c == b'*').count(),
+            EventKind::Input(_) => break,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// The user and domain typed at the recorded login (the password was never recorded).
 fn recorded_login(tr: &Transcript) -> Option<(String, String)> {
     let start =
@@ -118,7 +133,11 @@ pub fn rerun(tr: &Transcript, name: &str) -> Placed {
     let Some((user, domain)) = recorded_login(tr) else { return Vec::new() };
     let link = ReplayLink::from_transcript(tr, format!("replay:{name}"), ReplayOptions::default());
     let opts = SessionOptions {
-        credentials: Credentials { user, domain, password: Secret::new("replayed") },
+        credentials: Credentials {
+            user,
+            domain,
+            password: Secret::new("x".repeat(recorded_password_len(tr).max(1))),
+        },
         keep_channel: true,
         timeout: Duration::from_secs(5),
         output_limit: 64 * 1024 * 1024,
@@ -153,7 +172,7 @@ pub fn rerun(tr: &Transcript, name: &str) -> Placed {
         // Keyed apart from the recorded target, so a replay never touches its follow-ups.
         let run = RunOptions::new(&format!("replay:{name}"));
         if let Err(e) = doctor::run(&mut s, &run, &mut observer, &mut doctor::Yes) {
-            eprintln!("DEBUG rerun: {e}");
+            super::log(&format!("replay {name}: the diagnosis stopped: {e}"));
         }
     }
     place(tr, events)

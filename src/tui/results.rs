@@ -128,9 +128,46 @@ pub fn netstat(out: &CommandOutput, rdp_port: u16, sort: NetSort, filter: &str) 
     Table { header: vec!["Proto", "Local", "Port", "Foreign", "State", "PID", "Image"], rows }
 }
 
-/// Principals the MachineKeys folder must grant (by well-known SID), from the procedure.
-const ACL_WANTED: &[(&str, &str)] =
-    &[("S-1-5-18", "SYSTEM"), ("S-1-5-32-544", "Administrators"), ("S-1-1-0", "Everyone")];
+/// What the MachineKeys folder must grant (well-known SID, name, full control needed), from the
+/// procedure (rdp-internal-error.md): SYSTEM and Administrators full control, NETWORK SERVICE
+/// read. As in the doctor's check, SYSTEM and NETWORK SERVICE may get it through Everyone or
+/// Authenticated Users (Windows' default here is Everyone (R,W) and Administrators (F)).
+const ACL_WANTED: &[(&str, &str, bool)] = &[
+    ("S-1-5-18", "SYSTEM", true),
+    ("S-1-5-20", "NETWORK SERVICE", false),
+    ("S-1-5-32-544", "Administrators", true),
+];
+
+/// Everyone and Authenticated Users.
+const ACL_GROUPS: &[&str] = &["S-1-1-0", "S-1-5-11"];
+
+fn full(a: &parse::icacls::Ace) -> bool {
+    a.rights.iter().any(|r| r == "F" || r == "GA")
+}
+
+fn reads(a: &parse::icacls::Ace) -> bool {
+    full(a) || a.rights.iter().any(|r| matches!(r.as_str(), "R" | "RX" | "M" | "GR"))
+}
+
+fn writes(a: &parse::icacls::Ace) -> bool {
+    full(a) || a.rights.iter().any(|r| matches!(r.as_str(), "M" | "W" | "GW"))
+}
+
+/// What is missing for one wanted principal on the MachineKeys folder, or `None`.
+fn acl_gap(aces: &[parse::icacls::Ace], sid: &str, name: &str, need_full: bool) -> Option<String> {
+    let live = |a: &&parse::icacls::Ace| !a.flags.iter().any(|f| f == "IO") && !a.deny;
+    let own = |a: &&parse::icacls::Ace| a.sid.as_deref() == Some(sid);
+    let group = |a: &&parse::icacls::Ace| a.sid.as_deref().is_some_and(|s| ACL_GROUPS.contains(&s));
+    let ok = if sid == "S-1-5-32-544" {
+        aces.iter().filter(live).filter(own).any(full)
+    } else if need_full {
+        aces.iter().filter(live).filter(own).any(full)
+            || aces.iter().filter(live).filter(group).any(|a| reads(a) && writes(a))
+    } else {
+        aces.iter().filter(live).filter(|a| own(a) || group(a)).any(reads)
+    };
+    (!ok).then(|| format!("{name} needs ({})", if need_full { "F" } else { "R" }))
+}
 
 /// The ACEs of every object in an icacls output; deny entries are marked, and a wanted
 /// principal that is missing gets a marked row of its own.
@@ -138,8 +175,19 @@ pub fn acl(out: &CommandOutput) -> Table {
     let parsed = parse::icacls::parse(&out.output);
     let mut rows = Vec::new();
     for obj in &parsed.objects {
+        let machinekeys = obj.path.to_ascii_lowercase().ends_with("machinekeys");
+        let gaps: Vec<(&str, String)> = if machinekeys {
+            ACL_WANTED
+                .iter()
+                .filter_map(|(sid, name, f)| acl_gap(&obj.aces, sid, name, *f).map(|g| (*sid, g)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for ace in &obj.aces {
-            let mark = ace.deny.then(|| "deny entry".to_string());
+            let gap = gaps.iter().find(|(sid, _)| ace.sid.as_deref() == Some(*sid));
+            let mark =
+                if ace.deny { Some("deny entry".to_string()) } else { gap.map(|(_, g)| g.clone()) };
             rows.push(Row {
                 cells: vec![
                     obj.path.clone(),
@@ -151,21 +199,20 @@ pub fn acl(out: &CommandOutput) -> Table {
                 mark,
             });
         }
-        let machinekeys = obj.path.to_ascii_lowercase().ends_with("machinekeys");
-        if machinekeys {
-            for (sid, name) in ACL_WANTED {
-                if !obj.aces.iter().any(|a| a.sid.as_deref() == Some(*sid) && !a.deny) {
-                    rows.push(Row {
-                        cells: vec![
-                            obj.path.clone(),
-                            (*name).into(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                        ],
-                        mark: Some(format!("missing: {name} ({sid})")),
-                    });
-                }
+        // A wanted principal with no entry of its own gets a row that says what is missing.
+        for (sid, g) in &gaps {
+            if !obj.aces.iter().any(|a| a.sid.as_deref() == Some(*sid)) {
+                let name = g.split(" needs").next().unwrap_or(g).to_string();
+                rows.push(Row {
+                    cells: vec![
+                        obj.path.clone(),
+                        name,
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ],
+                    mark: Some(format!("missing: {g}")),
+                });
             }
         }
     }

@@ -7,6 +7,8 @@
 //! handshake the client answers with the token again (`&new=1`), then messages are serial bytes.
 //! A newer websocket takes the console over: the older one is closed with a reason. GUESS: the
 //! exact close code and reason text of the real relay are not published; [`TAKEOVER_REASON`].
+// tungstenite's handshake callback type fixes the (large) error type.
+#![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -41,6 +43,9 @@ pub struct RelayConfig {
     pub forbid_connect: bool,
     /// Where the simulated VM's serial port is.
     pub sim: SocketAddr,
+    /// The token the websocket accepts, when it differs from the management API's (a token that
+    /// expired between the two calls).
+    pub ws_token: Option<String>,
 }
 
 impl RelayConfig {
@@ -55,6 +60,7 @@ impl RelayConfig {
             deallocated: false,
             forbid_connect: false,
             sim,
+            ws_token: None,
         }
     }
 }
@@ -96,7 +102,8 @@ impl Relay {
             while !st.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((s, _)) => {
-                        let (cfg, lg, st, cur) = (cfg.clone(), lg.clone(), st.clone(), current.clone());
+                        let (cfg, lg, st, cur) =
+                            (cfg.clone(), lg.clone(), st.clone(), current.clone());
                         std::thread::spawn(move || {
                             let _ = handle(s, addr, &cfg, &lg, &st, &cur);
                         });
@@ -115,7 +122,10 @@ impl Relay {
 
     /// The target text for this VM.
     pub fn target(&self) -> String {
-        format!("azure://{}/{}/{}", self.config.subscription, self.config.resource_group, self.config.vm)
+        format!(
+            "azure://{}/{}/{}",
+            self.config.subscription, self.config.resource_group, self.config.vm
+        )
     }
 
     pub fn log(&self) -> RelayLog {
@@ -177,7 +187,10 @@ fn percent_decode(s: &str) -> String {
 
 fn query_param(path: &str, key: &str) -> Option<String> {
     let q = path.split_once('?')?.1;
-    q.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| percent_decode(v))
+    q.split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
 }
 
 fn handle(
@@ -208,7 +221,8 @@ fn handle(
     if let Ok(mut l) = log.lock() {
         l.requests.push(format!("{method} {path}"));
     }
-    let authorized = h.get("authorization").map(String::as_str) == Some(&format!("Bearer {}", cfg.token));
+    let authorized =
+        h.get("authorization").map(String::as_str) == Some(&format!("Bearer {}", cfg.token));
     let (status, body_out, chunked) = route(&method, &path, authorized, &body, me, cfg, log);
     respond(&mut s, status, &body_out, chunked)
 }
@@ -227,14 +241,20 @@ fn route(
     log: &Mutex<RelayLog>,
 ) -> (u16, Value, bool) {
     if !authorized {
-        return (401, error_json("InvalidAuthenticationToken", "The access token is invalid."), false);
+        return (
+            401,
+            error_json("InvalidAuthenticationToken", "The access token is invalid."),
+            false,
+        );
     }
     let sub = format!("/subscriptions/{}", cfg.subscription);
     let vm_path = format!(
         "{sub}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}",
         cfg.resource_group, cfg.vm
     );
-    if method == "GET" && path == format!("{sub}/providers/Microsoft.SerialConsole/consoleServices/default") {
+    if method == "GET"
+        && path == format!("{sub}/providers/Microsoft.SerialConsole/consoleServices/default")
+    {
         return (200, json!({"properties": {"disabled": cfg.console_disabled}}), false);
     }
     if method == "GET" && path.contains("/providers/Microsoft.Compute/virtualMachines/") {
@@ -264,7 +284,9 @@ fn route(
             false,
         );
     }
-    if method == "POST" && path == format!("{vm_path}/providers/Microsoft.SerialConsole/serialPorts/0/connect") {
+    if method == "POST"
+        && path == format!("{vm_path}/providers/Microsoft.SerialConsole/serialPorts/0/connect")
+    {
         if cfg.forbid_connect {
             return (
                 403,
@@ -313,7 +335,7 @@ fn websocket(
     stop: &AtomicBool,
     current: &AtomicU64,
 ) -> std::io::Result<()> {
-    let token = cfg.token.clone();
+    let token = cfg.ws_token.clone().unwrap_or_else(|| cfg.token.clone());
     let mut new_flow = false;
     let check = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
         let path = req.uri().to_string();
@@ -342,7 +364,8 @@ fn websocket(
     // The client's first message is the token.
     let first = ws.read().ok().and_then(|m| m.into_text().ok()).map(|t| t.to_string());
     if first.as_deref() != Some(cfg.token.as_str()) {
-        let _ = ws.close(Some(CloseFrame { code: CloseCode::Policy, reason: "Unauthorized".into() }));
+        let _ =
+            ws.close(Some(CloseFrame { code: CloseCode::Policy, reason: "Unauthorized".into() }));
         let _ = ws.flush();
         return Ok(());
     }
@@ -350,7 +373,8 @@ fn websocket(
     if new_flow {
         let again = ws.read().ok().and_then(|m| m.into_text().ok()).map(|t| t.to_string());
         if again.as_deref() != Some(cfg.token.as_str()) {
-            let _ = ws.close(Some(CloseFrame { code: CloseCode::Policy, reason: "Unauthorized".into() }));
+            let _ = ws
+                .close(Some(CloseFrame { code: CloseCode::Policy, reason: "Unauthorized".into() }));
             let _ = ws.flush();
             return Ok(());
         }
@@ -365,7 +389,10 @@ fn websocket(
     ws.get_ref().set_read_timeout(Some(Duration::from_millis(5)))?;
     let mut buf = [0u8; 4096];
     let takeover = |ws: &mut tungstenite::WebSocket<TcpStream>| {
-        let _ = ws.close(Some(CloseFrame { code: CloseCode::Library(4001), reason: TAKEOVER_REASON.into() }));
+        let _ = ws.close(Some(CloseFrame {
+            code: CloseCode::Library(4001),
+            reason: TAKEOVER_REASON.into(),
+        }));
         let _ = ws.flush();
         // Let the close frame reach the client before the socket goes.
         let deadline = Instant::now() + Duration::from_secs(2);

@@ -101,8 +101,13 @@ pub fn doctor_json(target: &str) -> Result<serde_json::Value, String> {
     cfg.timeout = Duration::from_secs(30);
     let mut session = sacdoc::sac::Session::connect(&cfg).map_err(|e| e.to_string())?;
     let opts = sacdoc::doctor::RunOptions::new(target);
-    let report = sacdoc::doctor::run(&mut session, &opts, &mut sacdoc::doctor::Quiet, &mut sacdoc::doctor::Yes)
-        .map_err(|e| e.to_string())?;
+    let report = sacdoc::doctor::run(
+        &mut session,
+        &opts,
+        &mut sacdoc::doctor::Quiet,
+        &mut sacdoc::doctor::Yes,
+    )
+    .map_err(|e| e.to_string())?;
     session.close().map_err(|e| e.to_string())?;
     let mut v = sacdoc::doctor::report::json_without_timing(&report);
     strip_link_fields(&mut v);

@@ -39,7 +39,13 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn rfc2217(sim: SocketAddr) -> ServerConfig {
-        ServerConfig { sim: Some(sim), refuse_com_port: false, locked_baud: None, busy_line: None, telnet: true }
+        ServerConfig {
+            sim: Some(sim),
+            refuse_com_port: false,
+            locked_baud: None,
+            busy_line: None,
+            telnet: true,
+        }
     }
 }
 
@@ -131,7 +137,12 @@ fn sub(code: u8, value: &[u8]) -> Vec<u8> {
     out
 }
 
-fn serve(mut s: TcpStream, cfg: &ServerConfig, log: &Mutex<ServerLog>, stop: &AtomicBool) -> std::io::Result<()> {
+fn serve(
+    mut s: TcpStream,
+    cfg: &ServerConfig,
+    log: &Mutex<ServerLog>,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
     s.set_nodelay(true)?;
     if cfg.telnet {
         // ser2net's telnet greeting: it echoes, suppresses go-ahead and speaks binary.
@@ -192,7 +203,10 @@ fn serve(mut s: TcpStream, cfg: &ServerConfig, log: &Mutex<ServerLog>, stop: &At
                             St::Sub
                         }
                         St::SubIac if b == SE => {
-                            if sb.first() == Some(&COM_PORT) && sb.len() >= 2 && !cfg.refuse_com_port {
+                            if sb.first() == Some(&COM_PORT)
+                                && sb.len() >= 2
+                                && !cfg.refuse_com_port
+                            {
                                 let (code, value) = (sb[1], sb[2..].to_vec());
                                 if let Ok(mut l) = log.lock() {
                                     l.requests.push((code, value.clone()));

@@ -26,8 +26,9 @@ pub struct GpResult {
     pub gpos: Vec<String>,
 }
 
-/// Reads `gpresult /r` by shape: the DN line has `DC=`; GPO names are the indented lines of the
-/// first list under a dashed ruler after the DN block.
+/// Reads `gpresult /r` by shape (its labels are translated): the DN line has `DC=`; the applied
+/// GPOs are the first block under a dashed ruler whose lines hold neither `:` nor `=` (the blocks
+/// before it are `Label: value` lines and the DN).
 pub fn parse_gpresult(text: &str) -> GpResult {
     let mut r = GpResult::default();
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
@@ -37,25 +38,21 @@ pub fn parse_gpresult(text: &str) -> GpResult {
             r.dn = Some(t.to_string());
         }
     }
-    let mut i = 0;
-    let mut rulers = 0;
-    while i < lines.len() {
-        let t = lines[i].trim();
-        if !t.is_empty() && t.chars().all(|c| c == '-') {
-            rulers += 1;
-            if rulers == 2 {
-                let mut j = i + 1;
-                while j < lines.len() && !lines[j].trim().is_empty() {
-                    let name = lines[j].trim();
-                    if !name.eq_ignore_ascii_case("Local Group Policy") {
-                        r.gpos.push(name.to_string());
-                    }
-                    j += 1;
-                }
-                break;
-            }
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        if t.len() < 3 || !t.chars().all(|c| c == '-') {
+            continue;
         }
-        i += 1;
+        let block: Vec<&str> =
+            lines[i + 1..].iter().map(|x| x.trim()).take_while(|x| !x.is_empty()).collect();
+        if !block.is_empty() && block.iter().all(|x| !x.contains(':') && !x.contains('=')) {
+            r.gpos = block
+                .into_iter()
+                .filter(|n| !n.eq_ignore_ascii_case("Local Group Policy"))
+                .map(str::to_string)
+                .collect();
+            break;
+        }
     }
     r
 }

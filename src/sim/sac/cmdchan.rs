@@ -280,8 +280,7 @@ impl SacDriver {
         now: Instant,
     ) {
         if paged {
-            let rows =
-                self.slots.get(slot).and_then(|c| c.as_ref()).map_or(24, |c| c.screen.rows());
+            let rows = self.page_rows(slot);
             let lines: VecDeque<String> =
                 output.split_inclusive('\n').map(str::to_string).collect();
             if let Some(cmd) = self.cmd_mut(slot) {
@@ -312,8 +311,14 @@ impl SacDriver {
         }
     }
 
+    /// Rows of the console window, which `more` fills before `-- More --` (`mode con lines=N`).
+    fn page_rows(&self, slot: usize) -> usize {
+        let cmd = self.slots.get(slot).and_then(|c| c.as_ref()).and_then(|c| c.cmd.as_ref());
+        cmd.map_or(24, |c| usize::from(c.shell.lines).max(2))
+    }
+
     fn more_key(&mut self, slot: usize, c: char, now: Instant) {
-        let rows = self.slots.get(slot).and_then(|c| c.as_ref()).map_or(24, |c| c.screen.rows());
+        let rows = self.page_rows(slot);
         let n = match c {
             ' ' => rows.saturating_sub(1).max(1),
             '\r' | '\n' => 1,

@@ -17,13 +17,16 @@ mod cmdchan;
 mod commands;
 pub mod console;
 pub mod driver;
+mod health;
 pub mod lineedit;
 pub mod options;
+mod output;
 pub mod painter;
 pub mod rng;
 pub mod screen;
 pub mod settings;
 pub mod text;
+mod view;
 
 pub use console::{Console, Polled};
 pub use driver::{Power, SacDriver, View};

@@ -1,6 +1,9 @@
 //! The byte streams under the Azure client: plain TCP for the loopback relay in tests, TLS
 //! (rustls with the Mozilla roots, no system OpenSSL) for Azure itself; and the little URL parsing
 //! the client needs.
+//!
+//! `SACDOC_AZURE_CA_FILE` names a PEM file of extra root certificates, trusted besides the
+//! Mozilla roots: for networks whose proxy re-signs TLS traffic with its own authority.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -89,6 +92,32 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Environment variable naming extra trusted root certificates (PEM).
+pub const CA_FILE_ENV: &str = "SACDOC_AZURE_CA_FILE";
+
+/// The Mozilla roots plus those in `SACDOC_AZURE_CA_FILE`, if set.
+fn roots() -> Result<rustls::RootCertStore, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(roots);
+    };
+    let shown = std::path::PathBuf::from(&path).display().to_string();
+    let bad = |e: String| format!("{CA_FILE_ENV}={shown}: {e}");
+    let mut added = 0;
+    for cert in CertificateDer::pem_file_iter(&path).map_err(|e| bad(e.to_string()))? {
+        let cert = cert.map_err(|e| bad(e.to_string()))?;
+        roots.add(cert).map_err(|e| bad(format!("not a usable certificate: {e}")))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad("no PEM certificate in the file".into()));
+    }
+    Ok(roots)
+}
+
 /// A connection to an http(s) or ws(s) server.
 pub enum Net {
     Plain(TcpStream),
@@ -103,8 +132,7 @@ impl Net {
         if !url.is_tls() {
             return Ok(Net::Plain(tcp));
         }
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let roots = roots()?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

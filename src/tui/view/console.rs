@@ -9,8 +9,22 @@ use ratatui::Frame;
 use super::super::app::{App, Overlay};
 use crate::term::{COLS, ROWS};
 
-/// Renders a vt100 screen into a ratatui buffer cell by cell.
-struct Screen<'a>(&'a vt100::Screen);
+/// Renders a vt100 screen into a ratatui buffer cell by cell, from row and column `origin` (a
+/// window smaller than 80x24 shows the part around the cursor).
+struct Screen<'a> {
+    screen: &'a vt100::Screen,
+    origin: (u16, u16),
+}
+
+/// The first row (or column) to show so that `cursor` stays inside a view of `view` cells out
+/// of `total`.
+fn origin(cursor: u16, view: u16, total: u16) -> u16 {
+    if view >= total || cursor < view {
+        0
+    } else {
+        (cursor + 1 - view).min(total - view)
+    }
+}
 
 fn colour(c: vt100::Color) -> Color {
     match c {
@@ -22,9 +36,10 @@ fn colour(c: vt100::Color) -> Color {
 
 impl Widget for Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        for row in 0..area.height.min(ROWS) {
-            for col in 0..area.width.min(COLS) {
-                let Some(cell) = self.0.cell(row, col) else { continue };
+        let (r0, c0) = self.origin;
+        for row in 0..area.height.min(ROWS - r0) {
+            for col in 0..area.width.min(COLS - c0) {
+                let Some(cell) = self.screen.cell(r0 + row, c0 + col) else { continue };
                 if cell.is_wide_continuation() {
                     continue;
                 }
@@ -70,8 +85,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         super::centred(area, COLS, ROWS)
     };
-    f.render_widget(Screen(screen), inner);
     let (row, col) = screen.cursor_position();
+    let r0 = origin(row, inner.height, ROWS);
+    let c0 = origin(col, inner.width, COLS);
+    f.render_widget(Screen { screen, origin: (r0, c0) }, inner);
+    let (row, col) = (row.saturating_sub(r0), col.saturating_sub(c0));
     let show = app.overlay == Overlay::None
         && app.console.scroll == 0
         && !screen.hide_cursor()

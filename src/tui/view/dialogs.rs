@@ -50,7 +50,7 @@ pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
         lines.push(Line::raw(format!("  {p} {}  {what}", key_name(*k))));
     }
     lines.extend([
-        Line::raw(format!("  {p} {p}      send {p} to the VM")),
+        Line::raw(format!("  {p} {p}  send {p} itself to the VM")),
         Line::raw(""),
         Line::styled("Console", Style::default().add_modifier(Modifier::BOLD)),
         Line::raw("  any key        typed to the VM; Esc Tab switches channels as on SAC"),

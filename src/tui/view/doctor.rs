@@ -153,6 +153,18 @@ fn progress(app: &App) -> Paragraph<'static> {
     } else if let Some(fx) = &d.fix_running {
         lines.push(Line::raw(format!("{} applying fix {fx}", super::spinner(app.spinner))));
     } else if let Some(r) = &d.report {
+        let plan: Vec<&str> = d
+            .plan()
+            .iter()
+            .filter(|f| !r.fixes.iter().any(|o| o.fix == f.id))
+            .map(|f| f.id.as_str())
+            .collect();
+        if !plan.is_empty() {
+            lines.push(Line::styled(
+                format!("fix plan: {} (a: apply, each confirmed)", plan.join(", ")),
+                Style::default().fg(Color::Yellow),
+            ));
+        }
         lines.push(Line::raw(format!(
             "last run: {} sent, {} received, {:.1} s",
             super::human(r.bytes_sent),

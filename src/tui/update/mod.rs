@@ -4,11 +4,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod forms;
+mod views;
+
+pub use forms::needs_credentials;
+
 use super::app::{App, CheckState, Overlay, RunningCommand, Screen, Tab, SPEEDS};
-use super::connect::{CredForm, Field};
 use super::event::{Command, DoctorProgress, EngineEvent, Event};
 use super::keys::{self, Action};
-use super::palette::Where;
 
 /// What the loop must do after an update.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +62,8 @@ impl App {
                     self.link.line = describe;
                 }
                 self.link.transcript = transcript;
+                // SAC repaints nothing by itself.
+                self.message = Some("press Enter for a prompt".into());
             }
             EngineEvent::LinkLost(why) => {
                 self.link.up = false;
@@ -375,282 +380,7 @@ impl App {
         self.overlay = Overlay::None;
         cmd(Command::Confirm(answer))
     }
-
-    fn credentials_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let Overlay::Credentials(form) = &mut self.overlay else { return Vec::new() };
-        match k.code {
-            KeyCode::Esc => self.overlay = Overlay::None,
-            KeyCode::Tab | KeyCode::Down => form.next_field(),
-            KeyCode::Up | KeyCode::BackTab => {
-                form.next_field();
-                form.next_field();
-            }
-            KeyCode::Backspace => {
-                form.focused().pop();
-            }
-            KeyCode::Enter if form.field != Field::Password => form.next_field(),
-            KeyCode::Enter => {
-                if form.user.trim().is_empty() {
-                    form.error = Some("the user name is empty".into());
-                    form.field = Field::User;
-                } else if form.password.is_empty() {
-                    form.error = Some("the password is empty".into());
-                } else {
-                    let f = std::mem::take(form);
-                    self.overlay = Overlay::None;
-                    let secret = crate::sac::Secret::new(f.password);
-                    return vec![Effect::Connect {
-                        target: f.target,
-                        credentials: Some((f.user.trim().into(), f.domain.trim().into(), secret)),
-                    }];
-                }
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                form.focused().push(c)
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn connect_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let c = &mut self.connect;
-        match k.code {
-            KeyCode::Esc if c.typed.is_empty() => {
-                self.quit = true;
-            }
-            KeyCode::Esc => c.typed.clear(),
-            KeyCode::Up => c.selected = c.selected.saturating_sub(1),
-            KeyCode::Down => c.selected = (c.selected + 1).min(c.choices.len().saturating_sub(1)),
-            KeyCode::Backspace => {
-                c.typed.pop();
-            }
-            KeyCode::Char(ch) if !k.modifiers.contains(KeyModifiers::CONTROL) => c.typed.push(ch),
-            KeyCode::Enter => {
-                let target = if c.typed.trim().is_empty() {
-                    match c.choices.get(c.selected) {
-                        Some(ch) => ch.target.clone(),
-                        None => return Vec::new(),
-                    }
-                } else {
-                    c.typed.trim().to_string()
-                };
-                if let Err(e) = target.parse::<crate::target::Target>() {
-                    c.error = Some(e.reason);
-                    return Vec::new();
-                }
-                c.error = None;
-                if needs_credentials(&target) {
-                    let user = std::env::var("SACDOC_USER").unwrap_or_default();
-                    let field = if user.is_empty() { Field::User } else { Field::Password };
-                    self.overlay = Overlay::Credentials(CredForm {
-                        target,
-                        user,
-                        domain: std::env::var("SACDOC_DOMAIN").unwrap_or_default(),
-                        field,
-                        ..CredForm::default()
-                    });
-                } else {
-                    return vec![Effect::Connect { target, credentials: None }];
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn channels_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let row = self.channels.get(self.channel_sel).map(|r| r.index);
-        match k.code {
-            KeyCode::Up => self.channel_sel = self.channel_sel.saturating_sub(1),
-            KeyCode::Down => {
-                self.channel_sel = (self.channel_sel + 1).min(self.channels.len().saturating_sub(1))
-            }
-            KeyCode::Char('r') => return self.job_cmd(Command::ListChannels),
-            KeyCode::Char('o') => return self.job_cmd(Command::OpenCmd),
-            KeyCode::Enter => {
-                if let Some(i) = row {
-                    let e = self.job_cmd(Command::SwitchChannel(i));
-                    if !e.is_empty() {
-                        self.tab = Tab::Console;
-                    }
-                    return e;
-                }
-            }
-            KeyCode::Char('x') | KeyCode::Delete => {
-                if let Some(i) = row {
-                    return self.job_cmd(Command::CloseChannel(i));
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn doctor_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        match k.code {
-            KeyCode::Up => self.doctor.selected = self.doctor.selected.saturating_sub(1),
-            KeyCode::Down => {
-                self.doctor.selected =
-                    (self.doctor.selected + 1).min(self.doctor.rows.len().saturating_sub(1))
-            }
-            KeyCode::Char('d') => return self.action(Action::RunDoctor),
-            KeyCode::Char('a') => return self.action(Action::ApplyFixes),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn results_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let r = &mut self.results;
-        if r.editing_filter {
-            match k.code {
-                KeyCode::Enter | KeyCode::Esc => r.editing_filter = false,
-                KeyCode::Backspace => {
-                    r.filter.pop();
-                }
-                KeyCode::Char(c) => r.filter.push(c),
-                _ => {}
-            }
-            return Vec::new();
-        }
-        match k.code {
-            KeyCode::Up => r.selected = r.selected.saturating_sub(1),
-            KeyCode::Down => r.selected = (r.selected + 1).min(r.outputs.len().saturating_sub(1)),
-            KeyCode::Char('s') => r.sort = r.sort.next(),
-            KeyCode::Char('/') => r.editing_filter = true,
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn palette_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let hits = super::palette::search(&self.palette.query, &self.known());
-        let p = &mut self.palette;
-        match k.code {
-            KeyCode::Esc => self.tab = Tab::Console,
-            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Down => p.selected = (p.selected + 1).min(hits.len().saturating_sub(1)),
-            KeyCode::Backspace => {
-                p.query.pop();
-                p.selected = 0;
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                p.query.push(c);
-                p.selected = 0;
-            }
-            KeyCode::Enter => {
-                if let Some((w, command, _)) = hits.get(p.selected) {
-                    // Typed without Enter: the user reads it at the prompt and presses Enter.
-                    let bytes = command.clone().into_bytes();
-                    let at = if *w == Where::Sac { "SAC>" } else { "a cmd prompt" };
-                    let e = self.send(bytes);
-                    if !e.is_empty() {
-                        self.tab = Tab::Console;
-                        self.message = Some(format!("typed for {at}: press Enter to run it"));
-                    }
-                    return e;
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-}
-
-/// A target needs the credentials dialog unless the simulator or the environment supplies them.
-pub fn needs_credentials(target: &str) -> bool {
-    let sim = target.trim().to_ascii_lowercase().starts_with("sim:")
-        || target.trim().to_ascii_lowercase().starts_with("replay:");
-    let env = |k: &str| std::env::var(k).map(|v| !v.is_empty()).unwrap_or(false);
-    !(sim || (env("SACDOC_USER") && env("SACDOC_PASSWORD")))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyEvent;
-
-    fn key(c: KeyCode) -> Event {
-        Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
-    }
-
-    fn ctrl(c: char) -> Event {
-        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-    }
-
-    fn live() -> App {
-        let mut app = App::new("COM1", "115200 8N1", keys::PrefixKey::default());
-        app.update(Event::Engine(EngineEvent::LinkUp {
-            describe: "COM1".into(),
-            transcript: None,
-        }));
-        app
-    }
-
-    #[test]
-    fn console_keys_go_to_the_vm_and_the_prefix_opens_the_menu() {
-        let mut app = live();
-        assert_eq!(app.update(key(KeyCode::Char('x'))), cmd(Command::Send(b"x".to_vec())));
-        assert_eq!(app.update(ctrl('c')), cmd(Command::Send(vec![3])));
-        assert!(app.update(ctrl('a')).is_empty());
-        assert_eq!(app.overlay, Overlay::Menu);
-        assert_eq!(app.update(key(KeyCode::Char('d'))), cmd(Command::Doctor { apply: false }));
-        assert_eq!(app.tab, Tab::Doctor);
-        // Prefix twice sends the prefix byte itself.
-        app.update(ctrl('a'));
-        assert_eq!(app.update(ctrl('a')), cmd(Command::Send(vec![1])));
-    }
-
-    #[test]
-    fn keys_are_held_while_a_job_types_and_when_the_link_is_lost() {
-        let mut app = live();
-        app.update(Event::Engine(EngineEvent::JobStarted("running the doctor".into())));
-        assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-        assert!(app.message.as_deref().unwrap_or("").contains("running the doctor"));
-        app.update(Event::Engine(EngineEvent::JobDone(Ok("done".into()))));
-        app.update(Event::Engine(EngineEvent::LinkLost("cable pulled".into())));
-        assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-        app.update(ctrl('a'));
-        assert_eq!(app.update(key(KeyCode::Char('r'))), cmd(Command::Reconnect));
-    }
-
-    #[test]
-    fn confirmation_answers_and_history_survives_a_lost_link() {
-        let mut app = live();
-        app.update(Event::Engine(EngineEvent::Bytes(b"SAC>".to_vec())));
-        app.update(Event::Engine(EngineEvent::LinkLost("gone".into())));
-        assert!(app.console.text().contains("SAC>"));
-        let fix = crate::doctor::Fix {
-            id: "f".into(),
-            title: "t".into(),
-            why: "w".into(),
-            backups: Vec::new(),
-            commands: vec!["sc start TermService".into()],
-            verify: "termservice".into(),
-            reboot: false,
-            later: Vec::new(),
-            warning: None,
-        };
-        app.update(Event::Engine(EngineEvent::ConfirmFix(Box::new(fix))));
-        assert!(app.update(key(KeyCode::Char('x'))).is_empty(), "other keys do not answer");
-        assert_eq!(app.update(key(KeyCode::Esc)), cmd(Command::Confirm(false)));
-        assert_eq!(app.overlay, Overlay::None);
-    }
-
-    #[test]
-    fn connect_screen_asks_credentials_for_real_targets_only() {
-        let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
-        for c in "sim:healthy".chars() {
-            app.update(key(KeyCode::Char(c)));
-        }
-        let e = app.update(key(KeyCode::Enter));
-        assert_eq!(e, vec![Effect::Connect { target: "sim:healthy".into(), credentials: None }]);
-        let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
-        for c in "nonsense target".chars() {
-            app.update(key(KeyCode::Char(c)));
-        }
-        assert!(app.update(key(KeyCode::Enter)).is_empty());
-        assert!(app.connect.error.is_some());
-    }
-}
+mod tests;

@@ -1,0 +1,100 @@
+//! Keys of the connect screen and the credentials dialog.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::app::{App, Overlay};
+use super::super::connect::{CredForm, Field};
+use super::Effect;
+
+impl App {
+    pub(super) fn credentials_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let Overlay::Credentials(form) = &mut self.overlay else { return Vec::new() };
+        match k.code {
+            KeyCode::Esc => self.overlay = Overlay::None,
+            KeyCode::Tab | KeyCode::Down => form.next_field(),
+            KeyCode::Up | KeyCode::BackTab => {
+                form.next_field();
+                form.next_field();
+            }
+            KeyCode::Backspace => {
+                form.focused().pop();
+            }
+            KeyCode::Enter if form.field != Field::Password => form.next_field(),
+            KeyCode::Enter => {
+                if form.user.trim().is_empty() {
+                    form.error = Some("the user name is empty".into());
+                    form.field = Field::User;
+                } else if form.password.is_empty() {
+                    form.error = Some("the password is empty".into());
+                } else {
+                    let f = std::mem::take(form);
+                    self.overlay = Overlay::None;
+                    let secret = crate::sac::Secret::new(f.password);
+                    return vec![Effect::Connect {
+                        target: f.target,
+                        credentials: Some((f.user.trim().into(), f.domain.trim().into(), secret)),
+                    }];
+                }
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                form.focused().push(c)
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn connect_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let c = &mut self.connect;
+        match k.code {
+            KeyCode::Esc if c.typed.is_empty() => {
+                self.quit = true;
+            }
+            KeyCode::Esc => c.typed.clear(),
+            KeyCode::Up => c.selected = c.selected.saturating_sub(1),
+            KeyCode::Down => c.selected = (c.selected + 1).min(c.choices.len().saturating_sub(1)),
+            KeyCode::Backspace => {
+                c.typed.pop();
+            }
+            KeyCode::Char(ch) if !k.modifiers.contains(KeyModifiers::CONTROL) => c.typed.push(ch),
+            KeyCode::Enter => {
+                let target = if c.typed.trim().is_empty() {
+                    match c.choices.get(c.selected) {
+                        Some(ch) => ch.target.clone(),
+                        None => return Vec::new(),
+                    }
+                } else {
+                    c.typed.trim().to_string()
+                };
+                if let Err(e) = target.parse::<crate::target::Target>() {
+                    c.error = Some(e.reason);
+                    return Vec::new();
+                }
+                c.error = None;
+                if needs_credentials(&target) {
+                    let user = std::env::var("SACDOC_USER").unwrap_or_default();
+                    let field = if user.is_empty() { Field::User } else { Field::Password };
+                    self.overlay = Overlay::Credentials(CredForm {
+                        target,
+                        user,
+                        domain: std::env::var("SACDOC_DOMAIN").unwrap_or_default(),
+                        field,
+                        ..CredForm::default()
+                    });
+                } else {
+                    return vec![Effect::Connect { target, credentials: None }];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// A target needs the credentials dialog unless the simulator or the environment supplies them.
+pub fn needs_credentials(target: &str) -> bool {
+    let sim = target.trim().to_ascii_lowercase().starts_with("sim:")
+        || target.trim().to_ascii_lowercase().starts_with("replay:");
+    let env = |k: &str| std::env::var(k).map(|v| !v.is_empty()).unwrap_or(false);
+    !(sim || (env("SACDOC_USER") && env("SACDOC_PASSWORD")))
+}

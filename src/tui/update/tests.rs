@@ -1,0 +1,111 @@
+use super::*;
+use crossterm::event::KeyEvent;
+
+fn key(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn live() -> App {
+    let mut app = App::new("COM1", "115200 8N1", keys::PrefixKey::default());
+    app.update(Event::Engine(EngineEvent::LinkUp { describe: "COM1".into(), transcript: None }));
+    app
+}
+
+#[test]
+fn console_keys_go_to_the_vm_and_the_prefix_opens_the_menu() {
+    let mut app = live();
+    assert_eq!(app.update(key(KeyCode::Char('x'))), cmd(Command::Send(b"x".to_vec())));
+    assert_eq!(app.update(ctrl('c')), cmd(Command::Send(vec![3])));
+    assert!(app.update(ctrl('a')).is_empty());
+    assert_eq!(app.overlay, Overlay::Menu);
+    assert_eq!(app.update(key(KeyCode::Char('d'))), cmd(Command::Doctor { apply: false }));
+    assert_eq!(app.tab, Tab::Doctor);
+    // Prefix twice sends the prefix byte itself.
+    app.update(ctrl('a'));
+    assert_eq!(app.update(ctrl('a')), cmd(Command::Send(vec![1])));
+}
+
+#[test]
+fn keys_are_held_while_a_job_types_and_when_the_link_is_lost() {
+    let mut app = live();
+    app.update(Event::Engine(EngineEvent::JobStarted("running the doctor".into())));
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    assert!(app.message.as_deref().unwrap_or("").contains("running the doctor"));
+    app.update(Event::Engine(EngineEvent::JobDone(Ok("done".into()))));
+    app.update(Event::Engine(EngineEvent::LinkLost("cable pulled".into())));
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    app.update(ctrl('a'));
+    assert_eq!(app.update(key(KeyCode::Char('r'))), cmd(Command::Reconnect));
+}
+
+#[test]
+fn confirmation_answers_and_history_survives_a_lost_link() {
+    let mut app = live();
+    app.update(Event::Engine(EngineEvent::Bytes(b"SAC>".to_vec())));
+    app.update(Event::Engine(EngineEvent::LinkLost("gone".into())));
+    assert!(app.console.text().contains("SAC>"));
+    let fix = crate::doctor::Fix {
+        id: "f".into(),
+        title: "t".into(),
+        why: "w".into(),
+        backups: Vec::new(),
+        commands: vec!["sc start TermService".into()],
+        verify: "termservice".into(),
+        reboot: false,
+        later: Vec::new(),
+        warning: None,
+    };
+    app.update(Event::Engine(EngineEvent::ConfirmFix(Box::new(fix))));
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty(), "other keys do not answer");
+    assert_eq!(app.update(key(KeyCode::Esc)), cmd(Command::Confirm(false)));
+    assert_eq!(app.overlay, Overlay::None);
+}
+
+#[test]
+fn connect_screen_asks_credentials_for_real_targets_only() {
+    let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
+    for c in "sim:healthy".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(e, vec![Effect::Connect { target: "sim:healthy".into(), credentials: None }]);
+    let mut app = App::connecting(Vec::new(), keys::PrefixKey::default());
+    for c in "nonsense target".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.connect.error.is_some());
+}
+
+#[test]
+fn palette_types_the_filled_command_without_pressing_enter() {
+    let mut app = live();
+    app.tab = Tab::Palette;
+    for c in "portnumber".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let e = app.update(key(KeyCode::Enter));
+    let [Effect::Engine(Command::Send(bytes))] = e.as_slice() else { panic!("{e:?}") };
+    let typed = String::from_utf8_lossy(bytes);
+    assert!(typed.contains("PortNumber") && !typed.ends_with('\r'), "{typed}");
+    assert_eq!(app.tab, Tab::Console);
+}
+
+#[test]
+fn results_filter_takes_every_key_until_enter() {
+    let mut app = live();
+    app.tab = Tab::Results;
+    app.update(key(KeyCode::Char('/')));
+    for c in "5500".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.results.filter, "5500");
+    assert_eq!(app.tab, Tab::Results, "Esc ends the filter, not the view");
+    app.update(key(KeyCode::Char('s')));
+    assert_eq!(app.results.sort, crate::tui::results::NetSort::Pid);
+}
