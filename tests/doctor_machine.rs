@@ -11,6 +11,8 @@ use sacdoc::sim::machine::{load_scenario, Effect, Machine, ShellState};
 struct MachineShell {
     m: Machine,
     sh: ShellState,
+    /// The VM restarted: the cmd channel is gone for the next command, as on a real VM.
+    restarted: bool,
 }
 
 impl MachineShell {
@@ -18,16 +20,20 @@ impl MachineShell {
         let sc = load_scenario(name).unwrap();
         let mut m = Machine::new(&sc);
         m.boot();
-        MachineShell { m, sh: ShellState::default() }
+        MachineShell { m, sh: ShellState::default(), restarted: false }
     }
 }
 
 impl Shell for MachineShell {
     fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        if std::mem::take(&mut self.restarted) {
+            return Err(RunError::LinkLost("the VM restarted".into()));
+        }
         let r = self.m.exec(&mut self.sh, command);
         if let Effect::Reboot { .. } = r.effect {
             self.m.boot();
             self.sh = ShellState::default();
+            self.restarted = true;
         }
         Ok(CommandOutput {
             command: command.to_string(),
@@ -48,9 +54,12 @@ fn opts(target: &str) -> RunOptions {
     RunOptions::new(target)
 }
 
-fn state_dir() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    std::env::set_var("SACDOC_STATE_DIR", d.path());
+/// One state folder for the whole test process (tests run in parallel threads and the variable
+/// is process-wide); every test uses its own target names, so their state never mixes.
+fn state_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let d = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path();
+    std::env::set_var("SACDOC_STATE_DIR", d);
     d
 }
 

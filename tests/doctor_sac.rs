@@ -7,6 +7,15 @@ use sacdoc::doctor::{self, report::json_without_timing, Quiet, RunOptions, Statu
 use sacdoc::sac::{ConnectConfig, Credentials, Recording, Secret, Session};
 use sacdoc::sim::machine::load_scenario;
 
+/// One state folder for the whole test process (tests run in parallel threads and the variable
+/// is process-wide); targets differ per test, so their state never mixes.
+fn state_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let d = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path();
+    std::env::set_var("SACDOC_STATE_DIR", d);
+    d
+}
+
 fn config(target: &str, scenario: &str) -> ConnectConfig {
     let sc = load_scenario(scenario).unwrap();
     let c = &sc.credentials[0];
@@ -28,9 +37,13 @@ fn problems(rep: &doctor::Report) -> Vec<String> {
     v
 }
 
+/// The scenarios run one at a time: each drives a whole simulated VM and a session, and on two
+/// shared cores sixteen at once starve the painted profile's screen reader of CPU.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn scenario_round_trip(scenario: &str, profile: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    std::env::set_var("SACDOC_STATE_DIR", dir.path());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    state_dir();
     let target = format!("sim:{scenario}?profile={profile}");
     let mut s = Session::connect(&config(&target, scenario)).unwrap();
     let mut want = load_scenario(scenario).unwrap().expected_problems();
@@ -87,8 +100,9 @@ scenario_tests! {
 /// `transcripts/doctor/` with their expected JSON beside them.
 #[test]
 fn recorded_run_replays_to_the_same_report() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    std::env::set_var("SACDOC_STATE_DIR", dir.path());
+    state_dir();
     let regen = std::env::var_os("SACDOC_REGEN_TRANSCRIPTS").is_some();
     for (scenario, profile) in [("port-conflict", "ws2022"), ("tls-disabled", "ws2019")] {
         let target = format!("sim:{scenario}?profile={profile}");
@@ -104,7 +118,7 @@ fn recorded_run_replays_to_the_same_report() {
         let mut cfg = config(&target, scenario);
         cfg.record = Recording::Path(cast.clone());
         let mut s = Session::connect(&cfg).unwrap();
-        let opts = RunOptions::new("recorded");
+        let opts = RunOptions::new(&format!("recorded-{scenario}-{profile}"));
         let live = doctor::run(&mut s, &opts, &mut Quiet, &mut doctor::Yes).unwrap();
         s.close().unwrap();
         let live_json = json_without_timing(&live);
@@ -131,8 +145,7 @@ fn s_profile(p: &str) -> Option<sacdoc::sac::Profile> {
 fn committed_transcripts_replay() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/doctor");
     let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    let state = tempfile::tempdir().unwrap();
-    std::env::set_var("SACDOC_STATE_DIR", state.path());
+    state_dir();
     for e in entries.flatten() {
         let p = e.path();
         if p.extension().and_then(|x| x.to_str()) != Some("cast") {
@@ -146,8 +159,13 @@ fn committed_transcripts_replay() {
         let mut cfg = config(&format!("replay:{}", p.display()), scenario);
         cfg.profile = s_profile(profile);
         let mut r = Session::connect(&cfg).unwrap();
-        let rep = doctor::run(&mut r, &RunOptions::new("recorded"), &mut Quiet, &mut doctor::Yes)
-            .unwrap();
+        let rep = doctor::run(
+            &mut r,
+            &RunOptions::new(&format!("recorded-{stem}")),
+            &mut Quiet,
+            &mut doctor::Yes,
+        )
+        .unwrap();
         let _ = r.close();
         assert_eq!(json_without_timing(&rep), want, "{}", p.display());
     }

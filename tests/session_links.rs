@@ -24,26 +24,44 @@ fn run_over(target: &str, scenario: &str) {
     s.close().expect("close");
 }
 
+const QUIRKS: &str = "dropkeys=1&eatchars=1&cronly=1&paint_ms=2";
+
+#[cfg(unix)]
+fn over_pty(profile: &str) {
+    let q = format!("profile={profile}&start=sac&{QUIRKS}");
+    let server = Server::start(&ServeSpec::new("pty", "busy-server", &q)).expect("server");
+    let path = server.pty_path().expect("pty path").display().to_string();
+    run_over(&format!("serial://{path}?baud=115200"), "busy-server");
+    server.stop();
+}
+
+fn over_tcp(profile: &str) {
+    let q = format!("profile={profile}&start=cmd&{QUIRKS}");
+    let server =
+        Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "busy-server", &q)).expect("server");
+    let addr = server.addr().expect("address");
+    run_over(&format!("tcp://{addr}"), "busy-server");
+    server.stop();
+}
+
 #[cfg(unix)]
 #[test]
-fn over_a_pty_at_115200_both_profiles() {
-    for profile in ["ws2022", "ws2019"] {
-        let q = format!("profile={profile}&start=sac&dropkeys=1&eatchars=1&cronly=1");
-        let server = Server::start(&ServeSpec::new("pty", "busy-server", &q)).expect("server");
-        let path = server.pty_path().expect("pty path").display().to_string();
-        run_over(&format!("serial://{path}?baud=115200"), "busy-server");
-        server.stop();
-    }
+fn over_a_pty_at_115200_stream_profile() {
+    over_pty("ws2022");
+}
+
+#[cfg(unix)]
+#[test]
+fn over_a_pty_at_115200_painted_profile() {
+    over_pty("ws2019");
 }
 
 #[test]
-fn over_loopback_tcp_both_profiles() {
-    for profile in ["ws2022", "ws2019"] {
-        let q = format!("profile={profile}&start=cmd&dropkeys=1&eatchars=1&cronly=1");
-        let server =
-            Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "busy-server", &q)).expect("server");
-        let addr = server.addr().expect("address");
-        run_over(&format!("tcp://{addr}"), "busy-server");
-        server.stop();
-    }
+fn over_loopback_tcp_stream_profile() {
+    over_tcp("ws2022");
+}
+
+#[test]
+fn over_loopback_tcp_painted_profile() {
+    over_tcp("ws2019");
 }

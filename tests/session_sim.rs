@@ -18,34 +18,46 @@ fn check_same(s: &mut Session, scenario: &str, cmd: &str) {
     assert!(out.bytes_received > 0);
 }
 
-fn procedure(profile: &str) {
+fn procedure(profile: &str, commands: &[&str]) {
     // A short paint interval keeps the 500 KB netstat of busy-server quick on the painted profile.
-    let q = format!("profile={profile}&start=sac&paint_ms=10&{QUIRKS}");
+    let q = format!("profile={profile}&start=sac&paint_ms=2&{QUIRKS}");
     let mut s = sim_session("busy-server", &q);
     let want = if profile == "ws2022" { Profile::Stream } else { Profile::Painted };
     assert_eq!(s.profile(), Some(want));
-    for cmd in [
-        "ver",
-        "netstat -anob",
-        "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp\" /v PortNumber",
-        "sc query TermService",
-        "tasklist /svc",
-        "foo",
-    ] {
+    for cmd in commands {
         check_same(&mut s, "busy-server", cmd);
     }
     let (sent, received) = s.close().expect("close");
     assert!(sent > 0 && received > sent);
 }
 
+const READS: &[&str] = &[
+    "ver",
+    "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp\" /v PortNumber",
+    "sc query TermService",
+    "tasklist /svc",
+    "foo",
+];
+
 #[test]
-fn procedure_commands_stream_profile() {
-    procedure("ws2022");
+fn procedure_reads_stream_profile() {
+    procedure("ws2022", READS);
 }
 
 #[test]
-fn procedure_commands_painted_profile() {
-    procedure("ws2019");
+fn procedure_reads_painted_profile() {
+    procedure("ws2019", READS);
+}
+
+/// The 500 KB `netstat -anob` of busy-server, thousands of screens on the painted profile.
+#[test]
+fn busy_server_netstat_stream_profile() {
+    procedure("ws2022", &["netstat -anob"]);
+}
+
+#[test]
+fn busy_server_netstat_painted_profile() {
+    procedure("ws2019", &["netstat -anob"]);
 }
 
 /// Lines longer than the console, of exactly its width, and with trailing spaces come back as

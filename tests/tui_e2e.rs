@@ -157,7 +157,12 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
     t.keys(&["C-a"]);
     t.wait("the menu", |s| s.contains("sacdoc menu"));
     t.keys(&["q"]);
-    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
+    // Wait for the shell's report of the modes too (it follows the exit line).
+    let s = t.wait("sacdoc to quit", |s| {
+        s.contains("EXIT=")
+            && s.lines().any(|l| l.trim().ends_with("echo"))
+            && s.lines().any(|l| l.trim().ends_with("icanon"))
+    });
     assert!(s.contains("EXIT=0"), "{s}");
     let modes: Vec<&str> = s.lines().map(str::trim).collect();
     assert!(modes.contains(&"icanon") && modes.contains(&"echo"), "terminal not restored:\n{s}");

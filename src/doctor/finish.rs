@@ -20,6 +20,22 @@ fn as_fix(item: &PendingItem) -> Fix {
     }
 }
 
+/// After `shutdown /r`, waits until the line shows the VM going down (the cmd channel stops
+/// answering), so the next run meets the restarted VM and not the one about to restart.
+fn wait_for_restart(cx: &mut Ctx<'_, '_>) -> Result<bool, DoctorError> {
+    for _ in 0..RESTART_POLLS {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        match cx.run_uncached("echo sacdoc is waiting for the restart") {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) | Err(_) => return Ok(true),
+        }
+    }
+    Ok(false)
+}
+
+/// How many seconds to wait for the VM to go down after `shutdown /r /t 0`.
+const RESTART_POLLS: u32 = 60;
+
 /// The kebab-case name of a kind, as `--dismiss` takes it.
 pub fn kind_name(k: PendingKind) -> &'static str {
     match k {
@@ -113,6 +129,7 @@ pub fn finish_pending(
             }
             local.state.save(&local.state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
             if item.kind == PendingKind::Reboot {
+                wait_for_restart(cx)?;
                 return Ok((outcomes, true));
             }
         }

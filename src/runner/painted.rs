@@ -115,6 +115,11 @@ pub fn run(
         spool.encode(),
         spool.b64
     );
+    if (0..crate::term::ROWS).any(|r| parse_row(&line.term().row_text(r)).is_some()) {
+        // Numbered rows of an earlier capture are still on the screen: clear it, or they would
+        // be read as this command's.
+        simple(line, "cls", limits.timeout)?;
+    }
     type_command(line, &typed, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
@@ -198,9 +203,7 @@ fn page_through(
             Err(e) => return Err(line_error(e)),
         };
         // A paint ends by placing the cursor; until then (or a short quiet spell) it is not done.
-        if !ends_with_cursor_position(line.buf()) {
-            line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
-        }
+        settle(line).map_err(line_error)?;
         match state {
             State::TooLarge => return Err(RunError::OutputTooLarge { limit: limits.output_limit }),
             State::Page => {
@@ -210,7 +213,11 @@ fn page_through(
                     // More went on by itself; read on.
                     continue;
                 }
-                crate::sac::typing::press(line, b" ").map_err(line_error)?;
+                // A console that debounces would drop a second space in a row and make every
+                // page wait out the debounce: alternate with Enter (one more line) instead.
+                let repeat = matches!(line.last_byte, Some((b' ', _)));
+                let key: &[u8] = if line.debounce.is_some() && repeat { b"\r" } else { b" " };
+                crate::sac::typing::press(line, key).map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);
@@ -218,6 +225,22 @@ fn page_through(
             }
         }
     }
+}
+
+/// Reads until the paint in progress ends (the buffer ends with a cursor position) or the line
+/// stays quiet for 40 ms.
+fn settle(line: &mut Line) -> Result<(), LineError> {
+    let start = Instant::now();
+    let mut last = Instant::now();
+    while !ends_with_cursor_position(line.buf())
+        && last.elapsed() < Duration::from_millis(40)
+        && start.elapsed() < Duration::from_millis(500)
+    {
+        if line.poll()? > 0 {
+            last = Instant::now();
+        }
+    }
+    Ok(())
 }
 
 /// True when `buf` ends with `ESC[<row>;<col>H`.

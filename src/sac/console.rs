@@ -109,6 +109,22 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
                 return Ok(Arrival::Sac);
             }
             let got = line.buf().len() - from;
+            let echoed = crate::term::stream_text(&line.buf()[from..]);
+            if echoed.ends_with('0') {
+                // The `0` was echoed at a prompt that ignores Esc Tab: `!SAC>` (a crashed machine)
+                // shows no switch screen. Erase it and ask for a fresh prompt to see which.
+                line.send(b"\x08")?;
+                line.send(b"\r")?;
+                line.wait(Duration::from_secs(5).min(timeout), "waiting for a prompt", |l| {
+                    (at_sac(l).is_some() || at_bang(l)).then_some(())
+                })?;
+                if at_bang(line) {
+                    return Ok(Arrival::Crashed);
+                }
+                let junk = at_sac(line).unwrap_or(0);
+                erase(line, junk)?;
+                return Ok(Arrival::Sac);
+            }
             return Err(SessionError::NoSac {
                 detail: if got == 0 {
                     "nothing came back after Esc Tab 0 (is SAC enabled, the port and speed right, \

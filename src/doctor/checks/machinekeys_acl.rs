@@ -184,7 +184,7 @@ pub fn reboot_item(fix: &str, why: &str) -> PendingItem {
     PendingItem {
         kind: PendingKind::Reboot,
         description: format!("Restart the VM. {why}"),
-        commands: vec!["shutdown /r /t 5".into()],
+        commands: vec!["shutdown /r /t 0".into()],
         after_reboot: false,
         created: String::new(),
         from_fix: fix.into(),

@@ -1,0 +1,92 @@
+//! `sacdoc run` and `sacdoc sac` as a user runs them: the real binary, the in-process simulator.
+
+use std::process::Command;
+
+fn sacdoc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sacdoc"));
+    c.env_remove("SACDOC_USER").env_remove("SACDOC_DOMAIN").env_remove("SACDOC_PASSWORD");
+    c
+}
+
+/// What the simulated machine prints for `command` on a fresh `scenario`.
+fn expected(scenario: &str, command: &str) -> (String, i32) {
+    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
+    let sc = load_scenario(scenario).expect("scenario");
+    let mut m = Machine::new(&sc);
+    m.boot();
+    let user = sc.credentials.first().map(|c| c.user.clone()).unwrap_or_default();
+    let mut shell = ShellState { user, ..ShellState::default() };
+    let r = m.exec(&mut shell, command);
+    (r.output, r.exit_code)
+}
+
+#[test]
+fn run_prints_the_output_and_exits_with_its_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cast = dir.path().join("run.cast");
+    let out = sacdoc()
+        .args(["run", "sim:healthy?start=sac", "--record"])
+        .arg(&cast)
+        .args(["--", "sc", "query", "TermService"])
+        .output()
+        .expect("run sacdoc");
+    let (want, code) = expected("healthy", "sc query TermService");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    assert_eq!(out.status.code(), Some(code));
+    let t = sacdoc::transcript::read(&cast).expect("transcript");
+    assert!(t.markers().iter().any(|m| m.contains("sc query TermService")));
+}
+
+#[test]
+fn run_json_has_every_field() {
+    let out = sacdoc()
+        .args(["run", "sim:healthy?start=sac&profile=ws2019", "--no-record", "--json", "--", "foo"])
+        .output()
+        .expect("run sacdoc");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["command"], "foo");
+    assert_eq!(v["exit_code"], 9009);
+    assert!(v["output"].as_str().unwrap_or("").contains("'foo' is not recognized"));
+    for k in ["bytes_sent", "bytes_received", "duration_ms"] {
+        assert!(v[k].as_u64().is_some(), "{k}");
+    }
+    // 9009 does not fit a process exit code: 1.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn sac_command_prints_what_sac_answered() {
+    let out = sacdoc()
+        .args(["sac", "sim:healthy?start=sac", "--no-record", "--", "id"])
+        .output()
+        .expect("run sacdoc");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Computer Name:"), "{text}");
+}
+
+#[test]
+fn failure_exits_2_and_names_the_transcript() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cast = dir.path().join("fail.cast");
+    let out = sacdoc()
+        .args(["run", "sim:healthy?start=sac&cmd_failure=disabled", "--timeout", "5", "--record"])
+        .arg(&cast)
+        .args(["--", "ver"])
+        .output()
+        .expect("run sacdoc");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("disabled"), "{err}");
+    assert!(err.contains(&cast.display().to_string()), "{err}");
+    sacdoc::transcript::read(&cast).expect("the transcript so far is readable");
+}
+
+#[test]
+fn password_never_comes_from_argv() {
+    let out = sacdoc()
+        .args(["run", "sim:healthy", "--password", "x", "--", "ver"])
+        .output()
+        .expect("run sacdoc");
+    assert_eq!(out.status.code(), Some(2));
+}
