@@ -43,8 +43,10 @@ fn reopens_a_restarted_tcp_server() {
         // First life: greet, then the console server goes away (closed, not listening).
         let (mut s, _) = listener.accept().unwrap();
         s.write_all(b"one").unwrap();
-        drop(s);
+        // The listener goes first: were the stream closed first, the client's first retry could
+        // land in the old listener's backlog and be reset when it closes (a second reconnect).
         drop(listener);
+        drop(s);
         // Restart only after the client has seen a refused attempt.
         loop {
             match events_rx.recv_timeout(Duration::from_secs(20)).unwrap() {
