@@ -16,8 +16,8 @@ use sacdoc::transport::replay::{ReplayLink, ReplayOptions};
 use session_common::*;
 
 /// The commands recorded per scenario: the procedure's first reads.
-fn commands(scenario: &str) -> Vec<String> {
-    let netstat = if scenario == "busy-server" { "netstat -anob" } else { "netstat -ano" };
+fn commands(_scenario: &str) -> Vec<String> {
+    let netstat = "netstat -anob | findstr :3389";
     vec![
         "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp\" /v PortNumber".to_string(),
         netstat.to_string(),
@@ -33,7 +33,8 @@ fn transcripts_dir() -> PathBuf {
 fn record(scenario: &str, profile: &str, path: &Path) {
     let query = format!("profile={profile}&start=sac");
     let target = format!("sim:{scenario}?{query}");
-    let rec = Recorder::create(path, &Header::new(&target).with_profile(profile)).expect("recorder");
+    let rec =
+        Recorder::create(path, &Header::new(&target).with_profile(profile)).expect("recorder");
     let link = RecordingLink::new(sim_link(scenario, &query), rec);
     let mut s = Session::attach(Box::new(link), options(scenario, 30)).expect("attach");
     for cmd in commands(scenario) {
@@ -116,14 +117,26 @@ fn every_transcript_replays() {
     }
 }
 
-/// The recorded bytes cut into pieces: reads of 1..=N bytes, and a cut at many single offsets.
-#[test]
-fn every_transcript_replays_split() {
-    let all = all_transcripts();
+/// The recorded bytes cut into pieces: reads of a few bytes (escape sequences and UTF-8 cut in
+/// the middle), and reads cut at shifting offsets. A capped sweep: each transcript gets its own
+/// sizes, so together they cover sizes 1 to 19 and many offsets.
+fn split_sweep(profile: &str) {
+    let all: Vec<PathBuf> =
+        all_transcripts().into_iter().filter(|p| p.to_string_lossy().contains(profile)).collect();
+    assert!(!all.is_empty(), "no {profile} transcripts");
     for (i, p) in all.iter().enumerate() {
-        // Capped sweep: a different small read size per transcript, and a two-piece cut.
         let size = 1 + (i % 7) * 3;
         replay(p, vec![size]);
         replay(p, vec![37 + i * 101, 4096]);
     }
+}
+
+#[test]
+fn stream_transcripts_replay_split() {
+    split_sweep("ws2022");
+}
+
+#[test]
+fn painted_transcripts_replay_split() {
+    split_sweep("ws2019");
 }

@@ -11,7 +11,11 @@ use sacdoc::transcript::{Header, Recorder, RecordingLink};
 use session_common::*;
 
 /// A session over an in-process VM, recorded to a file in `dir`.
-fn recorded(dir: &std::path::Path, query: &str, timeout_s: u64) -> (Result<Session, SessionError>, std::path::PathBuf) {
+fn recorded(
+    dir: &std::path::Path,
+    query: &str,
+    timeout_s: u64,
+) -> (Result<Session, SessionError>, std::path::PathBuf) {
     let path = dir.join("t.cast");
     let rec = Recorder::create(&path, &Header::new("sim:healthy")).expect("recorder");
     let link = RecordingLink::new(sim_link("healthy", query), rec);

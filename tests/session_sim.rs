@@ -68,7 +68,8 @@ fn wrapped_and_exact_width_lines_come_back_exact() {
     let exact = "E".repeat(80);
     for profile in ["ws2022", "ws2019"] {
         let mut s = sim_session("healthy", &format!("profile={profile}&start=sac"));
-        for cmd in [format!("echo {long}"), format!("echo {exact}"), "echo trailing   ".to_string()] {
+        for cmd in [format!("echo {long}"), format!("echo {exact}"), "echo trailing   ".to_string()]
+        {
             check_same(&mut s, "healthy", &cmd);
         }
         s.close().expect("close");
@@ -132,9 +133,22 @@ fn cmd_service_failures_are_clear() {
         ("failed", "could not create"),
     ] {
         let q = format!("start=sac&cmd_failure={failure}");
-        let mut s = Session::attach(sim_link("healthy", &q), options("healthy", 3)).expect("attach");
+        let mut s =
+            Session::attach(sim_link("healthy", &q), options("healthy", 3)).expect("attach");
         let e = s.ensure_cmd().expect_err("must fail");
         assert!(matches!(e, SessionError::CmdUnavailable(_)), "{failure}: {e}");
         assert!(e.to_string().contains(needle), "{failure}: {e}");
     }
+}
+
+/// An idle timeout asks for credentials again: the session logs in once more and goes on.
+#[test]
+fn idle_timeout_leads_to_one_relogin() {
+    let mut s = sim_session("healthy", "profile=ws2022&start=sac&idle_timeout_s=1");
+    assert_eq!(s.run("ver").expect("first").exit_code, Some(0));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = s.run("ver").expect("after the timeout");
+    assert_eq!(out.output, expected("healthy", "ver").0);
+    assert_eq!(s.relogins(), 1);
+    s.close().expect("close");
 }

@@ -655,3 +655,248 @@ proptest::proptest! {
         proptest::prop_assert!(r.output.len() < 1_000_000);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parenthesised blocks, as cmd.exe parses them
+
+/// The rows of `netstat -ano` whose text contains `needle`, as the machine prints them.
+fn netstat_rows(m: &mut Machine, sh: &mut ShellState, needle: &str) -> String {
+    let all = out(m, sh, "netstat -ano");
+    all.split_inclusive("\r\n").filter(|l| l.contains(needle)).collect()
+}
+
+#[test]
+fn block_redirection_applies_to_every_command_inside() {
+    let (mut m, mut sh) = vm("healthy");
+    let rows = netstat_rows(&mut m, &mut sh, ":3389 ");
+    assert!(rows.contains("LISTENING"), "{rows:?}");
+    // The form the client runner sends: redirections before the block.
+    let r = run(&mut m, &mut sh, ">\"%TEMP%\\x.txt\" 2>&1 (netstat -ano | findstr /c:\":3389 \")");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    assert_eq!(out(&mut m, &mut sh, "type \"%TEMP%\\x.txt\""), rows);
+    // Redirections after the block, stderr included.
+    let r = run(&mut m, &mut sh, "(echo one & nosuch & echo two) > c:\\b.txt 2>&1");
+    assert_eq!(r.output, "");
+    assert_eq!(
+        out(&mut m, &mut sh, "type c:\\b.txt"),
+        "one \r\n'nosuch' is not recognized as an internal or external command,\r\n\
+         operable program or batch file.\r\ntwo\r\n"
+    );
+    // Without 2>&1 the error still reaches the console.
+    let r = run(&mut m, &mut sh, "(echo one& nosuch) >c:\\c.txt");
+    assert!(r.output.starts_with("'nosuch' is not recognized"), "{:?}", r.output);
+    assert_eq!(out(&mut m, &mut sh, "type c:\\c.txt"), "one\r\n");
+    // 2>nul on the block silences every command inside.
+    assert_eq!(out(&mut m, &mut sh, "(nosuch & echo ok) 2>nul"), "ok\r\n");
+}
+
+#[test]
+fn redirection_before_a_pipe_without_parentheses_belongs_to_the_first_command() {
+    let (mut m, mut sh) = vm("healthy");
+    let all = out(&mut m, &mut sh, "netstat -ano");
+    // cmd.exe: netstat's output goes to the file, findstr reads nothing and fails.
+    let r = run(&mut m, &mut sh, ">c:\\n.txt 2>&1 netstat -ano | findstr /c:\":3389 \"");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 1));
+    assert_eq!(out(&mut m, &mut sh, "type c:\\n.txt"), all);
+    // In parentheses the same line writes only the matching rows.
+    let rows = netstat_rows(&mut m, &mut sh, ":3389 ");
+    let r = run(&mut m, &mut sh, ">c:\\n.txt 2>&1 (netstat -ano | findstr /c:\":3389 \")");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    assert_eq!(out(&mut m, &mut sh, "type c:\\n.txt"), rows);
+}
+
+#[test]
+fn blocks_chain_nest_pipe_and_quote() {
+    let (mut m, mut sh) = vm("healthy");
+    assert_eq!(out(&mut m, &mut sh, "(echo a) & (echo b)"), "a\r\nb\r\n");
+    assert_eq!(out(&mut m, &mut sh, "((echo a) & (echo b & (echo c)))"), "a\r\nb \r\nc\r\n");
+    // A `)` in double quotes is text; outside a block `(` after a word and `)` are text.
+    assert_eq!(out(&mut m, &mut sh, "(echo \"x)y\")"), "\"x)y\"\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo (x)"), "(x)\r\n");
+    assert_eq!(out(&mut m, &mut sh, "(echo ^)x)"), ")x\r\n");
+    // A block's output can be piped, and a block can read a pipe.
+    assert_eq!(out(&mut m, &mut sh, "(echo alpha & echo beta) | findstr beta"), "beta\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo gamma | (findstr gam)"), "gamma \r\n");
+    // Exit codes: && and || look at the block's last command; %errorlevel% is set inside.
+    assert_eq!(out(&mut m, &mut sh, "(echo x | findstr y) || echo none"), "none\r\n");
+    assert_eq!(out(&mut m, &mut sh, "(nosuch 2>nul) && echo yes || echo no"), "no\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo %errorlevel%"), "9009\r\n");
+    // A redirection's file name inside a block ends at the `)`.
+    assert_eq!(out(&mut m, &mut sh, "(echo in>c:\\p.txt)"), "");
+    assert_eq!(out(&mut m, &mut sh, "type c:\\p.txt"), "in\r\n");
+}
+
+#[test]
+fn an_open_block_asks_for_more_and_bad_text_after_a_block_is_a_syntax_error() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "(echo first");
+    assert_eq!(r.output, "");
+    assert_eq!(sh.prompt(), "More? ");
+    assert_eq!(out(&mut m, &mut sh, "echo second"), "");
+    assert_eq!(out(&mut m, &mut sh, ") > c:\\m.txt"), "");
+    assert_eq!(sh.prompt(), "C:\\Windows\\system32>");
+    assert_eq!(out(&mut m, &mut sh, "type c:\\m.txt"), "first\r\nsecond\r\n");
+    // Nothing on a line with a syntax error runs.
+    let r = run(&mut m, &mut sh, "echo ran > c:\\s.txt & (echo a) b");
+    assert_eq!(r.output, "b was unexpected at this time.\r\n");
+    assert!(out(&mut m, &mut sh, "type c:\\s.txt").contains("cannot find"));
+}
+
+#[test]
+fn nul_is_the_null_device_for_type_copy_and_redirection() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "type nul");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    // `type nul > file` makes an empty file (the usual way to create or truncate one).
+    run(&mut m, &mut sh, "echo old> c:\\e.txt");
+    let r = run(&mut m, &mut sh, "type nul > c:\\e.txt");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    assert_eq!(m.state.fs.read_file("C:\\e.txt"), Some(Vec::new()));
+    assert_eq!(run(&mut m, &mut sh, "type NUL: >> c:\\e.txt").exit_code, 0);
+    assert_eq!(m.state.fs.read_file("C:\\e.txt"), Some(Vec::new()));
+    assert_eq!(out(&mut m, &mut sh, "copy nul c:\\f.txt"), "        1 file(s) copied.\r\n");
+    assert_eq!(m.state.fs.read_file("C:\\f.txt"), Some(Vec::new()));
+    assert_eq!(out(&mut m, &mut sh, "copy c:\\e.txt nul"), "        1 file(s) copied.\r\n");
+    assert!(!m.state.fs.exists("C:\\Windows\\system32\\nul"));
+    // Reading nul as input gives a filter nothing to match.
+    let r = run(&mut m, &mut sh, "findstr x < nul");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 1));
+    assert_eq!(out(&mut m, &mut sh, "echo gone > c:\\temp\\nul"), "");
+}
+/// The lines of `text` that `keep` accepts, with their line ends.
+fn rows_where(text: &str, keep: impl Fn(&str) -> bool) -> String {
+    text.split_inclusive("\r\n").filter(|l| keep(l.trim_end_matches("\r\n"))).collect()
+}
+
+#[test]
+fn findstr_on_netstat_prints_exactly_the_matching_rows_and_sets_its_exit_code() {
+    // A second service listens on 33890: ":3389" matches its rows, ":3389 " does not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("two-ports.toml");
+    std::fs::write(
+        &path,
+        "name = \"two-ports\"\n[services.Helper]\ndisplay = \"Helper\"\n\
+         image = 'C:\\Windows\\helper.exe'\ntype = \"own\"\nstart = \"auto\"\n\
+         listen = [\"tcp 0.0.0.0:33890\"]\n",
+    )
+    .expect("write");
+    let sc = load_scenario(&path.to_string_lossy()).expect("scenario file");
+    let mut m = Machine::new(&sc);
+    m.boot();
+    let mut sh = ShellState::default();
+    let all = out(&mut m, &mut sh, "netstat -ano");
+    let exact = rows_where(&all, |l| l.contains(":3389 "));
+    let loose = rows_where(&all, |l| l.contains(":3389"));
+    assert!(exact.contains("LISTENING") && loose.contains(":33890 "), "{all}");
+    assert_ne!(exact, loose);
+
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr /c:\":3389 \"");
+    assert_eq!((r.output.as_str(), r.exit_code), (exact.as_str(), 0));
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr \":3389\"");
+    assert_eq!((r.output.as_str(), r.exit_code), (loose.as_str(), 0));
+    // "a b" without /c: is two strings, either matches: ":3389 " is just ":3389".
+    assert_eq!(out(&mut m, &mut sh, "netstat -ano | findstr \":3389 \""), loose);
+    let listening =
+        rows_where(&all, |l| l.find(":3389 ").is_some_and(|i| l[i..].contains("LISTENING")));
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr /r /c:\":3389 .*LISTENING\"");
+    assert_eq!((r.output.as_str(), r.exit_code), (listening.as_str(), 0));
+    assert!(!listening.contains("UDP") && listening.contains("[::]:3389"), "{listening}");
+    // /i: case-insensitive; without it the case must match.
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr /i /c:\":3389 .*listening\" /r");
+    assert_eq!(r.output, listening);
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr /r /c:\":3389 .*listening\"");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 1));
+    // Nothing matched: no output, exit code 1 (also in %errorlevel% and for ||).
+    let r = run(&mut m, &mut sh, "netstat -ano | findstr /c:\":3390 \"");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 1));
+    assert_eq!(out(&mut m, &mut sh, "echo %errorlevel%"), "1\r\n");
+    assert_eq!(
+        out(&mut m, &mut sh, "netstat -ano | findstr /c:\":3390 \" >nul || echo free"),
+        "free\r\n"
+    );
+    assert_eq!(
+        out(&mut m, &mut sh, "netstat -ano | findstr /c:\":3389 \" >nul && echo taken"),
+        "taken\r\n"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// if and for at the interactive prompt
+
+#[test]
+fn if_tests_errorlevel_existence_strings_and_runs_else_blocks() {
+    let (mut m, mut sh) = vm("healthy");
+    run(&mut m, &mut sh, "nosuch 2>nul");
+    assert_eq!(out(&mut m, &mut sh, "if errorlevel 1 echo failed"), "failed\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if not errorlevel 1 echo fine"), "");
+    assert_eq!(
+        out(&mut m, &mut sh, "if errorlevel 9010 (echo big) else (echo small)"),
+        "small\r\n"
+    );
+    assert_eq!(out(&mut m, &mut sh, "if exist C:\\Windows\\System32 echo yes"), "yes\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if not exist \"C:\\no such\" echo missing"), "missing\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if defined TEMP echo t"), "t\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if \"%OS%\"==\"Windows_NT\" echo nt"), "nt\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if /i abc==ABC echo same"), "same\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if abc==ABC echo same"), "");
+    assert_eq!(out(&mut m, &mut sh, "if 10 GTR 9 echo num"), "num\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if 10 LSS 9 (echo a) else echo b"), "b\r\n");
+    // The command takes the rest of the line; after a block, `&` starts the next command.
+    assert_eq!(out(&mut m, &mut sh, "if 1==2 echo a & echo b"), "");
+    assert_eq!(out(&mut m, &mut sh, "if 1==2 (echo a) & echo b"), "b\r\n");
+    assert_eq!(out(&mut m, &mut sh, "if 1==1 (echo a & echo b) || echo c"), "a \r\nb\r\n");
+    // Inside a block, with the block's redirection.
+    run(&mut m, &mut sh, "(if exist C:\\Windows (echo w) else (echo none)) > c:\\if.txt");
+    assert_eq!(out(&mut m, &mut sh, "type c:\\if.txt"), "w\r\n");
+    let r = run(&mut m, &mut sh, "if 1 XYZ 2 echo a");
+    assert_eq!(r.output, "XYZ was unexpected at this time.\r\n");
+}
+
+#[test]
+fn for_f_picks_tokens_from_a_commands_output() {
+    let (mut m, mut sh) = vm("healthy");
+    let pid = pid_of(&m, "TermService");
+    // The PID of the 3389 listener, as a runner would ask for it.
+    let line = "for /f \"tokens=5\" %p in ('netstat -ano ^| findstr /c:\"0.0.0.0:3389 \" ^| findstr TCP') do @echo %p";
+    assert_eq!(out(&mut m, &mut sh, line), format!("{pid}\r\n"));
+    // Without @ the interactive cmd echoes each iteration's command after the prompt.
+    assert_eq!(
+        out(&mut m, &mut sh, "for %i in (a b) do echo %i"),
+        "\r\nC:\\Windows\\system32>echo a\r\na\r\n\r\nC:\\Windows\\system32>echo b\r\nb\r\n"
+    );
+    // delims, skip, eol, several tokens and the rest of the line.
+    run(&mut m, &mut sh, "md c:\\t");
+    run(&mut m, &mut sh, "echo # header> c:\\t\\kv.txt");
+    run(&mut m, &mut sh, "echo name: Remote Desktop>> c:\\t\\kv.txt");
+    run(&mut m, &mut sh, "echo ; comment>> c:\\t\\kv.txt");
+    run(&mut m, &mut sh, "echo port: 3389>> c:\\t\\kv.txt");
+    assert_eq!(
+        out(
+            &mut m,
+            &mut sh,
+            "for /f \"skip=1 tokens=1,2* delims=: \" %a in (c:\\t\\kv.txt) do @echo [%a][%b][%c]"
+        ),
+        "[name][Remote][Desktop]\r\n[port][3389][]\r\n"
+    );
+    assert_eq!(
+        out(
+            &mut m,
+            &mut sh,
+            "for /f \"usebackq tokens=2 delims=:\" %a in (`type c:\\t\\kv.txt`) do @echo%a"
+        ),
+        // "# header" has no second token: the line is skipped. `echo%a` with " 3389" is
+        // `echo 3389`.
+        "Remote Desktop\r\n3389\r\n"
+    );
+    assert_eq!(
+        out(&mut m, &mut sh, "for /f \"tokens=2\" %a in (\"one two three\") do @echo %a"),
+        "two\r\n"
+    );
+    assert_eq!(out(&mut m, &mut sh, "for /l %n in (1,2,5) do @echo %n"), "1\r\n3\r\n5\r\n");
+    assert_eq!(out(&mut m, &mut sh, "for %f in (c:\\t\\*.txt) do @echo %~f"), "c:\\t\\kv.txt\r\n");
+    // A block body runs every command for each line.
+    assert_eq!(
+        out(&mut m, &mut sh, "for %i in (x y) do @(echo %i& echo -)"),
+        "x\r\n-\r\ny\r\n-\r\n"
+    );
+}

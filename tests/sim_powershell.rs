@@ -303,3 +303,60 @@ fn error_records_are_not_cut_on_a_wide_console() {
         "\r\n    + FullyQualifiedErrorId : NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand\r\n \r\n"
     ));
 }
+
+#[test]
+fn interactive_session_keeps_variables_location_and_lastexitcode_between_lines() {
+    let (mut m, mut sh) = machine("healthy");
+    m.exec(&mut sh, "md C:\\work");
+    m.exec(&mut sh, "powershell");
+    assert_eq!(sh.mode, ShellMode::PowerShell);
+    let r = m.exec(&mut sh, "$svc = 'TermService'");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    let r = m.exec(&mut sh, "$svc");
+    assert_eq!(r.output, "TermService\r\n");
+    let r = m.exec(&mut sh, "(Get-Service $svc).Status");
+    assert_eq!(r.output, "Running\r\n");
+    // A native program's exit code is still $LASTEXITCODE on the next line.
+    m.exec(&mut sh, "reg query HKLM\\SOFTWARE\\NoSuchKey");
+    assert_eq!(m.exec(&mut sh, "$LASTEXITCODE").output, "1\r\n");
+    // Set-Location moves the prompt and relative paths.
+    let r = m.exec(&mut sh, "Set-Location C:\\work");
+    assert_eq!((r.output.as_str(), r.exit_code), ("", 0));
+    assert_eq!(sh.prompt(), "PS C:\\work> ");
+    m.exec(&mut sh, "'hello' | Out-File -FilePath note.txt");
+    assert!(m.state.fs.exists("C:\\work\\note.txt"));
+    let r = m.exec(&mut sh, "cd C:\\nowhere");
+    assert_eq!(r.exit_code, 1);
+    // The record as Windows PowerShell 5.1 prints it on an 80-column console (lines wrapped
+    // and indented by three blanks).
+    assert_eq!(
+        r.output,
+        "Set-Location : Cannot find path 'C:\\nowhere' because it does not exist.\r\n\
+         At line:1 char:1\r\n\
+         + cd C:\\nowhere\r\n\
+         + ~~~~~~~~~~~~~\r\n\
+         \x20   + CategoryInfo          : ObjectNotFound: (C:\\nowhere:String) [Set-Location\r\n\
+         \x20  ], ItemNotFoundException\r\n\
+         \x20   + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.SetLoc\r\n\
+         \x20  ationCommand\r\n\
+         \x20\r\n"
+    );
+    assert_eq!(sh.prompt(), "PS C:\\work> ");
+    // exit: back in cmd, in the directory cmd had; the session is gone.
+    m.exec(&mut sh, "exit");
+    assert_eq!(sh.prompt(), "C:\\Windows\\system32>");
+    m.exec(&mut sh, "powershell");
+    assert_eq!(m.exec(&mut sh, "$svc").output, "");
+    m.exec(&mut sh, "exit");
+}
+
+#[test]
+fn one_liners_are_separate_processes() {
+    let (mut m, mut sh) = machine("healthy");
+    m.exec(&mut sh, "md C:\\work");
+    let (out, _) = ps(&mut m, &mut sh, "$x = 'kept'; Set-Location C:\\work; $x");
+    assert_eq!(out, "kept\r\n");
+    let (out, _) = ps(&mut m, &mut sh, "$x");
+    assert_eq!(out, "");
+    assert_eq!(sh.prompt(), "C:\\Windows\\system32>");
+}

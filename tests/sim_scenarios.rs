@@ -353,3 +353,39 @@ fn machinekeys_acl_is_broken_and_the_documented_grants_repair_it() {
         assert!(after.contains(ace), "{ace} in {after}");
     }
 }
+
+#[test]
+fn the_recovery_disk_drive_comes_from_the_recovery_section_alone() {
+    // The built-in recovery VM: [recovery] disk = "F:" gives the drive, its hive and its store.
+    let (mut m, mut sh) = vm("recovery-vm");
+    assert_eq!(m.state.recovery_disk.as_deref(), Some("F:"));
+    assert!(m.state.fs.is_dir("F:\\Windows\\System32\\config"));
+    assert!(m.state.fs.exists("F:\\boot\\bcd"));
+    // Without [recovery] there is no attached disk at all.
+    let (mut h, mut hs) = vm("healthy");
+    assert_eq!(h.state.recovery_disk, None);
+    assert!(!h.state.fs.exists("F:\\"));
+    assert!(out(&mut h, &mut hs, "F:").contains("cannot find the drive"));
+    assert_eq!(ok(&mut m, &mut sh, "F:"), "");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rescue-g.toml");
+    // Another letter: the file system follows, no [filesystem] line needed.
+    std::fs::write(&path, "name = \"rescue-g\"\n[recovery]\ndisk = \"g:\"\n").expect("write");
+    let sc = load_scenario(&path.to_string_lossy()).expect("a recovery scenario on G:");
+    let mut g = Machine::new(&sc);
+    g.boot();
+    let mut gs = ShellState::default();
+    assert_eq!(g.state.recovery_disk.as_deref(), Some("G:"));
+    assert!(g.state.fs.exists("G:\\boot\\bcd") && !g.state.fs.exists("F:\\"));
+    ok(&mut g, &mut gs, "reg load HKLM\\B G:\\Windows\\System32\\config\\SYSTEM");
+    ok(&mut g, &mut gs, "bcdedit /store G:\\boot\\bcd /enum");
+    // The old duplicate flag is refused with what to do instead.
+    std::fs::write(&path, "name = \"x\"\n[filesystem]\nrecovery_disk = true\n").expect("write");
+    let err = load_scenario(&path.to_string_lossy()).err().unwrap_or_default();
+    assert!(err.contains("recovery_disk") && err.contains("[recovery] disk"), "{err}");
+    // A drive that cannot be one is named.
+    std::fs::write(&path, "name = \"x\"\n[recovery]\ndisk = \"C:\"\n").expect("write");
+    let err = load_scenario(&path.to_string_lossy()).err().unwrap_or_default();
+    assert!(err.contains("[recovery] disk") && err.contains("\"C:\""), "{err}");
+}

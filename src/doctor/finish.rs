@@ -93,8 +93,17 @@ pub fn finish_pending(
             continue;
         }
         let mut failed = None;
+        let mut went_down = false;
         for cmd in &item.commands {
-            match cx.run_uncached(cmd)? {
+            let answer = match cx.run_uncached(cmd) {
+                // The line dropping while `shutdown /r` runs is the restart itself.
+                Err(DoctorError::LineLost { .. }) if item.kind == PendingKind::Reboot => {
+                    went_down = true;
+                    break;
+                }
+                other => other?,
+            };
+            match answer {
                 Ok(o)
                     if o.exit_code == Some(0)
                         || (cmd.starts_with("sc start") && o.exit_code == Some(1056)) => {}
@@ -129,7 +138,9 @@ pub fn finish_pending(
             }
             local.state.save(&local.state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
             if item.kind == PendingKind::Reboot {
-                wait_for_restart(cx)?;
+                if !went_down {
+                    wait_for_restart(cx)?;
+                }
                 return Ok((outcomes, true));
             }
         }

@@ -175,7 +175,8 @@ fn pending_text(item: &PendingItem) -> String {
     s
 }
 
-/// The JSON report with every timing field removed, for comparing two runs (replay).
+/// The JSON report with every timing field removed and run ids (`20261125-180000`, in backup
+/// file names) masked, for comparing two runs (replay).
 pub fn json_without_timing(report: &Report) -> serde_json::Value {
     let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
     strip(&mut v);
@@ -193,6 +194,43 @@ fn strip(v: &mut serde_json::Value) {
             }
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+        serde_json::Value::String(s) => *s = mask_run_ids(s),
         _ => {}
+    }
+}
+
+/// Replaces every `DDDDDDDD-DDDDDD` (a run id) with `RUNID`.
+fn mask_run_ids(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        let is_id = b.len() - i >= 15
+            && b[i..i + 8].iter().all(u8::is_ascii_digit)
+            && b[i + 8] == b'-'
+            && b[i + 9..i + 15].iter().all(u8::is_ascii_digit);
+        if is_id {
+            out.push_str("RUNID");
+            i += 15;
+        } else {
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_run_ids_only() {
+        assert_eq!(
+            mask_run_ids(r"C:\temp\sacdoc\20261125-180000-x.reg"),
+            r"C:\temp\sacdoc\RUNID-x.reg"
+        );
+        assert_eq!(mask_run_ids("port 3389 é 2026-11"), "port 3389 é 2026-11");
     }
 }

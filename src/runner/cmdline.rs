@@ -64,9 +64,34 @@ pub fn redirect_all(line: &str, file: &str) -> String {
     let mut out = String::new();
     for (i, p) in parts.iter().enumerate() {
         let arrow = if i == 0 { ">" } else { ">>" };
-        out.push_str(&format!("{arrow}\"{file}\" 2>&1 {}{}", p.text.trim_start(), p.op));
+        // In a pipeline the output is what its last command prints.
+        let (head, last) = split_last_pipe(&p.text);
+        out.push_str(&format!("{head}{arrow}\"{file}\" 2>&1 {}{}", last.trim_start(), p.op));
     }
     out
+}
+
+/// Splits a part at its last top-level `|`: (`"a |"`, `" b"`); (`""`, part) without a pipe.
+pub fn split_last_pipe(part: &str) -> (&str, &str) {
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut last = None;
+    for (i, c) in part.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            '^' if !quoted => escaped = true,
+            '|' if !quoted => last = Some(i),
+            _ => {}
+        }
+    }
+    match last {
+        Some(i) => part.split_at(i + 1),
+        None => ("", part),
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +110,14 @@ mod tests {
                 (" ver ", "||"),
                 (" echo ^& z", ""),
             ]
+        );
+    }
+
+    #[test]
+    fn pipelines_are_redirected_at_their_last_command() {
+        assert_eq!(
+            redirect_all("netstat -anob | findstr \"a|b\"", "F"),
+            "netstat -anob |>\"F\" 2>&1 findstr \"a|b\""
         );
     }
 

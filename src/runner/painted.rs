@@ -97,7 +97,9 @@ fn parse_row(row: &str) -> Option<(usize, String)> {
         || body == END
         || (!body.is_empty()
             && body.len() <= 64
-            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='));
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='));
     ok.then(|| (n, body.to_string()))
 }
 
@@ -154,8 +156,7 @@ pub fn run(
             )));
         }
         let words: Vec<String> = missing.iter().take(12).map(|m| format!("{m}:")).collect();
-        let cmd =
-            format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
+        let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
         simple(line, &cmd, limits.timeout)?;
         pages.collect(line);
     }

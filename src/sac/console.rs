@@ -145,6 +145,7 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     line.wait(timeout, "waiting for the SAC channel to be redrawn", |l| {
         at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None })
     })?;
+    line.settle()?;
     if at_bang(line) {
         return Ok(Arrival::Crashed);
     }
@@ -226,13 +227,9 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
         line.send(b"\r")?;
         let got = line.wait(timeout, "waiting for SAC to launch a cmd channel", |l| {
             let b = &l.buf()[from..];
-            for (needle, what) in [
-                (NOT_REGISTERED, 1),
-                (TIMED_OUT, 2),
-                (DISABLED, 3),
-                (MAX_CHANNELS, 4),
-                (FAILED, 5),
-            ] {
+            for (needle, what) in
+                [(NOT_REGISTERED, 1), (TIMED_OUT, 2), (DISABLED, 3), (MAX_CHANNELS, 4), (FAILED, 5)]
+            {
                 if find(b, needle).is_some() && at_sac(l) == Some(0) {
                     return Some(Err(what));
                 }
@@ -289,13 +286,11 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
                         .into(),
                 ))
             }
-            Err(4) => {
-                return Err(SessionError::CmdUnavailable(
-                    "SAC has no free channel (10 in all); close some with `sacdoc sac TARGET -- ch \
+            Err(4) => return Err(SessionError::CmdUnavailable(
+                "SAC has no free channel (10 in all); close some with `sacdoc sac TARGET -- ch \
                      -ci N`"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
             Err(_) => {
                 return Err(SessionError::CmdUnavailable(
                     "SAC could not create the cmd session".into(),
@@ -334,6 +329,11 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
         return Err(SessionError::NoChannel(name.to_string()));
     }
     line.send(b"\r")?;
+    line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
+        let before = l.term().before_cursor();
+        (before.starts_with("Username:") || is_cmd_prompt(&before)).then_some(())
+    })?;
+    line.settle()?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         let before = l.term().before_cursor();
         if before.starts_with("Username:") {

@@ -165,6 +165,12 @@ impl Line {
         Ok(total)
     }
 
+    /// Lets a redraw or paint in progress finish: reads until the line has been quiet for 60 ms
+    /// (at most 2 s). A screen read mid-redraw shows the cursor somewhere in the middle.
+    pub fn settle(&mut self) -> Result<(), LineError> {
+        self.drain(Duration::from_secs(2), Duration::from_millis(60)).map(|_| ())
+    }
+
     /// True when the buffer holds `needle` at or after byte `from`.
     pub fn buf_has(&self, from: usize, needle: &[u8]) -> bool {
         find(&self.buf[from.min(self.buf.len())..], needle).is_some()

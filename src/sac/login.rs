@@ -40,6 +40,7 @@ pub fn login(
             domain: creds.domain.clone(),
         });
     }
+    line.settle()?;
     let profile = detect_profile(&line.buf()[from..]);
     settle_prompt(line, timeout)?;
     Ok(profile)
@@ -57,6 +58,7 @@ fn settle_prompt(line: &mut Line, timeout: Duration) -> Result<(), SessionError>
     line.wait(timeout, "waiting for the probe key to be erased", |l| {
         (anchor.typed(l).as_deref() == Some("")).then_some(())
     })?;
+    line.settle()?;
     Ok(())
 }
 
@@ -84,6 +86,8 @@ fn wait_prompt(line: &mut Line, prefix: &str, timeout: Duration) -> Result<(), S
     line.wait(timeout, &format!("waiting for the {prefix:?} login prompt"), |l| {
         l.term().before_cursor().starts_with(prefix).then_some(())
     })?;
+    // The prompt may still be arriving (its trailing blank): typing starts after it.
+    line.settle()?;
     Ok(())
 }
 

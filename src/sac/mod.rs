@@ -139,6 +139,11 @@ impl Session {
         self.profile
     }
 
+    /// How many times the channel asked for credentials again (idle timeout, `lock`) and got them.
+    pub fn relogins(&self) -> u32 {
+        self.relogins
+    }
+
     /// True when the console is at `!SAC>`.
     pub fn crashed(&self) -> bool {
         self.place == Place::Crashed
@@ -186,6 +191,9 @@ impl Session {
         match self.place {
             Place::Crashed => return Err(SessionError::Crashed),
             Place::Cmd => {
+                // Catch what arrived while idle (a timeout or `lock` repaints the login prompt)
+                // before typing anything: a command typed into `Username:` would be a mess.
+                self.line.drain(Duration::from_millis(300), Duration::from_millis(40))?;
                 if crate::runner::at_prompt(&self.line) {
                     return Ok(());
                 }
@@ -272,8 +280,12 @@ impl Session {
         let limits = Limits { timeout: self.opts.timeout, output_limit: self.opts.output_limit };
         let profile = self.profile.unwrap_or(Profile::Stream);
         let result = match profile {
-            Profile::Stream => crate::runner::stream::run(&mut self.line, command, self.commands, limits, 80),
-            Profile::Painted => crate::runner::painted::run(&mut self.line, command, self.commands, limits),
+            Profile::Stream => {
+                crate::runner::stream::run(&mut self.line, command, self.commands, limits, 80)
+            }
+            Profile::Painted => {
+                crate::runner::painted::run(&mut self.line, command, self.commands, limits)
+            }
         };
         self.commands += 1;
         let (output, exit_code) = result?;
@@ -294,14 +306,26 @@ impl Session {
             if crate::runner::at_prompt(&self.line) {
                 self.line.mark("exit");
                 let anchor = typing::Anchor::here(&self.line);
-                typing::type_checked(&mut self.line, &anchor, "exit", typing::Echo::Plain, self.opts.timeout)?;
+                typing::type_checked(
+                    &mut self.line,
+                    &anchor,
+                    "exit",
+                    typing::Echo::Plain,
+                    self.opts.timeout,
+                )?;
                 self.line.send(b"\r")?;
                 self.channel = None;
                 // SAC falls back to its own switch screen; bring the SAC prompt back.
-                let _ = self.line.wait(Duration::from_secs(3), "waiting for the channel to close", |l| {
-                    l.term().contains(console::SAC_APP_GUID).then_some(())
-                });
-                console::reach_sac(&mut self.line, self.opts.timeout)?;
+                let _ = self.line.wait(
+                    Duration::from_secs(3),
+                    "waiting for the channel to close",
+                    |l| l.term().contains(console::SAC_APP_GUID).then_some(()),
+                );
+                match console::reach_sac(&mut self.line, self.opts.timeout) {
+                    // The work is done; a link that ends here (a replay's end) loses nothing.
+                    Ok(_) | Err(SessionError::Line(LineError::Closed)) => {}
+                    Err(e) => return Err(e),
+                }
                 self.place = Place::Sac;
             } else {
                 self.close_channel()?;

@@ -87,18 +87,18 @@ pub fn type_checked(
             return Ok(0);
         }
         let diverged = shown.iter().zip(&want).any(|(a, b)| a != b) || shown.len() > want.len();
-        if diverged || last_change.elapsed() >= QUIET {
+        // Judge only a settled echo: bytes of an escape sequence or of a backspace's `\b \b`
+        // can show a wrong picture for a moment.
+        let quiet = last_change.elapsed();
+        if (diverged && quiet >= Duration::from_millis(50)) || quiet >= QUIET {
             break;
         }
         if Instant::now() >= deadline {
             break;
         }
         if line.poll()? > 0 {
-            let now = anchor.typed(line).unwrap_or_default();
-            if now != last_seen {
-                last_seen = now;
-                last_change = Instant::now();
-            }
+            last_seen = anchor.typed(line).unwrap_or_default();
+            last_change = Instant::now();
         }
     }
     repair(line, anchor, text, echo, deadline)
@@ -158,9 +158,6 @@ fn repair(
     let mut debounce = line.debounce.unwrap_or(Duration::from_millis(150));
     for round in 1..=MAX_TRIES {
         let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
-        if std::env::var_os("SACDOC_DEBUG").is_some() {
-            eprintln!("repair round {round}: want {:?} shown {:?} screen:\n{}", want.iter().collect::<String>(), shown.iter().collect::<String>(), line.term().snapshot().text());
-        }
         if shown == want {
             return Ok(round - 1);
         }
@@ -242,7 +239,11 @@ fn repair(
     Err(TypeError::Garbled {
         tries: MAX_TRIES,
         wanted: want.iter().collect(),
-        shown: if echo == Echo::Masked { format!("{} characters", shown.chars().count()) } else { shown },
+        shown: if echo == Echo::Masked {
+            format!("{} characters", shown.chars().count())
+        } else {
+            shown
+        },
     })
 }
 

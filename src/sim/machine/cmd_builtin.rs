@@ -173,6 +173,9 @@ fn type_(ctx: &mut Ctx, args: &[String]) -> Out {
     let Some(a) = args.first() else {
         return Out::stderr("The syntax of the command is incorrect.\r\n", 1);
     };
+    if super::cmdline::is_nul(a) {
+        return Out::new();
+    }
     let abs = ctx.path(a);
     match ctx.st.fs.read_file(&abs) {
         Some(bytes) => Out::stdout(decode_text(&bytes), 0),
@@ -216,8 +219,16 @@ fn copy(ctx: &mut Ctx, args: &[String]) -> Out {
     let (Some(src), dst) = (files.first(), files.get(1)) else {
         return Out::stderr("The syntax of the command is incorrect.\r\n", 1);
     };
+    if dst.is_some_and(|d| super::cmdline::is_nul(d)) {
+        // Copying to the null device reads the source and writes nothing.
+        if super::cmdline::is_nul(src) || ctx.st.fs.read_file(&ctx.path(src)).is_some() {
+            return Out::stdout("        1 file(s) copied.\r\n", 0);
+        }
+    }
     let src_abs = ctx.path(src);
-    let Some(bytes) = ctx.st.fs.read_file(&src_abs) else {
+    let bytes =
+        if super::cmdline::is_nul(src) { Some(Vec::new()) } else { ctx.st.fs.read_file(&src_abs) };
+    let Some(bytes) = bytes else {
         return Out::stdout(format!("{NOT_FOUND}\r\n        0 file(s) copied.\r\n"), 1);
     };
     let name = src_abs.rsplit('\\').next().unwrap_or("").to_string();

@@ -17,6 +17,7 @@ pub mod certs;
 pub mod clock;
 pub mod cmd_bcd;
 pub mod cmd_builtin;
+pub mod cmd_flow;
 pub mod cmd_misc;
 pub mod cmd_netstat;
 pub mod cmd_reg;
@@ -157,6 +158,10 @@ pub struct ShellState {
     pub errorlevel: i32,
     /// Console output code page (`chcp`).
     pub codepage: u32,
+    /// The start of a line whose `(` block is still open: cmd asks `More? ` for the rest.
+    pub pending: String,
+    /// The interactive PowerShell's variables and cmd's directory to return to (empty in cmd).
+    pub ps: powershell::PsSession,
 }
 
 impl Default for ShellState {
@@ -170,13 +175,19 @@ impl Default for ShellState {
             env: Vec::new(),
             errorlevel: 0,
             codepage: 437,
+            pending: String::new(),
+            ps: powershell::PsSession::default(),
         }
     }
 }
 
 impl ShellState {
-    /// The prompt cmd.exe (or PowerShell) prints before reading a line, e.g. `C:\Windows\system32>`.
+    /// The prompt cmd.exe (or PowerShell) prints before reading a line, e.g. `C:\Windows\system32>`,
+    /// or `More? ` while a parenthesised block is open.
     pub fn prompt(&self) -> String {
+        if self.mode == ShellMode::Cmd && !self.pending.is_empty() {
+            return "More? ".into();
+        }
         match self.mode {
             ShellMode::Cmd => format!("{}>", self.cwd),
             ShellMode::PowerShell => format!("PS {}> ", self.cwd),

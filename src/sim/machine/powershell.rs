@@ -10,7 +10,10 @@ mod cmdlets;
 mod expr;
 pub mod format;
 pub mod parse;
+mod session;
 pub mod value;
+
+pub use self::session::PsSession;
 
 use self::format::{error_text, out_default, ErrorRecord};
 use self::parse::{Arg, Command};
@@ -21,7 +24,7 @@ use super::{Effect, ExecResult, ShellState};
 /// What a cmdlet sees.
 pub(crate) struct Ctx<'a> {
     pub st: &'a mut WinState,
-    pub sh: &'a ShellState,
+    pub sh: &'a mut ShellState,
     pub effect: Effect,
     /// Non-terminating errors written by the running cmdlet.
     pub errors: Vec<ErrorRecord>,
@@ -118,8 +121,9 @@ fn result(output: String, exit_code: i32, effect: Effect) -> ExecResult {
 }
 
 /// `powershell -NoProfile -NonInteractive -Command "..."`: `args` are the words after
-/// `powershell` as cmd.exe's argument rules split them (quotes removed).
-pub fn one_liner(st: &mut WinState, sh: &ShellState, args: &[String]) -> ExecResult {
+/// `powershell` as cmd.exe's argument rules split them (quotes removed). A new process: it
+/// starts with no variables and its `Set-Location` does not outlive it.
+pub fn one_liner(st: &mut WinState, sh: &mut ShellState, args: &[String]) -> ExecResult {
     let mut i = 0;
     let mut script: Option<String> = None;
     while i < args.len() {
@@ -160,19 +164,48 @@ pub fn one_liner(st: &mut WinState, sh: &ShellState, args: &[String]) -> ExecRes
         Some(inner) if !inner.contains('"') => inner,
         _ => script,
     };
-    run_script(st, sh, script)
+    let cwd = sh.cwd.clone();
+    let r = run_script(st, sh, script);
+    sh.cwd = cwd;
+    r
 }
 
-/// One line typed at the interactive `PS C:\...>` prompt; `exit` returns to cmd.
-pub fn exec_line(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult {
+/// Starts the interactive prompt on a channel: a fresh session that remembers cmd's directory.
+pub fn start_session(sh: &mut ShellState) {
+    sh.ps = PsSession { cmd_cwd: Some(sh.cwd.clone()), ..PsSession::default() };
+}
+
+/// One line typed at the interactive `PS C:\...>` prompt; `exit` returns to cmd (in the
+/// directory cmd had). Variables, `$LASTEXITCODE` and the location persist between lines.
+pub fn exec_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
     if line.trim().eq_ignore_ascii_case("exit") {
+        let session = std::mem::take(&mut sh.ps);
+        if let Some(cwd) = session.cmd_cwd {
+            sh.cwd = cwd;
+        }
         return result(String::new(), 0, Effect::ExitShell);
     }
-    run_script(st, sh, line.trim())
+    let session = std::mem::take(&mut sh.ps);
+    let (r, vars, last_exit) = run_with(st, sh, line.trim(), session.vars, session.last_exit);
+    sh.ps = PsSession { vars, last_exit, ..session };
+    r
 }
 
-/// Runs every statement of a line; the exit code is 0 when the last statement succeeded.
-pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult {
+/// Runs every statement of a line in a new process (no variables); the exit code is 0 when the
+/// last statement succeeded.
+pub fn run_script(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
+    run_with(st, sh, line, Vec::new(), 0).0
+}
+
+/// Runs a line with the variables and `$LASTEXITCODE` it starts from; returns them as it left
+/// them.
+fn run_with(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    line: &str,
+    vars: Vec<(String, Value)>,
+    last_exit: i32,
+) -> (ExecResult, Vec<(String, Value)>, i32) {
     super::certs::prepare(st);
     let statements = match parse::parse_line(line) {
         Ok(s) => s,
@@ -182,7 +215,7 @@ pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult 
                 line.chars().count(),
                 " ".repeat(line.chars().count().saturating_sub(1))
             );
-            return result(e, 1, Effect::None);
+            return (result(e, 1, Effect::None), vars, last_exit);
         }
     };
     let mut ctx = Ctx {
@@ -190,8 +223,8 @@ pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult 
         sh,
         effect: Effect::None,
         errors: Vec::new(),
-        vars: Vec::new(),
-        last_exit: 0,
+        vars,
+        last_exit,
         native_failed: false,
         depth: 0,
     };
@@ -202,7 +235,8 @@ pub fn run_script(st: &mut WinState, sh: &ShellState, line: &str) -> ExecResult 
         out.push_str(&text);
         last_ok = ok;
     }
-    result(out, if last_ok { 0 } else { 1 }, ctx.effect)
+    let r = result(out, if last_ok { 0 } else { 1 }, ctx.effect);
+    (r, ctx.vars, ctx.last_exit)
 }
 
 /// Evaluates a parenthesized pipeline (`(Get-Service x).Status`) to its output objects.
@@ -275,8 +309,8 @@ mod tests {
         #[test]
         fn any_line_gives_output_not_a_panic(line in "[ -~]{0,60}") {
             let mut st = WinState::default();
-            let sh = ShellState::default();
-            let r = run_script(&mut st, &sh, &line);
+            let mut sh = ShellState::default();
+            let r = run_script(&mut st, &mut sh, &line);
             prop_assert!(r.exit_code == 0 || r.exit_code == 1);
         }
 
@@ -288,9 +322,9 @@ mod tests {
             rest in "[ -~]{0,40}",
         ) {
             let mut st = WinState::default();
-            let sh = ShellState::default();
-            let _ = run_script(&mut st, &sh, &format!("{verb} {rest}"));
-            let _ = run_script(&mut st, &sh, &format!("Get-Service | {verb} {rest}"));
+            let mut sh = ShellState::default();
+            let _ = run_script(&mut st, &mut sh, &format!("{verb} {rest}"));
+            let _ = run_script(&mut st, &mut sh, &format!("Get-Service | {verb} {rest}"));
         }
     }
 }

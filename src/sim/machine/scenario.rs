@@ -5,13 +5,15 @@
 //! fields it names); arrays replace, except `[[processes]]`, which the scenario appends to.
 //! `[registry.'KEY']` tables are applied base first, then scenario, so a value set twice ends with
 //! the scenario's. The `[filesystem]`, `[[certificates]]` and `[firewall]` sections belong to the
-//! file-system/certificate/firewall modules: `[filesystem]` deserializes into `FileSystem`,
+//! file-system/certificate/firewall modules: `[filesystem]` deserializes into `FsSpec` (the
+//! attached OS disk's drive taken from `[recovery] disk`) and builds the `FileSystem`,
 //! `[firewall]` into `Firewall`, and a table `{ certificates = [...] }` into `CertStore`.
 
 use serde::Deserialize;
 use toml::{Table, Value};
 
 use super::bcd::{BcdSpec, BcdStore};
+use super::fs::{FileSystem, FsSpec};
 use super::net::{Process, Proto, Rng, Socket, TcpState};
 use super::registry::{Hive, RegValue, Registry};
 use super::services::{Service, StartType, SvcState};
@@ -318,9 +320,7 @@ pub fn build_state(doc: &Table) -> Result<WinState, String> {
         true,
     );
     build_recovery(&mut st, doc, &m)?;
-    if let Some(v) = doc.get("filesystem") {
-        st.fs = v.clone().try_into().map_err(|e| format!("[filesystem]: {e}"))?;
-    }
+    st.fs = build_filesystem(doc, st.recovery_disk.clone())?;
     // Key container names in MachineKeys end in this GUID; keep the registry in step.
     if !st.fs.machine_guid.is_empty() {
         let guid = st.fs.machine_guid.clone();
@@ -441,14 +441,40 @@ fn build_policy(st: &mut WinState, doc: &Table) -> Result<(), String> {
     Ok(())
 }
 
+/// `[filesystem]` over the Server 2019 baseline. The attached OS disk's drive comes from
+/// `[recovery] disk` only (one source of truth), so the drive exists exactly when the recovery
+/// hive and boot store do.
+fn build_filesystem(doc: &Table, attached: Option<String>) -> Result<FileSystem, String> {
+    let mut spec: FsSpec = match doc.get("filesystem") {
+        Some(v) => {
+            if v.get("recovery_disk").is_some() {
+                return Err("[filesystem] recovery_disk: no longer read; the attached OS disk is \
+                            set by [recovery] disk = \"F:\" alone (remove the line)"
+                    .into());
+            }
+            v.clone().try_into().map_err(|e| format!("[filesystem]: {e}"))?
+        }
+        None => FsSpec::default(),
+    };
+    spec.attached_disk = attached;
+    FileSystem::try_from(spec).map_err(|e| format!("[filesystem]: {e}"))
+}
+
 fn build_recovery(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), String> {
     let Some(v) = doc.get("recovery") else { return Ok(()) };
     let r: RecoverySpec = v.clone().try_into().map_err(|e| format!("[recovery]: {e}"))?;
     let disk = if r.disk.is_empty() {
         "F:".to_string()
     } else {
-        r.disk.trim_end_matches('\\').to_string()
+        r.disk.trim_end_matches('\\').to_ascii_uppercase()
     };
+    let b = disk.as_bytes();
+    if b.len() != 2 || !b[0].is_ascii_alphabetic() || b[1] != b':' || disk == "C:" {
+        return Err(format!(
+            "[recovery] disk = {:?}: give the drive letter the attached OS disk has, other than C: (e.g. \"F:\")",
+            r.disk
+        ));
+    }
     // The attached disk's SYSTEM hive: the same Windows, with ControlSet002 a copy of 001.
     let mut scratch = Registry::new();
     let hive_base = st.registry.export_subtree("HKLM\\SYSTEM");

@@ -136,69 +136,124 @@ pub fn lookup(st: &WinState, sh: &ShellState, name: &str) -> Option<String> {
     }
 }
 
-/// Runs one line typed at the cmd prompt.
+/// Runs one line typed at the cmd prompt. A line that leaves a `(` block open is kept, and cmd
+/// asks for the rest with `More? ` (see [`ShellState::prompt`]); the block runs once closed.
 pub fn run_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
     ensure_env(st, sh);
     let expanded = cmdline::expand(line, &|n| lookup(st, sh, n));
-    run_parsed(st, sh, cmdline::parse(&expanded))
+    let text = if sh.pending.is_empty() {
+        expanded
+    } else {
+        format!("{}\n{expanded}", std::mem::take(&mut sh.pending))
+    };
+    let parsed = cmdline::parse_checked(&text);
+    let quiet = |output: String, sh: &ShellState| ExecResult {
+        output,
+        exit_code: sh.errorlevel,
+        effect: Effect::None,
+        paged: false,
+        delay_ms: 0,
+    };
+    if parsed.unclosed {
+        sh.pending = text;
+        return quiet(String::new(), sh);
+    }
+    if let Some(word) = unexpected(&parsed.items) {
+        // A syntax error: nothing on the line runs.
+        return quiet(format!("{word} was unexpected at this time.\r\n"), sh);
+    }
+    let r = run_items(st, sh, &parsed.items, None, 0);
+    ExecResult {
+        output: r.chunks.into_iter().map(|(_, t)| t).collect(),
+        exit_code: sh.errorlevel,
+        effect: r.effect.unwrap_or(Effect::None),
+        paged: r.paged,
+        delay_ms: r.delay_ms,
+    }
 }
 
-fn run_parsed(
+/// The first word written after a block's `)` (cmd rejects `(a) b`), searching nested blocks.
+fn unexpected(items: &[(Join, cmdline::Pipeline)]) -> Option<String> {
+    items.iter().flat_map(|(_, p)| p.iter()).find_map(|c| {
+        let group = c.group.as_ref()?;
+        match c.text.split_whitespace().next() {
+            Some(w) => Some(w.to_string()),
+            None => unexpected(group),
+        }
+    })
+}
+
+/// What a list of pipelines printed (streams kept apart, so a block's redirections can route
+/// them) and how it ended.
+#[derive(Default)]
+struct Run {
+    chunks: Vec<(u8, String)>,
+    /// Exit code of the last pipeline that ran.
+    code: i32,
+    keep_errorlevel: bool,
+    effect: Option<Effect>,
+    delay_ms: u64,
+    paged: bool,
+}
+
+fn add_delay(total: u64, more: u64) -> u64 {
+    if total == u64::MAX || more == u64::MAX {
+        u64::MAX
+    } else {
+        total.saturating_add(more)
+    }
+}
+
+/// Runs pipelines joined by `&`, `&&`, `||`, updating `%ERRORLEVEL%` after each. `stdin` (a
+/// block's piped or redirected input) goes to the first command that runs.
+fn run_items(
     st: &mut WinState,
     sh: &mut ShellState,
-    items: Vec<(Join, cmdline::Pipeline)>,
-) -> ExecResult {
-    let mut console = String::new();
-    let mut last_code = 0;
-    let mut effect = Effect::None;
-    let mut delay: u64 = 0;
-    let mut paged = false;
+    items: &[(Join, cmdline::Pipeline)],
+    stdin: Option<String>,
+    start_code: i32,
+) -> Run {
+    let mut run = Run::default();
+    let mut stdin = stdin;
+    let mut last_code = start_code;
     for (join, pipeline) in items {
         match join {
             Join::IfOk if last_code != 0 => continue,
             Join::IfFail if last_code == 0 => continue,
             _ => {}
         }
-        if pipeline.iter().all(|c| c.text.trim().is_empty() && c.redirs.is_empty()) {
+        if pipeline
+            .iter()
+            .all(|c| c.group.is_none() && c.text.trim().is_empty() && c.redirs.is_empty())
+        {
             continue;
         }
-        let r = run_pipeline(st, sh, &pipeline);
+        let r = run_pipeline(st, sh, pipeline, stdin.take());
         if r.effect == Some(Effect::ClearScreen) {
-            console.clear();
+            run.chunks.clear();
         }
-        console.push_str(&r.console);
+        run.chunks.extend(r.chunks);
         last_code = r.code;
+        run.keep_errorlevel = r.keep_errorlevel;
         if !r.keep_errorlevel {
             sh.errorlevel = r.code;
         }
-        delay = if r.delay_ms == u64::MAX || delay == u64::MAX {
-            u64::MAX
-        } else {
-            delay.saturating_add(r.delay_ms)
-        };
-        paged = r.paged;
+        run.delay_ms = add_delay(run.delay_ms, r.delay_ms);
+        run.paged = r.paged;
         match r.effect {
             Some(Effect::ExitShell) => {
-                effect = Effect::ExitShell;
+                run.effect = Some(Effect::ExitShell);
                 break;
             }
-            Some(e) => effect = e,
+            Some(e) => run.effect = Some(e),
             None => {}
         }
-        if delay == u64::MAX {
+        if run.delay_ms == u64::MAX {
             break;
         }
     }
-    ExecResult { output: console, exit_code: sh.errorlevel, effect, paged, delay_ms: delay }
-}
-
-struct PipeResult {
-    console: String,
-    code: i32,
-    keep_errorlevel: bool,
-    effect: Option<Effect>,
-    delay_ms: u64,
-    paged: bool,
+    run.code = last_code;
+    run
 }
 
 #[derive(Clone, PartialEq)]
@@ -208,16 +263,17 @@ enum Dest {
     File(usize),
 }
 
-fn run_pipeline(st: &mut WinState, sh: &mut ShellState, cmds: &[Simple]) -> PipeResult {
-    let mut res = PipeResult {
-        console: String::new(),
-        code: 0,
-        keep_errorlevel: false,
-        effect: None,
-        delay_ms: 0,
-        paged: false,
-    };
-    let mut piped: Option<String> = None;
+/// Runs commands joined by `|`. Each command's redirections are its own: in
+/// `>f netstat -ano | findstr x` the file gets netstat's output and findstr reads nothing, as in
+/// cmd.exe; a block `(a | b) >f` carries them for everything inside.
+fn run_pipeline(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    cmds: &[Simple],
+    stdin: Option<String>,
+) -> Run {
+    let mut res = Run::default();
+    let mut piped: Option<String> = stdin;
     for (i, cmd) in cmds.iter().enumerate() {
         let last = i + 1 == cmds.len();
         let mut stdin = piped.take();
@@ -226,6 +282,10 @@ fn run_pipeline(st: &mut WinState, sh: &mut ShellState, cmds: &[Simple]) -> Pipe
         let mut failed: Option<String> = None;
         for r in &cmd.redirs {
             let d = match &r.target {
+                Target::Nul if r.fd == 0 => {
+                    stdin = Some(String::new());
+                    continue;
+                }
                 Target::Nul => Dest::Nul,
                 Target::Fd(n) => dest[usize::from(n.saturating_sub(1)).min(1)].clone(),
                 Target::File(p) => {
@@ -252,27 +312,42 @@ fn run_pipeline(st: &mut WinState, sh: &mut ShellState, cmds: &[Simple]) -> Pipe
             }
         }
         if let Some(msg) = failed {
-            res.console.push_str(&format!("{msg}\r\n"));
+            res.chunks.push((2, format!("{msg}\r\n")));
             res.code = 1;
+            piped = Some(String::new());
             continue;
         }
-        let out = {
-            let mut ctx = Ctx { st, sh, stdin };
-            run_simple(&mut ctx, &cmd.text)
+        let out = match &cmd.group {
+            Some(items) => {
+                let r = run_items(st, sh, items, stdin, 0);
+                Out {
+                    chunks: r.chunks,
+                    code: r.code,
+                    effect: r.effect,
+                    delay_ms: r.delay_ms,
+                    paged: r.paged,
+                    // The commands inside already set %ERRORLEVEL%.
+                    keep_errorlevel: true,
+                }
+            }
+            None => {
+                let mut ctx = Ctx { st, sh, stdin };
+                run_simple(&mut ctx, &cmd.text)
+            }
         };
         let mut pipe_text = String::new();
-        for (stream, text) in &out.chunks {
-            match &dest[usize::from(*stream - 1).min(1)] {
-                Dest::Console if *stream == 1 && !last => pipe_text.push_str(text),
-                Dest::Console => res.console.push_str(text),
+        for (stream, text) in out.chunks {
+            match &dest[usize::from(stream - 1).min(1)] {
+                Dest::Console if stream == 1 && !last => pipe_text.push_str(&text),
+                Dest::Console => res.chunks.push((stream, text)),
                 Dest::Nul => {}
-                Dest::File(n) => files[*n].1.push_str(text),
+                Dest::File(n) => files[*n].1.push_str(&text),
             }
         }
         for (path, text) in files {
             if !text.is_empty() {
                 if let Err(e) = st.fs.write_file(&path, text.as_bytes(), true) {
-                    res.console.push_str(&format!("{e}\r\n"));
+                    res.chunks.push((2, format!("{e}\r\n")));
                 }
             }
         }
@@ -280,16 +355,45 @@ fn run_pipeline(st: &mut WinState, sh: &mut ShellState, cmds: &[Simple]) -> Pipe
         res.code = out.code;
         res.keep_errorlevel = out.keep_errorlevel;
         res.paged = last && out.paged;
-        res.delay_ms = if out.delay_ms == u64::MAX {
-            u64::MAX
-        } else {
-            res.delay_ms.saturating_add(out.delay_ms)
-        };
+        res.delay_ms = add_delay(res.delay_ms, out.delay_ms);
         if out.effect.is_some() {
             res.effect = out.effect;
         }
     }
     res
+}
+
+/// Runs command text that was already expanded (an `if` branch, a `for` body): `start_code` is
+/// the exit code `&&` and `||` at its start look at.
+pub fn run_text(ctx: &mut Ctx, text: &str, start_code: i32) -> Out {
+    let stdin = ctx.stdin.take();
+    let r = run_items(ctx.st, ctx.sh, &cmdline::parse(text), stdin, start_code);
+    Out {
+        chunks: r.chunks,
+        code: r.code,
+        effect: r.effect,
+        delay_ms: r.delay_ms,
+        paged: r.paged,
+        // The commands inside set %ERRORLEVEL% themselves.
+        keep_errorlevel: true,
+    }
+}
+
+/// Runs a command line as `cmd /c` would in a child process (its own copy of the shell state)
+/// and returns what it wrote to stdout, and to stderr.
+pub fn run_captured(st: &mut WinState, sh: &ShellState, line: &str) -> (String, String) {
+    let mut child = sh.clone();
+    child.pending.clear();
+    let r = run_items(st, &mut child, &cmdline::parse(line), None, 0);
+    let (mut out, mut err) = (String::new(), String::new());
+    for (stream, text) in r.chunks {
+        if stream == 1 {
+            out.push_str(&text);
+        } else {
+            err.push_str(&text);
+        }
+    }
+    (out, err)
 }
 
 /// Decodes file bytes as `type` shows them: UTF-16LE when the file starts with its BOM,
@@ -314,6 +418,10 @@ pub fn not_recognized(name: &str) -> Out {
 
 /// Runs one simple command (no operators, no redirections).
 pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
+    // `@` before a command hides it where cmd would echo it (in a `for` body); it is not part of
+    // the name.
+    let text = text.trim_start();
+    let text = text.strip_prefix('@').unwrap_or(text);
     let (raw_name, rest) = cmdline::split_name(text);
     if raw_name.is_empty() {
         return Out { keep_errorlevel: true, ..Out::new() };
@@ -337,6 +445,8 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
         | "dir" | "cls" | "ver" | "exit" | "rem" | "title" | "mode" | "chcp" | "hostname"
         | "whoami" | "timeout" | "ping" => super::cmd_builtin::run(ctx, &name, &rest, &args),
         "call" => call(ctx, &rest),
+        "if" => super::cmd_flow::if_(ctx, &rest),
+        "for" => super::cmd_flow::for_(ctx, &rest),
         "findstr" | "find" | "more" | "sort" => super::filters::run(ctx, &name, &args),
         "netstat" => super::cmd_netstat::netstat(ctx, &args),
         "tasklist" => super::cmd_tasklist::tasklist(ctx, &args),
@@ -360,12 +470,16 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
 /// before it on the same line) and runs it.
 fn call(ctx: &mut Ctx, rest: &str) -> Out {
     let expanded = cmdline::expand(rest.trim_start(), &|n| lookup(ctx.st, ctx.sh, n));
-    let r = run_parsed(ctx.st, ctx.sh, cmdline::parse(&expanded));
-    let mut o = Out::stdout(r.output, r.exit_code);
-    o.effect = (r.effect != Effect::None).then_some(r.effect);
-    o.delay_ms = r.delay_ms;
-    o.paged = r.paged;
-    o
+    let stdin = ctx.stdin.take();
+    let r = run_items(ctx.st, ctx.sh, &cmdline::parse(&expanded), stdin, 0);
+    Out {
+        chunks: r.chunks,
+        code: ctx.sh.errorlevel,
+        effect: r.effect,
+        delay_ms: r.delay_ms,
+        paged: r.paged,
+        keep_errorlevel: false,
+    }
 }
 
 /// `powershell ...`: a one-liner when a command or file is given, otherwise the interactive
@@ -379,6 +493,7 @@ fn powershell(ctx: &mut Ctx, args: &[String]) -> Out {
     if runs_something {
         return Out::from_exec(super::powershell::one_liner(ctx.st, ctx.sh, args));
     }
+    super::powershell::start_session(ctx.sh);
     ctx.sh.mode = ShellMode::PowerShell;
     Out::stdout(
         "Windows PowerShell\r\nCopyright (C) Microsoft Corporation. All rights reserved.\r\n\r\n",

@@ -73,7 +73,7 @@ impl LineEditor {
 
 /// SAC's normalisation before dispatch: strip spaces and tabs at both ends, lower-case A-Z.
 pub fn normalize(line: &str) -> String {
-    line.trim_matches(|c| c == ' ' || c == '\t').to_ascii_lowercase()
+    line.trim_matches([' ', '\t']).to_ascii_lowercase()
 }
 
 #[cfg(test)]

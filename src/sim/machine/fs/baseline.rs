@@ -11,13 +11,15 @@ use super::{path, FileSystem};
 /// ```toml
 /// [filesystem]
 /// users = ["azureuser"]            # profiles C:\Users\<user>\AppData\Local\Temp
-/// recovery_disk = true             # the broken VM's OS disk is attached as F:
 /// broken_machinekeys = ["C:"]      # MachineKeys and its key files owned by a deleted account
 /// dirs = ['C:\temp']
 /// files = [{ path = 'C:\temp\note.txt', text = "hello" }]
 /// acls = [{ path = 'C:\ProgramData\Microsoft\Crypto\RSA\MachineKeys', sddl = "O:SYD:P(A;;FA;;;SY)" }]
 /// remove = ['C:\ProgramData\Microsoft\Crypto\RSA\MachineKeys\f686aace6942fb7f7ceb231212eef4a4_...']
 /// ```
+///
+/// The broken VM's OS disk on a recovery VM is not stated here: it is the drive of the
+/// scenario's `[recovery] disk`, filled in as [`FsSpec::attached_disk`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FsSpec {
@@ -27,8 +29,9 @@ pub struct FsSpec {
     pub machine_guid: Option<String>,
     /// Local users besides Administrator (each gets a profile and a TEMP folder).
     pub users: Vec<String>,
-    /// The recovery VM: the broken VM's OS disk is drive F:.
-    pub recovery_disk: bool,
+    /// The recovery VM: the drive (`F:`) of the broken VM's attached OS disk, from `[recovery]`.
+    #[serde(skip)]
+    pub attached_disk: Option<String>,
     /// Drives (`C:`, `F:`) whose MachineKeys folder and key files are owned by a deleted account
     /// that alone has access: Administrators can read the folder but not change it, and nobody else
     /// can read the keys until `takeown` and `icacls /grant` repair them.
@@ -91,10 +94,10 @@ impl TryFrom<FsSpec> for FileSystem {
         for u in &spec.users {
             fs.ensure_profile(u);
         }
-        if spec.recovery_disk {
-            build_drive(&mut fs, "F:");
-            fs.insert("F:\\boot", true, Vec::new(), sid::SYSTEM);
-            fs.insert("F:\\boot\\bcd", false, b"regf".to_vec(), sid::SYSTEM);
+        if let Some(d) = &spec.attached_disk {
+            build_drive(&mut fs, d);
+            fs.insert(&format!("{d}\\boot"), true, Vec::new(), sid::SYSTEM);
+            fs.insert(&format!("{d}\\boot\\bcd"), false, b"regf".to_vec(), sid::SYSTEM);
         }
         for drive in &spec.broken_machinekeys {
             let d = drive.trim_end_matches(['\\', ':']).to_ascii_uppercase();

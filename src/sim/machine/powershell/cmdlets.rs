@@ -95,9 +95,8 @@ pub fn dispatch(ctx: &mut Ctx, cmd: &Command, input: Vec<Value>, first: bool) ->
             ctx.effect = Effect::ClearScreen;
             Ok(Vec::new())
         }
-        // GUESS: Set-Location is accepted but the simulator keeps the channel's directory (the shell
-        // state is read-only here).
-        "remove-module" | "import-module" | "set-location" | "out-null" => Ok(Vec::new()),
+        "set-location" => super::session::set_location(ctx, &b),
+        "remove-module" | "import-module" | "out-null" => Ok(Vec::new()),
         "set-content" | "add-content" => set_content(ctx, &b, name == "add-content"),
         "new-item" | "mkdir" | "md" => certfw::new_item(ctx, &b, name != "new-item"),
         _ if expr::native_name(&cmd.name).is_some() => {
