@@ -848,6 +848,13 @@ fn if_tests_errorlevel_existence_strings_and_runs_else_blocks() {
     // Inside a block, with the block's redirection.
     run(&mut m, &mut sh, "(if exist C:\\Windows (echo w) else (echo none)) > c:\\if.txt");
     assert_eq!(out(&mut m, &mut sh, "type c:\\if.txt"), "w\r\n");
+    // The client runner's spool form: the redirection before `if` takes the whole command.
+    run(&mut m, &mut sh, ">c:\\sp.txt 2>&1 if exist C:\\Windows (echo one& nosuch) else echo two");
+    assert_eq!(
+        out(&mut m, &mut sh, "type c:\\sp.txt"),
+        "one\r\n'nosuch' is not recognized as an internal or external command,\r\n\
+         operable program or batch file.\r\n"
+    );
     let r = run(&mut m, &mut sh, "if 1 XYZ 2 echo a");
     assert_eq!(r.output, "XYZ was unexpected at this time.\r\n");
 }
@@ -899,4 +906,41 @@ fn for_f_picks_tokens_from_a_commands_output() {
         out(&mut m, &mut sh, "for %i in (x y) do @(echo %i& echo -)"),
         "x\r\n-\r\ny\r\n-\r\n"
     );
+}
+
+#[test]
+fn cmd_c_runs_a_child_that_cannot_close_the_channel() {
+    let (mut m, mut sh) = vm("healthy");
+    let r = run(&mut m, &mut sh, "cmd /c exit 3");
+    assert_eq!((r.output.as_str(), r.exit_code, r.effect), ("", 3, Effect::None));
+    assert_eq!(out(&mut m, &mut sh, "echo %errorlevel%"), "3\r\n");
+    // The child's cd and set stay in the child; quotes around the line are removed.
+    let r = run(&mut m, &mut sh, "cmd /c \"cd /d C:\\ & set X=1 & cd\"");
+    assert_eq!(r.output, "C:\\\r\n");
+    assert_eq!(sh.prompt(), "C:\\Windows\\system32>");
+    assert_eq!(out(&mut m, &mut sh, "echo %X%"), "%X%\r\n");
+    // Output can be piped and redirected like any command's.
+    assert_eq!(out(&mut m, &mut sh, "cmd /c \"echo a& echo b\"| findstr b"), "b\r\n");
+}
+
+#[test]
+fn set_keeps_trailing_blanks_and_set_p_prints_without_a_line_end() {
+    let (mut m, mut sh) = vm("healthy");
+    run(&mut m, &mut sh, "set X=1 & set \"Y=2\" & set Z=3");
+    assert_eq!(out(&mut m, &mut sh, "echo [%X%][%Y%][%Z%]"), "[1 ][2][3]\r\n");
+    // A marker without a line end, the usual `<nul set /p` idiom; no input: exit code 1.
+    let r = run(&mut m, &mut sh, "<nul set /p =MARK& echo after");
+    assert_eq!(r.output, "MARKafter\r\n");
+    let r = run(&mut m, &mut sh, "<nul set /p \"=quoted \"");
+    assert_eq!((r.output.as_str(), r.exit_code), ("quoted ", 1));
+    // With input, the variable takes its first line.
+    run(&mut m, &mut sh, "echo first line> c:\\in.txt");
+    let r = run(&mut m, &mut sh, "set /p V=Value? < c:\\in.txt");
+    assert_eq!((r.output.as_str(), r.exit_code), ("Value? ", 0));
+    assert_eq!(out(&mut m, &mut sh, "echo %V%"), "first line\r\n");
+    // set /a prints its value without a line end at the interactive prompt.
+    assert_eq!(out(&mut m, &mut sh, "set /a n=(2+3)*4"), "20");
+    // %n% on the same line was expanded before set ran.
+    assert_eq!(out(&mut m, &mut sh, "set /a n+=1 >nul & echo %n%"), "20\r\n");
+    assert_eq!(out(&mut m, &mut sh, "echo %n%"), "21\r\n");
 }

@@ -4,7 +4,7 @@
 //! - `line`: `sacdoc run` of one command (default `netstat -anob` on `busy-server`) over the
 //!   in-process simulator paced at 115200 baud, per profile, next to the bytes and time of the
 //!   same output sent raw.
-//! - `doctor`: the doctor's own benchmark (`crate::doctor::bench`), wired in by its owner.
+//! - `doctor`: the doctor's own benchmark ([`crate::doctor::bench::run_default`]).
 
 use std::time::{Duration, Instant};
 
@@ -57,10 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         Some(Which::Line(a)) => line(&a),
         Some(Which::Doctor) => {
-            // Place for `crate::doctor::bench::run(..)` once the doctor exposes it.
-            anyhow::bail!(
-                "the doctor benchmark is not wired in yet: it belongs to crate::doctor::bench"
-            )
+            let table = crate::doctor::bench::run_default().map_err(anyhow::Error::msg)?;
+            print!("{table}");
+            Ok(0)
         }
     }
 }

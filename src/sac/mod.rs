@@ -347,7 +347,16 @@ impl Shell for Session {
 /// Returns the link and the transcript's path.
 pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>), SessionError> {
     use crate::transcript::{Header, Recorder, RecordingLink};
-    let link = cfg.target.open().map_err(|e| SessionError::Open(e.to_string()))?;
+    let link: Box<dyn Link> = if cfg.reconnect && cfg.target.can_reconnect() {
+        // A dropped link is opened again; the session's state machine finds its place anew.
+        let policy = crate::transport::reconnect::ReconnectPolicy::default();
+        Box::new(
+            crate::transport::reconnect::ReconnectingLink::open(&cfg.target, policy)
+                .map_err(|e| SessionError::Open(e.to_string()))?,
+        )
+    } else {
+        cfg.target.open().map_err(|e| SessionError::Open(e.to_string()))?
+    };
     let header = Header::new(&cfg.target.to_string());
     let recorder = match &cfg.record {
         Recording::Off => return Ok((link, None)),

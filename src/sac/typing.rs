@@ -247,20 +247,6 @@ fn repair(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::masked_prefix;
-
-    #[test]
-    fn masked_prefix_trusts_keys_before_the_first_repeat() {
-        let t: Vec<char> = "P@ssw0rd!!".chars().collect();
-        assert_eq!(masked_prefix(&t, 8), 3);
-        assert_eq!(masked_prefix(&t, 7), 0);
-        let t: Vec<char> = "abc".chars().collect();
-        assert_eq!(masked_prefix(&t, 2), 0);
-    }
-}
-
 fn wait_len(
     line: &mut Line,
     anchor: &Anchor,
@@ -313,4 +299,18 @@ pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
 fn learn(line: &mut Line, gap: Duration) {
     let d = gap + Duration::from_millis(100);
     line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_prefix;
+
+    #[test]
+    fn masked_prefix_trusts_keys_before_the_first_repeat() {
+        let t: Vec<char> = "P@ssw0rd!!".chars().collect();
+        assert_eq!(masked_prefix(&t, 8), 3);
+        assert_eq!(masked_prefix(&t, 7), 0);
+        let t: Vec<char> = "abc".chars().collect();
+        assert_eq!(masked_prefix(&t, 2), 0);
+    }
 }

@@ -77,8 +77,16 @@ fn echo(rest: &str) -> Out {
 }
 
 fn set(ctx: &mut Ctx, rest: &str) -> Out {
-    let t = rest.trim();
-    if t.is_empty() {
+    // Blanks before `&` or the end of the line are part of the value, as in cmd
+    // (`set X=1 & echo [%X%]` later shows `[1 ]`).
+    let t = rest.trim_start();
+    if let Some(p) = t.strip_prefix("/p").or_else(|| t.strip_prefix("/P")) {
+        return set_prompt(ctx, p.trim_start());
+    }
+    if let Some(a) = t.strip_prefix("/a").or_else(|| t.strip_prefix("/A")) {
+        return super::cmd_arith::set_a(ctx, a);
+    }
+    if t.trim().is_empty() {
         let mut vars = ctx.sh.env.clone();
         vars.sort_by_key(|(k, _)| k.to_ascii_uppercase());
         return keep(Out::stdout(
@@ -86,7 +94,11 @@ fn set(ctx: &mut Ctx, rest: &str) -> Out {
             0,
         ));
     }
-    let t = if t.starts_with('"') { t.trim_matches('"') } else { t };
+    // `set "X=value"`: the value ends at the last quote; what follows it is ignored.
+    let t = match t.strip_prefix('"') {
+        Some(inner) => inner.rfind('"').map_or(inner, |e| &inner[..e]),
+        None => t,
+    };
     match t.split_once('=') {
         Some((name, value)) => {
             let env = &mut ctx.sh.env;
@@ -97,6 +109,7 @@ fn set(ctx: &mut Ctx, rest: &str) -> Out {
             keep(Out::new())
         }
         None => {
+            let t = t.trim_end();
             let lines: String = {
                 let mut v: Vec<&(String, String)> = ctx
                     .sh
@@ -114,6 +127,31 @@ fn set(ctx: &mut Ctx, rest: &str) -> Out {
             }
         }
     }
+}
+
+/// `set /p NAME=PROMPT`: prints the prompt without a line end and sets NAME to the first line
+/// of the input; with no input (`<nul`) NAME is unchanged and the exit code is 1. This is how a
+/// script prints text without a line end (`<nul set /p =marker`).
+// GUESS: with no redirected input the simulator reads nothing (a real console waits for a line).
+fn set_prompt(ctx: &mut Ctx, t: &str) -> Out {
+    let t = match t.strip_prefix('"') {
+        Some(inner) => inner.rfind('"').map_or(inner, |e| &inner[..e]),
+        None => t,
+    };
+    let Some((name, prompt)) = t.split_once('=') else {
+        return Out::stderr("The syntax of the command is incorrect.\r\n", 1);
+    };
+    let mut o = Out::stdout(prompt, 0);
+    let line = ctx.stdin.as_deref().and_then(|s| s.lines().next()).map(str::to_string);
+    match line.filter(|l| !l.is_empty()) {
+        Some(v) if !name.is_empty() => {
+            ctx.sh.env.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            ctx.sh.env.push((name.to_string(), v.trim_end_matches('\r').to_string()));
+        }
+        Some(_) => {}
+        None => o.code = 1,
+    }
+    o
 }
 
 fn cd(ctx: &mut Ctx, rest: &str) -> Out {

@@ -11,6 +11,7 @@
 use super::shell::{run_captured, run_text, Ctx, Out};
 
 const SYNTAX: &str = "The syntax of the command is incorrect.\r\n";
+// GUESS: a malformed `if` or `for` exits with code 255, the code cmd gives other syntax errors.
 
 /// `rest` without the keyword `word` (any case) when it starts with it, followed by a blank or
 /// by one of `also`; the rest is returned with leading blanks removed.

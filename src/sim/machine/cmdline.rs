@@ -208,9 +208,9 @@ impl Parser {
         let rest: String = self.chars[self.i..].iter().take(5).collect();
         let lower = rest.to_ascii_lowercase();
         let lower = lower.strip_prefix('@').unwrap_or(&lower);
-        ["if", "for"].iter().any(|k| {
-            lower.strip_prefix(k).is_some_and(|r| r.starts_with(|c: char| c == ' ' || c == '\t'))
-        })
+        ["if", "for"]
+            .iter()
+            .any(|k| lower.strip_prefix(k).is_some_and(|r| r.starts_with([' ', '\t'])))
     }
 
     /// The text of an `if` or `for` command: the condition or loop head and its command, which

@@ -15,6 +15,7 @@ use state::WinState;
 pub mod bcd;
 pub mod certs;
 pub mod clock;
+pub mod cmd_arith;
 pub mod cmd_bcd;
 pub mod cmd_builtin;
 pub mod cmd_flow;

@@ -1,6 +1,8 @@
-//! The simulated cmd.exe: runs one typed line (expansion, chaining, pipes, redirection) and
-//! dispatches each command to its implementation. Commands owned by the file-system,
-//! firewall and PowerShell modules are routed to their functions.
+//! The simulated cmd.exe: runs one typed line (expansion, chaining, pipes, parenthesised blocks,
+//! redirection, a block left open asking `More? `) and dispatches each command to its
+//! implementation. Commands owned by the file-system, firewall and PowerShell modules are routed
+//! to their functions; `if` and `for` are in [`super::cmd_flow`], `set /a` in
+//! [`super::cmd_arith`].
 
 use super::cmdline::{self, Join, Simple, Target};
 use super::state::WinState;
@@ -160,6 +162,7 @@ pub fn run_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResul
     }
     if let Some(word) = unexpected(&parsed.items) {
         // A syntax error: nothing on the line runs.
+        // GUESS: %ERRORLEVEL% is left as it was.
         return quiet(format!("{word} was unexpected at this time.\r\n"), sh);
     }
     let r = run_items(st, sh, &parsed.items, None, 0);
@@ -445,6 +448,7 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
         | "dir" | "cls" | "ver" | "exit" | "rem" | "title" | "mode" | "chcp" | "hostname"
         | "whoami" | "timeout" | "ping" => super::cmd_builtin::run(ctx, &name, &rest, &args),
         "call" => call(ctx, &rest),
+        "cmd" => cmd_child(ctx, &rest),
         "if" => super::cmd_flow::if_(ctx, &rest),
         "for" => super::cmd_flow::for_(ctx, &rest),
         "findstr" | "find" | "more" | "sort" => super::filters::run(ctx, &name, &args),
@@ -476,6 +480,52 @@ fn call(ctx: &mut Ctx, rest: &str) -> Out {
         chunks: r.chunks,
         code: ctx.sh.errorlevel,
         effect: r.effect,
+        delay_ms: r.delay_ms,
+        paged: r.paged,
+        keep_errorlevel: false,
+    }
+}
+
+/// `cmd /c LINE`: a child cmd.exe runs the line and ends; its `cd`, `set` and `exit` stay in
+/// the child, its exit code becomes `%ERRORLEVEL%` (`cmd /c exit 3` sets 3). A line in quotes
+/// loses its first and last quote, as cmd's classic rule does.
+fn cmd_child(ctx: &mut Ctx, rest: &str) -> Out {
+    let mut s = rest.trim_start();
+    let mut line = None;
+    while let Some(opt) = s.strip_prefix('/') {
+        let (word, tail) = opt.split_at(opt.find(char::is_whitespace).unwrap_or(opt.len()));
+        if word.eq_ignore_ascii_case("c") || word.eq_ignore_ascii_case("k") {
+            line = Some(tail.trim_start());
+            break;
+        }
+        s = tail.trim_start();
+    }
+    let Some(line) = line else {
+        // GUESS: a nested interactive cmd.exe is not modelled; it prints its banner and the
+        // channel's own cmd reads the next line.
+        let banner = format!(
+            "{}\r\n(c) 2018 Microsoft Corporation. All rights reserved.\r\n",
+            super::cmd_builtin::version_line(ctx)
+        );
+        return Out::stdout(banner, 0);
+    };
+    let line = match line.strip_prefix('"') {
+        Some(inner) => match inner.rfind('"') {
+            Some(end) => format!("{}{}", &inner[..end], &inner[end + 1..]),
+            None => inner.to_string(),
+        },
+        None => line.to_string(),
+    };
+    let mut child = ctx.sh.clone();
+    child.pending.clear();
+    // The child reads its command line as any cmd.exe does: `%VAR%` is expanded again.
+    let line = cmdline::expand(&line, &|n| lookup(ctx.st, &child, n));
+    let stdin = ctx.stdin.take();
+    let r = run_items(ctx.st, &mut child, &cmdline::parse(&line), stdin, 0);
+    Out {
+        chunks: r.chunks,
+        code: child.errorlevel,
+        effect: r.effect.filter(|e| *e != Effect::ExitShell),
         delay_ms: r.delay_ms,
         paged: r.paged,
         keep_errorlevel: false,

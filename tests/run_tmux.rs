@@ -1,0 +1,69 @@
+//! The real binary in a real terminal (tmux): the password prompt does not echo, the password is
+//! typed once, and a wrong one ends with a clear error and exit code 2.
+#![cfg(unix)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux session that is killed when dropped.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Option<Tmux> {
+        let name = format!("sacdoc-run-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "30", command])
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(Tmux { name })
+    }
+
+    fn screen(&self) -> String {
+        Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let _ = Command::new("tmux").args(["send-keys", "-t", &self.name]).args(keys).status();
+    }
+
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) || Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
+    }
+}
+
+#[test]
+fn password_prompt_hides_what_is_typed_and_a_wrong_one_fails_once() {
+    let bin = env!("CARGO_BIN_EXE_sacdoc");
+    let cmd = format!(
+        "env -u SACDOC_PASSWORD -u SACDOC_USER {bin} run 'sim:healthy?start=sac' --no-record \
+         --timeout 10 --user someone -- ver; echo EXIT=$?; sleep 60"
+    );
+    let t = Tmux::start(&cmd).expect("tmux is available and starts");
+    let s = t.wait_for("Password for someone:", 15);
+    assert!(s.contains("Password for someone:"), "{s}");
+    t.keys(&["Secret-Typed-123", "Enter"]);
+    let s = t.wait_for("EXIT=", 30);
+    assert!(s.contains("EXIT=2"), "{s}");
+    assert!(!s.contains("Secret-Typed-123"), "the password showed on the terminal:\n{s}");
+    assert!(s.contains("login as someone failed"), "{s}");
+}
