@@ -59,8 +59,16 @@ pub fn split_chain(line: &str) -> Vec<Part> {
 
 /// `line` with the output of every part (stdout and stderr) sent to `file`: the first part
 /// creates it, the others append. Blanks and operators are kept as typed.
+///
+/// A line with an `if` or `for`, or one that opens a `( ... )` block, cannot be split: `if` and
+/// `for` take the rest of the line (`&` included) as their command, and a block's `&` belongs to
+/// the block. Such a line is run as one redirected block, `>"F" 2>&1 (LINE)`, which cmd applies to
+/// every command inside it.
 pub fn redirect_all(line: &str, file: &str) -> String {
     let parts = split_chain(line);
+    if parts.iter().any(|p| starts_compound(&p.text)) {
+        return format!(">\"{file}\" 2>&1 ({line})");
+    }
     let mut out = String::new();
     for (i, p) in parts.iter().enumerate() {
         let arrow = if i == 0 { ">" } else { ">>" };
@@ -69,6 +77,18 @@ pub fn redirect_all(line: &str, file: &str) -> String {
         out.push_str(&format!("{head}{arrow}\"{file}\" 2>&1 {}{}", last.trim_start(), p.op));
     }
     out
+}
+
+/// True when a part starts (after blanks and `@`) with a block or an `if` / `for` command.
+fn starts_compound(part: &str) -> bool {
+    let t = part.trim_start().trim_start_matches('@').trim_start();
+    if t.starts_with('(') {
+        return true;
+    }
+    let word: String = t.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let rest = &t[word.len()..];
+    let ends_word = rest.is_empty() || rest.starts_with([' ', '\t', '/', '(']);
+    ends_word && (word.eq_ignore_ascii_case("if") || word.eq_ignore_ascii_case("for"))
 }
 
 /// Splits a part at its last top-level `|`: (`"a |"`, `" b"`); (`""`, part) without a pipe.
@@ -118,6 +138,21 @@ mod tests {
         assert_eq!(
             redirect_all("netstat -anob | findstr \"a|b\"", "F"),
             "netstat -anob |>\"F\" 2>&1 findstr \"a|b\""
+        );
+    }
+
+    #[test]
+    fn if_for_and_blocks_run_as_one_redirected_block() {
+        let line = "if exist C:\\Windows (echo a & echo b)";
+        assert_eq!(redirect_all(line, "F"), format!(">\"F\" 2>&1 ({line})"));
+        let line = "hostname & @for /f %i in ('ver') do echo %i";
+        assert_eq!(redirect_all(line, "F"), format!(">\"F\" 2>&1 ({line})"));
+        let line = "(echo a & echo b) | sort";
+        assert_eq!(redirect_all(line, "F"), format!(">\"F\" 2>&1 ({line})"));
+        // Words that only start like a keyword are ordinary commands.
+        assert_eq!(
+            redirect_all("ifconfig & format", "F"),
+            ">\"F\" 2>&1 ifconfig &>>\"F\" 2>&1 format"
         );
     }
 
