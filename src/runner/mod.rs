@@ -18,7 +18,7 @@ pub mod spool;
 pub mod stream;
 
 /// The complete result of one command.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct CommandOutput {
     /// The command line as given (for PowerShell one-liners, the whole `powershell ...` line).
     pub command: String,

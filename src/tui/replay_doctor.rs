@@ -44,19 +44,6 @@ pub fn marker_for(p: &DoctorProgress) -> Option<String> {
     }
 }
 
-/// `CommandOutput` is only `Serialize`: read its fields back by hand.
-fn output_from_json(text: &str) -> Option<CommandOutput> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    Some(CommandOutput {
-        command: v.get("command")?.as_str()?.to_string(),
-        exit_code: v.get("exit_code").and_then(|c| c.as_i64()).map(|c| c as i32),
-        output: v.get("output")?.as_str()?.to_string(),
-        bytes_sent: v.get("bytes_sent").and_then(|b| b.as_u64()).unwrap_or(0),
-        bytes_received: v.get("bytes_received").and_then(|b| b.as_u64()).unwrap_or(0),
-        duration_ms: v.get("duration_ms").and_then(|b| b.as_u64()).unwrap_or(0),
-    })
-}
-
 /// Results recorded as markers by the TUI.
 pub fn from_markers(tr: &Transcript) -> Placed {
     let mut out = Vec::new();
@@ -68,7 +55,7 @@ pub fn from_markers(tr: &Transcript) -> Placed {
                 out.push((i, DoctorProgress::CheckFinished(f)));
             }
         } else if let Some(j) = m.strip_prefix(OUTPUT) {
-            if let Some(o) = output_from_json(j) {
+            if let Ok(o) = serde_json::from_str::<CommandOutput>(j) {
                 let p = DoctorProgress::CommandFinished {
                     check: String::new(),
                     output: o,
