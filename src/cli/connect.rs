@@ -16,8 +16,9 @@ use crate::target::Target;
 /// Clap arguments of every command that connects.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConnectArgs {
-    /// Where the console is: COM1, /dev/ttyS0, tcp://HOST:PORT, telnet://HOST:PORT, unix:PATH,
-    /// pipe:NAME, exec:COMMAND, sim:SCENARIO[?profile=ws2019], replay:FILE.
+    /// Where the console is: COM1, /dev/ttyS0, serial:///dev/ttyUSB0?baud=115200, tcp://HOST:PORT,
+    /// telnet://HOST:PORT, rfc2217://HOST:PORT?baud=115200, unix:PATH, pipe:NAME, exec:COMMAND,
+    /// azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME, sim:SCENARIO[?profile=ws2019], replay:FILE.
     /// Default: COM1 on Windows, /dev/ttyS0 elsewhere.
     pub target: Option<String>,
     /// User for the cmd-channel login [env: SACDOC_USER].
