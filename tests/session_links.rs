@@ -10,14 +10,14 @@ use sacdoc::sim::server::{ServeSpec, Server};
 use sacdoc::target::Target;
 use session_common::*;
 
-fn run_over(target: &str, scenario: &str) {
+fn run_over(target: &str, scenario: &str, query: &str) {
     let t: Target = target.parse().unwrap_or_else(|e| panic!("{target}: {e}"));
     let link = t.open().unwrap_or_else(|e| panic!("{target}: {e}"));
     let mut s = Session::attach(link, options(scenario, 20)).expect("attach");
     s.ensure_cmd().expect("cmd channel");
     for cmd in ["ver", "netstat -anob", "sc qc TermService"] {
         let out = s.run(cmd).unwrap_or_else(|e| panic!("{target} {cmd}: {e}"));
-        let (want, code) = expected(scenario, cmd);
+        let (want, code) = expected_in(scenario, query, cmd);
         assert_eq!(out.output, want, "{target}: {cmd}");
         assert_eq!(out.exit_code, Some(code), "{target}: {cmd}");
     }
@@ -31,7 +31,7 @@ fn over_pty(profile: &str) {
     let q = format!("profile={profile}&start=sac&{QUIRKS}");
     let server = Server::start(&ServeSpec::new("pty", "busy-server", &q)).expect("server");
     let path = server.pty_path().expect("pty path").display().to_string();
-    run_over(&format!("serial://{path}?baud=115200"), "busy-server");
+    run_over(&format!("serial://{path}?baud=115200"), "busy-server", &q);
     server.stop();
 }
 
@@ -40,7 +40,7 @@ fn over_tcp(profile: &str) {
     let server =
         Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "busy-server", &q)).expect("server");
     let addr = server.addr().expect("address");
-    run_over(&format!("tcp://{addr}"), "busy-server");
+    run_over(&format!("tcp://{addr}"), "busy-server", &q);
     server.stop();
 }
 

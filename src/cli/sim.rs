@@ -1,5 +1,5 @@
-//! `sacdoc sim`: serve the simulated Windows Server behind SAC over a pty, loopback TCP or a Unix
-//! socket until Ctrl+C / SIGTERM; `sacdoc sim --list` shows the built-in scenarios.
+//! `sacdoc sim`: serve the simulated Windows Server behind SAC over a pty, loopback TCP (raw or
+//! telnet) or a Unix socket until Ctrl+C / SIGTERM; `sacdoc sim --list` shows the built-in scenarios.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +18,8 @@ pub struct Args {
     /// List the built-in scenarios, their descriptions and login credentials.
     #[arg(long)]
     pub list: bool,
-    /// Where to listen: pty, tcp://127.0.0.1:PORT (0 = any free port) or unix:PATH.
+    /// Where to listen: pty, tcp://127.0.0.1:PORT (0 = any free port), telnet://127.0.0.1:PORT
+    /// (telnet as ser2net's telnet mode speaks it) or unix:PATH.
     #[arg(long, default_value = "pty")]
     pub listen: String,
     /// Output profile of the cmd channel: ws2022 (streams), ws2019 or ws2016 (paint 80x24).

@@ -22,15 +22,17 @@
 //!
 //! Served ([`server::Server`]):
 //! `Server::start(&ServeSpec::new("tcp://127.0.0.1:0", "healthy", "profile=ws2019"))` (or `"pty"`,
-//! `"unix:PATH"`) returns a handle with `describe()`, `addr()`, `pty_path()`, `events()` and
-//! `stop()`; many connections in a row share one VM, so a reconnect resumes where the last client
-//! left it. `sacdoc sim SCENARIO --listen ...` is the same server from the command line.
+//! `"telnet://127.0.0.1:0"` for ser2net's telnet mode, `"unix:PATH"`) returns a handle with
+//! `describe()`, `addr()`, `pty_path()`, `events()` and `stop()`; many connections in a row share
+//! one VM, so a reconnect resumes where the last client left it. `sacdoc sim SCENARIO --listen ...` is the same server from the command line.
 //!
 //! Lower down, [`sac::Console`] is one VM as a non-blocking state machine (`input`, `poll(now)`),
 //! for callers that want to drive time themselves.
 //!
-//! Query keys (see [`sac::KNOWN_KEYS`]): `profile=ws2022|ws2019|ws2016`, `baud=N`,
-//! `start=booting|sac|cmd|login|switch|crashed`, `seed=N`, quirks `dropkeys=1`, `eatchars=1`,
+//! Query keys (see [`sac::KNOWN_KEYS`]): `profile=ws2022|ws2019|ws2016` (also the Windows build
+//! that `ver`, the cmd banner, `id` and the registry show, unless the scenario sets another:
+//! [`SacSettings::fit_os`]), `baud=N`, `start=booting|sac|cmd|login|switch|crashed`, `seed=N`,
+//! quirks `dropkeys=1`, `eatchars=1`,
 //! `cronly=1` (or `quirks=dropkeys,cronly`) with `dropkeys_ms`, `eatchars_ms`, timings
 //! `cmd_delay_ms`, `channel_event_delay_ms`, `restart_delay_ms`, `paint_ms`, `idle_timeout_s`,
 //! `cols` (wrap width of the streaming profile), `cmd_failure=none|disabled|not_registered|timeout|failed`,
@@ -42,6 +44,7 @@ pub mod link;
 pub mod machine;
 pub mod sac;
 pub mod server;
+pub mod telnetd;
 
 pub use link::SimLink;
 pub use sac::{SacSettings, SimOptions};
@@ -75,6 +78,16 @@ pub fn prepare(scenario: &str, query: &str) -> Result<(machine::Scenario, SimOpt
     let mut opts = SimOptions::from_settings(sc.sac.clone());
     opts.apply_query(query)?;
     Ok((sc, opts))
+}
+
+/// The machine a simulator run of `scenario` with `query` serves, powered off (call
+/// [`machine::Machine::boot`]): its Windows release follows the query's profile as in
+/// [`SacSettings::fit_os`]. Tests compute the outputs a client must see from it.
+pub fn prepared_machine(scenario: &str, query: &str) -> Result<machine::Machine, SimError> {
+    let (sc, opts) = prepare(scenario, query)?;
+    let mut m = machine::Machine::new(&sc);
+    opts.sac.fit_os(&mut m);
+    Ok(m)
 }
 
 /// Opens an in-process simulated VM: `scenario` is a built-in scenario name, `query` the

@@ -1,5 +1,6 @@
-//! Serves one simulated VM over a real pty, a loopback TCP port or a Unix socket, as a hypervisor's
-//! virtual serial port (or ser2net) would.
+//! Serves one simulated VM over a real pty, a loopback TCP port (raw, or telnet as ser2net's
+//! `telnet` accepter speaks it) or a Unix socket, as a hypervisor's virtual serial port (or ser2net)
+//! would.
 //!
 //! One VM lives as long as the server; clients come and go. A client that reconnects after a drop
 //! finds the VM as the last one left it. On TCP and Unix sockets the VM starts when the first
@@ -30,6 +31,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::sim::machine::Machine;
 use crate::sim::sac::{Console, SimOptions};
+use crate::sim::telnetd::TelnetServer;
 use crate::sim::SimError;
 
 /// Where to listen.
@@ -39,6 +41,9 @@ pub enum Listen {
     Pty,
     /// A TCP port on a loopback address (port 0 picks a free one).
     Tcp(SocketAddr),
+    /// A TCP port that speaks telnet around the serial bytes, as ser2net in `telnet` mode
+    /// (see [`crate::sim::telnetd`]).
+    Telnet(SocketAddr),
     /// A Unix socket at a path.
     Unix(PathBuf),
 }
@@ -50,16 +55,17 @@ impl std::str::FromStr for Listen {
         if s == "pty" {
             return Ok(Listen::Pty);
         }
-        if let Some(rest) = s.strip_prefix("tcp://") {
-            let addr: SocketAddr = rest
-                .parse()
-                .map_err(|_| bad("expected tcp://127.0.0.1:PORT (PORT 0 picks a free port)"))?;
+        for (scheme, telnet) in [("tcp://", false), ("telnet://", true)] {
+            let Some(rest) = s.strip_prefix(scheme) else { continue };
+            let addr: SocketAddr = rest.parse().map_err(|_| {
+                bad(&format!("expected {scheme}127.0.0.1:PORT (PORT 0 picks a free port)"))
+            })?;
             if !addr.ip().is_loopback() {
                 return Err(bad(
                     "the simulator only listens on a loopback address, e.g. 127.0.0.1",
                 ));
             }
-            return Ok(Listen::Tcp(addr));
+            return Ok(if telnet { Listen::Telnet(addr) } else { Listen::Tcp(addr) });
         }
         if let Some(path) = s.strip_prefix("unix:") {
             if path.is_empty() {
@@ -67,7 +73,7 @@ impl std::str::FromStr for Listen {
             }
             return Ok(Listen::Unix(PathBuf::from(path)));
         }
-        Err(bad("use pty, tcp://127.0.0.1:PORT or unix:PATH"))
+        Err(bad("use pty, tcp://127.0.0.1:PORT, telnet://127.0.0.1:PORT or unix:PATH"))
     }
 }
 
@@ -109,7 +115,8 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// Where clients connect: `tcp://127.0.0.1:PORT`, `unix:PATH` or the pty's slave path.
+    /// Where clients connect: `tcp://127.0.0.1:PORT`, `telnet://127.0.0.1:PORT`, `unix:PATH` or
+    /// the pty's slave path.
     pub fn describe(&self) -> &str {
         &self.describe
     }
@@ -192,14 +199,17 @@ impl Server {
         };
         let opts = opts.clone();
         let thread = match listen {
-            Listen::Tcp(addr) => {
+            Listen::Tcp(addr) | Listen::Telnet(addr) => {
+                let telnet = matches!(listen, Listen::Telnet(_));
                 let l =
                     TcpListener::bind(addr).map_err(io_err(format!("cannot listen on {addr}")))?;
                 l.set_nonblocking(true).map_err(io_err("set_nonblocking".into()))?;
                 let local = l.local_addr().map_err(io_err("local_addr".into()))?;
                 handle.addr = Some(local);
-                handle.describe = format!("tcp://{local}");
-                spawn(move || serve_sockets(Acceptor::Tcp(l), machine, &opts, &stop, &tx))
+                let scheme = if telnet { "telnet" } else { "tcp" };
+                handle.describe = format!("{scheme}://{local}");
+                let acceptor = Acceptor::Tcp(l, telnet);
+                spawn(move || serve_sockets(acceptor, machine, &opts, &stop, &tx))
             }
             Listen::Unix(path) => spawn_unix(path, machine, opts, stop, tx, &mut handle)?,
             Listen::Pty => spawn_pty(machine, opts, stop, tx, &mut handle)?,
@@ -251,9 +261,9 @@ fn spawn_unix(
     })
 }
 
-/// A listening socket of either kind.
+/// A listening socket of either kind; a TCP one may speak telnet.
 enum Acceptor {
-    Tcp(TcpListener),
+    Tcp(TcpListener, bool),
     #[cfg(unix)]
     Unix(std::os::unix::net::UnixListener),
 }
@@ -266,19 +276,20 @@ enum Conn {
 }
 
 impl Acceptor {
-    fn accept(&self) -> io::Result<(Conn, String)> {
+    /// Accepts a client; the telnet state comes with it when the listener speaks telnet.
+    fn accept(&self) -> io::Result<(Conn, Option<TelnetServer>, String)> {
         match self {
-            Acceptor::Tcp(l) => {
+            Acceptor::Tcp(l, telnet) => {
                 let (s, peer) = l.accept()?;
                 s.set_nonblocking(true)?;
                 let _ = s.set_nodelay(true);
-                Ok((Conn::Tcp(s), peer.to_string()))
+                Ok((Conn::Tcp(s), telnet.then(TelnetServer::new), peer.to_string()))
             }
             #[cfg(unix)]
             Acceptor::Unix(l) => {
                 let (s, _) = l.accept()?;
                 s.set_nonblocking(true)?;
-                Ok((Conn::Unix(s), "unix client".into()))
+                Ok((Conn::Unix(s), None, "unix client".into()))
             }
         }
     }
@@ -326,13 +337,15 @@ fn serve_sockets(
     let mut console: Option<Console> = None;
     let mut machine = Some(machine);
     let mut conn: Option<Conn> = None;
+    let mut telnet: Option<TelnetServer> = None;
     let mut backlog: Vec<u8> = Vec::new();
     let mut vm_off = false;
     let mut buf = [0u8; 4096];
+    let (mut data, mut reply) = (Vec::new(), Vec::new());
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         match acceptor.accept() {
-            Ok((mut c, peer)) => {
+            Ok((mut c, mut t, peer)) => {
                 if vm_off {
                     c.close();
                 } else {
@@ -341,6 +354,10 @@ fn serve_sockets(
                         let _ = tx.send(ServerEvent::Disconnected);
                     }
                     backlog.clear();
+                    if let Some(t) = t.as_mut() {
+                        backlog.extend_from_slice(&t.greeting());
+                    }
+                    telnet = t;
                     if let Some(m) = machine.take() {
                         console = Some(Console::new(m, opts, now));
                     }
@@ -366,7 +383,14 @@ fn serve_sockets(
                         gone = true;
                         break;
                     }
-                    Ok(n) => con.input(&buf[..n], Instant::now()),
+                    Ok(n) => match telnet.as_mut() {
+                        Some(t) => {
+                            data.clear();
+                            t.decode(&buf[..n], &mut data, &mut reply);
+                            con.input(&data, Instant::now());
+                        }
+                        None => con.input(&buf[..n], Instant::now()),
+                    },
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => {
@@ -377,8 +401,13 @@ fn serve_sockets(
             }
         }
         let polled = con.poll(Instant::now());
+        // Answers to the client's negotiation go out before the output that follows them.
+        backlog.append(&mut reply);
         if conn.is_some() {
-            backlog.extend_from_slice(&polled.bytes);
+            match telnet.as_ref() {
+                Some(t) => t.encode(&polled.bytes, &mut backlog),
+                None => backlog.extend_from_slice(&polled.bytes),
+            }
         }
         if let Some(c) = conn.as_mut() {
             gone |= flush(c, &mut backlog);

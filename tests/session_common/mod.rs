@@ -47,3 +47,13 @@ pub fn expected(scenario: &str, command: &str) -> (String, i32) {
     let r = m.exec(&mut shell, command);
     (r.output, r.exit_code)
 }
+
+/// What `command` prints on a fresh, booted machine as a run with `query` serves it (the profile
+/// picks the Windows build that `ver` and the banner show).
+pub fn expected_in(scenario: &str, query: &str, command: &str) -> (String, i32) {
+    let mut m = sacdoc::sim::prepared_machine(scenario, query).expect("machine");
+    m.boot();
+    let mut shell = ShellState { user: creds(scenario).user, ..ShellState::default() };
+    let r = m.exec(&mut shell, command);
+    (r.output, r.exit_code)
+}

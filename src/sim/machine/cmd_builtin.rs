@@ -59,7 +59,13 @@ pub fn version_line(ctx: &Ctx) -> String {
     let key = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
     let build = ctx.st.registry.get(key, "CurrentBuild").and_then(|v| v.as_str().map(String::from));
     let ubr = ctx.st.registry.get_u64(key, "UBR").unwrap_or(0);
-    format!("Microsoft Windows [Version 10.0.{}.{ubr}]", build.unwrap_or_else(|| "17763".into()))
+    let build = build.unwrap_or_else(|| "17763".into());
+    // Builds before 16299 print no update revision: Server 2016 says `[Version 10.0.14393]`
+    // (Google Cloud's Server 2016 login transcript, quoted in the SAC reference §5.4).
+    match build.parse::<u32>() {
+        Ok(b) if b < 16299 => format!("Microsoft Windows [Version 10.0.{build}]"),
+        _ => format!("Microsoft Windows [Version 10.0.{build}.{ubr}]"),
+    }
 }
 
 /// `echo`: the text after the delimiter as typed (trailing blanks kept); `ECHO is on.` alone.

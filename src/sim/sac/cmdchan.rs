@@ -212,7 +212,10 @@ impl SacDriver {
         }
         let echo = match c {
             '\x03' => {
+                // Ctrl+C drops the line and, at `More? `, the open block too: cmd.exe goes back
+                // to its normal prompt.
                 cmd.line.clear();
+                cmd.shell.pending.clear();
                 let prompt = cmd.shell.prompt();
                 Some(format!("^C\r\n{prompt}"))
             }
@@ -369,12 +372,15 @@ impl SacDriver {
         }
         let Some(cmd) = self.cmd_mut(slot) else { return };
         cmd.state = CmdState::Ready;
-        // cmd.exe leaves an empty line between a command's output and its next prompt.
-        let sep = if cmd.shell.mode == ShellMode::Cmd && effect != Effect::ClearScreen {
-            "\r\n"
-        } else {
-            ""
-        };
+        // cmd.exe leaves an empty line between a command's output and its next prompt, but
+        // `More? ` (a block still open) follows the typed line directly.
+        let open_block = !cmd.shell.pending.is_empty();
+        let sep =
+            if cmd.shell.mode == ShellMode::Cmd && effect != Effect::ClearScreen && !open_block {
+                "\r\n"
+            } else {
+                ""
+            };
         let prompt = format!("{sep}{}", cmd.shell.prompt());
         let typeahead: Vec<char> = cmd.typeahead.drain(..).collect();
         self.chan_write(slot, &prompt);

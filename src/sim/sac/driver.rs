@@ -93,9 +93,10 @@ pub struct SacDriver {
 impl SacDriver {
     /// A VM in the state `opts.start` describes, as of `now`. In the `booting` state the banner
     /// is already in the output.
-    pub fn new(machine: Machine, opts: &SimOptions, now: Instant) -> SacDriver {
+    pub fn new(mut machine: Machine, opts: &SimOptions, now: Instant) -> SacDriver {
         let seed = opts.seed.unwrap_or_else(|| Rng::from_entropy().next_u64());
         let cfg = opts.sac.clone();
+        cfg.fit_os(&mut machine);
         let mut d = SacDriver {
             machine,
             nics: cfg.nics.clone(),

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sim::machine::Machine;
+
 /// How the cmd channel sends its output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,6 +52,19 @@ impl Profile {
             Profile::Ws2022 => "Microsoft Windows [Version 10.0.20348.2849]",
             Profile::Ws2019 => "Microsoft Windows [Version 10.0.17763.6532]",
             Profile::Ws2016 => "Microsoft Windows [Version 10.0.14393]",
+        }
+    }
+
+    /// The Windows release the profile stands for: build, update build revision (UBR) and
+    /// product name, as `ver`, `id` and the registry's CurrentVersion show them.
+    ///
+    /// GUESS: the UBRs are those of recent cumulative updates (20348.2849 is the November 2024
+    /// update of Server 2022, 14393.7515 that of Server 2016); 17763.6893 is the base scenario's.
+    pub fn os(self) -> (&'static str, u32, &'static str) {
+        match self {
+            Profile::Ws2022 => ("20348", 2849, "Windows Server 2022 Datacenter"),
+            Profile::Ws2019 => ("17763", 6893, "Windows Server 2019 Datacenter"),
+            Profile::Ws2016 => ("14393", 7515, "Windows Server 2016 Datacenter"),
         }
     }
 
@@ -187,5 +202,64 @@ impl SacSettings {
         } else {
             &self.copyright_line
         }
+    }
+
+    /// Makes the machine's Windows release agree with the profile, so the cmd banner, `ver`,
+    /// `id` and the registry all name the same build: a Server 2022 profile on a Server 2019
+    /// machine would tell a client two different stories.
+    ///
+    /// The base scenario's build (Server 2019, [`BASE_BUILD`]) counts as "not chosen" and
+    /// follows the profile; a scenario that sets another `[machine] build`, or a `version_line`
+    /// of its own, keeps what it says.
+    pub fn fit_os(&self, machine: &mut Machine) {
+        if !self.version_line.is_empty() || machine.info().build != BASE_BUILD {
+            return;
+        }
+        let (build, ubr, product) = self.profile.os();
+        if build != BASE_BUILD {
+            machine.set_os_build(build, ubr, product);
+        }
+    }
+}
+
+/// The build of `scenarios/base.toml` (Windows Server 2019).
+pub const BASE_BUILD: &str = "17763";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::machine::load_scenario;
+
+    fn machine() -> Machine {
+        Machine::new(&load_scenario("healthy").expect("scenario"))
+    }
+
+    fn with(profile: Profile) -> SacSettings {
+        SacSettings { profile, ..SacSettings::default() }
+    }
+
+    #[test]
+    fn the_base_build_follows_the_profile() {
+        for p in [Profile::Ws2022, Profile::Ws2019, Profile::Ws2016] {
+            let mut m = machine();
+            with(p).fit_os(&mut m);
+            assert_eq!(m.info().build, p.os().0);
+            assert_eq!(m.info().product, p.os().2);
+        }
+    }
+
+    #[test]
+    fn a_pinned_build_or_version_line_is_kept() {
+        let mut m = machine();
+        m.set_os_build("19045", 1, "Pinned");
+        with(Profile::Ws2022).fit_os(&mut m);
+        assert_eq!((m.info().build.as_str(), m.info().product.as_str()), ("19045", "Pinned"));
+        let mut m = machine();
+        let s = SacSettings {
+            version_line: "Microsoft Windows [Version 10.0.17763.1]".into(),
+            ..with(Profile::Ws2022)
+        };
+        s.fit_os(&mut m);
+        assert_eq!(m.info().build, BASE_BUILD);
     }
 }

@@ -1,5 +1,5 @@
-//! The texts SAC prints, byte for byte where sac-protocol.md quotes real Windows (tagged [S] there)
-//! or the ReactOS message table ([R]). Every line ends in CRLF, as the message compiler makes it.
+//! The texts SAC prints, byte for byte where sac-protocol.md quotes real Windows (tagged \[S\] there)
+//! or the ReactOS message table (\[R\]). Every line ends in CRLF, as the message compiler makes it.
 
 /// Application-type GUID of the SAC channel.
 pub const SAC_APP_GUID: &str = "63d02270-8aa4-11d5-bccf-806d6172696f";
