@@ -37,7 +37,9 @@ impl Check for Firewall {
             // PowerShell's error record names the cmdlet and the rule; anything else is an
             // answer that did not parse, not proof that the rule is missing.
             if rule.exit_code != Some(0) && rule.output.contains(FW_RULE) {
-                return Ok(found.problem(format!("the inbound RDP rule {FW_RULE} is missing"), None));
+                return Ok(
+                    found.problem(format!("the inbound RDP rule {FW_RULE} is missing"), None)
+                );
             }
             return Ok(found.unknown("the firewall rule listing did not parse"));
         };
