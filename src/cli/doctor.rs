@@ -71,6 +71,42 @@ pub struct Args {
     /// The letter given to the EFI system partition on Generation 2 (with --offline-script).
     #[arg(long, value_name = "LETTER", default_value = "S")]
     pub efi_drive: String,
+    /// Diagnose every target listed in FILE (one per line, `#` comments), one JSON line per target.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["apply", "finish_pending", "offline_script"]
+    )]
+    pub targets: Option<std::path::PathBuf>,
+    /// With --targets: how many consoles at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallel: usize,
+}
+
+/// `--targets FILE`: the doctor on many consoles at once, diagnosis only.
+fn fleet(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
+    if args.connect.target.is_some() {
+        bail!("give either a TARGET or --targets FILE, not both");
+    }
+    check_ids(&args.checks)?;
+    let mut template = RunOptions::new("fleet");
+    template.only = args.checks.clone();
+    template.full = args.full;
+    template.settings.tls12_only = args.tls12_only;
+    template.settings.new_rdp_port = args.rdp_port;
+    template.settings.ems_port = args.ems_port;
+    template.settings.ems_baud = args.ems_baud;
+    super::fleet::run_fleet(file, args.parallel, &args.connect, &template)
+}
+
+/// Refuses a `--check` value that names no check.
+fn check_ids(checks: &[String]) -> anyhow::Result<()> {
+    for c in checks {
+        if doctor::checks::by_id(c).is_none() {
+            bail!("--check {c:?} is not a check id: use one of rdp-port, termservice, rdp-certificate, machinekeys-acl, tls-server, nla, group-policy, firewall, ems");
+        }
+    }
+    Ok(())
 }
 
 /// Asks on the terminal, one fix at a time.
@@ -140,6 +176,9 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
     if args.offline_script {
         return offline_script(&args);
     }
+    if let Some(file) = &args.targets {
+        return fleet(&args, file);
+    }
     let mut notes = Vec::new();
     if args.connect.target.is_none() && !serial_port_present() {
         args.connect.target = Some(DEMO_TARGET.to_string());
@@ -159,11 +198,7 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
             ),
         }
     }
-    for c in &args.checks {
-        if doctor::checks::by_id(c).is_none() {
-            bail!("--check {c:?} is not a check id: use one of rdp-port, termservice, rdp-certificate, machinekeys-acl, tls-server, nla, group-policy, firewall, ems");
-        }
-    }
+    check_ids(&args.checks)?;
     let mut cfg = args.connect.resolve()?;
     super::run::settle_recording(&mut cfg);
     let target = cfg.target.to_string();
