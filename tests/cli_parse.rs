@@ -1,8 +1,12 @@
 //! `sacdoc parse`: the real binary on fixtures, on stdin, on UTF-16 and legacy code-page bytes,
 //! and its exit code 2 with a clear message for a missing file and an unknown kind.
 
+mod parse_common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+
+use parse_common::fixture_with_eol;
 
 fn sacdoc(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
@@ -21,13 +25,6 @@ fn sacdoc(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().expect("wait sacdoc")
 }
 
-/// A fixture without its `#| source` header lines.
-fn fixture(kind: &str, name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/{kind}/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\r\n")).collect()
-}
-
 fn json(out: &Output) -> serde_json::Value {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
@@ -37,7 +34,7 @@ fn json(out: &Output) -> serde_json::Value {
 fn file_argument_sc_fixture() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("qc.txt");
-    std::fs::write(&path, fixture("sc", "de_qc_dependencies.txt")).expect("write");
+    std::fs::write(&path, fixture_with_eol("sc", "de_qc_dependencies.txt", "\r\n")).expect("write");
     let out = sacdoc(&["parse", "sc", path.to_str().expect("utf-8 path")], None);
     let v = json(&out);
     assert_eq!(v["services"][0]["name"], "WireGuardTunnel$wg-sf35022");
@@ -49,7 +46,7 @@ fn file_argument_sc_fixture() {
 
 #[test]
 fn stdin_with_dash_and_without_file() {
-    let input = fixture("tasklist", "zh_svc_localized_na.txt");
+    let input = fixture_with_eol("tasklist", "zh_svc_localized_na.txt", "\r\n");
     for args in [&["parse", "tasklist", "-"][..], &["parse", "tasklist"][..]] {
         let v = json(&sacdoc(args, Some(input.as_bytes())));
         let rows = v["processes"].as_array().expect("processes");
@@ -72,7 +69,7 @@ fn every_kind_exists_and_prints_json() {
 
 #[test]
 fn utf16le_with_bom_is_decoded() {
-    let text = fixture("bcdedit", "fr_enum_all.txt");
+    let text = fixture_with_eol("bcdedit", "fr_enum_all.txt", "\r\n");
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let out = sacdoc(&["parse", "bcdedit", "-"], Some(&bytes));

@@ -1,32 +1,15 @@
 //! `bcdedit` parser: real captures (tests/fixtures/parse/bcdedit, each naming its source), one
 //! named case per odd shape, and a property test of the line accounting.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
-use sacdoc::parse::{bcdedit, text, Unparsed};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/bcdedit/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
+use sacdoc::parse::bcdedit;
 
 #[test]
 fn zh_all_verbose_titles_and_identifier_label_translated() {
-    let input = fixture("zh_enum_all_v.txt");
+    let input = fixture("bcdedit", "zh_enum_all_v.txt");
     let out = bcdedit::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.entries.len(), 13);
@@ -46,7 +29,7 @@ fn zh_all_verbose_titles_and_identifier_label_translated() {
 
 #[test]
 fn zh_value_wrapped_at_console_width_is_joined() {
-    let out = bcdedit::parse(&fixture("zh_enum_all_v.txt"));
+    let out = bcdedit::parse(&fixture("bcdedit", "zh_enum_all_v.txt"));
     let winre = out.entry("{3a83f40c-85ca-11e9-82a5-ee8f458de4b5}").expect("recovery loader");
     // The capture lost one character at the break ("...8de" / "b5\"); the join keeps what is there.
     assert_eq!(
@@ -60,7 +43,7 @@ fn zh_value_wrapped_at_console_width_is_joined() {
 
 #[test]
 fn de_translated_titles() {
-    let input = fixture("de_enum.txt");
+    let input = fixture("bcdedit", "de_enum.txt");
     let out = bcdedit::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.entries.len(), 3);
@@ -80,7 +63,7 @@ fn de_translated_titles() {
 
 #[test]
 fn fr_ems_settings_off_and_short_underline() {
-    let input = fixture("fr_enum_all.txt");
+    let input = fixture("bcdedit", "fr_enum_all.txt");
     let out = bcdedit::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.entries.len(), 12);
@@ -93,7 +76,7 @@ fn fr_ems_settings_off_and_short_underline() {
 
 #[test]
 fn pl_every_line_ends_with_a_space() {
-    let input = fixture("pl_enum_all_trailing_spaces.txt");
+    let input = fixture("bcdedit", "pl_enum_all_trailing_spaces.txt");
     let out = bcdedit::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.entries.len(), 8);
@@ -104,7 +87,7 @@ fn pl_every_line_ends_with_a_space() {
 
 #[test]
 fn en_enum_all_debugger_and_ems() {
-    let out = bcdedit::parse(&fixture("en_enum_all.txt"));
+    let out = bcdedit::parse(&fixture("bcdedit", "en_enum_all.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.entry("{emssettings}").expect("ems").ems.bootems, Some(true));
     assert_eq!(out.entry("{badmemory}").expect("bad memory").elements.len(), 1);
@@ -156,9 +139,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = bcdedit::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

@@ -4,32 +4,15 @@
 //! PowerShell does not translate property names, so "localized" here means culture-formatted
 //! dates and translated surrounding pages; no capture with translated cert labels exists.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
-use sacdoc::parse::{certs, text, Unparsed};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/certs/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
+use sacdoc::parse::certs;
 
 #[test]
 fn en_table_row_with_empty_subject_and_padded_header() {
-    let input = fixture("en_table_empty_subject.txt");
+    let input = fixture("certs", "en_table_empty_subject.txt");
     let out = certs::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.stores, vec![r"currentuser\my"]);
@@ -41,7 +24,7 @@ fn en_table_row_with_empty_subject_and_padded_header() {
 
 #[test]
 fn en_table_truncated_subjects_are_flagged() {
-    let out = certs::parse(&fixture("en_table_truncated_subjects.txt"));
+    let out = certs::parse(&fixture("certs", "en_table_truncated_subjects.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.certificates.len(), 3);
     assert!(!out.certificates[0].subject_truncated);
@@ -52,7 +35,7 @@ fn en_table_truncated_subjects_are_flagged() {
 
 #[test]
 fn en_table_after_import_pfx() {
-    let out = certs::parse(&fixture("en_table_import_pfx.txt"));
+    let out = certs::parse(&fixture("certs", "en_table_import_pfx.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.certificates[0].thumbprint, "3B138D84C077C292579BA35E4410634E164075CD");
     assert_eq!(
@@ -64,7 +47,7 @@ fn en_table_after_import_pfx() {
 
 #[test]
 fn day_first_culture_date_is_normalised() {
-    let input = fixture("engb_list_day_first_date.txt");
+    let input = fixture("certs", "engb_list_day_first_date.txt");
     let out = certs::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let c = &out.certificates[0];
@@ -130,9 +113,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = certs::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

@@ -5,33 +5,15 @@
 //! Chinese samples in other projects are test constants their authors wrote); the translated
 //! cases below are constructed from the labels quoted in shared/reference/command-outputs.md §8.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
 use sacdoc::parse::firewall::{self, Action, Direction};
-use sacdoc::parse::{text, Unparsed};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/firewall/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
 
 #[test]
 fn en_verbose_rule_with_any_protocol_and_ok_trailer() {
-    let input = fixture("en_netsh_verbose_protocol_any.txt");
+    let input = fixture("firewall", "en_netsh_verbose_protocol_any.txt");
     let out = firewall::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.rules.len(), 1);
@@ -54,7 +36,7 @@ fn en_verbose_rule_with_any_protocol_and_ok_trailer() {
 
 #[test]
 fn en_get_netfirewallrule_list() {
-    let input = fixture("en_get_netfirewallrule_list.txt");
+    let input = fixture("firewall", "en_get_netfirewallrule_list.txt");
     let out = firewall::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let r = &out.rules[0];
@@ -155,9 +137,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = firewall::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

@@ -3,54 +3,21 @@
 //! Fixtures live in tests/fixtures/parse/icacls/; their first lines (`#| ...`) name the source
 //! and are stripped here, the rest is the capture as published.
 
-use std::collections::BTreeSet;
+mod parse_common;
 
+use parse_common::{assert_accounted, fixture_raw, mutated, sim_output};
 use proptest::prelude::*;
 use sacdoc::parse::icacls::{self, Icacls};
-use sacdoc::parse::text;
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/icacls/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut rest = raw.as_str();
-    while rest.starts_with("#|") {
-        rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
-    }
-    rest.to_string()
-}
-
-/// Every non-blank physical line is consumed by the grammar or quoted verbatim in `unparsed`,
-/// exactly one of the two; blank lines are in neither.
-fn assert_accounts(input: &str, consumed: &[usize], unparsed: &[sacdoc::parse::Unparsed]) {
-    let c: BTreeSet<usize> = consumed.iter().copied().collect();
-    assert_eq!(c.len(), consumed.len(), "consumed lines repeat");
-    let mut u = BTreeSet::new();
-    for x in unparsed {
-        assert!(u.insert(x.line), "line {} unparsed twice", x.line);
-    }
-    for l in text::lines(input) {
-        let (ic, iu) = (c.contains(&l.number), u.contains(&l.number));
-        if l.is_blank() {
-            assert!(!ic && !iu, "blank line {} accounted", l.number);
-        } else {
-            assert!(ic ^ iu, "line {} {:?}: consumed={ic} unparsed={iu}", l.number, l.text);
-        }
-        if iu {
-            let t = unparsed.iter().find(|x| x.line == l.number).map(|x| x.text.as_str());
-            assert_eq!(t, Some(l.text));
-        }
-    }
-}
 
 fn check(input: &str) -> Icacls {
     let r = icacls::parse(input);
-    assert_accounts(input, &r.consumed_lines, &r.unparsed);
+    assert_accounted(input, &r.consumed_lines, &r.unparsed);
     r
 }
 
 #[test]
 fn en_inherited_aces_and_specific_rights() {
-    let r = check(&fixture("en-unifi-video.txt"));
+    let r = check(&fixture_raw("icacls", "en-unifi-video.txt"));
     assert_eq!(r.objects.len(), 1);
     let o = &r.objects[0];
     assert_eq!(o.path, "unifi-video");
@@ -73,7 +40,7 @@ fn en_inherited_aces_and_specific_rights() {
 
 #[test]
 fn en_generic_rights_and_long_principals() {
-    let r = check(&fixture("en-windows-generic-rights.txt"));
+    let r = check(&fixture_raw("icacls", "en-windows-generic-rights.txt"));
     let o = &r.objects[0];
     assert_eq!(o.path, "c:\\windows");
     assert_eq!(o.aces.len(), 13);
@@ -91,7 +58,7 @@ fn en_generic_rights_and_long_principals() {
 
 #[test]
 fn en_deny_ace_and_powershell_wrapped_error() {
-    let r = check(&fixture("en-deny-and-ps-error.txt"));
+    let r = check(&fixture_raw("icacls", "en-deny-and-ps-error.txt"));
     assert_eq!(r.objects.len(), 1);
     let deny = &r.objects[0].aces[0];
     assert!(deny.deny);
@@ -108,7 +75,7 @@ fn en_deny_ace_and_powershell_wrapped_error() {
 
 #[test]
 fn en_failed_run_and_path_with_spaces() {
-    let r = check(&fixture("en-sam-failed-and-spaces.txt"));
+    let r = check(&fixture_raw("icacls", "en-sam-failed-and-spaces.txt"));
     let paths: Vec<&str> = r.objects.iter().map(|o| o.path.as_str()).collect();
     assert_eq!(paths, vec!["C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe", "C:\\xampp"]);
     assert_eq!(r.objects[0].aces[1].principal, "Everyone");
@@ -120,7 +87,7 @@ fn en_failed_run_and_path_with_spaces() {
 
 #[test]
 fn de_localized_principals_resolve_to_sids() {
-    let r = check(&fixture("de-onedrivesetup.txt"));
+    let r = check(&fixture_raw("icacls", "de-onedrivesetup.txt"));
     let o = &r.objects[0];
     assert_eq!(o.path, "work\\mnt\\Windows\\System32\\OneDriveSetup.exe");
     assert_eq!(o.aces.len(), 6);
@@ -133,7 +100,7 @@ fn de_localized_principals_resolve_to_sids() {
 
 #[test]
 fn zh_relative_path_and_chinese_trailer() {
-    let r = check(&fixture("zh-dot.txt"));
+    let r = check(&fixture_raw("icacls", "zh-dot.txt"));
     assert_eq!(r.objects.len(), 1);
     assert_eq!(r.objects[0].path, ".");
     assert_eq!(r.objects[0].aces.len(), 8);
@@ -143,7 +110,7 @@ fn zh_relative_path_and_chinese_trailer() {
 
 #[test]
 fn zh_modify_mode_processed_lines() {
-    let r = check(&fixture("zh-modify-mode.txt"));
+    let r = check(&fixture_raw("icacls", "zh-modify-mode.txt"));
     assert!(r.objects.is_empty());
     assert_eq!(r.processed, vec!["A:\\ssh_pushKEY\\seeklaw\\1\\sshKey1"; 2]);
     assert_eq!((r.succeeded, r.failed), (Some(2), Some(0)));
@@ -154,7 +121,7 @@ fn zh_modify_mode_processed_lines() {
 
 #[test]
 fn es_grant_runs_with_localized_errors() {
-    let r = check(&fixture("es-grant-errors.txt"));
+    let r = check(&fixture_raw("icacls", "es-grant-errors.txt"));
     assert!(r.objects.is_empty(), "command echo lines are not objects: {:?}", r.objects);
     let who: Vec<&str> = r.errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(who, vec!["vs", "JC"]);
@@ -281,7 +248,7 @@ fn save_format_text_and_utf16_bytes() {
     let text =
         "MachineKeys\r\nD:PAI(A;OICIIO;FA;;;CO)(A;;0x12019f;;;WD)(A;;FA;;;BA)(A;OICI;FA;;;SY)\r\n";
     let s = icacls::parse_save(text);
-    assert_accounts(text, &s.consumed_lines, &s.unparsed);
+    assert_accounted(text, &s.consumed_lines, &s.unparsed);
     assert_eq!(s.entries.len(), 1);
     assert_eq!(s.entries[0].aces.len(), 4);
     assert_eq!(s.entries[0].aces[1].sid, "S-1-1-0");
@@ -324,37 +291,8 @@ const FIXTURES: &[&str] = &[
     "es-grant-errors.txt",
 ];
 
-fn mutated() -> impl Strategy<Value = String> {
-    (
-        0..FIXTURES.len(),
-        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
-    )
-        .prop_map(|(i, edits)| {
-            let mut s: Vec<char> = fixture(FIXTURES[i]).chars().collect();
-            for (a, b, ins, kind) in edits {
-                if s.is_empty() {
-                    s.extend(ins.chars());
-                    continue;
-                }
-                let at = a as usize % s.len();
-                match kind {
-                    0 => {
-                        let end = (at + b as usize % 64).min(s.len());
-                        s.drain(at..end);
-                    }
-                    1 => {
-                        let tail = s.split_off(at);
-                        s.extend(ins.chars());
-                        s.extend(tail);
-                    }
-                    _ => {
-                        let other = b as usize % s.len();
-                        s.swap(at, other);
-                    }
-                }
-            }
-            s.into_iter().collect()
-        })
+fn mutated_fixture() -> impl Strategy<Value = String> {
+    mutated(FIXTURES.iter().map(|f| fixture_raw("icacls", f)).collect())
 }
 
 proptest! {
@@ -366,7 +304,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_captures_never_panic_and_are_accounted(input in mutated()) {
+    fn mutated_captures_never_panic_and_are_accounted(input in mutated_fixture()) {
         let r = check(&input);
         prop_assert!(serde_json::to_string(&r).is_ok());
     }
@@ -375,18 +313,9 @@ proptest! {
     fn save_never_panics_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(s) = icacls::parse_save_bytes(&bytes) {
             let text = icacls::decode_utf16le(&bytes).unwrap_or_default();
-            assert_accounts(&text, &s.consumed_lines, &s.unparsed);
+            assert_accounted(&text, &s.consumed_lines, &s.unparsed);
         }
     }
-}
-
-/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
-fn sim_output(scenario: &str, cmd: &str) -> String {
-    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
-    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
-    let mut m = Machine::new(&sc);
-    m.boot();
-    m.exec(&mut ShellState::default(), cmd).output
 }
 
 const MACHINE_KEYS: &str = "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys";

@@ -3,50 +3,17 @@
 //! Fixtures live in tests/fixtures/parse/netstat/; their first lines (`#| ...`) name the source
 //! and are stripped here, the rest is the capture as published.
 
-use std::collections::BTreeSet;
+mod parse_common;
 
+use parse_common::{assert_accounted, fixture_raw, mutated, sim_output};
 use proptest::prelude::*;
 use sacdoc::parse::netstat::{self, Connection, Netstat};
-use sacdoc::parse::text;
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/netstat/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    strip_header(&raw)
-}
-
-/// Drops the leading `#| ` source lines a fixture starts with.
-fn strip_header(raw: &str) -> String {
-    let mut rest = raw;
-    while rest.starts_with("#|") {
-        rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
-    }
-    rest.to_string()
-}
 
 /// The accounting invariant: every non-blank physical line is either consumed by the grammar or
 /// quoted verbatim (with its number) in `unparsed`, never both, never neither; blank lines are in
 /// neither list.
 fn assert_accounts(input: &str, n: &Netstat) {
-    let consumed: BTreeSet<usize> = n.consumed_lines.iter().copied().collect();
-    assert_eq!(consumed.len(), n.consumed_lines.len(), "consumed lines repeat");
-    let mut unparsed = BTreeSet::new();
-    for u in &n.unparsed {
-        assert!(unparsed.insert(u.line), "line {} unparsed twice", u.line);
-    }
-    for l in text::lines(input) {
-        let c = consumed.contains(&l.number);
-        let u = unparsed.contains(&l.number);
-        if l.is_blank() {
-            assert!(!c && !u, "blank line {} accounted", l.number);
-        } else {
-            assert!(c ^ u, "line {} {:?}: consumed={c} unparsed={u}", l.number, l.text);
-        }
-        if u {
-            let entry = n.unparsed.iter().find(|x| x.line == l.number).map(|x| x.text.as_str());
-            assert_eq!(entry, Some(l.text), "unparsed text of line {}", l.number);
-        }
-    }
+    assert_accounted(input, &n.consumed_lines, &n.unparsed);
 }
 
 fn row<'a>(n: &'a Netstat, proto: &str, local: &str, port: u16) -> &'a Connection {
@@ -58,7 +25,7 @@ fn row<'a>(n: &'a Netstat, proto: &str, local: &str, port: u16) -> &'a Connectio
 
 #[test]
 fn en_win10_anob_capture() {
-    let input = fixture("en-win10-anob.txt");
+    let input = fixture_raw("netstat", "en-win10-anob.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert!(n.unparsed.is_empty(), "{:?}", n.unparsed);
@@ -87,7 +54,7 @@ fn en_win10_anob_capture() {
 
 #[test]
 fn en_capture_json_has_the_documented_fields() {
-    let input = fixture("en-win10-anob.txt");
+    let input = fixture_raw("netstat", "en-win10-anob.txt");
     let n = netstat::parse(&input);
     let v = serde_json::to_value(&n).expect("json");
     let first = &v["connections"][0];
@@ -121,7 +88,7 @@ fn en_capture_json_has_the_documented_fields() {
 
 #[test]
 fn ipv6_zone_row_with_overflowing_columns() {
-    let input = fixture("en-win10-anob.txt");
+    let input = fixture_raw("netstat", "en-win10-anob.txt");
     let n = netstat::parse(&input);
     let z = row(&n, "UDP", "fe80::244e:2f1e:2096:62b2%9", 52285);
     assert_eq!(
@@ -139,7 +106,7 @@ fn ipv6_zone_row_with_overflowing_columns() {
 
 #[test]
 fn missing_owner_line_on_time_wait() {
-    let input = fixture("en-win10-anob.txt");
+    let input = fixture_raw("netstat", "en-win10-anob.txt");
     let n = netstat::parse(&input);
     let tw = row(&n, "TCP", "192.168.31.221", 4713);
     assert_eq!((tw.state.as_deref(), tw.pid), (Some("TIME_WAIT"), Some(0)));
@@ -154,7 +121,7 @@ fn missing_owner_line_on_time_wait() {
 
 #[test]
 fn de_capture_translated_and_misdecoded_states() {
-    let input = fixture("de-an-cp850-misdecoded.txt");
+    let input = fixture_raw("netstat", "de-an-cp850-misdecoded.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert_eq!(n.connections.len(), 98);
@@ -179,7 +146,7 @@ fn de_capture_translated_and_misdecoded_states() {
 
 #[test]
 fn zh_capture_padded_lines_and_localized_failure() {
-    let input = fixture("zh-anbo-padded.txt");
+    let input = fixture_raw("netstat", "zh-anbo-padded.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert_eq!(n.connections.len(), 10);
@@ -194,7 +161,7 @@ fn zh_capture_padded_lines_and_localized_failure() {
 
 #[test]
 fn fr_capture_names_instead_of_numbers() {
-    let input = fixture("fr-abo-names.txt");
+    let input = fixture_raw("netstat", "fr-abo-names.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert_eq!(n.connections.len(), 39);
@@ -219,7 +186,7 @@ fn fr_capture_names_instead_of_numbers() {
 
 #[test]
 fn fr_capture_udp_only_without_pid() {
-    let input = fixture("fr-p-udp-anb.txt");
+    let input = fixture_raw("netstat", "fr-p-udp-anb.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert_eq!(n.connections.len(), 26);
@@ -234,7 +201,7 @@ fn fr_capture_udp_only_without_pid() {
 
 #[test]
 fn xp_capture_module_chains() {
-    let input = fixture("en-xp-anvb-chains.txt");
+    let input = fixture_raw("netstat", "en-xp-anvb-chains.txt");
     let n = netstat::parse(&input);
     assert_accounts(&input, &n);
     assert!(n.unparsed.is_empty(), "{:?}", n.unparsed);
@@ -366,40 +333,6 @@ fn netstatish() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 
-/// A real capture with random edits: deletions, insertions of arbitrary text, line swaps.
-fn mutated(names: &'static [&'static str]) -> impl Strategy<Value = String> {
-    (
-        0..names.len(),
-        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
-    )
-        .prop_map(move |(i, edits)| {
-            let mut s: Vec<char> = fixture(names[i]).chars().collect();
-            for (a, b, ins, kind) in edits {
-                if s.is_empty() {
-                    s.extend(ins.chars());
-                    continue;
-                }
-                let at = a as usize % s.len();
-                match kind {
-                    0 => {
-                        let end = (at + b as usize % 64).min(s.len());
-                        s.drain(at..end);
-                    }
-                    1 => {
-                        let tail: Vec<char> = s.split_off(at);
-                        s.extend(ins.chars());
-                        s.extend(tail);
-                    }
-                    _ => {
-                        let other = b as usize % s.len();
-                        s.swap(at, other);
-                    }
-                }
-            }
-            s.into_iter().collect()
-        })
-}
-
 const FIXTURES: &[&str] = &[
     "en-win10-anob.txt",
     "de-an-cp850-misdecoded.txt",
@@ -419,20 +352,11 @@ proptest! {
     }
 
     #[test]
-    fn mutated_captures_never_panic_and_are_accounted(input in mutated(FIXTURES)) {
+    fn mutated_captures_never_panic_and_are_accounted(input in mutated(FIXTURES.iter().map(|f| fixture_raw("netstat", f)).collect())) {
         let n = netstat::parse(&input);
         assert_accounts(&input, &n);
         prop_assert!(serde_json::to_string(&n).is_ok());
     }
-}
-
-/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
-fn sim_output(scenario: &str, cmd: &str) -> String {
-    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
-    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
-    let mut m = Machine::new(&sc);
-    m.boot();
-    m.exec(&mut ShellState::default(), cmd).output
 }
 
 /// The simulator's netstat output (what the doctor reads in tests and demos) fits the grammar

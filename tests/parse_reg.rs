@@ -4,44 +4,17 @@
 //! Fixtures live in tests/fixtures/parse/reg/; their first lines (`#| ...`) name the source and
 //! are stripped here, the rest is the capture as published.
 
-use std::collections::BTreeSet;
+mod parse_common;
 
+use parse_common::{assert_accounted, fixture_raw, mutated, sim_output};
 use proptest::prelude::*;
 use sacdoc::parse::reg::{self, RegData, RegQuery};
-use sacdoc::parse::text;
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/reg/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut rest = raw.as_str();
-    while rest.starts_with("#|") {
-        rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
-    }
-    rest.to_string()
-}
 
 /// Every non-blank physical line is consumed by the grammar or quoted verbatim in `unparsed`,
 /// exactly one of the two; blank lines are in neither.
 fn check(input: &str) -> RegQuery {
     let q = reg::parse(input);
-    let c: BTreeSet<usize> = q.consumed_lines.iter().copied().collect();
-    assert_eq!(c.len(), q.consumed_lines.len(), "consumed lines repeat");
-    let mut u = BTreeSet::new();
-    for x in &q.unparsed {
-        assert!(u.insert(x.line), "line {} unparsed twice", x.line);
-    }
-    for l in text::lines(input) {
-        let (ic, iu) = (c.contains(&l.number), u.contains(&l.number));
-        if l.is_blank() {
-            assert!(!ic && !iu, "blank line {} accounted", l.number);
-        } else {
-            assert!(ic ^ iu, "line {} {:?}: consumed={ic} unparsed={iu}", l.number, l.text);
-        }
-        if iu {
-            let t = q.unparsed.iter().find(|x| x.line == l.number).map(|x| x.text.as_str());
-            assert_eq!(t, Some(l.text));
-        }
-    }
+    assert_accounted(input, &q.consumed_lines, &q.unparsed);
     q
 }
 
@@ -102,7 +75,7 @@ fn wine_subkeys_without_header_and_empty_keys_under_s() {
 
 #[test]
 fn en_rdp_port_capture() {
-    let q = check(&fixture("en-rdp-tcp-portnumber.txt"));
+    let q = check(&fixture_raw("reg", "en-rdp-tcp-portnumber.txt"));
     assert_eq!(q.dword("Terminal Server\\WinStations\\RDP-Tcp", "PortNumber"), Some(3389));
     assert!(q.error.is_none());
     let texts: Vec<&str> = q.unparsed.iter().map(|u| u.text.as_str()).collect();
@@ -122,7 +95,7 @@ fn en_rdp_port_capture() {
 
 #[test]
 fn en_two_queries_in_one_capture() {
-    let q = check(&fixture("en-evilwinrm-two-queries.txt"));
+    let q = check(&fixture_raw("reg", "en-evilwinrm-two-queries.txt"));
     assert_eq!(q.keys.len(), 2);
     assert_eq!(q.dword("Control\\Terminal Server", "fDenyTSConnections"), Some(0));
     assert_eq!(q.dword("RDP-Tcp", "PortNumber"), Some(3389));
@@ -131,7 +104,7 @@ fn en_two_queries_in_one_capture() {
 
 #[test]
 fn de_not_found_error_then_value() {
-    let q = check(&fixture("de-error-then-dword.txt"));
+    let q = check(&fixture_raw("reg", "de-error-then-dword.txt"));
     assert_eq!(
         q.error.as_deref(),
         Some("FEHLER: Der angegebene Registrierungsschlüssel bzw. Wert wurde nicht gefunden.")
@@ -143,7 +116,7 @@ fn de_not_found_error_then_value() {
 
 #[test]
 fn zh_default_value_name() {
-    let q = check(&fixture("zh-default-value.txt"));
+    let q = check(&fixture_raw("reg", "zh-default-value.txt"));
     let v = q.value("App Paths\\devenv.exe", "").expect("default value");
     assert!(v.default);
     assert_eq!(v.name_raw.as_deref(), Some("(默认)"));
@@ -160,7 +133,7 @@ fn zh_default_value_name() {
 
 #[test]
 fn ja_default_value_and_condensed_keys() {
-    let q = check(&fixture("ja-default-value-condensed.txt"));
+    let q = check(&fixture_raw("reg", "ja-default-value-condensed.txt"));
     assert!(q.unparsed.is_empty(), "{:?}", q.unparsed);
     assert_eq!(q.keys.len(), 3);
     let shell = q.key("HKCR\\Unknown\\shell").expect("shell key");
@@ -306,43 +279,10 @@ const FIXTURES: &[&str] = &[
     "zh-default-value.txt",
 ];
 
-fn mutated() -> impl Strategy<Value = String> {
-    (
-        0..FIXTURES.len() + 3,
-        prop::collection::vec((any::<u16>(), any::<u16>(), any::<String>(), 0u8..3), 0..12),
-    )
-        .prop_map(|(i, edits)| {
-            let base = match i {
-                0..=4 => fixture(FIXTURES[i]),
-                5 => wine::TEST6.to_string(),
-                6 => wine::TEST8A.to_string(),
-                _ => wine::TEST3.to_string(),
-            };
-            let mut s: Vec<char> = base.chars().collect();
-            for (a, b, ins, kind) in edits {
-                if s.is_empty() {
-                    s.extend(ins.chars());
-                    continue;
-                }
-                let at = a as usize % s.len();
-                match kind {
-                    0 => {
-                        let end = (at + b as usize % 64).min(s.len());
-                        s.drain(at..end);
-                    }
-                    1 => {
-                        let tail = s.split_off(at);
-                        s.extend(ins.chars());
-                        s.extend(tail);
-                    }
-                    _ => {
-                        let other = b as usize % s.len();
-                        s.swap(at, other);
-                    }
-                }
-            }
-            s.into_iter().collect()
-        })
+fn mutated_output() -> impl Strategy<Value = String> {
+    let mut bases: Vec<String> = FIXTURES.iter().map(|f| fixture_raw("reg", f)).collect();
+    bases.extend([wine::TEST6, wine::TEST8A, wine::TEST3].map(str::to_string));
+    mutated(bases)
 }
 
 proptest! {
@@ -354,19 +294,10 @@ proptest! {
     }
 
     #[test]
-    fn mutated_outputs_never_panic_and_are_accounted(input in mutated()) {
+    fn mutated_outputs_never_panic_and_are_accounted(input in mutated_output()) {
         let q = check(&input);
         prop_assert!(serde_json::to_string(&q).is_ok());
     }
-}
-
-/// Runs `cmd` at a cmd prompt of the booted simulator in `scenario` and returns its output.
-fn sim_output(scenario: &str, cmd: &str) -> String {
-    use sacdoc::sim::machine::{load_scenario, Machine, ShellState};
-    let sc = load_scenario(scenario).unwrap_or_else(|e| panic!("scenario {scenario}: {e}"));
-    let mut m = Machine::new(&sc);
-    m.boot();
-    m.exec(&mut ShellState::default(), cmd).output
 }
 
 const RDP_TCP: &str =

@@ -1,34 +1,15 @@
 //! `sc` parser: real captures (tests/fixtures/parse/sc, each naming its source), one named case per
 //! odd shape, and a property test of the line accounting.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
 use sacdoc::parse::sc::{self, ServiceState, StartType};
-use sacdoc::parse::{text, Unparsed};
-
-/// A fixture without its `#| source` header lines.
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/sc/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
 
 #[test]
 fn en_qc_delayed_auto_start_with_trailing_spaces() {
-    let input = fixture("en_qc_usosvc_delayed.txt");
+    let input = fixture("sc", "en_qc_usosvc_delayed.txt");
     let out = sc::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.statuses[0].operation, "QueryServiceConfig");
@@ -54,7 +35,7 @@ fn en_qc_delayed_auto_start_with_trailing_spaces() {
 
 #[test]
 fn en_query_state_by_number_with_trailing_spaces() {
-    let input = fixture("en_query_usosvc_trailing_spaces.txt");
+    let input = fixture("sc", "en_query_usosvc_trailing_spaces.txt");
     let out = sc::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let s = &out.services[0];
@@ -71,7 +52,7 @@ fn en_query_state_by_number_with_trailing_spaces() {
 
 #[test]
 fn zh_qc_success_word_translated() {
-    let out = sc::parse(&fixture("zh_qc_postgresql.txt"));
+    let out = sc::parse(&fixture("sc", "zh_qc_postgresql.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.statuses[0].text, "成功");
     let s = out.service("postgresql-x64-18").expect("block");
@@ -82,7 +63,7 @@ fn zh_qc_success_word_translated() {
 
 #[test]
 fn zh_error_code_and_message() {
-    let input = fixture("zh_error_1051.txt");
+    let input = fixture("sc", "zh_error_1051.txt");
     let out = sc::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.errors.len(), 1);
@@ -94,7 +75,7 @@ fn zh_error_code_and_message() {
 
 #[test]
 fn zh_access_denied_after_two_blank_lines() {
-    let out = sc::parse(&fixture("zh_access_denied.txt"));
+    let out = sc::parse(&fixture("sc", "zh_access_denied.txt"));
     assert_eq!(out.errors[0].code, 5);
     assert_eq!(out.errors[0].operation, "OpenService");
     assert_eq!(out.errors[0].message, "拒绝访问。");
@@ -103,7 +84,7 @@ fn zh_access_denied_after_two_blank_lines() {
 
 #[test]
 fn zh_kernel_driver_empty_values_and_spaced_group() {
-    let out = sc::parse(&fixture("zh_qc_kernel_driver.txt"));
+    let out = sc::parse(&fixture("sc", "zh_qc_kernel_driver.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let s = &out.services[0];
     assert_eq!(
@@ -118,7 +99,7 @@ fn zh_kernel_driver_empty_values_and_spaced_group() {
 
 #[test]
 fn zh_doubled_blank_lines_keep_one_block() {
-    let input = fixture("zh_query_doubled_blank_lines.txt");
+    let input = fixture("sc", "zh_query_doubled_blank_lines.txt");
     let out = sc::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.services.len(), 1);
@@ -130,7 +111,7 @@ fn zh_doubled_blank_lines_keep_one_block() {
 
 #[test]
 fn de_dependency_list_continues_on_unlabelled_lines() {
-    let out = sc::parse(&fixture("de_qc_dependencies.txt"));
+    let out = sc::parse(&fixture("sc", "de_qc_dependencies.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.statuses[0].text, "ERFOLG");
     let s = out.service("WireGuardTunnel$wg-sf35022").expect("block");
@@ -141,7 +122,7 @@ fn de_dependency_list_continues_on_unlabelled_lines() {
 
 #[test]
 fn de_missing_service_message_without_blank_line() {
-    let out = sc::parse(&fixture("de_missing_1060.txt"));
+    let out = sc::parse(&fixture("sc", "de_missing_1060.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert!(out.service_missing());
     let e = &out.errors[0];
@@ -151,7 +132,7 @@ fn de_missing_service_message_without_blank_line() {
 
 #[test]
 fn fr_success_word_with_plural_mark() {
-    let out = sc::parse(&fixture("fr_qc_reussite.txt"));
+    let out = sc::parse(&fixture("sc", "fr_qc_reussite.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.statuses[0].operation, "QueryServiceConfig");
     assert_eq!(out.statuses[0].text, "réussite(s)");
@@ -223,6 +204,20 @@ fn shape_garbage_is_kept_not_dropped() {
     assert_accounted(input, &out.consumed_lines, &out.unparsed);
 }
 
+#[test]
+fn state_and_start_type_numbers_round_trip() {
+    for s in ServiceState::ALL {
+        assert_eq!(ServiceState::from_code(s.code()), Some(s));
+    }
+    assert_eq!(ServiceState::from_code(4), Some(ServiceState::Running));
+    assert_eq!((ServiceState::from_code(0), ServiceState::from_code(8)), (None, None));
+    for t in StartType::ALL {
+        assert_eq!(StartType::from_code(t.code()), Some(t));
+    }
+    assert_eq!(StartType::from_code(3), Some(StartType::Demand));
+    assert_eq!(StartType::from_code(5), None);
+}
+
 fn line_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
@@ -244,9 +239,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = sc::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

@@ -5,33 +5,16 @@
 //! are translated. The captures found come from translated documentation pages (ja-JP, pl-PL);
 //! no capture from a non-English Windows was found.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
 use sacdoc::parse::sc::{ServiceState, StartType};
-use sacdoc::parse::{services, text, Unparsed};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/services/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
+use sacdoc::parse::services;
 
 #[test]
 fn en_table_with_widened_name_column() {
-    let input = fixture("en_table_wide_name_column.txt");
+    let input = fixture("services", "en_table_wide_name_column.txt");
     let out = services::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.services.len(), 2);
@@ -44,7 +27,7 @@ fn en_table_with_widened_name_column() {
 
 #[test]
 fn en_name_filling_its_column() {
-    let out = services::parse(&fixture("en_table_name_fills_column.txt"));
+    let out = services::parse(&fixture("services", "en_table_name_fills_column.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let s = &out.services[0];
     assert_eq!(s.name, "IronFoundry.Warden");
@@ -53,7 +36,7 @@ fn en_name_filling_its_column() {
 
 #[test]
 fn en_format_list_record() {
-    let input = fixture("en_list_w32time.txt");
+    let input = fixture("services", "en_list_w32time.txt");
     let out = services::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let s = out.service("W32Time").expect("record");
@@ -66,7 +49,7 @@ fn en_format_list_record() {
 
 #[test]
 fn truncated_display_name_is_flagged() {
-    let out = services::parse(&fixture("en_table_truncated_display_name.txt"));
+    let out = services::parse(&fixture("services", "en_table_truncated_display_name.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     let s = out.service("WinRM").expect("row");
     assert!(s.display_name_truncated);
@@ -127,9 +110,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = services::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

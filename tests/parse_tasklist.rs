@@ -1,32 +1,15 @@
 //! `tasklist` parser: real captures (tests/fixtures/parse/tasklist, each naming its source), one
 //! named case per odd shape, and a property test of the line accounting.
 
+mod parse_common;
+
+use parse_common::{assert_accounted, fixture, lines_text};
 use proptest::prelude::*;
-use sacdoc::parse::{tasklist, text, Unparsed};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/parse/tasklist/{name}", env!("CARGO_MANIFEST_DIR"));
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
-}
-
-/// Every non-blank input line is either parsed (its number in `consumed`) or kept verbatim in
-/// `unparsed`, never both and never neither.
-fn assert_accounted(input: &str, consumed: &[usize], unparsed: &[Unparsed]) {
-    let lines = text::lines(input);
-    let nonblank: Vec<usize> = lines.iter().filter(|l| !l.is_blank()).map(|l| l.number).collect();
-    let mut all: Vec<usize> = consumed.to_vec();
-    all.extend(unparsed.iter().map(|u| u.line));
-    all.sort_unstable();
-    assert_eq!(all, nonblank, "input: {input:?}");
-    for u in unparsed {
-        assert_eq!(u.text, lines[u.line - 1].text);
-    }
-}
+use sacdoc::parse::tasklist;
 
 #[test]
 fn en_svc_list_wrapped_over_two_lines() {
-    let input = fixture("en_svc_wrapped.txt");
+    let input = fixture("tasklist", "en_svc_wrapped.txt");
     let out = tasklist::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.processes.len(), 13);
@@ -43,7 +26,7 @@ fn en_svc_list_wrapped_over_two_lines() {
 
 #[test]
 fn en_rows_padded_to_console_width() {
-    let input = fixture("en_svc_padded.txt");
+    let input = fixture("tasklist", "en_svc_padded.txt");
     let out = tasklist::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.processes.len(), 9);
@@ -53,7 +36,7 @@ fn en_rows_padded_to_console_width() {
 
 #[test]
 fn zh_translated_header_and_na_word() {
-    let input = fixture("zh_svc_localized_na.txt");
+    let input = fixture("tasklist", "zh_svc_localized_na.txt");
     let out = tasklist::parse(&input);
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.processes.len(), 17);
@@ -65,7 +48,7 @@ fn zh_translated_header_and_na_word() {
 
 #[test]
 fn zh_filtered_single_row() {
-    let out = tasklist::parse(&fixture("zh_svc_filtered.txt"));
+    let out = tasklist::parse(&fixture("tasklist", "zh_svc_filtered.txt"));
     assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
     assert_eq!(out.pid_of_service("FxService"), Some(2476));
 }
@@ -164,9 +147,7 @@ fn line_strategy() -> impl Strategy<Value = String> {
 
 proptest! {
     #[test]
-    fn any_text_is_accounted_for(lines in prop::collection::vec(line_strategy(), 0..40),
-                                 ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40)) {
-        let input: String = lines.iter().zip(ends.iter().cycle()).map(|(l, e)| format!("{l}{e}")).collect();
+    fn any_text_is_accounted_for(input in lines_text(line_strategy())) {
         let out = tasklist::parse(&input);
         assert_accounted(&input, &out.consumed_lines, &out.unparsed);
         serde_json::to_string(&out).expect("serializes");

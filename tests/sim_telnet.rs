@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sacdoc::sim::server::{Listen, ServeSpec, Server, ServerHandle};
+use sacdoc::transport::is_no_data;
 
 const IAC: u8 = 255;
 const DONT: u8 = 254;
@@ -37,23 +38,26 @@ fn serve(listen: &str, query: &str) -> (ServerHandle, SocketAddr) {
     (server, addr)
 }
 
+/// One read of at most 4 KiB: `None` when the server closed, an empty chunk when nothing arrived
+/// within the read timeout.
+fn read_chunk(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 4096];
+    match s.read(&mut buf) {
+        Ok(0) => None,
+        Ok(k) => Some(buf[..k].to_vec()),
+        Err(e) if is_no_data(&e) => Some(Vec::new()),
+        Err(e) => panic!("read: {e}"),
+    }
+}
+
 /// Reads until `n` bytes have arrived (10 s at most).
 fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     while got.len() < n {
         assert!(Instant::now() < deadline, "wanted {n} bytes, got {got:?}");
-        match s.read(&mut buf) {
-            Ok(0) => panic!("closed after {got:?}"),
-            Ok(k) => got.extend_from_slice(&buf[..k]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => panic!("read: {e}"),
-        }
+        let chunk = read_chunk(s).unwrap_or_else(|| panic!("closed after {got:?}"));
+        got.extend_from_slice(&chunk);
     }
     got
 }
@@ -62,7 +66,6 @@ fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
 fn read_until(s: &mut TcpStream, want: &[u8]) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     while !got.ends_with(want) {
         assert!(
             Instant::now() < deadline,
@@ -70,16 +73,9 @@ fn read_until(s: &mut TcpStream, want: &[u8]) -> Vec<u8> {
             String::from_utf8_lossy(want),
             String::from_utf8_lossy(&got)
         );
-        match s.read(&mut buf) {
-            Ok(0) => panic!("closed after {:?}", String::from_utf8_lossy(&got)),
-            Ok(k) => got.extend_from_slice(&buf[..k]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => panic!("read: {e}"),
-        }
+        let chunk = read_chunk(s)
+            .unwrap_or_else(|| panic!("closed after {:?}", String::from_utf8_lossy(&got)));
+        got.extend_from_slice(&chunk);
     }
     got
 }
@@ -88,21 +84,15 @@ fn read_until(s: &mut TcpStream, want: &[u8]) -> Vec<u8> {
 fn read_quiet(s: &mut TcpStream) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     let mut last = Instant::now();
     while last.elapsed() < Duration::from_millis(300) && Instant::now() < deadline {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => {
-                got.extend_from_slice(&buf[..k]);
+        match read_chunk(s) {
+            None => break,
+            Some(chunk) if !chunk.is_empty() => {
+                got.extend_from_slice(&chunk);
                 last = Instant::now();
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => panic!("read: {e}"),
+            Some(_) => {}
         }
     }
     got

@@ -77,19 +77,20 @@ pub enum ServiceState {
 }
 
 impl ServiceState {
+    /// Every state, in number order.
+    pub const ALL: [ServiceState; 7] = [
+        ServiceState::Stopped,
+        ServiceState::StartPending,
+        ServiceState::StopPending,
+        ServiceState::Running,
+        ServiceState::ContinuePending,
+        ServiceState::PausePending,
+        ServiceState::Paused,
+    ];
+
     /// From the number `sc` prints.
     pub fn from_code(code: u32) -> Option<Self> {
-        use ServiceState::*;
-        Some(match code {
-            1 => Stopped,
-            2 => StartPending,
-            3 => StopPending,
-            4 => Running,
-            5 => ContinuePending,
-            6 => PausePending,
-            7 => Paused,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
     /// From a constant name: `RUNNING`/`STOP_PENDING` (sc) or `Running`/`StopPending`
@@ -127,17 +128,18 @@ pub enum StartType {
 }
 
 impl StartType {
+    /// Every start type, in number order.
+    pub const ALL: [StartType; 5] = [
+        StartType::Boot,
+        StartType::System,
+        StartType::Auto,
+        StartType::Demand,
+        StartType::Disabled,
+    ];
+
     /// From the number `sc qc` prints.
     pub fn from_code(code: u32) -> Option<Self> {
-        use StartType::*;
-        Some(match code {
-            0 => Boot,
-            1 => System,
-            2 => Auto,
-            3 => Demand,
-            4 => Disabled,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|t| t.code() == code)
     }
 
     /// From `AUTO_START`/`DEMAND_START`/`DISABLED` (sc) or `Automatic`/`Manual`/`Disabled`

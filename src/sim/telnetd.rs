@@ -12,36 +12,10 @@
 //! GUESS: ser2net does not turn a CR it sends into CR NUL (it passes serial bytes through with
 //! only IAC doubled); the simulator does the same.
 
-/// Telnet command and option bytes used here.
-pub mod code {
-    pub const IAC: u8 = 255;
-    pub const DONT: u8 = 254;
-    pub const DO: u8 = 253;
-    pub const WONT: u8 = 252;
-    pub const WILL: u8 = 251;
-    pub const SB: u8 = 250;
-    pub const SE: u8 = 240;
-    pub const BINARY: u8 = 0;
-    pub const ECHO: u8 = 1;
-    pub const SGA: u8 = 3;
-}
+/// Telnet command and option bytes, shared with the client side.
+pub use crate::transport::telnet::code;
+use crate::transport::telnet::proto::{Event, IacDecoder};
 use code::*;
-
-const CR: u8 = b'\r';
-const NUL: u8 = 0;
-
-/// Where the decoder is within the client's byte stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum State {
-    #[default]
-    Data,
-    /// The previous data byte was CR: a NUL now is padding.
-    Cr,
-    Iac,
-    Verb(u8),
-    Sub,
-    SubIac,
-}
 
 /// One option's state on one side: off, asked for (our request not yet answered) or on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,7 +29,7 @@ enum Opt {
 /// The server's telnet state for one connection, without I/O.
 #[derive(Debug, Clone)]
 pub struct TelnetServer {
-    state: State,
+    iac: IacDecoder,
     /// Options the server performs (ECHO, SGA, BINARY when the client says DO).
     local: [Opt; 256],
     /// Options the client performs (SGA, BINARY when it says WILL).
@@ -64,7 +38,7 @@ pub struct TelnetServer {
 
 impl Default for TelnetServer {
     fn default() -> Self {
-        TelnetServer { state: State::Data, local: [Opt::Off; 256], remote: [Opt::Off; 256] }
+        TelnetServer { iac: IacDecoder::default(), local: [Opt::Off; 256], remote: [Opt::Off; 256] }
     }
 }
 
@@ -96,37 +70,12 @@ impl TelnetServer {
     /// requests to `reply`. Sequences split across calls are carried over.
     pub fn decode(&mut self, input: &[u8], data: &mut Vec<u8>, reply: &mut Vec<u8>) {
         for &b in input {
-            self.state = match self.state {
-                State::Data | State::Cr if b == IAC => State::Iac,
-                State::Cr if b == NUL => State::Data,
-                State::Data | State::Cr => {
-                    data.push(b);
-                    if b == CR && !self.remote_enabled(BINARY) {
-                        State::Cr
-                    } else {
-                        State::Data
-                    }
-                }
-                State::Iac => match b {
-                    IAC => {
-                        data.push(IAC);
-                        State::Data
-                    }
-                    WILL | WONT | DO | DONT => State::Verb(b),
-                    SB => State::Sub,
-                    // NOP, DM, BRK, IP, AO, AYT, EC, EL, GA and a stray SE carry no serial data.
-                    _ => State::Data,
-                },
-                State::Verb(verb) => {
-                    self.negotiate(verb, b, reply);
-                    State::Data
-                }
+            match self.iac.feed(b, self.remote_enabled(BINARY)) {
+                Some(Event::Data(d)) => data.push(d),
+                Some(Event::Command(verb, option)) => self.negotiate(verb, option, reply),
                 // No subnegotiation is agreed to, so whatever one carries is dropped.
-                State::Sub if b == IAC => State::SubIac,
-                State::Sub => State::Sub,
-                State::SubIac if b == SE => State::Data,
-                State::SubIac => State::Sub,
-            };
+                Some(Event::SubStart | Event::SubData(_) | Event::SubEnd) | None => {}
+            }
         }
     }
 

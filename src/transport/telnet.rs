@@ -16,37 +16,14 @@ use super::busy::BusyWatch;
 use super::tcp;
 use super::Link;
 
-/// Telnet command and option bytes used here.
-pub mod code {
-    pub const IAC: u8 = 255;
-    pub const DONT: u8 = 254;
-    pub const DO: u8 = 253;
-    pub const WONT: u8 = 252;
-    pub const WILL: u8 = 251;
-    pub const SB: u8 = 250;
-    pub const SE: u8 = 240;
-    pub const BINARY: u8 = 0;
-    pub const ECHO: u8 = 1;
-    pub const SGA: u8 = 3;
-    /// RFC 2217 COM-PORT-OPTION.
-    pub const COM_PORT: u8 = 44;
-}
+pub mod proto;
+
 use code::*;
+pub use proto::code;
+use proto::{Event, IacDecoder};
 
 const CR: u8 = b'\r';
 const NUL: u8 = 0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum State {
-    #[default]
-    Data,
-    /// The previous data byte was CR: a NUL right after it is padding (RFC 854 "CR NUL").
-    Cr,
-    Iac,
-    Verb(u8),
-    Sub,
-    SubIac,
-}
 
 /// Subnegotiations kept for the caller, at most this many bytes each (RFC 2217 ones are short).
 const SUB_MAX: usize = 64;
@@ -54,7 +31,7 @@ const SUB_MAX: usize = 64;
 /// The telnet state machine, without I/O: bytes from the server in, serial data and replies out.
 #[derive(Debug, Clone)]
 pub struct TelnetCodec {
-    state: State,
+    iac: IacDecoder,
     /// Options the server performs (it said WILL and we agreed).
     remote: [bool; 256],
     /// Options we perform (the server said DO and we agreed).
@@ -72,7 +49,7 @@ pub struct TelnetCodec {
 impl Default for TelnetCodec {
     fn default() -> Self {
         TelnetCodec {
-            state: State::Data,
+            iac: IacDecoder::default(),
             remote: [false; 256],
             local: [false; 256],
             com_port: false,
@@ -125,51 +102,14 @@ impl TelnetCodec {
     /// option requests to `reply` (to be sent back). Sequences split across calls are carried over.
     pub fn decode(&mut self, input: &[u8], data: &mut Vec<u8>, reply: &mut Vec<u8>) {
         for &b in input {
-            self.state = match self.state {
-                State::Data | State::Cr if b == IAC => State::Iac,
-                State::Cr if b == NUL => State::Data,
-                State::Data | State::Cr => {
-                    data.push(b);
-                    if b == CR && !self.remote_enabled(BINARY) {
-                        State::Cr
-                    } else {
-                        State::Data
-                    }
-                }
-                State::Iac => match b {
-                    IAC => {
-                        data.push(IAC);
-                        State::Data
-                    }
-                    WILL | WONT | DO | DONT => State::Verb(b),
-                    SB => {
-                        self.sub.clear();
-                        State::Sub
-                    }
-                    // NOP, DM, BRK, IP, AO, AYT, EC, EL, GA and stray SE carry no serial data.
-                    _ => State::Data,
-                },
-                State::Verb(verb) => {
-                    self.negotiate(verb, b, reply);
-                    State::Data
-                }
-                State::Sub if b == IAC => State::SubIac,
-                State::Sub => {
-                    self.sub_push(b);
-                    State::Sub
-                }
-                State::SubIac if b == SE => {
-                    self.sub_end();
-                    State::Data
-                }
-                State::SubIac => {
-                    // IAC IAC inside a subnegotiation is one 0xFF data byte.
-                    if b == IAC {
-                        self.sub_push(b);
-                    }
-                    State::Sub
-                }
-            };
+            match self.iac.feed(b, self.remote_enabled(BINARY)) {
+                Some(Event::Data(d)) => data.push(d),
+                Some(Event::Command(verb, option)) => self.negotiate(verb, option, reply),
+                Some(Event::SubStart) => self.sub.clear(),
+                Some(Event::SubData(d)) => self.sub_push(d),
+                Some(Event::SubEnd) => self.sub_end(),
+                None => {}
+            }
         }
     }
 

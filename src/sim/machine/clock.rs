@@ -127,18 +127,29 @@ impl Civil {
     pub fn month_name(&self) -> &'static str {
         MONTHS[(self.month as usize + 11) % 12]
     }
-    /// en-US short date and long time: `1/15/2026 8:00:00 AM` (PowerShell's DateTime display).
-    pub fn us_short(&self) -> String {
-        let (h, ampm) = match self.hour {
+    /// The hour on a 12-hour clock and its `AM`/`PM` designator (en-US).
+    pub fn hour12(&self) -> (u32, &'static str) {
+        match self.hour {
             0 => (12, "AM"),
             1..=11 => (self.hour, "AM"),
             12 => (12, "PM"),
-            _ => (self.hour - 12, "PM"),
-        };
-        format!(
-            "{}/{}/{} {}:{:02}:{:02} {}",
-            self.month, self.day, self.year, h, self.minute, self.second, ampm
-        )
+            h => (h - 12, "PM"),
+        }
+    }
+    /// en-US long time: `8:00:45 AM`.
+    pub fn us_time(&self) -> String {
+        let (h, ampm) = self.hour12();
+        format!("{h}:{:02}:{:02} {ampm}", self.minute, self.second)
+    }
+    /// en-US short date and long time: `1/15/2026 8:00:00 AM` (PowerShell's DateTime display).
+    pub fn us_short(&self) -> String {
+        format!("{}/{}/{} {}", self.month, self.day, self.year, self.us_time())
+    }
+    /// en-US long date and long time: `Thursday, January 15, 2026 8:00:00 AM` (how Get-Date
+    /// prints itself).
+    pub fn us_long(&self) -> String {
+        let (day, month) = (self.day_name(), self.month_name());
+        format!("{day}, {month} {}, {} {}", self.day, self.year, self.us_time())
     }
 }
 
@@ -154,5 +165,11 @@ mod tests {
         assert_eq!((c.year, c.month, c.day, c.hour), (2026, 1, 15, 8));
         assert_eq!(c.day_name(), "Thursday");
         assert_eq!(parse_iso("2026-01-15T08:00:00Z"), Some(t));
+        assert_eq!(c.us_short(), "1/15/2026 8:00:00 AM");
+        assert_eq!(c.us_long(), "Thursday, January 15, 2026 8:00:00 AM");
+        let pm = civil(unix_of(2026, 1, 14, 12, 0, 45));
+        assert_eq!(pm.us_long(), "Wednesday, January 14, 2026 12:00:45 PM");
+        assert_eq!(civil(unix_of(2026, 1, 14, 23, 5, 9)).us_time(), "11:05:09 PM");
+        assert_eq!(civil(unix_of(2026, 1, 14, 0, 5, 9)).us_time(), "12:05:09 AM");
     }
 }

@@ -119,31 +119,9 @@ fn strip_one(v: Value) -> Value {
     }
 }
 
-const DAYS: [&str; 7] =
-    ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// `Wednesday, January 14, 2026 8:00:45 AM`, as Get-Date prints itself.
 fn long_date(unix: i64) -> String {
-    let c = crate::sim::machine::clock::civil(unix);
-    let day = DAYS[unix.div_euclid(86_400).rem_euclid(7) as usize];
-    let month = MONTHS[(c.month as usize).saturating_sub(1) % 12];
-    let time = super::value::us_date(unix);
-    let time = time.split_once(' ').map_or(time.as_str(), |(_, t)| t).to_string();
-    format!("{day}, {month} {}, {} {time}", c.day, c.year)
+    crate::sim::machine::clock::civil(unix).us_long()
 }
 
 fn service_obj(s: &Service, all: &[Service]) -> Value {
@@ -560,4 +538,17 @@ fn set_content(ctx: &mut Ctx, b: &Bound, append: bool) -> CmdResult {
         )
     })?;
     Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn get_date_prints_the_long_date_and_time() {
+        // 2026-01-14 08:00:45 UTC, a Wednesday.
+        assert_eq!(super::long_date(1_768_377_645), "Wednesday, January 14, 2026 8:00:45 AM");
+        assert_eq!(
+            super::long_date(1_768_464_000 + 13 * 3600),
+            "Thursday, January 15, 2026 9:00:00 PM"
+        );
+    }
 }

@@ -120,12 +120,7 @@ fn file_table(group: &[&Obj]) -> String {
     for o in group {
         let when = o.get("LastWriteTime").and_then(Value::num).unwrap_or(0.0) as i64;
         let c = crate::sim::machine::clock::civil(when);
-        let (h, ampm) = match c.hour {
-            0 => (12, "AM"),
-            1..=11 => (c.hour, "AM"),
-            12 => (12, "PM"),
-            h => (h - 12, "PM"),
-        };
+        let (h, ampm) = c.hour12();
         let date = format!("{}/{}/{}", c.month, c.day, c.year);
         let time = format!("{h}:{:02} {ampm}", c.minute);
         let len = o.get("Length").map(Value::display).unwrap_or_default();

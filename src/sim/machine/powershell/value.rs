@@ -54,14 +54,7 @@ impl Obj {
 
 /// `M/d/yyyy h:mm:ss tt` (en-US).
 pub fn us_date(unix: i64) -> String {
-    let c = civil(unix);
-    let (h12, ampm) = match c.hour {
-        0 => (12, "AM"),
-        1..=11 => (c.hour, "AM"),
-        12 => (12, "PM"),
-        h => (h - 12, "PM"),
-    };
-    format!("{}/{}/{} {}:{:02}:{:02} {ampm}", c.month, c.day, c.year, h12, c.minute, c.second)
+    civil(unix).us_short()
 }
 
 impl Value {
