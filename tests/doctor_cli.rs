@@ -218,3 +218,23 @@ fn terminal_report_is_coloured_and_asks_per_fix() {
     assert!(coloured.contains("skipped"), "{coloured}");
     assert!(coloured.contains("EXIT=1"), "{coloured}");
 }
+
+/// Online on the recovery VM with `--offline-disk F`: its own EMS is fine, and the finding says
+/// the attached disk is not diagnosed online and names the offline script. `--offline-disk C`
+/// (the running system) is refused before connecting.
+#[test]
+fn offline_disk_points_the_recovery_vm_to_the_offline_script() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, rep, err) =
+        doctor(state.path(), &["sim:recovery-vm", "--check", "ems", "--offline-disk", "F"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(status(&rep, "ems"), "ok");
+    let ems = rep["checks"].as_array().unwrap().iter().find(|c| c["id"] == "ems").unwrap();
+    let summary = ems["summary"].as_str().unwrap();
+    assert!(summary.contains("attached as F: is not diagnosed online"), "{summary}");
+    assert!(summary.contains("sacdoc doctor --offline-script --drive F"), "{summary}");
+    let (code, rep, err) = doctor_raw(state.path(), &["sim:recovery-vm", "--offline-disk", "c:"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(rep.is_none());
+    assert!(err.contains("--offline-disk C: names the running system's own drive"), "{err}");
+}

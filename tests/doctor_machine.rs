@@ -233,3 +233,41 @@ fn offline_script_repairs_the_attached_disk() {
         bcd.output
     );
 }
+
+/// The recovery VM online: its own system is healthy, so every check is ok; with
+/// `--offline-disk F` the checks the offline procedure repairs (ems, tls-server, nla) say that the
+/// Windows disk attached as F: is not diagnosed online and name `--offline-script`. Without the
+/// option, or with a drive that holds no Windows, nothing is added.
+#[test]
+fn recovery_vm_points_to_the_offline_script_for_the_attached_disk() {
+    let _dir = state_dir();
+    let mut shell = MachineShell::new("recovery-vm");
+    let plain =
+        doctor::run(&mut shell, &opts("machine:rescue-plain"), &mut Quiet, &mut doctor::Yes)
+            .unwrap();
+    assert!(problems(&plain).is_empty(), "{:?}", problems(&plain));
+    assert!(plain.checks.iter().all(|c| !c.summary.contains("offline-script")));
+
+    let mut o = opts("machine:rescue-f");
+    o.settings.offline_disk = Some('F');
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(problems(&rep).is_empty(), "{:?}", problems(&rep));
+    for c in &rep.checks {
+        let noted = c.summary.contains("attached as F: is not diagnosed online")
+            && c.summary.contains("--offline-script --drive F");
+        let wanted = ["ems", "tls-server", "nla"].contains(&c.id.as_str());
+        assert_eq!(noted, wanted, "{}: {}", c.id, c.summary);
+    }
+    // Each of the three findings shows the probe as its evidence.
+    assert_eq!(shell_probe_count(&rep, 'F'), 3);
+
+    let mut g = opts("machine:rescue-g");
+    g.settings.offline_disk = Some('G');
+    let rep = doctor::run(&mut shell, &g, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(rep.checks.iter().all(|c| !c.summary.contains("offline-script")));
+}
+
+fn shell_probe_count(rep: &doctor::Report, d: char) -> usize {
+    let probe = format!(r"if exist {d}:\Windows\System32\config\SYSTEM echo yes");
+    rep.checks.iter().flat_map(|c| &c.evidence).filter(|e| e.command == probe).count()
+}

@@ -65,6 +65,11 @@ pub struct Args {
     /// The attached OS disk's drive letter (with --offline-script).
     #[arg(long, value_name = "LETTER", default_value = "F")]
     pub drive: String,
+    /// Online on a recovery VM: the drive letter of the broken VM's attached OS disk. The ems,
+    /// tls-server and nla findings then say that disk is not diagnosed online and point to
+    /// --offline-script.
+    #[arg(long, value_name = "LETTER", conflicts_with = "offline_script")]
+    pub offline_disk: Option<String>,
     /// The VM generation: 1 (BIOS) or 2 (UEFI) (with --offline-script).
     #[arg(long, value_name = "1|2", default_value_t = 1)]
     pub generation: u8,
@@ -96,7 +101,20 @@ fn fleet(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
     template.settings.new_rdp_port = args.rdp_port;
     template.settings.ems_port = args.ems_port;
     template.settings.ems_baud = args.ems_baud;
+    template.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
     super::fleet::run_fleet(file, args.parallel, &args.connect, &template)
+}
+
+/// `--offline-disk LETTER`: a drive letter other than the running system's C:.
+fn offline_disk(s: &str) -> anyhow::Result<char> {
+    let d = offline::parse_drive(s).map_err(|e| anyhow::anyhow!("--offline-disk: {e}"))?;
+    if d == 'C' {
+        bail!(
+            "--offline-disk C: names the running system's own drive; give the letter the \
+             attached disk of the broken VM has on this machine (often F)"
+        );
+    }
+    Ok(d)
 }
 
 /// Refuses a `--check` value that names no check.
@@ -226,6 +244,7 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
     opts.settings.new_rdp_port = args.rdp_port;
     opts.settings.ems_port = args.ems_port;
     opts.settings.ems_baud = args.ems_baud;
+    opts.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let mut observer = progress(show_progress);
     let mut session =

@@ -88,6 +88,9 @@ pub struct Settings {
     pub run_id: String,
     /// Where to move RDP when the port's owner cannot be stopped (`--rdp-port`).
     pub new_rdp_port: Option<u16>,
+    /// The drive letter of a Windows disk attached to this VM (a recovery VM, `--offline-disk`):
+    /// the `ems`, `tls-server` and `nla` checks then say that disk is not diagnosed online.
+    pub offline_disk: Option<char>,
 }
 
 impl Default for Settings {
@@ -100,6 +103,7 @@ impl Default for Settings {
             history: Vec::new(),
             run_id: super::time::run_id(),
             new_rdp_port: None,
+            offline_disk: None,
         }
     }
 }

@@ -71,6 +71,7 @@ impl RunOptions {
 pub fn run_check(cx: &mut Ctx<'_, '_>, check: &dyn Check) -> Result<Finding, DoctorError> {
     cx.begin(check.id());
     let mut f = check.run(cx)?;
+    checks::attached::note(cx, &mut f)?;
     cx.end(&mut f);
     Ok(f)
 }

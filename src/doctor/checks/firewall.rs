@@ -5,10 +5,12 @@
 
 use super::super::commands::{self, FW_RULE};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract::{fl_get, format_list};
 use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
 use super::{shared, Check, Found};
 use crate::need;
+use crate::parse::firewall::{self, labels, Action};
+use crate::parse::services::psformat::{self, ListRecord};
+use crate::parse::text::Ledger;
 use crate::runner::powershell;
 
 pub struct Firewall;
@@ -31,8 +33,7 @@ impl Check for Firewall {
         };
         let c1 = commands::fw_rule();
         let rule = need!(cx, found, c1.clone());
-        let objs = format_list(&rule.output);
-        let Some(obj) = objs.first() else {
+        let Some(obj) = first_record(&rule.output, "Enabled") else {
             found.evidence(&c1, super::show(&rule, 6));
             // PowerShell's error record names the cmdlet and the rule; anything else is an
             // answer that did not parse, not proof that the rule is missing.
@@ -43,25 +44,23 @@ impl Check for Firewall {
             }
             return Ok(found.unknown("the firewall rule listing did not parse"));
         };
-        let enabled = fl_get(obj, "Enabled").unwrap_or("?").to_string();
-        let action = fl_get(obj, "Action").unwrap_or("?").to_string();
+        let enabled = obj.get("Enabled").unwrap_or("?").to_string();
+        let action = obj.get("Action").unwrap_or("?").to_string();
         found.evidence(&c1, format!("Enabled {enabled}, Action {action}"));
         let c2 = commands::fw_port();
         let pf = need!(cx, found, c2.clone());
-        let local = format_list(&pf.output)
-            .first()
-            .and_then(|o| fl_get(o, "LocalPort").map(str::to_string))
+        let local = first_record(&pf.output, "LocalPort")
+            .and_then(|o| o.get("LocalPort").map(str::to_string))
             .unwrap_or_default();
         found.evidence(&c2, format!("LocalPort {local}"));
-        let allows = local.split(',').any(|p| {
-            let p = p.trim();
-            p.eq_ignore_ascii_case("any") || p == port.to_string()
-        });
+        let allows = port_allowed(&local, port);
+        let is_enabled = labels::enabled(&enabled) == Some(true);
+        let is_allow = labels::action(&action) == Some(Action::Allow);
         let mut wrong = Vec::new();
-        if !enabled.eq_ignore_ascii_case("true") {
+        if !is_enabled {
             wrong.push(format!("the rule is not enabled (Enabled {enabled})"));
         }
-        if !action.eq_ignore_ascii_case("allow") {
+        if !is_allow {
             wrong.push(format!("the rule's action is {action}"));
         }
         if !allows {
@@ -70,10 +69,25 @@ impl Check for Firewall {
         if wrong.is_empty() {
             return Ok(found.ok(format!("{FW_RULE} allows TCP {port} inbound")));
         }
-        let fix = (enabled.eq_ignore_ascii_case("true") && action.eq_ignore_ascii_case("allow"))
-            .then(|| port_fix(port, &local, &cx.settings.run_id));
+        let fix = (is_enabled && is_allow).then(|| port_fix(port, &local, &cx.settings.run_id));
         Ok(found.problem(wrong.join("; "), fix))
     }
+}
+
+/// The first `Format-List` record of PowerShell output (`Name : value` lines, continuation
+/// lines joined, as `parse::services::psformat` reads them) that holds property `field`. An error
+/// record's `Get-NetFirewallRule : No MSFT_NetFirewallRule objects found ...` line has the list
+/// shape too, so a record counts only with the property asked for.
+pub fn first_record(output: &str, field: &str) -> Option<ListRecord> {
+    let mut ledger = Ledger::new(output);
+    psformat::parse(&mut ledger, |_| false).records.into_iter().find(|r| r.get(field).is_some())
+}
+
+/// Whether a port filter's `LocalPort` (`3389`, `{3389, 3390}`, `3389-3390`, `Any`) covers `port`.
+pub fn port_allowed(local: &str, port: u16) -> bool {
+    let list = local.trim().trim_start_matches('{').trim_end_matches('}');
+    list.split(',').any(|p| labels::is_any(p.trim()))
+        || firewall::ports(list).iter().any(|r| r.from <= port && port <= r.to)
 }
 
 /// Points the rule at the configured port, after saving its current port filter.
@@ -110,5 +124,48 @@ fn port_fix(port: u16, old: &str, run_id: &str) -> Fix {
         reboot: false,
         later,
         warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fixture, sim_output};
+    use super::*;
+
+    #[test]
+    fn rule_properties_read_from_a_real_listing_and_the_simulator() {
+        let en = fixture(include_str!(
+            "../../../tests/fixtures/parse/firewall/en_get_netfirewallrule_list.txt"
+        ));
+        let r = first_record(&en, "Enabled").expect("a record");
+        assert_eq!((r.get("Enabled"), r.get("Action")), (Some("True"), Some("Allow")));
+        let sim = sim_output("healthy", &commands::fw_rule());
+        let r = first_record(&sim, "Enabled").expect("a record");
+        assert_eq!(labels::enabled(r.get("Enabled").unwrap_or("")), Some(true));
+        let pf = sim_output("healthy", &commands::fw_port());
+        let local =
+            first_record(&pf, "LocalPort").and_then(|r| r.get("LocalPort").map(String::from));
+        assert_eq!(local.as_deref(), Some("3389"));
+    }
+
+    #[test]
+    fn an_error_record_is_not_a_rule() {
+        let out = sim_output(
+            "healthy",
+            &powershell(
+                "Get-NetFirewallRule -Name NoSuchRule | Format-List Enabled,Direction,Action",
+            ),
+        );
+        assert_eq!(first_record(&out, "Enabled"), None, "{out}");
+    }
+
+    #[test]
+    fn local_port_forms() {
+        assert!(port_allowed("3389", 3389));
+        assert!(port_allowed("{80, 3389}", 3389));
+        assert!(port_allowed("3000-4000", 3389));
+        assert!(port_allowed("Any", 3390));
+        assert!(!port_allowed("3390", 3389));
+        assert!(!port_allowed("", 3389));
     }
 }

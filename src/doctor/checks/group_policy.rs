@@ -6,11 +6,11 @@
 
 use super::super::commands::{self, q, GPSVC};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract;
 use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind, Status};
 use super::machinekeys_acl::reboot_item;
 use super::{shared, Check, Found};
 use crate::need;
+use crate::parse::reg;
 
 pub struct GroupPolicy;
 
@@ -24,6 +24,15 @@ pub struct GpResult {
     pub dn: Option<String>,
     /// Applied GPOs (other than the local policy).
     pub gpos: Vec<String>,
+}
+
+/// The machine's domain name from the Group Policy state key (`None` off a domain). The value is
+/// read by its `REG_*` token, so any display language reads.
+pub fn distinguished_name(output: &str) -> Option<String> {
+    reg::parse(output)
+        .value("", "Distinguished-Name")
+        .map(|v| v.data_raw.trim().to_string())
+        .filter(|d| !d.is_empty())
 }
 
 /// Reads `gpresult /r` by shape (its labels are translated): the DN line has `DC=`; the applied
@@ -100,9 +109,7 @@ impl Check for GroupPolicy {
         }
         let dn_cmd = commands::gp_dn();
         let dn_out = need!(cx, found, dn_cmd.clone());
-        let dn = extract::reg_find(&extract::reg_values(&dn_out.output), "", "Distinguished-Name")
-            .map(|v| v.data.clone())
-            .filter(|d| !d.trim().is_empty());
+        let dn = distinguished_name(&dn_out.output);
         let mut domain = GpResult { dn: dn.clone(), gpos: Vec::new() };
         match &dn {
             None => {
@@ -231,5 +238,21 @@ fn pause_fix(run_id: &str, gpo: &str, checks: &[String]) -> Fix {
             },
         ],
         warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fixture, sim_output};
+    use super::*;
+
+    #[test]
+    fn distinguished_name_only_on_a_domain_member() {
+        let dn = distinguished_name(&sim_output("gpo-reverts-tls", &commands::gp_dn()));
+        assert!(dn.as_deref().is_some_and(|d| d.contains("DC=")), "{dn:?}");
+        assert_eq!(distinguished_name(&sim_output("healthy", &commands::gp_dn())), None);
+        // A German "not found" answer (FEHLER, not ERROR) is no domain either.
+        let de = fixture(include_str!("../../../tests/fixtures/parse/reg/de-error-then-dword.txt"));
+        assert_eq!(distinguished_name(&de), None);
     }
 }

@@ -2,112 +2,123 @@
 //! the procedure grants (SYSTEM full control, NETWORK SERVICE read, Administrators full control).
 //!
 //! Principal names are localized (`NT-AUTORITÄT\SYSTEM`, `VORDEFINIERT\Administratoren`), so each
-//! is matched by the part after the backslash against a table of known translations.
+//! ACE is matched by the SID `parse::icacls` resolves its principal to.
 
 use super::super::commands::{self, q, MACHINEKEYS};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract::{icacls_aces, Ace};
 use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
 use super::{Check, Found};
 use crate::need;
+use crate::parse::icacls::{self, Ace};
 
 pub struct MachineKeysAcl;
 
 /// A principal the procedure grants rights to.
 struct Wanted {
-    /// The name as the procedure writes it (and as the grant uses it).
     display: &'static str,
-    /// Names of the account (after the backslash) in the display languages seen.
-    names: &'static [&'static str],
+    sid: &'static str,
     full: bool,
 }
 
 const WANTED: [Wanted; 3] = [
-    Wanted {
-        display: r"NT AUTHORITY\SYSTEM",
-        names: &["system", "système", "sistema", "система"],
-        full: true,
-    },
-    Wanted {
-        display: r"NT AUTHORITY\NETWORK SERVICE",
-        names: &[
-            "network service",
-            "netzwerkdienst",
-            "service réseau",
-            "servicio de red",
-            "сетевая служба",
-        ],
-        full: false,
-    },
-    Wanted {
-        display: r"BUILTIN\Administrators",
-        names: &[
-            "administrators",
-            "administratoren",
-            "administrateurs",
-            "administradores",
-            "администраторы",
-        ],
-        full: true,
-    },
+    Wanted { display: r"NT AUTHORITY\SYSTEM", sid: "S-1-5-18", full: true },
+    Wanted { display: r"NT AUTHORITY\NETWORK SERVICE", sid: "S-1-5-20", full: false },
+    Wanted { display: r"BUILTIN\Administrators", sid: "S-1-5-32-544", full: true },
 ];
 
-/// Everyone and Authenticated Users: SYSTEM and NETWORK SERVICE are members of both.
-const GROUPS: &[&str] = &[
-    "everyone",
-    "jeder",
-    "tout le monde",
-    "todos",
-    "все",
-    "authenticated users",
-    "authentifizierte benutzer",
-    "utilisateurs authentifiés",
-    "usuarios autentificados",
+/// Everyone and Authenticated Users: a grant or deny to them reaches every wanted principal.
+const GROUPS: [&str; 2] = ["S-1-1-0", "S-1-5-11"];
+
+/// Translations of the wanted principals and groups that `parse::icacls` does not know yet
+/// (compared with the part after the backslash). GUESS: the usual translations, not captures.
+const EXTRA_NAMES: &[(&str, &str)] = &[
+    ("S-1-5-18", "система"),
+    ("S-1-5-18", "sistema"),
+    ("S-1-5-20", "servicio de red"),
+    ("S-1-5-20", "сетевая служба"),
+    ("S-1-5-32-544", "администраторы"),
+    ("S-1-1-0", "все"),
 ];
 
-fn name_of(ace: &Ace) -> String {
-    ace.principal.rsplit('\\').next().unwrap_or(&ace.principal).to_lowercase()
+/// The SID of an ACE's principal: the parser's (well-known names in several languages, or the
+/// SID icacls printed), else the doctor's few extra translations.
+fn sid(ace: &Ace) -> Option<String> {
+    ace.sid.clone().or_else(|| {
+        let bare = ace.principal.rsplit('\\').next().unwrap_or(&ace.principal).to_lowercase();
+        EXTRA_NAMES.iter().find(|(_, n)| *n == bare).map(|(s, _)| (*s).to_string())
+    })
 }
 
 fn is(ace: &Ace, w: &Wanted) -> bool {
-    w.names.contains(&name_of(ace).as_str())
+    sid(ace).is_some_and(|s| s.eq_ignore_ascii_case(w.sid))
 }
 
 fn is_group(ace: &Ace) -> bool {
-    GROUPS.contains(&name_of(ace).as_str())
+    sid(ace).is_some_and(|s| GROUPS.iter().any(|g| s.eq_ignore_ascii_case(g)))
+}
+
+fn inherit_only(ace: &Ace) -> bool {
+    ace.flags.iter().any(|f| f == "IO")
+}
+
+fn rights(ace: &Ace) -> String {
+    ace.rights.join(",")
+}
+
+/// Whether the rights include full control (`F`, or generic all).
+fn full(ace: &Ace) -> bool {
+    ace.rights.iter().any(|r| r == "F" || r == "GA")
+}
+
+/// Whether the rights include read (simple R/RX/M/F, or a list with R or GR).
+fn read(ace: &Ace) -> bool {
+    ace.rights.iter().any(|r| matches!(r.as_str(), "F" | "M" | "R" | "RX" | "GR" | "GA" | "RD"))
 }
 
 fn writes(ace: &Ace) -> bool {
-    ace.full() || ace.rights().split(',').any(|r| matches!(r, "M" | "W" | "GW"))
+    full(ace) || ace.rights.iter().any(|r| matches!(r.as_str(), "M" | "W" | "GW"))
 }
 
-/// What is wrong for one principal, or `None`. SYSTEM and NETWORK SERVICE may get their access
-/// through Everyone (Windows' default ACL on this folder is Everyone (R,W) and Administrators
-/// (F)); Administrators need their own full control.
+/// What is wrong for one wanted principal, or `None` when it has what the procedure grants.
 fn verdict(aces: &[Ace], w: &Wanted) -> Option<String> {
-    let live = |a: &&Ace| !a.inherit_only();
-    if let Some(d) = aces.iter().filter(live).find(|a| a.is_deny() && (is(a, w) || is_group(a))) {
-        return Some(format!("{} is denied through {} ({})", w.display, d.principal, d.rights()));
+    let live = |a: &&Ace| !inherit_only(a);
+    if let Some(d) = aces.iter().filter(live).find(|a| a.deny && (is(a, w) || is_group(a))) {
+        return Some(format!("{} is denied through {} ({})", w.display, d.principal, rights(d)));
     }
-    let own = aces.iter().filter(live).filter(|a| is(a, w) && !a.is_deny());
-    let group = aces.iter().filter(live).filter(|a| is_group(a) && !a.is_deny());
-    let ok = if w.display.ends_with("Administrators") {
-        own.clone().any(|a| a.full())
+    let own = aces.iter().filter(live).filter(|a| is(a, w) && !a.deny);
+    let group = aces.iter().filter(live).filter(|a| is_group(a) && !a.deny);
+    let ok = if w.sid == "S-1-5-32-544" {
+        own.clone().any(full)
     } else if w.full {
-        own.clone().any(|a| a.full()) || group.clone().any(|a| a.read() && writes(a))
+        own.clone().any(full) || group.clone().any(|a| read(a) && writes(a))
     } else {
-        own.clone().chain(group.clone()).any(|a| a.read())
+        own.clone().chain(group.clone()).any(read)
     };
     if ok {
         return None;
     }
     let need = if w.full { "F" } else { "R" };
-    let have: Vec<String> = own.map(|a| format!("({})", a.rights())).collect();
+    let have: Vec<String> = own.map(|a| format!("({})", rights(a))).collect();
     Some(if have.is_empty() {
         format!("{} has no access (needs {need})", w.display)
     } else {
         format!("{} has {} (needs {need})", w.display, have.join(""))
     })
+}
+
+/// The ACEs of the MachineKeys folder in `icacls` output (any display language).
+pub fn machinekeys_aces(output: &str) -> Vec<Ace> {
+    let parsed = icacls::parse(output);
+    parsed
+        .object(MACHINEKEYS)
+        .or_else(|| parsed.objects.first())
+        .map(|o| o.aces.clone())
+        .unwrap_or_default()
+}
+
+/// The problems of an ACL, one sentence per wanted principal that lacks its access.
+pub fn problems(aces: &[Ace]) -> Vec<String> {
+    WANTED.iter().filter_map(|w| verdict(aces, w)).collect()
 }
 
 impl Check for MachineKeysAcl {
@@ -124,7 +135,7 @@ impl Check for MachineKeysAcl {
         let mut found = Found::new(self);
         let cmd = commands::machinekeys_acl();
         let out = need!(cx, found, cmd.clone());
-        let aces = icacls_aces(&out.output, MACHINEKEYS);
+        let aces = machinekeys_aces(&out.output);
         found.evidence(&cmd, super::show(&out, 12));
         if aces.is_empty() {
             return Ok(found.unknown(format!(
@@ -132,7 +143,7 @@ impl Check for MachineKeysAcl {
                 super::code(&out)
             )));
         }
-        let wrong: Vec<String> = WANTED.iter().filter_map(|w| verdict(&aces, w)).collect();
+        let wrong = problems(&aces);
         if wrong.is_empty() {
             return Ok(found.ok(
                 "SYSTEM, NETWORK SERVICE and Administrators have the access the procedure grants",
@@ -188,5 +199,42 @@ pub fn reboot_item(fix: &str, why: &str) -> PendingItem {
         after_reboot: false,
         created: String::new(),
         from_fix: fix.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::fixture;
+    use super::*;
+
+    #[test]
+    fn german_principals_resolve_to_the_english_verdicts() {
+        let de = fixture(include_str!("../../../tests/fixtures/parse/icacls/de-onedrivesetup.txt"));
+        let aces = machinekeys_aces(&de);
+        assert_eq!(aces.len(), 6, "{aces:?}");
+        // NT-AUTORITÄT\SYSTEM and VORDEFINIERT\Administratoren are found (they have RX, not
+        // "no access"); nobody grants NETWORK SERVICE anything.
+        assert_eq!(
+            problems(&aces),
+            [
+                r"NT AUTHORITY\SYSTEM has (RX) (needs F)",
+                r"NT AUTHORITY\NETWORK SERVICE has no access (needs R)",
+                r"BUILTIN\Administrators has (RX) (needs F)",
+            ]
+        );
+    }
+
+    #[test]
+    fn english_captures_give_the_same_kind_of_verdicts() {
+        let en =
+            fixture(include_str!("../../../tests/fixtures/parse/icacls/en-deny-and-ps-error.txt"));
+        assert_eq!(
+            problems(&machinekeys_aces(&en)),
+            [r"NT AUTHORITY\NETWORK SERVICE has no access (needs R)"]
+        );
+        // zh-CN system with English principal names: Authenticated Users (M) gives NETWORK
+        // SERVICE its read; inherit-only ACEs do not count.
+        let zh = fixture(include_str!("../../../tests/fixtures/parse/icacls/zh-dot.txt"));
+        assert_eq!(problems(&machinekeys_aces(&zh)), Vec::<String>::new());
     }
 }

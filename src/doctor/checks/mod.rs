@@ -8,6 +8,7 @@ use crate::runner::CommandOutput;
 use super::engine::{Ctx, DoctorError};
 use super::model::{Evidence, Finding, Fix, Status};
 
+pub mod attached;
 pub mod ems;
 pub mod firewall;
 pub mod group_policy;
@@ -121,4 +122,22 @@ pub fn show(out: &Rc<CommandOutput>, max_lines: usize) -> String {
 /// The exit code as text.
 pub fn code(out: &CommandOutput) -> String {
     out.exit_code.map_or_else(|| "unknown".to_string(), |c| c.to_string())
+}
+
+/// Test helpers shared by the checks' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A capture from `tests/fixtures/parse/` without its leading `#|` source lines.
+    pub fn fixture(raw: &str) -> String {
+        raw.lines().skip_while(|l| l.starts_with("#|")).map(|l| format!("{l}\n")).collect()
+    }
+
+    /// The output of `command` on a simulated machine of built-in scenario `scenario`.
+    pub fn sim_output(scenario: &str, command: &str) -> String {
+        let sc = crate::sim::machine::load_scenario(scenario).expect("built-in scenario");
+        let mut m = crate::sim::machine::Machine::new(&sc);
+        m.boot();
+        let mut sh = crate::sim::machine::ShellState::default();
+        m.exec(&mut sh, command).output
+    }
 }

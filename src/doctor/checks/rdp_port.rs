@@ -6,11 +6,11 @@
 
 use super::super::commands::{self, q};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract::{netstat_rows, tasklist_csv, Task};
 use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
 use super::shared::{self, RDP_SERVICES};
 use super::{Check, Found};
 use crate::need;
+use crate::parse::{netstat, tasklist, text};
 
 pub struct RdpPort;
 
@@ -34,10 +34,7 @@ impl Check for RdpPort {
         found.evidence(&commands::rdp_tcp_values(), tcp.lines.clone());
         let cmd = commands::netstat_port(port);
         let out = need!(cx, found, cmd.clone());
-        let listeners: Vec<_> = netstat_rows(&out.output)
-            .into_iter()
-            .filter(|r| r.is_tcp_listener() && r.local_port() == Some(port))
-            .collect();
+        let listeners = listeners(&out.output, port);
         let rows = listeners.iter().map(|r| r.line.as_str()).collect::<Vec<_>>().join("\n");
         if listeners.is_empty() {
             found.evidence(&cmd, format!("no TCP listener on port {port}"));
@@ -54,13 +51,12 @@ impl Check for RdpPort {
         let mut pids: Vec<u32> = listeners.iter().filter_map(|r| r.pid).collect();
         pids.sort_unstable();
         pids.dedup();
-        let mut owners: Vec<Task> = Vec::new();
+        let mut owners: Vec<Owner> = Vec::new();
         for pid in pids {
             let tcmd = commands::tasklist_pid(pid);
             let tout = need!(cx, found, tcmd.clone());
-            let tasks = tasklist_csv(&tout.output);
             found.evidence(&tcmd, super::show(&tout, 3));
-            match tasks.into_iter().find(|t| t.pid == pid) {
+            match owner(&tout.output, pid) {
                 Some(t) => owners.push(t),
                 None => {
                     return Ok(found.unknown(format!(
@@ -69,7 +65,7 @@ impl Check for RdpPort {
                 }
             }
         }
-        let is_rdp = |t: &Task| t.services.iter().any(|s| s.eq_ignore_ascii_case("TermService"));
+        let is_rdp = |t: &Owner| t.services.iter().any(|s| s.eq_ignore_ascii_case("TermService"));
         let Some(other) = owners.iter().find(|t| !is_rdp(t)) else {
             let t = &owners[0];
             return Ok(found
@@ -91,6 +87,49 @@ impl Check for RdpPort {
         };
         Ok(found.problem(format!("{who} listens on RDP port {port} instead of TermService"), fix))
     }
+}
+
+/// One TCP listener on the RDP port: its owner PID and the row as printed, for evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub pid: Option<u32>,
+    pub line: String,
+}
+
+/// The TCP listeners on `port` in `netstat -ano` output (filtered by findstr or not). The parser
+/// normalises the state word (`LISTENING`, `ABHÖREN`, `侦听`), so any display language reads.
+pub fn listeners(output: &str, port: u16) -> Vec<Listener> {
+    let parsed = netstat::parse(output);
+    let lines = text::lines(output);
+    parsed
+        .listeners_on(port)
+        .into_iter()
+        .map(|c| Listener {
+            pid: c.pid,
+            line: lines
+                .iter()
+                .find(|l| l.number == c.line)
+                .map_or_else(String::new, |l| l.text.trim_end().to_string()),
+        })
+        .collect()
+}
+
+/// The process behind one PID, from `tasklist /svc /fo csv /nh /fi "PID eq N"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub image: String,
+    pub pid: u32,
+    /// Services hosted by the process (empty for `N/A` in any language).
+    pub services: Vec<String>,
+}
+
+/// The process `pid` in tasklist output (CSV or table, any display language).
+pub fn owner(output: &str, pid: u32) -> Option<Owner> {
+    tasklist::parse(output).processes.into_iter().find(|p| p.pid == pid).map(|p| Owner {
+        image: p.image,
+        pid: p.pid,
+        services: p.services,
+    })
 }
 
 /// Stops the service holding the port, keeps it from starting again, and restarts TermService.
@@ -167,5 +206,47 @@ fn move_port_fix(new: u16, old: u16, run_id: &str) -> Fix {
             from_fix: "move-rdp-port".into(),
         }],
         warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::fixture;
+    use super::*;
+
+    #[test]
+    fn german_abhoren_rows_are_listeners_like_english_listening() {
+        let de = fixture(include_str!(
+            "../../../tests/fixtures/parse/netstat/de-an-cp850-misdecoded.txt"
+        ));
+        let en = fixture(include_str!("../../../tests/fixtures/parse/netstat/en-win10-anob.txt"));
+        let zh = fixture(include_str!("../../../tests/fixtures/parse/netstat/zh-anbo-padded.txt"));
+        let de_rdp = listeners(&de, 3389);
+        assert_eq!(de_rdp.len(), 2, "{de_rdp:?}");
+        assert!(de_rdp[0].line.contains("0.0.0.0:3389"), "{:?}", de_rdp[0]);
+        // The same port on each capture (the Chinese capture shows only the IPv4 rows).
+        for (name, text, n) in [("de", &de, 2), ("en", &en, 2), ("zh", &zh, 1)] {
+            let rows = listeners(text, 135);
+            assert_eq!(rows.len(), n, "{name}: {rows:?}");
+        }
+        assert_eq!(listeners(&en, 135)[0].pid, Some(1712));
+        assert!(listeners(&de, 3390).is_empty());
+    }
+
+    #[test]
+    fn localized_tasklist_names_the_owner_and_its_services() {
+        let zh =
+            fixture(include_str!("../../../tests/fixtures/parse/tasklist/zh_svc_localized_na.txt"));
+        let ts = owner(&zh, 376).expect("PID 376");
+        assert_eq!(
+            (ts.image.as_str(), ts.services.as_slice()),
+            ("svchost.exe", &["TermService".to_string()][..])
+        );
+        // 暂缺 is the Chinese N/A: no services, so the owner is "not a service".
+        assert!(owner(&zh, 4).expect("PID 4").services.is_empty());
+        assert_eq!(owner(&zh, 99_999), None);
+        let filtered =
+            fixture(include_str!("../../../tests/fixtures/parse/tasklist/zh_svc_filtered.txt"));
+        assert_eq!(owner(&filtered, 2476).map(|o| o.services), Some(vec!["FxService".to_string()]));
     }
 }

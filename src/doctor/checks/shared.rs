@@ -2,8 +2,8 @@
 
 use super::super::commands::{self, q};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract::{self, reg_values};
 use super::super::model::{Backup, Fix};
+use crate::parse::{reg, sc};
 
 /// The RDP-Tcp values the doctor cares about; `None` when the value is absent (Windows' default).
 #[derive(Debug, Clone, Default)]
@@ -32,25 +32,31 @@ pub fn rdp_tcp(cx: &mut Ctx<'_, '_>) -> Result<Result<RdpTcp, String>, DoctorErr
         Ok(o) => o,
         Err(e) => return Ok(Err(e)),
     };
-    let vals = reg_values(&out.output);
-    if vals.is_empty() && out.output.contains("ERROR") {
-        return Ok(Err(format!("reg query failed: {}", out.output.trim())));
+    Ok(read_rdp_tcp(&out.output))
+}
+
+/// Reads the RDP-Tcp values out of the filtered `reg query` output (value lines only, in any
+/// display language: the parser keys on the `REG_*` token).
+pub fn read_rdp_tcp(output: &str) -> Result<RdpTcp, String> {
+    let parsed = reg::parse(output);
+    let no_values = parsed.keys.iter().all(|k| k.values.is_empty());
+    if no_values && (parsed.error.is_some() || output.contains("ERROR")) {
+        return Err(format!("reg query failed: {}", output.trim()));
     }
-    let get = |n: &str| extract::reg_find(&vals, "", n);
-    Ok(Ok(RdpTcp {
-        port: get("PortNumber").and_then(|v| v.number()),
-        security_layer: get("SecurityLayer").and_then(|v| v.number()),
-        user_authentication: get("UserAuthentication").and_then(|v| v.number()),
-        negotiation: get("fAllowSecProtocolNegotiation").and_then(|v| v.number()),
-        cert_hash: get("SSLCertificateSHA1Hash").map(|v| v.data.to_ascii_uppercase()),
-        lines: out
-            .output
+    let get = |n: &str| parsed.value("", n);
+    Ok(RdpTcp {
+        port: parsed.dword("", "PortNumber"),
+        security_layer: parsed.dword("", "SecurityLayer"),
+        user_authentication: parsed.dword("", "UserAuthentication"),
+        negotiation: parsed.dword("", "fAllowSecProtocolNegotiation"),
+        cert_hash: get("SSLCertificateSHA1Hash").map(|v| v.data_raw.trim().to_ascii_uppercase()),
+        lines: output
             .lines()
             .map(str::trim_end)
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("\n"),
-    }))
+    })
 }
 
 /// What the doctor knows about one service.
@@ -77,7 +83,7 @@ pub fn service(
         Ok(o) => o,
         Err(e) => return Ok(Err(e)),
     };
-    let state = match extract::sc_state(&out.output) {
+    let state = match service_state(&out.output, name) {
         Ok(s) => s,
         Err(e) => return Ok(Err(format!("{q1}: {e}"))),
     };
@@ -92,12 +98,57 @@ pub fn service(
             Ok(o) => o,
             Err(e) => return Ok(Err(e)),
         };
-        start = extract::reg_find(&reg_values(&out2.output), "", "Start").and_then(|v| v.number());
+        start = reg::parse(&out2.output).dword("", "Start");
         if let Some(s) = start {
-            evidence.push_str(&format!(", start {}", extract::start_type_name(s)));
+            evidence.push_str(&format!(", start {}", start_type_name(s)));
         }
     }
     Ok(Ok(ServiceFacts { name, state, start, evidence }))
+}
+
+/// The state of service `name` from `sc query NAME`, by the state number (the words after it
+/// are translated on some systems): `Ok(Some("RUNNING"))`, `Ok(None)` when the service does not
+/// exist (error 1060, whatever the message language), `Err` when the output has no state.
+pub fn service_state(output: &str, name: &str) -> Result<Option<String>, String> {
+    let parsed = sc::parse(output);
+    if parsed.service_missing() {
+        return Ok(None);
+    }
+    let state = parsed
+        .service(name)
+        .or_else(|| parsed.services.first())
+        .and_then(|s| s.state.as_ref())
+        .and_then(|s| s.state.or_else(|| sc::ServiceState::from_code(s.code)));
+    match state {
+        Some(st) => Ok(Some(state_word(st).to_string())),
+        None => Err("no STATE line in the sc output".into()),
+    }
+}
+
+/// The constant name `sc` prints for a state (the doctor's findings speak these words).
+pub fn state_word(state: sc::ServiceState) -> &'static str {
+    use sc::ServiceState::*;
+    match state {
+        Stopped => "STOPPED",
+        StartPending => "START_PENDING",
+        StopPending => "STOP_PENDING",
+        Running => "RUNNING",
+        ContinuePending => "CONTINUE_PENDING",
+        PausePending => "PAUSE_PENDING",
+        Paused => "PAUSED",
+    }
+}
+
+/// The words of the service `Start` value: 0 boot, 1 system, 2 auto, 3 demand, 4 disabled.
+pub fn start_type_name(start: u64) -> &'static str {
+    match start {
+        0 => "boot",
+        1 => "system",
+        2 => "auto",
+        3 => "demand",
+        4 => "disabled",
+        _ => "unknown",
+    }
 }
 
 /// The fix that brings the RDP services up: re-allow disabled ones, start TermService. `None`
@@ -140,4 +191,41 @@ pub fn termservice_fix(services: &[ServiceFacts], run_id: &str) -> Option<Fix> {
         later: Vec::new(),
         warning: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fixture, sim_output};
+    use super::*;
+
+    #[test]
+    fn missing_service_reads_the_same_in_german() {
+        let de = fixture(include_str!("../../../tests/fixtures/parse/sc/de_missing_1060.txt"));
+        assert_eq!(service_state(&de, "w32tm"), Ok(None));
+        let en = sim_output("healthy", &commands::sc_query("NoSuchService"));
+        assert_eq!(service_state(&en, "NoSuchService"), Ok(None));
+    }
+
+    #[test]
+    fn running_state_reads_by_its_number() {
+        let zh = fixture(include_str!(
+            "../../../tests/fixtures/parse/sc/zh_query_doubled_blank_lines.txt"
+        ));
+        assert_eq!(service_state(&zh, "OraFenceService"), Ok(Some("RUNNING".to_string())));
+        let en = sim_output("healthy", &commands::sc_query("TermService"));
+        assert_eq!(service_state(&en, "TermService"), Ok(Some("RUNNING".to_string())));
+        assert!(service_state("nothing here", "TermService").is_err());
+    }
+
+    #[test]
+    fn rdp_tcp_values_read_from_a_real_capture_and_the_simulator() {
+        let en =
+            fixture(include_str!("../../../tests/fixtures/parse/reg/en-evilwinrm-two-queries.txt"));
+        let t = read_rdp_tcp(&en).expect("values");
+        assert_eq!((t.port, t.port()), (Some(3389), 3389));
+        let sim = sim_output("port-conflict", &commands::rdp_tcp_values());
+        let t = read_rdp_tcp(&sim).expect("values");
+        assert_eq!(t.port(), 3389);
+        assert!(t.security_layer.is_some() && t.user_authentication.is_some(), "{t:?}");
+    }
 }

@@ -6,11 +6,11 @@
 
 use super::super::commands::{self, q, SCHANNEL_PROTOCOLS};
 use super::super::engine::{Ctx, DoctorError};
-use super::super::extract::{reg_find, reg_values, RegValue};
 use super::super::model::{Backup, Finding, Fix};
 use super::machinekeys_acl::reboot_item;
 use super::{Check, Found};
 use crate::need;
+use crate::parse::reg::{self, RegQuery};
 
 pub struct TlsServer;
 
@@ -32,19 +32,31 @@ impl Proto {
 }
 
 /// Reads the server side of each version from `reg query ...\Protocols /s` output.
-pub fn protocols(vals: &[RegValue]) -> Vec<Proto> {
+pub fn protocols(vals: &RegQuery) -> Vec<Proto> {
     VERSIONS
         .iter()
         .map(|v| {
             let key = format!("\\{v}\\Server");
             Proto {
                 version: v,
-                enabled: reg_find(vals, &key, "Enabled").and_then(RegValue::number),
-                disabled_by_default: reg_find(vals, &key, "DisabledByDefault")
-                    .and_then(RegValue::number),
+                enabled: vals.dword(&key, "Enabled"),
+                disabled_by_default: vals.dword(&key, "DisabledByDefault"),
             }
         })
         .collect()
+}
+
+/// The values under the `TLS 1.x\Server` keys, one `TLS 1.2\Server: Enabled 0x0` line each,
+/// for evidence.
+pub fn server_lines(vals: &RegQuery) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in vals.keys.iter().filter(|k| k.path.contains("TLS 1.") && k.path.ends_with("Server")) {
+        let short = k.path.rsplit("Protocols\\").next().unwrap_or(&k.path);
+        for v in &k.values {
+            out.push(format!("{short}: {} {}", v.name, v.data_raw.trim()));
+        }
+    }
+    out
 }
 
 impl Check for TlsServer {
@@ -61,20 +73,13 @@ impl Check for TlsServer {
         let mut found = Found::new(self);
         let cmd = commands::schannel();
         let out = need!(cx, found, cmd.clone());
-        let vals = reg_values(&out.output);
-        if vals.is_empty() && out.exit_code != Some(0) {
+        let vals = reg::parse(&out.output);
+        if vals.keys.iter().all(|k| k.values.is_empty()) && out.exit_code != Some(0) {
             found.evidence(&cmd, super::show(&out, 4));
             return Ok(found.unknown("cannot read the SCHANNEL Protocols key"));
         }
         let protos = protocols(&vals);
-        let tls_lines: Vec<String> = vals
-            .iter()
-            .filter(|v| v.key.contains("TLS 1.") && v.key.ends_with("Server"))
-            .map(|v| {
-                let k = v.key.rsplit("Protocols\\").next().unwrap_or(&v.key);
-                format!("{k}: {} {}", v.name, v.data)
-            })
-            .collect();
+        let tls_lines = server_lines(&vals);
         found.evidence(
             &cmd,
             if tls_lines.is_empty() {
@@ -155,5 +160,39 @@ fn enable_fix(wanted: &[&Proto], run_id: &str) -> Fix {
         reboot: true,
         later: vec![reboot_item("enable-tls", "SCHANNEL reads its protocol settings at start.")],
         warning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::sim_output;
+    use super::*;
+
+    fn accepted(scenario: &str) -> Vec<&'static str> {
+        let out = sim_output(scenario, &commands::schannel());
+        protocols(&reg::parse(&out)).iter().filter(|p| p.accepted()).map(|p| p.version).collect()
+    }
+
+    #[test]
+    fn schannel_values_are_read_per_server_key() {
+        assert_eq!(accepted("healthy"), VERSIONS);
+        let out = sim_output("tls-disabled", &commands::schannel());
+        let vals = reg::parse(&out);
+        assert!(accepted("tls-disabled").len() < 3, "{out}");
+        let lines = server_lines(&vals);
+        assert!(!lines.is_empty() && lines.iter().all(|l| l.starts_with("TLS 1.")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("Enabled 0x0")), "{lines:?}");
+    }
+
+    #[test]
+    fn a_not_found_error_in_any_language_reads_as_no_values() {
+        // German "FEHLER: ..." then an unrelated key: no TLS value is taken from it.
+        let de = super::super::testing::fixture(include_str!(
+            "../../../tests/fixtures/parse/reg/de-error-then-dword.txt"
+        ));
+        let vals = reg::parse(&de);
+        assert!(vals.error.is_some());
+        assert!(protocols(&vals).iter().all(|p| p.enabled.is_none() && p.accepted()));
+        assert!(server_lines(&vals).is_empty());
     }
 }
