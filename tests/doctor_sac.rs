@@ -37,12 +37,7 @@ fn problems(rep: &doctor::Report) -> Vec<String> {
     v
 }
 
-/// The scenarios run one at a time: each drives a whole simulated VM and a session, and on two
-/// shared cores sixteen at once starve the painted profile's screen reader of CPU.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn scenario_round_trip(scenario: &str, profile: &str) {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     state_dir();
     let target = format!("sim:{scenario}?profile={profile}");
     let mut s = Session::connect(&config(&target, scenario)).unwrap();
@@ -100,7 +95,6 @@ scenario_tests! {
 /// `transcripts/doctor/` with their expected JSON beside them.
 #[test]
 fn recorded_run_replays_to_the_same_report() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     state_dir();
     let regen = std::env::var_os("SACDOC_REGEN_TRANSCRIPTS").is_some();

@@ -43,6 +43,14 @@ pub enum RunError {
     OutputTooLarge { limit: u64 },
     #[error("the link was lost: {0}")]
     LinkLost(String),
+    /// The VM went down for a restart while the command ran (the console cleared and SAC's boot
+    /// banner came, or the console fell silent right after the command asked for a restart).
+    /// The session is gone; connect again once the VM is back (about a minute).
+    #[error(
+        "the VM is restarting (the console showed the boot banner \"Computer is booting, SAC \
+         started and initialized.\" or went silent); connect again once it is back"
+    )]
+    Restarting,
     #[error("{0}")]
     Session(String),
     #[error("I/O error on the line: {0}")]
@@ -117,6 +125,10 @@ pub fn at_prompt(line: &Line) -> bool {
 /// A space is added when the line would end exactly at the right margin, where a painted
 /// console parks the cursor on the last column and the echo cannot be read back exactly.
 pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Result<(), RunError> {
+    if line.rebooted() {
+        // Nothing typed into a VM that restarted: it would land at `SAC>` or in the boot menu.
+        return Err(RunError::Restarting);
+    }
     if !at_prompt(line) {
         return Err(RunError::Session(format!(
             "the cmd channel is not at its prompt (the cursor row shows {:?})",
@@ -142,11 +154,15 @@ pub(crate) fn line_error(e: LineError) -> RunError {
         LineError::Timeout { secs, .. } => RunError::Timeout { secs },
         LineError::Closed => RunError::LinkLost("the far end closed the link".into()),
         LineError::Io(e) => RunError::LinkLost(e.to_string()),
+        LineError::Rebooted { .. } => RunError::Restarting,
     }
 }
 
 /// Stops a running command with Ctrl+C and waits (briefly) for the prompt to come back.
 pub(crate) fn interrupt(line: &mut Line) {
+    if line.rebooted() {
+        return;
+    }
     for _ in 0..3 {
         if line.send(b"\x03").is_err() {
             return;

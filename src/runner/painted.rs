@@ -15,6 +15,12 @@
 //! the numbers make overlapping or repeated screens harmless. Lines a screen did not show (the
 //! last page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then
 //! both files are deleted.
+//!
+//! A screen can still show rows of an earlier capture (a short capture does not scroll them
+//! away; a channel redraw brings them back). Two guards keep them out: only rows below the last
+//! screen row that shows this capture's nonce (the echo of its own typed line) are read, and the
+//! decoded text must end with this command's own exit marker line; when it does not, the spool
+//! is paged once more on a cleared screen before the run fails.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -26,26 +32,35 @@ use crate::sac::line::{Line, LineError};
 const MORE: &str = "-- More --";
 
 /// Numbered base64 lines collected from screens.
+///
+/// Only rows below the last screen row that shows this capture's nonce are read: the nonce is in
+/// the echo of the typed line (and of every helper line of this capture), so a row above it was
+/// painted before this command ran (an earlier capture's page, or a late paint of one). When no
+/// row shows the nonce, the echo has scrolled off the top, and so has everything painted before
+/// it: the typed line's echo was read back on the screen before Enter, so the emulated screen
+/// never goes back to an earlier state.
 #[derive(Debug, Default)]
 struct Pages {
     lines: BTreeMap<usize, String>,
+    nonce: String,
 }
 
 impl Pages {
-    /// Reads every numbered row of the screen. A row seen again replaces a shorter copy (a row
-    /// caught while it was still being painted).
+    fn new(nonce: &str) -> Pages {
+        Pages { lines: BTreeMap::new(), nonce: nonce.to_string() }
+    }
+
+    /// Reads every numbered row of the screen painted after this capture's echo. A row seen again
+    /// replaces a shorter copy (a row caught while it was still being painted).
     fn collect(&mut self, line: &Line) -> usize {
-        let t = line.term();
         let mut added = 0;
-        for r in 0..crate::term::ROWS {
-            if let Some((n, body)) = parse_row(&t.row_text(r)) {
-                let e = self.lines.entry(n).or_default();
-                if body.len() > e.len() {
-                    if e.is_empty() {
-                        added += 1;
-                    }
-                    *e = body;
+        for (n, body) in rows_after_echo(line, &self.nonce) {
+            let e = self.lines.entry(n).or_default();
+            if body.len() > e.len() {
+                if e.is_empty() {
+                    added += 1;
                 }
+                *e = body;
             }
         }
         added
@@ -103,6 +118,20 @@ fn parse_row(row: &str) -> Option<(usize, String)> {
     ok.then(|| (n, body.to_string()))
 }
 
+/// The numbered rows of the screen below the last row that shows `nonce` (all numbered rows when
+/// none does).
+fn rows_after_echo(line: &Line, nonce: &str) -> Vec<(usize, String)> {
+    let t = line.term();
+    let rows: Vec<String> = (0..crate::term::ROWS).map(|r| t.row_text(r)).collect();
+    rows_after(&rows, nonce)
+}
+
+/// The numbered rows among `rows` below the last one that contains `nonce`.
+fn rows_after(rows: &[String], nonce: &str) -> Vec<(usize, String)> {
+    let first = rows.iter().rposition(|r| r.contains(nonce)).map_or(0, |r| r + 1);
+    rows[first..].iter().filter_map(|r| parse_row(r)).collect()
+}
+
 /// Runs `command`; returns its exact output and exit code.
 pub fn run(
     line: &mut Line,
@@ -110,32 +139,72 @@ pub fn run(
     index: u64,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
-    let spool = Spool::new(&nonce(command, index));
-    let typed = format!(
-        "{} & {} & findstr /n /v @ \"{}\" | more",
-        spool.capture(command),
-        spool.encode(),
-        spool.b64
-    );
-    if (0..crate::term::ROWS).any(|r| parse_row(&line.term().row_text(r)).is_some()) {
-        // Numbered rows of an earlier capture are still on the screen: clear it, or they would
-        // be read as this command's.
-        simple(line, "cls", limits.timeout)?;
-    }
+    let id = nonce(command, index);
+    let spool = Spool::new(&id);
+    let typed = format!("{} & {} & {}", spool.capture(command), spool.encode(), show(&spool));
+    clear_numbered_rows(line, limits.timeout)?;
     type_command(line, &typed, limits.timeout)?;
+    let mut got = read_back(line, &spool, &id, limits);
+    if matches!(got, Ok(None)) {
+        // The screens read did not hold this command's exit marker: they were not (all) this
+        // capture's. The files are still on the VM: clear the screen and page them once more.
+        if let Err(e) = clear_screen(line, limits.timeout)
+            .and_then(|_| type_command(line, &show(&spool), limits.timeout))
+        {
+            cleanup(line, &spool, limits.timeout);
+            return Err(e);
+        }
+        got = read_back(line, &spool, &id, limits);
+    }
+    cleanup(line, &spool, limits.timeout);
+    match got? {
+        Some(r) => Ok(r),
+        None => Err(RunError::Session(format!(
+            "the painted capture did not hold this command's exit marker {} twice in a row; the \
+             screen shows {:?}",
+            spool.marker,
+            line.term().snapshot().text()
+        ))),
+    }
+}
+
+/// The line that pages the numbered base64 of the spool.
+fn show(spool: &Spool) -> String {
+    format!("findstr /n /v @ \"{}\" | more", spool.b64)
+}
+
+/// Clears the screen when numbered rows of an earlier capture are on it. They sit above the new
+/// echo and are skipped anyway; clearing keeps a short capture's screen free of them.
+fn clear_numbered_rows(line: &mut Line, timeout: Duration) -> Result<(), RunError> {
+    if (0..crate::term::ROWS).any(|r| parse_row(&line.term().row_text(r)).is_some()) {
+        clear_screen(line, timeout)?;
+    }
+    Ok(())
+}
+
+fn clear_screen(line: &mut Line, timeout: Duration) -> Result<(), RunError> {
+    simple(line, "cls", timeout)
+}
+
+/// Presses Enter on the typed line that pages the spool and reads it back: the output and exit
+/// code, or `None` when the bytes read do not end with this command's exit marker (they were
+/// not this capture's). The spool files are left for the caller to delete.
+fn read_back(
+    line: &mut Line,
+    spool: &Spool,
+    id: &str,
+    limits: Limits,
+) -> Result<Option<(String, Option<i32>)>, RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     let start = Instant::now();
     let received_at_start = line.received();
-    let mut pages = Pages::default();
-    let result = page_through(line, &mut pages, limits, start, received_at_start);
-    if let Err(e) = result {
+    let mut pages = Pages::new(id);
+    if let Err(e) = page_through(line, &mut pages, limits, start, received_at_start) {
         interrupt(line);
-        cleanup(line, &spool, limits.timeout);
         return Err(e);
     }
     let Some(end) = pages.end() else {
-        cleanup(line, &spool, limits.timeout);
         return Err(RunError::Session(format!(
             "the painted capture ended without certutil's END line (the screen shows {:?})",
             line.term().snapshot().text()
@@ -150,7 +219,6 @@ pub fn run(
         }
         rounds += 1;
         if rounds > 4 * (end / 10 + 2) {
-            cleanup(line, &spool, limits.timeout);
             return Err(RunError::Session(format!(
                 "lines {missing:?} of the painted capture could not be read back"
             )));
@@ -160,9 +228,13 @@ pub fn run(
         simple(line, &cmd, limits.timeout)?;
         pages.collect(line);
     }
-    cleanup(line, &spool, limits.timeout);
-    let bytes = pages.decode(end)?;
-    Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)))
+    let bytes = match pages.decode(end) {
+        Ok(b) => b,
+        // Rows of another capture mixed in can break the base64 itself.
+        Err(_) if pages.lines.get(&1).map(String::as_str) == Some(BEGIN) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(spool.split_own(&String::from_utf8_lossy(&bytes)))
 }
 
 /// Reads screens until `more` is done and the prompt is back, pressing space at each
@@ -184,10 +256,8 @@ fn page_through(
             let before = l.term().before_cursor();
             if before.contains(MORE) {
                 // A new page: the highest number on screen went up.
-                let max = (0..crate::term::ROWS)
-                    .filter_map(|r| parse_row(&l.term().row_text(r)).map(|(n, _)| n))
-                    .max()
-                    .unwrap_or(0);
+                let max =
+                    rows_after_echo(l, &pages.nonce).into_iter().map(|(n, _)| n).max().unwrap_or(0);
                 if max > seen_max {
                     return Some(State::Page);
                 }
@@ -286,6 +356,29 @@ mod tests {
         assert!(ends_with_cursor_position(b"abc\x1b[24;11H"));
         assert!(!ends_with_cursor_position(b"abc\x1b[24;11"));
         assert!(!ends_with_cursor_position(b"abcH"));
+    }
+
+    #[test]
+    fn rows_above_the_echo_are_not_this_captures() {
+        let rows: Vec<String> = [
+            "1:-----BEGIN CERTIFICATE-----",
+            "2:T0xECg==",
+            "3:-----END CERTIFICATE-----",
+            "C:\\Windows\\system32>ver>\"%TEMP%\\sd1a2b3c.txt\" 2>&1 & certutil -encode",
+            " \"%TEMP%\\sd1a2b3c.txt\" \"%TEMP%\\sd1a2b3c.b64\" >nul & findstr /n /v @ \"%TEMP%",
+            "\\sd1a2b3c.b64\" | more",
+            "1:-----BEGIN CERTIFICATE-----",
+            "2:TkVXCg==",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            rows_after(&rows, "1a2b3c"),
+            vec![(1, BEGIN.to_string()), (2, "TkVXCg==".to_string())]
+        );
+        // The echo scrolled off: every numbered row is this capture's.
+        assert_eq!(rows_after(&rows[6..], "1a2b3c").len(), 2);
     }
 
     #[test]

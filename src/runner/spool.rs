@@ -68,6 +68,22 @@ impl Spool {
     }
 }
 
+impl Spool {
+    /// Like [`Spool::split_exit`], but only for a text that ends with this spool's own exit
+    /// marker line (`SDX<n>:<code>:` and the line break): the proof that the text read back is
+    /// this command's spool, whole. `None` otherwise.
+    pub fn split_own(&self, text: &str) -> Option<(String, Option<i32>)> {
+        let at = text.rfind(&self.marker)?;
+        let rest = &text[at + self.marker.len()..];
+        let (code, tail) = rest.split_once(':')?;
+        let code: i32 = code.trim().parse().ok()?;
+        if !tail.trim_end_matches(['\r', '\n', ' ']).is_empty() {
+            return None;
+        }
+        Some((text[..at].to_string(), Some(code)))
+    }
+}
+
 /// Decodes certutil's base64 lines (BEGIN and END lines included or not).
 pub fn decode_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<u8>, RunError> {
     let mut b64 = String::new();
@@ -95,6 +111,15 @@ mod tests {
             s.capture("ver"),
             ">\"%TEMP%\\sdabc123.txt\" 2>&1 ver&>>\"%TEMP%\\sdabc123.txt\" cal^l echo SDXabc123:%^erro^rlevel%:"
         );
+    }
+
+    #[test]
+    fn own_marker_must_end_the_text() {
+        let s = Spool::new("abc123");
+        assert_eq!(s.split_own("out\r\nSDXabc123:5:\r\n"), Some(("out\r\n".into(), Some(5))));
+        assert_eq!(s.split_own("out\r\nSDXdef456:0:\r\n"), None);
+        assert_eq!(s.split_own("SDXabc123:0:\r\nmore text\r\n"), None);
+        assert_eq!(s.split_own("SDXabc123:%errorlevel%:\r\n"), None);
     }
 
     #[test]

@@ -68,6 +68,9 @@ fn until_marker(
     let start = Instant::now();
     let received_at_start = line.received();
     let outcome = loop {
+        if line.rebooted() {
+            return Err(RunError::Restarting);
+        }
         if let Some(at) = find(line.buf(), marker) {
             if at_prompt(line) && line.buf().ends_with(b">") {
                 break Ok(at);

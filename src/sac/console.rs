@@ -141,11 +141,12 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
         Err(e) => return Err(e.into()),
     }
     // Any key views the SAC channel; the key is consumed by the switch screen.
+    let redraw_from = line.buf().len();
     line.send(b"\r")?;
     line.wait(timeout, "waiting for the SAC channel to be redrawn", |l| {
         at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None })
     })?;
-    line.settle()?;
+    settle_redraw(line, redraw_from)?;
     if at_bang(line) {
         return Ok(Arrival::Crashed);
     }
@@ -328,12 +329,13 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     if !ok {
         return Err(SessionError::NoChannel(name.to_string()));
     }
+    let redraw_from = line.buf().len();
     line.send(b"\r")?;
     line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         let before = l.term().before_cursor();
         (before.starts_with("Username:") || is_cmd_prompt(&before)).then_some(())
     })?;
-    line.settle()?;
+    settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         let before = l.term().before_cursor();
         if before.starts_with("Username:") {
@@ -344,8 +346,63 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     Ok(view)
 }
 
+/// Waits for the full redraw that viewing a channel sends (sac-protocol.md §6.3) to end: its
+/// last row (`ESC[24;1H` and the cells) followed by the final cursor position. A screen read
+/// before that shows rows of the old view mixed with the new one, and a prompt seen on an early
+/// row is not the channel's last word. A console that draws otherwise (no such redraw within
+/// 2 s) is left to settle by a quiet spell.
+fn settle_redraw(line: &mut Line, from: usize) -> Result<(), SessionError> {
+    match line.wait(Duration::from_secs(2), "waiting for the channel's redraw to end", |l| {
+        redraw_done(&l.buf()[from.min(l.buf().len())..]).then_some(())
+    }) {
+        Ok(()) => Ok(()),
+        Err(LineError::Timeout { .. }) => Ok(line.settle()?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// True when `buf` holds a full redraw that reached its end: after the last `ESC[2J`, the
+/// position of row 24 and, after it, another cursor position (where the redraw leaves the
+/// cursor).
+fn redraw_done(buf: &[u8]) -> bool {
+    let Some(clear) = super::line::rfind(buf, b"\x1b[2J") else { return false };
+    let rest = &buf[clear..];
+    const ROW_24: &[u8] = b"\x1b[24;1H";
+    let Some(last_row) = find(rest, ROW_24) else { return false };
+    let mut tail = &rest[last_row + ROW_24.len()..];
+    while let Some(at) = find(tail, b"\x1b[") {
+        let params = &tail[at + 2..];
+        let n = params.iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+        if n > 0 && params.get(n) == Some(&b'H') {
+            return true;
+        }
+        tail = &tail[at + 2..];
+    }
+    false
+}
+
 /// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
 pub fn is_cmd_prompt(before_cursor: &str) -> bool {
     let b = before_cursor.as_bytes();
     b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redraw_done;
+
+    #[test]
+    fn a_redraw_ends_with_the_cursor_after_row_24() {
+        let head = b"\x1b[2J\x1b[1;1H\x1b[0mrow1\x1b[2;1Hrow2";
+        assert!(!redraw_done(head));
+        assert!(!redraw_done(b"\x1b[2Jx\x1b[24;1H"));
+        let mut full = head.to_vec();
+        full.extend_from_slice(b"\x1b[24;1H   \x1b[40m");
+        assert!(!redraw_done(&full));
+        full.extend_from_slice(b"\x1b[3;21H\x1b[22m");
+        assert!(redraw_done(&full));
+        // A later clear starts a new redraw.
+        full.extend_from_slice(b"\x1b[2J\x1b[1;1Hx");
+        assert!(!redraw_done(&full));
+    }
 }

@@ -18,7 +18,16 @@ pub enum LineError {
     Closed,
     #[error("I/O error on the line: {0}")]
     Io(#[from] std::io::Error),
+    /// SAC's start-up banner arrived while the line was watched for it: the VM restarted.
+    #[error("the VM restarted (SAC's boot banner came while {what})")]
+    Rebooted { what: String },
 }
+
+/// SAC's start-up message (sac-protocol.md §1.1); it follows a clear-screen sequence.
+const BOOT_BANNER: &[u8] = b"Computer is booting, SAC started and initialized.";
+/// How close before the banner the clear-screen must be (`ESC[2J` `\r\n` `\r\n` in the real
+/// stream; a little slack for firmware or terminal noise).
+const BOOT_CLEAR_WINDOW: usize = 24;
 
 /// A link with a receive buffer, a screen and counters.
 pub struct Line {
@@ -33,6 +42,13 @@ pub struct Line {
     pub debounce: Option<std::time::Duration>,
     /// The last byte written and when.
     pub last_byte: Option<(u8, Instant)>,
+    /// The last bytes received, kept to find the boot banner across reads.
+    tail: Vec<u8>,
+    /// The receive count at the end of the last boot banner seen.
+    boot_at: Option<u64>,
+    /// While set, [`Line::wait`] fails with [`LineError::Rebooted`] when a boot banner arrives
+    /// after this receive count.
+    watch_boot: Option<u64>,
 }
 
 impl std::fmt::Debug for Line {
@@ -56,6 +72,9 @@ impl Line {
             chunk: vec![0; 4096],
             debounce: None,
             last_byte: None,
+            tail: Vec::new(),
+            boot_at: None,
+            watch_boot: None,
         }
     }
 
@@ -122,11 +141,41 @@ impl Line {
                 self.term.feed(data);
                 self.buf.extend_from_slice(data);
                 self.received += n as u64;
+                self.note_boot(n);
                 Ok(n)
             }
             Err(e) if is_no_data(&e) => Ok(0),
             Err(e) => Err(LineError::Io(e)),
         }
+    }
+
+    /// Looks for the boot banner in the bytes just read (and the end of the ones before).
+    fn note_boot(&mut self, n: usize) {
+        let keep = BOOT_BANNER.len() + BOOT_CLEAR_WINDOW + 8;
+        self.tail.extend_from_slice(&self.chunk[..n]);
+        if let Some(at) = rfind(&self.tail, BOOT_BANNER) {
+            let from = at.saturating_sub(BOOT_CLEAR_WINDOW);
+            if find(&self.tail[from..at], b"\x1b[2J").is_some() {
+                let end = at + BOOT_BANNER.len();
+                self.boot_at = Some(self.received - (self.tail.len() - end) as u64);
+                // Forget it, so one banner counts once.
+                self.tail.drain(..end);
+            }
+        }
+        if self.tail.len() > keep {
+            self.tail.drain(..self.tail.len() - keep);
+        }
+    }
+
+    /// Starts (or, with `false`, stops) watching for a VM restart: while watched, a boot banner
+    /// arriving makes [`Line::wait`] fail with [`LineError::Rebooted`].
+    pub fn watch_boot(&mut self, on: bool) {
+        self.watch_boot = on.then_some(self.received);
+    }
+
+    /// True when a boot banner arrived since watching started.
+    pub fn rebooted(&self) -> bool {
+        matches!((self.watch_boot, self.boot_at), (Some(w), Some(b)) if b > w)
     }
 
     /// Reads until `check` returns a value or `timeout` passes. `check` runs once before the
@@ -139,6 +188,9 @@ impl Line {
     ) -> Result<T, LineError> {
         let deadline = Instant::now() + timeout;
         loop {
+            if self.rebooted() {
+                return Err(LineError::Rebooted { what: what.to_string() });
+            }
             if let Some(v) = check(self) {
                 return Ok(v);
             }

@@ -279,6 +279,7 @@ impl Session {
         self.line.mark(&format!("run: {command}"));
         let limits = Limits { timeout: self.opts.timeout, output_limit: self.opts.output_limit };
         let profile = self.profile.unwrap_or(Profile::Stream);
+        self.line.watch_boot(true);
         let result = match profile {
             Profile::Stream => {
                 crate::runner::stream::run(&mut self.line, command, self.commands, limits, 80)
@@ -287,7 +288,16 @@ impl Session {
                 crate::runner::painted::run(&mut self.line, command, self.commands, limits)
             }
         };
+        self.line.watch_boot(false);
         self.commands += 1;
+        if matches!(result, Err(RunError::Restarting)) {
+            // The VM restarted under the command: its channels are gone, and the console is
+            // somewhere in its boot. The place is unknown: marking it as inside a channel makes
+            // the next call find `SAC>` anew (waiting out the boot) before it types anything.
+            self.line.mark("the VM restarted");
+            self.channel = None;
+            self.place = Place::Cmd;
+        }
         let (output, exit_code) = result?;
         Ok(CommandOutput {
             command: command.to_string(),
