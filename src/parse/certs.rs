@@ -16,9 +16,9 @@
 
 use serde::Serialize;
 
-use crate::parse::text::Ledger;
 use crate::parse::services::psformat::{self, is_truncated, ListRecord, Table};
 use crate::parse::services::Property;
+use crate::parse::text::Ledger;
 use crate::parse::Unparsed;
 
 mod dates;

@@ -21,8 +21,8 @@
 
 use serde::Serialize;
 
-use crate::parse::text::Ledger;
 use crate::parse::services::psformat::{self, ListRecord};
+use crate::parse::text::Ledger;
 use crate::parse::text::{Joined, Line};
 use crate::parse::Unparsed;
 
