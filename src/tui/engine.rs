@@ -267,29 +267,7 @@ impl Engine {
         // Results go into the transcript as markers too, so a replay shows them where they came.
         let mut marks = self.tap.clone();
         let mut observer = |e: &doctor::Event<'_>| {
-            let p = match e {
-                doctor::Event::CheckStarted { id } => DoctorProgress::CheckStarted(id.to_string()),
-                doctor::Event::CommandStarted { check, command } => {
-                    DoctorProgress::CommandStarted {
-                        check: check.to_string(),
-                        command: command.to_string(),
-                    }
-                }
-                doctor::Event::CommandFinished { check, output, cached } => {
-                    DoctorProgress::CommandFinished {
-                        check: check.to_string(),
-                        output: (*output).clone(),
-                        cached: *cached,
-                    }
-                }
-                doctor::Event::CheckFinished { finding } => {
-                    DoctorProgress::CheckFinished((*finding).clone())
-                }
-                doctor::Event::FixStarted { fix } => DoctorProgress::FixStarted(fix.to_string()),
-                doctor::Event::FixFinished { outcome } => {
-                    DoctorProgress::FixFinished((*outcome).clone())
-                }
-            };
+            let p = DoctorProgress::from_event(e);
             if let (Some(label), Some(t)) = (super::replay_doctor::marker_for(&p), &mut marks) {
                 t.mark(&label);
             }

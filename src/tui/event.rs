@@ -31,6 +31,28 @@ pub enum DoctorProgress {
     FixFinished(FixOutcome),
 }
 
+impl DoctorProgress {
+    /// The owned copy of one of the doctor engine's borrowed progress events.
+    pub fn from_event(e: &crate::doctor::Event<'_>) -> DoctorProgress {
+        use crate::doctor::Event;
+        match e {
+            Event::CheckStarted { id } => DoctorProgress::CheckStarted(id.to_string()),
+            Event::CommandStarted { check, command } => DoctorProgress::CommandStarted {
+                check: check.to_string(),
+                command: command.to_string(),
+            },
+            Event::CommandFinished { check, output, cached } => DoctorProgress::CommandFinished {
+                check: check.to_string(),
+                output: (*output).clone(),
+                cached: *cached,
+            },
+            Event::CheckFinished { finding } => DoctorProgress::CheckFinished((*finding).clone()),
+            Event::FixStarted { fix } => DoctorProgress::FixStarted(fix.to_string()),
+            Event::FixFinished { outcome } => DoctorProgress::FixFinished((*outcome).clone()),
+        }
+    }
+}
+
 /// What the engine thread reports.
 // Events are moved once through a channel; boxing would only add allocations.
 #[allow(clippy::large_enum_variant)]

@@ -134,26 +134,11 @@ pub fn rerun(tr: &Transcript, name: &str) -> Placed {
     let mut events: Vec<DoctorProgress> = Vec::new();
     if let Ok(mut s) = Session::attach(Box::new(link), opts) {
         let mut observer = |e: &doctor::Event<'_>| {
-            let p = match e {
-                doctor::Event::CheckStarted { id } => DoctorProgress::CheckStarted(id.to_string()),
-                doctor::Event::CommandStarted { check, command } => {
-                    DoctorProgress::CommandStarted {
-                        check: check.to_string(),
-                        command: command.to_string(),
-                    }
-                }
-                doctor::Event::CommandFinished { check, output, cached } => {
-                    DoctorProgress::CommandFinished {
-                        check: check.to_string(),
-                        output: (*output).clone(),
-                        cached: *cached,
-                    }
-                }
-                doctor::Event::CheckFinished { finding } => {
-                    DoctorProgress::CheckFinished((*finding).clone())
-                }
-                _ => return,
-            };
+            // Fixes are not replayed: the recording's own results are what a replay shows.
+            if matches!(e, doctor::Event::FixStarted { .. } | doctor::Event::FixFinished { .. }) {
+                return;
+            }
+            let p = DoctorProgress::from_event(e);
             events.push(p);
         };
         // Keyed apart from the recorded target, so a replay never touches its follow-ups.
