@@ -98,7 +98,17 @@ fn recorded_run_replays_to_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     state_dir();
     let regen = std::env::var_os("SACDOC_REGEN_TRANSCRIPTS").is_some();
-    for (scenario, profile) in [("port-conflict", "ws2022"), ("tls-disabled", "ws2019")] {
+    // Regenerating records every scenario in both profiles; the everyday run records two.
+    let pairs: Vec<(String, &str)> = if regen {
+        sacdoc::sim::machine::scenario_names()
+            .into_iter()
+            .flat_map(|n| [(n.to_string(), "ws2022"), (n.to_string(), "ws2019")])
+            .collect()
+    } else {
+        vec![("port-conflict".into(), "ws2022"), ("tls-disabled".into(), "ws2019")]
+    };
+    for (scenario, profile) in &pairs {
+        let (scenario, profile) = (scenario.as_str(), *profile);
         // Recorded from SAC> (not from the boot banner), so the replay needs no event timing.
         let target = format!("sim:{scenario}?profile={profile}&start=sac");
         let cast = if regen {
