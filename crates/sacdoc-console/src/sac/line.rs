@@ -1,0 +1,251 @@
+//! The console line as the session sees it: a link, every byte received kept in a buffer and fed
+//! to an emulated screen, byte counters both ways, and waits with a deadline.
+//!
+//! A read timeout on the link only means "no data yet"; `Ok(0)` means the far end closed.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::term::Term;
+use sacdoc_link::{is_no_data, Link};
+
+/// Why waiting on the line failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("the console sent nothing expected for {secs} s while {what}")]
+    Timeout { secs: u64, what: String },
+    #[error("the link was closed by the far end")]
+    Closed,
+    #[error("I/O error on the line: {0}")]
+    Io(#[from] std::io::Error),
+    /// SAC's start-up banner arrived while the line was watched for it: the VM restarted.
+    #[error("the VM restarted (SAC's boot banner came while {what})")]
+    Rebooted { what: String },
+}
+
+/// SAC's start-up message (sac-protocol.md §1.1); it follows a clear-screen sequence.
+const BOOT_BANNER: &[u8] = b"Computer is booting, SAC started and initialized.";
+/// How close before the banner the clear-screen must be (`ESC[2J` `\r\n` `\r\n` in the real
+/// stream; a little slack for firmware or terminal noise).
+const BOOT_CLEAR_WINDOW: usize = 24;
+
+/// A link with a receive buffer, a screen and counters.
+pub struct Line {
+    link: Box<dyn Link>,
+    term: Term,
+    buf: Vec<u8>,
+    sent: u64,
+    received: u64,
+    chunk: Vec<u8>,
+    /// Learned while typing: the console drops a key that repeats the previous one within this
+    /// long, so the typist waits this long before a repeated key.
+    pub debounce: Option<std::time::Duration>,
+    /// The last byte written and when.
+    pub last_byte: Option<(u8, Instant)>,
+    /// The last bytes received, kept to find the boot banner across reads.
+    tail: Vec<u8>,
+    /// The receive count at the end of the last boot banner seen.
+    boot_at: Option<u64>,
+    /// While set, [`Line::wait`] fails with [`LineError::Rebooted`] when a boot banner arrives
+    /// after this receive count.
+    watch_boot: Option<u64>,
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Line")
+            .field("link", &self.link.describe())
+            .field("sent", &self.sent)
+            .field("received", &self.received)
+            .finish()
+    }
+}
+
+impl Line {
+    pub fn new(link: Box<dyn Link>) -> Line {
+        Line {
+            link,
+            term: Term::new(),
+            buf: Vec::new(),
+            sent: 0,
+            received: 0,
+            chunk: vec![0; 4096],
+            debounce: None,
+            last_byte: None,
+            tail: Vec::new(),
+            boot_at: None,
+            watch_boot: None,
+        }
+    }
+
+    /// The link's description (for messages).
+    pub fn describe(&self) -> String {
+        self.link.describe()
+    }
+
+    /// Bytes written so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Bytes read so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The emulated screen.
+    pub fn term(&self) -> &Term {
+        &self.term
+    }
+
+    /// The bytes received since the last [`Line::clear`].
+    pub fn buf(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Forgets the buffered bytes (the screen keeps its state).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Writes bytes and flushes them.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<(), LineError> {
+        self.link.write_all(bytes)?;
+        self.link.flush()?;
+        self.sent += bytes.len() as u64;
+        if let Some(&b) = bytes.last() {
+            self.last_byte = Some((b, Instant::now()));
+        }
+        Ok(())
+    }
+
+    /// Writes a password: the recorder is told the bytes are secret.
+    pub fn send_secret(&mut self, bytes: &[u8]) -> Result<(), LineError> {
+        self.link.set_secret(true);
+        let r = self.send(bytes);
+        self.link.set_secret(false);
+        r
+    }
+
+    /// Writes a marker into the recording.
+    pub fn mark(&mut self, label: &str) {
+        self.link.mark(label);
+    }
+
+    /// One read: returns how many bytes arrived (0 when none within the link's read timeout).
+    pub fn poll(&mut self) -> Result<usize, LineError> {
+        match self.link.read(&mut self.chunk) {
+            Ok(0) => Err(LineError::Closed),
+            Ok(n) => {
+                let data = &self.chunk[..n];
+                self.term.feed(data);
+                self.buf.extend_from_slice(data);
+                self.received += n as u64;
+                self.note_boot(n);
+                Ok(n)
+            }
+            Err(e) if is_no_data(&e) => Ok(0),
+            Err(e) => Err(LineError::Io(e)),
+        }
+    }
+
+    /// Looks for the boot banner in the bytes just read (and the end of the ones before).
+    fn note_boot(&mut self, n: usize) {
+        let keep = BOOT_BANNER.len() + BOOT_CLEAR_WINDOW + 8;
+        self.tail.extend_from_slice(&self.chunk[..n]);
+        if let Some(at) = rfind(&self.tail, BOOT_BANNER) {
+            let from = at.saturating_sub(BOOT_CLEAR_WINDOW);
+            if find(&self.tail[from..at], b"\x1b[2J").is_some() {
+                let end = at + BOOT_BANNER.len();
+                self.boot_at = Some(self.received - (self.tail.len() - end) as u64);
+                // Forget it, so one banner counts once.
+                self.tail.drain(..end);
+            }
+        }
+        if self.tail.len() > keep {
+            self.tail.drain(..self.tail.len() - keep);
+        }
+    }
+
+    /// Starts (or, with `false`, stops) watching for a VM restart: while watched, a boot banner
+    /// arriving makes [`Line::wait`] fail with [`LineError::Rebooted`].
+    pub fn watch_boot(&mut self, on: bool) {
+        self.watch_boot = on.then_some(self.received);
+    }
+
+    /// True when a boot banner arrived since watching started.
+    pub fn rebooted(&self) -> bool {
+        matches!((self.watch_boot, self.boot_at), (Some(w), Some(b)) if b > w)
+    }
+
+    /// Reads until `check` returns a value or `timeout` passes. `check` runs once before the
+    /// first read, so a condition already met returns at once. `what` names the wait in the error.
+    pub fn wait<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut check: impl FnMut(&Line) -> Option<T>,
+    ) -> Result<T, LineError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.rebooted() {
+                return Err(LineError::Rebooted { what: what.to_string() });
+            }
+            if let Some(v) = check(self) {
+                return Ok(v);
+            }
+            if Instant::now() >= deadline {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.to_string() });
+            }
+            self.poll()?;
+        }
+    }
+
+    /// Reads for `span` or until the line has been quiet for `quiet`, whichever comes first.
+    /// Returns the number of bytes that arrived.
+    pub fn drain(&mut self, span: Duration, quiet: Duration) -> Result<usize, LineError> {
+        let start = Instant::now();
+        let mut last = Instant::now();
+        let mut total = 0;
+        while start.elapsed() < span && last.elapsed() < quiet {
+            let n = self.poll()?;
+            if n > 0 {
+                last = Instant::now();
+                total += n;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Lets a redraw or paint in progress finish: reads until the line has been quiet for 60 ms
+    /// (at most 2 s). A screen read mid-redraw shows the cursor somewhere in the middle.
+    pub fn settle(&mut self) -> Result<(), LineError> {
+        self.drain(Duration::from_secs(2), Duration::from_millis(60)).map(|_| ())
+    }
+
+    /// True when the buffer holds `needle` at or after byte `from`.
+    pub fn buf_has(&self, from: usize, needle: &[u8]) -> bool {
+        find(&self.buf[from.min(self.buf.len())..], needle).is_some()
+    }
+
+    /// The link itself (to hand it back or close it).
+    pub fn into_link(self) -> Box<dyn Link> {
+        self.link
+    }
+}
+
+/// The first position of `needle` in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The last position of `needle` in `hay`.
+pub fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(hay.len());
+    }
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}

@@ -1,0 +1,382 @@
+//! The SAC session: get to `SAC>` from any state, open and log in to a cmd channel, run commands
+//! in it, and close what it opened.
+//!
+//! ```no_run
+//! use sacdoc_console::runner::Shell;
+//! use sacdoc_console::sac::{ConnectConfig, Credentials, Secret, Session};
+//!
+//! // `target` is whatever the binary parsed ("COM1", "tcp://...", "sim:healthy"): a Connector.
+//! # fn demo(target: impl sacdoc_link::Connector + 'static) {
+//! let creds = Credentials { user: "admin".into(), domain: String::new(), password: Secret::new("pw") };
+//! let mut s = Session::connect(&ConnectConfig::new(target, creds)).expect("connect");
+//! let out = s.run("netstat -anob").expect("run");
+//! println!("{} (exit {:?}, {} bytes received)", out.output, out.exit_code, out.bytes_received);
+//! s.close().expect("close");
+//! # }
+//! ```
+//!
+//! Safety rules the session keeps: it never types a command unless the cursor sits after a cmd
+//! prompt; it never presses Enter at a prompt it did not recognise (a `Password:` prompt would
+//! count a failed login); it types the password once per login and never retries a wrong one.
+
+pub mod config;
+pub mod console;
+pub mod line;
+pub mod login;
+pub mod typing;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use config::{ConnectConfig, Credentials, Profile, Recording, Secret};
+pub use console::Arrival;
+
+use crate::runner::{CommandOutput, Limits, RunError, Shell};
+use line::{Line, LineError};
+use sacdoc_link::Link;
+
+/// Why the session could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot open the target: {0}")]
+    Open(String),
+    #[error("SAC did not answer: {detail}")]
+    NoSac { detail: String },
+    #[error("the machine has crashed: the console shows !SAC> (only !SAC commands work; restart the VM with `sacdoc sac TARGET -- restart`)")]
+    Crashed,
+    #[error("cannot open a cmd channel: {0}")]
+    CmdUnavailable(String),
+    #[error("SAC has no channel named {0:?}")]
+    NoChannel(String),
+    #[error("login as {}{user} failed: wrong user name, domain or password (not retried, to avoid locking the account); check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginFailed { user: String, domain: String },
+    #[error("{0}")]
+    Unexpected(String),
+    #[error("typing failed: {0}")]
+    Typing(#[from] typing::TypeError),
+    #[error("{0}")]
+    Line(#[from] LineError),
+    #[error("{0}")]
+    Run(#[from] RunError),
+}
+
+/// Options of a session once its link is open.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub credentials: Credentials,
+    pub keep_channel: bool,
+    pub timeout: Duration,
+    pub output_limit: u64,
+    pub profile: Option<Profile>,
+    /// Where the transcript is being written, to report it.
+    pub transcript: Option<PathBuf>,
+}
+
+impl SessionOptions {
+    pub fn from_config(cfg: &ConnectConfig) -> SessionOptions {
+        SessionOptions {
+            credentials: cfg.credentials.clone(),
+            keep_channel: cfg.keep_channel,
+            timeout: cfg.timeout,
+            output_limit: cfg.output_limit,
+            profile: cfg.profile,
+            transcript: None,
+        }
+    }
+}
+
+/// Where the console is, as far as this session knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Sac,
+    Cmd,
+    Crashed,
+}
+
+/// A connected SAC console.
+#[derive(Debug)]
+pub struct Session {
+    line: Line,
+    opts: SessionOptions,
+    place: Place,
+    /// The cmd channel this session opened (closed at the end unless kept).
+    channel: Option<String>,
+    profile: Option<Profile>,
+    relogins: u32,
+    /// Commands run so far (each gets its own marker).
+    commands: u64,
+}
+
+impl Session {
+    /// Opens the target (recording it when asked), reaches `SAC>`, opens a cmd channel and logs in.
+    pub fn connect(cfg: &ConnectConfig) -> Result<Session, SessionError> {
+        let mut s = Session::connect_sac(cfg)?;
+        s.ensure_cmd()?;
+        Ok(s)
+    }
+
+    /// Opens the target and reaches `SAC>` (or `!SAC>`) without opening a cmd channel.
+    pub fn connect_sac(cfg: &ConnectConfig) -> Result<Session, SessionError> {
+        let (link, transcript) = open_link(cfg)?;
+        let mut opts = SessionOptions::from_config(cfg);
+        opts.transcript = transcript;
+        Session::attach(link, opts)
+    }
+
+    /// Starts a session over an open link: reaches `SAC>` (or `!SAC>`).
+    pub fn attach(link: Box<dyn Link>, opts: SessionOptions) -> Result<Session, SessionError> {
+        let mut line = Line::new(link);
+        line.mark("reach SAC>");
+        let arrival = console::reach_sac(&mut line, opts.timeout)?;
+        let place = match arrival {
+            Arrival::Sac => Place::Sac,
+            Arrival::Crashed => Place::Crashed,
+        };
+        let profile = opts.profile;
+        Ok(Session { line, opts, place, channel: None, profile, relogins: 0, commands: 0 })
+    }
+
+    /// The output style of the cmd channel (known after login, or given in the options).
+    pub fn profile(&self) -> Option<Profile> {
+        self.profile
+    }
+
+    /// How many times the channel asked for credentials again (idle timeout, `lock`) and got them.
+    pub fn relogins(&self) -> u32 {
+        self.relogins
+    }
+
+    /// True when the console is at `!SAC>`.
+    pub fn crashed(&self) -> bool {
+        self.place == Place::Crashed
+    }
+
+    /// Bytes written so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.line.sent()
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_received(&self) -> u64 {
+        self.line.received()
+    }
+
+    /// Where the transcript is being written, if it is.
+    pub fn transcript_path(&self) -> Option<&std::path::Path> {
+        self.opts.transcript.as_deref()
+    }
+
+    /// The name of the cmd channel in use (`Cmd0001`), once opened.
+    pub fn channel(&self) -> Option<&str> {
+        self.channel.as_deref()
+    }
+
+    /// The emulated screen (for status views).
+    pub fn screen(&self) -> crate::term::Snapshot {
+        self.line.term().snapshot()
+    }
+
+    /// Runs a SAC command (`i`, `id`, `ch`, ...) at `SAC>` (or a !SAC command at `!SAC>`) and
+    /// returns what SAC printed.
+    pub fn sac(&mut self, command: &str) -> Result<String, SessionError> {
+        if self.place == Place::Cmd {
+            self.line.mark("back to SAC>");
+            let arrival = console::reach_sac(&mut self.line, self.opts.timeout)?;
+            self.place = if arrival == Arrival::Crashed { Place::Crashed } else { Place::Sac };
+        }
+        self.line.mark(&format!("sac: {command}"));
+        console::sac_command(&mut self.line, command, self.opts.timeout)
+    }
+
+    /// Makes sure a logged-in cmd channel is in view, opening one if this session has none.
+    pub fn ensure_cmd(&mut self) -> Result<(), SessionError> {
+        match self.place {
+            Place::Crashed => return Err(SessionError::Crashed),
+            Place::Cmd => {
+                // Catch what arrived while idle (a timeout or `lock` repaints the login prompt)
+                // before typing anything: a command typed into `Username:` would be a mess.
+                self.line.drain(Duration::from_millis(300), Duration::from_millis(40))?;
+                if crate::runner::at_prompt(&self.line) {
+                    return Ok(());
+                }
+                if self.line.term().before_cursor().starts_with("Username:") {
+                    return self.relogin();
+                }
+                // Unknown state inside the channel: leave it and view it again.
+                console::reach_sac(&mut self.line, self.opts.timeout)?;
+                self.place = Place::Sac;
+            }
+            Place::Sac => {}
+        }
+        let timeout = self.opts.timeout;
+        let name = match &self.channel {
+            Some(n) => n.clone(),
+            None => {
+                self.line.mark("open cmd channel");
+                let n = console::create_cmd(&mut self.line, timeout)?;
+                self.channel = Some(n.clone());
+                n
+            }
+        };
+        self.line.mark(&format!("view {name}"));
+        let view = console::view_channel(&mut self.line, &name, timeout)?;
+        self.place = Place::Cmd;
+        if view == console::View::Login {
+            self.do_login()?;
+        }
+        Ok(())
+    }
+
+    fn do_login(&mut self) -> Result<(), SessionError> {
+        self.line.mark("login");
+        match login::login(&mut self.line, &self.opts.credentials, self.opts.timeout) {
+            Ok(p) => {
+                if self.profile.is_none() {
+                    self.profile = Some(p);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e, SessionError::LoginFailed { .. }) {
+                    // Leave the login prompt without typing into it, and close the channel.
+                    let _ = self.close_channel();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The channel asked for credentials again (idle timeout or `lock`): log in once more, once
+    /// per session.
+    fn relogin(&mut self) -> Result<(), SessionError> {
+        if self.relogins >= 1 {
+            return Err(SessionError::Unexpected(
+                "the cmd channel asked for credentials again a second time; giving up".into(),
+            ));
+        }
+        self.relogins += 1;
+        self.do_login()
+    }
+
+    fn close_channel(&mut self) -> Result<(), SessionError> {
+        let Some(name) = self.channel.take() else { return Ok(()) };
+        console::reach_sac(&mut self.line, self.opts.timeout)?;
+        self.place = Place::Sac;
+        self.line.mark(&format!("close {name}"));
+        console::sac_command(&mut self.line, &format!("ch -cn {name}"), self.opts.timeout)?;
+        Ok(())
+    }
+
+    /// Runs one command line and returns its complete output.
+    pub fn run_command(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        if command.contains(['\r', '\n']) {
+            return Err(RunError::Session(
+                "a command line cannot contain a line break; run one line at a time".into(),
+            ));
+        }
+        self.ensure_cmd().map_err(|e| RunError::Session(e.to_string()))?;
+        let sent0 = self.line.sent();
+        let recv0 = self.line.received();
+        let start = Instant::now();
+        self.line.mark(&format!("run: {command}"));
+        let limits = Limits { timeout: self.opts.timeout, output_limit: self.opts.output_limit };
+        let profile = self.profile.unwrap_or(Profile::Stream);
+        self.line.watch_boot(true);
+        let result = match profile {
+            Profile::Stream => {
+                crate::runner::stream::run(&mut self.line, command, self.commands, limits, 80)
+            }
+            Profile::Painted => {
+                crate::runner::painted::run(&mut self.line, command, self.commands, limits)
+            }
+        };
+        self.line.watch_boot(false);
+        self.commands += 1;
+        if matches!(result, Err(RunError::Restarting)) {
+            // The VM restarted under the command: its channels are gone, and the console is
+            // somewhere in its boot. The place is unknown: marking it as inside a channel makes
+            // the next call find `SAC>` anew (waiting out the boot) before it types anything.
+            self.line.mark("the VM restarted");
+            self.channel = None;
+            self.place = Place::Cmd;
+        }
+        let (output, exit_code) = result?;
+        Ok(CommandOutput {
+            command: command.to_string(),
+            exit_code,
+            output,
+            bytes_sent: self.line.sent() - sent0,
+            bytes_received: self.line.received() - recv0,
+            duration_ms: start.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Ends the session: `exit` in the cmd channel this session opened (unless asked to keep it),
+    /// back to `SAC>`. Returns the totals (bytes sent, bytes received).
+    pub fn close(mut self) -> Result<(u64, u64), SessionError> {
+        if self.channel.is_some() && !self.opts.keep_channel && self.place == Place::Cmd {
+            if crate::runner::at_prompt(&self.line) {
+                self.line.mark("exit");
+                let anchor = typing::Anchor::here(&self.line);
+                typing::type_checked(
+                    &mut self.line,
+                    &anchor,
+                    "exit",
+                    typing::Echo::Plain,
+                    self.opts.timeout,
+                )?;
+                self.line.send(b"\r")?;
+                self.channel = None;
+                // SAC falls back to its own switch screen; bring the SAC prompt back.
+                let _ = self.line.wait(
+                    Duration::from_secs(3),
+                    "waiting for the channel to close",
+                    |l| l.term().contains(console::SAC_APP_GUID).then_some(()),
+                );
+                match console::reach_sac(&mut self.line, self.opts.timeout) {
+                    // The work is done; a link that ends here (a replay's end) loses nothing.
+                    Ok(_) | Err(SessionError::Line(LineError::Closed)) => {}
+                    Err(e) => return Err(e),
+                }
+                self.place = Place::Sac;
+            } else {
+                self.close_channel()?;
+            }
+        } else if self.channel.is_some() && !self.opts.keep_channel {
+            self.close_channel()?;
+        }
+        Ok((self.line.sent(), self.line.received()))
+    }
+}
+
+impl Shell for Session {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        self.run_command(command)
+    }
+}
+
+/// Opens the configured target, wrapped in a transcript recorder unless recording is off.
+/// Returns the link and the transcript's path.
+pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>), SessionError> {
+    use sacdoc_transcript::{Header, Recorder, RecordingLink};
+    let link: Box<dyn Link> = if cfg.reconnect && cfg.target.can_reconnect() {
+        // A dropped link is opened again; the session's state machine finds its place anew.
+        let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
+        Box::new(
+            sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
+                .map_err(|e| SessionError::Open(e.to_string()))?,
+        )
+    } else {
+        cfg.target.open().map_err(|e| SessionError::Open(e.to_string()))?
+    };
+    let header = Header::new(&cfg.target.to_string());
+    let recorder = match &cfg.record {
+        Recording::Off => return Ok((link, None)),
+        Recording::InFolder(dir) => Recorder::create_default(dir, &header),
+        Recording::Path(p) => Recorder::create(p, &header),
+    }
+    .map_err(|e| SessionError::Open(e.to_string()))?;
+    let rec = RecordingLink::new(link, recorder);
+    let path = rec.transcript_path().map(std::path::Path::to_path_buf);
+    Ok((Box::new(rec), path))
+}

@@ -1,0 +1,171 @@
+//! `firewall`: the inbound RDP rule allows the configured port.
+//!
+//! The rule is read by its internal name `RemoteDesktop-UserMode-In-TCP`, which Windows never
+//! translates (the display name `Remote Desktop - User Mode (TCP-In)` is translated).
+
+use super::super::commands::{self, FW_RULE};
+use super::super::engine::{Ctx, DoctorError};
+use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
+use super::{shared, Check, Found};
+use crate::need;
+use sacdoc_console::runner::powershell;
+use sacdoc_parse::firewall::{self, labels, Action};
+use sacdoc_parse::services::psformat::{self, ListRecord};
+use sacdoc_parse::text::Ledger;
+
+pub struct Firewall;
+
+impl Check for Firewall {
+    fn id(&self) -> &'static str {
+        "firewall"
+    }
+    fn step(&self) -> &'static str {
+        "1: the RDP port (firewall)"
+    }
+    fn commands(&self) -> Vec<String> {
+        vec![commands::rdp_tcp_values(), commands::fw_rule(), commands::fw_port()]
+    }
+    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
+        let mut found = Found::new(self);
+        let port = match shared::rdp_tcp(cx)? {
+            Ok(t) => t.port(),
+            Err(e) => return Ok(found.unknown(format!("cannot read the RDP-Tcp settings: {e}"))),
+        };
+        let c1 = commands::fw_rule();
+        let rule = need!(cx, found, c1.clone());
+        let Some(obj) = first_record(&rule.output, "Enabled") else {
+            found.evidence(&c1, super::show(&rule, 6));
+            // PowerShell's error record names the cmdlet and the rule; anything else is an
+            // answer that did not parse, not proof that the rule is missing.
+            if rule.exit_code != Some(0) && rule.output.contains(FW_RULE) {
+                return Ok(
+                    found.problem(format!("the inbound RDP rule {FW_RULE} is missing"), None)
+                );
+            }
+            return Ok(found.unknown("the firewall rule listing did not parse"));
+        };
+        let enabled = obj.get("Enabled").unwrap_or("?").to_string();
+        let action = obj.get("Action").unwrap_or("?").to_string();
+        found.evidence(&c1, format!("Enabled {enabled}, Action {action}"));
+        let c2 = commands::fw_port();
+        let pf = need!(cx, found, c2.clone());
+        let local = first_record(&pf.output, "LocalPort")
+            .and_then(|o| o.get("LocalPort").map(str::to_string))
+            .unwrap_or_default();
+        found.evidence(&c2, format!("LocalPort {local}"));
+        let allows = port_allowed(&local, port);
+        let is_enabled = labels::enabled(&enabled) == Some(true);
+        let is_allow = labels::action(&action) == Some(Action::Allow);
+        let mut wrong = Vec::new();
+        if !is_enabled {
+            wrong.push(format!("the rule is not enabled (Enabled {enabled})"));
+        }
+        if !is_allow {
+            wrong.push(format!("the rule's action is {action}"));
+        }
+        if !allows {
+            wrong.push(format!("the rule allows port {local}, RDP listens on {port}"));
+        }
+        if wrong.is_empty() {
+            return Ok(found.ok(format!("{FW_RULE} allows TCP {port} inbound")));
+        }
+        let fix = (is_enabled && is_allow).then(|| port_fix(port, &local, &cx.settings.run_id));
+        Ok(found.problem(wrong.join("; "), fix))
+    }
+}
+
+/// The first `Format-List` record of PowerShell output (`Name : value` lines, continuation
+/// lines joined, as `parse::services::psformat` reads them) that holds property `field`. An error
+/// record's `Get-NetFirewallRule : No MSFT_NetFirewallRule objects found ...` line has the list
+/// shape too, so a record counts only with the property asked for.
+pub fn first_record(output: &str, field: &str) -> Option<ListRecord> {
+    let mut ledger = Ledger::new(output);
+    psformat::parse(&mut ledger, |_| false).records.into_iter().find(|r| r.get(field).is_some())
+}
+
+/// Whether a port filter's `LocalPort` (`3389`, `{3389, 3390}`, `3389-3390`, `Any`) covers `port`.
+pub fn port_allowed(local: &str, port: u16) -> bool {
+    let list = local.trim().trim_start_matches('{').trim_end_matches('}');
+    list.split(',').any(|p| labels::is_any(p.trim()))
+        || firewall::ports(list).iter().any(|r| r.from <= port && port <= r.to)
+}
+
+/// Points the rule at the configured port, after saving its current port filter.
+fn port_fix(port: u16, old: &str, run_id: &str) -> Fix {
+    let file = format!(r"{}\{run_id}-firewall.txt", commands::BACKUP_DIR);
+    let mut later = Vec::new();
+    if port != 3389 {
+        later.push(PendingItem {
+            kind: PendingKind::AzureNsgPort,
+            description: format!(
+                "RDP listens on TCP {port}: allow it inbound in the VM's Azure network security \
+                 group (the VM cannot do this itself)."
+            ),
+            commands: Vec::new(),
+            after_reboot: false,
+            created: String::new(),
+            from_fix: "firewall-rdp-port".into(),
+        });
+    }
+    Fix {
+        id: "firewall-rdp-port".into(),
+        title: format!("Allow TCP {port} in the inbound RDP rule (now {old})"),
+        why: "The rule that lets RDP in opens a different port than the one RDP listens on.".into(),
+        backups: vec![Backup {
+            what: "the rule's port filter".into(),
+            command: powershell(&format!(
+                "Get-NetFirewallRule -Name {FW_RULE} | Get-NetFirewallPortFilter | Format-List LocalPort | Out-File '{file}'"
+            )),
+            remote_file: file,
+            restore: powershell(&format!("Set-NetFirewallRule -Name {FW_RULE} -LocalPort {old}")),
+        }],
+        commands: vec![powershell(&format!("Set-NetFirewallRule -Name {FW_RULE} -LocalPort {port}"))],
+        verify: "firewall".into(),
+        reboot: false,
+        later,
+        warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fixture, sim_output};
+    use super::*;
+
+    #[test]
+    fn rule_properties_read_from_a_real_listing_and_the_simulator() {
+        let en = fixture(include_str!(
+            "../../../sacdoc-parse/tests/fixtures/parse/firewall/en_get_netfirewallrule_list.txt"
+        ));
+        let r = first_record(&en, "Enabled").expect("a record");
+        assert_eq!((r.get("Enabled"), r.get("Action")), (Some("True"), Some("Allow")));
+        let sim = sim_output("healthy", &commands::fw_rule());
+        let r = first_record(&sim, "Enabled").expect("a record");
+        assert_eq!(labels::enabled(r.get("Enabled").unwrap_or("")), Some(true));
+        let pf = sim_output("healthy", &commands::fw_port());
+        let local =
+            first_record(&pf, "LocalPort").and_then(|r| r.get("LocalPort").map(String::from));
+        assert_eq!(local.as_deref(), Some("3389"));
+    }
+
+    #[test]
+    fn an_error_record_is_not_a_rule() {
+        let out = sim_output(
+            "healthy",
+            &powershell(
+                "Get-NetFirewallRule -Name NoSuchRule | Format-List Enabled,Direction,Action",
+            ),
+        );
+        assert_eq!(first_record(&out, "Enabled"), None, "{out}");
+    }
+
+    #[test]
+    fn local_port_forms() {
+        assert!(port_allowed("3389", 3389));
+        assert!(port_allowed("{80, 3389}", 3389));
+        assert!(port_allowed("3000-4000", 3389));
+        assert!(port_allowed("Any", 3390));
+        assert!(!port_allowed("3390", 3389));
+        assert!(!port_allowed("", 3389));
+    }
+}

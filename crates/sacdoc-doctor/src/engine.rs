@@ -1,0 +1,200 @@
+//! Runs checks over a [`Shell`]: each command line runs once per diagnosis and its output is shared
+//! by every check that asks for it; progress goes to an observer as it happens.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use sacdoc_console::runner::{CommandOutput, RunError, Shell};
+
+use super::model::{Finding, FixOutcome};
+
+/// Progress of a doctor run, for a live view (CLI spinner, TUI).
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    CheckStarted { id: &'a str },
+    CommandStarted { check: &'a str, command: &'a str },
+    CommandFinished { check: &'a str, output: &'a CommandOutput, cached: bool },
+    CheckFinished { finding: &'a Finding },
+    FixStarted { fix: &'a str },
+    FixFinished { outcome: &'a FixOutcome },
+}
+
+/// Receives [`Event`]s. Closures `FnMut(&Event)` are observers.
+pub trait Observer {
+    fn event(&mut self, event: &Event<'_>);
+}
+
+impl<F: FnMut(&Event<'_>)> Observer for F {
+    fn event(&mut self, event: &Event<'_>) {
+        self(event)
+    }
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&mut self, _event: &Event<'_>) {}
+}
+
+/// Why the doctor could not make a diagnosis.
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    #[error("the line to the VM was lost while running {command:?}: {source}")]
+    LineLost {
+        command: String,
+        #[source]
+        source: RunError,
+    },
+    #[error("{0}")]
+    Local(String),
+}
+
+/// Whether a run error ends the whole diagnosis (the session is gone) or only this command.
+fn is_fatal(e: &RunError) -> bool {
+    matches!(e, RunError::LinkLost(_) | RunError::Io(_) | RunError::Session(_))
+}
+
+/// The checks' view of the VM: a cache of command outputs over one shell.
+pub struct Ctx<'s, 'o> {
+    shell: &'s mut dyn Shell,
+    observer: &'o mut dyn Observer,
+    cache: HashMap<String, Rc<CommandOutput>>,
+    current: String,
+    current_bytes: u64,
+    /// Totals for the whole run.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Settings the checks read.
+    pub settings: Settings,
+    /// The findings of the checks that ran before the current one in this pass.
+    pub findings: Vec<Finding>,
+}
+
+/// What a check may need to know beyond the VM's answers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Accept a server with only TLS 1.2 enabled, and enable only TLS 1.2 when fixing.
+    pub tls12_only: bool,
+    /// The COM port number the console line uses (EMS `EMSPORT`).
+    pub ems_port: u32,
+    /// The speed the console line uses (EMS `EMSBAUDRATE`).
+    pub ems_baud: u32,
+    /// Follow-ups already recorded for this target (so a stopped Group Policy is not a surprise).
+    pub pending: Vec<super::model::PendingItem>,
+    /// Fixes applied on this target in earlier runs (to recognise a change that reverted).
+    pub history: Vec<super::pending::Applied>,
+    /// Names backup files on the VM and locally.
+    pub run_id: String,
+    /// Where to move RDP when the port's owner cannot be stopped (`--rdp-port`).
+    pub new_rdp_port: Option<u16>,
+    /// The drive letter of a Windows disk attached to this VM (a recovery VM, `--offline-disk`):
+    /// the `ems`, `tls-server` and `nla` checks then say that disk is not diagnosed online.
+    pub offline_disk: Option<char>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tls12_only: false,
+            ems_port: 1,
+            ems_baud: 115_200,
+            pending: Vec::new(),
+            history: Vec::new(),
+            run_id: super::time::run_id(),
+            new_rdp_port: None,
+            offline_disk: None,
+        }
+    }
+}
+
+/// A command's answer as a check sees it: the output, or why there is none.
+pub type Answer = Result<Rc<CommandOutput>, String>;
+
+impl<'s, 'o> Ctx<'s, 'o> {
+    pub fn new(
+        shell: &'s mut dyn Shell,
+        observer: &'o mut dyn Observer,
+        settings: Settings,
+    ) -> Self {
+        Ctx {
+            shell,
+            observer,
+            cache: HashMap::new(),
+            current: String::new(),
+            current_bytes: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+            settings,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Runs `command` once; later calls with the same line return the same output. A command that
+    /// could not finish (timeout, too much output) yields `Err(reason)`; a lost line ends the run.
+    pub fn run(&mut self, command: &str) -> Result<Answer, DoctorError> {
+        if let Some(out) = self.cache.get(command) {
+            let out = Rc::clone(out);
+            let ev = Event::CommandFinished { check: &self.current, output: &out, cached: true };
+            self.observer.event(&ev);
+            return Ok(Ok(out));
+        }
+        self.observer.event(&Event::CommandStarted { check: &self.current, command });
+        match self.shell.run(command) {
+            Ok(out) => {
+                self.bytes_sent += out.bytes_sent;
+                self.bytes_received += out.bytes_received;
+                self.current_bytes += out.bytes_sent + out.bytes_received;
+                let out = Rc::new(out);
+                let ev =
+                    Event::CommandFinished { check: &self.current, output: &out, cached: false };
+                self.observer.event(&ev);
+                self.cache.insert(command.to_string(), Rc::clone(&out));
+                Ok(Ok(out))
+            }
+            Err(e) if is_fatal(&e) => {
+                Err(DoctorError::LineLost { command: command.to_string(), source: e })
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+
+    /// Runs a command that changes the VM: never cached, always counted.
+    pub fn run_uncached(&mut self, command: &str) -> Result<Answer, DoctorError> {
+        self.cache.remove(command);
+        let r = self.run(command);
+        self.cache.remove(command);
+        r
+    }
+
+    /// Forgets every cached output (after a change, checks must read the VM again).
+    pub fn invalidate(&mut self) {
+        self.cache.clear();
+    }
+
+    pub(crate) fn begin(&mut self, id: &str) {
+        self.current = id.to_string();
+        self.current_bytes = 0;
+        self.observer.event(&Event::CheckStarted { id });
+    }
+
+    pub(crate) fn end(&mut self, finding: &mut Finding) {
+        finding.bytes = self.current_bytes;
+        self.observer.event(&Event::CheckFinished { finding });
+        self.current.clear();
+    }
+
+    pub(crate) fn emit(&mut self, event: &Event<'_>) {
+        self.observer.event(event);
+    }
+
+    /// Bytes spent since the current check or fix began.
+    pub(crate) fn spent(&self) -> u64 {
+        self.current_bytes
+    }
+
+    pub(crate) fn begin_fix(&mut self, id: &str) {
+        self.current = id.to_string();
+        self.current_bytes = 0;
+    }
+}

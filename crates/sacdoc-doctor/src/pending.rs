@@ -1,0 +1,111 @@
+//! What the doctor remembers about a target between runs: follow-ups still to do (the restart,
+//! turning Group Policy back on, the Azure NSG port) and the fixes applied, in
+//! `<target dir>/doctor-state.json`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::PendingItem;
+
+/// A fix applied on this target in an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    pub fix: String,
+    /// The check the fix repaired.
+    pub check: String,
+    pub at: String,
+    /// The check passed right after the fix.
+    pub verified: bool,
+}
+
+/// The per-target state file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetState {
+    #[serde(default)]
+    pub pending: Vec<PendingItem>,
+    #[serde(default)]
+    pub applied: Vec<Applied>,
+}
+
+/// Reading or writing the state file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a sacdoc state file ({source}); move it away to start afresh")]
+    Parse { path: PathBuf, source: serde_json::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// The state file in a target's local folder.
+pub fn state_path(local_dir: &Path) -> PathBuf {
+    local_dir.join("doctor-state.json")
+}
+
+impl TargetState {
+    /// Loads the state (empty when there is none yet).
+    pub fn load(path: &Path) -> Result<TargetState, StateError> {
+        match std::fs::read_to_string(path) {
+            Ok(s) => serde_json::from_str(&s)
+                .map_err(|source| StateError::Parse { path: path.into(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TargetState::default()),
+            Err(source) => Err(StateError::Read { path: path.into(), source }),
+        }
+    }
+
+    /// Saves atomically (write a temporary file, then rename), so a crash never leaves half a file.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let w = |source| StateError::Write { path: path.into(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(w)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).map_err(|e| w(std::io::Error::other(e)))?;
+        std::fs::write(&tmp, text).map_err(w)?;
+        std::fs::rename(&tmp, path).map_err(w)
+    }
+
+    /// Adds a follow-up unless the same kind from the same fix is already open.
+    pub fn add_pending(&mut self, item: PendingItem) {
+        if !self.pending.iter().any(|p| p.kind == item.kind && p.description == item.description) {
+            self.pending.push(item);
+        }
+    }
+
+    /// Whether the restart the follow-ups wait for is still to do.
+    pub fn reboot_pending(&self) -> bool {
+        self.pending.iter().any(|p| p.kind == super::model::PendingKind::Reboot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PendingKind;
+
+    #[test]
+    fn saves_and_loads_and_dedups() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x").join("doctor-state.json");
+        assert_eq!(TargetState::load(&p).unwrap(), TargetState::default());
+        let mut s = TargetState::default();
+        let item = PendingItem {
+            kind: PendingKind::Reboot,
+            description: "Restart".into(),
+            commands: vec!["shutdown /r /t 5".into()],
+            after_reboot: false,
+            created: "2026-01-01T00:00:00Z".into(),
+            from_fix: "enable-tls".into(),
+        };
+        s.add_pending(item.clone());
+        s.add_pending(item);
+        assert_eq!(s.pending.len(), 1);
+        s.save(&p).unwrap();
+        assert_eq!(TargetState::load(&p).unwrap(), s);
+        std::fs::write(&p, "garbage").unwrap();
+        let e = TargetState::load(&p).unwrap_err().to_string();
+        assert!(e.contains("not a sacdoc state file"), "{e}");
+    }
+}

@@ -1,0 +1,271 @@
+//! The doctor's checks and fixes against every simulator scenario, run fast: the `Shell` here
+//! types each line straight into the simulated machine's cmd.exe (`Machine::exec`), without SAC.
+//! The end-to-end path (a `sim:` target over SAC, both profiles, the binary) is in
+//! `doctor_sac.rs` and `doctor_cli.rs`.
+
+use sacdoc_console::runner::{CommandOutput, RunError, Shell};
+use sacdoc_doctor::{self as doctor, Quiet, RunOptions, Status};
+use sacdoc_sim::machine::{load_scenario, Effect, Machine, ShellState};
+
+/// cmd.exe of the simulated machine, one line at a time; a reboot effect boots the machine.
+struct MachineShell {
+    m: Machine,
+    sh: ShellState,
+    /// The VM restarted: the cmd channel is gone for the next command, as on a real VM.
+    restarted: bool,
+}
+
+impl MachineShell {
+    fn new(name: &str) -> MachineShell {
+        let sc = load_scenario(name).unwrap();
+        let mut m = Machine::new(&sc);
+        m.boot();
+        MachineShell { m, sh: ShellState::default(), restarted: false }
+    }
+}
+
+impl Shell for MachineShell {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        if std::mem::take(&mut self.restarted) {
+            return Err(RunError::LinkLost("the VM restarted".into()));
+        }
+        let r = self.m.exec(&mut self.sh, command);
+        if let Effect::Reboot { .. } = r.effect {
+            self.m.boot();
+            self.sh = ShellState::default();
+            self.restarted = true;
+        }
+        Ok(CommandOutput {
+            command: command.to_string(),
+            exit_code: Some(r.exit_code),
+            bytes_sent: command.len() as u64 + 1,
+            bytes_received: r.output.len() as u64,
+            output: r.output.trim_end_matches("\r\n").to_string(),
+            duration_ms: 0,
+        })
+    }
+}
+
+fn problems(rep: &doctor::Report) -> Vec<String> {
+    rep.checks.iter().filter(|c| c.status != Status::Ok).map(|c| c.id.clone()).collect()
+}
+
+fn opts(target: &str) -> RunOptions {
+    RunOptions::new(target, state_dir().join(target))
+}
+
+/// One state folder for the whole test process; every test uses its own target names (each
+/// target's local folder is below it), so their state never mixes.
+fn state_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
+/// Every online scenario: the doctor finds exactly the expected problems, `--apply --yes` fixes
+/// them, and a second run reports all ok.
+#[test]
+fn finds_and_fixes_every_scenario() {
+    let _dir = state_dir();
+    let mut failures = Vec::new();
+    for name in [
+        "healthy",
+        "port-conflict",
+        "cert-expired",
+        "machinekeys-acl",
+        "tls-disabled",
+        "busy-server",
+    ] {
+        if let Err(e) = round_trip(name) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn round_trip(name: &str) -> Result<(), String> {
+    let sc = load_scenario(name).unwrap();
+    let mut shell = MachineShell::new(name);
+    let target = format!("machine:{name}");
+    let rep = doctor::run(&mut shell, &opts(&target), &mut Quiet, &mut doctor::Yes).unwrap();
+    let mut want = sc.expected_problems();
+    want.sort();
+    let mut got = problems(&rep);
+    got.sort();
+    if got != want {
+        let why: Vec<String> = rep
+            .checks
+            .iter()
+            .filter(|c| c.status != Status::Ok)
+            .map(|c| format!("{}: {}", c.id, c.summary))
+            .collect();
+        return Err(format!("{name}: found {got:?}, expected {want:?}: {why:#?}"));
+    }
+    let mut o = opts(&target);
+    o.apply = true;
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    for f in &rep.fixes {
+        if f.verified != Some(true) {
+            return Err(format!("{name}: fix {} did not hold: {}", f.fix, f.detail));
+        }
+        if f.local_backups.is_empty() && f.fix != "start-termservice" {
+            return Err(format!("{name}: fix {} kept no local backup", f.fix));
+        }
+        for b in &f.local_backups {
+            if std::fs::metadata(b).map(|m| m.len()).unwrap_or(0) == 0 {
+                return Err(format!("{name}: empty local backup {b}"));
+            }
+        }
+    }
+    if rep.exit_code() != 0 {
+        return Err(format!(
+            "{name}: exit code {} after --apply: {:#?}",
+            rep.exit_code(),
+            rep.fixes
+        ));
+    }
+    let again = doctor::run(&mut shell, &opts(&target), &mut Quiet, &mut doctor::Yes).unwrap();
+    if !problems(&again).is_empty() {
+        return Err(format!("{name} after fixing: {:?}", problems(&again)));
+    }
+    Ok(())
+}
+
+/// The gpo-reverts-tls path: TLS and group-policy found; the fix pauses Group Policy and tracks
+/// the restart and the re-enable; after the restart TLS holds; turning Group Policy back on
+/// reverts TLS, which the doctor then names with the domain policy.
+#[test]
+fn group_policy_revert_is_tracked_and_shown() {
+    let _dir = state_dir();
+    let target = "machine:gpo-reverts-tls";
+    let mut shell = MachineShell::new("gpo-reverts-tls");
+    let mut o = opts(target);
+    o.apply = true;
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    let mut got = problems(&rep);
+    got.sort();
+    assert_eq!(got, ["group-policy", "tls-server"]);
+    assert!(rep.fixes.iter().all(|f| f.verified == Some(true)), "{:#?}", rep.fixes);
+    let kinds: Vec<_> = rep.pending.iter().map(|p| p.kind).collect();
+    assert!(kinds.contains(&doctor::PendingKind::Reboot), "{kinds:?}");
+    assert!(kinds.contains(&doctor::PendingKind::ReenableGroupPolicy), "{kinds:?}");
+    // Restart through --finish-pending: the re-enable waits for it.
+    let mut f = opts(target);
+    f.finish_pending = true;
+    let rep = doctor::run(&mut shell, &f, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(rep.restarting);
+    assert!(rep.pending.iter().all(|p| p.kind != doctor::PendingKind::Reboot));
+    // After the restart TLS holds (Group Policy did not run).
+    let rep = doctor::run(&mut shell, &opts(target), &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(problems(&rep).is_empty(), "{:#?}", rep.checks);
+    // Turning Group Policy back on re-applies the domain policy: the revert is named.
+    let rep = doctor::run(&mut shell, &f, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(rep.pending.iter().all(|p| p.kind != doctor::PendingKind::ReenableGroupPolicy));
+    let gp = rep.checks.iter().find(|c| c.id == "group-policy").unwrap();
+    assert_eq!(gp.status, Status::Problem);
+    assert!(gp.summary.contains("reverted"), "{}", gp.summary);
+    assert!(gp.summary.contains("Contoso TLS Hardening"), "{}", gp.summary);
+}
+
+/// `--tls12-only`: only TLS 1.2 is enabled, and no downgrade warning is attached.
+#[test]
+fn tls12_only_enables_only_tls12() {
+    let _dir = state_dir();
+    let mut shell = MachineShell::new("tls-disabled");
+    let mut o = opts("machine:tls12");
+    o.settings.tls12_only = true;
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    let tls = rep.checks.iter().find(|c| c.id == "tls-server").unwrap();
+    let fix = tls.fix.as_ref().unwrap();
+    assert!(fix.warning.is_none());
+    assert!(fix.commands.iter().all(|c| c.contains("TLS 1.2")), "{:?}", fix.commands);
+    let mut all = opts("machine:tls-all");
+    all.settings.tls12_only = false;
+    let rep = doctor::run(&mut shell, &all, &mut Quiet, &mut doctor::Yes).unwrap();
+    let fix = rep.checks.iter().find(|c| c.id == "tls-server").unwrap().fix.clone().unwrap();
+    assert!(fix.warning.unwrap().contains("security downgrade"));
+}
+
+/// The offline script, run line by line on the recovery VM, leaves the attached disk's SYSTEM
+/// hive with crash dump, TLS and NLA set (both control sets), EMS on in its BCD, and the hive
+/// unloaded.
+#[test]
+fn offline_script_repairs_the_attached_disk() {
+    let mut shell = MachineShell::new("recovery-vm");
+    let script = doctor::offline::lines(&doctor::offline::OfflineOptions::default());
+    for line in &script {
+        let out = shell.run(line).unwrap();
+        let rem = line.starts_with("rem ") || line.contains("2>nul") || line.starts_with("md ");
+        assert!(rem || out.exit_code == Some(0), "{line}\n{}", out.output);
+    }
+    let loaded = shell.run(r"reg query HKLM\BROKENSYSTEM").unwrap();
+    assert_ne!(loaded.exit_code, Some(0), "the hive is still loaded: {}", loaded.output);
+    shell.run(r"reg load HKLM\CHECK F:\windows\system32\config\SYSTEM").unwrap();
+    for cs in ["ControlSet001", "ControlSet002"] {
+        for (key, name, want) in [
+            ("Control\\CrashControl", "CrashDumpEnabled", "0x1"),
+            ("Control\\CrashControl", "NMICrashDump", "0x1"),
+            ("Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server", "Enabled", "0x1"),
+            ("Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server", "Enabled", "0x1"),
+            ("Control\\Terminal Server\\WinStations\\RDP-Tcp", "SecurityLayer", "0x1"),
+            ("Control\\Terminal Server\\WinStations\\RDP-Tcp", "UserAuthentication", "0x1"),
+            (
+                "Control\\Terminal Server\\WinStations\\RDP-Tcp",
+                "fAllowSecProtocolNegotiation",
+                "0x1",
+            ),
+        ] {
+            let q =
+                shell.run(&format!("reg query \"HKLM\\CHECK\\{cs}\\{key}\" /v {name}")).unwrap();
+            assert!(q.output.contains(want), "{cs}\\{key} {name}: {}", q.output);
+        }
+        let d = shell
+            .run(&format!("reg query \"HKLM\\CHECK\\{cs}\\Control\\CrashControl\" /v DumpFile"))
+            .unwrap();
+        assert!(d.output.contains(r"%SystemRoot%\MEMORY.DMP"), "{}", d.output);
+    }
+    shell.run(r"reg unload HKLM\CHECK").unwrap();
+    let bcd = shell.run(r"bcdedit /store F:\boot\bcd /enum {default}").unwrap();
+    assert!(
+        bcd.output.lines().any(|l| l.starts_with("ems") && l.contains("Yes")),
+        "{}",
+        bcd.output
+    );
+}
+
+/// The recovery VM online: its own system is healthy, so every check is ok; with
+/// `--offline-disk F` the checks the offline procedure repairs (ems, tls-server, nla) say that the
+/// Windows disk attached as F: is not diagnosed online and name `--offline-script`. Without the
+/// option, or with a drive that holds no Windows, nothing is added.
+#[test]
+fn recovery_vm_points_to_the_offline_script_for_the_attached_disk() {
+    let _dir = state_dir();
+    let mut shell = MachineShell::new("recovery-vm");
+    let plain =
+        doctor::run(&mut shell, &opts("machine:rescue-plain"), &mut Quiet, &mut doctor::Yes)
+            .unwrap();
+    assert!(problems(&plain).is_empty(), "{:?}", problems(&plain));
+    assert!(plain.checks.iter().all(|c| !c.summary.contains("offline-script")));
+
+    let mut o = opts("machine:rescue-f");
+    o.settings.offline_disk = Some('F');
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(problems(&rep).is_empty(), "{:?}", problems(&rep));
+    for c in &rep.checks {
+        let noted = c.summary.contains("attached as F: is not diagnosed online")
+            && c.summary.contains("--offline-script --drive F");
+        let wanted = ["ems", "tls-server", "nla"].contains(&c.id.as_str());
+        assert_eq!(noted, wanted, "{}: {}", c.id, c.summary);
+    }
+    // Each of the three findings shows the probe as its evidence.
+    assert_eq!(shell_probe_count(&rep, 'F'), 3);
+
+    let mut g = opts("machine:rescue-g");
+    g.settings.offline_disk = Some('G');
+    let rep = doctor::run(&mut shell, &g, &mut Quiet, &mut doctor::Yes).unwrap();
+    assert!(rep.checks.iter().all(|c| !c.summary.contains("offline-script")));
+}
+
+fn shell_probe_count(rep: &doctor::Report, d: char) -> usize {
+    let probe = format!(r"if exist {d}:\Windows\System32\config\SYSTEM echo yes");
+    rep.checks.iter().flat_map(|c| &c.evidence).filter(|e| e.command == probe).count()
+}

@@ -1,0 +1,130 @@
+//! Links to a serial console. Every link is `Read + Write + Send`.
+//!
+//! Contract shared by every link (serial port, TCP, telnet, Unix socket, exec'd relay, in-process
+//! simulator, replayed transcript):
+//! - `read` waits at most a short timeout (about 50 ms) and then fails with
+//!   [`std::io::ErrorKind::TimedOut`] or [`std::io::ErrorKind::WouldBlock`]: that means "no data
+//!   yet", never an error (see [`is_no_data`]).
+//! - `Ok(0)` from `read` means the far end closed the link.
+//! - `write` sends bytes as they are; telnet escaping and the like is the link's own business.
+//!
+//! One file per kind of link: [`serial`], [`tcp`], [`telnet`], [`rfc2217`], [`unix`], [`pipe`],
+//! [`exec`], [`replay`], [`azure`]; [`reconnect`] wraps any of them to reopen a lost link, except
+//! after a [`final_error`] (another user took the console, the port is busy), which reopening would
+//! not cure. [`busy`] recognises a console server's "port in use" refusal. The in-process simulator link
+//! lives in `crate::sim`. [`crate::target::Target::open`] picks the right one.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+pub mod azure;
+pub mod busy;
+pub mod exec;
+#[cfg(unix)]
+mod fd;
+pub mod pipe;
+pub mod reconnect;
+
+pub mod rfc2217;
+pub mod serial;
+pub mod tcp;
+pub mod telnet;
+pub mod unix;
+
+/// Opening a link failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open {target}: {reason}")]
+pub struct OpenError {
+    pub target: String,
+    pub reason: String,
+}
+
+/// Something that opens a link to one console, and can open it again after a loss: the binary's
+/// parsed target. The layers above hold one of these instead of knowing every kind of target.
+pub trait Connector: std::fmt::Display + std::fmt::Debug + Send + Sync {
+    /// Opens a new link to the console.
+    fn open(&self) -> Result<Box<dyn Link>, OpenError>;
+    /// False for links that cannot come back once closed (an in-process simulator, a replay).
+    fn can_reconnect(&self) -> bool {
+        true
+    }
+}
+
+impl<C: Connector + ?Sized> Connector for std::sync::Arc<C> {
+    fn open(&self) -> Result<Box<dyn Link>, OpenError> {
+        (**self).open()
+    }
+    fn can_reconnect(&self) -> bool {
+        (**self).can_reconnect()
+    }
+}
+
+/// How long a `read` waits for data before reporting "no data yet". Short, so a reader thread
+/// notices a stop request quickly; long enough that an idle line costs almost no CPU.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// How long a `write` may wait for the far end to accept bytes before it is reported as an error.
+/// A 115200-baud line drains 4 KB in well under a second; ten seconds means the far end is stuck.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A byte link to the console.
+pub trait Link: Read + Write + Send {
+    /// A short description for status bars and error messages, e.g. `tcp://127.0.0.1:2323`.
+    fn describe(&self) -> String;
+    /// While `on`, the bytes written are secret (a password): recorders write a redaction marker
+    /// instead of them. Links that do not record ignore it.
+    fn set_secret(&mut self, _on: bool) {}
+    /// Writes a named marker into the recording (for example the command about to run).
+    fn mark(&mut self, _label: &str) {}
+}
+
+impl<L: Link + ?Sized> Link for Box<L> {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+    fn set_secret(&mut self, on: bool) {
+        (**self).set_secret(on)
+    }
+    fn mark(&mut self, label: &str) {
+        (**self).mark(label)
+    }
+}
+
+/// True when an I/O error only means "no data arrived within the read timeout".
+pub fn is_no_data(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
+/// The error a link returns from `read` when nothing arrived within [`READ_TIMEOUT`].
+pub fn no_data() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "no data yet")
+}
+
+/// Marks an I/O error as final: reopening the link would not help (or would do harm, such as taking
+/// the console back from a colleague), so [`reconnect::ReconnectingLink`] gives up at once.
+#[derive(Debug)]
+pub struct Final(pub String);
+
+impl std::fmt::Display for Final {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Final {}
+
+/// An error that [`is_final`] recognises; `kind` says what happened to the link.
+pub fn final_error(kind: std::io::ErrorKind, message: impl Into<String>) -> std::io::Error {
+    std::io::Error::new(kind, Final(message.into()))
+}
+
+/// True for errors made by [`final_error`].
+pub fn is_final(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Final>())
+}

@@ -1,0 +1,203 @@
+//! `bcdedit /enum` (also `/enum all`, `/enum {emssettings}`, `/v`).
+//!
+//! ```text
+//! Windows Boot Loader
+//! -------------------
+//! identifier              {current}
+//! device                  partition=C:
+//! displayorder            {current}
+//!                         {a5a5a5a5-...}
+//! ems                     Yes
+//! ```
+//!
+//! A section is a title line (translated: `Windows 启动管理器`), a dashed underline, then
+//! `element<pad>value` lines. The first element is the identifier, whose label is translated
+//! (`标识符`, `Bezeichner`), so it is found by position; the other element names and `Yes`/`No`
+//! are not translated. Multi-valued elements continue on lines indented to the value column;
+//! a value longer than the console is hard-wrapped at 80 cells with no indentation and is
+//! joined back.
+
+use serde::Serialize;
+
+use crate::text::Ledger;
+use crate::text::{display_width, fields, Joined, Line};
+use crate::Unparsed;
+
+/// Every section found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BcdOutput {
+    pub entries: Vec<BcdEntry>,
+    pub unparsed: Vec<Unparsed>,
+    /// Numbers of the input lines whose content is in `entries` (not serialized).
+    #[serde(skip)]
+    pub consumed_lines: Vec<usize>,
+}
+
+/// One section (`Windows Boot Manager`, `Windows Boot Loader`, `EMS Settings`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BcdEntry {
+    /// The title as printed (translated).
+    pub title: String,
+    /// `{bootmgr}`, `{current}`, `{emssettings}` or a GUID (with `/v`).
+    pub identifier: Option<String>,
+    pub elements: Vec<BcdElement>,
+    /// The EMS settings this section sets itself (not inherited).
+    pub ems: EmsSettings,
+    pub line: usize,
+}
+
+/// One element: its name and its value(s) (more than one for `displayorder`, `inherit`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BcdElement {
+    pub name: String,
+    pub values: Vec<String>,
+    pub line: usize,
+}
+
+/// The EMS elements of one section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EmsSettings {
+    /// `ems` (OS loader): EMS for the kernel.
+    pub ems: Option<bool>,
+    /// `bootems` (boot manager, `{emssettings}`): EMS for the boot applications.
+    pub bootems: Option<bool>,
+    /// `emsport`: serial port number (1 = COM1).
+    pub emsport: Option<u32>,
+    /// `emsbaudrate`.
+    pub emsbaudrate: Option<u32>,
+}
+
+impl BcdEntry {
+    /// The first value of element `name` (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.elements
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+            .and_then(|e| e.values.first())
+            .map(String::as_str)
+    }
+}
+
+impl BcdOutput {
+    /// The section with identifier `id` (`{current}`, `{emssettings}`, a GUID), case-insensitive.
+    pub fn entry(&self, id: &str) -> Option<&BcdEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.identifier.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(id)))
+    }
+
+    /// OS loader sections: those that print an `osdevice` or `systemroot` element.
+    pub fn loaders(&self) -> impl Iterator<Item = &BcdEntry> {
+        self.entries.iter().filter(|e| e.get("osdevice").is_some() || e.get("systemroot").is_some())
+    }
+}
+
+/// `Yes`/`No` as printed; translated forms are a GUESS (the captures found keep English).
+pub fn yes_no(v: &str) -> Option<bool> {
+    match v.trim().to_lowercase().as_str() {
+        "yes" | "ja" | "oui" | "sí" | "si" | "是" | "はい" | "true" => Some(true),
+        "no" | "nein" | "non" | "否" | "いいえ" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses `bcdedit /enum` output. Never fails.
+pub fn parse(input: &str) -> BcdOutput {
+    let mut ledger = Ledger::new(input);
+    let joined = ledger.joined(wrapped);
+    let mut out = BcdOutput::default();
+    let mut i = 0;
+    while i < joined.len() {
+        let j = &joined[i];
+        if j.is_blank() {
+            i += 1;
+            continue;
+        }
+        if joined.get(i + 1).is_some_and(|n| is_underline(&n.text)) && !is_underline(&j.text) {
+            out.entries.push(BcdEntry {
+                title: j.text.trim().to_string(),
+                line: j.number,
+                ..Default::default()
+            });
+            ledger.take(j);
+            ledger.take(&joined[i + 1]);
+            i += 2;
+            continue;
+        }
+        let prev = i.checked_sub(1).and_then(|k| joined.get(k));
+        if element(&mut out, j, prev) {
+            ledger.take(j);
+        } else {
+            ledger.reject(j);
+        }
+        i += 1;
+    }
+    for e in &mut out.entries {
+        e.identifier = e
+            .elements
+            .first()
+            .and_then(|el| el.values.first())
+            .filter(|v| v.starts_with('{'))
+            .cloned();
+        e.ems = ems_of(e);
+    }
+    let (consumed, unparsed) = ledger.finish();
+    out.consumed_lines = consumed;
+    out.unparsed = unparsed;
+    out
+}
+
+/// A line filled to the console width continues on a next line that is not an element line
+/// (`name<spaces>value`), not an indented value and not an underline.
+fn wrapped(_cur: &str, next: &Line<'_>) -> bool {
+    let t = next.text;
+    !(t.starts_with(char::is_whitespace) || is_underline(t) || fields(t).len() >= 2)
+}
+
+fn is_underline(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 3 && t.chars().all(|c| c == '-')
+}
+
+/// Reads an element line, or a continuation value line, into the last section.
+fn element(out: &mut BcdOutput, j: &Joined, prev: Option<&Joined>) -> bool {
+    let Some(entry) = out.entries.last_mut() else { return false };
+    let text = j.text.as_str();
+    if text.starts_with(char::is_whitespace) {
+        return match entry.elements.last_mut() {
+            Some(el) => {
+                el.values.push(text.trim().to_string());
+                true
+            }
+            None => false,
+        };
+    }
+    let f = fields(text);
+    if f.len() < 2 {
+        // A value wrapped at the console width whose trailing cells were lost on the way
+        // (pasted captures): one token right under a nearly full element line. GUESS: 72 cells.
+        let full = prev.is_some_and(|p| p.last + 1 == j.number && display_width(&p.text) >= 72);
+        let under_element =
+            entry.elements.last().is_some_and(|el| prev.is_some_and(|p| p.last >= el.line));
+        return match entry.elements.last_mut().and_then(|el| el.values.last_mut()) {
+            Some(v) if f.len() == 1 && full && under_element => {
+                v.push_str(text);
+                true
+            }
+            _ => false,
+        };
+    }
+    let name = f[0].1.to_string();
+    let value = text[f[1].0..].trim().to_string();
+    entry.elements.push(BcdElement { name, values: vec![value], line: j.number });
+    true
+}
+
+fn ems_of(e: &BcdEntry) -> EmsSettings {
+    EmsSettings {
+        ems: e.get("ems").and_then(yes_no),
+        bootems: e.get("bootems").and_then(yes_no),
+        emsport: e.get("emsport").and_then(|v| v.trim().parse().ok()),
+        emsbaudrate: e.get("emsbaudrate").and_then(|v| v.trim().parse().ok()),
+    }
+}

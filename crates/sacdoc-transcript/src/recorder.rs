@@ -1,0 +1,306 @@
+//! Writing transcripts: [`Recorder`] writes events, [`RecordingLink`] tees a link into one.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use base64::Engine;
+
+use super::{code, utf8, Header, TranscriptError};
+use sacdoc_link::Link;
+
+/// An open transcript file. Every event is written with a single `write` as it happens.
+pub struct Recorder {
+    file: File,
+    path: PathBuf,
+    start: Instant,
+    /// Incomplete UTF-8 sequence at the end of the last output, held for the next one.
+    out_carry: Vec<u8>,
+    /// The same for input.
+    in_carry: Vec<u8>,
+}
+
+impl Recorder {
+    /// Creates the transcript at `path` (and its folder) and writes the header. An existing
+    /// non-empty file is never overwritten.
+    pub fn create(path: &Path, header: &Header) -> Result<Recorder, TranscriptError> {
+        let io_err = |action, source| TranscriptError::Io { action, path: path.into(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder of", e))?;
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| io_err("create", e))?;
+        let len = file.metadata().map_err(|e| io_err("inspect", e))?.len();
+        if len > 0 {
+            return Err(TranscriptError::Exists { path: path.into() });
+        }
+        Self::start(file, path.into(), header)
+    }
+
+    /// Creates a new transcript at [`super::default_path`] for the header's target, adding `-2`,
+    /// `-3`, ... when a session with the same target started in the same second.
+    pub fn create_default(dir: &Path, header: &Header) -> Result<Recorder, TranscriptError> {
+        let base = super::default_path(dir, header.target.as_deref().unwrap_or("session"));
+        let stem = base.with_extension("");
+        let mut path = base.clone();
+        for n in 2..1000 {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| TranscriptError::Io {
+                    action: "create the folder of",
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => return Self::start(file, path, header),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    path = PathBuf::from(format!("{}-{n}.cast", stem.display()));
+                }
+                Err(source) => return Err(TranscriptError::Io { action: "create", path, source }),
+            }
+        }
+        Err(TranscriptError::Exists { path: base })
+    }
+
+    fn start(file: File, path: PathBuf, header: &Header) -> Result<Recorder, TranscriptError> {
+        let mut rec = Recorder {
+            file,
+            path,
+            start: Instant::now(),
+            out_carry: Vec::new(),
+            in_carry: Vec::new(),
+        };
+        let line = format!("{}\n", header.to_json());
+        rec.write_line(&line)?;
+        Ok(rec)
+    }
+
+    /// Where the transcript is being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn write_line(&mut self, line: &str) -> Result<(), TranscriptError> {
+        self.file.write_all(line.as_bytes()).map_err(|source| TranscriptError::Io {
+            action: "write",
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn event_line(&self, code: &str, data: &str) -> String {
+        let t = self.start.elapsed().as_secs_f64();
+        let data = serde_json::Value::String(data.to_string());
+        format!("[{t:.6},\"{code}\",{data}]\n")
+    }
+
+    /// Writes one "o"/"i" event for `bytes` plus, when they are not valid UTF-8, the "b" event
+    /// with the exact bytes. Both lines go out in one `write`.
+    fn write_bytes(&mut self, code_: &str, bytes: &[u8]) -> Result<(), TranscriptError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let line = match std::str::from_utf8(bytes) {
+            Ok(text) => self.event_line(code_, text),
+            Err(_) => {
+                let lossy = String::from_utf8_lossy(bytes);
+                let exact = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let mut l = self.event_line(code_, &lossy);
+                l.push_str(&self.event_line(code::BYTES, &exact));
+                l
+            }
+        };
+        self.write_line(&line)
+    }
+
+    /// Holds back an incomplete UTF-8 character at the end and writes the rest.
+    fn record_stream(&mut self, code_: &str, bytes: &[u8]) -> Result<(), TranscriptError> {
+        let carry = if code_ == code::OUTPUT { &mut self.out_carry } else { &mut self.in_carry };
+        let mut buf = std::mem::take(carry);
+        buf.extend_from_slice(bytes);
+        let cut = utf8::incomplete_tail_start(&buf);
+        let tail = buf.split_off(cut);
+        if code_ == code::OUTPUT {
+            self.out_carry = tail;
+        } else {
+            self.in_carry = tail;
+        }
+        self.write_bytes(code_, &buf)
+    }
+
+    /// Records bytes received from the console.
+    pub fn output(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
+        self.record_stream(code::OUTPUT, bytes)
+    }
+
+    /// Records bytes sent to the console.
+    pub fn input(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
+        self.record_stream(code::INPUT, bytes)
+    }
+
+    /// Records that something secret was sent, without its content or length.
+    pub fn secret(&mut self) -> Result<(), TranscriptError> {
+        let held = std::mem::take(&mut self.in_carry);
+        self.write_bytes(code::INPUT, &held)?;
+        let line = self.event_line(code::SECRET, "");
+        self.write_line(&line)
+    }
+
+    /// Records a named marker (for example the command about to run).
+    pub fn marker(&mut self, label: &str) -> Result<(), TranscriptError> {
+        let line = self.event_line(code::MARKER, label);
+        self.write_line(&line)
+    }
+
+    /// Writes any held-back partial character and closes the file.
+    pub fn finish(mut self) -> Result<(), TranscriptError> {
+        self.flush_carries()
+    }
+
+    fn flush_carries(&mut self) -> Result<(), TranscriptError> {
+        let out = std::mem::take(&mut self.out_carry);
+        self.write_bytes(code::OUTPUT, &out)?;
+        let inp = std::mem::take(&mut self.in_carry);
+        self.write_bytes(code::INPUT, &inp)
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.flush_carries();
+    }
+}
+
+/// A tee around a link: every byte read and written goes into the transcript; `set_secret` and
+/// `mark` are recorded and passed on to the inner link.
+///
+/// A failing transcript (disk full) never breaks the session: recording stops, the link goes on,
+/// and [`RecordingLink::recording_error`] tells the caller.
+pub struct RecordingLink<L: Link> {
+    inner: L,
+    rec: Option<Recorder>,
+    path: Option<PathBuf>,
+    secret: bool,
+    /// A redaction marker was already written for the current secret stretch.
+    secret_recorded: bool,
+    error: Option<TranscriptError>,
+}
+
+impl<L: Link> RecordingLink<L> {
+    /// Records `inner` into `recorder`.
+    pub fn new(inner: L, recorder: Recorder) -> Self {
+        let path = Some(recorder.path().to_path_buf());
+        RecordingLink {
+            inner,
+            rec: Some(recorder),
+            path,
+            secret: false,
+            secret_recorded: false,
+            error: None,
+        }
+    }
+
+    /// The same type without recording (`--no-record`), so callers need one code path.
+    pub fn unrecorded(inner: L) -> Self {
+        RecordingLink {
+            inner,
+            rec: None,
+            path: None,
+            secret: false,
+            secret_recorded: false,
+            error: None,
+        }
+    }
+
+    /// Where the transcript goes (`None` when not recording).
+    pub fn transcript_path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The error that stopped the recording, if any.
+    pub fn recording_error(&self) -> Option<&TranscriptError> {
+        self.error.as_ref()
+    }
+
+    pub fn inner(&self) -> &L {
+        &self.inner
+    }
+
+    pub fn inner_mut(&mut self) -> &mut L {
+        &mut self.inner
+    }
+
+    /// Ends the recording (writing held-back bytes) and gives back the link and the outcome.
+    pub fn finish(mut self) -> (L, Result<(), TranscriptError>) {
+        let outcome = match (self.rec.take(), self.error.take()) {
+            (_, Some(e)) => Err(e),
+            (Some(rec), None) => rec.finish(),
+            (None, None) => Ok(()),
+        };
+        (self.inner, outcome)
+    }
+
+    fn record(&mut self, f: impl FnOnce(&mut Recorder) -> Result<(), TranscriptError>) {
+        if let Some(rec) = self.rec.as_mut() {
+            if let Err(e) = f(rec) {
+                self.rec = None;
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl<L: Link> Read for RecordingLink<L> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.record(|r| r.output(&buf[..n]));
+        }
+        Ok(n)
+    }
+}
+
+impl<L: Link> Write for RecordingLink<L> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if n > 0 {
+            if self.secret {
+                if !self.secret_recorded {
+                    self.secret_recorded = true;
+                    self.record(Recorder::secret);
+                }
+            } else {
+                self.record(|r| r.input(&buf[..n]));
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<L: Link> Link for RecordingLink<L> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn set_secret(&mut self, on: bool) {
+        if !on {
+            self.secret_recorded = false;
+        }
+        self.secret = on;
+        self.inner.set_secret(on);
+    }
+
+    fn mark(&mut self, label: &str) {
+        self.record(|r| r.marker(label));
+        self.inner.mark(label);
+    }
+}

@@ -1,0 +1,172 @@
+//! `sacdoc bench`: bytes over the line and time of the main jobs, printed as figures.
+//!
+//! Each benchmark lives beside the code it measures; this file only dispatches.
+//! - `line`: `sacdoc run` of one command (default `netstat -anob` on `busy-server`) over the
+//!   in-process simulator paced at 115200 baud, per profile, next to the bytes and time of the
+//!   same output sent raw.
+//! - `doctor`: the doctor on `busy-server` against the article's commands ([`doctor_default`],
+//!   measured by [`crate::doctor::bench::measure`]).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::runner::Shell;
+use crate::sac::{ConnectConfig, Credentials, Recording, Secret, Session};
+
+/// Arguments of `sacdoc bench`.
+#[derive(Debug, clap::Args, Default)]
+pub struct Args {
+    #[command(subcommand)]
+    pub which: Option<Which>,
+}
+
+/// The benchmarks.
+#[derive(Debug, clap::Subcommand)]
+pub enum Which {
+    /// Bytes over the line and time of `sacdoc run` per profile, against the raw output.
+    Line(LineArgs),
+    /// The doctor on busy-server at 115200 baud, next to the article's commands as written.
+    Doctor,
+}
+
+/// Arguments of `sacdoc bench line`.
+#[derive(Debug, clap::Args)]
+pub struct LineArgs {
+    /// Simulator scenario.
+    #[arg(long, default_value = "busy-server")]
+    pub scenario: String,
+    /// Command line to run.
+    #[arg(long, default_value = "netstat -anob")]
+    pub command: String,
+    /// Line rate of the simulated serial line.
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+    /// Profiles to measure.
+    #[arg(long, value_delimiter = ',', default_value = "ws2022,ws2019")]
+    pub profiles: Vec<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    match args.which {
+        None => {
+            println!(
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)"
+            );
+            println!("            `sacdoc bench doctor` (the doctor's run)");
+            Ok(0)
+        }
+        Some(Which::Line(a)) => line(&a),
+        Some(Which::Doctor) => {
+            let table = doctor_default()?;
+            print!("{table}");
+            Ok(0)
+        }
+    }
+}
+
+/// One measurement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LineFigure {
+    pub profile: String,
+    pub output_bytes: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub seconds: f64,
+    /// Time the raw output alone takes at the line rate (10 bits per byte).
+    pub raw_seconds: f64,
+}
+
+/// Measures one command over one profile.
+pub fn measure_line(
+    scenario: &str,
+    profile: &str,
+    baud: u32,
+    command: &str,
+) -> anyhow::Result<LineFigure> {
+    let target: crate::target::Target =
+        format!("sim:{scenario}?baud={baud}&profile={profile}&start=sac").parse()?;
+    let sc = crate::sim::machine::load_scenario(scenario)
+        .map_err(|e| anyhow::anyhow!("scenario {scenario:?}: {e}"))?;
+    let c = sc.credentials.first().context("the scenario has no account")?;
+    let creds = Credentials {
+        user: c.user.clone(),
+        domain: c.domain.clone(),
+        password: Secret::new(c.password.clone()),
+    };
+    let mut cfg = ConnectConfig::new(target, creds);
+    cfg.record = Recording::Off;
+    cfg.timeout = Duration::from_secs(120);
+    let mut s = Session::connect(&cfg).context("connecting to the simulator")?;
+    let start = Instant::now();
+    let out = s.run(command).context("running the command")?;
+    let seconds = start.elapsed().as_secs_f64();
+    let _ = s.close();
+    let n = out.output.len() as u64;
+    Ok(LineFigure {
+        profile: profile.to_string(),
+        output_bytes: n,
+        bytes_sent: out.bytes_sent,
+        bytes_received: out.bytes_received,
+        seconds,
+        raw_seconds: n as f64 * 10.0 / f64::from(baud),
+    })
+}
+
+fn line(a: &LineArgs) -> anyhow::Result<i32> {
+    println!(
+        "`{}` on {} at {} baud (raw = the output alone at the line rate)",
+        a.command, a.scenario, a.baud
+    );
+    println!(
+        "{:<8} {:>10} {:>10} {:>12} {:>9} {:>9} {:>7}",
+        "profile", "output B", "sent B", "received B", "time s", "raw s", "ratio"
+    );
+    for p in &a.profiles {
+        let f = measure_line(&a.scenario, p, a.baud, &a.command)?;
+        let ratio =
+            if f.output_bytes > 0 { f.bytes_received as f64 / f.output_bytes as f64 } else { 0.0 };
+        println!(
+            "{:<8} {:>10} {:>10} {:>12} {:>9.2} {:>9.2} {:>6.2}x",
+            f.profile,
+            f.output_bytes,
+            f.bytes_sent,
+            f.bytes_received,
+            f.seconds,
+            f.raw_seconds,
+            ratio
+        );
+    }
+    Ok(0)
+}
+
+/// The doctor benchmark over one connection: connects, measures, and returns the table.
+fn doctor_once(cfg: &ConnectConfig) -> anyhow::Result<String> {
+    let mut session =
+        Session::connect(cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+    let r = crate::doctor::bench::measure(&mut session);
+    let _ = session.close();
+    let (ours, article) = r?;
+    Ok(crate::doctor::bench::table(&ours, &article))
+}
+
+/// `sacdoc bench doctor`: both profiles of `busy-server`, paced at 115200 baud, not recorded.
+fn doctor_default() -> anyhow::Result<String> {
+    let sc = crate::sim::machine::load_scenario("busy-server").map_err(anyhow::Error::msg)?;
+    let c = sc.credentials.first().context("busy-server has no documented account")?;
+    let mut out = String::new();
+    for profile in ["ws2022", "ws2019"] {
+        let target = format!("sim:busy-server?profile={profile}&baud=115200");
+        let creds = Credentials {
+            user: c.user.clone(),
+            domain: c.domain.clone(),
+            password: Secret::new(c.password.clone()),
+        };
+        let parsed: crate::target::Target = target.parse()?;
+        let mut cfg = ConnectConfig::new(parsed, creds);
+        cfg.record = Recording::Off;
+        cfg.timeout = Duration::from_secs(600);
+        out.push_str(&format!("{target}\n{}\n", doctor_once(&cfg)?));
+    }
+    Ok(out)
+}

@@ -1,0 +1,293 @@
+//! `sacdoc doctor [TARGET]`: the RDP internal-error procedure over SAC, a report (text or JSON)
+//! and an exit code: 0 all ok, 1 a problem found (or left after `--apply`), 2 no diagnosis.
+//!
+//! Also `--offline-script`, which prints the recovery-VM script and connects to nothing.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{bail, Context};
+
+use super::connect::ConnectArgs;
+use crate::doctor::{self, apply::Confirm, engine::Event, offline, report, Fix, RunOptions};
+use crate::sac::Session;
+
+/// The scenario the doctor shows when there is no target and no serial port.
+pub const DEMO_TARGET: &str = "sim:port-conflict";
+
+/// Arguments of `sacdoc doctor`.
+#[derive(Debug, clap::Args, Default)]
+pub struct Args {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Carry out the fixes (each shown and confirmed first).
+    #[arg(long)]
+    pub apply: bool,
+    /// Confirm every fix without asking (with --apply / --finish-pending).
+    #[arg(long)]
+    pub yes: bool,
+    /// Run the follow-ups earlier runs left for this target (restart, Group Policy back on).
+    #[arg(long)]
+    pub finish_pending: bool,
+    /// Forget follow-ups done by hand: reboot, reenable-group-policy, azure-nsg-port,
+    /// domain-policy.
+    #[arg(long, value_name = "KIND")]
+    pub dismiss: Vec<String>,
+    /// Enable only TLS 1.2 when TLS is disabled. The default follows the procedure (TLS 1.0, 1.1
+    /// and 1.2), because RDP clients older than Windows 8 speak only TLS 1.0; the fix is flagged as
+    /// a security downgrade whenever it enables 1.0 or 1.1.
+    #[arg(long)]
+    pub tls12_only: bool,
+    /// Move RDP to this port when the RDP port's owner cannot be stopped.
+    #[arg(long, value_name = "PORT")]
+    pub rdp_port: Option<u16>,
+    /// Only these checks (rdp-port, termservice, rdp-certificate, machinekeys-acl, tls-server, nla,
+    /// group-policy, firewall, ems).
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// Also run the article's commands as written (full netstat -anob and so on), for the record.
+    #[arg(long)]
+    pub full: bool,
+    /// The COM port number the console line uses, for the EMS check.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub ems_port: u32,
+    /// The line speed, for the EMS check.
+    #[arg(long, value_name = "BAUD", default_value_t = 115_200)]
+    pub ems_baud: u32,
+    /// Plain text even on a terminal.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print the offline procedure as one script for the recovery VM (connects to nothing).
+    #[arg(long)]
+    pub offline_script: bool,
+    /// The attached OS disk's drive letter (with --offline-script).
+    #[arg(long, value_name = "LETTER", default_value = "F")]
+    pub drive: String,
+    /// Online on a recovery VM: the drive letter of the broken VM's attached OS disk. The ems,
+    /// tls-server and nla findings then say that disk is not diagnosed online and point to
+    /// --offline-script.
+    #[arg(long, value_name = "LETTER", conflicts_with = "offline_script")]
+    pub offline_disk: Option<String>,
+    /// The VM generation: 1 (BIOS) or 2 (UEFI) (with --offline-script).
+    #[arg(long, value_name = "1|2", default_value_t = 1)]
+    pub generation: u8,
+    /// The letter given to the EFI system partition on Generation 2 (with --offline-script).
+    #[arg(long, value_name = "LETTER", default_value = "S")]
+    pub efi_drive: String,
+    /// Diagnose every target listed in FILE (one per line, `#` comments), one JSON line per target.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["apply", "finish_pending", "offline_script"]
+    )]
+    pub targets: Option<std::path::PathBuf>,
+    /// With --targets: how many consoles at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallel: usize,
+}
+
+/// `--targets FILE`: the doctor on many consoles at once, diagnosis only.
+fn fleet(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
+    if args.connect.target.is_some() {
+        bail!("give either a TARGET or --targets FILE, not both");
+    }
+    check_ids(&args.checks)?;
+    let mut template = RunOptions::new("fleet", crate::paths::target_dir("fleet"));
+    template.only = args.checks.clone();
+    template.full = args.full;
+    template.settings.tls12_only = args.tls12_only;
+    template.settings.new_rdp_port = args.rdp_port;
+    template.settings.ems_port = args.ems_port;
+    template.settings.ems_baud = args.ems_baud;
+    template.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
+    super::fleet::run_fleet(file, args.parallel, &args.connect, &template)
+}
+
+/// `--offline-disk LETTER`: a drive letter other than the running system's C:.
+fn offline_disk(s: &str) -> anyhow::Result<char> {
+    let d = offline::parse_drive(s).map_err(|e| anyhow::anyhow!("--offline-disk: {e}"))?;
+    if d == 'C' {
+        bail!(
+            "--offline-disk C: names the running system's own drive; give the letter the \
+             attached disk of the broken VM has on this machine (often F)"
+        );
+    }
+    Ok(d)
+}
+
+/// Refuses a `--check` value that names no check.
+fn check_ids(checks: &[String]) -> anyhow::Result<()> {
+    for c in checks {
+        if doctor::checks::by_id(c).is_none() {
+            bail!("--check {c:?} is not a check id: use one of rdp-port, termservice, rdp-certificate, machinekeys-acl, tls-server, nla, group-policy, firewall, ems");
+        }
+    }
+    Ok(())
+}
+
+/// Asks on the terminal, one fix at a time.
+struct Ask {
+    colour: bool,
+}
+
+impl Confirm for Ask {
+    fn confirm(&mut self, fix: &Fix) -> bool {
+        let mut err = std::io::stderr();
+        let _ = write!(err, "{}", report::confirm_text(fix, self.colour));
+        let _ = write!(err, "Apply [{}]? [y/N] ", fix.id);
+        let _ = err.flush();
+        let mut s = String::new();
+        if std::io::stdin().lock().read_line(&mut s).is_err() {
+            return false;
+        }
+        matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+}
+
+/// Progress on stderr while the doctor runs (only on a terminal).
+fn progress(show: bool) -> impl FnMut(&Event<'_>) {
+    move |e: &Event<'_>| {
+        if !show {
+            return;
+        }
+        let mut err = std::io::stderr();
+        match e {
+            Event::CheckStarted { id } => {
+                let _ = writeln!(err, "checking {id}");
+            }
+            Event::CommandFinished { output, cached: false, .. } => {
+                let _ = writeln!(
+                    err,
+                    "  {} ({} B sent, {} B received)",
+                    output.command, output.bytes_sent, output.bytes_received
+                );
+            }
+            Event::FixStarted { fix } => {
+                let _ = writeln!(err, "fix {fix}");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn offline_script(args: &Args) -> anyhow::Result<i32> {
+    let o = offline::OfflineOptions {
+        drive: offline::parse_drive(&args.drive)?,
+        generation: args.generation,
+        efi_drive: offline::parse_drive(&args.efi_drive)?,
+        tls12_only: args.tls12_only,
+        ems_port: args.ems_port,
+        ems_baud: args.ems_baud,
+    };
+    print!("{}", offline::script(&o)?);
+    Ok(0)
+}
+
+/// Whether a serial port is present on this machine (for the no-target demo).
+fn serial_port_present() -> bool {
+    serialport::available_ports().map(|p| !p.is_empty()).unwrap_or(false)
+}
+
+pub fn run(mut args: Args) -> anyhow::Result<i32> {
+    if args.offline_script {
+        return offline_script(&args);
+    }
+    if let Some(file) = &args.targets {
+        return fleet(&args, file);
+    }
+    let mut notes = Vec::new();
+    if args.connect.target.is_none() && !serial_port_present() {
+        args.connect.target = Some(DEMO_TARGET.to_string());
+        notes.push(format!(
+            "no TARGET given and no serial port found: running against the built-in simulated VM \
+             {DEMO_TARGET} (give a target such as COM1, /dev/ttyS0 or tcp://HOST:PORT)"
+        ));
+        eprintln!("sacdoc: {}", notes[0]);
+    }
+    let mut dismiss = Vec::new();
+    for d in &args.dismiss {
+        match doctor::finish::kind_from_name(d) {
+            Some(k) => dismiss.push(k),
+            None => bail!(
+                "--dismiss {d:?} is not a follow-up kind: use reboot, reenable-group-policy, \
+                 azure-nsg-port or domain-policy"
+            ),
+        }
+    }
+    check_ids(&args.checks)?;
+    let mut cfg = args.connect.resolve()?;
+    super::run::settle_recording(&mut cfg);
+    let target = cfg.target.to_string();
+    let tty_in = std::io::stdin().is_terminal();
+    let colour = !args.no_color && !args.json && std::io::stdout().is_terminal();
+    let wants_change = args.apply || args.finish_pending;
+    let mut apply = args.apply;
+    let mut finish = args.finish_pending;
+    if wants_change && !args.yes && !tty_in {
+        notes.push(
+            "--apply/--finish-pending without a terminal to confirm on and without --yes: \
+             nothing was changed (add --yes to confirm every fix)"
+                .into(),
+        );
+        apply = false;
+        finish = false;
+    }
+    let mut opts = RunOptions::new(&target, crate::paths::target_dir(&target));
+    opts.apply = apply;
+    opts.finish_pending = finish;
+    opts.dismiss = dismiss;
+    opts.only = args.checks.clone();
+    opts.full = args.full;
+    opts.settings.tls12_only = args.tls12_only;
+    opts.settings.new_rdp_port = args.rdp_port;
+    opts.settings.ems_port = args.ems_port;
+    opts.settings.ems_baud = args.ems_baud;
+    opts.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
+    let show_progress = std::io::stderr().is_terminal() && !args.json;
+    let mut observer = progress(show_progress);
+    let mut session =
+        match Session::connect(&cfg).with_context(|| format!("connecting to {target}")) {
+            Ok(s) => s,
+            Err(e) => return Ok(no_diagnosis(e, &cfg)),
+        };
+    let result = if args.yes {
+        doctor::run(&mut session, &opts, &mut observer, &mut doctor::Yes)
+    } else {
+        doctor::run(&mut session, &opts, &mut observer, &mut Ask { colour })
+    };
+    let transcript = session.transcript_path().map(|p| p.display().to_string());
+    if let Err(e) = session.close() {
+        eprintln!("sacdoc: warning: closing the session: {e}");
+    }
+    let mut rep = match result {
+        Ok(r) => r,
+        Err(e) => return Ok(no_diagnosis(anyhow::Error::new(e), &cfg)),
+    };
+    let mut all_notes = notes;
+    all_notes.append(&mut rep.notes);
+    if let Some(t) = transcript {
+        all_notes.push(format!("transcript: {t}"));
+    }
+    rep.notes = all_notes;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&rep)?)?;
+    } else {
+        write!(out, "{}", report::text(&rep, colour, apply))?;
+    }
+    out.flush()?;
+    Ok(rep.exit_code())
+}
+
+/// The diagnosis could not be made: say why (and where the transcript is), exit 2.
+fn no_diagnosis(e: anyhow::Error, cfg: &crate::sac::ConnectConfig) -> i32 {
+    eprintln!("sacdoc doctor: no diagnosis: {e:#}");
+    if let crate::sac::Recording::Path(p) = &cfg.record {
+        if p.exists() {
+            eprintln!("sacdoc doctor: the transcript so far is in {}", p.display());
+        }
+    }
+    2
+}

@@ -1,0 +1,153 @@
+//! `sacdoc run TARGET -- COMMAND...` and `sacdoc sac TARGET -- SACCOMMAND`.
+//!
+//! `run` prints the command's output exactly as it was printed on the VM and exits with its exit
+//! code (codes outside 0..=255 become 1; `--json` has the real one). Errors exit with 2, name what
+//! went wrong and what to do, and give the path of the transcript recorded so far.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::connect::{ConnectArgs, Recording};
+use crate::runner::Shell;
+use crate::sac::Session;
+
+/// Arguments of `sacdoc run`.
+#[derive(Debug, clap::Args, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Print `{command, exit_code, output, bytes_sent, bytes_received, duration_ms}` as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The cmd.exe command line (after `--`). One argument is taken as the whole line; several
+    /// are joined with spaces, quoting those that contain spaces.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Arguments of `sacdoc sac`.
+#[derive(Debug, clap::Args, Default)]
+pub struct SacArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// The SAC command (after `--`), e.g. `id`, `i`, `ch`, `s`.
+    #[arg(last = true, required = true, value_name = "SACCOMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Joins argv words into one cmd.exe line.
+pub fn join_command(words: &[String]) -> String {
+    if words.len() == 1 {
+        return words[0].clone();
+    }
+    words
+        .iter()
+        .map(|w| {
+            if w.contains([' ', '\t']) && !w.contains('"') {
+                format!("\"{w}\"")
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fixes the transcript path before connecting, so it can be printed even when connecting fails.
+pub fn settle_recording(cfg: &mut crate::sac::ConnectConfig) {
+    if let Recording::InFolder(dir) = &cfg.record {
+        let base = crate::transcript::default_path(dir, &cfg.target.to_string());
+        let mut path = base.clone();
+        let stem = base.with_extension("");
+        let mut n = 2;
+        while path.exists() && n < 1000 {
+            path = std::path::PathBuf::from(format!("{}-{n}.cast", stem.display()));
+            n += 1;
+        }
+        cfg.record = Recording::Path(path);
+    }
+}
+
+/// Prints a failure and where its transcript is; returns exit code 2.
+fn fail(e: anyhow::Error, cfg: &crate::sac::ConnectConfig) -> i32 {
+    eprintln!("sacdoc: {e:#}");
+    if let Recording::Path(p) = &cfg.record {
+        if p.exists() {
+            eprintln!("sacdoc: the transcript so far is in {}", p.display());
+        }
+    }
+    2
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let mut cfg = args.connect.resolve()?;
+    settle_recording(&mut cfg);
+    let command = join_command(&args.command);
+    let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
+        let mut session =
+            Session::connect(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+        let out = session.run(&command).with_context(|| format!("running {command:?}"))?;
+        if let Err(e) = session.close() {
+            eprintln!("sacdoc: warning: closing the session: {e}");
+        }
+        Ok(out)
+    })();
+    let out = match result {
+        Ok(o) => o,
+        Err(e) => return Ok(fail(e, &cfg)),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        writeln!(stdout, "{}", serde_json::to_string(&out)?)?;
+    } else {
+        stdout.write_all(out.output.as_bytes())?;
+        stdout.flush()?;
+    }
+    Ok(match out.exit_code {
+        Some(c) if (0..=255).contains(&c) => c,
+        Some(_) => 1,
+        None => {
+            eprintln!("sacdoc: the exit code could not be read");
+            1
+        }
+    })
+}
+
+pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
+    let mut cfg = args.connect.resolve()?;
+    settle_recording(&mut cfg);
+    let command = args.command.join(" ");
+    let result = (|| -> anyhow::Result<String> {
+        let mut session =
+            Session::connect_sac(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+        let out =
+            session.sac(&command).with_context(|| format!("running SAC command {command:?}"))?;
+        let _ = session.close();
+        Ok(out)
+    })();
+    match result {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(out.as_bytes())?;
+            stdout.flush()?;
+            Ok(0)
+        }
+        Err(e) => Ok(fail(e, &cfg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_words_and_quotes_spaces() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            join_command(&w(&["netstat -anob | findstr 3389"])),
+            "netstat -anob | findstr 3389"
+        );
+        assert_eq!(join_command(&w(&["reg", "query", "HKLM\\A B"])), "reg query \"HKLM\\A B\"");
+    }
+}

@@ -1,0 +1,351 @@
+//! The engine thread of a live session: it owns the link, pumps received bytes to the UI while
+//! idle, sends the user's keys, and runs jobs (doctor, channel commands) through the same
+//! [`crate::sac::Session`] the headless CLI uses. Every byte it reads, in a job or not, reaches the
+//! UI through [`TapLink`], so the console shows exactly what the session sees.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use super::event::{ChannelRow, Command, DoctorProgress, EngineEvent, Event};
+use crate::doctor::{self, Confirm, Fix, RunOptions};
+use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
+use crate::transport::{is_no_data, Link};
+
+/// A link shared between the idle pump and a job's session (never both at once: both run on the
+/// engine thread), which copies every byte read to the UI and counts bytes written.
+#[derive(Clone)]
+pub struct TapLink {
+    inner: Arc<Mutex<Box<dyn Link>>>,
+    ui: Sender<Event>,
+    describe: String,
+}
+
+impl TapLink {
+    pub fn new(link: Box<dyn Link>, ui: Sender<Event>) -> TapLink {
+        let describe = link.describe();
+        TapLink { inner: Arc::new(Mutex::new(link)), ui, describe }
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Box<dyn Link>) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        match self.inner.lock() {
+            Ok(mut g) => f(&mut g),
+            Err(_) => Err(std::io::Error::other("the link's lock was poisoned by a panic")),
+        }
+    }
+}
+
+impl Read for TapLink {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.with(|l| l.read(buf))?;
+        if n > 0 {
+            let _ = self.ui.send(Event::Engine(EngineEvent::Bytes(buf[..n].to_vec())));
+        }
+        Ok(n)
+    }
+}
+
+impl Write for TapLink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.with(|l| l.write(buf))?;
+        let _ = self.ui.send(Event::Engine(EngineEvent::Sent(n)));
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.with(|l| l.flush())
+    }
+}
+
+impl Link for TapLink {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+    fn set_secret(&mut self, on: bool) {
+        let _ = self.with(|l| {
+            l.set_secret(on);
+            Ok(())
+        });
+    }
+    fn mark(&mut self, label: &str) {
+        let _ = self.with(|l| {
+            l.mark(label);
+            Ok(())
+        });
+        if !label.starts_with("sacdoc-") {
+            let _ = self.ui.send(Event::Engine(EngineEvent::Marker(label.to_string())));
+        }
+    }
+}
+
+/// Asks the UI to confirm a fix and waits for the answer.
+struct UiConfirm<'a> {
+    ui: &'a Sender<Event>,
+    rx: &'a Receiver<Command>,
+    quit: bool,
+}
+
+impl Confirm for UiConfirm<'_> {
+    fn confirm(&mut self, fix: &Fix) -> bool {
+        if self.quit {
+            return false;
+        }
+        let _ = self.ui.send(Event::Engine(EngineEvent::ConfirmFix(Box::new(fix.clone()))));
+        loop {
+            match self.rx.recv() {
+                Ok(Command::Confirm(yes)) => return yes,
+                Ok(Command::Quit) | Err(_) => {
+                    self.quit = true;
+                    return false;
+                }
+                // Keys and other requests wait for the job; the UI does not send them meanwhile.
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// The engine of one live session.
+pub struct Engine {
+    cfg: ConnectConfig,
+    ui: Sender<Event>,
+    rx: Receiver<Command>,
+    tap: Option<TapLink>,
+    quit: bool,
+}
+
+fn emit(ui: &Sender<Event>, e: EngineEvent) {
+    let _ = ui.send(Event::Engine(e));
+}
+
+impl Engine {
+    /// Starts the engine on its own thread.
+    pub fn spawn(
+        cfg: ConnectConfig,
+        ui: Sender<Event>,
+        rx: Receiver<Command>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new().name("sacdoc-engine".into()).spawn(move || {
+            let mut e = Engine { cfg, ui, rx, tap: None, quit: false };
+            e.open();
+            e.run();
+        })
+    }
+
+    fn open(&mut self) {
+        match crate::sac::open_link(&self.cfg) {
+            Ok((link, transcript)) => {
+                let tap = TapLink::new(link, self.ui.clone());
+                emit(
+                    &self.ui,
+                    EngineEvent::LinkUp {
+                        describe: tap.describe(),
+                        transcript: transcript.map(|p| p.display().to_string()),
+                    },
+                );
+                // Nothing is typed on connecting: the console may sit at a login's Password:
+                // prompt, where even a bare Enter would count as a failed logon.
+                self.tap = Some(tap);
+            }
+            Err(e) => {
+                super::log(&format!("open {}: {e}", self.cfg.target));
+                emit(&self.ui, EngineEvent::LinkLost(e.to_string()));
+            }
+        }
+        // A reconnect records into a new file rather than refusing an existing one.
+        if self.cfg.record != Recording::Off {
+            self.cfg.record = Recording::InFolder(crate::paths::transcripts_dir());
+        }
+    }
+
+    fn run(&mut self) {
+        let mut buf = vec![0u8; 4096];
+        while !self.quit {
+            loop {
+                match self.rx.try_recv() {
+                    Ok(c) => self.command(c),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+                if self.quit {
+                    return;
+                }
+            }
+            let Some(tap) = &mut self.tap else {
+                match self.rx.recv() {
+                    Ok(c) => self.command(c),
+                    Err(_) => return,
+                }
+                continue;
+            };
+            match tap.read(&mut buf) {
+                Ok(0) => self.lost("the far end closed the link".into()),
+                Ok(_) => {}
+                Err(e) if is_no_data(&e) => {}
+                Err(e) => self.lost(e.to_string()),
+            }
+        }
+    }
+
+    fn lost(&mut self, why: String) {
+        super::log(&format!("link lost: {why}"));
+        self.tap = None;
+        emit(&self.ui, EngineEvent::LinkLost(why));
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let Some(tap) = &mut self.tap else { return };
+        if let Err(e) = tap.write_all(bytes).and_then(|_| tap.flush()) {
+            self.lost(e.to_string());
+        }
+    }
+
+    fn command(&mut self, c: Command) {
+        match c {
+            Command::Send(b) => self.send(&b),
+            Command::Quit => self.quit = true,
+            Command::Reconnect => {
+                if self.tap.is_none() {
+                    self.open();
+                }
+            }
+            Command::Doctor { apply } => {
+                let label = if apply { "applying fixes" } else { "running the doctor" };
+                self.job(label, |e, s| e.doctor(s, apply));
+            }
+            Command::ListChannels => {
+                self.job("reading the channel list", |e, mut s| e.channels(&mut s))
+            }
+            Command::OpenCmd => self.job("opening a cmd channel", |_, mut s| {
+                // Opens, views and logs in; the session is then dropped without closing, so the
+                // channel stays open and in view for the user.
+                s.ensure_cmd().map_err(|x| x.to_string())?;
+                Ok(format!("logged in to {}", s.channel().unwrap_or("the cmd channel")))
+            }),
+            Command::SwitchChannel(n) => {
+                self.job("switching channel", move |e, s| e.switch(s, n));
+            }
+            Command::CloseChannel(n) => self.job("closing a channel", move |e, mut s| {
+                let out = s.sac(&format!("ch -ci {n}")).map_err(|x| x.to_string())?;
+                let _ = e.channels(&mut s);
+                Ok(first_line(&out))
+            }),
+            // Replay controls and stray answers mean nothing to a live session.
+            Command::Confirm(_) | Command::Pause(_) | Command::Speed(_) | Command::NextMarker => {}
+        }
+    }
+
+    /// Runs `f` with a session attached to the link (at `SAC>`); reports start and end.
+    fn job(&mut self, label: &str, f: impl FnOnce(&mut Engine, Session) -> Result<String, String>) {
+        let Some(tap) = self.tap.clone() else {
+            emit(&self.ui, EngineEvent::JobDone(Err("the link is down".into())));
+            return;
+        };
+        emit(&self.ui, EngineEvent::JobStarted(label.to_string()));
+        let mut opts = SessionOptions::from_config(&self.cfg);
+        opts.keep_channel = false;
+        let result = match Session::attach(Box::new(tap), opts) {
+            Ok(s) => f(self, s),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = &result {
+            super::log(&format!("{label}: {e}"));
+        }
+        emit(&self.ui, EngineEvent::JobDone(result));
+    }
+
+    /// Diagnoses (and with `apply`, fixes, each fix confirmed in the UI), then closes the cmd
+    /// channel the run opened.
+    fn doctor(&mut self, mut session: Session, apply: bool) -> Result<String, String> {
+        let mut opts = RunOptions::new(
+            &self.cfg.target.to_string(),
+            crate::paths::target_dir(&self.cfg.target.to_string()),
+        );
+        opts.apply = apply;
+        let ui = self.ui.clone();
+        // Results go into the transcript as markers too, so a replay shows them where they came.
+        let mut marks = self.tap.clone();
+        let mut observer = |e: &doctor::Event<'_>| {
+            let p = DoctorProgress::from_event(e);
+            if let (Some(label), Some(t)) = (super::replay_doctor::marker_for(&p), &mut marks) {
+                t.mark(&label);
+            }
+            emit(&ui, EngineEvent::Doctor(p));
+        };
+        let mut confirm = UiConfirm { ui: &self.ui, rx: &self.rx, quit: false };
+        let result = doctor::run(&mut session, &opts, &mut observer, &mut confirm);
+        if confirm.quit {
+            self.quit = true;
+        }
+        let closed = session.close();
+        let report = result.map_err(|e| e.to_string())?;
+        let problems = report.checks.iter().filter(|c| c.status == doctor::Status::Problem).count();
+        let applied = report.fixes.iter().filter(|f| f.state == doctor::FixState::Applied).count();
+        emit(&self.ui, EngineEvent::Report(Box::new(report)));
+        closed.map_err(|e| format!("closing the cmd channel: {e}"))?;
+        Ok(if apply {
+            format!("doctor: {applied} fix(es) applied, {problems} problem(s) found before")
+        } else {
+            format!("doctor: {problems} problem(s) found")
+        })
+    }
+
+    /// Reads SAC's channel list (`ch`) and sends it to the UI.
+    fn channels(&mut self, session: &mut Session) -> Result<String, String> {
+        let out = session.sac("ch").map_err(|e| e.to_string())?;
+        let rows = parse_channels(&out);
+        let n = rows.len();
+        emit(&self.ui, EngineEvent::Channels(rows));
+        Ok(format!("{n} channel(s)"))
+    }
+
+    /// Views channel `n`: `ch -si N` shows the switch screen, any key then shows the channel.
+    fn switch(&mut self, session: Session, n: u32) -> Result<String, String> {
+        drop(session);
+        let Some(tap) = &mut self.tap else { return Err("the link is down".into()) };
+        tap.write_all(format!("ch -si {n}\r").as_bytes()).map_err(|e| e.to_string())?;
+        let mut seen = Vec::new();
+        let mut buf = vec![0u8; 4096];
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let needle = crate::sac::console::SWITCH_LAST.as_bytes();
+        while Instant::now() < deadline {
+            match tap.read(&mut buf) {
+                Ok(0) => return Err("the far end closed the link".into()),
+                Ok(k) => {
+                    seen.extend_from_slice(&buf[..k]);
+                    if seen.windows(needle.len()).any(|w| w == needle) {
+                        tap.write_all(b"\r").map_err(|e| e.to_string())?;
+                        return Ok(format!("viewing channel {n}"));
+                    }
+                    if seen.windows(6).any(|w| w == b"Error:") {
+                        return Err(format!("SAC refused channel {n}"));
+                    }
+                }
+                Err(e) if is_no_data(&e) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err(format!("SAC showed no switch screen for channel {n}"))
+    }
+}
+
+/// Rows of SAC's `ch` answer: `<index> (<A|I><V|R>)    <name>`.
+pub fn parse_channels(text: &str) -> Vec<ChannelRow> {
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let index = parts.next()?.parse().ok()?;
+            let status = parts.next()?.strip_prefix('(')?.strip_suffix(')')?.to_string();
+            let name = parts.next()?.to_string();
+            Some(ChannelRow { index, status, name })
+        })
+        .collect()
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("done").to_string()
+}

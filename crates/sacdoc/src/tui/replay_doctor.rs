@@ -1,0 +1,190 @@
+//! The doctor's results in a replay, placed where they happened in the transcript so they appear
+//! as they did.
+//!
+//! Two sources, best first:
+//! - Transcripts the TUI recorded carry the results as markers ([`FINDING`], [`OUTPUT`],
+//!   [`FIX`]), written by the engine as each check, command and fix finished.
+//! - Other transcripts of a doctor run (`sacdoc doctor --record`) are diagnosed again: the same
+//!   doctor runs against the transcript acting as the VM ([`ReplayLink`]), and each result is
+//!   placed at the `run: COMMAND` marker of the command it waited for. A transcript that is not a
+//!   doctor run (or diverges) gives what could be replayed, possibly nothing.
+
+use std::time::Duration;
+
+use super::event::DoctorProgress;
+use crate::doctor::{self, Finding, FixOutcome, RunOptions};
+use crate::runner::CommandOutput;
+use crate::sac::{Credentials, Secret, Session, SessionOptions};
+use crate::transcript::replay::{ReplayLink, ReplayOptions};
+use crate::transcript::{EventKind, Transcript};
+
+/// Marker prefix of a finished check (the finding as JSON follows).
+pub const FINDING: &str = "sacdoc-finding ";
+/// Marker prefix of a finished command (its output as JSON follows).
+pub const OUTPUT: &str = "sacdoc-output ";
+/// Marker prefix of a finished fix (its outcome as JSON follows).
+pub const FIX: &str = "sacdoc-fix ";
+
+/// A result and the index of the transcript event after which it appears.
+pub type Placed = Vec<(usize, DoctorProgress)>;
+
+/// The marker label recording `p`, for the progress kinds a replay shows.
+pub fn marker_for(p: &DoctorProgress) -> Option<String> {
+    match p {
+        DoctorProgress::CheckFinished(f) => {
+            serde_json::to_string(f).ok().map(|j| format!("{FINDING}{j}"))
+        }
+        DoctorProgress::CommandFinished { output, cached: false, .. } => {
+            serde_json::to_string(output).ok().map(|j| format!("{OUTPUT}{j}"))
+        }
+        DoctorProgress::FixFinished(o) => {
+            serde_json::to_string(o).ok().map(|j| format!("{FIX}{j}"))
+        }
+        _ => None,
+    }
+}
+
+/// Results recorded as markers by the TUI.
+pub fn from_markers(tr: &Transcript) -> Placed {
+    let mut out = Vec::new();
+    for (i, e) in tr.events.iter().enumerate() {
+        let EventKind::Marker(m) = &e.kind else { continue };
+        if let Some(j) = m.strip_prefix(FINDING) {
+            if let Ok(f) = serde_json::from_str::<Finding>(j) {
+                out.push((i, DoctorProgress::CheckStarted(f.id.clone())));
+                out.push((i, DoctorProgress::CheckFinished(f)));
+            }
+        } else if let Some(j) = m.strip_prefix(OUTPUT) {
+            if let Ok(o) = serde_json::from_str::<CommandOutput>(j) {
+                let p = DoctorProgress::CommandFinished {
+                    check: String::new(),
+                    output: o,
+                    cached: false,
+                };
+                out.push((i, p));
+            }
+        } else if let Some(j) = m.strip_prefix(FIX) {
+            if let Ok(o) = serde_json::from_str::<FixOutcome>(j) {
+                out.push((i, DoctorProgress::FixFinished(o)));
+            }
+        }
+    }
+    out
+}
+
+/// How many characters the recorded password had: the `*` the console echoed for it (the
+/// password itself was never recorded). A stand-in of that length types and echoes the same.
+fn recorded_password_len(tr: &Transcript) -> usize {
+    let Some(at) = tr.events.iter().position(|e| e.kind == EventKind::Secret) else { return 0 };
+    let mut n = 0;
+    for e in &tr.events[at + 1..] {
+        match &e.kind {
+            EventKind::Output(b) => n += b.iter().filter(|c| **c == b'*').count(),
+            EventKind::Input(_) => break,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The user and domain typed at the recorded login (the password was never recorded).
+fn recorded_login(tr: &Transcript) -> Option<(String, String)> {
+    let start =
+        tr.events.iter().position(|e| matches!(&e.kind, EventKind::Marker(m) if m == "login"))?;
+    let mut typed = Vec::new();
+    for e in &tr.events[start..] {
+        match &e.kind {
+            EventKind::Input(b) => typed.extend_from_slice(b),
+            EventKind::Secret => break,
+            _ => {}
+        }
+    }
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    for c in String::from_utf8_lossy(&typed).chars() {
+        match c {
+            '\r' => fields.push(std::mem::take(&mut cur)),
+            '\x08' | '\x7f' => {
+                cur.pop();
+            }
+            c if !c.is_control() => cur.push(c),
+            _ => {}
+        }
+    }
+    let user = fields.first()?.clone();
+    Some((user, fields.get(1).cloned().unwrap_or_default()))
+}
+
+/// Diagnoses again with the transcript acting as the VM; results placed at `run:` markers.
+pub fn rerun(tr: &Transcript, name: &str) -> Placed {
+    let Some((user, domain)) = recorded_login(tr) else { return Vec::new() };
+    let link = ReplayLink::from_transcript(tr, format!("replay:{name}"), ReplayOptions::default());
+    let opts = SessionOptions {
+        credentials: Credentials {
+            user,
+            domain,
+            password: Secret::new("x".repeat(recorded_password_len(tr).max(1))),
+        },
+        keep_channel: true,
+        timeout: Duration::from_secs(5),
+        output_limit: 64 * 1024 * 1024,
+        profile: None,
+        transcript: None,
+    };
+    let mut events: Vec<DoctorProgress> = Vec::new();
+    if let Ok(mut s) = Session::attach(Box::new(link), opts) {
+        let mut observer = |e: &doctor::Event<'_>| {
+            // Fixes are not replayed: the recording's own results are what a replay shows.
+            if matches!(e, doctor::Event::FixStarted { .. } | doctor::Event::FixFinished { .. }) {
+                return;
+            }
+            let p = DoctorProgress::from_event(e);
+            events.push(p);
+        };
+        // Keyed apart from the recorded target, so a replay never touches its follow-ups.
+        let run = RunOptions::new(
+            &format!("replay:{name}"),
+            crate::paths::target_dir(&format!("replay:{name}")),
+        );
+        if let Err(e) = doctor::run(&mut s, &run, &mut observer, &mut doctor::Yes) {
+            super::log(&format!("replay {name}: the diagnosis stopped: {e}"));
+        }
+    }
+    place(tr, events)
+}
+
+/// Places each event at the marker of the command it waited for: a command's start at its own
+/// `run:` marker, everything after it at the next command's marker (or the end).
+fn place(tr: &Transcript, events: Vec<DoctorProgress>) -> Placed {
+    let runs: Vec<usize> = tr
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(&e.kind, EventKind::Marker(m) if m.starts_with("run: ")))
+        .map(|(i, _)| i)
+        .collect();
+    let end = tr.events.len().saturating_sub(1);
+    let mut k = 0; // commands started so far
+    let mut out = Vec::new();
+    for p in events {
+        let at = match &p {
+            DoctorProgress::CommandStarted { .. } => {
+                k += 1;
+                runs.get(k - 1).copied().unwrap_or(end)
+            }
+            // What follows a command is known once the next one starts (or at the end).
+            _ => runs.get(k).copied().unwrap_or(end),
+        };
+        out.push((at, p));
+    }
+    out
+}
+
+/// The results of a transcript: recorded markers if any, else a new diagnosis over it.
+pub fn results(tr: &Transcript, name: &str) -> Placed {
+    let marked = from_markers(tr);
+    if !marked.is_empty() {
+        return marked;
+    }
+    rerun(tr, name)
+}

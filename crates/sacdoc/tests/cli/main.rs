@@ -1,0 +1,15 @@
+//! The real binary: run, doctor, parse, sim, the text UI in tmux, Azure admin actions.
+//!
+//! One test binary per group (each file is a module), so the suite links a handful of
+//! binaries instead of one per file.
+
+mod azure_admin_cli;
+mod cli_parse;
+mod doctor_cli;
+mod run_cli;
+mod run_tmux;
+mod sim_serve;
+mod sim_telnet;
+#[path = "../support/mod.rs"]
+mod support;
+mod tui_e2e;

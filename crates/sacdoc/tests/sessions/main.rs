@@ -1,0 +1,16 @@
+//! SAC sessions and the runner over every link, faults, reboots, transcripts replayed, the doctor over SAC.
+//!
+//! One test binary per group (each file is a module), so the suite links a handful of
+//! binaries instead of one per file.
+
+mod doctor_sac;
+mod replay_transcripts;
+#[path = "../session_common/mod.rs"]
+mod session_common;
+mod session_faults;
+mod session_links;
+mod session_parallel;
+mod session_reboot;
+mod session_sim;
+mod session_telnet;
+mod sim_powershell;

@@ -1,0 +1,96 @@
+//! Faults on the line: each ends in a clear error or a recovery, never a panic or a hang, and the
+//! transcript up to that point is on disk and readable.
+
+use crate::session_common;
+
+use std::time::{Duration, Instant};
+
+use sacdoc::runner::{RunError, Shell};
+use sacdoc::sac::{Session, SessionError};
+use sacdoc::transcript::{Header, Recorder, RecordingLink};
+use session_common::*;
+
+/// A session over an in-process VM, recorded to a file in `dir`.
+fn recorded(
+    dir: &std::path::Path,
+    query: &str,
+    timeout_s: u64,
+) -> (Result<Session, SessionError>, std::path::PathBuf) {
+    let path = dir.join("t.cast");
+    let rec = Recorder::create(&path, &Header::new("sim:healthy")).expect("recorder");
+    let link = RecordingLink::new(sim_link("healthy", query), rec);
+    let mut s = Session::attach(Box::new(link), options("healthy", timeout_s));
+    if let Ok(sess) = s.as_mut() {
+        if let Err(e) = sess.ensure_cmd() {
+            return (Err(e), path);
+        }
+    }
+    (s, path)
+}
+
+fn transcript_readable(path: &std::path::Path) {
+    let t = sacdoc::transcript::read(path).expect("transcript readable");
+    assert!(!t.output().is_empty(), "the transcript holds what was received");
+}
+
+#[test]
+fn connection_cut_mid_command_is_link_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Cut after enough output for login, in the middle of the big netstat.
+    let (s, path) = recorded(dir.path(), "start=sac&cut_after=6000", 10);
+    let started = Instant::now();
+    match s {
+        Ok(mut s) => {
+            let e = s.run("netstat -anob").expect_err("the cut must end the command");
+            assert!(matches!(e, RunError::LinkLost(_)), "{e}");
+        }
+        Err(e) => assert!(matches!(e, SessionError::Line(_)), "{e}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(15));
+    transcript_readable(&path);
+}
+
+#[test]
+fn stalled_vm_times_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, path) = recorded(dir.path(), "start=sac&stall_after=3000&stall_ms=600000", 3);
+    match s {
+        Ok(mut s) => {
+            let e = s.run("netstat -anob").expect_err("a stall must time out");
+            assert!(matches!(e, RunError::Timeout { .. } | RunError::Session(_)), "{e}");
+        }
+        Err(e) => assert!(e.to_string().contains("sent nothing expected"), "{e}"),
+    }
+    transcript_readable(&path);
+}
+
+#[test]
+fn garbage_bytes_do_not_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, path) = recorded(dir.path(), "start=sac&corrupt=0.002&seed=7", 5);
+    if let Ok(mut s) = s {
+        // Either the output comes back or a clear error does; no panic, no hang.
+        match s.run("ver") {
+            Ok(out) => assert!(out.bytes_received > 0),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+    transcript_readable(&path);
+}
+
+#[test]
+fn wrong_password_leaves_a_transcript_without_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.cast");
+    let rec = Recorder::create(&path, &Header::new("sim:healthy")).expect("recorder");
+    let link = RecordingLink::new(sim_link("healthy", "start=sac"), rec);
+    let mut o = options("healthy", 10);
+    o.credentials.password = sacdoc::sac::Secret::new("NotThePassword!");
+    let mut s = Session::attach(Box::new(link), o).expect("attach");
+    let e = s.ensure_cmd().expect_err("must fail");
+    assert!(matches!(e, SessionError::LoginFailed { .. }), "{e}");
+    drop(s);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(!text.contains("NotThePassword"));
+    transcript_readable(&path);
+}

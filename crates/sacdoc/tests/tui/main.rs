@@ -1,0 +1,7 @@
+//! The text UI: snapshots of every state and the results views.
+//!
+//! One test binary per group (each file is a module), so the suite links a handful of
+//! binaries instead of one per file.
+
+mod tui_results;
+mod tui_snapshots;
