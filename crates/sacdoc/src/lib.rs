@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod cli;
+pub mod config;
 pub mod paths;
 pub mod target;
 pub mod tui;

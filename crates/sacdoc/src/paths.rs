@@ -1,26 +1,14 @@
 //! Where sacdoc keeps its files on this machine: transcripts, local copies of backups, and the
 //! pending follow-ups per target.
 //!
-//! One root, resolved once: `SACDOC_STATE_DIR` if set, else `$XDG_STATE_HOME/sacdoc`, else
-//! `$HOME/.local/state/sacdoc`, else `%LOCALAPPDATA%\sacdoc` on Windows, else `./.sacdoc`.
+//! One root: see [`crate::config::state_dir_from`].
 
 use std::path::PathBuf;
 
-/// The root folder of sacdoc's own state.
+/// The root folder of sacdoc's own state ([`crate::config::state_dir_from`] over the process
+/// environment).
 pub fn state_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("SACDOC_STATE_DIR").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d).join("sacdoc");
-    }
-    if let Some(d) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d).join(".local").join("state").join("sacdoc");
-    }
-    if let Some(d) = std::env::var_os("LOCALAPPDATA").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d).join("sacdoc");
-    }
-    PathBuf::from(".sacdoc")
+    crate::config::state_dir_from(&crate::config::Env::from_process(), |k| std::env::var_os(k))
 }
 
 /// Folder of the session transcripts recorded by default.

@@ -393,8 +393,17 @@ impl Target {
         !matches!(self, Target::Sim { .. } | Target::Replay { .. })
     }
 
-    /// Opens the link. The caller wraps it in a recorder.
+    /// Opens the link with the Azure settings of the process environment. The caller wraps it in
+    /// a recorder.
     pub fn open(&self) -> Result<Box<dyn Link>, OpenError> {
+        self.open_with(&crate::config::azure_settings(&crate::config::Env::from_process()))
+    }
+
+    /// Opens the link; `azure` is used by `azure://` targets only.
+    pub fn open_with(
+        &self,
+        azure_settings: &crate::transport::azure::AzureSettings,
+    ) -> Result<Box<dyn Link>, OpenError> {
         use crate::transcript::replay;
         use crate::transport::*;
         let name = self.to_string();
@@ -419,7 +428,8 @@ impl Target {
                     vm: vm.clone(),
                 };
                 Box::new(
-                    azure::AzureLink::open(&vm, name.clone()).map_err(|e| fail(e.to_string()))?,
+                    azure::AzureLink::open(&vm, azure_settings, name.clone())
+                        .map_err(|e| fail(e.to_string()))?,
                 )
             }
             Target::Unix { path } => {
@@ -446,6 +456,28 @@ impl crate::transport::Connector for Target {
     }
     fn can_reconnect(&self) -> bool {
         Target::can_reconnect(self)
+    }
+}
+
+/// A target with the settings resolved for it: what a session opens (and reopens).
+#[derive(Debug, Clone)]
+pub struct Console {
+    pub target: Target,
+    pub azure: crate::transport::azure::AzureSettings,
+}
+
+impl std::fmt::Display for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.target.fmt(f)
+    }
+}
+
+impl crate::transport::Connector for Console {
+    fn open(&self) -> Result<Box<dyn Link>, OpenError> {
+        self.target.open_with(&self.azure)
+    }
+    fn can_reconnect(&self) -> bool {
+        self.target.can_reconnect()
     }
 }
 

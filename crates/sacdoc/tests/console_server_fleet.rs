@@ -57,8 +57,8 @@ fn diagnoses_every_console_with_at_most_n_sessions_at_once() {
         user: Some(support::USER.into()),
         password_file: Some(pw),
         no_record: true,
-        timeout: 30,
-        output_limit: 16 * 1024 * 1024,
+        timeout: Some(30),
+        output_limit: None,
         ..Default::default()
     };
     let configs = fleet::configs(&targets, &connect).unwrap();

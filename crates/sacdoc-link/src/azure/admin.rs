@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::http;
 use super::net::Url;
-use super::{AzureError, AzureLink, AzureOptions, AzureVm, Endpoints, Token};
+use super::{AzureError, AzureLink, AzureVm, Token};
 
 /// An admin action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,8 +124,10 @@ pub fn send_on(link: &AzureLink, cmd: AdminCommand, ok: Confirmation) -> Result<
         ("Content-Type", "application/json"),
         ("Accept-Language", "en"),
     ];
-    let resp = http::request("POST", &url, &headers, body.to_string().as_bytes())
-        .map_err(|e| AzureError::Http(token.redact(&format!("sending {}: {e}", cmd.as_str()))))?;
+    let resp = http::request("POST", &url, &headers, body.to_string().as_bytes(), link.ca_file())
+        .map_err(|e| {
+        AzureError::Http(token.redact(&format!("sending {}: {e}", cmd.as_str())))
+    })?;
     match resp.status {
         200 => Ok(()),
         401 => Err(AzureError::TokenRejected {
@@ -144,15 +146,21 @@ pub fn send_on(link: &AzureLink, cmd: AdminCommand, ok: Confirmation) -> Result<
 /// Opens the console of `vm` and sends `cmd` (the `az serial-console send` flow).
 pub fn send_admin(
     vm: &AzureVm,
-    ep: &Endpoints,
-    token: Token,
+    settings: &super::AzureSettings,
     cmd: AdminCommand,
     ok: Confirmation,
 ) -> Result<(), AzureError> {
     if !ok.given {
         return Err(AzureError::NotConfirmed(cmd.as_str(), cmd.consequence()));
     }
-    let link = AzureLink::open_with(vm, ep, token, AzureOptions::from_env(), vm.to_string())?;
+    let token = settings.token()?;
+    let link = AzureLink::open_with(
+        vm,
+        &settings.endpoints,
+        token,
+        settings.options.clone(),
+        vm.to_string(),
+    )?;
     send_on(&link, cmd, ok)
 }
 

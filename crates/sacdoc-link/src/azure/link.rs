@@ -41,22 +41,6 @@ impl Default for AzureOptions {
     }
 }
 
-impl AzureOptions {
-    /// Defaults, changed by `SACDOC_AZURE_LEGACY_FLOW=1`, `SACDOC_AZURE_BYTE_PER_MESSAGE=1` and
-    /// `SACDOC_AZURE_TAKEOVER_TEXT`.
-    pub fn from_env() -> AzureOptions {
-        let on =
-            |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-        AzureOptions {
-            first_message_is_handshake: !on("SACDOC_AZURE_LEGACY_FLOW"),
-            byte_per_message: on("SACDOC_AZURE_BYTE_PER_MESSAGE"),
-            takeover_text: std::env::var("SACDOC_AZURE_TAKEOVER_TEXT")
-                .ok()
-                .filter(|t| !t.is_empty()),
-        }
-    }
-}
-
 /// The console of one Azure VM.
 pub struct AzureLink {
     ws: WebSocket<Net>,
@@ -71,13 +55,19 @@ pub struct AzureLink {
     name: String,
     /// The connection string (without the token), for admin commands.
     connection: String,
+    /// Extra trusted roots, for admin commands sent later.
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl AzureLink {
-    /// Connects with the token and endpoints from the environment.
-    pub fn open(vm: &AzureVm, name: String) -> Result<AzureLink, AzureError> {
-        let token = Token::obtain().map_err(AzureError::NoToken)?;
-        Self::open_with(vm, &Endpoints::from_env(), token, AzureOptions::from_env(), name)
+    /// Connects with the configured token (else the Azure CLI's), endpoints and options.
+    pub fn open(
+        vm: &AzureVm,
+        settings: &super::AzureSettings,
+        name: String,
+    ) -> Result<AzureLink, AzureError> {
+        let token = settings.token()?;
+        Self::open_with(vm, &settings.endpoints, token, settings.options.clone(), name)
     }
 
     /// Connects: management calls, websocket, token, handshake.
@@ -97,7 +87,7 @@ impl AzureLink {
             url_text.push_str("&new=1");
         }
         let url = Url::parse(&url_text).map_err(&relay)?;
-        let net = Net::connect(&url, HANDSHAKE_TIMEOUT).map_err(&relay)?;
+        let net = Net::connect(&url, HANDSHAKE_TIMEOUT, ep.ca_file.as_deref()).map_err(&relay)?;
         let (ws, _resp) = match tungstenite::client::client(url_text.as_str(), net) {
             Ok(ok) => ok,
             Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {
@@ -123,6 +113,7 @@ impl AzureLink {
             closed: None,
             name,
             connection,
+            ca_file: ep.ca_file.clone(),
         };
         link.send_token().map_err(|e| relay(format!("sending the token: {e}")))?;
         if link.opts.first_message_is_handshake {
@@ -136,6 +127,11 @@ impl AzureLink {
     }
 
     /// The connection string the relay gave (no token in it).
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca_file.as_deref()
+    }
+
+    /// The connection string (without the token), for admin commands.
     pub fn connection_string(&self) -> &str {
         &self.connection
     }

@@ -60,23 +60,50 @@ pub struct Endpoints {
     pub arm: String,
     /// Replaces scheme and host of the websocket connection string when set.
     pub ws_base: Option<String>,
+    /// Extra trusted root certificates (PEM), for another cloud or a TLS-inspecting proxy.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Endpoints {
     fn default() -> Self {
-        Endpoints { arm: DEFAULT_ARM_ENDPOINT.to_string(), ws_base: None }
+        Endpoints { arm: DEFAULT_ARM_ENDPOINT.to_string(), ws_base: None, ca_file: None }
     }
 }
 
 impl Endpoints {
-    /// The public cloud, or what the environment says.
-    pub fn from_env() -> Endpoints {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    /// The public cloud, with what the configuration overrides (blank values count as unset;
+    /// trailing `/` are dropped).
+    pub fn new(
+        arm: Option<&str>,
+        ws_base: Option<&str>,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> Endpoints {
+        let clean =
+            |v: &str| Some(v.trim().trim_end_matches('/').to_string()).filter(|v| !v.is_empty());
         Endpoints {
-            arm: env(ARM_ENDPOINT_ENV)
-                .map(|v| v.trim().trim_end_matches('/').to_string())
-                .unwrap_or_else(|| DEFAULT_ARM_ENDPOINT.to_string()),
-            ws_base: env(WS_BASE_ENV).map(|v| v.trim().trim_end_matches('/').to_string()),
+            arm: arm.and_then(clean).unwrap_or_else(|| DEFAULT_ARM_ENDPOINT.to_string()),
+            ws_base: ws_base.and_then(clean),
+            ca_file: ca_file.filter(|p| !p.as_os_str().is_empty()),
+        }
+    }
+}
+
+/// Everything an Azure console connection needs besides the VM, resolved by the binary from its
+/// configuration (nothing here reads the environment).
+#[derive(Debug, Clone, Default)]
+pub struct AzureSettings {
+    pub endpoints: Endpoints,
+    pub options: AzureOptions,
+    /// The access token when given (`SACDOC_AZURE_TOKEN`); otherwise the Azure CLI is asked.
+    pub token: Option<Token>,
+}
+
+impl AzureSettings {
+    /// The given token, else one from the Azure CLI (`az account get-access-token`).
+    pub fn token(&self) -> Result<Token, AzureError> {
+        match &self.token {
+            Some(t) => Ok(t.clone()),
+            None => Token::from_azure_cli().map_err(AzureError::NoToken),
         }
     }
 }

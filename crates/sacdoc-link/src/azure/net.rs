@@ -95,19 +95,19 @@ pub fn encode(s: &str) -> String {
 /// Environment variable naming extra trusted root certificates (PEM).
 pub const CA_FILE_ENV: &str = "SACDOC_AZURE_CA_FILE";
 
-/// The Mozilla roots plus those in `SACDOC_AZURE_CA_FILE`, if set.
-fn roots() -> Result<rustls::RootCertStore, String> {
+/// The Mozilla roots plus those in `ca_file` (`SACDOC_AZURE_CA_FILE`), if given.
+fn roots(ca_file: Option<&std::path::Path>) -> Result<rustls::RootCertStore, String> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) else {
+    let Some(path) = ca_file else {
         return Ok(roots);
     };
-    let shown = std::path::PathBuf::from(&path).display().to_string();
+    let shown = path.display().to_string();
     let bad = |e: String| format!("{CA_FILE_ENV}={shown}: {e}");
     let mut added = 0;
-    for cert in CertificateDer::pem_file_iter(&path).map_err(|e| bad(e.to_string()))? {
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))? {
         let cert = cert.map_err(|e| bad(e.to_string()))?;
         roots.add(cert).map_err(|e| bad(format!("not a usable certificate: {e}")))?;
         added += 1;
@@ -126,13 +126,17 @@ pub enum Net {
 
 impl Net {
     /// Connects to the URL's host, with TLS for https/wss. `timeout` is the read timeout.
-    pub fn connect(url: &Url, timeout: Duration) -> Result<Net, String> {
+    pub fn connect(
+        url: &Url,
+        timeout: Duration,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Net, String> {
         let tcp = tcp::connect(&url.host, url.port)?;
         tcp.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
         if !url.is_tls() {
             return Ok(Net::Plain(tcp));
         }
-        let roots = roots()?;
+        let roots = roots(ca_file)?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

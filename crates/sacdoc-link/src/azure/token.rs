@@ -38,16 +38,6 @@ impl Token {
         text.replace(&self.0, "<token>").replace(&super::net::encode(&self.0), "<token>")
     }
 
-    /// The token from the environment, else from the Azure CLI.
-    pub fn obtain() -> Result<Token, String> {
-        if let Ok(t) = std::env::var(TOKEN_ENV) {
-            if !t.trim().is_empty() {
-                return Ok(Token::new(t));
-            }
-        }
-        Self::from_azure_cli()
-    }
-
     /// Asks the Azure CLI for a token.
     pub fn from_azure_cli() -> Result<Token, String> {
         let az = if cfg!(windows) { "az.cmd" } else { "az" };

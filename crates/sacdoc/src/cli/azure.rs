@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{bail, Context};
 
 use crate::target::Target;
-use crate::transport::azure::{self, AdminCommand, AzureVm, Confirmation, Endpoints, Token};
+use crate::transport::azure::{self, AdminCommand, AzureVm, Confirmation};
 
 /// Arguments of `sacdoc azure`.
 #[derive(Debug, Clone, clap::Args)]
@@ -74,8 +74,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             cmd.consequence()
         );
     };
-    let token = Token::obtain().map_err(anyhow::Error::msg)?;
-    azure::send_admin(&vm, &Endpoints::from_env(), token, cmd, ok)?;
+    let settings = crate::config::Config::load()?.azure();
+    azure::send_admin(&vm, &settings, cmd, ok)?;
     println!("{} sent to {vm}", cmd.as_str().to_uppercase());
     Ok(0)
 }

@@ -1,23 +1,34 @@
 //! Connection options shared by every command that talks to a console (target, credentials,
-//! recording), resolved once into a [`ConnectConfig`]: flag > environment (`SACDOC_*`) > prompt
-//! (or, for `sim:` targets, the scenario's documented account).
+//! recording), resolved once into a [`ConnectConfig`]: flag > environment (`SACDOC_*`) >
+//! configuration file (a named console, then `[defaults]`) > default; a missing user or password
+//! is asked for last (or, for `sim:` targets, taken from the scenario's documented account).
 //!
-//! Passwords never come from argv: `--password-file`, `SACDOC_PASSWORD`, or a prompt without echo.
+//! Passwords never come from argv: `--password-file`, `SACDOC_PASSWORD`, the configuration file
+//! (`password_env`, `password_file`, `password`), or a prompt without echo.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::config::{Config, ConsoleProfile};
 pub use crate::sac::{ConnectConfig, Credentials, Profile, Recording, Secret};
-use crate::target::Target;
+use crate::target::{Console, Target};
+use crate::transport::serial::{Flow, Parity};
+
+/// The default of `--timeout`, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
+/// The default of `--output-limit`, in bytes.
+pub const DEFAULT_OUTPUT_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Clap arguments of every command that connects.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConnectArgs {
-    /// Where the console is: COM1, /dev/ttyS0, serial:///dev/ttyUSB0?baud=115200, tcp://HOST:PORT,
-    /// telnet://HOST:PORT, rfc2217://HOST:PORT?baud=115200, unix:PATH, pipe:NAME, exec:COMMAND,
+    /// Where the console is: the name of a console in the configuration file, or COM1,
+    /// /dev/ttyS0, serial:///dev/ttyUSB0?baud=115200, tcp://HOST:PORT, telnet://HOST:PORT,
+    /// rfc2217://HOST:PORT?baud=115200, unix:PATH, pipe:NAME, exec:COMMAND,
     /// azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME, sim:SCENARIO[?profile=ws2019], replay:FILE.
     /// Default: COM1 on Windows, /dev/ttyS0 elsewhere.
     pub target: Option<String>,
@@ -27,7 +38,8 @@ pub struct ConnectArgs {
     /// Domain for the login; empty for a local account [env: SACDOC_DOMAIN].
     #[arg(long)]
     pub domain: Option<String>,
-    /// Read the password from the first line of this file (else SACDOC_PASSWORD, else a prompt).
+    /// Read the password from the first line of this file (else SACDOC_PASSWORD, else the
+    /// configuration file, else a prompt).
     #[arg(long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
     /// Record the session to this asciicast file (default: a new file in the state folder).
@@ -39,9 +51,9 @@ pub struct ConnectArgs {
     /// Leave the cmd channel open at the end.
     #[arg(long)]
     pub keep_channel: bool,
-    /// Longest wait for one step or one command, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub timeout: u64,
+    /// Longest wait for one step or one command, in seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
     /// Reconnect when the link drops.
     #[arg(long)]
     pub reconnect: bool,
@@ -49,45 +61,62 @@ pub struct ConnectArgs {
     /// Detected at login otherwise.
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
-    /// Largest output accepted from one command, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    /// Largest output accepted from one command, in bytes [default: 16 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub output_limit: Option<u64>,
+}
+
+/// Everything resolved without asking anyone: what the flags, the environment and the
+/// configuration file say. The CLI prompts for what is missing; the text UI asks in a dialog.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub target: Target,
+    /// The configuration file's console this came from, if any.
+    pub console: Option<String>,
+    pub user: Option<String>,
+    pub domain: Option<String>,
+    pub password: Option<Secret>,
+    /// Where the password came from (for `sacdoc config`; never the password itself).
+    pub password_source: &'static str,
+    pub profile: Option<Profile>,
+    pub record: Recording,
+    pub keep_channel: bool,
+    pub timeout: Duration,
+    pub reconnect: bool,
     pub output_limit: u64,
+    pub config: Config,
 }
 
 impl ConnectArgs {
     /// Resolves the arguments once into a configuration, prompting for what is missing.
     pub fn resolve(&self) -> anyhow::Result<ConnectConfig> {
-        let target: Target = match &self.target {
+        self.resolve_without_prompt()?.into_connect_config()
+    }
+
+    /// Resolves flags, environment and configuration file, asking nothing.
+    pub fn resolve_without_prompt(&self) -> anyhow::Result<Resolved> {
+        let config = Config::load()?;
+        self.resolve_with(config)
+    }
+
+    /// Resolves against an already loaded configuration.
+    pub fn resolve_with(&self, config: Config) -> anyhow::Result<Resolved> {
+        let (profile_cfg, console) = config.profile_for(self.target.as_deref());
+        let target_text = match &console {
+            Some(_) => profile_cfg.target.clone(),
+            None => self.target.clone().or_else(|| profile_cfg.target.clone()),
+        };
+        let mut target: Target = match &target_text {
             Some(t) => t.parse()?,
             None => Target::default_for_platform(),
         };
-        let scenario_cred = sim_credentials(&target);
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let user = match self.user.clone().or_else(|| env("SACDOC_USER")) {
-            Some(u) => u,
-            None => match &scenario_cred {
-                Some(c) => c.user.clone(),
-                None => prompt_line("User: ")?,
-            },
-        };
-        let domain = match self.domain.clone().or_else(|| env("SACDOC_DOMAIN")) {
-            Some(d) => d,
-            None => match &scenario_cred {
-                Some(c) if c.user.eq_ignore_ascii_case(&user) => c.domain.clone(),
-                _ => String::new(),
-            },
-        };
-        let password = if let Some(p) = &self.password_file {
-            read_password_file(p)?
-        } else if let Some(p) = env("SACDOC_PASSWORD") {
-            p
-        } else {
-            match &scenario_cred {
-                Some(c) if c.user.eq_ignore_ascii_case(&user) => c.password.expose().to_string(),
-                _ => prompt_password(&format!("Password for {user}: "))?,
-            }
-        };
-        let profile = match self.profile.as_deref() {
+        apply_line_settings(&mut target, &profile_cfg)?;
+        let env = &config.env;
+        let user = self.user.clone().or_else(|| env.user.clone()).or(profile_cfg.user.clone());
+        let domain =
+            self.domain.clone().or_else(|| env.domain.clone()).or(profile_cfg.domain.clone());
+        let (password, password_source) = password(self, &config, &profile_cfg)?;
+        let profile = match self.profile.as_deref().or(profile_cfg.profile.as_deref()) {
             None => None,
             Some(p) => Some(parse_profile(p)?),
         };
@@ -95,27 +124,133 @@ impl ConnectArgs {
             Recording::Off
         } else if let Some(p) = &self.record {
             Recording::Path(p.clone())
+        } else if profile_cfg.record == Some(false) {
+            Recording::Off
         } else {
-            Recording::InFolder(crate::paths::transcripts_dir())
+            Recording::InFolder(config.state_dir().join("transcripts"))
         };
-        if self.timeout == 0 {
+        let timeout = self.timeout.or(profile_cfg.timeout).unwrap_or(DEFAULT_TIMEOUT_SECS);
+        if timeout == 0 {
             bail!("--timeout 0 would give up at once; give a number of seconds such as 60");
         }
-        Ok(ConnectConfig {
-            target: std::sync::Arc::new(target),
-            credentials: Credentials { user, domain, password: Secret::new(password) },
-            record,
-            keep_channel: self.keep_channel,
-            timeout: Duration::from_secs(self.timeout),
-            reconnect: self.reconnect,
-            output_limit: self.output_limit,
+        Ok(Resolved {
+            target,
+            console,
+            user,
+            domain,
+            password,
+            password_source,
             profile,
+            record,
+            keep_channel: self.keep_channel || profile_cfg.keep_channel == Some(true),
+            timeout: Duration::from_secs(timeout),
+            reconnect: self.reconnect || profile_cfg.reconnect == Some(true),
+            output_limit: self
+                .output_limit
+                .or(profile_cfg.output_limit)
+                .unwrap_or(DEFAULT_OUTPUT_LIMIT),
+            config,
         })
     }
 }
 
-/// `ws2022`/`stream` or `ws2019`/`ws2016`/`painted`.
-pub fn parse_profile(p: &str) -> anyhow::Result<Profile> {
+impl Resolved {
+    /// The connection configuration, asking on the terminal for a missing user or password
+    /// (for `sim:` targets the scenario's documented account fills them in).
+    pub fn into_connect_config(self) -> anyhow::Result<ConnectConfig> {
+        let scenario_cred = sim_credentials(&self.target);
+        let user = match self.user {
+            Some(u) => u,
+            None => match &scenario_cred {
+                Some(c) => c.user.clone(),
+                None => prompt_line("User: ")?,
+            },
+        };
+        let same_user = |c: &Credentials| c.user.eq_ignore_ascii_case(&user);
+        let domain = match self.domain {
+            Some(d) => d,
+            None => match &scenario_cred {
+                Some(c) if same_user(c) => c.domain.clone(),
+                _ => String::new(),
+            },
+        };
+        let password = match self.password {
+            Some(p) => p,
+            None => match &scenario_cred {
+                Some(c) if same_user(c) => c.password.clone(),
+                _ => Secret::new(prompt_password(&format!("Password for {user}: "))?),
+            },
+        };
+        let console = Console { azure: self.config.azure(), target: self.target };
+        Ok(ConnectConfig {
+            target: Arc::new(console),
+            credentials: Credentials { user, domain, password },
+            record: self.record,
+            keep_channel: self.keep_channel,
+            timeout: self.timeout,
+            reconnect: self.reconnect,
+            output_limit: self.output_limit,
+            profile: self.profile,
+        })
+    }
+}
+
+/// The password from the first source that has one, and that source's name.
+fn password(
+    args: &ConnectArgs,
+    config: &Config,
+    profile: &ConsoleProfile,
+) -> anyhow::Result<(Option<Secret>, &'static str)> {
+    if let Some(p) = &args.password_file {
+        return Ok((Some(Secret::new(read_password_file(p)?)), "--password-file"));
+    }
+    if let Some(p) = &config.env.password {
+        return Ok((Some(Secret::new(p.clone())), "SACDOC_PASSWORD"));
+    }
+    if let Some(var) = &profile.password_env {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty());
+        let Some(p) = value else {
+            bail!("the configuration file says password_env = {var:?}, but {var} is not set");
+        };
+        return Ok((Some(Secret::new(p)), "password_env in the configuration file"));
+    }
+    if let Some(path) = &profile.password_file {
+        let p = read_password_file(path)?;
+        return Ok((Some(Secret::new(p)), "password_file in the configuration file"));
+    }
+    if let Some(p) = &profile.password {
+        return Ok((Some(Secret::new(p.clone())), "password in the configuration file"));
+    }
+    Ok((None, "a prompt"))
+}
+
+/// Line settings from the configuration file, for serial ports and RFC 2217 console servers.
+fn apply_line_settings(target: &mut Target, p: &ConsoleProfile) -> anyhow::Result<()> {
+    let settings = match target {
+        Target::Serial { settings, .. } | Target::Rfc2217 { settings, .. } => settings,
+        _ => return Ok(()),
+    };
+    if let Some(b) = p.baud {
+        settings.baud = b;
+    }
+    if let Some(d) = p.data {
+        settings.data_bits = d;
+    }
+    if let Some(s) = p.stop {
+        settings.stop_bits = s;
+    }
+    if let Some(v) = &p.parity {
+        settings.parity = Parity::parse(v)
+            .with_context(|| format!("parity = {v:?} in the configuration file"))?;
+    }
+    if let Some(v) = &p.flow {
+        settings.flow =
+            Flow::parse(v).with_context(|| format!("flow = {v:?} in the configuration file"))?;
+    }
+    Ok(())
+}
+
+fn parse_profile(p: &str) -> anyhow::Result<Profile> {
     match p.trim().to_ascii_lowercase().as_str() {
         "ws2022" | "2022" | "stream" => Ok(Profile::Stream),
         "ws2019" | "2019" | "ws2016" | "2016" | "painted" => Ok(Profile::Painted),

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod azure;
 pub mod bench;
+pub mod config;
 pub mod connect;
 pub mod doctor;
 pub mod fleet;
@@ -44,6 +45,8 @@ pub enum Command {
     Bench(bench::Args),
     /// Azure admin actions on a VM through its serial console: nmi or reset.
     Azure(azure::Args),
+    /// Show the configuration file, sacdoc's folders, and what a target resolves to.
+    Config(config::Args),
 }
 
 /// Entry point of the binary: returns the process exit code.
@@ -60,6 +63,7 @@ pub fn main() -> i32 {
         Some(Command::Replay(a)) => tui::run_replay(a),
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Azure(a)) => azure::run(a),
+        Some(Command::Config(a)) => config::run(a),
     };
     match result {
         Ok(code) => code,

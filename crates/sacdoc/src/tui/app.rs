@@ -216,6 +216,15 @@ pub struct ReplayState {
 }
 
 /// Everything the UI shows.
+/// The login details resolved before the UI started (flags, environment, configuration file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginDefaults {
+    pub user: String,
+    pub domain: String,
+    /// A password is configured, so a dialog is not needed when the user is known too.
+    pub has_password: bool,
+}
+
 #[derive(Debug)]
 pub struct App {
     pub screen: Screen,
@@ -223,6 +232,8 @@ pub struct App {
     pub overlay: Overlay,
     pub console: Console,
     pub prefix: PrefixKey,
+    /// What the configuration already says about logging in (prefills the credentials dialog).
+    pub login: LoginDefaults,
     pub link: LinkInfo,
     /// The engine job in progress (keys for the VM are held back meanwhile).
     pub job: Option<String>,
@@ -250,6 +261,7 @@ impl App {
             overlay: Overlay::None,
             console: Console::new(),
             prefix,
+            login: LoginDefaults::default(),
             link: LinkInfo { target: target.into(), line: line.into(), ..LinkInfo::default() },
             job: None,
             doctor: DoctorState::default(),

@@ -62,6 +62,10 @@ pub struct LiveOptions {
     pub record: Recording,
     pub timeout: Duration,
     pub output_limit: u64,
+    pub reconnect: bool,
+    pub keep_channel: bool,
+    /// The console style when configured; detected otherwise.
+    pub profile: Option<crate::sac::Profile>,
     pub prefix: keys::PrefixKey,
 }
 
@@ -122,6 +126,9 @@ fn config(
     cfg.record = opts.record.clone();
     cfg.timeout = opts.timeout;
     cfg.output_limit = opts.output_limit;
+    cfg.reconnect = opts.reconnect;
+    cfg.keep_channel = opts.keep_channel;
+    cfg.profile = opts.profile;
     Ok((cfg, label))
 }
 
@@ -229,6 +236,11 @@ fn run_loop(
 /// `sacdoc` / `sacdoc tui [TARGET]`.
 pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
     let (tx, rx) = unbounded();
+    let login = app::LoginDefaults {
+        user: opts.user.clone().unwrap_or_default(),
+        domain: opts.domain.clone().unwrap_or_default(),
+        has_password: opts.password.is_some(),
+    };
     let mut app = match &opts.target {
         None => App::connecting(
             connect::choices(connect::serial_ports(), connect::recent()),
@@ -237,8 +249,7 @@ pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
         Some(t) => {
             let target: Target = t.parse()?;
             let mut app = App::new(t, &line_label(&target), opts.prefix);
-            let has_creds = opts.user.is_some() && opts.password.is_some();
-            if !has_creds && update::needs_credentials(t) {
+            if update::needs_credentials(t, &login) {
                 app = App::connecting(
                     connect::choices(connect::serial_ports(), connect::recent()),
                     opts.prefix,
@@ -259,6 +270,7 @@ pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
             app
         }
     };
+    app.login = login;
     let mut engine = None;
     if app.screen == app::Screen::Main {
         let target = opts.target.clone().unwrap_or_default();

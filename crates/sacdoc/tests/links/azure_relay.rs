@@ -26,7 +26,7 @@ fn vm(r: &Relay) -> AzureVm {
 }
 
 fn endpoints(r: &Relay) -> Endpoints {
-    Endpoints { arm: r.endpoint(), ws_base: None }
+    Endpoints { arm: r.endpoint(), ws_base: None, ca_file: None }
 }
 
 fn open(r: &Relay, token: &str) -> Result<AzureLink, AzureError> {

@@ -5,6 +5,7 @@
 
 mod azure_relay;
 mod azure_target;
+mod azure_tls;
 mod console_server_busy;
 mod rfc2217_link;
 #[path = "../support/mod.rs"]

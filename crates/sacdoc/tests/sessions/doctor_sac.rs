@@ -173,13 +173,17 @@ fn s_profile(p: &str) -> Option<sacdoc::sac::Profile> {
 #[test]
 fn committed_transcripts_replay() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../transcripts/doctor");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    // A missing or emptied folder fails the test instead of passing it with nothing checked.
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     state_dir();
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.extension().and_then(|x| x.to_str()) != Some("cast") {
-            continue;
-        }
+    let mut casts: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().and_then(|x| x.to_str()) == Some("cast"))
+        .collect();
+    casts.sort();
+    assert!(casts.len() >= 14, "only {} doctor transcripts in {}", casts.len(), dir.display());
+    for p in casts {
         let want: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(p.with_extension("json")).unwrap())
                 .unwrap();

@@ -78,11 +78,15 @@ fn replay(path: &Path, chunk_sizes: Vec<usize>) {
 }
 
 fn all_transcripts() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(transcripts_dir())
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let dir = transcripts_dir();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     v.retain(|p| p.extension().is_some_and(|e| e == "cast"));
     v.sort();
+    // A missing or emptied folder fails instead of passing with nothing replayed.
+    assert!(v.len() >= 10, "only {} transcripts in {}", v.len(), dir.display());
     v
 }
 

@@ -71,13 +71,13 @@ impl App {
                     return Vec::new();
                 }
                 c.error = None;
-                if needs_credentials(&target) {
-                    let user = std::env::var("SACDOC_USER").unwrap_or_default();
+                if needs_credentials(&target, &self.login) {
+                    let user = self.login.user.clone();
                     let field = if user.is_empty() { Field::User } else { Field::Password };
                     self.overlay = Overlay::Credentials(CredForm {
                         target,
                         user,
-                        domain: std::env::var("SACDOC_DOMAIN").unwrap_or_default(),
+                        domain: self.login.domain.clone(),
                         field,
                         ..CredForm::default()
                     });
@@ -91,10 +91,12 @@ impl App {
     }
 }
 
-/// A target needs the credentials dialog unless the simulator or the environment supplies them.
-pub fn needs_credentials(target: &str) -> bool {
-    let sim = target.trim().to_ascii_lowercase().starts_with("sim:")
-        || target.trim().to_ascii_lowercase().starts_with("replay:");
-    let env = |k: &str| std::env::var(k).map(|v| !v.is_empty()).unwrap_or(false);
-    !(sim || (env("SACDOC_USER") && env("SACDOC_PASSWORD")))
+/// A target needs the credentials dialog unless it is the simulator or a replay (which bring their
+/// own account) or the configuration supplies both user and password.
+pub fn needs_credentials(target: &str, login: &crate::tui::app::LoginDefaults) -> bool {
+    let own_account = matches!(
+        target.parse::<crate::target::Target>(),
+        Ok(crate::target::Target::Sim { .. } | crate::target::Target::Replay { .. })
+    );
+    !(own_account || (!login.user.is_empty() && login.has_password))
 }

@@ -3,7 +3,7 @@
 //! calls go over https and the console over wss, as they do against management.azure.com and
 //! *.gateway.serialconsole.azure.com.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -119,11 +119,11 @@ fn https_and_wss_carry_the_console_and_an_untrusted_certificate_is_refused() {
     let ep = Endpoints {
         arm: format!("https://127.0.0.1:{}", front.addr.port()),
         ws_base: Some(format!("wss://127.0.0.1:{}", front.addr.port())),
+        ca_file: None,
     };
     let token = || Token::new(&relay.config.token);
 
     // Not trusted yet: the certificate is refused, and the error says it is about TLS.
-    std::env::remove_var("SACDOC_AZURE_CA_FILE");
     let e = AzureLink::open_with(&vm, &ep, token(), AzureOptions::default(), relay.target())
         .err()
         .unwrap()
@@ -131,9 +131,10 @@ fn https_and_wss_carry_the_console_and_an_untrusted_certificate_is_refused() {
     assert!(e.to_ascii_lowercase().contains("certificate"), "{e}");
     assert!(relay.log().requests.is_empty(), "nothing got through an untrusted TLS front");
 
-    std::env::set_var("SACDOC_AZURE_CA_FILE", &ca);
+    let trusted = Endpoints { ca_file: Some(ca.clone()), ..ep.clone() };
     let link =
-        AzureLink::open_with(&vm, &ep, token(), AzureOptions::default(), relay.target()).unwrap();
+        AzureLink::open_with(&vm, &trusted, token(), AzureOptions::default(), relay.target())
+            .unwrap();
     let cfg = ConnectConfig::new(
         "sim:healthy".parse::<sacdoc::target::Target>().unwrap(),
         support::credentials(),
