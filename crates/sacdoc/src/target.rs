@@ -393,6 +393,38 @@ impl Target {
         !matches!(self, Target::Sim { .. } | Target::Replay { .. })
     }
 
+    /// Checks what can be checked without opening the link (the scenario exists, the transcript
+    /// or device is there), so a bad target is reported before anyone is asked for a password.
+    pub fn preflight(&self) -> Result<(), OpenError> {
+        let fail = |reason: String| OpenError { target: self.to_string(), reason };
+        match self {
+            Target::Sim { scenario, query } => {
+                crate::sim::prepare(scenario, query).map(|_| ()).map_err(|e| fail(e.to_string()))
+            }
+            Target::Replay { path } => crate::transcript::read(path)
+                .map(|_| ())
+                .map_err(|e| fail(format!("not a readable transcript: {e}"))),
+            Target::Serial { path, .. } if path.starts_with('/') => {
+                if std::path::Path::new(path).exists() {
+                    return Ok(());
+                }
+                let ports: Vec<String> = serialport::available_ports()
+                    .map(|v| v.into_iter().map(|p| p.port_name).collect())
+                    .unwrap_or_default();
+                let here = if ports.is_empty() {
+                    "no serial port was found on this machine".to_string()
+                } else {
+                    format!("serial ports here: {}", ports.join(", "))
+                };
+                Err(fail(format!("no such device; {here}")))
+            }
+            Target::Unix { path } if !path.exists() => {
+                Err(fail("no such socket (is the VM running with -serial unix:...?)".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Opens the link with the Azure settings of the process environment. The caller wraps it in
     /// a recorder.
     pub fn open(&self) -> Result<Box<dyn Link>, OpenError> {

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).context("reading the answer")?;
         if !confirmed(&answer) {
-            eprintln!("sacdoc: nothing was sent");
+            super::output::note("nothing was sent");
             return Ok(1);
         }
         Confirmation::given_by_user()
@@ -76,6 +76,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let settings = crate::config::Config::load()?.azure();
     azure::send_admin(&vm, &settings, cmd, ok)?;
-    println!("{} sent to {vm}", cmd.as_str().to_uppercase());
+    super::output::println(&format!("{} sent to {vm}", cmd.as_str().to_uppercase()))?;
     Ok(0)
 }

@@ -50,16 +50,15 @@ pub struct LineArgs {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.which {
         None => {
-            println!(
-                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)"
-            );
-            println!("            `sacdoc bench doctor` (the doctor's run)");
+            super::output::print(
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n",
+            )?;
             Ok(0)
         }
         Some(Which::Line(a)) => line(&a),
         Some(Which::Doctor) => {
             let table = doctor_default()?;
-            print!("{table}");
+            super::output::print(&table)?;
             Ok(0)
         }
     }
@@ -114,19 +113,19 @@ pub fn measure_line(
 }
 
 fn line(a: &LineArgs) -> anyhow::Result<i32> {
-    println!(
+    super::output::println(&format!(
         "`{}` on {} at {} baud (raw = the output alone at the line rate)",
         a.command, a.scenario, a.baud
-    );
-    println!(
+    ))?;
+    super::output::println(&format!(
         "{:<8} {:>10} {:>10} {:>12} {:>9} {:>9} {:>7}",
         "profile", "output B", "sent B", "received B", "time s", "raw s", "ratio"
-    );
+    ))?;
     for p in &a.profiles {
         let f = measure_line(&a.scenario, p, a.baud, &a.command)?;
         let ratio =
             if f.output_bytes > 0 { f.bytes_received as f64 / f.output_bytes as f64 } else { 0.0 };
-        println!(
+        super::output::println(&format!(
             "{:<8} {:>10} {:>10} {:>12} {:>9.2} {:>9.2} {:>6.2}x",
             f.profile,
             f.output_bytes,
@@ -135,7 +134,7 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
             f.seconds,
             f.raw_seconds,
             ratio
-        );
+        ))?;
     }
     Ok(0)
 }

@@ -30,7 +30,7 @@ pub struct ConnectArgs {
     /// /dev/ttyS0, serial:///dev/ttyUSB0?baud=115200, tcp://HOST:PORT, telnet://HOST:PORT,
     /// rfc2217://HOST:PORT?baud=115200, unix:PATH, pipe:NAME, exec:COMMAND,
     /// azure://SUBSCRIPTION/RESOURCE_GROUP/VM_NAME, sim:SCENARIO[?profile=ws2019], replay:FILE.
-    /// Default: COM1 on Windows, /dev/ttyS0 elsewhere.
+    /// Required, unless the configuration file's [defaults] names a target.
     pub target: Option<String>,
     /// User for the cmd-channel login [env: SACDOC_USER].
     #[arg(long)]
@@ -71,6 +71,9 @@ pub struct ConnectArgs {
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub target: Target,
+    /// The target came from the command line or the configuration file (not the platform's
+    /// default port, which commands that connect do not probe unasked).
+    pub target_given: bool,
     /// The configuration file's console this came from, if any.
     pub console: Option<String>,
     pub user: Option<String>,
@@ -106,6 +109,7 @@ impl ConnectArgs {
             Some(_) => profile_cfg.target.clone(),
             None => self.target.clone().or_else(|| profile_cfg.target.clone()),
         };
+        let target_given = target_text.is_some();
         let mut target: Target = match &target_text {
             Some(t) => t.parse()?,
             None => Target::default_for_platform(),
@@ -135,6 +139,7 @@ impl ConnectArgs {
         }
         Ok(Resolved {
             target,
+            target_given,
             console,
             user,
             domain,
@@ -158,40 +163,91 @@ impl Resolved {
     /// The connection configuration, asking on the terminal for a missing user or password
     /// (for `sim:` targets the scenario's documented account fills them in).
     pub fn into_connect_config(self) -> anyhow::Result<ConnectConfig> {
+        // A bad target is reported before anyone is asked for a password.
+        self.check_target()?;
         let scenario_cred = sim_credentials(&self.target);
-        let user = match self.user {
+        let user = match self.user.clone() {
             Some(u) => u,
             None => match &scenario_cred {
                 Some(c) => c.user.clone(),
-                None => prompt_line("User: ")?,
+                None => {
+                    need_terminal("no user name: give --user NAME, SACDOC_USER, or user in the configuration file")?;
+                    prompt_line("User: ")?
+                }
             },
         };
         let same_user = |c: &Credentials| c.user.eq_ignore_ascii_case(&user);
-        let domain = match self.domain {
+        let domain = match self.domain.clone() {
             Some(d) => d,
             None => match &scenario_cred {
                 Some(c) if same_user(c) => c.domain.clone(),
                 _ => String::new(),
             },
         };
-        let password = match self.password {
+        let password = match self.password.clone() {
             Some(p) => p,
             None => match &scenario_cred {
                 Some(c) if same_user(c) => c.password.clone(),
-                _ => Secret::new(prompt_password(&format!("Password for {user}: "))?),
+                _ => {
+                    need_terminal(&format!(
+                        "no password for {user}: set SACDOC_PASSWORD, give --password-file PATH, or \
+                         password_env/password_file in the configuration file"
+                    ))?;
+                    Secret::new(prompt_password(&format!("Password for {user}: "))?)
+                }
             },
         };
+        Ok(self.connect_config(Credentials { user, domain, password }))
+    }
+
+    /// The connection configuration for SAC commands only, which need no login.
+    pub fn into_sac_config(self) -> anyhow::Result<ConnectConfig> {
+        self.check_target()?;
+        Ok(self.connect_config(Credentials::default()))
+    }
+
+    /// A target was given and passes its checks.
+    fn check_target(&self) -> anyhow::Result<()> {
+        if !self.target_given {
+            let ports: Vec<String> = serialport::available_ports()
+                .map(|v| v.into_iter().map(|p| p.port_name).collect())
+                .unwrap_or_default();
+            let found = if ports.is_empty() {
+                String::new()
+            } else {
+                format!(" (serial ports here: {})", ports.join(", "))
+            };
+            bail!(
+                "no TARGET given: name the console, e.g. {}{found}, tcp://HOST:PORT, a console \
+                 from the configuration file, or sim:port-conflict to try the built-in simulated VM",
+                Target::default_for_platform()
+            );
+        }
+        Ok(self.target.preflight()?)
+    }
+
+    fn connect_config(self, credentials: Credentials) -> ConnectConfig {
         let console = Console { azure: self.config.azure(), target: self.target };
-        Ok(ConnectConfig {
+        ConnectConfig {
             target: Arc::new(console),
-            credentials: Credentials { user, domain, password },
+            credentials,
             record: self.record,
             keep_channel: self.keep_channel,
             timeout: self.timeout,
             reconnect: self.reconnect,
             output_limit: self.output_limit,
             profile: self.profile,
-        })
+        }
+    }
+}
+
+/// Fails with `what` when standard input is not a terminal to ask on.
+fn need_terminal(what: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        bail!("{what} (standard input is not a terminal to ask on)")
     }
 }
 

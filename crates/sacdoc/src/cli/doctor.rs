@@ -11,22 +11,19 @@ use super::connect::ConnectArgs;
 use crate::doctor::{self, apply::Confirm, engine::Event, offline, report, Fix, RunOptions};
 use crate::sac::Session;
 
-/// The scenario the doctor shows when there is no target and no serial port.
-pub const DEMO_TARGET: &str = "sim:port-conflict";
-
 /// Arguments of `sacdoc doctor`.
 #[derive(Debug, clap::Args, Default)]
 pub struct Args {
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Print the report as JSON.
-    #[arg(long)]
+    /// Print the report as JSON (a failure as `{error, exit_code, transcript}`).
+    #[arg(short, long)]
     pub json: bool,
     /// Carry out the fixes (each shown and confirmed first).
     #[arg(long)]
     pub apply: bool,
     /// Confirm every fix without asking (with --apply / --finish-pending).
-    #[arg(long)]
+    #[arg(short, long)]
     pub yes: bool,
     /// Run the follow-ups earlier runs left for this target (restart, Group Policy back on).
     #[arg(long)]
@@ -56,8 +53,8 @@ pub struct Args {
     /// The line speed, for the EMS check.
     #[arg(long, value_name = "BAUD", default_value_t = 115_200)]
     pub ems_baud: u32,
-    /// Plain text even on a terminal.
-    #[arg(long)]
+    /// Plain text even on a terminal (the same as --color never).
+    #[arg(long, hide = true)]
     pub no_color: bool,
     /// Print the offline procedure as one script for the recovery VM (connects to nothing).
     #[arg(long)]
@@ -181,16 +178,11 @@ fn offline_script(args: &Args) -> anyhow::Result<i32> {
         ems_port: args.ems_port,
         ems_baud: args.ems_baud,
     };
-    print!("{}", offline::script(&o)?);
+    super::output::print(&offline::script(&o)?)?;
     Ok(0)
 }
 
-/// Whether a serial port is present on this machine (for the no-target demo).
-fn serial_port_present() -> bool {
-    serialport::available_ports().map(|p| !p.is_empty()).unwrap_or(false)
-}
-
-pub fn run(mut args: Args) -> anyhow::Result<i32> {
+pub fn run(args: Args) -> anyhow::Result<i32> {
     if args.offline_script {
         return offline_script(&args);
     }
@@ -198,14 +190,6 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
         return fleet(&args, file);
     }
     let mut notes = Vec::new();
-    if args.connect.target.is_none() && !serial_port_present() {
-        args.connect.target = Some(DEMO_TARGET.to_string());
-        notes.push(format!(
-            "no TARGET given and no serial port found: running against the built-in simulated VM \
-             {DEMO_TARGET} (give a target such as COM1, /dev/ttyS0 or tcp://HOST:PORT)"
-        ));
-        eprintln!("sacdoc: {}", notes[0]);
-    }
     let mut dismiss = Vec::new();
     for d in &args.dismiss {
         match doctor::finish::kind_from_name(d) {
@@ -217,11 +201,14 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
         }
     }
     check_ids(&args.checks)?;
-    let mut cfg = args.connect.resolve()?;
+    let mut cfg = match args.connect.resolve() {
+        Ok(c) => c,
+        Err(e) => return Ok(no_diagnosis(e, None, args.json)),
+    };
     super::run::settle_recording(&mut cfg);
     let target = cfg.target.to_string();
     let tty_in = std::io::stdin().is_terminal();
-    let colour = !args.no_color && !args.json && std::io::stdout().is_terminal();
+    let colour = !args.no_color && !args.json && super::output::stdout_colour();
     let wants_change = args.apply || args.finish_pending;
     let mut apply = args.apply;
     let mut finish = args.finish_pending;
@@ -250,7 +237,7 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
     let mut session =
         match Session::connect(&cfg).with_context(|| format!("connecting to {target}")) {
             Ok(s) => s,
-            Err(e) => return Ok(no_diagnosis(e, &cfg)),
+            Err(e) => return Ok(no_diagnosis(e, Some(&cfg), args.json)),
         };
     let result = if args.yes {
         doctor::run(&mut session, &opts, &mut observer, &mut doctor::Yes)
@@ -259,16 +246,21 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
     };
     let transcript = session.transcript_path().map(|p| p.display().to_string());
     if let Err(e) = session.close() {
-        eprintln!("sacdoc: warning: closing the session: {e}");
+        super::output::warn(&format!("closing the session: {e}"));
     }
     let mut rep = match result {
         Ok(r) => r,
-        Err(e) => return Ok(no_diagnosis(anyhow::Error::new(e), &cfg)),
+        Err(e) => return Ok(no_diagnosis(anyhow::Error::new(e), Some(&cfg), args.json)),
     };
     let mut all_notes = notes;
     all_notes.append(&mut rep.notes);
-    if let Some(t) = transcript {
-        all_notes.push(format!("transcript: {t}"));
+    if let Some(t) = &transcript {
+        if args.json {
+            all_notes.push(format!("transcript: {t}"));
+        } else {
+            // Where the transcript went is for the person, not part of the report on stdout.
+            super::output::note(&format!("transcript: {t}"));
+        }
     }
     rep.notes = all_notes;
     let mut out = std::io::stdout().lock();
@@ -281,13 +273,19 @@ pub fn run(mut args: Args) -> anyhow::Result<i32> {
     Ok(rep.exit_code())
 }
 
-/// The diagnosis could not be made: say why (and where the transcript is), exit 2.
-fn no_diagnosis(e: anyhow::Error, cfg: &crate::sac::ConnectConfig) -> i32 {
+/// The diagnosis could not be made: say why (and where the transcript is; with `json` also as a
+/// JSON object on stdout), exit 2.
+fn no_diagnosis(e: anyhow::Error, cfg: Option<&crate::sac::ConnectConfig>, json: bool) -> i32 {
     eprintln!("sacdoc doctor: no diagnosis: {e:#}");
-    if let crate::sac::Recording::Path(p) = &cfg.record {
-        if p.exists() {
-            eprintln!("sacdoc doctor: the transcript so far is in {}", p.display());
-        }
+    let transcript = match cfg.map(|c| &c.record) {
+        Some(crate::sac::Recording::Path(p)) if p.exists() => Some(p.as_path()),
+        _ => None,
+    };
+    if let Some(p) = transcript {
+        eprintln!("sacdoc doctor: the transcript so far is in {}", p.display());
+    }
+    if json {
+        let _ = super::output::println(&super::output::json_failure(&e, 2, transcript));
     }
     2
 }

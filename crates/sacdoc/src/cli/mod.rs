@@ -2,7 +2,7 @@
 //!
 //! Each subcommand lives in its own file with an `Args` struct and `run(Args) -> anyhow::Result<i32>`
 //! returning the process exit code. Errors that reach here are printed with their context chain and
-//! exit with code 2.
+//! exit with code 2 (see [`EXIT_CODES`]); a closed output pipe ends the command quietly.
 
 use clap::{Parser, Subcommand};
 
@@ -11,7 +11,9 @@ pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod doctor;
+pub mod extras;
 pub mod fleet;
+pub mod output;
 pub mod parse;
 pub mod run;
 pub mod sim;
@@ -19,11 +21,21 @@ pub mod tui;
 
 /// Diagnose and repair "An internal error has occurred" on a Windows VM over its serial console.
 #[derive(Debug, Parser)]
-#[command(name = "sacdoc", version, about, long_about = None)]
+#[command(name = "sacdoc", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: output::GlobalArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// The exit codes, as `sacdoc --help` and the README list them.
+pub const EXIT_CODES: &str = "Exit codes:
+  0    done; the doctor found no problem
+  1    the doctor found a problem (or `sacdoc sac` got SAC's error answer)
+  2    sacdoc could not do it (bad target, no connection, login failed, ...) or a usage error
+  run  passes the remote command's exit code through (0-255) and uses 255 for its own failures
+  130  interrupted (Ctrl+C)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -47,11 +59,16 @@ pub enum Command {
     Azure(azure::Args),
     /// Show the configuration file, sacdoc's folders, and what a target resolves to.
     Config(config::Args),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(extras::CompletionArgs),
+    /// Write man pages (sacdoc.1 and one per command) into a folder.
+    Man(extras::ManArgs),
 }
 
 /// Entry point of the binary: returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    output::setup(&cli.global);
     let result = match cli.command {
         None => tui::run(tui::Args::default()),
         Some(Command::Doctor(a)) => doctor::run(a),
@@ -64,10 +81,18 @@ pub fn main() -> i32 {
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Azure(a)) => azure::run(a),
         Some(Command::Config(a)) => config::run(a),
+        Some(Command::Completions(a)) => extras::completions(a),
+        Some(Command::Man(a)) => extras::man(a),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            tracing::info!(code, "sacdoc finished");
+            code
+        }
+        // The reader closed the pipe (`sacdoc ... | head`): it has what it wanted.
+        Err(e) if output::is_broken_pipe(&e) => 0,
         Err(e) => {
+            tracing::error!("{e:#}");
             eprintln!("sacdoc: {e:#}");
             2
         }

@@ -34,10 +34,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let (bytes, name) = read_input(args.file.as_ref())?;
     let decoded = decode(&bytes);
     if let Some(w) = &decoded.warning {
-        eprintln!("sacdoc: warning: {name}: {w}");
+        super::output::warn(&format!("{name}: {w}"));
     }
     let json = to_json(&kind, &decoded.text)?;
-    println!("{json}");
+    super::output::println(&json)?;
     Ok(0)
 }
 

@@ -1,8 +1,11 @@
 //! `sacdoc run TARGET -- COMMAND...` and `sacdoc sac TARGET -- SACCOMMAND`.
 //!
 //! `run` prints the command's output exactly as it was printed on the VM and exits with its exit
-//! code (codes outside 0..=255 become 1; `--json` has the real one). Errors exit with 2, name what
-//! went wrong and what to do, and give the path of the transcript recorded so far.
+//! code (codes outside 0..=254 become 1; `--json` has the real one). sacdoc's own failures exit
+//! with 255 (as ssh does, so they never pass for the remote command's code), name what went wrong
+//! and what to do, and give the path of the transcript recorded so far; with `--json` the failure
+//! is also a JSON object on stdout. `sac` needs no login, and exits 1 when SAC answers with one of
+//! its error messages.
 
 use std::io::Write;
 
@@ -17,8 +20,9 @@ use crate::sac::Session;
 pub struct RunArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Print `{command, exit_code, output, bytes_sent, bytes_received, duration_ms}` as JSON.
-    #[arg(long)]
+    /// Print `{command, exit_code, output, bytes_sent, bytes_received, duration_ms}` as JSON
+    /// (a failure as `{error, exit_code, transcript}`).
+    #[arg(short, long)]
     pub json: bool,
     /// The cmd.exe command line (after `--`). One argument is taken as the whole line; several
     /// are joined with spaces, quoting those that contain spaces.
@@ -69,19 +73,31 @@ pub fn settle_recording(cfg: &mut crate::sac::ConnectConfig) {
     }
 }
 
-/// Prints a failure and where its transcript is; returns exit code 2.
-fn fail(e: anyhow::Error, cfg: &crate::sac::ConnectConfig) -> i32 {
+/// `run`'s exit code for its own failures.
+pub const OWN_FAILURE: i32 = 255;
+
+/// Prints a failure and where its transcript is (and, with `json`, the failure as JSON on
+/// stdout); returns `code`.
+fn fail(e: anyhow::Error, cfg: Option<&crate::sac::ConnectConfig>, json: bool, code: i32) -> i32 {
     eprintln!("sacdoc: {e:#}");
-    if let Recording::Path(p) = &cfg.record {
-        if p.exists() {
-            eprintln!("sacdoc: the transcript so far is in {}", p.display());
-        }
+    let transcript = match cfg.map(|c| &c.record) {
+        Some(Recording::Path(p)) if p.exists() => Some(p.as_path()),
+        _ => None,
+    };
+    if let Some(p) = transcript {
+        eprintln!("sacdoc: the transcript so far is in {}", p.display());
     }
-    2
+    if json {
+        let _ = super::output::println(&super::output::json_failure(&e, code, transcript));
+    }
+    code
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let mut cfg = args.connect.resolve()?;
+    let mut cfg = match args.connect.resolve() {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(e, None, args.json, OWN_FAILURE)),
+    };
     settle_recording(&mut cfg);
     let command = join_command(&args.command);
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
@@ -89,13 +105,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
             Session::connect(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
         let out = session.run(&command).with_context(|| format!("running {command:?}"))?;
         if let Err(e) = session.close() {
-            eprintln!("sacdoc: warning: closing the session: {e}");
+            super::output::warn(&format!("closing the session: {e}"));
         }
         Ok(out)
     })();
     let out = match result {
         Ok(o) => o,
-        Err(e) => return Ok(fail(e, &cfg)),
+        Err(e) => return Ok(fail(e, Some(&cfg), args.json, OWN_FAILURE)),
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -105,17 +121,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         stdout.flush()?;
     }
     Ok(match out.exit_code {
-        Some(c) if (0..=255).contains(&c) => c,
+        Some(c) if (0..OWN_FAILURE).contains(&c) => c,
         Some(_) => 1,
         None => {
-            eprintln!("sacdoc: the exit code could not be read");
+            super::output::warn("the exit code could not be read");
             1
         }
     })
 }
 
+/// SAC's own error answers (message 105, unknown command; message 6, a bad parameter), as
+/// `../shared/reference/sac-protocol.md` quotes them. GUESS: a localized Windows may translate
+/// them; then `sac` exits 0 and the answer is still printed.
+const SAC_ERRORS: &[&str] = &["Unrecognized command.", "A parameter was incorrect or missing."];
+
 pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
-    let mut cfg = args.connect.resolve()?;
+    let mut cfg = args.connect.resolve_without_prompt()?.into_sac_config()?;
     settle_recording(&mut cfg);
     let command = args.command.join(" ");
     let result = (|| -> anyhow::Result<String> {
@@ -131,9 +152,10 @@ pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(out.as_bytes())?;
             stdout.flush()?;
-            Ok(0)
+            let refused = SAC_ERRORS.iter().any(|m| out.contains(m));
+            Ok(if refused { 1 } else { 0 })
         }
-        Err(e) => Ok(fail(e, &cfg)),
+        Err(e) => Ok(fail(e, Some(&cfg), false, 2)),
     }
 }
 

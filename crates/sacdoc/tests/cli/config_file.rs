@@ -71,7 +71,7 @@ fn run_on_a_named_console_logs_in_with_the_configured_password() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Microsoft Windows"));
     // The variable the file names is not set: a clear error, no prompt.
     let out = sacdoc(&cfg, dir.path()).args(["run", "demo", "--", "ver"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(255));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DEMO_PW is not set"), "{err}");
 }

@@ -6,6 +6,7 @@
 mod azure_admin_cli;
 mod cli_parse;
 mod config_file;
+mod conventions;
 mod doctor_cli;
 mod run_cli;
 mod run_tmux;

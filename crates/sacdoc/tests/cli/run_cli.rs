@@ -75,7 +75,7 @@ fn failure_exits_2_and_names_the_transcript() {
         .args(["--", "ver"])
         .output()
         .expect("run sacdoc");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(255));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("disabled"), "{err}");
     assert!(err.contains(&cast.display().to_string()), "{err}");

@@ -1,0 +1,162 @@
+//! What every command shares about its output: colour (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`),
+//! notes on stderr that `--quiet` silences, the log file of `-v`, JSON failures for `--json`, and
+//! a closed pipe (`sacdoc ... | head`) treated as the reader's choice, not an error.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour on a terminal, unless `NO_COLOR` is set (`CLICOLOR_FORCE` forces it).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GlobalArgs {
+    /// When to use colour: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Write a log to the state folder's logs/sacdoc.log: -v for steps, -vv for detail, -vvv
+    /// for everything (never passwords or tokens).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only results and errors: no notes, no progress.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Applies the global options: colour choice, quiet, and the log file.
+pub fn setup(g: &GlobalArgs) {
+    let choice = match g.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    QUIET.store(g.quiet, Ordering::Relaxed);
+    if g.verbose > 0 {
+        start_log(g.verbose);
+    }
+}
+
+/// True when standard output should carry colour: `--color`, then `NO_COLOR` / `CLICOLOR_FORCE`,
+/// then whether it is a terminal (anstream's rules).
+pub fn stdout_colour() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// True when standard error should carry colour.
+pub fn stderr_colour() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
+/// True under `--quiet`.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A note for the person at the terminal (on stderr; silenced by `--quiet`).
+pub fn note(text: &str) {
+    if !quiet() {
+        let _ = writeln!(std::io::stderr(), "sacdoc: {text}");
+    }
+    tracing::info!("{text}");
+}
+
+/// A warning (on stderr, even under `--quiet`).
+pub fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr(), "sacdoc: warning: {text}");
+    tracing::warn!("{text}");
+}
+
+/// Writes `text` to standard output.
+pub fn print(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Writes `text` and a newline to standard output.
+pub fn println(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// True when the error (or one of its causes) is a closed standard output pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A failure as the one JSON object a `--json` command prints on stdout.
+pub fn json_failure(
+    e: &anyhow::Error,
+    exit_code: i32,
+    transcript: Option<&std::path::Path>,
+) -> String {
+    serde_json::json!({
+        "error": format!("{e:#}"),
+        "exit_code": exit_code,
+        "transcript": transcript.map(|p| p.display().to_string()),
+    })
+    .to_string()
+}
+
+/// Starts the log file (`-v`): `logs/sacdoc.log` in the state folder, appended to.
+fn start_log(verbose: u8) {
+    let dir = crate::paths::state_dir().join("logs");
+    let file = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("sacdoc.log"))
+    });
+    let file = match file {
+        Ok(f) => f,
+        Err(e) => {
+            warn(&format!("cannot open the log file in {}: {e}", dir.display()));
+            return;
+        }
+    };
+    let level = match verbose {
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "sacdoc started: {:?}",
+        args_without_values()
+    );
+}
+
+/// The command line for the log, with every value after a flag that could carry a secret
+/// replaced (none should: passwords never come from argv, but a user may try).
+fn args_without_values() -> Vec<String> {
+    let mut hide_next = false;
+    std::env::args()
+        .map(|a| {
+            if hide_next {
+                hide_next = false;
+                return "<hidden>".to_string();
+            }
+            if a == "--password" || a == "--token" {
+                hide_next = true;
+            }
+            a
+        })
+        .collect()
+}
