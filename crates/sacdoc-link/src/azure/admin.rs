@@ -6,8 +6,6 @@
 //! Both are drastic (an NMI is meant to crash Windows into a memory dump; a reset is pulling the
 //! power), so the API takes a [`Confirmation`] that only the caller's explicit consent builds.
 
-use std::hash::{BuildHasher, Hasher};
-
 use serde_json::json;
 
 use super::http;
@@ -91,22 +89,7 @@ pub fn admin_url(connection: &str, cmd: AdminCommand) -> String {
 
 /// A random version-4 UUID for `requestId` (uniqueness, not secrecy, matters here).
 fn request_id() -> String {
-    let mut bytes = [0u8; 16];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_usize(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
-    }
-    bytes[6] = (bytes[6] & 0x0F) | 0x40;
-    bytes[8] = (bytes[8] & 0x3F) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Sends `cmd` over an open console link.

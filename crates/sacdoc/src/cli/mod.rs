@@ -10,6 +10,7 @@ pub mod azure;
 pub mod bench;
 pub mod config;
 pub mod connect;
+pub mod decode;
 pub mod doctor;
 pub mod extras;
 pub mod fleet;

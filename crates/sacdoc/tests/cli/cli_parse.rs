@@ -82,7 +82,7 @@ fn utf16le_with_bom_is_decoded() {
 }
 
 #[test]
-fn legacy_code_page_is_decoded_lossily_with_a_warning() {
+fn legacy_code_page_is_decoded_with_a_warning_naming_it() {
     // "Regelname:" block whose German umlauts are CP850 bytes (0x94 = ö, 0x84 = ä).
     let mut bytes = b"Regelname:                               RDP\r\n".to_vec();
     bytes.extend(b"----------------------------------------------------------------------\r\n");
@@ -90,10 +90,14 @@ fn legacy_code_page_is_decoded_lossily_with_a_warning() {
     bytes.extend(b"Aktion:                                  Zulassen\r\n");
     let out = sacdoc(&["parse", "firewall", "-"], Some(&bytes));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not valid UTF-8") && stderr.contains("standard input"), "{stderr}");
+    assert!(stderr.contains("CP850") && stderr.contains("standard input"), "{stderr}");
     let v = json(&out);
     assert_eq!(v["rules"][0]["action"], "allow");
-    assert_eq!(v["rules"][0]["profiles"], "Dom\u{fffd}ne,Privat,\u{fffd}ffentlich");
+    assert_eq!(v["rules"][0]["profiles"], "Domäne,Privat,Öffentlich");
+    // Named explicitly: no guess, no warning.
+    let out = sacdoc(&["parse", "firewall", "-", "--encoding", "cp850"], Some(&bytes));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["rules"][0]["profiles"], "Domäne,Privat,Öffentlich");
 }
 
 #[test]
