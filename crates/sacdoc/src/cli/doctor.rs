@@ -267,7 +267,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rep)?)?;
     } else {
-        write!(out, "{}", report::text(&rep, colour, apply))?;
+        // The report quotes the VM's output as evidence: its control characters stay inert.
+        let text = report::text(&rep, colour, apply);
+        let shown = if std::io::stdout().is_terminal() {
+            super::output::visible_keeping_sgr(&text)
+        } else {
+            text.into()
+        };
+        write!(out, "{shown}")?;
     }
     out.flush()?;
     Ok(rep.exit_code())

@@ -160,3 +160,77 @@ fn args_without_values() -> Vec<String> {
         })
         .collect()
 }
+
+/// `text` with control characters from the far end made visible, as `cat -v` and `less` show
+/// them (ESC as `^[`, other C0 controls as `^X`, DEL as `^?`, C1 controls as `<U+009B>`), so a
+/// VM's output cannot set the operator's clipboard (OSC 52), window title or anything else in
+/// their terminal. Newline, tab and carriage return stay as they are.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) || c == '\u{7f}';
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' | '\r' => out.push(c),
+            '\u{7f}' => out.push_str("^?"),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            c if c.is_control() => out.push_str(&format!("<U+{:04X}>", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Like [`visible`], but colour sequences (`ESC [ digits ; ... m`, what `less -R` lets through)
+/// stay, so a coloured report keeps its colours while anything else is made visible.
+pub fn visible_keeping_sgr(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\x1b') {
+        out.push_str(&visible(&rest[..i]));
+        let after = &rest[i + 1..];
+        let sgr_len = after.strip_prefix('[').and_then(|p| {
+            let n = p.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (p[n..].starts_with('m') && n <= 32).then_some(n + 2)
+        });
+        match sgr_len {
+            Some(n) => {
+                out.push_str(&rest[i..i + 1 + n]);
+                rest = &after[n..];
+            }
+            None => {
+                out.push_str("^[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&visible(rest));
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_stay_and_other_sequences_show() {
+        assert_eq!(
+            visible_keeping_sgr("\x1b[1;31mPROBLEM\x1b[0m \x1b]52;c;eA==\x07"),
+            "\x1b[1;31mPROBLEM\x1b[0m ^[]52;c;eA==^G"
+        );
+        assert_eq!(visible_keeping_sgr("\x1b[2J\x1b"), "^[[2J^[");
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(visible("plain\ttext\r\n"), "plain\ttext\r\n");
+        assert_eq!(visible("\x1b]52;c;aGk=\x07x"), "^[]52;c;aGk=^Gx");
+        assert_eq!(visible("\x1b]0;title\x1b\\"), "^[]0;title^[\\");
+        assert_eq!(visible("a\u{9b}31mb\u{7f}\0"), "a<U+009B>31mb^?^@");
+    }
+}

@@ -24,6 +24,11 @@ pub struct RunArgs {
     /// (a failure as `{error, exit_code, transcript}`).
     #[arg(short, long)]
     pub json: bool,
+    /// Pass control characters from the VM through to this terminal as they are (by default they
+    /// are shown as `^[` and the like when stdout is a terminal; pipes, files and --json always
+    /// get the exact bytes).
+    #[arg(long)]
+    pub raw: bool,
     /// The cmd.exe command line (after `--`). One argument is taken as the whole line; several
     /// are joined with spaces, quoting those that contain spaces.
     #[arg(last = true, required = true, value_name = "COMMAND")]
@@ -73,6 +78,17 @@ pub fn settle_recording(cfg: &mut crate::sac::ConnectConfig) {
     }
 }
 
+/// The VM's text as it may reach standard output: exact into pipes and files (and with `--raw`),
+/// with control characters made visible on a terminal.
+fn for_terminal(text: &str, raw: bool) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if raw || !std::io::stdout().is_terminal() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        super::output::visible(text)
+    }
+}
+
 /// `run`'s exit code for its own failures.
 pub const OWN_FAILURE: i32 = 255;
 
@@ -117,7 +133,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     if args.json {
         writeln!(stdout, "{}", serde_json::to_string(&out)?)?;
     } else {
-        stdout.write_all(out.output.as_bytes())?;
+        stdout.write_all(for_terminal(&out.output, args.raw).as_bytes())?;
         stdout.flush()?;
     }
     Ok(match out.exit_code {
@@ -150,7 +166,7 @@ pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
     match result {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(out.as_bytes())?;
+            stdout.write_all(for_terminal(&out, false).as_bytes())?;
             stdout.flush()?;
             let refused = SAC_ERRORS.iter().any(|m| out.contains(m));
             Ok(if refused { 1 } else { 0 })
