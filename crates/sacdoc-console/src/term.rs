@@ -15,6 +15,9 @@ pub const COLS: u16 = 80;
 /// An emulated 80x24 VT100 screen fed with every byte received from the console.
 pub struct Term {
     parser: vt100::Parser,
+    /// Bounds the cost of each escape sequence before the emulator sees it.
+    clamp: crate::clamp::CsiClamp,
+    scratch: Vec<u8>,
 }
 
 impl Default for Term {
@@ -32,12 +35,18 @@ impl std::fmt::Debug for Term {
 impl Term {
     /// A blank 24x80 screen.
     pub fn new() -> Term {
-        Term { parser: vt100::Parser::new(ROWS, COLS, 0) }
+        Term {
+            parser: vt100::Parser::new(ROWS, COLS, 0),
+            clamp: crate::clamp::CsiClamp::new(),
+            scratch: Vec::new(),
+        }
     }
 
     /// Feeds received bytes (in any split: escape sequences cut in two are handled).
     pub fn feed(&mut self, bytes: &[u8]) {
-        self.parser.process(bytes);
+        self.scratch.clear();
+        self.clamp.filter(bytes, &mut self.scratch);
+        self.parser.process(&self.scratch);
     }
 
     /// The cursor as (row, col), both zero-based.
