@@ -78,10 +78,7 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
         erase(line, junk)?;
         return Ok(Arrival::Sac);
     }
-    let on_sac_switch = {
-        let t = line.term();
-        t.contains(SAC_APP_GUID) && t.contains(SWITCH_LAST)
-    };
+    let on_sac_switch = super::looks::sac_switch_screen(line.term());
     // Anywhere else (cmd channel, login prompt, another switch screen, silent line): Esc Tab 0.
     let from = line.buf().len();
     if !on_sac_switch {
@@ -94,8 +91,7 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
             if at_bang(l) {
                 return Some(false);
             }
-            let t = l.term();
-            (t.contains(SAC_APP_GUID) && t.contains(SWITCH_LAST)).then_some(true)
+            super::looks::sac_switch_screen(l.term()).then_some(true)
         },
     );
     match outcome {
@@ -143,9 +139,26 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     // Any key views the SAC channel; the key is consumed by the switch screen.
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
-    line.wait(timeout, "waiting for the SAC channel to be redrawn", |l| {
-        at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None })
-    })?;
+    let redrawn = |l: &Line| at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None });
+    let first = line.wait(
+        Duration::from_secs(5).min(timeout),
+        "waiting for the SAC channel to be redrawn",
+        redrawn,
+    );
+    match first {
+        Ok(()) => {}
+        // The redraw came, but noise garbled its prompt (`SC>`): SAC answers an empty line with
+        // a fresh prompt, which is harmless at `SAC>` and at `!SAC>` alike.
+        Err(LineError::Timeout { .. })
+            if super::looks::prompt_is(&line.term().before_cursor(), SAC_PROMPT)
+                || super::looks::near(line.term().before_cursor().trim_end(), SAC_PROMPT) =>
+        {
+            line.mark("SAC prompt garbled on the line: asking for a fresh one");
+            line.send(b"\r")?;
+            line.wait(timeout, "waiting for a fresh SAC prompt", redrawn)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
     settle_redraw(line, redraw_from)?;
     if at_bang(line) {
         return Ok(Arrival::Crashed);
@@ -323,8 +336,7 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
         {
             return Some(false);
         }
-        let t = l.term();
-        (t.contains(SWITCH_LAST) && t.contains(name)).then_some(true)
+        super::looks::switch_screen_of(l.term(), name).then_some(true)
     })?;
     if !ok {
         return Err(SessionError::NoChannel(name.to_string()));
@@ -333,12 +345,12 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     line.send(b"\r")?;
     line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         let before = l.term().before_cursor();
-        (before.starts_with("Username:") || is_cmd_prompt(&before)).then_some(())
+        (super::looks::prompt_is(&before, "Username:") || is_cmd_prompt(&before)).then_some(())
     })?;
     settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         let before = l.term().before_cursor();
-        if before.starts_with("Username:") {
+        if super::looks::prompt_is(&before, "Username:") {
             return Some(View::Login);
         }
         is_cmd_prompt(&before).then_some(View::Prompt)

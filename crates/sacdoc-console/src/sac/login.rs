@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::config::{Credentials, Profile};
 use super::console::is_cmd_prompt;
 use super::line::{find, Line};
+use super::secret::type_secret;
 use super::typing::{press, type_checked, Anchor, Echo};
 use super::SessionError;
 
@@ -18,26 +19,36 @@ pub fn login(
     creds: &Credentials,
     timeout: Duration,
 ) -> Result<Profile, SessionError> {
-    field(line, "Username:", &creds.user, Echo::Plain, timeout)?;
+    let mut repairs = field(line, "Username:", &creds.user, Echo::Plain, timeout)?;
     press(line, b"\r")?;
     wait_prompt(line, "Domain", timeout)?;
-    field(line, "Domain", &creds.domain, Echo::Plain, timeout)?;
+    repairs += field(line, "Domain", &creds.domain, Echo::Plain, timeout)?;
     press(line, b"\r")?;
     wait_prompt(line, "Password:", timeout)?;
-    field(line, "Password:", creds.password.expose(), Echo::Masked, timeout)?;
+    expect_prompt(line, "Password:")?;
+    let anchor = Anchor::here(line);
+    repairs += type_secret(line, &anchor, creds.password.expose(), timeout)?;
     let from = line.buf().len();
+    // Every password submitted is counted in the transcript (never its content or length).
+    line.mark("password submitted");
     press(line, b"\r")?;
     let ok = line.wait(timeout, "waiting for the cmd prompt after the password", |l| {
+        // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
+        if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
+            return Some(false);
+        }
         let before = l.term().before_cursor();
-        if before.starts_with("Username:") {
+        if super::looks::prompt_is(&before, "Username:") {
             return Some(false);
         }
         is_cmd_prompt(&before).then_some(true)
     })?;
     if !ok {
-        return Err(SessionError::LoginFailed {
-            user: creds.user.clone(),
-            domain: creds.domain.clone(),
+        let (user, domain) = (creds.user.clone(), creds.domain.clone());
+        return Err(if repairs > 0 {
+            SessionError::LoginFailedOnNoisyLine { user, domain, repairs }
+        } else {
+            SessionError::LoginFailed { user, domain }
         });
     }
     line.settle()?;
@@ -84,29 +95,34 @@ pub fn detect_profile(bytes: &[u8]) -> Profile {
 
 fn wait_prompt(line: &mut Line, prefix: &str, timeout: Duration) -> Result<(), SessionError> {
     line.wait(timeout, &format!("waiting for the {prefix:?} login prompt"), |l| {
-        l.term().before_cursor().starts_with(prefix).then_some(())
+        super::looks::prompt_is(&l.term().before_cursor(), prefix).then_some(())
     })?;
     // The prompt may still be arriving (its trailing blank): typing starts after it.
     line.settle()?;
     Ok(())
 }
 
+/// Types a visible field; returns the repair rounds its echo needed.
 fn field(
     line: &mut Line,
     prefix: &str,
     value: &str,
     echo: Echo,
     timeout: Duration,
-) -> Result<(), SessionError> {
-    if !line.term().before_cursor().starts_with(prefix) {
-        return Err(SessionError::Unexpected(format!(
-            "expected the {prefix:?} login prompt, the screen shows {:?}",
-            line.term().before_cursor()
-        )));
-    }
+) -> Result<u32, SessionError> {
+    expect_prompt(line, prefix)?;
     let anchor = Anchor::here(line);
-    type_checked(line, &anchor, value, echo, timeout)?;
-    Ok(())
+    Ok(type_checked(line, &anchor, value, echo, timeout)?)
+}
+
+fn expect_prompt(line: &Line, prefix: &str) -> Result<(), SessionError> {
+    if super::looks::prompt_is(&line.term().before_cursor(), prefix) {
+        return Ok(());
+    }
+    Err(SessionError::Unexpected(format!(
+        "expected the {prefix:?} login prompt, the screen shows {:?}",
+        line.term().before_cursor()
+    )))
 }
 
 #[cfg(test)]

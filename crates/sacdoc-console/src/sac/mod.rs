@@ -23,6 +23,8 @@ pub mod config;
 pub mod console;
 pub mod line;
 pub mod login;
+pub mod looks;
+pub mod secret;
 pub mod typing;
 
 use std::path::PathBuf;
@@ -50,6 +52,8 @@ pub enum SessionError {
     NoChannel(String),
     #[error("login as {}{user} failed: wrong user name, domain or password (not retried, to avoid locking the account); check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
     LoginFailed { user: String, domain: String },
+    #[error("login as {}{user} failed, but the line lost or garbled keys while the login was typed ({repairs} repairs): the password may have been garbled on the way rather than wrong. Not retried, to spare the account's lockout count; check the line (speed, cable, console server) and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginFailedOnNoisyLine { user: String, domain: String, repairs: u32 },
     #[error("{0}")]
     Unexpected(String),
     #[error("typing failed: {0}")]
@@ -199,7 +203,7 @@ impl Session {
                 if crate::runner::at_prompt(&self.line) {
                     return Ok(());
                 }
-                if self.line.term().before_cursor().starts_with("Username:") {
+                if looks::prompt_is(&self.line.term().before_cursor(), "Username:") {
                     return self.relogin();
                 }
                 // Unknown state inside the channel: leave it and view it again.
@@ -237,7 +241,10 @@ impl Session {
                 Ok(())
             }
             Err(e) => {
-                if matches!(e, SessionError::LoginFailed { .. }) {
+                if matches!(
+                    e,
+                    SessionError::LoginFailed { .. } | SessionError::LoginFailedOnNoisyLine { .. }
+                ) {
                     // Leave the login prompt without typing into it, and close the channel.
                     let _ = self.close_channel();
                 }

@@ -104,17 +104,6 @@ pub fn type_checked(
     repair(line, anchor, text, echo, deadline)
 }
 
-/// How much of a masked echo can be trusted. A debouncing console drops the second key of each
-/// repeated pair typed quickly; when exactly that many stars are missing, everything before the
-/// first repeated key arrived. Otherwise nothing is known and everything is retyped.
-fn masked_prefix(text: &[char], shown: usize) -> usize {
-    let pairs: Vec<usize> = (1..text.len()).filter(|&i| text[i] == text[i - 1]).collect();
-    match pairs.first() {
-        Some(&first) if shown + pairs.len() == text.len() => first.min(shown),
-        _ => 0,
-    }
-}
-
 fn expected(text: &str, echo: Echo) -> Vec<char> {
     match echo {
         Echo::Plain => text.chars().collect(),
@@ -163,7 +152,8 @@ fn repair(
         }
         let keep = match echo {
             Echo::Plain => shown.iter().zip(&want).take_while(|(a, b)| a == b).count(),
-            Echo::Masked => masked_prefix(&chars, shown.len()),
+            // A masked echo says how many keys arrived, not which: keep none (see `secret`).
+            Echo::Masked => 0,
         };
         let erase = shown.len().saturating_sub(keep);
         for _ in 0..erase {
@@ -299,18 +289,4 @@ pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
 fn learn(line: &mut Line, gap: Duration) {
     let d = gap + Duration::from_millis(100);
     line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::masked_prefix;
-
-    #[test]
-    fn masked_prefix_trusts_keys_before_the_first_repeat() {
-        let t: Vec<char> = "P@ssw0rd!!".chars().collect();
-        assert_eq!(masked_prefix(&t, 8), 3);
-        assert_eq!(masked_prefix(&t, 7), 0);
-        let t: Vec<char> = "abc".chars().collect();
-        assert_eq!(masked_prefix(&t, 2), 0);
-    }
 }

@@ -104,6 +104,7 @@ impl SacDriver {
         if self.machine.check_login(user, domain, password) {
             self.force_login(slot, now);
         } else {
+            self.failed_logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let msg = format!(
                 "{}\r\n\r\n{}{}",
                 self.cfg.login_failure_text,

@@ -67,6 +67,11 @@ pub struct Console {
 }
 
 impl Console {
+    /// A live count of the refused cmd-channel logins of this VM.
+    pub fn failed_logins(&self) -> std::sync::Arc<std::sync::atomic::AtomicU32> {
+        self.driver.failed_logins()
+    }
+
     /// A VM from a machine and options, as of `now`.
     pub fn new(machine: Machine, opts: &SimOptions, now: Instant) -> Console {
         Console {

@@ -88,9 +88,17 @@ pub struct SacDriver {
     /// The key before the current one (an LF right after a CR is not a second Enter).
     pub(super) prev_key: char,
     utf8: Vec<u8>,
+    /// Cmd-channel logins refused for a wrong user, domain or password, shared with whoever
+    /// holds [`SacDriver::failed_logins`] (a test asserting that noise never costs a lockout).
+    pub(super) failed_logins: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl SacDriver {
+    /// A live count of the refused cmd-channel logins of this VM.
+    pub fn failed_logins(&self) -> std::sync::Arc<std::sync::atomic::AtomicU32> {
+        self.failed_logins.clone()
+    }
+
     /// A VM in the state `opts.start` describes, as of `now`. In the `booting` state the banner
     /// is already in the output.
     pub fn new(mut machine: Machine, opts: &SimOptions, now: Instant) -> SacDriver {
@@ -120,6 +128,7 @@ impl SacDriver {
             thread_info: false,
             clock_offset_s: 0,
             last_key: None,
+            failed_logins: Default::default(),
             reboot_fault_armed: opts.faults.reboot_mid_command,
             next_health: now,
             lowered: Vec::new(),

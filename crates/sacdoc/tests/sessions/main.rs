@@ -4,6 +4,7 @@
 //! binaries instead of one per file.
 
 mod doctor_sac;
+mod password_noise;
 mod replay_transcripts;
 #[path = "../session_common/mod.rs"]
 mod session_common;

@@ -1,0 +1,128 @@
+//! Typing a password into a masked field, where the echo is one `*` per key.
+//!
+//! Stars say how many keys the far end echoed, not which: when the count is short, a key may
+//! have been dropped (a debouncing console) or only its star lost on the way back (line noise),
+//! and a repair that keeps part of the field and retypes the rest can submit a password with a
+//! key too many. A wrong password counts against the account's lockout threshold on a server
+//! that is already down, so nothing here is guessed: when the count is not exactly right, the
+//! whole field is erased (with a margin, since the far end may hold more keys than it showed, and
+//! a backspace can be lost too) and the password typed again, with the pauses a debounce needs
+//! before every repeated key from the first try on. The echo of backspaces can itself be garbled
+//! and leave the screen out of step with the field, so after erasing, the count starts again from
+//! wherever the cursor stands. Enter is the caller's, pressed only after an exact count.
+
+use std::time::{Duration, Instant};
+
+use super::line::{Line, LineError};
+use super::typing::{Anchor, TypeError};
+
+/// The pause before a key equal to the previous one when the console's debounce is not known:
+/// above the half second that 2016/2019 guests are seen to swallow a repeated key in.
+/// GUESS: the exact window is undocumented (sac-protocol.md §12).
+pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
+/// Backspaces beyond what the field should hold: the far end may hold keys it never echoed, and
+/// up to this many backspaces may be lost on the way without leaving a key behind.
+const ERASE_MARGIN: usize = 4;
+/// How long the echo must stay unchanged before its count is judged.
+const SETTLE: Duration = Duration::from_millis(400);
+/// Whole retypes before giving up.
+const MAX_ROUNDS: u32 = 4;
+
+/// Types `secret` at the masked field marked by `anchor` until the screen shows exactly one star
+/// per character. Returns how many times the field had to be erased and typed again (0 when
+/// the first try was right): more than 0 means the line lost or garbled bytes meanwhile.
+pub fn type_secret(
+    line: &mut Line,
+    anchor: &Anchor,
+    secret: &str,
+    timeout: Duration,
+) -> Result<u32, TypeError> {
+    let want = secret.chars().count();
+    let deadline = Instant::now() + timeout;
+    let pause = line.debounce.map_or(DEFAULT_REPEAT_PAUSE, |d| d.max(DEFAULT_REPEAT_PAUSE));
+    let mut anchor = anchor.clone();
+    let mut last_shown = stars(line, &anchor);
+    for round in 0..MAX_ROUNDS {
+        if round > 0 || last_shown > 0 {
+            line.mark("password field: count of stars wrong, erasing the whole field");
+            erase(line, last_shown.max(want) + ERASE_MARGIN, pause)?;
+            anchor = Anchor::here(line);
+        }
+        send_paced(line, secret, pause)?;
+        last_shown = settled_count(line, &anchor, want, deadline)?;
+        if last_shown == want {
+            return Ok(round);
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    // Leave nothing half typed behind: a later Enter must not submit a wrong password.
+    erase(line, last_shown.max(want) + ERASE_MARGIN, pause)?;
+    Err(TypeError::Garbled {
+        tries: MAX_ROUNDS,
+        wanted: format!("{want} characters"),
+        shown: format!("{last_shown} characters"),
+    })
+}
+
+/// The number of characters shown after the anchor (stars, or anything the line garbled).
+fn stars(line: &Line, anchor: &Anchor) -> usize {
+    anchor.typed(line).unwrap_or_default().chars().count()
+}
+
+/// Sends the password key by key runs, pausing before every key equal to the one before it.
+fn send_paced(line: &mut Line, secret: &str, pause: Duration) -> Result<(), LineError> {
+    let mut run = String::new();
+    let mut prev = None;
+    for c in secret.chars() {
+        if prev == Some(c) {
+            line.send_secret(run.as_bytes())?;
+            run.clear();
+            std::thread::sleep(pause);
+        }
+        run.push(c);
+        prev = Some(c);
+    }
+    line.send_secret(run.as_bytes())
+}
+
+/// Presses backspace `count` times, each after the repeat pause (backspace is a repeated key),
+/// then lets the echo land.
+fn erase(line: &mut Line, count: usize, pause: Duration) -> Result<(), TypeError> {
+    for i in 0..count {
+        if i > 0 {
+            std::thread::sleep(pause);
+        }
+        line.send(b"\x08")?;
+        line.poll()?;
+    }
+    line.drain(SETTLE, Duration::from_millis(100))?;
+    Ok(())
+}
+
+/// Waits until the echo has stayed unchanged for [`SETTLE`] (or the deadline), and returns the
+/// count then.
+fn settled_count(
+    line: &mut Line,
+    anchor: &Anchor,
+    want: usize,
+    deadline: Instant,
+) -> Result<usize, LineError> {
+    let mut shown = stars(line, anchor);
+    let mut since = Instant::now();
+    loop {
+        // An exact count still waits a little: a late or duplicated star would change it.
+        let settle = if shown == want { SETTLE } else { SETTLE * 2 };
+        if since.elapsed() >= settle || Instant::now() >= deadline {
+            return Ok(shown);
+        }
+        if line.poll()? > 0 {
+            let now = stars(line, anchor);
+            if now != shown {
+                shown = now;
+                since = Instant::now();
+            }
+        }
+    }
+}
