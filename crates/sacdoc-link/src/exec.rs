@@ -73,6 +73,14 @@ mod imp {
                 .stdin(dup_stdio(slave_fd)?)
                 .stdout(dup_stdio(slave_fd)?)
                 .stderr(dup_stdio(slave_fd)?);
+            // The relay and everything it starts get none of sacdoc's own variables: they carry
+            // the password and the Azure token (SACDOC_PASSWORD, SACDOC_AZURE_TOKEN). Only the
+            // names are looked at, to leave them out.
+            for (name, _) in std::env::vars_os() {
+                if name.to_string_lossy().starts_with("SACDOC_") {
+                    cmd.env_remove(name);
+                }
+            }
             // SAFETY: only async-signal-safe calls (setsid, ioctl) run between fork and exec.
             unsafe {
                 cmd.pre_exec(|| {

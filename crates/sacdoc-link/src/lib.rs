@@ -23,6 +23,7 @@ pub mod busy;
 pub mod exec;
 #[cfg(unix)]
 mod fd;
+pub mod owner_only;
 pub mod pipe;
 pub mod reconnect;
 

@@ -1,6 +1,8 @@
 //! Writing transcripts: [`Recorder`] writes events, [`RecordingLink`] tees a link into one.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
+
+use sacdoc_link::owner_only;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,14 +29,10 @@ impl Recorder {
     pub fn create(path: &Path, header: &Header) -> Result<Recorder, TranscriptError> {
         let io_err = |action, source| TranscriptError::Io { action, path: path.into(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| io_err("create the folder of", e))?;
+            owner_only::create_dir_all(dir).map_err(|e| io_err("create the folder of", e))?;
         }
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| io_err("create", e))?;
+        // Owner-only when new: a transcript holds everything the console showed.
+        let file = owner_only::append(path).map_err(|e| io_err("create", e))?;
         let len = file.metadata().map_err(|e| io_err("inspect", e))?.len();
         if len > 0 {
             return Err(TranscriptError::Exists { path: path.into() });
@@ -50,13 +48,13 @@ impl Recorder {
         let mut path = base.clone();
         for n in 2..1000 {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| TranscriptError::Io {
+                owner_only::create_dir_all(dir).map_err(|source| TranscriptError::Io {
                     action: "create the folder of",
                     path: path.clone(),
                     source,
                 })?;
             }
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            match owner_only::create_new(&path) {
                 Ok(file) => return Self::start(file, path, header),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     path = PathBuf::from(format!("{}-{n}.cast", stem.display()));

@@ -116,9 +116,8 @@ pub fn json_failure(
 /// Starts the log file (`-v`): `logs/sacdoc.log` in the state folder, appended to.
 fn start_log(verbose: u8) {
     let dir = crate::paths::state_dir().join("logs");
-    let file = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("sacdoc.log"))
-    });
+    let file = crate::transport::owner_only::create_dir_all(&dir)
+        .and_then(|()| crate::transport::owner_only::append(&dir.join("sacdoc.log")));
     let file = match file {
         Ok(f) => f,
         Err(e) => {

@@ -10,6 +10,7 @@ mod conventions;
 mod doctor_cli;
 mod run_cli;
 mod run_tmux;
+mod secrets;
 mod sim_serve;
 mod sim_telnet;
 #[path = "../support/mod.rs"]
