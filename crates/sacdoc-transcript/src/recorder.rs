@@ -273,6 +273,10 @@ impl<L: Link> Write for RecordingLink<L> {
                     self.record(Recorder::secret);
                 }
             } else {
+                // Only ordinary input ends a secret: a password sent in several pieces (pauses
+                // before repeated keys) is still one `s` event, so the transcript does not tell
+                // where its repeated characters are.
+                self.secret_recorded = false;
                 self.record(|r| r.input(&buf[..n]));
             }
         }
@@ -290,9 +294,6 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     fn set_secret(&mut self, on: bool) {
-        if !on {
-            self.secret_recorded = false;
-        }
         self.secret = on;
         self.inner.set_secret(on);
     }

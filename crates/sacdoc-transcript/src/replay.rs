@@ -6,7 +6,8 @@
 //! Matching follows the bytes, not the timing: the client's input is compared with the recorded
 //! input as one stream (however the client splits its writes), and each recorded output chunk is
 //! released once all input recorded before it has been received. While the client has
-//! `set_secret(true)` on, whatever it writes matches one recorded redaction marker.
+//! `set_secret(true)` on, whatever it writes until its next ordinary input matches one recorded
+//! redaction marker.
 
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -107,7 +108,8 @@ pub struct ReplayLink {
     item: usize,
     off: usize,
     secret: bool,
-    /// The current secret stretch has already matched its redaction marker.
+    /// The current secret (every secret write since the last ordinary input) has already matched
+    /// its redaction marker.
     secret_matched: bool,
     /// Output position: index into `chunks` and byte offset inside it.
     out_idx: usize,
@@ -290,6 +292,8 @@ impl ReplayLink {
     }
 
     fn match_plain(&mut self, buf: &[u8]) -> io::Result<()> {
+        // Ordinary input ends the secret stretch: the next secret needs its own `s` event.
+        self.secret_matched = false;
         for (k, &b) in buf.iter().enumerate() {
             let got = || quote(&buf[k..buf.len().min(k + CONTEXT)]);
             match self.expects.get(self.item) {
@@ -310,6 +314,8 @@ impl ReplayLink {
     }
 
     fn match_secret(&mut self) -> io::Result<()> {
+        // A secret sent in several pieces, with no ordinary input between them, is one recorded
+        // secret (the recorder writes it so).
         if self.secret_matched {
             return Ok(());
         }
@@ -424,9 +430,6 @@ impl Link for ReplayLink {
     }
 
     fn set_secret(&mut self, on: bool) {
-        if !on {
-            self.secret_matched = false;
-        }
         self.secret = on;
     }
 }

@@ -206,6 +206,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Err(e) => return Ok(no_diagnosis(e, None, args.json)),
     };
     super::run::settle_recording(&mut cfg);
+    super::run::remember_transcript(&cfg);
     let target = cfg.target.to_string();
     let tty_in = std::io::stdin().is_terminal();
     let colour = !args.no_color && !args.json && super::output::stdout_colour();

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod doctor;
 pub mod extras;
 pub mod fleet;
+pub mod interrupt;
 pub mod output;
 pub mod parse;
 pub mod run;
@@ -70,6 +71,10 @@ pub enum Command {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     output::setup(&cli.global);
+    // The text UI handles its own keys (Ctrl+C goes to the VM there).
+    if !matches!(cli.command, None | Some(Command::Tui(_)) | Some(Command::Replay(_))) {
+        interrupt::install();
+    }
     let result = match cli.command {
         None => tui::run(tui::Args::default()),
         Some(Command::Doctor(a)) => doctor::run(a),

@@ -63,6 +63,13 @@ pub fn join_command(words: &[String]) -> String {
         .join(" ")
 }
 
+/// Tells the interrupt handler where this run's transcript goes.
+pub fn remember_transcript(cfg: &crate::sac::ConnectConfig) {
+    if let Recording::Path(p) = &cfg.record {
+        super::interrupt::transcript(Some(p.clone()));
+    }
+}
+
 /// Fixes the transcript path before connecting, so it can be printed even when connecting fails.
 pub fn settle_recording(cfg: &mut crate::sac::ConnectConfig) {
     if let Recording::InFolder(dir) = &cfg.record {
@@ -109,12 +116,31 @@ fn fail(e: anyhow::Error, cfg: Option<&crate::sac::ConnectConfig>, json: bool, c
     code
 }
 
+/// `exit` typed as the command closes the cmd channel under sacdoc's feet: refused with the way
+/// to get an exit code instead.
+fn refuse_exit(command: &str) -> anyhow::Result<()> {
+    let first = command.trim_start().trim_start_matches('@');
+    let word =
+        first.split(|c: char| c.is_whitespace() || "/&|<>()".contains(c)).next().unwrap_or("");
+    if word.eq_ignore_ascii_case("exit") {
+        anyhow::bail!(
+            "{command:?} would close the cmd channel (sacdoc closes it itself when done); to \
+             produce an exit code, run `cmd /c exit N`"
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<i32> {
+    if let Err(e) = refuse_exit(&join_command(&args.command)) {
+        return Ok(fail(e, None, args.json, OWN_FAILURE));
+    }
     let mut cfg = match args.connect.resolve() {
         Ok(c) => c,
         Err(e) => return Ok(fail(e, None, args.json, OWN_FAILURE)),
     };
     settle_recording(&mut cfg);
+    remember_transcript(&cfg);
     let command = join_command(&args.command);
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
         let mut session =
@@ -154,6 +180,7 @@ const SAC_ERRORS: &[&str] = &["Unrecognized command.", "A parameter was incorrec
 pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
     let mut cfg = args.connect.resolve_without_prompt()?.into_sac_config()?;
     settle_recording(&mut cfg);
+    remember_transcript(&cfg);
     let command = args.command.join(" ");
     let result = (|| -> anyhow::Result<String> {
         let mut session =
@@ -187,5 +214,15 @@ mod tests {
             "netstat -anob | findstr 3389"
         );
         assert_eq!(join_command(&w(&["reg", "query", "HKLM\\A B"])), "reg query \"HKLM\\A B\"");
+    }
+
+    #[test]
+    fn exit_is_refused_but_not_a_command_that_mentions_it() {
+        for bad in ["exit", "EXIT /b 7", "@exit 3", "  exit", "exit&echo x"] {
+            assert!(refuse_exit(bad).is_err(), "{bad}");
+        }
+        for ok in ["cmd /c exit 3", "echo exit", "exiting.exe", "netstat -ano"] {
+            assert!(refuse_exit(ok).is_ok(), "{ok}");
+        }
     }
 }

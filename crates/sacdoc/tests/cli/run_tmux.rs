@@ -1,5 +1,6 @@
 //! The real binary in a real terminal (tmux): the password prompt does not echo, the password is
-//! typed once, and a wrong one ends with a clear error and exit code 2.
+//! typed once, a wrong one ends with a clear error and `run`'s own exit code 255, and Ctrl+C at
+//! the prompt leaves the terminal echoing again.
 #![cfg(unix)]
 
 use std::process::Command;
@@ -12,7 +13,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str) -> Option<Tmux> {
-        let name = format!("sacdoc-run-{}", std::process::id());
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("sacdoc-run-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "30", command])
             .status()
@@ -63,7 +66,27 @@ fn password_prompt_hides_what_is_typed_and_a_wrong_one_fails_once() {
     assert!(s.contains("Password for someone:"), "{s}");
     t.keys(&["Secret-Typed-123", "Enter"]);
     let s = t.wait_for("EXIT=", 30);
-    assert!(s.contains("EXIT=2"), "{s}");
+    assert!(s.contains("EXIT=255"), "{s}");
     assert!(!s.contains("Secret-Typed-123"), "the password showed on the terminal:\n{s}");
     assert!(s.contains("login as someone failed"), "{s}");
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_restores_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_sacdoc");
+    let cmd = format!(
+        "env -u SACDOC_PASSWORD -u SACDOC_USER {bin} run tcp://127.0.0.1:9 --no-record \
+         --user someone -- ver; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo; \
+         sleep 60"
+    );
+    let t = Tmux::start(&cmd).expect("tmux is available and starts");
+    let s = t.wait_for("Password for someone:", 15);
+    assert!(s.contains("Password for someone:"), "{s}");
+    t.keys(&["C-c"]);
+    let s = t.wait_for("EXIT=", 15);
+    assert!(s.contains("EXIT=130"), "{s}");
+    assert!(s.contains("interrupted"), "{s}");
+    let s = t.wait_for("echo", 5);
+    let after = s.split("EXIT=130").nth(1).unwrap_or("");
+    assert!(after.lines().any(|l| l.trim() == "echo"), "echo is still off:\n{s}");
 }

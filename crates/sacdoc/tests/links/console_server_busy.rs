@@ -81,6 +81,6 @@ fn the_binary_says_the_port_is_busy() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(255), "{err}");
     assert!(err.contains("Port already in use") && err.contains("another user holds"), "{err}");
 }
