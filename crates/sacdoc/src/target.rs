@@ -398,19 +398,21 @@ impl Target {
         use crate::transcript::replay;
         use crate::transport::*;
         let name = self.to_string();
-        let fail = |reason: String| OpenError { target: name.clone(), reason };
+        let fail = |e: BoxError| OpenError::new(name.clone(), e);
         Ok(match self {
-            Target::Serial { path, settings } => {
-                Box::new(serial::SerialLink::open(path, settings, name.clone()).map_err(fail)?)
-            }
+            Target::Serial { path, settings } => Box::new(
+                serial::SerialLink::open(path, settings, name.clone())
+                    .map_err(|e| fail(e.into()))?,
+            ),
             Target::Tcp { host, port } => {
-                Box::new(tcp::TcpLink::open(host, *port, name.clone()).map_err(fail)?)
+                Box::new(tcp::TcpLink::open(host, *port, name.clone()).map_err(|e| fail(e.into()))?)
             }
-            Target::Telnet { host, port } => {
-                Box::new(telnet::TelnetLink::open(host, *port, name.clone()).map_err(fail)?)
-            }
+            Target::Telnet { host, port } => Box::new(
+                telnet::TelnetLink::open(host, *port, name.clone()).map_err(|e| fail(e.into()))?,
+            ),
             Target::Rfc2217 { host, port, settings } => Box::new(
-                rfc2217::Rfc2217Link::open(host, *port, settings, name.clone()).map_err(fail)?,
+                rfc2217::Rfc2217Link::open(host, *port, settings, name.clone())
+                    .map_err(|e| fail(e.into()))?,
             ),
             Target::Azure { subscription, resource_group, vm } => {
                 let vm = azure::AzureVm {
@@ -418,23 +420,23 @@ impl Target {
                     resource_group: resource_group.clone(),
                     vm: vm.clone(),
                 };
-                Box::new(
-                    azure::AzureLink::open(&vm, name.clone()).map_err(|e| fail(e.to_string()))?,
-                )
+                Box::new(azure::AzureLink::open(&vm, name.clone()).map_err(|e| fail(e.into()))?)
             }
             Target::Unix { path } => {
-                Box::new(unix::UnixLink::open(path, name.clone()).map_err(fail)?)
+                Box::new(unix::UnixLink::open(path, name.clone()).map_err(|e| fail(e.into()))?)
             }
             Target::Pipe { name: pipe_name } => {
-                Box::new(pipe::PipeLink::open(pipe_name, name.clone()).map_err(fail)?)
+                Box::new(pipe::PipeLink::open(pipe_name, name.clone()).map_err(|e| fail(e.into()))?)
             }
             Target::Exec { command } => {
-                Box::new(exec::ExecLink::open(command, name.clone()).map_err(fail)?)
+                Box::new(exec::ExecLink::open(command, name.clone()).map_err(|e| fail(e.into()))?)
             }
-            Target::Sim { scenario, query } => open_sim(scenario, query).map_err(fail)?,
+            Target::Sim { scenario, query } => {
+                Box::new(crate::sim::open(scenario, query).map_err(|e| fail(e.into()))?)
+            }
             Target::Replay { path } => Box::new(
                 replay::ReplayLink::open(path, replay::ReplayOptions::default())
-                    .map_err(|e| fail(e.to_string()))?,
+                    .map_err(|e| fail(e.into()))?,
             ),
         })
     }
@@ -446,14 +448,6 @@ impl crate::transport::Connector for Target {
     }
     fn can_reconnect(&self) -> bool {
         Target::can_reconnect(self)
-    }
-}
-
-/// The simulator in-process.
-fn open_sim(scenario: &str, query: &str) -> Result<Box<dyn Link>, String> {
-    match crate::sim::open(scenario, query) {
-        Ok(link) => Ok(Box::new(link)),
-        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -364,10 +364,10 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
         Box::new(
             sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
-                .map_err(|e| SessionError::Open(e.to_string()))?,
+                .map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?,
         )
     } else {
-        cfg.target.open().map_err(|e| SessionError::Open(e.to_string()))?
+        cfg.target.open().map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?
     };
     let header = Header::new(&cfg.target.to_string());
     let recorder = match &cfg.record {
@@ -375,7 +375,7 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         Recording::InFolder(dir) => Recorder::create_default(dir, &header),
         Recording::Path(p) => Recorder::create(p, &header),
     }
-    .map_err(|e| SessionError::Open(e.to_string()))?;
+    .map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?;
     let rec = RecordingLink::new(link, recorder);
     let path = rec.transcript_path().map(std::path::Path::to_path_buf);
     Ok((Box::new(rec), path))
