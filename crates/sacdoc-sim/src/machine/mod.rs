@@ -10,6 +10,7 @@
 //! [`cmdline`], dispatching to `cmd_*` modules and [`filters`]; [`fs`], [`certs`], [`firewall`] and
 //! [`powershell`] are the file-system/ACL, certificate, firewall and PowerShell simulations.
 
+pub use scenario::ScenarioError;
 use state::WinState;
 
 pub mod bcd;
@@ -106,23 +107,29 @@ pub fn scenario_names() -> Vec<&'static str> {
 
 /// Loads a built-in scenario by name (or a scenario file by path, `*.toml`). The error names the
 /// problem: an unknown name, a file that cannot be read, or the TOML error with its location.
-pub fn load_scenario(name: &str) -> Result<Scenario, String> {
+pub fn load_scenario(name: &str) -> Result<Scenario, ScenarioError> {
     let text = scenario_text(name).ok_or_else(|| {
         if name.to_ascii_lowercase().ends_with(".toml") {
-            format!("cannot read scenario file {name:?}")
+            ScenarioError::Unreadable(name.to_string())
         } else {
-            format!("no built-in scenario named {name:?} (known: {})", scenario_names().join(", "))
+            ScenarioError::Unknown { name: name.to_string(), known: scenario_names().join(", ") }
         }
     })?;
     let doc = scenario::merged_doc(&text)?;
     // Build once so a broken file is reported here, not when the machine starts.
     scenario::build_state(&doc)?;
     let credentials: Vec<Credential> = match doc.get("credentials") {
-        Some(v) => v.clone().try_into().map_err(|e| format!("[[credentials]]: {e}"))?,
+        Some(v) => v.clone().try_into().map_err(|source| ScenarioError::Section {
+            section: "[[credentials]]".into(),
+            source,
+        })?,
         None => Vec::new(),
     };
     let sac = match doc.get("sac") {
-        Some(v) => v.clone().try_into().map_err(|e| format!("[sac]: {e}"))?,
+        Some(v) => v
+            .clone()
+            .try_into()
+            .map_err(|source| ScenarioError::Section { section: "[sac]".into(), source })?,
         None => Default::default(),
     };
     Ok(Scenario {
