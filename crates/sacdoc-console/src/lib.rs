@@ -7,6 +7,7 @@
 //! talks to: the binary hands it an opener.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod error;
 pub mod runner;
 pub mod sac;
 pub mod term;

@@ -31,34 +31,11 @@ use std::time::{Duration, Instant};
 pub use config::{ConnectConfig, Credentials, Profile, Recording, Secret};
 pub use console::Arrival;
 
+pub use crate::error::SessionError;
+use crate::error::SessionFault;
 use crate::runner::{CommandOutput, Limits, RunError, Shell};
 use line::{Line, LineError};
 use sacdoc_link::Link;
-
-/// Why the session could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error("cannot open the target: {0}")]
-    Open(String),
-    #[error("SAC did not answer: {detail}")]
-    NoSac { detail: String },
-    #[error("the machine has crashed: the console shows !SAC> (only !SAC commands work; restart the VM with `sacdoc sac TARGET -- restart`)")]
-    Crashed,
-    #[error("cannot open a cmd channel: {0}")]
-    CmdUnavailable(String),
-    #[error("SAC has no channel named {0:?}")]
-    NoChannel(String),
-    #[error("login as {}{user} failed: wrong user name, domain or password (not retried, to avoid locking the account); check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
-    LoginFailed { user: String, domain: String },
-    #[error("{0}")]
-    Unexpected(String),
-    #[error("typing failed: {0}")]
-    Typing(#[from] typing::TypeError),
-    #[error("{0}")]
-    Line(#[from] LineError),
-    #[error("{0}")]
-    Run(#[from] RunError),
-}
 
 /// Options of a session once its link is open.
 #[derive(Debug, Clone)]
@@ -270,11 +247,9 @@ impl Session {
     /// Runs one command line and returns its complete output.
     pub fn run_command(&mut self, command: &str) -> Result<CommandOutput, RunError> {
         if command.contains(['\r', '\n']) {
-            return Err(RunError::Session(
-                "a command line cannot contain a line break; run one line at a time".into(),
-            ));
+            return Err(SessionFault::LineBreak.into());
         }
-        self.ensure_cmd().map_err(|e| RunError::Session(e.to_string()))?;
+        self.ensure_cmd().map_err(|e| SessionFault::Session(Box::new(e)))?;
         let sent0 = self.line.sent();
         let recv0 = self.line.received();
         let start = Instant::now();
@@ -364,10 +339,10 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
         Box::new(
             sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
-                .map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?,
+                .map_err(SessionError::Open)?,
         )
     } else {
-        cfg.target.open().map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?
+        cfg.target.open().map_err(SessionError::Open)?
     };
     let header = Header::new(&cfg.target.to_string());
     let recorder = match &cfg.record {
@@ -375,7 +350,7 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         Recording::InFolder(dir) => Recorder::create_default(dir, &header),
         Recording::Path(p) => Recorder::create(p, &header),
     }
-    .map_err(|e| SessionError::Open(sacdoc_link::chain(&e)))?;
+    .map_err(SessionError::Record)?;
     let rec = RecordingLink::new(link, recorder);
     let path = rec.transcript_path().map(std::path::Path::to_path_buf);
     Ok((Box::new(rec), path))
