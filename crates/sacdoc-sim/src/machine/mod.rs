@@ -7,8 +7,10 @@
 //! Layout: [`state`] holds [`state::WinState`] (re-exporting [`registry`], [`services`], [`net`],
 //! [`clock`], [`bcd`]) and the operations that span parts (service start/stop, boot, policy);
 //! [`scenario`] builds it from `scenarios/*.toml`; [`shell`] is cmd.exe's line handling over
-//! [`cmdline`], dispatching to `cmd_*` modules and [`filters`]; [`fs`], [`certs`], [`firewall`] and
-//! [`powershell`] are the file-system/ACL, certificate, firewall and PowerShell simulations.
+//! [`cmdline`], dispatching to `cmd_*` modules and [`filters`], which see only [`command`] (their
+//! context, with cmd.exe as an [`command::Interpreter`] for the commands that run others);
+//! [`fs`], [`certs`], [`firewall`] and [`powershell`] are the file-system/ACL, certificate,
+//! firewall and PowerShell simulations.
 
 pub use scenario::ScenarioError;
 use state::WinState;
@@ -26,6 +28,7 @@ pub mod cmd_reg;
 pub mod cmd_sc;
 pub mod cmd_tasklist;
 pub mod cmdline;
+pub mod command;
 pub mod filters;
 pub mod firewall;
 pub mod fs;
@@ -317,7 +320,7 @@ impl Machine {
         let result = match shell.mode {
             ShellMode::Cmd => shell::run_line(&mut self.state, shell, line),
             ShellMode::PowerShell => {
-                let mut r = powershell::exec_line(&mut self.state, shell, line);
+                let mut r = powershell::exec_line(&mut self.state, shell, line, &shell::Cmd);
                 if r.effect == Effect::ExitShell {
                     shell.mode = ShellMode::Cmd;
                     r.effect = Effect::None;
