@@ -1,9 +1,10 @@
 //! The errors of the session and of the command runner, in one place below both: each can carry
 //! the other (a command needs a cmd prompt first; a session step can fail on a command), so they
-//! are defined together and [`crate::sac`] and [`crate::runner`] re-export them.
+//! are defined together, and the session (`sac`) and the runner (`runner`) re-export them. This
+//! module uses only the line and typing below it.
 
-use crate::sac::line::LineError;
-use crate::sac::typing::TypeError;
+use crate::line::LineError;
+use crate::typing::TypeError;
 
 /// Why the session could not do what was asked.
 #[derive(Debug, thiserror::Error)]

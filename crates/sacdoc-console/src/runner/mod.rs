@@ -38,7 +38,7 @@ pub use crate::error::{RunError, SessionFault};
 
 /// Something that runs cmd.exe command lines and returns their complete output.
 ///
-/// Implemented by the SAC cmd-channel session ([`crate::sac::Session`]), over any link.
+/// Implemented by the SAC cmd-channel session (`sac::Session`, the layer above), over any link.
 pub trait Shell {
     fn run(&mut self, command: &str) -> Result<CommandOutput, RunError>;
 }
@@ -91,9 +91,14 @@ pub fn nonce(command: &str, index: u64) -> String {
 
 use std::time::Duration;
 
-use crate::sac::console::is_cmd_prompt;
-use crate::sac::line::{Line, LineError};
-use crate::sac::typing::{type_checked, Anchor, Echo, TypeError};
+use crate::line::{Line, LineError};
+use crate::typing::{type_checked, Anchor, Echo, TypeError};
+
+/// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
+pub fn is_cmd_prompt(before_cursor: &str) -> bool {
+    let b = before_cursor.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
+}
 
 /// True when the cursor sits right after a cmd prompt.
 pub fn at_prompt(line: &Line) -> bool {

@@ -29,7 +29,7 @@ use super::spool::{Spool, BEGIN, END};
 use super::{
     at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
 };
-use crate::sac::line::{Line, LineError};
+use crate::line::{Line, LineError};
 
 const MORE: &str = "-- More --";
 
@@ -280,7 +280,7 @@ fn page_through(
                 // page wait out the debounce: alternate with Enter (one more line) instead.
                 let repeat = matches!(line.last_byte, Some((b' ', _)));
                 let key: &[u8] = if line.debounce.is_some() && repeat { b"\r" } else { b" " };
-                crate::sac::typing::press(line, key).map_err(line_error)?;
+                crate::typing::press(line, key).map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);

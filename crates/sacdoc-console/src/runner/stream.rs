@@ -13,7 +13,7 @@ use super::spool::{decode_lines, Spool};
 use super::{
     at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
 };
-use crate::sac::line::{find, Line, LineError};
+use crate::line::{find, Line, LineError};
 use crate::term::stream_text;
 
 /// Runs `command`; returns its exact output and exit code. `wrap` is the console width (0: the

@@ -21,9 +21,7 @@
 
 pub mod config;
 pub mod console;
-pub mod line;
 pub mod login;
-pub mod typing;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,8 +31,9 @@ pub use console::Arrival;
 
 pub use crate::error::SessionError;
 use crate::error::SessionFault;
+use crate::line::{Line, LineError};
 use crate::runner::{CommandOutput, Limits, RunError, Shell};
-use line::{Line, LineError};
+use crate::typing;
 use sacdoc_link::Link;
 
 /// Options of a session once its link is open.
