@@ -278,7 +278,7 @@ pub(crate) fn eval(ctx: &mut Ctx, inner: &str) -> CmdResult {
 fn eval_inner(ctx: &mut Ctx, inner: &str) -> CmdResult {
     let statements = parse::parse_line(inner).map_err(|msg| ErrorRecord {
         command: String::new(),
-        message: msg,
+        message: msg.to_string(),
         category: "ParserError: (:) [], ParentContainsErrorRecordException".into(),
         fqid: "ParseException".into(),
     })?;

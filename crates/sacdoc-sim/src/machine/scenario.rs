@@ -79,6 +79,10 @@ pub enum ScenarioError {
         #[source]
         source: Box<ScenarioError>,
     },
+    #[error(transparent)]
+    Filesystem(#[from] super::fs::FsSpecError),
+    #[error(transparent)]
+    RegistryValue(#[from] super::registry::RegTypeError),
     /// A value the simulator cannot use; the message says which and what to write instead.
     #[error("{0}")]
     Invalid(String),
@@ -284,7 +288,7 @@ pub fn reg_value(v: &Value) -> Result<Option<RegValue>, ScenarioError> {
                 }
                 _ => String::new(),
             };
-            RegValue::parse_typed(ty, &data, "\u{0}").map_err(ScenarioError::Invalid)?
+            RegValue::parse_typed(ty, &data, "\u{0}")?
         }
         other => return Err(invalid(format!("unsupported registry value {other}"))),
     }))
@@ -516,8 +520,7 @@ fn build_filesystem(doc: &Table, attached: Option<String>) -> Result<FileSystem,
         None => FsSpec::default(),
     };
     spec.attached_disk = attached;
-    FileSystem::try_from(spec)
-        .map_err(|e| ScenarioError::at("[filesystem]")(ScenarioError::Invalid(e)))
+    FileSystem::try_from(spec).map_err(|e| ScenarioError::at("[filesystem]")(e.into()))
 }
 
 fn build_recovery(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), ScenarioError> {

@@ -253,7 +253,7 @@ fn run_pipeline(
                     }
                     if !r.append || !st.fs.exists(&abs) {
                         if let Err(e) = st.fs.write_file(&abs, b"", false) {
-                            failed = Some(e);
+                            failed = Some(e.to_string());
                             break;
                         }
                     }
