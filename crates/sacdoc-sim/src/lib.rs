@@ -66,7 +66,7 @@ pub enum SimError {
     BadOption { key: String, value: String, hint: String },
     #[error("bad listen address {spec:?}: {hint}")]
     BadListen { spec: String, hint: String },
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         what: String,
         #[source]
