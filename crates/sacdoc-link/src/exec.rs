@@ -12,6 +12,26 @@ use super::Link;
 #[cfg(unix)]
 pub use imp::ExecLink;
 
+/// Why the relay command could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot create a pseudo-terminal")]
+    Pty(#[source] serialport::Error),
+    #[error("cannot duplicate the pty")]
+    Dup(#[source] std::io::Error),
+    #[error("cannot run sh -c {command:?}")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "exec:{command} needs a pseudo-terminal, which this system lacks; start the relay \
+         yourself with its console on a TCP port and use tcp://HOST:PORT or telnet://HOST:PORT"
+    )]
+    Unsupported { command: String },
+}
+
 #[cfg(unix)]
 mod imp {
     use std::io::{self, Read, Write};
@@ -22,6 +42,7 @@ mod imp {
 
     use serialport::TTYPort;
 
+    use super::ExecError;
     use crate::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
 
     /// A command running under a pty, seen from the master side.
@@ -33,10 +54,6 @@ mod imp {
         eof: bool,
     }
 
-    fn last_error(what: &str) -> String {
-        format!("{what}: {}", io::Error::last_os_error())
-    }
-
     fn set_cloexec(fd: RawFd) {
         // SAFETY: fcntl on an fd we own; failure only means the fd may leak into other children.
         unsafe {
@@ -44,11 +61,11 @@ mod imp {
         }
     }
 
-    fn dup_stdio(fd: RawFd) -> Result<Stdio, String> {
+    fn dup_stdio(fd: RawFd) -> Result<Stdio, ExecError> {
         // SAFETY: duplicating an open fd; the new fd is owned by the returned OwnedFd.
         let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
         if new < 0 {
-            return Err(last_error("cannot duplicate the pty"));
+            return Err(ExecError::Dup(io::Error::last_os_error()));
         }
         // SAFETY: `new` is a fresh fd nobody else owns.
         Ok(Stdio::from(unsafe { OwnedFd::from_raw_fd(new) }))
@@ -56,9 +73,8 @@ mod imp {
 
     impl ExecLink {
         /// Runs `sh -c COMMAND` on a new 80x24 pty; `name` is what [`Link::describe`] reports.
-        pub fn open(command: &str, name: String) -> Result<Self, String> {
-            let (master, slave) =
-                TTYPort::pair().map_err(|e| format!("cannot create a pseudo-terminal: {e}"))?;
+        pub fn open(command: &str, name: String) -> Result<Self, ExecError> {
+            let (master, slave) = TTYPort::pair().map_err(ExecError::Pty)?;
             set_cloexec(master.as_raw_fd());
             set_cloexec(slave.as_raw_fd());
             let size = libc::winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 };
@@ -94,7 +110,9 @@ mod imp {
                     Ok(())
                 });
             }
-            let child = cmd.spawn().map_err(|e| format!("cannot run sh -c {command:?}: {e}"))?;
+            let child = cmd
+                .spawn()
+                .map_err(|source| ExecError::Spawn { command: command.to_string(), source })?;
             // Our copies of the slave must go, or the master never sees the command's end.
             drop(cmd);
             drop(slave);
@@ -225,12 +243,9 @@ pub struct ExecLink {
 
 #[cfg(not(unix))]
 impl ExecLink {
-    pub fn open(command: &str, name: String) -> Result<Self, String> {
+    pub fn open(command: &str, name: String) -> Result<Self, ExecError> {
         let _ = name;
-        Err(format!(
-            "exec:{command} needs a pseudo-terminal, which this system lacks; start the relay \
-             yourself with its console on a TCP port and use tcp://HOST:PORT or telnet://HOST:PORT"
-        ))
+        Err(ExecError::Unsupported { command: command.to_string() })
     }
 }
 

@@ -33,12 +33,42 @@ pub mod tcp;
 pub mod telnet;
 pub mod unix;
 
-/// Opening a link failed.
+/// Opening a link failed: the target, and why (the transport's own error, or the simulator's,
+/// the transcript reader's, ... as its [`std::error::Error::source`]).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open {target}: {reason}")]
+#[error("cannot open {target}")]
 pub struct OpenError {
     pub target: String,
-    pub reason: String,
+    #[source]
+    pub source: BoxError,
+}
+
+/// Any error that can cross threads; what [`OpenError`] keeps as its source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl OpenError {
+    /// Opening `target` failed because of `source`.
+    pub fn new(target: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        OpenError { target: target.into(), source: source.into() }
+    }
+
+    /// Why it failed: the source and its own sources, without the target.
+    pub fn reason(&self) -> String {
+        chain(&*self.source)
+    }
+}
+
+/// An error followed by its sources, joined by `": "`, as anyhow's `{:#}` prints them: for
+/// messages that do not go through anyhow (status lines, events, JSON).
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
 }
 
 /// Something that opens a link to one console, and can open it again after a loss: the binary's

@@ -10,6 +10,42 @@ pub fn pipe_path(name: &str) -> String {
     format!(r"\\.\pipe\{name}")
 }
 
+/// Why a named pipe could not be opened, by cause; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum PipeError {
+    // ERROR_PIPE_BUSY (231): another client holds it.
+    #[error(
+        "cannot open {path}: the pipe is busy: another program (Hyper-V Manager's console, \
+         PuTTY, COMpipe, another sacdoc) is connected to it; close it and try again"
+    )]
+    Busy { path: String },
+    // ERROR_ACCESS_DENIED (5): another client holds it or we lack rights.
+    #[error(
+        "cannot open {path}: access denied; run sacdoc as an administrator on the Hyper-V \
+         host (or another program holds the pipe)"
+    )]
+    AccessDenied { path: String },
+    // ERROR_FILE_NOT_FOUND (2): no such pipe.
+    #[error(
+        "cannot open {path}: no such pipe. Map the VM's COM1 to it on the Hyper-V host with \
+         `Set-VMComPort -VMName <vm> -Number 1 -Path {path}` (PowerShell, as administrator), \
+         then start the VM (or restart it: a COM port with no pipe at boot stays invisible to \
+         Windows); `Get-VMComPort -VMName <vm>` shows the current mapping"
+    )]
+    NotFound { path: String },
+    /// Another failure; the error stands before the advice, so it is not a separate source.
+    #[error(
+        "cannot open {path}: {error} (is the VM running with its COM port on this pipe? See \
+         Get-VMComPort; only one program may use the pipe at a time)"
+    )]
+    Other { path: String, error: io::Error },
+    #[error(
+        "{path} is a Windows named pipe and this system is not Windows; run sacdoc on the \
+         Hyper-V host, or relay the pipe to TCP there and use tcp://HOST:PORT"
+    )]
+    NotWindows { path: String },
+}
+
 /// A client connection to a named pipe.
 pub struct PipeLink {
     #[cfg(windows)]
@@ -20,52 +56,34 @@ pub struct PipeLink {
 impl PipeLink {
     /// Opens `\\.\pipe\NAME`; `label` is what [`Link::describe`] reports.
     #[cfg(windows)]
-    pub fn open(name: &str, label: String) -> Result<Self, String> {
+    pub fn open(name: &str, label: String) -> Result<Self, PipeError> {
         let path = pipe_path(name);
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(&path)
-            .map_err(|e| open_error(name, &e))?;
+            .map_err(|e| open_error(name, e))?;
         Ok(PipeLink { file, name: label })
     }
 
     /// Named pipes exist only on Windows.
     #[cfg(not(windows))]
-    pub fn open(name: &str, label: String) -> Result<Self, String> {
+    pub fn open(name: &str, label: String) -> Result<Self, PipeError> {
         let _ = label;
-        Err(format!(
-            "{} is a Windows named pipe and this system is not Windows; run sacdoc on the \
-             Hyper-V host, or relay the pipe to TCP there and use tcp://HOST:PORT",
-            pipe_path(name)
-        ))
+        Err(PipeError::NotWindows { path: pipe_path(name) })
     }
 }
 
 /// The advice for a pipe that cannot be opened, by cause.
-pub fn open_error(name: &str, e: &io::Error) -> String {
+pub fn open_error(name: &str, e: io::Error) -> PipeError {
     let path = pipe_path(name);
     // ERROR_FILE_NOT_FOUND (2): no such pipe; ERROR_PIPE_BUSY (231) / ERROR_ACCESS_DENIED (5):
     // another client holds it or we lack rights.
     match e.raw_os_error() {
-        Some(231) => format!(
-            "cannot open {path}: the pipe is busy: another program (Hyper-V Manager's console, \
-             PuTTY, COMpipe, another sacdoc) is connected to it; close it and try again"
-        ),
-        Some(5) => format!(
-            "cannot open {path}: access denied; run sacdoc as an administrator on the Hyper-V \
-             host (or another program holds the pipe)"
-        ),
-        _ if e.kind() == io::ErrorKind::NotFound => format!(
-            "cannot open {path}: no such pipe. Map the VM's COM1 to it on the Hyper-V host with \
-             `Set-VMComPort -VMName <vm> -Number 1 -Path {path}` (PowerShell, as administrator), \
-             then start the VM (or restart it: a COM port with no pipe at boot stays invisible to \
-             Windows); `Get-VMComPort -VMName <vm>` shows the current mapping"
-        ),
-        _ => format!(
-            "cannot open {path}: {e} (is the VM running with its COM port on this pipe? See \
-             Get-VMComPort; only one program may use the pipe at a time)"
-        ),
+        Some(231) => PipeError::Busy { path },
+        Some(5) => PipeError::AccessDenied { path },
+        _ if e.kind() == io::ErrorKind::NotFound => PipeError::NotFound { path },
+        _ => PipeError::Other { path, error: e },
     }
 }
 
@@ -169,10 +187,10 @@ mod tests {
     #[test]
     fn a_missing_pipe_says_how_to_map_it() {
         let e = io::Error::new(io::ErrorKind::NotFound, "not found");
-        let msg = open_error("vm1", &e);
+        let msg = open_error("vm1", e).to_string();
         assert!(msg.contains(r"Set-VMComPort -VMName <vm> -Number 1 -Path \\.\pipe\vm1"), "{msg}");
         assert!(msg.contains("then start the VM"), "{msg}");
-        let busy = open_error("vm1", &io::Error::from_raw_os_error(231));
+        let busy = open_error("vm1", io::Error::from_raw_os_error(231)).to_string();
         assert!(busy.contains("busy"), "{busy}");
     }
 }

@@ -225,7 +225,7 @@ impl ReconnectingLink {
                 true
             }
             Err(e) => {
-                let error = e.reason;
+                let error = e.reason();
                 if attempt >= self.policy.max_attempts {
                     self.give_up(attempt, error);
                 } else {

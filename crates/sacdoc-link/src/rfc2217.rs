@@ -98,6 +98,65 @@ fn describe_value(code: u8, value: &[u8]) -> String {
     }
 }
 
+/// Why an RFC 2217 link could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum Rfc2217Error {
+    #[error(transparent)]
+    Connect(#[from] tcp::TcpError),
+    #[error("{host}:{port}")]
+    Negotiate {
+        host: String,
+        port: u16,
+        #[source]
+        source: NegotiateError,
+    },
+}
+
+/// Why the server did not set the line as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum NegotiateError {
+    /// Sending a request failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// No answer to `WILL COM-PORT-OPTION`.
+    #[error(
+        "{wait}: the server does not speak RFC 2217; use telnet://HOST:PORT (and set the \
+         speed on the server), or enable it (ser2net: accepter telnet(rfc2217),PORT)"
+    )]
+    NoOption { wait: WaitError },
+    #[error(
+        "the server refused COM-PORT-OPTION (it does not speak RFC 2217): use \
+         telnet://HOST:PORT and set the speed on the server, or enable it \
+         (ser2net: accepter telnet(rfc2217),PORT)"
+    )]
+    Refused,
+    /// Some settings were not answered; `missing` describes them.
+    #[error("{wait} (not confirmed: {})", missing.join(", "))]
+    NotConfirmed { wait: WaitError, missing: Vec<String> },
+    /// The server answered with other values; `wrong` says what was asked and what the line is at.
+    #[error(
+        "the console server did not take the line settings: {} (is the port's speed \
+         locked in the server's configuration, or the adapter unable to do it?)",
+        wrong.join("; ")
+    )]
+    NotTaken { wrong: Vec<String> },
+}
+
+/// Waiting for the server's answer ended without it; `what` names the wait ("to WILL
+/// COM-PORT-OPTION").
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("no answer {what} within {secs} s")]
+    Timeout { what: &'static str, secs: u64 },
+    /// The server refused the connection before closing it (another user holds the port).
+    #[error(transparent)]
+    Refused(io::Error),
+    #[error("the console server closed the connection {what}")]
+    Closed { what: &'static str },
+    #[error("{error} {what}")]
+    Io { error: io::Error, what: &'static str },
+}
+
 /// A console-server port whose line settings were set over RFC 2217.
 pub struct Rfc2217Link {
     inner: TelnetLink<std::net::TcpStream>,
@@ -112,11 +171,15 @@ impl Rfc2217Link {
         port: u16,
         settings: &SerialSettings,
         name: String,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Rfc2217Error> {
         let stream = tcp::connect(host, port)?;
         let inner = TelnetLink::with_codec(stream, TelnetCodec::with_com_port(), name);
         let mut link = Rfc2217Link { inner, settings: *settings };
-        link.negotiate(settings).map_err(|e| format!("{host}:{port}: {e}"))?;
+        link.negotiate(settings).map_err(|source| Rfc2217Error::Negotiate {
+            host: host.to_string(),
+            port,
+            source,
+        })?;
         Ok(link)
     }
 
@@ -128,50 +191,39 @@ impl Rfc2217Link {
     /// Reads from the server until `done` holds, for at most [`NEGOTIATION_TIMEOUT`].
     fn wait_for(
         &mut self,
-        what: &str,
+        what: &'static str,
         mut done: impl FnMut(&mut Self) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), WaitError> {
         let deadline = Instant::now() + NEGOTIATION_TIMEOUT;
         while !done(self) {
             if Instant::now() >= deadline {
-                return Err(format!("no answer {what} within {} s", NEGOTIATION_TIMEOUT.as_secs()));
+                return Err(WaitError::Timeout { what, secs: NEGOTIATION_TIMEOUT.as_secs() });
             }
             match self.inner.pump() {
                 Ok(true) => {}
                 Ok(false) => {
                     return Err(match self.inner.closed() {
-                        Err(e) => e.to_string(),
-                        Ok(_) => format!("the console server closed the connection {what}"),
+                        Err(e) => WaitError::Refused(e),
+                        Ok(_) => WaitError::Closed { what },
                     })
                 }
-                Err(e) => return Err(format!("{e} {what}")),
+                Err(error) => return Err(WaitError::Io { error, what }),
             }
         }
         Ok(())
     }
 
     /// Offers COM-PORT-OPTION, sets the line and checks every answer.
-    pub fn negotiate(&mut self, settings: &SerialSettings) -> Result<(), String> {
-        let io = |e: io::Error| e.to_string();
+    pub fn negotiate(&mut self, settings: &SerialSettings) -> Result<(), NegotiateError> {
         if self.inner.codec_mut().com_port_answer() != Some(true) {
             self.inner.codec_mut().offered_local(COM_PORT);
-            self.inner.send_command(&[IAC, WILL, COM_PORT]).map_err(io)?;
+            self.inner.send_command(&[IAC, WILL, COM_PORT])?;
             self.wait_for("to WILL COM-PORT-OPTION", |l| {
                 l.inner.codec_mut().com_port_answer().is_some()
             })
-            .map_err(|e| {
-                format!(
-                    "{e}: the server does not speak RFC 2217; use telnet://HOST:PORT (and set the \
-                     speed on the server), or enable it (ser2net: accepter telnet(rfc2217),PORT)"
-                )
-            })?;
+            .map_err(|wait| NegotiateError::NoOption { wait })?;
             if self.inner.codec_mut().com_port_answer() != Some(true) {
-                return Err(
-                    "the server refused COM-PORT-OPTION (it does not speak RFC 2217): use \
-                            telnet://HOST:PORT and set the speed on the server, or enable it \
-                            (ser2net: accepter telnet(rfc2217),PORT)"
-                        .into(),
-                );
+                return Err(NegotiateError::Refused);
             }
         }
         let wanted = requests(settings);
@@ -179,7 +231,7 @@ impl Rfc2217Link {
         for (code, value) in &wanted {
             out.extend(subnegotiation(*code, value));
         }
-        self.inner.send_command(&out).map_err(io)?;
+        self.inner.send_command(&out)?;
         let mut answers: Vec<Option<Vec<u8>>> = vec![None; wanted.len()];
         let codes: Vec<u8> = wanted.iter().map(|w| w.0).collect();
         self.wait_for("to the line settings", |l| {
@@ -192,14 +244,14 @@ impl Rfc2217Link {
             }
             answers.iter().all(Option::is_some)
         })
-        .map_err(|e| {
+        .map_err(|wait| {
             let missing: Vec<String> = wanted
                 .iter()
                 .zip(&answers)
                 .filter(|(_, a)| a.is_none())
                 .map(|((c, v), _)| describe_value(*c, v))
                 .collect();
-            format!("{e} (not confirmed: {})", missing.join(", "))
+            NegotiateError::NotConfirmed { wait, missing }
         })?;
         let mut wrong = Vec::new();
         for ((code, value), answer) in wanted.iter().zip(&answers) {
@@ -213,11 +265,7 @@ impl Rfc2217Link {
             }
         }
         if !wrong.is_empty() {
-            return Err(format!(
-                "the console server did not take the line settings: {} (is the port's speed \
-                 locked in the server's configuration, or the adapter unable to do it?)",
-                wrong.join("; ")
-            ));
+            return Err(NegotiateError::NotTaken { wrong });
         }
         self.settings = *settings;
         Ok(())

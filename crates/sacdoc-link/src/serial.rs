@@ -95,6 +95,19 @@ impl Flow {
     }
 }
 
+/// Why a serial port could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SerialError {
+    #[error("{0} data bits is not possible (use 5, 6, 7 or 8)")]
+    DataBits(u8),
+    #[error("{0} stop bits is not possible (use 1 or 2)")]
+    StopBits(u8),
+    /// The port would not open; `hint` names the usual cause for the error's kind. The error
+    /// stands in the middle of the message, before the advice, so it is not a separate source.
+    #[error("{path}: {error}: {hint}")]
+    Open { path: String, error: serialport::Error, hint: &'static str },
+}
+
 /// An open serial port.
 pub struct SerialLink {
     port: NativePort,
@@ -104,18 +117,18 @@ pub struct SerialLink {
 impl SerialLink {
     /// Opens `path` (`COM1`, `/dev/ttyS0`, a pty slave, ...) with `settings`. `name` is what
     /// [`Link::describe`] reports.
-    pub fn open(path: &str, settings: &SerialSettings, name: String) -> Result<Self, String> {
+    pub fn open(path: &str, settings: &SerialSettings, name: String) -> Result<Self, SerialError> {
         let data_bits = match settings.data_bits {
             5 => serialport::DataBits::Five,
             6 => serialport::DataBits::Six,
             7 => serialport::DataBits::Seven,
             8 => serialport::DataBits::Eight,
-            n => return Err(format!("{n} data bits is not possible (use 5, 6, 7 or 8)")),
+            n => return Err(SerialError::DataBits(n)),
         };
         let stop_bits = match settings.stop_bits {
             1 => serialport::StopBits::One,
             2 => serialport::StopBits::Two,
-            n => return Err(format!("{n} stop bits is not possible (use 1 or 2)")),
+            n => return Err(SerialError::StopBits(n)),
         };
         let parity = match settings.parity {
             Parity::None => serialport::Parity::None,
@@ -134,14 +147,14 @@ impl SerialLink {
             .flow_control(flow)
             .timeout(READ_TIMEOUT)
             .open_native()
-            .map_err(|e| describe_open_error(path, &e))?;
+            .map_err(|e| open_error(path, e))?;
         Ok(SerialLink { port, name })
     }
 }
 
 /// Turns a `serialport` open error into advice: the usual causes are a wrong name, a port held by
 /// another program (a hypervisor console, minicom, screen) and missing permissions.
-fn describe_open_error(path: &str, e: &serialport::Error) -> String {
+fn open_error(path: &str, e: serialport::Error) -> SerialError {
     let hint = match e.kind() {
         serialport::ErrorKind::NoDevice => {
             "the port is busy (another program such as screen, minicom or a console relay holds \
@@ -156,7 +169,7 @@ fn describe_open_error(path: &str, e: &serialport::Error) -> String {
         }
         _ => "check the port name and that nothing else uses it",
     };
-    format!("{path}: {e}: {hint}")
+    SerialError::Open { path: path.to_string(), error: e, hint }
 }
 
 impl Read for SerialLink {

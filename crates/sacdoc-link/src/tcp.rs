@@ -2,7 +2,7 @@
 //! the socket are the bytes on the serial line.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::busy::BusyWatch;
@@ -11,17 +11,48 @@ use super::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
 /// How long one connection attempt may take before the next address is tried.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Why a TCP connection could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TcpError {
+    #[error("cannot resolve {host:?}")]
+    Resolve {
+        host: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{host:?} resolves to no address")]
+    NoAddress { host: String },
+    #[error("connected to {addr} but could not set it up")]
+    Setup {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+    /// Every address refused or timed out; `error` is the last address's failure (it stands in
+    /// the middle of the message, before the advice, so it is not a separate source).
+    #[error(
+        "connection to {addr} failed: {error} (is the console server listening on port {port}? \
+         Some refuse connections while another user holds the port)"
+    )]
+    Connect { addr: SocketAddr, port: u16, error: io::Error },
+}
+
+/// The whole message, sources included, for callers that still report errors as text (the Azure
+/// client).
+impl From<TcpError> for String {
+    fn from(e: TcpError) -> String {
+        crate::chain(&e)
+    }
+}
+
 /// Connects to `host:port` with the link read/write timeouts set. Tries every address the name
 /// resolves to and reports the last failure.
-pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, TcpError> {
     let addrs: Vec<_> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+        .map_err(|source| TcpError::Resolve { host: host.to_string(), source })?
         .collect();
-    if addrs.is_empty() {
-        return Err(format!("{host:?} resolves to no address"));
-    }
-    let mut last = String::new();
+    let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
             Ok(stream) => {
@@ -31,16 +62,16 @@ pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
                     .and_then(|()| stream.set_nodelay(true));
                 return match setup {
                     Ok(()) => Ok(stream),
-                    Err(e) => Err(format!("connected to {addr} but could not set it up: {e}")),
+                    Err(source) => Err(TcpError::Setup { addr: *addr, source }),
                 };
             }
-            Err(e) => last = format!("connection to {addr} failed: {e}"),
+            Err(error) => last = Some((*addr, error)),
         }
     }
-    Err(format!(
-        "{last} (is the console server listening on port {port}? Some refuse connections while \
-         another user holds the port)"
-    ))
+    match last {
+        Some((addr, error)) => Err(TcpError::Connect { addr, port, error }),
+        None => Err(TcpError::NoAddress { host: host.to_string() }),
+    }
 }
 
 /// A raw TCP connection to a console server.
@@ -53,7 +84,7 @@ pub struct TcpLink {
 
 impl TcpLink {
     /// Connects to `host:port`; `name` is what [`Link::describe`] reports.
-    pub fn open(host: &str, port: u16, name: String) -> Result<Self, String> {
+    pub fn open(host: &str, port: u16, name: String) -> Result<Self, TcpError> {
         Ok(TcpLink { stream: connect(host, port)?, name, watch: BusyWatch::new() })
     }
 

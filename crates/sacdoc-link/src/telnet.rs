@@ -193,7 +193,7 @@ pub struct TelnetLink<S: Read + Write + Send = std::net::TcpStream> {
 
 impl TelnetLink<std::net::TcpStream> {
     /// Connects to `host:port`; `name` is what [`Link::describe`] reports.
-    pub fn open(host: &str, port: u16, name: String) -> Result<Self, String> {
+    pub fn open(host: &str, port: u16, name: String) -> Result<Self, tcp::TcpError> {
         Ok(Self::over(tcp::connect(host, port)?, name))
     }
 }

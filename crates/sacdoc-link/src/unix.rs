@@ -2,9 +2,39 @@
 //! simulator's socket server. A plain byte stream, like raw TCP.
 
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Link;
+
+/// Why a Unix socket could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UnixError {
+    /// The connection failed; the error stands before the hint for its kind, so it is not a
+    /// separate source.
+    #[error("cannot connect to {}: {error}{}", path.display(), connect_hint(error))]
+    Connect { path: PathBuf, error: io::Error },
+    #[error("cannot set up {}", path.display())]
+    Setup {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "{}: Unix sockets are not available on this system; use tcp://HOST:PORT or pipe:NAME",
+        path.display()
+    )]
+    Unsupported { path: PathBuf },
+}
+
+/// What usually causes a failed connection of this kind.
+fn connect_hint(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::NotFound => " (no socket there: is the VM or console server up?)",
+        io::ErrorKind::ConnectionRefused => " (nothing listens on it any more)",
+        io::ErrorKind::PermissionDenied => " (no permission to use the socket)",
+        _ => "",
+    }
+}
 
 /// A connection to a Unix socket.
 pub struct UnixLink {
@@ -16,31 +46,21 @@ pub struct UnixLink {
 impl UnixLink {
     /// Connects to the socket at `path`; `name` is what [`Link::describe`] reports.
     #[cfg(unix)]
-    pub fn open(path: &Path, name: String) -> Result<Self, String> {
-        let stream = std::os::unix::net::UnixStream::connect(path).map_err(|e| {
-            let hint = match e.kind() {
-                io::ErrorKind::NotFound => " (no socket there: is the VM or console server up?)",
-                io::ErrorKind::ConnectionRefused => " (nothing listens on it any more)",
-                io::ErrorKind::PermissionDenied => " (no permission to use the socket)",
-                _ => "",
-            };
-            format!("cannot connect to {}: {e}{hint}", path.display())
-        })?;
+    pub fn open(path: &Path, name: String) -> Result<Self, UnixError> {
+        let stream = std::os::unix::net::UnixStream::connect(path)
+            .map_err(|error| UnixError::Connect { path: path.to_path_buf(), error })?;
         stream
             .set_read_timeout(Some(super::READ_TIMEOUT))
             .and_then(|()| stream.set_write_timeout(Some(super::WRITE_TIMEOUT)))
-            .map_err(|e| format!("cannot set up {}: {e}", path.display()))?;
+            .map_err(|source| UnixError::Setup { path: path.to_path_buf(), source })?;
         Ok(UnixLink { stream, name })
     }
 
     /// Unix sockets do not exist on this platform.
     #[cfg(not(unix))]
-    pub fn open(path: &Path, name: String) -> Result<Self, String> {
+    pub fn open(path: &Path, name: String) -> Result<Self, UnixError> {
         let _ = name;
-        Err(format!(
-            "{}: Unix sockets are not available on this system; use tcp://HOST:PORT or pipe:NAME",
-            path.display()
-        ))
+        Err(UnixError::Unsupported { path: path.to_path_buf() })
     }
 }
 

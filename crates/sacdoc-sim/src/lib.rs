@@ -53,15 +53,18 @@ pub use sac::{SacSettings, SimOptions};
 /// Errors of the simulator.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    #[error("unknown scenario {name:?}: {reason}; known scenarios: {known}")]
-    UnknownScenario { name: String, reason: String, known: String },
+    /// The scenario cannot be loaded; `error` says why (it stands in the middle of the message,
+    /// so it is not a separate source).
+    /// `error` already names the scenario and, when none has that name, lists the known ones.
+    #[error("{}", sacdoc_link::chain(.error))]
+    UnknownScenario { name: String, error: Box<machine::ScenarioError>, known: String },
     #[error("unknown simulator option {key:?}; known options: {known}")]
     UnknownOption { key: String, known: String },
     #[error("bad value {value:?} for simulator option {key:?}: {hint}")]
     BadOption { key: String, value: String, hint: String },
     #[error("bad listen address {spec:?}: {hint}")]
     BadListen { spec: String, hint: String },
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         what: String,
         #[source]
@@ -71,9 +74,9 @@ pub enum SimError {
 
 /// Loads a scenario and applies a query: the options of one run, and the machine.
 pub fn prepare(scenario: &str, query: &str) -> Result<(machine::Scenario, SimOptions), SimError> {
-    let sc = machine::load_scenario(scenario).map_err(|reason| SimError::UnknownScenario {
+    let sc = machine::load_scenario(scenario).map_err(|error| SimError::UnknownScenario {
         name: scenario.to_string(),
-        reason,
+        error: Box::new(error),
         known: machine::scenario_names().join(", "),
     })?;
     let mut opts = SimOptions::from_settings(sc.sac.clone());

@@ -84,20 +84,19 @@ impl Header {
     }
 
     /// Reads a header line; any asciicast v2 header is accepted, the `sacdoc` part is optional.
-    pub fn from_json(line: &str) -> Result<Header, String> {
-        let v: Value =
-            serde_json::from_str(line).map_err(|e| format!("not a JSON object ({e})"))?;
-        let obj = v.as_object().ok_or("not a JSON object")?;
+    pub fn from_json(line: &str) -> Result<Header, HeaderError> {
+        let v: Value = serde_json::from_str(line).map_err(HeaderError::Json)?;
+        let obj = v.as_object().ok_or(HeaderError::NotObject)?;
         match obj.get("version").and_then(Value::as_u64) {
             Some(2) => {}
-            Some(n) => return Err(format!("asciicast version {n}; only version 2 is read")),
-            None => return Err("no asciicast \"version\" field".into()),
+            Some(n) => return Err(HeaderError::Version(n)),
+            None => return Err(HeaderError::NoVersion),
         }
-        let dim = |k: &str| -> Result<u16, String> {
+        let dim = |k: &'static str| -> Result<u16, HeaderError> {
             obj.get(k)
                 .and_then(Value::as_u64)
                 .and_then(|n| u16::try_from(n).ok())
-                .ok_or_else(|| format!("no valid \"{k}\" field"))
+                .ok_or(HeaderError::BadField(k))
         };
         let ours = obj.get("sacdoc").and_then(Value::as_object);
         let text = |k: &str| ours.and_then(|o| o.get(k)).and_then(Value::as_str).map(String::from);
@@ -112,4 +111,23 @@ impl Header {
             title: obj.get("title").and_then(Value::as_str).map(String::from),
         })
     }
+}
+
+/// Why a transcript's first line is not a header it can read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    #[error("the file is empty")]
+    Empty,
+    /// Not JSON at all (the parser's complaint is part of the message, in parentheses).
+    #[error("not a JSON object ({0})")]
+    Json(serde_json::Error),
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("asciicast version {0}; only version 2 is read")]
+    Version(u64),
+    #[error("no asciicast \"version\" field")]
+    NoVersion,
+    /// A required field (`width`, `height`) is missing or out of range.
+    #[error("no valid \"{0}\" field")]
+    BadField(&'static str),
 }

@@ -30,7 +30,7 @@ pub mod replay;
 mod time;
 mod utf8;
 
-pub use header::Header;
+pub use header::{Header, HeaderError};
 pub use reader::{parse, read};
 pub use recorder::{Recorder, RecordingLink};
 
@@ -122,7 +122,7 @@ impl Transcript {
 /// Reading or writing a transcript failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TranscriptError {
-    #[error("cannot {action} transcript {path}: {source}")]
+    #[error("cannot {action} transcript {path}")]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -134,10 +134,42 @@ pub enum TranscriptError {
          remove the file"
     )]
     Exists { path: PathBuf },
-    #[error("transcript {path}: bad header: {reason}")]
-    Header { path: PathBuf, reason: String },
-    #[error("transcript {path}, line {line}: {reason}")]
-    Event { path: PathBuf, line: usize, reason: String },
+    #[error("transcript {path}: bad header")]
+    Header {
+        path: PathBuf,
+        #[source]
+        source: HeaderError,
+    },
+    #[error("transcript {path}, line {line}")]
+    Event {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: EventError,
+    },
+}
+
+/// Why an event line of a transcript cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    /// Not JSON at all (the parser's complaint is part of the message, in parentheses).
+    #[error("not JSON ({0})")]
+    Json(serde_json::Error),
+    #[error("an event must be a JSON array [time, code, data]")]
+    NotArray,
+    #[error("an event has 3 elements, this one has {0}")]
+    Elements(usize),
+    #[error("bad event time")]
+    Time,
+    #[error("the event code is not a string")]
+    Code,
+    /// The data of an event with this code must be a string.
+    #[error("the data of a {0:?} event is not text")]
+    NotText(String),
+    #[error("bad base64 in a \"b\" event ({0})")]
+    Base64(base64::DecodeError),
+    #[error("a \"b\" event must follow an \"o\" or \"i\" event")]
+    StrayBytes,
 }
 
 /// The file a session with `target` is recorded to when no `--record PATH` is given:

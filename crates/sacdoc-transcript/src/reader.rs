@@ -5,7 +5,7 @@ use std::path::Path;
 use base64::Engine;
 use serde_json::Value;
 
-use super::{code, Event, EventKind, Header, Transcript, TranscriptError};
+use super::{code, Event, EventError, EventKind, Header, HeaderError, Transcript, TranscriptError};
 
 /// Reads the transcript at `path`.
 pub fn read(path: &Path) -> Result<Transcript, TranscriptError> {
@@ -26,13 +26,10 @@ fn parse_named(text: &str, path: &Path) -> Result<Transcript, TranscriptError> {
     let mut lines = text.split_inclusive('\n').enumerate();
     let header_line = lines.next().map(|(_, l)| l.trim_end()).unwrap_or("");
     if header_line.is_empty() {
-        return Err(TranscriptError::Header {
-            path: path.into(),
-            reason: "the file is empty".into(),
-        });
+        return Err(TranscriptError::Header { path: path.into(), source: HeaderError::Empty });
     }
     let header = Header::from_json(header_line)
-        .map_err(|reason| TranscriptError::Header { path: path.into(), reason })?;
+        .map_err(|source| TranscriptError::Header { path: path.into(), source })?;
     let mut events: Vec<Event> = Vec::new();
     let mut truncated = false;
     for (i, raw) in lines {
@@ -41,27 +38,27 @@ fn parse_named(text: &str, path: &Path) -> Result<Transcript, TranscriptError> {
             continue;
         }
         let bad =
-            |reason: String| TranscriptError::Event { path: path.into(), line: i + 1, reason };
+            |source: EventError| TranscriptError::Event { path: path.into(), line: i + 1, source };
         match parse_event(line, &mut events) {
             Ok(()) => {}
             // A last line without its newline was being written when the recorder died.
             Err(_) if !raw.ends_with('\n') => truncated = true,
-            Err(reason) => return Err(bad(reason)),
+            Err(e) => return Err(bad(e)),
         }
     }
     Ok(Transcript { header, events, truncated })
 }
 
 /// Parses one event line and appends it (or, for "b", fixes the previous event's bytes).
-fn parse_event(line: &str, events: &mut Vec<Event>) -> Result<(), String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
-    let arr = v.as_array().ok_or("an event must be a JSON array [time, code, data]")?;
+fn parse_event(line: &str, events: &mut Vec<Event>) -> Result<(), EventError> {
+    let v: Value = serde_json::from_str(line).map_err(EventError::Json)?;
+    let arr = v.as_array().ok_or(EventError::NotArray)?;
     let [time, code_, data] = arr.as_slice() else {
-        return Err(format!("an event has 3 elements, this one has {}", arr.len()));
+        return Err(EventError::Elements(arr.len()));
     };
-    let time = time.as_f64().filter(|t| t.is_finite() && *t >= 0.0).ok_or("bad event time")?;
-    let code_ = code_.as_str().ok_or("the event code is not a string")?;
-    let text = || data.as_str().ok_or_else(|| format!("the data of a {code_:?} event is not text"));
+    let time = time.as_f64().filter(|t| t.is_finite() && *t >= 0.0).ok_or(EventError::Time)?;
+    let code_ = code_.as_str().ok_or(EventError::Code)?;
+    let text = || data.as_str().ok_or_else(|| EventError::NotText(code_.to_string()));
     let kind = match code_ {
         code::OUTPUT => EventKind::Output(text()?.as_bytes().to_vec()),
         code::INPUT => EventKind::Input(text()?.as_bytes().to_vec()),
@@ -70,13 +67,13 @@ fn parse_event(line: &str, events: &mut Vec<Event>) -> Result<(), String> {
         code::BYTES => {
             let exact = base64::engine::general_purpose::STANDARD
                 .decode(text()?)
-                .map_err(|e| format!("bad base64 in a \"b\" event ({e})"))?;
+                .map_err(EventError::Base64)?;
             return match events.last_mut().map(|e| &mut e.kind) {
                 Some(EventKind::Output(b)) | Some(EventKind::Input(b)) => {
                     *b = exact;
                     Ok(())
                 }
-                _ => Err("a \"b\" event must follow an \"o\" or \"i\" event".into()),
+                _ => Err(EventError::StrayBytes),
             };
         }
         other => EventKind::Other { code: other.to_string(), data: data.clone() },

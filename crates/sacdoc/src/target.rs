@@ -396,7 +396,7 @@ impl Target {
     /// Checks what can be checked without opening the link (the scenario exists, the transcript
     /// or device is there), so a bad target is reported before anyone is asked for a password.
     pub fn preflight(&self) -> Result<(), OpenError> {
-        let fail = |reason: String| OpenError { target: self.to_string(), reason };
+        let fail = |reason: String| OpenError::new(self.to_string(), reason);
         match self {
             Target::Sim { scenario, query } => {
                 crate::sim::prepare(scenario, query).map(|_| ()).map_err(|e| fail(e.to_string()))
@@ -439,19 +439,21 @@ impl Target {
         use crate::transcript::replay;
         use crate::transport::*;
         let name = self.to_string();
-        let fail = |reason: String| OpenError { target: name.clone(), reason };
+        let fail = |e: BoxError| OpenError::new(name.clone(), e);
         Ok(match self {
-            Target::Serial { path, settings } => {
-                Box::new(serial::SerialLink::open(path, settings, name.clone()).map_err(fail)?)
-            }
+            Target::Serial { path, settings } => Box::new(
+                serial::SerialLink::open(path, settings, name.clone())
+                    .map_err(|e| fail(e.into()))?,
+            ),
             Target::Tcp { host, port } => {
-                Box::new(tcp::TcpLink::open(host, *port, name.clone()).map_err(fail)?)
+                Box::new(tcp::TcpLink::open(host, *port, name.clone()).map_err(|e| fail(e.into()))?)
             }
-            Target::Telnet { host, port } => {
-                Box::new(telnet::TelnetLink::open(host, *port, name.clone()).map_err(fail)?)
-            }
+            Target::Telnet { host, port } => Box::new(
+                telnet::TelnetLink::open(host, *port, name.clone()).map_err(|e| fail(e.into()))?,
+            ),
             Target::Rfc2217 { host, port, settings } => Box::new(
-                rfc2217::Rfc2217Link::open(host, *port, settings, name.clone()).map_err(fail)?,
+                rfc2217::Rfc2217Link::open(host, *port, settings, name.clone())
+                    .map_err(|e| fail(e.into()))?,
             ),
             Target::Azure { subscription, resource_group, vm } => {
                 let vm = azure::AzureVm {
@@ -461,22 +463,24 @@ impl Target {
                 };
                 Box::new(
                     azure::AzureLink::open(&vm, azure_settings, name.clone())
-                        .map_err(|e| fail(e.to_string()))?,
+                        .map_err(|e| fail(e.into()))?,
                 )
             }
             Target::Unix { path } => {
-                Box::new(unix::UnixLink::open(path, name.clone()).map_err(fail)?)
+                Box::new(unix::UnixLink::open(path, name.clone()).map_err(|e| fail(e.into()))?)
             }
             Target::Pipe { name: pipe_name } => {
-                Box::new(pipe::PipeLink::open(pipe_name, name.clone()).map_err(fail)?)
+                Box::new(pipe::PipeLink::open(pipe_name, name.clone()).map_err(|e| fail(e.into()))?)
             }
             Target::Exec { command } => {
-                Box::new(exec::ExecLink::open(command, name.clone()).map_err(fail)?)
+                Box::new(exec::ExecLink::open(command, name.clone()).map_err(|e| fail(e.into()))?)
             }
-            Target::Sim { scenario, query } => open_sim(scenario, query).map_err(fail)?,
+            Target::Sim { scenario, query } => {
+                Box::new(crate::sim::open(scenario, query).map_err(|e| fail(e.into()))?)
+            }
             Target::Replay { path } => Box::new(
                 replay::ReplayLink::open(path, replay::ReplayOptions::default())
-                    .map_err(|e| fail(e.to_string()))?,
+                    .map_err(|e| fail(e.into()))?,
             ),
         })
     }
@@ -510,14 +514,6 @@ impl crate::transport::Connector for Console {
     }
     fn can_reconnect(&self) -> bool {
         self.target.can_reconnect()
-    }
-}
-
-/// The simulator in-process.
-fn open_sim(scenario: &str, query: &str) -> Result<Box<dyn Link>, String> {
-    match crate::sim::open(scenario, query) {
-        Ok(link) => Ok(Box::new(link)),
-        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -34,32 +34,11 @@ pub struct CommandOutput {
     pub duration_ms: u64,
 }
 
-/// Why a command could not be run to completion.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("the command did not finish within {secs} s (sent Ctrl+C to stop it)")]
-    Timeout { secs: u64 },
-    #[error("the output passed the limit of {limit} bytes (sent Ctrl+C to stop it)")]
-    OutputTooLarge { limit: u64 },
-    #[error("the link was lost: {0}")]
-    LinkLost(String),
-    /// The VM went down for a restart while the command ran (the console cleared and SAC's boot
-    /// banner came, or the console fell silent right after the command asked for a restart).
-    /// The session is gone; connect again once the VM is back (about a minute).
-    #[error(
-        "the VM is restarting (the console showed the boot banner \"Computer is booting, SAC \
-         started and initialized.\" or went silent); connect again once it is back"
-    )]
-    Restarting,
-    #[error("{0}")]
-    Session(String),
-    #[error("I/O error on the line: {0}")]
-    Io(#[from] std::io::Error),
-}
+pub use crate::error::{RunError, SessionFault};
 
 /// Something that runs cmd.exe command lines and returns their complete output.
 ///
-/// Implemented by the SAC cmd-channel session ([`crate::sac::Session`]), over any link.
+/// Implemented by the SAC cmd-channel session (`sac::Session`, the layer above), over any link.
 pub trait Shell {
     fn run(&mut self, command: &str) -> Result<CommandOutput, RunError>;
 }
@@ -112,9 +91,14 @@ pub fn nonce(command: &str, index: u64) -> String {
 
 use std::time::Duration;
 
-use crate::sac::console::is_cmd_prompt;
-use crate::sac::line::{Line, LineError};
-use crate::sac::typing::{type_checked, Anchor, Echo, TypeError};
+use crate::line::{Line, LineError};
+use crate::typing::{type_checked, Anchor, Echo, TypeError};
+
+/// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
+pub fn is_cmd_prompt(before_cursor: &str) -> bool {
+    let b = before_cursor.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
+}
 
 /// True when the cursor sits right after a cmd prompt.
 pub fn at_prompt(line: &Line) -> bool {
@@ -130,10 +114,7 @@ pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Re
         return Err(RunError::Restarting);
     }
     if !at_prompt(line) {
-        return Err(RunError::Session(format!(
-            "the cmd channel is not at its prompt (the cursor row shows {:?})",
-            line.term().before_cursor()
-        )));
+        return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
     }
     let anchor = Anchor::here(line);
     let mut text = text.to_string();
@@ -143,7 +124,7 @@ pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Re
     }
     type_checked(line, &anchor, &text, Echo::Plain, timeout).map_err(|e| match e {
         TypeError::Line(l) => line_error(l),
-        e => RunError::Session(e.to_string()),
+        e => SessionFault::Typing(e).into(),
     })?;
     Ok(())
 }

@@ -26,8 +26,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::spool::{Spool, BEGIN, END};
-use super::{at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError};
-use crate::sac::line::{Line, LineError};
+use super::{
+    at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
+};
+use crate::line::{Line, LineError};
 
 const MORE: &str = "-- More --";
 
@@ -90,11 +92,7 @@ impl Pages {
     /// The decoded bytes between BEGIN and END.
     fn decode(&self, end: usize) -> Result<Vec<u8>, RunError> {
         if self.lines.get(&1).map(String::as_str) != Some(BEGIN) {
-            return Err(RunError::Session(
-                "the painted capture did not start with certutil's BEGIN line (is certutil \
-                 available on the VM?)"
-                    .into(),
-            ));
+            return Err(SessionFault::NoBegin.into());
         }
         super::spool::decode_lines((2..end).map(|n| self.lines.get(&n).map_or("", String::as_str)))
     }
@@ -159,12 +157,11 @@ pub fn run(
     cleanup(line, &spool, limits.timeout);
     match got? {
         Some(r) => Ok(r),
-        None => Err(RunError::Session(format!(
-            "the painted capture did not hold this command's exit marker {} twice in a row; the \
-             screen shows {:?}",
-            spool.marker,
-            line.term().snapshot().text()
-        ))),
+        None => Err(SessionFault::NoMarker {
+            marker: spool.marker.clone(),
+            screen: line.term().snapshot().text(),
+        }
+        .into()),
     }
 }
 
@@ -205,10 +202,7 @@ fn read_back(
         return Err(e);
     }
     let Some(end) = pages.end() else {
-        return Err(RunError::Session(format!(
-            "the painted capture ended without certutil's END line (the screen shows {:?})",
-            line.term().snapshot().text()
-        )));
+        return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
     };
     // Fetch what no screen showed, a few numbers per command so each answer fits one screen.
     let mut rounds = 0;
@@ -219,9 +213,7 @@ fn read_back(
         }
         rounds += 1;
         if rounds > 4 * (end / 10 + 2) {
-            return Err(RunError::Session(format!(
-                "lines {missing:?} of the painted capture could not be read back"
-            )));
+            return Err(SessionFault::Unread(missing).into());
         }
         let words: Vec<String> = missing.iter().take(12).map(|m| format!("{m}:")).collect();
         let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
@@ -288,7 +280,7 @@ fn page_through(
                 // page wait out the debounce: alternate with Enter (one more line) instead.
                 let repeat = matches!(line.last_byte, Some((b' ', _)));
                 let key: &[u8] = if line.debounce.is_some() && repeat { b"\r" } else { b" " };
-                crate::sac::typing::press(line, key).map_err(line_error)?;
+                crate::typing::press(line, key).map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);

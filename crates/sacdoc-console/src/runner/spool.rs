@@ -8,7 +8,7 @@
 
 use base64::Engine;
 
-use super::RunError;
+use super::{RunError, SessionFault};
 
 /// Names and markers of one command's spool.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub fn decode_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Vec<u8>,
     }
     base64::engine::general_purpose::STANDARD
         .decode(b64.as_bytes())
-        .map_err(|e| RunError::Session(format!("the captured base64 does not decode: {e}")))
+        .map_err(|e| SessionFault::Base64(e).into())
 }
 
 #[cfg(test)]

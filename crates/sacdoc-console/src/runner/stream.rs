@@ -10,8 +10,10 @@
 use std::time::{Duration, Instant};
 
 use super::spool::{decode_lines, Spool};
-use super::{at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError};
-use crate::sac::line::{find, Line, LineError};
+use super::{
+    at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
+};
+use crate::line::{find, Line, LineError};
 use crate::term::stream_text;
 
 /// Runs `command`; returns its exact output and exit code. `wrap` is the console width (0: the
@@ -45,9 +47,7 @@ pub fn run(
     let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
     let end = lines.iter().position(|l| l.trim() == super::spool::END);
     let (Some(b), Some(e)) = (begin, end) else {
-        return Err(RunError::Session(
-            "certutil's base64 of the output did not come back (is certutil available?)".into(),
-        ));
+        return Err(SessionFault::NoBase64.into());
     };
     let bytes = decode_lines(lines[b..=e].iter().copied())?;
     let (out, code) = spool.split_exit(&String::from_utf8_lossy(&bytes));

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use super::line::{find, Line, LineError};
-use super::typing::{type_checked, Anchor, Echo};
 use super::SessionError;
+use crate::line::{find, Line, LineError};
+use crate::runner::is_cmd_prompt;
+use crate::typing::{type_checked, Anchor, Echo};
 
 /// The SAC prompt (no trailing space).
 pub const SAC_PROMPT: &str = "SAC>";
@@ -377,7 +378,7 @@ fn settle_redraw(line: &mut Line, from: usize) -> Result<(), SessionError> {
 /// position of row 24 and, after it, another cursor position (where the redraw leaves the
 /// cursor).
 fn redraw_done(buf: &[u8]) -> bool {
-    let Some(clear) = super::line::rfind(buf, b"\x1b[2J") else { return false };
+    let Some(clear) = crate::line::rfind(buf, b"\x1b[2J") else { return false };
     let rest = &buf[clear..];
     const ROW_24: &[u8] = b"\x1b[24;1H";
     let Some(last_row) = find(rest, ROW_24) else { return false };
@@ -391,12 +392,6 @@ fn redraw_done(buf: &[u8]) -> bool {
         tail = &tail[at + 2..];
     }
     false
-}
-
-/// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
-pub fn is_cmd_prompt(before_cursor: &str) -> bool {
-    let b = before_cursor.as_bytes();
-    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use super::config::{Credentials, Profile};
-use super::console::is_cmd_prompt;
-use super::line::{find, Line};
 use super::secret::type_secret;
-use super::typing::{press, type_checked, Anchor, Echo};
 use super::SessionError;
+use crate::line::{find, Line};
+use crate::runner::is_cmd_prompt;
+use crate::typing::{press, type_checked, Anchor, Echo};
 
 /// Logs in at the `Username:` prompt (the cursor must be there). Returns the profile seen in the
 /// bytes that followed the login (painted consoles position the cursor explicitly).

@@ -21,11 +21,9 @@
 
 pub mod config;
 pub mod console;
-pub mod line;
 pub mod login;
 pub mod looks;
 pub mod secret;
-pub mod typing;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,36 +31,12 @@ use std::time::{Duration, Instant};
 pub use config::{ConnectConfig, Credentials, Profile, Recording, Secret};
 pub use console::Arrival;
 
+pub use crate::error::SessionError;
+use crate::error::SessionFault;
+use crate::line::{Line, LineError};
 use crate::runner::{CommandOutput, Limits, RunError, Shell};
-use line::{Line, LineError};
+use crate::typing;
 use sacdoc_link::Link;
-
-/// Why the session could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error("cannot open the target: {0}")]
-    Open(String),
-    #[error("SAC did not answer: {detail}")]
-    NoSac { detail: String },
-    #[error("the machine has crashed: the console shows !SAC> (only !SAC commands work; restart the VM with `sacdoc sac TARGET -- restart`)")]
-    Crashed,
-    #[error("cannot open a cmd channel: {0}")]
-    CmdUnavailable(String),
-    #[error("SAC has no channel named {0:?}")]
-    NoChannel(String),
-    #[error("login as {}{user} failed: wrong user name, domain or password (not retried, to avoid locking the account); check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
-    LoginFailed { user: String, domain: String },
-    #[error("login as {}{user} failed, but the line lost or garbled keys while the login was typed ({repairs} repairs): the password may have been garbled on the way rather than wrong. Not retried, to spare the account's lockout count; check the line (speed, cable, console server) and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
-    LoginFailedOnNoisyLine { user: String, domain: String, repairs: u32 },
-    #[error("{0}")]
-    Unexpected(String),
-    #[error("typing failed: {0}")]
-    Typing(#[from] typing::TypeError),
-    #[error("{0}")]
-    Line(#[from] LineError),
-    #[error("{0}")]
-    Run(#[from] RunError),
-}
 
 /// Options of a session once its link is open.
 #[derive(Debug, Clone)]
@@ -277,11 +251,9 @@ impl Session {
     /// Runs one command line and returns its complete output.
     pub fn run_command(&mut self, command: &str) -> Result<CommandOutput, RunError> {
         if command.contains(['\r', '\n']) {
-            return Err(RunError::Session(
-                "a command line cannot contain a line break; run one line at a time".into(),
-            ));
+            return Err(SessionFault::LineBreak.into());
         }
-        self.ensure_cmd().map_err(|e| RunError::Session(e.to_string()))?;
+        self.ensure_cmd().map_err(|e| SessionFault::Session(Box::new(e)))?;
         let sent0 = self.line.sent();
         let recv0 = self.line.received();
         let start = Instant::now();
@@ -371,10 +343,10 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
         Box::new(
             sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
-                .map_err(|e| SessionError::Open(e.to_string()))?,
+                .map_err(SessionError::Open)?,
         )
     } else {
-        cfg.target.open().map_err(|e| SessionError::Open(e.to_string()))?
+        cfg.target.open().map_err(SessionError::Open)?
     };
     let header = Header::new(&cfg.target.to_string());
     let recorder = match &cfg.record {
@@ -382,7 +354,7 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         Recording::InFolder(dir) => Recorder::create_default(dir, &header),
         Recording::Path(p) => Recorder::create(p, &header),
     }
-    .map_err(|e| SessionError::Open(e.to_string()))?;
+    .map_err(SessionError::Record)?;
     let rec = RecordingLink::new(link, recorder);
     let path = rec.transcript_path().map(std::path::Path::to_path_buf);
     Ok((Box::new(rec), path))

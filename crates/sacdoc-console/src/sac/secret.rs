@@ -13,8 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::line::{Line, LineError};
-use super::typing::{Anchor, TypeError};
+use crate::line::{Line, LineError};
+use crate::typing::{Anchor, TypeError};
 
 /// The pause before a key equal to the previous one when the console's debounce is not known:
 /// above the half second that 2016/2019 guests are seen to swallow a repeated key in.

@@ -7,7 +7,7 @@
 //! `|`; parentheses; `=` and the compound assignments `*= /= %= += -= &= ^= |= <<= >>=`;
 //! expressions separated by `,`.
 
-use super::shell::{Ctx, Out};
+use super::command::{Ctx, Out};
 
 const SYNTAX: &str = "Missing operand.\r\n";
 
@@ -211,7 +211,7 @@ mod tests {
 
     fn eval(sh: &mut ShellState, e: &str) -> (String, i32) {
         let mut st = WinState::default();
-        let mut ctx = Ctx { st: &mut st, sh, stdin: None };
+        let mut ctx = Ctx { st: &mut st, sh, stdin: None, cmd: &crate::machine::shell::Cmd };
         let o = set_a(&mut ctx, e);
         (o.text(), o.code)
     }

@@ -6,7 +6,7 @@
 //! between entries; aliases (`{current}`, `{bootmgr}`) unless `/v`.
 
 use super::bcd::BcdStore;
-use super::shell::{Ctx, Out};
+use super::command::{Ctx, Out};
 
 const DONE: &str = "The operation completed successfully.\r\n";
 

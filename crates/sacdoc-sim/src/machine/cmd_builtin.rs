@@ -1,8 +1,8 @@
 //! cmd.exe internal commands and small utilities: `echo`, `set`, `cd`, `md`, `type`, `del`,
 //! `copy`, `dir`, `cls`, `ver`, `exit`, `mode`, `chcp`, `hostname`, `whoami`, `timeout`, `ping`.
 
+use super::command::{decode_text, Ctx, Out};
 use super::fs::{NOT_FOUND, PATH_NOT_FOUND};
-use super::shell::{decode_text, Ctx, Out};
 use super::Effect;
 
 /// Formats a number with thousands separators (`1,234`), as cmd and tasklist print sizes.
@@ -50,7 +50,7 @@ pub fn run(ctx: &mut Ctx, name: &str, rest: &str, args: &[String]) -> Out {
         ),
         "timeout" => timeout(args),
         "ping" => ping(ctx, args),
-        _ => super::shell::not_recognized(name),
+        _ => super::command::not_recognized(name),
     }
 }
 

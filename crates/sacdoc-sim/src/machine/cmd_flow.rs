@@ -8,7 +8,7 @@
 //! the whole command, its branch or body included, and each branch or body is parsed again
 //! when it runs.
 
-use super::shell::{run_captured, run_text, Ctx, Out};
+use super::command::{Ctx, Out};
 
 const SYNTAX: &str = "The syntax of the command is incorrect.\r\n";
 // GUESS: a malformed `if` or `for` exits with code 255, the code cmd gives other syntax errors.
@@ -140,7 +140,7 @@ fn then_after(ctx: &mut Ctx, mut o: Out, after: &str) -> Out {
     if after.trim().is_empty() {
         return o;
     }
-    let more = run_text(ctx, after, o.code);
+    let more = ctx.run_text(after, o.code);
     o.chunks.extend(more.chunks);
     o.code = ctx.sh.errorlevel;
     o.delay_ms = o.delay_ms.saturating_add(more.delay_ms);
@@ -176,7 +176,7 @@ pub fn if_(ctx: &mut Ctx, rest: &str) -> Out {
     let truth = truth != not;
     let skipped = Out { keep_errorlevel: true, ..Out::new() };
     if !body.starts_with('(') {
-        return if truth { run_text(ctx, body, 0) } else { skipped };
+        return if truth { ctx.run_text(body, 0) } else { skipped };
     }
     let Some((then_part, after)) = block(body) else {
         return Out::stderr(SYNTAX, 255);
@@ -191,8 +191,8 @@ pub fn if_(ctx: &mut Ctx, rest: &str) -> Out {
         None => (None, after),
     };
     let o = match (truth, else_part) {
-        (true, _) => run_text(ctx, then_part, 0),
-        (false, Some(e)) => run_text(ctx, e, 0),
+        (true, _) => ctx.run_text(then_part, 0),
+        (false, Some(e)) => ctx.run_text(e, 0),
         (false, None) => skipped,
     };
     then_after(ctx, o, after)
@@ -496,7 +496,7 @@ pub fn for_(ctx: &mut Ctx, rest: &str) -> Out {
         if !shown.starts_with('@') {
             o.out(format!("\r\n{}{shown}\r\n", ctx.sh.prompt()));
         }
-        let r = run_text(ctx, &cmd, 0);
+        let r = ctx.run_text(&cmd, 0);
         o.chunks.extend(r.chunks);
         o.code = r.code;
         o.delay_ms = o.delay_ms.saturating_add(r.delay_ms);
@@ -515,7 +515,7 @@ pub fn for_(ctx: &mut Ctx, rest: &str) -> Out {
 fn f_source(ctx: &mut Ctx, set: &str, usebackq: bool) -> Result<(String, String), String> {
     let (cmd_q, str_q) = if usebackq { ('`', '\'') } else { ('\'', '"') };
     if let Some(cmd) = set.strip_prefix(cmd_q).and_then(|r| r.strip_suffix(cmd_q)) {
-        return Ok(run_captured(ctx.st, ctx.sh, cmd));
+        return Ok(ctx.run_captured(cmd));
     }
     if let Some(text) = set.strip_prefix(str_q).and_then(|r| r.strip_suffix(str_q)) {
         return Ok((text.to_string(), String::new()));
@@ -524,7 +524,7 @@ fn f_source(ctx: &mut Ctx, set: &str, usebackq: bool) -> Result<(String, String)
     for name in plain_items(ctx, set) {
         let name = name.trim_matches('"');
         match ctx.st.fs.read_file(&ctx.path(name)) {
-            Some(b) => text.push_str(&super::shell::decode_text(&b)),
+            Some(b) => text.push_str(&super::command::decode_text(&b)),
             None => return Err(format!("The system cannot find the file {name}.\r\n")),
         }
     }

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 
-use super::shell::{Ctx, Out};
+use super::command::{Ctx, Out};
 use super::Effect;
 
 pub fn run(ctx: &mut Ctx, name: &str, args: &[String]) -> Out {

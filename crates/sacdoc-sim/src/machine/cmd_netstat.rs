@@ -8,8 +8,8 @@
 
 use std::net::Ipv4Addr;
 
+use super::command::{Ctx, Out};
 use super::net::{Proto, Socket, TcpState};
-use super::shell::{Ctx, Out};
 
 #[derive(Default)]
 struct Opts {

@@ -6,9 +6,9 @@
 //! as its own block, printed even without values); a key without values prints no header.
 //! Errors go to stderr with exit code 1.
 
+use super::command::{Ctx, Out};
 use super::regfile;
 use super::registry::{expand_root, RegValue, Registry};
-use super::shell::{Ctx, Out};
 
 const NOT_FOUND: &str =
     "ERROR: The system was unable to find the specified registry key or value.\r\n";
@@ -330,7 +330,7 @@ fn import(ctx: &mut Ctx, o: &Opts) -> Out {
             1,
         );
     };
-    let text = super::shell::decode_text(&bytes);
+    let text = super::command::decode_text(&bytes);
     match regfile::import(&mut ctx.st.registry, &text) {
         // reg import reports success on stderr.
         Ok(()) => Out::stderr(DONE, 0),

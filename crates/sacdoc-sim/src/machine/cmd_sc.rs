@@ -5,8 +5,8 @@
 //! trailing blanks, as captured), START_TYPE/ERROR_CONTROL with three; the flag line indented 32;
 //! failures as `[SC] <Api> FAILED <code>:`, a blank line, the system message, a blank line.
 
+use super::command::{Ctx, Out};
 use super::services::{ScError, Service, StartType, SvcState};
-use super::shell::{Ctx, Out};
 use super::state::WinState;
 
 fn label(name: &str, value: &str) -> String {

@@ -6,8 +6,8 @@
 //! indented 35, the trailing comma staying on the line).
 
 use super::cmd_builtin::thousands;
+use super::command::{Ctx, Out};
 use super::net::Process;
-use super::shell::{Ctx, Out};
 
 const NO_TASKS: &str = "INFO: No tasks are running which match the specified criteria.\r\n";
 

@@ -1,6 +1,6 @@
 //! The filters a pipeline ends in: `findstr`, `find`, `more`, `sort`.
 
-use super::shell::{decode_text, Ctx, Out};
+use super::command::{decode_text, Ctx, Out};
 
 /// Lines of a text without their line ends.
 fn lines(text: &str) -> Vec<&str> {

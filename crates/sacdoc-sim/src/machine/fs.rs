@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use self::acl::{sid, Ace};
-pub use self::baseline::{AclSpec, FileSpec, FsSpec, DELETED_ACCOUNT, MACHINE_KEYS, RDP_KEY_HASH};
+pub use self::baseline::{
+    AclSpec, FileSpec, FsSpec, FsSpecError, DELETED_ACCOUNT, MACHINE_KEYS, RDP_KEY_HASH,
+};
 pub use self::icacls::{decode_utf16le as decode_text, icacls};
 pub use self::takeown::takeown;
 
@@ -67,6 +69,22 @@ pub const NOT_FOUND: &str = "The system cannot find the file specified.";
 pub const PATH_NOT_FOUND: &str = "The system cannot find the path specified.";
 pub const ACCESS_DENIED: &str = "Access is denied.";
 
+/// Why a file operation failed; the message is the one Windows prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    #[error("{NOT_FOUND}")]
+    NotFound,
+    #[error("{PATH_NOT_FOUND}")]
+    PathNotFound,
+    #[error("{ACCESS_DENIED}")]
+    AccessDenied,
+    /// `md` of a path that exists, as typed.
+    #[error("A subdirectory or file {0} already exists.")]
+    Exists(String),
+    #[error("The directory is not empty.")]
+    NotEmpty,
+}
+
 impl FileSystem {
     /// An empty file system (no drives) with the given identity.
     pub(crate) fn empty(machine_sid: &str, machine_guid: &str) -> FileSystem {
@@ -99,11 +117,11 @@ impl FileSystem {
 
     /// Writes (or appends to) a file; the parent directory must exist. A new file inherits its
     /// ACL from the folder and is owned by Administrators (an elevated administrator creates it).
-    pub fn write_file(&mut self, p: &str, bytes: &[u8], append: bool) -> Result<(), String> {
-        let c = Self::canon(p).ok_or_else(|| PATH_NOT_FOUND.to_string())?;
+    pub fn write_file(&mut self, p: &str, bytes: &[u8], append: bool) -> Result<(), FsError> {
+        let c = Self::canon(p).ok_or(FsError::PathNotFound)?;
         if let Some(n) = self.nodes.get_mut(&path::key(&c)) {
             if n.dir {
-                return Err(ACCESS_DENIED.into());
+                return Err(FsError::AccessDenied);
             }
             if append {
                 n.data.extend_from_slice(bytes);
@@ -112,33 +130,33 @@ impl FileSystem {
             }
             return Ok(());
         }
-        let parent = path::parent(&c).ok_or_else(|| ACCESS_DENIED.to_string())?;
+        let parent = path::parent(&c).ok_or(FsError::AccessDenied)?;
         if !self.is_dir(&parent) {
-            return Err(PATH_NOT_FOUND.into());
+            return Err(FsError::PathNotFound);
         }
         self.insert(&c, false, bytes.to_vec(), sid::ADMINISTRATORS);
         Ok(())
     }
 
     /// Creates a directory and its missing parents (as `md` does); fails when it already exists.
-    pub fn mkdir(&mut self, p: &str) -> Result<(), String> {
-        let c = Self::canon(p).ok_or_else(|| PATH_NOT_FOUND.to_string())?;
+    pub fn mkdir(&mut self, p: &str) -> Result<(), FsError> {
+        let c = Self::canon(p).ok_or(FsError::PathNotFound)?;
         if self.exists(&c) {
-            return Err(format!("A subdirectory or file {p} already exists."));
+            return Err(FsError::Exists(p.to_string()));
         }
         self.mkdir_all(&c, sid::ADMINISTRATORS)
     }
 
     /// Creates `c` and any missing parents, owned by `owner`; the drive must exist.
-    pub(crate) fn mkdir_all(&mut self, c: &str, owner: &str) -> Result<(), String> {
+    pub(crate) fn mkdir_all(&mut self, c: &str, owner: &str) -> Result<(), FsError> {
         if self.is_dir(c) {
             return Ok(());
         }
-        let parent = path::parent(c).ok_or_else(|| PATH_NOT_FOUND.to_string())?;
+        let parent = path::parent(c).ok_or(FsError::PathNotFound)?;
         if !self.exists(&parent) {
             self.mkdir_all(&parent, owner)?;
         } else if !self.is_dir(&parent) {
-            return Err(PATH_NOT_FOUND.into());
+            return Err(FsError::PathNotFound);
         }
         self.insert(c, true, Vec::new(), owner);
         Ok(())
@@ -153,14 +171,12 @@ impl FileSystem {
     }
 
     /// Deletes a file (or an empty directory).
-    pub fn delete(&mut self, p: &str) -> Result<(), String> {
-        let c = Self::canon(p).ok_or_else(|| NOT_FOUND.to_string())?;
+    pub fn delete(&mut self, p: &str) -> Result<(), FsError> {
+        let c = Self::canon(p).ok_or(FsError::NotFound)?;
         match self.nodes.get(&path::key(&c)) {
-            None => return Err(NOT_FOUND.into()),
-            Some(n) if n.dir && !self.children(&c).is_empty() => {
-                return Err("The directory is not empty.".into())
-            }
-            Some(n) if path::parent(&n.path).is_none() => return Err(ACCESS_DENIED.into()),
+            None => return Err(FsError::NotFound),
+            Some(n) if n.dir && !self.children(&c).is_empty() => return Err(FsError::NotEmpty),
+            Some(n) if path::parent(&n.path).is_none() => return Err(FsError::AccessDenied),
             Some(_) => {}
         }
         self.nodes.remove(&path::key(&c));

@@ -7,9 +7,12 @@
 //! Layout: [`state`] holds [`state::WinState`] (re-exporting [`registry`], [`services`], [`net`],
 //! [`clock`], [`bcd`]) and the operations that span parts (service start/stop, boot, policy);
 //! [`scenario`] builds it from `scenarios/*.toml`; [`shell`] is cmd.exe's line handling over
-//! [`cmdline`], dispatching to `cmd_*` modules and [`filters`]; [`fs`], [`certs`], [`firewall`] and
-//! [`powershell`] are the file-system/ACL, certificate, firewall and PowerShell simulations.
+//! [`cmdline`], dispatching to `cmd_*` modules and [`filters`], which see only [`command`] (their
+//! context, with cmd.exe as an [`command::Interpreter`] for the commands that run others);
+//! [`fs`], [`certs`], [`firewall`] and [`powershell`] are the file-system/ACL, certificate,
+//! firewall and PowerShell simulations.
 
+pub use scenario::ScenarioError;
 use state::WinState;
 
 pub mod bcd;
@@ -25,6 +28,7 @@ pub mod cmd_reg;
 pub mod cmd_sc;
 pub mod cmd_tasklist;
 pub mod cmdline;
+pub mod command;
 pub mod filters;
 pub mod firewall;
 pub mod fs;
@@ -106,23 +110,29 @@ pub fn scenario_names() -> Vec<&'static str> {
 
 /// Loads a built-in scenario by name (or a scenario file by path, `*.toml`). The error names the
 /// problem: an unknown name, a file that cannot be read, or the TOML error with its location.
-pub fn load_scenario(name: &str) -> Result<Scenario, String> {
+pub fn load_scenario(name: &str) -> Result<Scenario, ScenarioError> {
     let text = scenario_text(name).ok_or_else(|| {
         if name.to_ascii_lowercase().ends_with(".toml") {
-            format!("cannot read scenario file {name:?}")
+            ScenarioError::Unreadable(name.to_string())
         } else {
-            format!("no built-in scenario named {name:?} (known: {})", scenario_names().join(", "))
+            ScenarioError::Unknown { name: name.to_string(), known: scenario_names().join(", ") }
         }
     })?;
     let doc = scenario::merged_doc(&text)?;
     // Build once so a broken file is reported here, not when the machine starts.
     scenario::build_state(&doc)?;
     let credentials: Vec<Credential> = match doc.get("credentials") {
-        Some(v) => v.clone().try_into().map_err(|e| format!("[[credentials]]: {e}"))?,
+        Some(v) => v.clone().try_into().map_err(|source| ScenarioError::Section {
+            section: "[[credentials]]".into(),
+            source,
+        })?,
         None => Vec::new(),
     };
     let sac = match doc.get("sac") {
-        Some(v) => v.clone().try_into().map_err(|e| format!("[sac]: {e}"))?,
+        Some(v) => v
+            .clone()
+            .try_into()
+            .map_err(|source| ScenarioError::Section { section: "[sac]".into(), source })?,
         None => Default::default(),
     };
     Ok(Scenario {
@@ -310,7 +320,7 @@ impl Machine {
         let result = match shell.mode {
             ShellMode::Cmd => shell::run_line(&mut self.state, shell, line),
             ShellMode::PowerShell => {
-                let mut r = powershell::exec_line(&mut self.state, shell, line);
+                let mut r = powershell::exec_line(&mut self.state, shell, line, &shell::Cmd);
                 if r.effect == Effect::ExitShell {
                     shell.mode = ShellMode::Cmd;
                     r.effect = Effect::None;

@@ -18,6 +18,7 @@ pub use self::session::PsSession;
 use self::format::{error_text, out_default, ErrorRecord};
 use self::parse::{Arg, Command};
 use self::value::Value;
+use super::command::Interpreter;
 use super::state::WinState;
 use super::{Effect, ExecResult, ShellState};
 
@@ -25,6 +26,8 @@ use super::{Effect, ExecResult, ShellState};
 pub(crate) struct Ctx<'a> {
     pub st: &'a mut WinState,
     pub sh: &'a mut ShellState,
+    /// cmd.exe, which runs native programs (`netstat`, `sc`, ...) for PowerShell.
+    pub cmd: &'a dyn Interpreter,
     pub effect: Effect,
     /// Non-terminating errors written by the running cmdlet.
     pub errors: Vec<ErrorRecord>,
@@ -123,7 +126,12 @@ fn result(output: String, exit_code: i32, effect: Effect) -> ExecResult {
 /// `powershell -NoProfile -NonInteractive -Command "..."`: `args` are the words after
 /// `powershell` as cmd.exe's argument rules split them (quotes removed). A new process: it
 /// starts with no variables and its `Set-Location` does not outlive it.
-pub fn one_liner(st: &mut WinState, sh: &mut ShellState, args: &[String]) -> ExecResult {
+pub fn one_liner(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    args: &[String],
+    cmd: &dyn Interpreter,
+) -> ExecResult {
     let mut i = 0;
     let mut script: Option<String> = None;
     while i < args.len() {
@@ -165,7 +173,7 @@ pub fn one_liner(st: &mut WinState, sh: &mut ShellState, args: &[String]) -> Exe
         _ => script,
     };
     let cwd = sh.cwd.clone();
-    let r = run_script(st, sh, script);
+    let r = run_script(st, sh, script, cmd);
     sh.cwd = cwd;
     r
 }
@@ -177,7 +185,12 @@ pub fn start_session(sh: &mut ShellState) {
 
 /// One line typed at the interactive `PS C:\...>` prompt; `exit` returns to cmd (in the
 /// directory cmd had). Variables, `$LASTEXITCODE` and the location persist between lines.
-pub fn exec_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
+pub fn exec_line(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    line: &str,
+    cmd: &dyn Interpreter,
+) -> ExecResult {
     if line.trim().eq_ignore_ascii_case("exit") {
         let session = std::mem::take(&mut sh.ps);
         if let Some(cwd) = session.cmd_cwd {
@@ -186,15 +199,20 @@ pub fn exec_line(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResu
         return result(String::new(), 0, Effect::ExitShell);
     }
     let session = std::mem::take(&mut sh.ps);
-    let (r, vars, last_exit) = run_with(st, sh, line.trim(), session.vars, session.last_exit);
+    let (r, vars, last_exit) = run_with(st, sh, line.trim(), session.vars, session.last_exit, cmd);
     sh.ps = PsSession { vars, last_exit, ..session };
     r
 }
 
 /// Runs every statement of a line in a new process (no variables); the exit code is 0 when the
 /// last statement succeeded.
-pub fn run_script(st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
-    run_with(st, sh, line, Vec::new(), 0).0
+pub fn run_script(
+    st: &mut WinState,
+    sh: &mut ShellState,
+    line: &str,
+    cmd: &dyn Interpreter,
+) -> ExecResult {
+    run_with(st, sh, line, Vec::new(), 0, cmd).0
 }
 
 /// Runs a line with the variables and `$LASTEXITCODE` it starts from; returns them as it left
@@ -205,6 +223,7 @@ fn run_with(
     line: &str,
     vars: Vec<(String, Value)>,
     last_exit: i32,
+    cmd: &dyn Interpreter,
 ) -> (ExecResult, Vec<(String, Value)>, i32) {
     super::certs::prepare(st);
     let statements = match parse::parse_line(line) {
@@ -221,6 +240,7 @@ fn run_with(
     let mut ctx = Ctx {
         st,
         sh,
+        cmd,
         effect: Effect::None,
         errors: Vec::new(),
         vars,
@@ -258,7 +278,7 @@ pub(crate) fn eval(ctx: &mut Ctx, inner: &str) -> CmdResult {
 fn eval_inner(ctx: &mut Ctx, inner: &str) -> CmdResult {
     let statements = parse::parse_line(inner).map_err(|msg| ErrorRecord {
         command: String::new(),
-        message: msg,
+        message: msg.to_string(),
         category: "ParserError: (:) [], ParentContainsErrorRecordException".into(),
         fqid: "ParseException".into(),
     })?;
@@ -302,6 +322,7 @@ fn run_pipeline(ctx: &mut Ctx, pipeline: &[Command], line: &str) -> (String, boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::shell::Cmd;
     use proptest::prelude::*;
 
     proptest! {
@@ -310,7 +331,7 @@ mod tests {
         fn any_line_gives_output_not_a_panic(line in "[ -~]{0,60}") {
             let mut st = WinState::default();
             let mut sh = ShellState::default();
-            let r = run_script(&mut st, &mut sh, &line);
+            let r = run_script(&mut st, &mut sh, &line, &Cmd);
             prop_assert!(r.exit_code == 0 || r.exit_code == 1);
         }
 
@@ -323,8 +344,8 @@ mod tests {
         ) {
             let mut st = WinState::default();
             let mut sh = ShellState::default();
-            let _ = run_script(&mut st, &mut sh, &format!("{verb} {rest}"));
-            let _ = run_script(&mut st, &mut sh, &format!("Get-Service | {verb} {rest}"));
+            let _ = run_script(&mut st, &mut sh, &format!("{verb} {rest}"), &Cmd);
+            let _ = run_script(&mut st, &mut sh, &format!("Get-Service | {verb} {rest}"), &Cmd);
         }
     }
 }

@@ -102,11 +102,11 @@ fn quoted(s: &str) -> Option<(String, &str)> {
     None
 }
 
-fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
+fn hex_bytes(s: &str) -> Result<Vec<u8>, RegFileError> {
     s.split(',')
         .map(str::trim)
         .filter(|x| !x.is_empty())
-        .map(|x| u8::from_str_radix(x, 16).map_err(|_| format!("bad hex byte {x:?}")))
+        .map(|x| u8::from_str_radix(x, 16).map_err(|_| RegFileError::HexByte(x.to_string())))
         .collect()
 }
 
@@ -116,18 +116,18 @@ fn utf16_string(b: &[u8]) -> String {
     String::from_utf16_lossy(&units)
 }
 
-fn parse_value(data: &str) -> Result<Option<RegValue>, String> {
+fn parse_value(data: &str) -> Result<Option<RegValue>, RegFileError> {
     if data == "-" {
         return Ok(None);
     }
     if data.starts_with('"') {
-        let (s, _) = quoted(data).ok_or("unterminated string")?;
+        let (s, _) = quoted(data).ok_or(RegFileError::Unterminated)?;
         return Ok(Some(RegValue::Sz(s)));
     }
     if let Some(h) = data.strip_prefix("dword:") {
         return u32::from_str_radix(h.trim(), 16)
             .map(|d| Some(RegValue::Dword(d)))
-            .map_err(|_| "bad dword".into());
+            .map_err(|_| RegFileError::Dword);
     }
     if let Some(h) = data.strip_prefix("hex:") {
         return Ok(Some(RegValue::Binary(hex_bytes(h)?)));
@@ -135,7 +135,7 @@ fn parse_value(data: &str) -> Result<Option<RegValue>, String> {
     let (kind, rest) = data
         .strip_prefix("hex(")
         .and_then(|r| r.split_once("):"))
-        .ok_or_else(|| format!("unknown value data {data:?}"))?;
+        .ok_or_else(|| RegFileError::Data(data.to_string()))?;
     let b = hex_bytes(rest)?;
     Ok(Some(match kind.to_ascii_lowercase().as_str() {
         "0" => RegValue::None(b),
@@ -162,8 +162,27 @@ fn parse_value(data: &str) -> Result<Option<RegValue>, String> {
     }))
 }
 
+/// Why a `.reg` file cannot be imported; the message names what could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegFileError {
+    #[error("not a registry file")]
+    NotRegFile,
+    #[error("bad key {0:?}")]
+    Key(String),
+    #[error("bad line {0:?}")]
+    Line(String),
+    #[error("bad hex byte {0:?}")]
+    HexByte(String),
+    #[error("unterminated string")]
+    Unterminated,
+    #[error("bad dword")]
+    Dword,
+    #[error("unknown value data {0:?}")]
+    Data(String),
+}
+
 /// Applies a `.reg` file to the registry. Errors name the line that could not be read.
-pub fn import(reg: &mut Registry, text: &str) -> Result<(), String> {
+pub fn import(reg: &mut Registry, text: &str) -> Result<(), RegFileError> {
     let text = text.trim_start_matches('\u{feff}');
     let mut lines: Vec<String> = Vec::new();
     let mut pending = String::new();
@@ -181,7 +200,7 @@ pub fn import(reg: &mut Registry, text: &str) -> Result<(), String> {
     match iter.next() {
         Some(h) if h.trim() == "Windows Registry Editor Version 5.00" || h.trim() == "REGEDIT4" => {
         }
-        _ => return Err("not a registry file".into()),
+        _ => return Err(RegFileError::NotRegFile),
     }
     let mut current: Option<String> = None;
     for l in iter {
@@ -191,7 +210,7 @@ pub fn import(reg: &mut Registry, text: &str) -> Result<(), String> {
                 reg.delete_key(del);
                 current = None;
             } else {
-                expand_root(k).ok_or_else(|| format!("bad key {k:?}"))?;
+                expand_root(k).ok_or_else(|| RegFileError::Key(k.to_string()))?;
                 reg.create_key(k);
                 current = Some(k.to_string());
             }
@@ -201,10 +220,13 @@ pub fn import(reg: &mut Registry, text: &str) -> Result<(), String> {
         let (name, rest) = if let Some(r) = l.strip_prefix('@') {
             (String::new(), r)
         } else {
-            quoted(l).ok_or_else(|| format!("bad line {l:?}"))?
+            quoted(l).ok_or_else(|| RegFileError::Line(l.to_string()))?
         };
-        let data =
-            rest.trim_start().strip_prefix('=').ok_or_else(|| format!("bad line {l:?}"))?.trim();
+        let data = rest
+            .trim_start()
+            .strip_prefix('=')
+            .ok_or_else(|| RegFileError::Line(l.to_string()))?
+            .trim();
         match parse_value(data)? {
             Some(v) => {
                 reg.set(key, &name, v);

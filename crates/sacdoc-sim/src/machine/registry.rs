@@ -65,7 +65,7 @@ impl RegValue {
     }
 
     /// Parses `reg add /t TYPE /d DATA` input. `sep` is the `/s` separator for REG_MULTI_SZ.
-    pub fn parse_typed(ty: &str, data: &str, sep: &str) -> Result<RegValue, String> {
+    pub fn parse_typed(ty: &str, data: &str, sep: &str) -> Result<RegValue, RegTypeError> {
         let ty = ty.to_ascii_uppercase();
         let num = |d: &str| -> Option<u64> {
             let d = d.trim();
@@ -82,18 +82,18 @@ impl RegValue {
             "REG_EXPAND_SZ" => RegValue::ExpandSz(data.into()),
             "REG_DWORD" | "REG_DWORD_LITTLE_ENDIAN" => match num(data) {
                 Some(v) if v <= u64::from(u32::MAX) => RegValue::Dword(v as u32),
-                _ => return Err("ERROR: Invalid syntax.".into()),
+                _ => return Err(RegTypeError::Syntax),
             },
-            "REG_QWORD" => RegValue::Qword(num(data).ok_or("ERROR: Invalid syntax.")?),
+            "REG_QWORD" => RegValue::Qword(num(data).ok_or(RegTypeError::Syntax)?),
             "REG_BINARY" | "REG_NONE" => {
                 let mut bytes = Vec::new();
                 let d = data.trim();
                 if !d.len().is_multiple_of(2) {
-                    return Err("ERROR: Invalid syntax.".into());
+                    return Err(RegTypeError::Syntax);
                 }
                 for i in (0..d.len()).step_by(2) {
-                    let pair = d.get(i..i + 2).ok_or("ERROR: Invalid syntax.")?;
-                    bytes.push(u8::from_str_radix(pair, 16).map_err(|_| "ERROR: Invalid syntax.")?);
+                    let pair = d.get(i..i + 2).ok_or(RegTypeError::Syntax)?;
+                    bytes.push(u8::from_str_radix(pair, 16).map_err(|_| RegTypeError::Syntax)?);
                 }
                 if ty == "REG_NONE" {
                     RegValue::None(bytes)
@@ -106,13 +106,19 @@ impl RegValue {
             } else {
                 data.split(sep).map(String::from).collect()
             }),
-            _ => {
-                return Err(format!(
-                    "ERROR: Invalid key name.\r\nType \"REG ADD /?\" for usage.\r\n{ty}"
-                ))
-            }
+            _ => return Err(RegTypeError::UnknownType(ty)),
         })
     }
+}
+
+/// Why `reg add` data does not fit its type; the message is reg.exe's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegTypeError {
+    #[error("ERROR: Invalid syntax.")]
+    Syntax,
+    /// Not a registry type; the name as upper-cased.
+    #[error("ERROR: Invalid key name.\r\nType \"REG ADD /?\" for usage.\r\n{0}")]
+    UnknownType(String),
 }
 
 /// One key: its path with the stored case and its values in insertion order.

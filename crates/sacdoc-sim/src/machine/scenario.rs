@@ -49,10 +49,65 @@ pub fn merge(base: &mut Table, over: &Table, top: bool) {
     }
 }
 
+/// Why a scenario cannot be loaded: the name or file, or what in it is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("no built-in scenario named {name:?} (known: {known})")]
+    Unknown { name: String, known: String },
+    #[error("cannot read scenario file {0:?}")]
+    Unreadable(String),
+    /// Not valid TOML; `file` names it (`scenarios/base.toml`, `scenario file`).
+    #[error("{file}")]
+    Toml {
+        file: &'static str,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A part of the document does not have the expected shape; `section` names it as the file
+    /// does (`[recovery]`, `[services.TermService]`, `[[credentials]]`).
+    #[error("{section}")]
+    Section {
+        section: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// Something wrong in a part of the document: `at` names the part (a registry value's
+    /// `KEY\NAME`, `[filesystem]`).
+    #[error("{at}")]
+    In {
+        at: String,
+        #[source]
+        source: Box<ScenarioError>,
+    },
+    #[error(transparent)]
+    Filesystem(#[from] super::fs::FsSpecError),
+    #[error(transparent)]
+    RegistryValue(#[from] super::registry::RegTypeError),
+    /// A value the simulator cannot use; the message says which and what to write instead.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ScenarioError {
+    fn section(section: impl Into<String>) -> impl FnOnce(toml::de::Error) -> ScenarioError {
+        let section = section.into();
+        move |source| ScenarioError::Section { section, source }
+    }
+
+    fn at(at: impl Into<String>) -> impl FnOnce(ScenarioError) -> ScenarioError {
+        let at = at.into();
+        move |e| ScenarioError::In { at, source: Box::new(e) }
+    }
+}
+
 /// Parses base + scenario text into one merged document.
-pub fn merged_doc(scenario_text: &str) -> Result<Table, String> {
-    let mut base: Table = BASE.parse().map_err(|e| format!("scenarios/base.toml: {e}"))?;
-    let over: Table = scenario_text.parse().map_err(|e| format!("scenario file: {e}"))?;
+pub fn merged_doc(scenario_text: &str) -> Result<Table, ScenarioError> {
+    let mut base: Table = BASE
+        .parse()
+        .map_err(|source| ScenarioError::Toml { file: "scenarios/base.toml", source })?;
+    let over: Table = scenario_text
+        .parse()
+        .map_err(|source| ScenarioError::Toml { file: "scenario file", source })?;
     merge(&mut base, &over, true);
     Ok(base)
 }
@@ -209,7 +264,7 @@ struct RecoverySpec {
 /// Converts a TOML value into a registry value: integer -> REG_DWORD (REG_QWORD when large),
 /// string -> REG_SZ, array of strings -> REG_MULTI_SZ, `{ type = "REG_x", data = "..." }` ->
 /// that type, `{ delete = true }` -> `None` (delete the value).
-pub fn reg_value(v: &Value) -> Result<Option<RegValue>, String> {
+pub fn reg_value(v: &Value) -> Result<Option<RegValue>, ScenarioError> {
     Ok(Some(match v {
         Value::Integer(i) if *i >= 0 && *i <= i64::from(u32::MAX) => RegValue::Dword(*i as u32),
         Value::Integer(i) => RegValue::Qword(*i as u64),
@@ -224,7 +279,7 @@ pub fn reg_value(v: &Value) -> Result<Option<RegValue>, String> {
             let ty = t
                 .get("type")
                 .and_then(Value::as_str)
-                .ok_or("a registry value table needs `type`")?;
+                .ok_or_else(|| invalid("a registry value table needs `type`"))?;
             let data = match t.get("data") {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Integer(i)) => i.to_string(),
@@ -235,20 +290,24 @@ pub fn reg_value(v: &Value) -> Result<Option<RegValue>, String> {
             };
             RegValue::parse_typed(ty, &data, "\u{0}")?
         }
-        other => return Err(format!("unsupported registry value {other}")),
+        other => return Err(invalid(format!("unsupported registry value {other}"))),
     }))
 }
 
-fn apply_registry(reg: &mut Registry, table: &Table, prefix: &str) -> Result<(), String> {
+fn invalid(message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid(message.into())
+}
+
+fn apply_registry(reg: &mut Registry, table: &Table, prefix: &str) -> Result<(), ScenarioError> {
     for (key, values) in table {
         let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}\\{key}") };
         let Value::Table(vals) = values else {
-            return Err(format!("registry key {key:?} must be a table"));
+            return Err(invalid(format!("registry key {key:?} must be a table")));
         };
         reg.create_key(&full);
         for (name, v) in vals {
             let name = if name == "(Default)" { "" } else { name.as_str() };
-            match reg_value(v).map_err(|e| format!("{full}\\{name}: {e}"))? {
+            match reg_value(v).map_err(ScenarioError::at(format!("{full}\\{name}")))? {
                 Some(rv) => reg.set(&full, name, rv),
                 None => reg.delete_value(&full, name),
             };
@@ -257,15 +316,15 @@ fn apply_registry(reg: &mut Registry, table: &Table, prefix: &str) -> Result<(),
     Ok(())
 }
 
-fn get<T: for<'de> Deserialize<'de> + Default>(doc: &Table, key: &str) -> Result<T, String> {
+fn get<T: for<'de> Deserialize<'de> + Default>(doc: &Table, key: &str) -> Result<T, ScenarioError> {
     match doc.get(key) {
-        Some(v) => v.clone().try_into().map_err(|e| format!("[{key}]: {e}")),
+        Some(v) => v.clone().try_into().map_err(ScenarioError::section(format!("[{key}]"))),
         None => Ok(T::default()),
     }
 }
 
 /// Builds the machine state a merged scenario document describes (not yet booted).
-pub fn build_state(doc: &Table) -> Result<WinState, String> {
+pub fn build_state(doc: &Table) -> Result<WinState, ScenarioError> {
     let m: MachineSpec = get(doc, "machine")?;
     let mut st = WinState {
         computer_name: m.computer_name.clone(),
@@ -331,26 +390,29 @@ pub fn build_state(doc: &Table) -> Result<WinState, String> {
         );
     }
     if let Some(v) = doc.get("firewall") {
-        st.firewall = v.clone().try_into().map_err(|e| format!("[firewall]: {e}"))?;
+        st.firewall = v.clone().try_into().map_err(ScenarioError::section("[firewall]"))?;
     }
     if let Some(v) = doc.get("certificates") {
         let mut t = Table::new();
         t.insert("certificates".into(), v.clone());
-        st.certs = Value::Table(t).try_into().map_err(|e| format!("[[certificates]]: {e}"))?;
+        st.certs =
+            Value::Table(t).try_into().map_err(ScenarioError::section("[[certificates]]"))?;
     }
     Ok(st)
 }
 
-fn build_services(st: &mut WinState, doc: &Table) -> Result<(), String> {
+fn build_services(st: &mut WinState, doc: &Table) -> Result<(), ScenarioError> {
     let Some(Value::Table(services)) = doc.get("services") else { return Ok(()) };
     for (name, spec) in services {
-        let s: ServiceSpec =
-            spec.clone().try_into().map_err(|e| format!("[services.{name}]: {e}"))?;
+        let s: ServiceSpec = spec
+            .clone()
+            .try_into()
+            .map_err(ScenarioError::section(format!("[services.{name}]")))?;
         let start = StartType::from_sc_word(&s.start).ok_or_else(|| {
-            format!(
+            invalid(format!(
                 "[services.{name}] start = {:?}: use auto, delayed-auto, demand, disabled",
                 s.start
-            )
+            ))
         })?;
         st.services.list.push(Service {
             name: name.clone(),
@@ -381,7 +443,7 @@ fn build_services(st: &mut WinState, doc: &Table) -> Result<(), String> {
     Ok(())
 }
 
-fn build_connections(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), String> {
+fn build_connections(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), ScenarioError> {
     let c: ConnSpec = get(doc, "connections")?;
     let mut rng = Rng::new(c.seed);
     for i in 0..c.count {
@@ -415,7 +477,7 @@ fn build_connections(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<
     Ok(())
 }
 
-fn build_policy(st: &mut WinState, doc: &Table) -> Result<(), String> {
+fn build_policy(st: &mut WinState, doc: &Table) -> Result<(), ScenarioError> {
     let Some(Value::Table(p)) = doc.get("policy") else { return Ok(()) };
     let mut gp = GroupPolicy {
         domain: p.get("domain").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -428,10 +490,10 @@ fn build_policy(st: &mut WinState, doc: &Table) -> Result<(), String> {
     };
     if let Some(Value::Array(vals)) = p.get("values") {
         for v in vals {
-            let key = v.get("key").and_then(Value::as_str).ok_or("[[policy.values]] needs key")?;
-            let name =
-                v.get("name").and_then(Value::as_str).ok_or("[[policy.values]] needs name")?;
-            let value = v.get("value").ok_or("[[policy.values]] needs value")?;
+            let needs = |what: &str| invalid(format!("[[policy.values]] needs {what}"));
+            let key = v.get("key").and_then(Value::as_str).ok_or_else(|| needs("key"))?;
+            let name = v.get("name").and_then(Value::as_str).ok_or_else(|| needs("name"))?;
+            let value = v.get("value").ok_or_else(|| needs("value"))?;
             if let Some(value) = reg_value(value)? {
                 gp.values.push(PolicyValue { key: key.into(), name: name.into(), value });
             }
@@ -444,25 +506,26 @@ fn build_policy(st: &mut WinState, doc: &Table) -> Result<(), String> {
 /// `[filesystem]` over the Server 2019 baseline. The attached OS disk's drive comes from
 /// `[recovery] disk` only (one source of truth), so the drive exists exactly when the recovery
 /// hive and boot store do.
-fn build_filesystem(doc: &Table, attached: Option<String>) -> Result<FileSystem, String> {
+fn build_filesystem(doc: &Table, attached: Option<String>) -> Result<FileSystem, ScenarioError> {
     let mut spec: FsSpec = match doc.get("filesystem") {
         Some(v) => {
             if v.get("recovery_disk").is_some() {
-                return Err("[filesystem] recovery_disk: no longer read; the attached OS disk is \
-                            set by [recovery] disk = \"F:\" alone (remove the line)"
-                    .into());
+                return Err(invalid(
+                    "[filesystem] recovery_disk: no longer read; the attached OS disk is set by \
+                     [recovery] disk = \"F:\" alone (remove the line)",
+                ));
             }
-            v.clone().try_into().map_err(|e| format!("[filesystem]: {e}"))?
+            v.clone().try_into().map_err(ScenarioError::section("[filesystem]"))?
         }
         None => FsSpec::default(),
     };
     spec.attached_disk = attached;
-    FileSystem::try_from(spec).map_err(|e| format!("[filesystem]: {e}"))
+    FileSystem::try_from(spec).map_err(|e| ScenarioError::at("[filesystem]")(e.into()))
 }
 
-fn build_recovery(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), String> {
+fn build_recovery(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(), ScenarioError> {
     let Some(v) = doc.get("recovery") else { return Ok(()) };
-    let r: RecoverySpec = v.clone().try_into().map_err(|e| format!("[recovery]: {e}"))?;
+    let r: RecoverySpec = v.clone().try_into().map_err(ScenarioError::section("[recovery]"))?;
     let disk = if r.disk.is_empty() {
         "F:".to_string()
     } else {
@@ -470,10 +533,10 @@ fn build_recovery(st: &mut WinState, doc: &Table, m: &MachineSpec) -> Result<(),
     };
     let b = disk.as_bytes();
     if b.len() != 2 || !b[0].is_ascii_alphabetic() || b[1] != b':' || disk == "C:" {
-        return Err(format!(
+        return Err(invalid(format!(
             "[recovery] disk = {:?}: give the drive letter the attached OS disk has, other than C: (e.g. \"F:\")",
             r.disk
-        ));
+        )));
     }
     // The attached disk's SYSTEM hive: the same Windows, with ControlSet002 a copy of 001.
     let mut scratch = Registry::new();

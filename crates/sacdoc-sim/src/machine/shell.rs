@@ -2,77 +2,28 @@
 //! redirection, a block left open asking `More? `) and dispatches each command to its
 //! implementation. Commands owned by the file-system, firewall and PowerShell modules are routed
 //! to their functions; `if` and `for` are in [`super::cmd_flow`], `set /a` in
-//! [`super::cmd_arith`].
+//! [`super::cmd_arith`]. Commands see a [`Ctx`] from [`super::command`] and never this module:
+//! those that run other command text do it through the context's [`Interpreter`], which is
+//! [`Cmd`] here.
 
 use super::cmdline::{self, Join, Simple, Target};
+use super::command::{decode_text, not_recognized, Ctx, Interpreter, Out};
 use super::state::WinState;
 use super::{Effect, ExecResult, ShellMode, ShellState};
 
-/// Output of one command, with stdout (1) and stderr (2) kept apart for redirection.
-#[derive(Debug, Clone, Default)]
-pub struct Out {
-    pub chunks: Vec<(u8, String)>,
-    pub code: i32,
-    pub effect: Option<Effect>,
-    pub delay_ms: u64,
-    pub paged: bool,
-    /// Internal commands such as `echo` and `set` leave `%ERRORLEVEL%` as it was.
-    pub keep_errorlevel: bool,
-}
+/// cmd.exe as the [`Interpreter`] the commands get in their [`Ctx`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cmd;
 
-impl Out {
-    pub fn new() -> Out {
-        Out::default()
+impl Interpreter for Cmd {
+    fn run_text(&self, ctx: &mut Ctx, text: &str, start_code: i32) -> Out {
+        run_text(ctx, text, start_code)
     }
-    /// Text on stdout with an exit code.
-    pub fn stdout(text: impl Into<String>, code: i32) -> Out {
-        let mut o = Out { code, ..Out::default() };
-        o.out(text);
-        o
+    fn run_captured(&self, st: &mut WinState, sh: &ShellState, line: &str) -> (String, String) {
+        run_captured(st, sh, line)
     }
-    /// Text on stderr with an exit code.
-    pub fn stderr(text: impl Into<String>, code: i32) -> Out {
-        let mut o = Out { code, ..Out::default() };
-        o.err(text);
-        o
-    }
-    pub fn out(&mut self, text: impl Into<String>) {
-        let t = text.into();
-        if !t.is_empty() {
-            self.chunks.push((1, t));
-        }
-    }
-    pub fn err(&mut self, text: impl Into<String>) {
-        let t = text.into();
-        if !t.is_empty() {
-            self.chunks.push((2, t));
-        }
-    }
-    /// A result from another module (stdout and stderr already merged).
-    pub fn from_exec(r: ExecResult) -> Out {
-        let mut o = Out::stdout(r.output, r.exit_code);
-        o.effect = (r.effect != Effect::None).then_some(r.effect);
-        o.delay_ms = r.delay_ms;
-        o.paged = r.paged;
-        o
-    }
-    /// Everything printed, both streams, in order.
-    pub fn text(&self) -> String {
-        self.chunks.iter().map(|(_, t)| t.as_str()).collect()
-    }
-}
-
-/// What a command sees: the machine, its shell, and piped or redirected input.
-pub struct Ctx<'a> {
-    pub st: &'a mut WinState,
-    pub sh: &'a mut ShellState,
-    pub stdin: Option<String>,
-}
-
-impl Ctx<'_> {
-    /// An absolute path for a typed one, against the current directory.
-    pub fn path(&self, typed: &str) -> String {
-        super::fs::path::resolve(&self.sh.cwd, typed).unwrap_or_else(|_| typed.to_string())
+    fn run_line(&self, st: &mut WinState, sh: &mut ShellState, line: &str) -> ExecResult {
+        run_line(st, sh, line)
     }
 }
 
@@ -302,7 +253,7 @@ fn run_pipeline(
                     }
                     if !r.append || !st.fs.exists(&abs) {
                         if let Err(e) = st.fs.write_file(&abs, b"", false) {
-                            failed = Some(e);
+                            failed = Some(e.to_string());
                             break;
                         }
                     }
@@ -334,7 +285,7 @@ fn run_pipeline(
                 }
             }
             None => {
-                let mut ctx = Ctx { st, sh, stdin };
+                let mut ctx = Ctx { st, sh, stdin, cmd: &Cmd };
                 run_simple(&mut ctx, &cmd.text)
             }
         };
@@ -397,26 +348,6 @@ pub fn run_captured(st: &mut WinState, sh: &ShellState, line: &str) -> (String, 
         }
     }
     (out, err)
-}
-
-/// Decodes file bytes as `type` shows them: UTF-16LE when the file starts with its BOM,
-/// otherwise bytes as text.
-pub fn decode_text(b: &[u8]) -> String {
-    if b.len() >= 2 && b[0] == 0xFF && b[1] == 0xFE {
-        let units: Vec<u16> =
-            b[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
-        String::from_utf16_lossy(&units)
-    } else {
-        String::from_utf8_lossy(b).into_owned()
-    }
-}
-
-/// The message cmd prints for a name that is not a command.
-pub fn not_recognized(name: &str) -> Out {
-    Out::stderr(
-        format!("'{name}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"),
-        9009,
-    )
 }
 
 /// Runs one simple command (no operators, no redirections).
@@ -541,7 +472,7 @@ fn powershell(ctx: &mut Ctx, args: &[String]) -> Out {
             || !l.starts_with('-')
     });
     if runs_something {
-        return Out::from_exec(super::powershell::one_liner(ctx.st, ctx.sh, args));
+        return Out::from_exec(super::powershell::one_liner(ctx.st, ctx.sh, args, &Cmd));
     }
     super::powershell::start_session(ctx.sh);
     ctx.sh.mode = ShellMode::PowerShell;

@@ -82,7 +82,7 @@ fn every_scenario_loads_and_states_its_expected_problems() {
         load_scenario("port-conflict").map(|s| s.expected_problems()).ok(),
         Some(vec!["rdp-port".to_string()])
     );
-    let err = load_scenario("nope").err().unwrap_or_default();
+    let err = load_scenario("nope").err().map(|e| sacdoc_link::chain(&e)).unwrap_or_default();
     assert!(err.contains("nope") && err.contains("healthy"), "{err}");
 }
 
@@ -91,7 +91,10 @@ fn a_broken_scenario_file_is_reported_with_its_location() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, "name = \"bad\"\n[services.X]\nstart = \"sometimes\"\n").expect("write");
-    let err = load_scenario(&path.to_string_lossy()).err().unwrap_or_default();
+    let err = load_scenario(&path.to_string_lossy())
+        .err()
+        .map(|e| sacdoc_link::chain(&e))
+        .unwrap_or_default();
     assert!(err.contains("services.X") && err.contains("sometimes"), "{err}");
     std::fs::write(&path, "name = \"ok\"\n[expect]\nproblems = [\"rdp-port\"]\n").expect("write");
     let sc = load_scenario(&path.to_string_lossy()).expect("a file scenario");
@@ -382,10 +385,16 @@ fn the_recovery_disk_drive_comes_from_the_recovery_section_alone() {
     ok(&mut g, &mut gs, "bcdedit /store G:\\boot\\bcd /enum");
     // The old duplicate flag is refused with what to do instead.
     std::fs::write(&path, "name = \"x\"\n[filesystem]\nrecovery_disk = true\n").expect("write");
-    let err = load_scenario(&path.to_string_lossy()).err().unwrap_or_default();
+    let err = load_scenario(&path.to_string_lossy())
+        .err()
+        .map(|e| sacdoc_link::chain(&e))
+        .unwrap_or_default();
     assert!(err.contains("recovery_disk") && err.contains("[recovery] disk"), "{err}");
     // A drive that cannot be one is named.
     std::fs::write(&path, "name = \"x\"\n[recovery]\ndisk = \"C:\"\n").expect("write");
-    let err = load_scenario(&path.to_string_lossy()).err().unwrap_or_default();
+    let err = load_scenario(&path.to_string_lossy())
+        .err()
+        .map(|e| sacdoc_link::chain(&e))
+        .unwrap_or_default();
     assert!(err.contains("[recovery] disk") && err.contains("\"C:\""), "{err}");
 }

@@ -86,7 +86,7 @@ pub fn measure_line(
     let target: crate::target::Target =
         format!("sim:{scenario}?baud={baud}&profile={profile}&start=sac").parse()?;
     let sc = crate::sim::machine::load_scenario(scenario)
-        .map_err(|e| anyhow::anyhow!("scenario {scenario:?}: {e}"))?;
+        .with_context(|| format!("scenario {scenario:?}"))?;
     let c = sc.credentials.first().context("the scenario has no account")?;
     let creds = Credentials {
         user: c.user.clone(),
@@ -142,7 +142,7 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
 /// The doctor benchmark over one connection: connects, measures, and returns the table.
 fn doctor_once(cfg: &ConnectConfig) -> anyhow::Result<String> {
     let mut session =
-        Session::connect(cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+        Session::connect(cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
     let r = crate::doctor::bench::measure(&mut session);
     let _ = session.close();
     let (ours, article) = r?;
@@ -151,7 +151,7 @@ fn doctor_once(cfg: &ConnectConfig) -> anyhow::Result<String> {
 
 /// `sacdoc bench doctor`: both profiles of `busy-server`, paced at 115200 baud, not recorded.
 fn doctor_default() -> anyhow::Result<String> {
-    let sc = crate::sim::machine::load_scenario("busy-server").map_err(anyhow::Error::msg)?;
+    let sc = crate::sim::machine::load_scenario("busy-server")?;
     let c = sc.credentials.first().context("busy-server has no documented account")?;
     let mut out = String::new();
     for profile in ["ws2022", "ws2019"] {

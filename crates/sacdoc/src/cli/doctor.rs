@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use super::connect::ConnectArgs;
 use crate::doctor::{self, apply::Confirm, engine::Event, offline, report, Fix, RunOptions};
@@ -236,7 +236,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let mut observer = progress(show_progress);
     let mut session =
-        match Session::connect(&cfg).with_context(|| format!("connecting to {target}")) {
+        match Session::connect(&cfg).map_err(|e| super::output::connecting(e, &target)) {
             Ok(s) => s,
             Err(e) => return Ok(no_diagnosis(e, Some(&cfg), args.json)),
         };

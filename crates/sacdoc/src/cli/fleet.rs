@@ -130,7 +130,7 @@ fn diagnose(cfg: &ConnectConfig, template: &RunOptions) -> serde_json::Value {
     let failed = |e: String| json!({"target": target, "exit_code": 2, "error": e});
     let mut session = match Session::connect(cfg) {
         Ok(s) => s,
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return failed(crate::transport::chain(&e)),
     };
     let result = doctor::run(&mut session, &opts, &mut doctor::Quiet, &mut NoFixes);
     let transcript = session.transcript_path().map(|p| p.display().to_string());

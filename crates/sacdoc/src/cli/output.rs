@@ -91,6 +91,15 @@ pub fn println(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// A session error with "connecting to TARGET" in front, unless it already names the target (a
+/// link that could not be opened says "cannot open TARGET: ..." itself).
+pub fn connecting(e: crate::sac::SessionError, target: &dyn std::fmt::Display) -> anyhow::Error {
+    match e {
+        crate::sac::SessionError::Open(_) => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context(format!("connecting to {target}")),
+    }
+}
+
 /// True when the error (or one of its causes) is a closed standard output pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -144,7 +144,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     let command = join_command(&args.command);
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
         let mut session =
-            Session::connect(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+            Session::connect(&cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
         let out = session.run(&command).with_context(|| format!("running {command:?}"))?;
         if let Err(e) = session.close() {
             super::output::warn(&format!("closing the session: {e}"));
@@ -184,7 +184,7 @@ pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
     let command = args.command.join(" ");
     let result = (|| -> anyhow::Result<String> {
         let mut session =
-            Session::connect_sac(&cfg).with_context(|| format!("connecting to {}", cfg.target))?;
+            Session::connect_sac(&cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
         let out =
             session.sac(&command).with_context(|| format!("running SAC command {command:?}"))?;
         let _ = session.close();

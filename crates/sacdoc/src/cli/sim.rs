@@ -88,7 +88,7 @@ pub fn query_of(args: &Args) -> anyhow::Result<String> {
 fn list() -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     for name in scenario_names() {
-        let sc = load_scenario(name).map_err(anyhow::Error::msg)?;
+        let sc = load_scenario(name)?;
         writeln!(out, "{name:<20} {}", sc.description.lines().next().unwrap_or(""))?;
         for c in &sc.credentials {
             let domain =

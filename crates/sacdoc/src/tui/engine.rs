@@ -152,8 +152,9 @@ impl Engine {
                 self.tap = Some(tap);
             }
             Err(e) => {
+                let e = crate::transport::chain(&e);
                 super::log(&format!("open {}: {e}", self.cfg.target));
-                emit(&self.ui, EngineEvent::LinkLost(e.to_string()));
+                emit(&self.ui, EngineEvent::LinkLost(e));
             }
         }
         // A reconnect records into a new file rather than refusing an existing one.

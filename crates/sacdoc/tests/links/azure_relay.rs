@@ -142,10 +142,7 @@ fn another_user_taking_over_ends_the_link_for_good() {
     let opener = move || {
         AzureLink::open_with(&v, &ep, Token::new(&tok), AzureOptions::default(), name.clone())
             .map(|l| Box::new(l) as Box<dyn Link>)
-            .map_err(|e| sacdoc::target::OpenError {
-                target: "azure".into(),
-                reason: e.to_string(),
-            })
+            .map_err(|e| sacdoc::target::OpenError::new("azure", e))
     };
     let mut first =
         ReconnectingLink::with_opener(relay.target(), Box::new(opener), ReconnectPolicy::default())

@@ -52,7 +52,7 @@ fn a_device_held_elsewhere_is_told_apart() {
 fn rfc2217_open_fails_with_the_refusal() {
     let server = busy(true, "Port already in use\r\n");
     let t: Target = format!("rfc2217://127.0.0.1:{}", server.port()).parse().unwrap();
-    let e = t.open().err().unwrap().to_string();
+    let e = sacdoc::transport::chain(&t.open().err().unwrap());
     assert!(e.contains("Port already in use") && e.contains("another user holds"), "{e}");
 }
 

@@ -67,7 +67,7 @@ fn a_locked_speed_is_reported_with_the_speed_the_line_has() {
     let mut cfg = ServerConfig::rfc2217(sim.addr().unwrap());
     cfg.locked_baud = Some(9600);
     let server = ConsoleServer::start(cfg);
-    let err = target(server.port(), "").open().err().unwrap().to_string();
+    let err = sacdoc::transport::chain(&target(server.port(), "").open().err().unwrap());
     assert!(err.contains("asked for 115200 baud, the line is at 9600 baud"), "{err}");
 }
 
@@ -77,7 +77,7 @@ fn a_plain_telnet_port_is_told_apart() {
     let mut cfg = ServerConfig::rfc2217(sim.addr().unwrap());
     cfg.refuse_com_port = true;
     let server = ConsoleServer::start(cfg);
-    let err = target(server.port(), "").open().err().unwrap().to_string();
+    let err = sacdoc::transport::chain(&target(server.port(), "").open().err().unwrap());
     assert!(err.contains("does not speak RFC 2217") && err.contains("telnet://"), "{err}");
 }
 

@@ -200,15 +200,17 @@ fn default_location_is_under_the_state_dir_and_unique() {
 #[test]
 fn bad_files_are_reported_with_their_line() {
     let header_line = header().to_json();
-    let e = transcript::parse("").unwrap_err().to_string();
+    let e = transcript::parse("").map_err(|e| sacdoc::transport::chain(&e)).unwrap_err();
     assert!(e.contains("empty"), "{e}");
-    let e = transcript::parse("{\"version\":1}\n").unwrap_err().to_string();
+    let e = transcript::parse("{\"version\":1}\n")
+        .map_err(|e| sacdoc::transport::chain(&e))
+        .unwrap_err();
     assert!(e.contains("only version 2"), "{e}");
     let text = format!("{header_line}\n[0.1,\"o\",\"a\"]\n[0.2,\"o\"]\n[0.3,\"o\",\"b\"]\n");
-    let e = transcript::parse(&text).unwrap_err().to_string();
+    let e = transcript::parse(&text).map_err(|e| sacdoc::transport::chain(&e)).unwrap_err();
     assert!(e.contains("line 3") && e.contains("3 elements"), "{e}");
     let text = format!("{header_line}\n[0.1,\"b\",\"AAAA\"]\n");
-    let e = transcript::parse(&text).unwrap_err().to_string();
+    let e = transcript::parse(&text).map_err(|e| sacdoc::transport::chain(&e)).unwrap_err();
     assert!(e.contains("must follow"), "{e}");
     // A last line cut short by a crash is left out, not fatal.
     let text = format!("{header_line}\n[0.1,\"o\",\"SAC>\"]\n[0.2,\"o\",\"par");

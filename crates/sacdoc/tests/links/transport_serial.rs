@@ -108,7 +108,7 @@ fn a_busy_port_is_refused_with_advice() {
     let target: Target = path.parse().unwrap();
     let _first = target.open().unwrap();
     // sacdoc opens ports exclusively, so a second opener (another sacdoc, screen) is refused.
-    let e = target.open().err().expect("second open must fail").to_string();
+    let e = sacdoc::transport::chain(&target.open().err().expect("second open must fail"));
     assert!(e.starts_with(&format!("cannot open {path}")), "{e}");
     assert!(e.contains("busy"), "{e}");
 }

@@ -64,7 +64,8 @@ fn sim_target_in_process_records_and_replays() {
 
 #[test]
 fn unknown_scenario_is_a_clear_open_error() {
-    let e = "sim:no-such-scenario".parse::<Target>().unwrap().open().err().unwrap().to_string();
+    let e = "sim:no-such-scenario".parse::<Target>().unwrap().open().err().unwrap();
+    let e = sacdoc::transport::chain(&e);
     assert!(e.starts_with("cannot open sim:no-such-scenario: "), "{e}");
     assert!(e.contains("no-such-scenario"), "{e}");
 }

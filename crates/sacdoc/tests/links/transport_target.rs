@@ -155,20 +155,23 @@ fn bad_targets_name_the_input_and_list_the_forms() {
 fn opening_missing_things_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dev = dir.path().join("ttyNOPE");
-    let e = parse(&missing_dev.display().to_string()).open().err().unwrap().to_string();
+    let chain = |e: sacdoc::target::OpenError| sacdoc::transport::chain(&e);
+    let e = chain(parse(&missing_dev.display().to_string()).open().err().unwrap());
     assert!(e.starts_with(&format!("cannot open {}", missing_dev.display())), "{e}");
-    let e =
-        parse(&format!("unix:{}", dir.path().join("none.sock").display())).open().err().unwrap();
-    assert!(e.to_string().contains("no socket there"), "{e}");
-    let e =
-        parse(&format!("replay:{}", dir.path().join("none.cast").display())).open().err().unwrap();
-    assert!(e.to_string().contains("cannot read transcript"), "{e}");
+    let e = chain(
+        parse(&format!("unix:{}", dir.path().join("none.sock").display())).open().err().unwrap(),
+    );
+    assert!(e.contains("no socket there"), "{e}");
+    let e = chain(
+        parse(&format!("replay:{}", dir.path().join("none.cast").display())).open().err().unwrap(),
+    );
+    assert!(e.contains("cannot read transcript"), "{e}");
     if !cfg!(windows) {
-        let e = parse("pipe:vm1").open().err().unwrap().to_string();
+        let e = chain(parse("pipe:vm1").open().err().unwrap());
         assert!(e.contains(r"\\.\pipe\vm1") && e.contains("not Windows"), "{e}");
     }
     // A port nothing listens on: bind one, learn its number, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let e = parse(&format!("tcp://127.0.0.1:{port}")).open().err().unwrap().to_string();
+    let e = chain(parse(&format!("tcp://127.0.0.1:{port}")).open().err().unwrap());
     assert!(e.contains("is the console server listening"), "{e}");
 }

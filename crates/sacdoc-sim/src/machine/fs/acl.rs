@@ -230,8 +230,38 @@ pub fn flags_text(a: &Ace) -> String {
     s
 }
 
+/// A permission spec icacls does not take; the message is the spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadPerm(pub String);
+
+/// Why an SDDL string cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SddlError {
+    #[error("no DACL (D:) in {0:?}")]
+    NoDacl(String),
+    #[error("unterminated ACE in {0:?}")]
+    Unterminated(String),
+    #[error("unexpected {body:?} in {text:?}")]
+    Unexpected { body: String, text: String },
+    #[error("unknown SID alias {0:?}")]
+    UnknownAlias(String),
+    #[error("bad ACE ({0})")]
+    BadAce(String),
+    #[error("unsupported ACE type {0:?}")]
+    AceType(String),
+    #[error("bad ACE flags {0:?}")]
+    AceFlags(String),
+    #[error("unsupported ACE flag {0:?}")]
+    AceFlag(String),
+    #[error("bad access mask {0:?}")]
+    Mask(String),
+    #[error("unsupported access right {0:?}")]
+    Right(String),
+}
+
 /// Parses an icacls permission spec such as `(OI)(CI)F`, `(F)`, `F`, `(R,W)` or `(OI)(CI)(RX)`.
-pub fn parse_perm(spec: &str) -> Result<Ace, String> {
+pub fn parse_perm(spec: &str) -> Result<Ace, BadPerm> {
     let mut ace = Ace::allow("", 0);
     let mut rest = spec.trim();
     let mut rights = String::new();
@@ -239,7 +269,7 @@ pub fn parse_perm(spec: &str) -> Result<Ace, String> {
         let (tok, next) = if let Some(r) = rest.strip_prefix('(') {
             match r.find(')') {
                 Some(end) => (&r[..end], &r[end + 1..]),
-                None => return Err(spec.to_string()),
+                None => return Err(BadPerm(spec.to_string())),
             }
         } else {
             let end = rest.find('(').unwrap_or(rest.len());
@@ -260,7 +290,7 @@ pub fn parse_perm(spec: &str) -> Result<Ace, String> {
         }
         rest = next;
     }
-    ace.mask = parse_rights(&rights).ok_or_else(|| spec.to_string())?;
+    ace.mask = parse_rights(&rights).ok_or_else(|| BadPerm(spec.to_string()))?;
     Ok(ace)
 }
 
@@ -366,7 +396,7 @@ pub struct Sddl {
 }
 
 /// Parses `O:<sid>D:<flags>(ace)(ace)...`; `machine_sid` resolves the `LA` alias.
-pub fn parse_sddl(text: &str, machine_sid: &str) -> Result<Sddl, String> {
+pub fn parse_sddl(text: &str, machine_sid: &str) -> Result<Sddl, SddlError> {
     let t = text.trim().trim_start_matches('\u{feff}');
     let mut out = Sddl { owner: None, protected: false, aces: Vec::new() };
     let mut rest = t;
@@ -383,24 +413,24 @@ pub fn parse_sddl(text: &str, machine_sid: &str) -> Result<Sddl, String> {
         if out.owner.is_some() && rest.is_empty() {
             return Ok(out);
         }
-        return Err(format!("no DACL (D:) in {text:?}"));
+        return Err(SddlError::NoDacl(text.to_string()));
     };
     let open = r.find('(').unwrap_or(r.len());
     let flags = &r[..open];
     out.protected = flags.contains('P');
     let mut body = &r[open..];
     while let Some(b) = body.strip_prefix('(') {
-        let end = b.find(')').ok_or_else(|| format!("unterminated ACE in {text:?}"))?;
+        let end = b.find(')').ok_or_else(|| SddlError::Unterminated(text.to_string()))?;
         out.aces.push(parse_sddl_ace(&b[..end], machine_sid)?);
         body = &b[end + 1..];
     }
     if !body.trim().is_empty() && !body.starts_with('S') {
-        return Err(format!("unexpected {body:?} in {text:?}"));
+        return Err(SddlError::Unexpected { body: body.to_string(), text: text.to_string() });
     }
     Ok(out)
 }
 
-fn resolve_alias(s: &str, machine_sid: &str) -> Result<String, String> {
+fn resolve_alias(s: &str, machine_sid: &str) -> Result<String, SddlError> {
     let u = s.to_ascii_uppercase();
     if u == "LA" {
         return Ok(format!("{machine_sid}-500"));
@@ -412,24 +442,24 @@ fn resolve_alias(s: &str, machine_sid: &str) -> Result<String, String> {
         .iter()
         .find(|(a, full)| *a == u && !full.is_empty())
         .map(|(_, full)| full.to_string())
-        .ok_or_else(|| format!("unknown SID alias {s:?}"))
+        .ok_or_else(|| SddlError::UnknownAlias(s.to_string()))
 }
 
-fn parse_sddl_ace(body: &str, machine_sid: &str) -> Result<Ace, String> {
+fn parse_sddl_ace(body: &str, machine_sid: &str) -> Result<Ace, SddlError> {
     let f: Vec<&str> = body.split(';').collect();
     if f.len() < 6 {
-        return Err(format!("bad ACE ({body})"));
+        return Err(SddlError::BadAce(body.to_string()));
     }
     let allow = match f[0] {
         "A" => true,
         "D" => false,
-        other => return Err(format!("unsupported ACE type {other:?}")),
+        other => return Err(SddlError::AceType(other.to_string())),
     };
     let mut ace = Ace::allow(&resolve_alias(f[5], machine_sid)?, 0);
     ace.allow = allow;
     let flags = f[1].to_ascii_uppercase();
     if !flags.is_ascii() || !flags.len().is_multiple_of(2) {
-        return Err(format!("bad ACE flags {:?}", f[1]));
+        return Err(SddlError::AceFlags(f[1].to_string()));
     }
     let mut i = 0;
     while i + 2 <= flags.len() {
@@ -439,7 +469,7 @@ fn parse_sddl_ace(body: &str, machine_sid: &str) -> Result<Ace, String> {
             "NP" => ace.np = true,
             "IO" => ace.io = true,
             "ID" => ace.inherited = true,
-            other => return Err(format!("unsupported ACE flag {other:?}")),
+            other => return Err(SddlError::AceFlag(other.to_string())),
         }
         i += 2;
     }
@@ -454,9 +484,9 @@ fn parse_sddl_ace(body: &str, machine_sid: &str) -> Result<Ace, String> {
         "GW" => mask::GW,
         "GE" => mask::GE,
         hex if hex.starts_with("0X") => {
-            u32::from_str_radix(&hex[2..], 16).map_err(|_| format!("bad access mask {:?}", f[2]))?
+            u32::from_str_radix(&hex[2..], 16).map_err(|_| SddlError::Mask(f[2].to_string()))?
         }
-        other => return Err(format!("unsupported access right {other:?}")),
+        other => return Err(SddlError::Right(other.to_string())),
     };
     Ok(ace)
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::acl::{self, mask, sid, Ace};
-use super::{path, FileSystem};
+use super::{path, FileSystem, FsError};
 
 /// The `[filesystem]` section of a scenario. Every field is optional.
 ///
@@ -80,10 +80,44 @@ const OTHER_KEY_HASHES: [&str; 3] = [
     "d6d986f09a1ee04e24c949879fdb506c",
 ];
 
-impl TryFrom<FsSpec> for FileSystem {
-    type Error = String;
+/// Why a `[filesystem]` section cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FsSpecError {
+    /// A path that does not resolve.
+    #[error(transparent)]
+    Path(#[from] FsError),
+    #[error("filesystem path {0:?} must start with a drive letter")]
+    NoDriveLetter(String),
+    #[error("filesystem.broken_machinekeys: no drive {0}")]
+    BrokenMachineKeys(String),
+    #[error("filesystem.dirs {path:?}")]
+    Dir {
+        path: String,
+        #[source]
+        source: FsError,
+    },
+    #[error("filesystem.files {path:?}")]
+    File {
+        path: String,
+        #[source]
+        source: FsError,
+    },
+    #[error("{path}")]
+    Sddl {
+        path: String,
+        #[source]
+        source: acl::SddlError,
+    },
+    #[error("filesystem.acls {0:?}: no such file or folder")]
+    NoAclTarget(String),
+    #[error("filesystem.remove {0:?}: no such file or folder")]
+    NoRemoveTarget(String),
+}
 
-    fn try_from(spec: FsSpec) -> Result<Self, String> {
+impl TryFrom<FsSpec> for FileSystem {
+    type Error = FsSpecError;
+
+    fn try_from(spec: FsSpec) -> Result<Self, FsSpecError> {
         let mut fs = FileSystem::empty(
             spec.machine_sid.as_deref().unwrap_or(DEFAULT_MACHINE_SID),
             spec.machine_guid.as_deref().unwrap_or(DEFAULT_MACHINE_GUID),
@@ -103,18 +137,18 @@ impl TryFrom<FsSpec> for FileSystem {
             let d = drive.trim_end_matches(['\\', ':']).to_ascii_uppercase();
             let mk = format!("{d}:{}", &MACHINE_KEYS[2..]);
             if !fs.is_dir(&mk) {
-                return Err(format!("filesystem.broken_machinekeys: no drive {drive}"));
+                return Err(FsSpecError::BrokenMachineKeys(drive.clone()));
             }
             break_machine_keys(&mut fs, &mk);
         }
         for d in &spec.dirs {
             let c = canon(d)?;
             fs.mkdir_all(&c, sid::ADMINISTRATORS)
-                .map_err(|e| format!("filesystem.dirs {d:?}: {e}"))?;
+                .map_err(|source| FsSpecError::Dir { path: d.clone(), source })?;
         }
         for f in &spec.files {
             fs.write_file(&canon(&f.path)?, f.text.as_bytes(), false)
-                .map_err(|e| format!("filesystem.files {:?}: {e}", f.path))?;
+                .map_err(|source| FsSpecError::File { path: f.path.clone(), source })?;
             if let Some(s) = &f.sddl {
                 apply_sddl(&mut fs, &f.path, s, false)?;
             }
@@ -126,7 +160,7 @@ impl TryFrom<FsSpec> for FileSystem {
             let c = canon(r)?;
             let keys: Vec<String> = fs.subtree(&c).iter().map(|n| path::key(&n.path)).collect();
             if keys.is_empty() {
-                return Err(format!("filesystem.remove {r:?}: no such file or folder"));
+                return Err(FsSpecError::NoRemoveTarget(r.clone()));
             }
             for k in keys {
                 fs.nodes.remove(&k);
@@ -136,10 +170,10 @@ impl TryFrom<FsSpec> for FileSystem {
     }
 }
 
-fn canon(p: &str) -> Result<String, String> {
+fn canon(p: &str) -> Result<String, FsSpecError> {
     let c = path::resolve("C:\\", p)?;
     if !p.contains(':') {
-        return Err(format!("filesystem path {p:?} must start with a drive letter"));
+        return Err(FsSpecError::NoDriveLetter(p.to_string()));
     }
     Ok(c)
 }
@@ -150,8 +184,9 @@ pub(crate) fn apply_sddl(
     p: &str,
     sddl: &str,
     recursive: bool,
-) -> Result<(), String> {
-    let parsed = acl::parse_sddl(sddl, &fs.machine_sid).map_err(|e| format!("{p}: {e}"))?;
+) -> Result<(), FsSpecError> {
+    let parsed = acl::parse_sddl(sddl, &fs.machine_sid)
+        .map_err(|source| FsSpecError::Sddl { path: p.to_string(), source })?;
     let has_dacl = sddl.contains("D:");
     let c = canon(p)?;
     let targets: Vec<String> = if recursive {
@@ -160,7 +195,7 @@ pub(crate) fn apply_sddl(
         vec![c.clone()]
     };
     if targets.is_empty() || !fs.exists(&c) {
-        return Err(format!("filesystem.acls {p:?}: no such file or folder"));
+        return Err(FsSpecError::NoAclTarget(p.to_string()));
     }
     for t in targets {
         if let Some(n) = fs.node_mut(&t) {

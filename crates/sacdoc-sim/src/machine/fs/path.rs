@@ -3,10 +3,10 @@
 
 /// Resolves `typed` against `cwd` into a canonical absolute path such as `C:\temp\x.txt` or `C:\`.
 /// Quotes around the path are dropped; the case of each component is kept as typed.
-pub fn resolve(cwd: &str, typed: &str) -> Result<String, String> {
+pub fn resolve(cwd: &str, typed: &str) -> Result<String, super::FsError> {
     let t = typed.trim().trim_matches('"').replace('/', "\\");
     if t.is_empty() {
-        return Err("The system cannot find the path specified.".into());
+        return Err(super::FsError::PathNotFound);
     }
     let cwd_drive = drive_of(cwd).unwrap_or_else(|| "C:".into());
     let (drive, rest, absolute) = if t.len() >= 2 && t.as_bytes()[1] == b':' {

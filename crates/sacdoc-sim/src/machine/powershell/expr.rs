@@ -31,7 +31,7 @@ pub fn run_native(ctx: &mut Ctx, cmd: &Command, program: &str) -> CmdResult {
     let rest = cmd.raw.get(cmd.name.len()..).unwrap_or_default();
     let line = format!("{program}{}", substitute_raw(ctx, rest));
     let mut sh = ctx.sh.clone();
-    let r = crate::machine::shell::run_line(ctx.st, &mut sh, &line);
+    let r = ctx.cmd.run_line(ctx.st, &mut sh, &line);
     ctx.last_exit = r.exit_code;
     ctx.native_failed = r.exit_code != 0;
     let text = r.output.strip_suffix("\r\n").unwrap_or(&r.output).to_string();

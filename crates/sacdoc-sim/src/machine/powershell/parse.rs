@@ -27,8 +27,20 @@ pub struct Command {
     pub raw: String,
 }
 
+/// Why a PowerShell line cannot be parsed; the message is PowerShell's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("An empty pipe element is not allowed.")]
+    EmptyPipeElement,
+    #[error("Missing closing '}}' in statement block or type definition.")]
+    MissingBrace,
+    /// A string opened with this quote is not closed.
+    #[error("The string is missing the terminator: {0}.")]
+    Unterminated(char),
+}
+
 /// Splits a line into statements (`;`), each a pipeline of commands (`|`).
-pub fn parse_line(line: &str) -> Result<Vec<Vec<Command>>, String> {
+pub fn parse_line(line: &str) -> Result<Vec<Vec<Command>>, ParseError> {
     let chars: Vec<char> = line.chars().collect();
     let mut statements = Vec::new();
     let mut pipeline = Vec::new();
@@ -55,7 +67,7 @@ pub fn parse_line(line: &str) -> Result<Vec<Vec<Command>>, String> {
             let raw: String = chars[start..end].iter().collect();
             pipeline.push(build(words, start, raw));
         } else if i < chars.len() && chars[i] == '|' {
-            return Err("An empty pipe element is not allowed.".into());
+            return Err(ParseError::EmptyPipeElement);
         }
         if i >= chars.len() || chars[i] == ';' {
             if !pipeline.is_empty() {
@@ -72,7 +84,7 @@ pub fn parse_line(line: &str) -> Result<Vec<Vec<Command>>, String> {
 
 /// Reads one word starting at `i`: a quoted string, a block, or a run of characters up to a blank,
 /// `|` or `;` (quotes inside are kept together, e.g. `-Name:'x'` or `a,'b c'`).
-fn read_word(chars: &[char], mut i: usize) -> Result<(String, bool, bool, usize), String> {
+fn read_word(chars: &[char], mut i: usize) -> Result<(String, bool, bool, usize), ParseError> {
     if chars[i] == '{' {
         let mut depth = 0;
         let start = i;
@@ -90,16 +102,15 @@ fn read_word(chars: &[char], mut i: usize) -> Result<(String, bool, bool, usize)
             }
             i += 1;
         }
-        return Err("Missing closing '}' in statement block or type definition.".into());
+        return Err(ParseError::MissingBrace);
     }
     let mut out = String::new();
     let mut quoted = false;
     while i < chars.len() {
         let c = chars[i];
         if c == '\'' || c == '"' {
-            let close = chars[i + 1..].iter().position(|x| *x == c).ok_or_else(|| {
-                "The string is missing the terminator: ".to_string() + &c.to_string() + "."
-            })?;
+            let close =
+                chars[i + 1..].iter().position(|x| *x == c).ok_or(ParseError::Unterminated(c))?;
             out.extend(&chars[i + 1..i + 1 + close]);
             quoted = true;
             i += close + 2;

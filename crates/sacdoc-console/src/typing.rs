@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::line::{Line, LineError};
+use crate::line::{Line, LineError};
 
 /// How the far end echoes what is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,106 @@
+//! The errors of the session and of the command runner, in one place below both: each can carry
+//! the other (a command needs a cmd prompt first; a session step can fail on a command), so they
+//! are defined together, and the session (`sac`) and the runner (`runner`) re-export them. This
+//! module uses only the line and typing below it.
+
+use crate::line::LineError;
+use crate::typing::TypeError;
+
+/// Why the session could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The link could not be opened (the OpenError names the target and the cause).
+    #[error(transparent)]
+    Open(sacdoc_link::OpenError),
+    /// The transcript could not be started, so the target was not used.
+    #[error("cannot start the transcript, so the console was not used")]
+    Record(#[source] sacdoc_transcript::TranscriptError),
+    #[error("SAC did not answer: {detail}")]
+    NoSac { detail: String },
+    #[error("the machine has crashed: the console shows !SAC> (only !SAC commands work; restart the VM with `sacdoc sac TARGET -- restart`)")]
+    Crashed,
+    #[error("cannot open a cmd channel: {0}")]
+    CmdUnavailable(String),
+    #[error("SAC has no channel named {0:?}")]
+    NoChannel(String),
+    #[error("login as {}{user} failed: wrong user name, domain or password (not retried, to avoid locking the account); check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginFailed { user: String, domain: String },
+    #[error("login as {}{user} failed, but the line lost or garbled keys while the login was typed ({repairs} repairs): the password may have been garbled on the way rather than wrong. Not retried, to spare the account's lockout count; check the line (speed, cable, console server) and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginFailedOnNoisyLine { user: String, domain: String, repairs: u32 },
+    #[error("{0}")]
+    Unexpected(String),
+    #[error("typing failed: {0}")]
+    Typing(#[from] TypeError),
+    #[error(transparent)]
+    Line(#[from] LineError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Why a command could not be run to completion.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the command did not finish within {secs} s (sent Ctrl+C to stop it)")]
+    Timeout { secs: u64 },
+    #[error("the output passed the limit of {limit} bytes (sent Ctrl+C to stop it)")]
+    OutputTooLarge { limit: u64 },
+    #[error("the link was lost: {0}")]
+    LinkLost(String),
+    /// The VM went down for a restart while the command ran (the console cleared and SAC's boot
+    /// banner came, or the console fell silent right after the command asked for a restart).
+    /// The session is gone; connect again once the VM is back (about a minute).
+    #[error(
+        "the VM is restarting (the console showed the boot banner \"Computer is booting, SAC \
+         started and initialized.\" or went silent); connect again once it is back"
+    )]
+    Restarting,
+    /// The session could not type the command or read its output back; see [`SessionFault`].
+    #[error(transparent)]
+    Session(SessionFault),
+    #[error("I/O error on the line: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Why the session could not run a command or read its output back: not the command's own
+/// failure, and the session should not be trusted with more commands. Every message stands on its
+/// own (callers print [`RunError`] in their own sentences), so details are part of it.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionFault {
+    /// No logged-in cmd prompt to type at.
+    #[error(transparent)]
+    Session(Box<SessionError>),
+    #[error("a command line cannot contain a line break; run one line at a time")]
+    LineBreak,
+    /// `row` is the text before the cursor.
+    #[error("the cmd channel is not at its prompt (the cursor row shows {row:?})")]
+    NotAtPrompt { row: String },
+    /// The command line's echo stayed wrong.
+    #[error(transparent)]
+    Typing(TypeError),
+    #[error("the captured base64 does not decode: {0}")]
+    Base64(base64::DecodeError),
+    #[error("certutil's base64 of the output did not come back (is certutil available?)")]
+    NoBase64,
+    #[error(
+        "the painted capture did not start with certutil's BEGIN line (is certutil available on \
+         the VM?)"
+    )]
+    NoBegin,
+    /// `screen` is the text of the screen at the end.
+    #[error("the painted capture ended without certutil's END line (the screen shows {screen:?})")]
+    NoEnd { screen: String },
+    /// Numbered lines of the capture that stayed missing after the retries.
+    #[error("lines {0:?} of the painted capture could not be read back")]
+    Unread(Vec<usize>),
+    #[error(
+        "the painted capture did not hold this command's exit marker {marker} twice in a row; the \
+         screen shows {screen:?}"
+    )]
+    NoMarker { marker: String, screen: String },
+}
+
+impl From<SessionFault> for RunError {
+    fn from(f: SessionFault) -> RunError {
+        RunError::Session(f)
+    }
+}
