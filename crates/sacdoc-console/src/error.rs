@@ -59,6 +59,10 @@ pub enum RunError {
     Session(SessionFault),
     #[error("I/O error on the line: {0}")]
     Io(#[from] std::io::Error),
+    /// The operator pressed Ctrl+C: the command was stopped on the VM (Ctrl+C into the channel)
+    /// and its spool files deleted.
+    #[error("interrupted (Ctrl+C): the command was stopped on the VM and its spool files deleted")]
+    Interrupted,
 }
 
 /// Why the session could not run a command or read its output back: not the command's own

@@ -18,6 +18,10 @@ pub enum LineError {
     Closed,
     #[error("I/O error on the line: {0}")]
     Io(#[from] std::io::Error),
+    /// The operator asked to stop (Ctrl+C). Reported once: the clean-up that follows (Ctrl+C
+    /// into the channel, deleting the spool, closing the channel) runs normally.
+    #[error("interrupted (Ctrl+C)")]
+    Interrupted,
     /// SAC's start-up banner arrived while the line was watched for it: the VM restarted.
     #[error("the VM restarted (SAC's boot banner came while {what})")]
     Rebooted { what: String },
@@ -49,6 +53,8 @@ pub struct Line {
     /// While set, [`Line::wait`] fails with [`LineError::Rebooted`] when a boot banner arrives
     /// after this receive count.
     watch_boot: Option<u64>,
+    /// Set by the operator's Ctrl+C; the next read fails with [`LineError::Interrupted`] once.
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for Line {
@@ -62,6 +68,11 @@ impl std::fmt::Debug for Line {
 }
 
 impl Line {
+    /// Watches `flag`: once it is set, the next read reports [`LineError::Interrupted`].
+    pub fn set_cancel(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.cancel = flag;
+    }
+
     pub fn new(link: Box<dyn Link>) -> Line {
         Line {
             link,
@@ -75,6 +86,7 @@ impl Line {
             tail: Vec::new(),
             boot_at: None,
             watch_boot: None,
+            cancel: None,
         }
     }
 
@@ -134,6 +146,11 @@ impl Line {
 
     /// One read: returns how many bytes arrived (0 when none within the link's read timeout).
     pub fn poll(&mut self) -> Result<usize, LineError> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) {
+            // Once: what follows (stopping the command, cleaning up) must still be able to wait.
+            self.cancel = None;
+            return Err(LineError::Interrupted);
+        }
         match self.link.read(&mut self.chunk) {
             Ok(0) => Err(LineError::Closed),
             Ok(n) => {

@@ -52,7 +52,10 @@ pub enum DoctorError {
 
 /// Whether a run error ends the whole diagnosis (the session is gone) or only this command.
 fn is_fatal(e: &RunError) -> bool {
-    matches!(e, RunError::LinkLost(_) | RunError::Io(_) | RunError::Session(_))
+    matches!(
+        e,
+        RunError::LinkLost(_) | RunError::Io(_) | RunError::Session(_) | RunError::Interrupted
+    )
 }
 
 /// The checks' view of the VM: a cache of command outputs over one shell.

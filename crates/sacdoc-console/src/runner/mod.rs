@@ -136,6 +136,7 @@ pub(crate) fn line_error(e: LineError) -> RunError {
         LineError::Closed => RunError::LinkLost("the far end closed the link".into()),
         LineError::Io(e) => RunError::LinkLost(e.to_string()),
         LineError::Rebooted { .. } => RunError::Restarting,
+        LineError::Interrupted => RunError::Interrupted,
     }
 }
 

@@ -87,6 +87,8 @@ fn until_marker(
             Err(LineError::Closed) => {
                 return Err(RunError::LinkLost("the far end closed the link".into()))
             }
+            // The operator's Ctrl+C: stop the command on the VM like a timeout does.
+            Err(LineError::Interrupted) => break Err(RunError::Interrupted),
             Err(e) => return Err(line_error(e)),
         }
     };

@@ -75,6 +75,8 @@ pub struct ConnectConfig {
     pub output_limit: u64,
     /// The output style, when known in advance; detected otherwise.
     pub profile: Option<Profile>,
+    /// Set by the operator's Ctrl+C: the command running on the VM is stopped and cleaned up.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl ConnectConfig {
@@ -89,6 +91,7 @@ impl ConnectConfig {
             reconnect: false,
             output_limit: 16 * 1024 * 1024,
             profile: None,
+            cancel: None,
         }
     }
 }

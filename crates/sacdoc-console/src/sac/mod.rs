@@ -48,6 +48,8 @@ pub struct SessionOptions {
     pub profile: Option<Profile>,
     /// Where the transcript is being written, to report it.
     pub transcript: Option<PathBuf>,
+    /// Set by the operator's Ctrl+C (see [`ConnectConfig::cancel`]).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl SessionOptions {
@@ -59,6 +61,7 @@ impl SessionOptions {
             output_limit: cfg.output_limit,
             profile: cfg.profile,
             transcript: None,
+            cancel: cfg.cancel.clone(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl Session {
     /// Starts a session over an open link: reaches `SAC>` (or `!SAC>`).
     pub fn attach(link: Box<dyn Link>, opts: SessionOptions) -> Result<Session, SessionError> {
         let mut line = Line::new(link);
+        line.set_cancel(opts.cancel.clone());
         line.mark("reach SAC>");
         let arrival = console::reach_sac(&mut line, opts.timeout)?;
         let place = match arrival {

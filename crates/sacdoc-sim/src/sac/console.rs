@@ -24,6 +24,11 @@ impl Pacer {
         Pacer { queue: VecDeque::new(), byte_time, next_free: now }
     }
 
+    /// Keeps only the first `keep` bytes still waiting to be sent.
+    fn truncate(&mut self, keep: usize) {
+        self.queue.truncate(keep);
+    }
+
     fn push(&mut self, bytes: &[u8], now: Instant) {
         if self.queue.is_empty() && self.next_free < now {
             self.next_free = now;
@@ -89,6 +94,10 @@ impl Console {
 
     /// What the client typed.
     pub fn input(&mut self, bytes: &[u8], now: Instant) {
+        if bytes.contains(&0x03) {
+            // Ctrl+C stops the output that has not left the machine yet.
+            self.pacer.truncate(self.driver.ctrlc_keep());
+        }
         self.driver.feed(bytes, now);
     }
 

@@ -94,6 +94,11 @@ pub struct SacDriver {
 }
 
 impl SacDriver {
+    /// Bytes of printed output still sent after Ctrl+C (see `SacSettings::ctrlc_keep`).
+    pub fn ctrlc_keep(&self) -> usize {
+        self.cfg.ctrlc_keep
+    }
+
     /// A live count of the refused cmd-channel logins of this VM.
     pub fn failed_logins(&self) -> std::sync::Arc<std::sync::atomic::AtomicU32> {
         self.failed_logins.clone()

@@ -74,6 +74,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "restart_delay_ms",
     "cmd_failure",
     "paint_ms",
+    "ctrlc_keep",
     "cols",
     "idle_timeout_s",
     "health_report",
@@ -161,6 +162,7 @@ impl SimOptions {
                 }
             }
             "paint_ms" => s.paint_ms = num::<u64>(key, value)?.max(1),
+            "ctrlc_keep" => s.ctrlc_keep = num(key, value)?,
             "cols" => s.wrap_cols = num(key, value)?,
             "idle_timeout_s" => s.idle_timeout_s = num(key, value)?,
             "health_report" => s.health_report = flag(key, value)?,

@@ -130,6 +130,10 @@ pub struct SacSettings {
     pub wrap_cols: usize,
     /// Interval of the ws2019/ws2016 screen painter, in milliseconds. GUESS.
     pub paint_ms: u64,
+    /// Bytes of already printed output still sent after Ctrl+C stops a command (what sits in
+    /// SAC's channel buffer); the rest of a long output is never sent, as on a real console where
+    /// Ctrl+C stops `type` or `netstat` mid-way. GUESS: SAC's buffer size is undocumented.
+    pub ctrlc_keep: usize,
     /// Quirk: a key equal to the previous one within `dropkeys_ms` is dropped (2016/2019).
     pub dropkeys: bool,
     /// GUESS: the debounce window; Oxide waits 1.5 s between repeated keys.
@@ -169,6 +173,7 @@ impl Default for SacSettings {
             cmd_description: "Command".into(),
             wrap_cols: 80,
             paint_ms: 100,
+            ctrlc_keep: 4096,
             dropkeys: false,
             dropkeys_ms: 500,
             eatchars: false,

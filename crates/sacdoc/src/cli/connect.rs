@@ -237,6 +237,7 @@ impl Resolved {
             reconnect: self.reconnect,
             output_limit: self.output_limit,
             profile: self.profile,
+            cancel: None,
         }
     }
 }

@@ -207,6 +207,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     super::run::settle_recording(&mut cfg);
     super::run::remember_transcript(&cfg);
+    cfg.cancel = Some(super::interrupt::flag());
+    super::interrupt::graceful(true);
     let target = cfg.target.to_string();
     let tty_in = std::io::stdin().is_terminal();
     let colour = !args.no_color && !args.json && super::output::stdout_colour();
@@ -249,9 +251,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Err(e) = session.close() {
         super::output::warn(&format!("closing the session: {e}"));
     }
+    super::interrupt::graceful(false);
     let mut rep = match result {
         Ok(r) => r,
-        Err(e) => return Ok(no_diagnosis(anyhow::Error::new(e), Some(&cfg), args.json)),
+        Err(e) => {
+            let e = anyhow::Error::new(e);
+            if super::run::interrupted(&e) {
+                super::run::fail_interrupted(e, &cfg, args.json);
+                return Ok(super::run::INTERRUPTED);
+            }
+            return Ok(no_diagnosis(e, Some(&cfg), args.json));
+        }
     };
     let mut all_notes = notes;
     all_notes.append(&mut rep.notes);

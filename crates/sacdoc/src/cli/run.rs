@@ -96,6 +96,27 @@ fn for_terminal(text: &str, raw: bool) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The exit code after Ctrl+C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: i32 = 130;
+
+/// True when the operator's Ctrl+C ended the work.
+pub fn interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<crate::runner::RunError>(),
+            Some(crate::runner::RunError::Interrupted)
+        ) || matches!(
+            c.downcast_ref::<sacdoc_console::line::LineError>(),
+            Some(sacdoc_console::line::LineError::Interrupted)
+        )
+    })
+}
+
+/// Reports an interrupted run (and where its transcript is).
+pub fn fail_interrupted(e: anyhow::Error, cfg: &crate::sac::ConnectConfig, json: bool) {
+    fail(e, Some(cfg), json, INTERRUPTED);
+}
+
 /// `run`'s exit code for its own failures.
 pub const OWN_FAILURE: i32 = 255;
 
@@ -141,18 +162,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     };
     settle_recording(&mut cfg);
     remember_transcript(&cfg);
+    cfg.cancel = Some(super::interrupt::flag());
+    super::interrupt::graceful(true);
     let command = join_command(&args.command);
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
         let mut session =
             Session::connect(&cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
-        let out = session.run(&command).with_context(|| format!("running {command:?}"))?;
+        let out = session.run(&command).with_context(|| format!("running {command:?}"));
+        // Closed whatever happened (a failed or interrupted command leaves the channel at its
+        // prompt): the next run finds the console as it was.
         if let Err(e) = session.close() {
             super::output::warn(&format!("closing the session: {e}"));
         }
-        Ok(out)
+        out
     })();
+    super::interrupt::graceful(false);
     let out = match result {
         Ok(o) => o,
+        Err(e) if interrupted(&e) => return Ok(fail(e, Some(&cfg), args.json, INTERRUPTED)),
         Err(e) => return Ok(fail(e, Some(&cfg), args.json, OWN_FAILURE)),
     };
     let mut stdout = std::io::stdout().lock();

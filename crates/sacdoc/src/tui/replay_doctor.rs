@@ -134,6 +134,7 @@ pub fn rerun(tr: &Transcript, name: &str) -> Placed {
         output_limit: 64 * 1024 * 1024,
         profile: None,
         transcript: None,
+        cancel: None,
     };
     let mut events: Vec<DoctorProgress> = Vec::new();
     if let Ok(mut s) = Session::attach(Box::new(link), opts) {

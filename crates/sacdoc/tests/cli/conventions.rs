@@ -31,7 +31,7 @@ fn run(c: &mut Command) -> (Option<i32>, String, String) {
 fn target_errors_come_before_any_question() {
     let d = tempfile::tempdir().unwrap();
     for (args, want) in [
-        (vec!["doctor", "sim:nosuch"], "unknown scenario"),
+        (vec!["doctor", "sim:nosuch"], "no built-in scenario named"),
         (vec!["run", "replay:/nonexistent.cast", "--", "ver"], "not a readable transcript"),
         (vec!["run", "/dev/ttyUSB-nosuch", "--", "ver"], "no such device"),
         (vec!["doctor"], "no TARGET given"),

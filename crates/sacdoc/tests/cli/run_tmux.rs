@@ -90,3 +90,53 @@ fn ctrl_c_at_the_password_prompt_restores_the_terminal() {
     let after = s.split("EXIT=130").nth(1).unwrap_or("");
     assert!(after.lines().any(|l| l.trim() == "echo"), "echo is still off:\n{s}");
 }
+
+#[test]
+fn ctrl_c_stops_the_command_on_the_vm_and_the_next_run_succeeds() {
+    // One VM for both runs: a served simulator, paced at the serial line's speed so the big
+    // command is still running when Ctrl+C comes.
+    let sim = crate::support::sim_server("busy-server", "profile=ws2022&baud=115200");
+    let addr = sim.addr().expect("address");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_sacdoc");
+    let env = format!(
+        "SACDOC_STATE_DIR={} SACDOC_CONFIG={}/none.toml SACDOC_USER={} SACDOC_PASSWORD='{}'",
+        dir.path().display(),
+        dir.path().display(),
+        crate::support::USER,
+        crate::support::PASSWORD
+    );
+    let cmd = format!(
+        "{env} {bin} run tcp://{addr} -- netstat -anob; echo EXIT1=$?; \
+         {env} {bin} run tcp://{addr} --no-record -- dir %TEMP%; echo EXIT2=$?; sleep 60"
+    );
+    let t = Tmux::start(&cmd).expect("tmux is available and starts");
+    // `run` prints the output at the end; the transcript shows it arriving meanwhile.
+    let running = wait_for_transcript(&dir.path().join("transcripts"), "TCP    10.0.0.4", 60);
+    assert!(running, "the command's output never started arriving");
+    t.keys(&["C-c"]);
+    let s = t.wait_for("EXIT1=", 60);
+    assert!(s.contains("EXIT1=130"), "{s}");
+    assert!(s.contains("interrupted") && s.contains("transcript so far is in"), "{s}");
+    let s = t.wait_for("EXIT2=", 90);
+    assert!(s.contains("EXIT2=0"), "the next run works on the same console: {s}");
+    let after = s.split("EXIT1=130").nth(1).unwrap_or("");
+    // `dir` runs into its own spool, so that one is listed; the interrupted command's is gone.
+    let spools = after.lines().filter(|l| l.contains(" sd") && l.contains(".txt")).count();
+    assert_eq!(spools, 1, "the interrupted command's spool files were deleted: {s}");
+}
+
+/// Waits until a transcript in `dir` holds `needle` (the command's output arriving).
+fn wait_for_transcript(dir: &std::path::Path, needle: &str, secs: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        let found = std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|t| t.matches(needle).count() > 20)
+        });
+        if found {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}

@@ -23,6 +23,7 @@ pub fn options(scenario: &str, timeout_s: u64) -> SessionOptions {
         output_limit: 16 * 1024 * 1024,
         profile: None,
         transcript: None,
+        cancel: None,
     }
 }
 
