@@ -27,6 +27,12 @@ use crate::Unparsed;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BcdOutput {
     pub entries: Vec<BcdEntry>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in `entries` (not serialized).
     #[serde(skip)]
@@ -141,9 +147,12 @@ pub fn parse(input: &str) -> BcdOutput {
             .cloned();
         e.ems = ems_of(e);
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 

@@ -31,6 +31,12 @@ pub struct CertsOutput {
     pub certificates: Vec<Certificate>,
     /// The store paths of `PSParentPath:` banners, as printed.
     pub stores: Vec<String>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -102,10 +108,13 @@ pub fn parse(input: &str) -> CertsOutput {
         }
     }
     certs.sort_by_key(|c| c.line);
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     CertsOutput {
         certificates: certs,
         stores: banners.into_iter().map(|(_, s)| s).collect(),
+        commands,
+        runs,
         unparsed,
         consumed_lines: consumed,
     }

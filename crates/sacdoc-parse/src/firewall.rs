@@ -36,6 +36,12 @@ pub struct FirewallOutput {
     pub rules: Vec<FirewallRule>,
     /// Lines outside rules: `Ok.`, `No rules match the specified criteria.` (translated).
     pub messages: Vec<Unparsed>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -171,9 +177,12 @@ pub fn parse(input: &str) -> FirewallOutput {
             }
         }
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 

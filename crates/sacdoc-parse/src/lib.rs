@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+pub use prompt::{Command, Run};
+
 /// A line the parser could not place, with its 1-based line number in the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unparsed {
@@ -17,7 +19,9 @@ pub mod bcdedit;
 pub mod certs;
 pub mod firewall;
 pub mod icacls;
+pub mod messages;
 pub mod netstat;
+pub mod prompt;
 pub mod reg;
 pub mod sc;
 pub mod services;

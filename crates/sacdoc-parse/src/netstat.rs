@@ -38,6 +38,12 @@ pub struct Netstat {
     /// The column header line, as printed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Every non-blank input line the grammar consumed (rows, owner lines, title, header); with
     /// `unparsed` it accounts for every non-blank line of the input exactly once.
@@ -143,9 +149,12 @@ impl Parser<'_> {
         for j in std::mem::take(&mut self.pending) {
             self.ledger.reject(&j);
         }
+        let (commands, runs) = (self.ledger.commands().to_vec(), self.ledger.runs());
         let (consumed, unparsed) = self.ledger.finish();
         self.out.consumed_lines = consumed;
         self.out.unparsed = unparsed;
+        self.out.commands = commands;
+        self.out.runs = runs;
         self.out
     }
 

@@ -26,6 +26,12 @@ pub struct TasklistOutput {
     pub processes: Vec<Process>,
     /// Lines such as `INFO: No tasks are running ...`.
     pub messages: Vec<Message>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -109,9 +115,12 @@ pub fn parse(input: &str) -> TasklistOutput {
         }
         i += 1;
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 

@@ -16,6 +16,7 @@
 //! assert_eq!(ls[2].text, "[svchost.exe]");
 //! ```
 
+use super::prompt::{self, Command, Run};
 use super::Unparsed;
 
 /// Console width a Windows console (and SAC's 80x24 screen) wraps at unless told otherwise.
@@ -256,17 +257,46 @@ pub fn unparsed(line: &Line<'_>) -> Unparsed {
 /// which did not (`unparsed`). Every non-blank input line ends up in exactly one of the two; a
 /// logical line re-joined after wrapping that does not fit is given back as its physical lines,
 /// so each `unparsed` text is a line a person can find in the input.
+///
+/// The shared pre-pass runs here: prompt and command-echo lines (see [`crate::prompt`]) are
+/// kept as [`Command`]s, counted as parsed, and shown to the parser as blank lines, so no
+/// parser ever reads a prompt as data and nothing attaches across a command.
 #[derive(Debug)]
 pub struct Ledger<'a> {
     lines: Vec<Line<'a>>,
     consumed: Vec<usize>,
     unparsed: UnparsedList,
+    commands: Vec<Command>,
 }
 
 impl<'a> Ledger<'a> {
-    /// Splits `input` into numbered lines (see [`lines`]).
+    /// Splits `input` into numbered lines (see [`lines`]) and runs the prompt pre-pass.
     pub fn new(input: &'a str) -> Self {
-        Ledger { lines: lines(input), consumed: Vec::new(), unparsed: UnparsedList::new() }
+        let mut lines = lines(input);
+        let mut commands = Vec::new();
+        let mut consumed = Vec::new();
+        for l in &mut lines {
+            if let Some((p, c)) = prompt::command_line(l.text) {
+                commands.push(Command {
+                    line: l.number,
+                    prompt: p.to_string(),
+                    command: c.to_string(),
+                });
+                consumed.push(l.number);
+                *l = Line { number: l.number, text: "", raw: "" };
+            }
+        }
+        Ledger { lines, consumed, unparsed: UnparsedList::new(), commands }
+    }
+
+    /// The prompt and command-echo lines the pre-pass took out, in input order.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// The runs of output between the commands (empty when the input has no command line).
+    pub fn runs(&self) -> Vec<Run> {
+        prompt::runs_of(&self.commands, self.lines.last().map_or(0, |l| l.number))
     }
 
     /// The physical lines.

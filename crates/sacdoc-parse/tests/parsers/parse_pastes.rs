@@ -1,0 +1,61 @@
+//! What people really paste (issue 15): prompt lines and echoed commands, several runs in one
+//! paste, summaries in other display languages, records missing their usual key field, tables
+//! whose ruler is separated from the header by blank lines, and continuation lines that lost
+//! their indentation. One named test per root cause, each on a real capture (the fixture's
+//! first line names its source).
+
+use crate::parse_common;
+
+use parse_common::{assert_accounted, fixture, fixture_raw};
+use sacdoc_parse::{icacls, sc};
+
+/// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
+/// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
+#[test]
+fn prompt_lines_are_commands_not_services() {
+    let input = fixture("sc", "en_prompted_query_qc_sdshow.txt");
+    let out = sc::parse(&input);
+    assert_accounted(&input, &out.consumed_lines, &out.unparsed);
+    let names: Vec<&str> = out.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["ZSAService", "ZSAService"]);
+    let cmds: Vec<(usize, &str)> =
+        out.commands.iter().map(|c| (c.line, c.command.as_str())).collect();
+    assert_eq!(
+        cmds,
+        vec![(1, "sc query ZSAService"), (12, "sc qc ZSAService"), (26, "sc sdshow ZSAService")]
+    );
+    assert!(out.commands.iter().all(|c| c.prompt == "C:\\WINDOWS\\system32>"));
+    // Each command's output is a run.
+    let runs: Vec<(Option<usize>, usize, usize)> =
+        out.runs.iter().map(|r| (r.command, r.first_line, r.last_line)).collect();
+    assert_eq!(runs, vec![(Some(0), 2, 11), (Some(1), 13, 25), (Some(2), 27, 28)]);
+    let qc = &out.services[1];
+    assert_eq!(qc.start_type_code(), Some(2));
+    assert_eq!(qc.start_name.as_deref(), Some("LocalSystem"));
+    assert_eq!(out.services[0].state_code(), Some(4));
+    // Only the SDDL of `sc sdshow` is outside the grammar.
+    assert_eq!(out.unparsed.len(), 1);
+    assert!(out.unparsed[0].text.starts_with("D:(A;;RP;;;WD)"));
+}
+
+/// Root cause: a summary in another display language was not recognised, so succeeded/failed
+/// were null. The Japanese summary is read by the table and, without it, by its structure.
+#[test]
+fn ja_icacls_summary_counts_are_read() {
+    let input = fixture_raw("icacls", "ja-summary-success.txt");
+    let r = icacls::parse(&input);
+    assert_accounted(&input, &r.consumed_lines, &r.unparsed);
+    assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
+    assert_eq!(r.objects.len(), 1);
+    assert_eq!(r.objects[0].path, "config.json");
+    assert!(r.unparsed.is_empty());
+
+    let input = fixture_raw("icacls", "ja-summary-not-found.txt");
+    let r = icacls::parse(&input);
+    assert_accounted(&input, &r.consumed_lines, &r.unparsed);
+    assert_eq!((r.succeeded, r.failed), (Some(0), Some(1)));
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].path, "history.json");
+    assert_eq!(r.errors[0].message, "指定されたファイルが見つかりません。");
+    assert!(r.trailer.as_deref().is_some_and(|t| t.contains("処理できませんでした")));
+}
