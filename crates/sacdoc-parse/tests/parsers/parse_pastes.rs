@@ -7,7 +7,7 @@
 use crate::parse_common;
 
 use parse_common::{assert_accounted, fixture, fixture_raw};
-use sacdoc_parse::{icacls, sc};
+use sacdoc_parse::{icacls, reg, sc};
 
 /// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
 /// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
@@ -58,4 +58,33 @@ fn ja_icacls_summary_counts_are_read() {
     assert_eq!(r.errors[0].path, "history.json");
     assert_eq!(r.errors[0].message, "指定されたファイルが見つかりません。");
     assert!(r.trailer.as_deref().is_some_and(|t| t.contains("処理できませんでした")));
+}
+
+/// Root cause: several runs in one paste lost all but one error (`reg query` with two `エラー:`
+/// lines kept one).
+#[test]
+fn several_runs_keep_every_reg_error() {
+    let input = fixture_raw("reg", "ja-four-runs-two-errors.txt");
+    let q = reg::parse(&input);
+    assert_accounted(&input, &q.consumed_lines, &q.unparsed);
+    let errs: Vec<(usize, &str)> = q.errors.iter().map(|e| (e.line, e.text.as_str())).collect();
+    let msg = "エラー: 指定されたレジストリ キーまたは値が見つかりませんでした";
+    assert_eq!(errs, vec![(15, msg), (18, msg)]);
+    assert_eq!(q.error.as_deref(), Some(msg), "`error` stays the first one");
+    // Four `$ ` prompt lines, one run each.
+    assert_eq!(q.commands.len(), 4);
+    assert!(q.commands.iter().all(|c| c.prompt == "$" && c.command.starts_with("reg query")));
+    assert_eq!(q.runs.len(), 4);
+    assert_eq!(q.dword("WindowsUpdate\\AU", "DetectionFrequency"), Some(0x10));
+    // The author's elision is the only line outside the grammar.
+    let texts: Vec<&str> = q.unparsed.iter().map(|u| u.text.as_str()).collect();
+    assert_eq!(texts, vec!["    ……"]);
+
+    let input = fixture_raw("reg", "ja-solr-two-errors.txt");
+    let q = reg::parse(&input);
+    assert_accounted(&input, &q.consumed_lines, &q.unparsed);
+    assert_eq!(q.errors.len(), 2);
+    assert_eq!(q.commands.len(), 1);
+    assert_eq!(q.commands[0].command, "bin\\solr");
+    assert!(q.not_found());
 }
