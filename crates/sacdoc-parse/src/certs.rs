@@ -46,7 +46,8 @@ pub struct CertsOutput {
 /// One certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Certificate {
-    /// 40 upper-case hexadecimal digits.
+    /// 40 upper-case hexadecimal digits; empty for a `Format-List` record printed without a
+    /// `Thumbprint` line (its other properties identify it).
     pub thumbprint: String,
     pub subject: Option<String>,
     /// The table cut the subject (`...`).
@@ -159,11 +160,32 @@ fn from_table(
     }
 }
 
+/// Properties that identify a certificate record; a record with any of them is one (a
+/// `Format-List Subject,NotAfter` or `Select-Object` without `Thumbprint` is still a list of
+/// certificates).
+const IDENTIFYING: &[&str] = &[
+    "Thumbprint",
+    "Subject",
+    "Issuer",
+    "NotAfter",
+    "NotBefore",
+    "SerialNumber",
+    "FriendlyName",
+    "DnsNameList",
+    "HasPrivateKey",
+    "EnhancedKeyUsageList",
+];
+
 fn from_record(r: &ListRecord) -> Option<Certificate> {
-    let tp: String = r.get("Thumbprint")?.chars().filter(|c| !c.is_whitespace()).collect();
-    if !is_thumbprint(&tp) {
+    if !IDENTIFYING.iter().any(|k| r.get(k).is_some()) {
         return None;
     }
+    // The thumbprint when printed and well-formed; empty when the record has none.
+    let tp: String = r
+        .get("Thumbprint")
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+        .filter(|t: &String| is_thumbprint(t))
+        .unwrap_or_default();
     let text = |n: &str| r.get(n).map(str::to_string);
     Some(Certificate {
         thumbprint: tp.to_ascii_uppercase(),

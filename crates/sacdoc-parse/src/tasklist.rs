@@ -91,12 +91,16 @@ pub fn parse(input: &str) -> TasklistOutput {
             i += 1;
             continue;
         }
-        let next_is_ruler = joined.get(i + 1).is_some_and(|n| is_ruler(&n.text));
-        let ok = if next_is_ruler && !is_ruler(&j.text) {
+        // The ruler under a header, possibly after blank lines (double-spaced pastes).
+        let ruler_at = (i + 1..joined.len())
+            .take(3)
+            .find(|&k| !joined[k].is_blank())
+            .filter(|&k| is_ruler(&joined[k].text));
+        let ok = if let Some(r) = ruler_at.filter(|_| !is_ruler(&j.text)) {
             // Header (translated, not read) and ruler.
-            columns = Some(ruler_starts(&joined[i + 1].text));
-            ledger.take(&joined[i + 1]);
-            i += 1;
+            columns = Some(ruler_starts(&joined[r].text));
+            ledger.take(&joined[r]);
+            i = r;
             true
         } else if j.text.starts_with('"') {
             csv_row(j, &mut out)

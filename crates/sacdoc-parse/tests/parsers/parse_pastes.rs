@@ -7,7 +7,7 @@
 use crate::parse_common;
 
 use parse_common::{assert_accounted, fixture, fixture_raw};
-use sacdoc_parse::{icacls, reg, sc};
+use sacdoc_parse::{certs, icacls, reg, sc, services, tasklist};
 
 /// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
 /// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
@@ -87,4 +87,69 @@ fn several_runs_keep_every_reg_error() {
     assert_eq!(q.commands.len(), 1);
     assert_eq!(q.commands[0].command, "bin\\solr");
     assert!(q.not_found());
+}
+
+/// Root cause: records recognised by one field only. A Format-List certificate record without
+/// a Thumbprint line was dropped whole; any identifying property now makes it a certificate.
+#[test]
+fn cert_record_without_thumbprint_is_kept() {
+    let input = fixture("certs", "en_list_no_thumbprint_lazysign.txt");
+    let out = certs::parse(&input);
+    assert_accounted(&input, &out.consumed_lines, &out.unparsed);
+    assert!(out.unparsed.is_empty(), "{:?}", out.unparsed);
+    assert_eq!(out.certificates.len(), 1);
+    let c = &out.certificates[0];
+    assert_eq!(c.thumbprint, "", "no Thumbprint line was printed");
+    assert!(c.subject.as_deref().is_some_and(|s| s.starts_with("CN=AddTrust External CA Root")));
+    assert_eq!(c.friendly_name.as_deref(), Some("Sectigo (AddTrust)"));
+    assert_eq!(c.store.as_deref(), Some("LocalMachine\\Root"));
+    assert_eq!(c.not_after_text.as_deref(), Some("30/05/2020 11:48:38"));
+    assert_eq!(c.properties.len(), 6);
+
+    let input = fixture("certs", "en_list_psparentpath_subject_only.txt");
+    let out = certs::parse(&input);
+    assert_accounted(&input, &out.consumed_lines, &out.unparsed);
+    assert_eq!(out.certificates.len(), 1);
+    assert_eq!(out.certificates[0].subject.as_deref(), Some("CN=localhost"));
+    assert_eq!(out.certificates[0].store.as_deref(), Some("CurrentUser\\Root"));
+}
+
+/// Root cause: a table whose header and ruler are separated by blank lines fell back to the
+/// wrong layout. No published capture with that exact shape was found; pastes that double every
+/// line break are real (tests/fixtures/parse/sc/zh_query_doubled_blank_lines.txt), so real
+/// table captures are read here with every line break doubled the same way.
+#[test]
+fn table_ruler_after_blank_lines_keeps_the_layout() {
+    let double = |s: &str| s.replace('\n', "\n\n");
+    let plain = fixture("certs", "en_table_import_pfx.txt");
+    let spaced = double(&plain);
+    let (a, b) = (certs::parse(&plain), certs::parse(&spaced));
+    assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+    assert!(!a.certificates.is_empty());
+    assert_eq!(
+        a.certificates.iter().map(|c| (&c.thumbprint, &c.subject)).collect::<Vec<_>>(),
+        b.certificates.iter().map(|c| (&c.thumbprint, &c.subject)).collect::<Vec<_>>()
+    );
+    assert_eq!(b.unparsed.len(), a.unparsed.len());
+
+    let plain = fixture("tasklist", "en_svc_padded.txt");
+    let spaced = double(&plain);
+    let (a, b) = (tasklist::parse(&plain), tasklist::parse(&spaced));
+    assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+    assert!(a.processes.len() > 3);
+    assert_eq!(
+        a.processes.iter().map(|p| (p.pid, &p.services)).collect::<Vec<_>>(),
+        b.processes.iter().map(|p| (p.pid, &p.services)).collect::<Vec<_>>()
+    );
+
+    let plain = fixture("services", "en_table_wide_name_column.txt");
+    let spaced = double(&plain);
+    let (a, b) = (services::parse(&plain), services::parse(&spaced));
+    assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+    assert!(!a.services.is_empty());
+    assert_eq!(
+        a.services.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        b.services.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    assert_eq!(b.unparsed.len(), a.unparsed.len());
 }
