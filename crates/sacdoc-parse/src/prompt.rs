@@ -79,8 +79,18 @@ pub fn command_line(text: &str) -> Option<(&str, &str)> {
     if let Some(p) = cmd_prompt(text).or_else(|| ps_prompt(text)) {
         return Some((&text[..p], text[p..].trim()));
     }
-    if let Some(rest) = text.strip_prefix("SAC>") {
-        return Some(("SAC>", rest.trim()));
+    // Fixed host prompts: SAC itself, a Cobalt Strike console (`beacon> shell sc query`,
+    // seen in published red-team notes), Metasploit.
+    for host in ["SAC>", "beacon>", "meterpreter >"] {
+        if let Some(rest) = text.strip_prefix(host) {
+            return Some((host, rest.trim()));
+        }
+    }
+    // A shortened PowerShell prompt (`> get-service -name '*aws*'`, seen in published notes):
+    // only before a command this crate reads or a shell command.
+    if let Some(rest) = text.strip_prefix("> ").or_else(|| text.strip_prefix('>')) {
+        let cmd = rest.trim();
+        return known_command(cmd, true).then_some((">", cmd));
     }
     if let Some(p) = unix_prompt(text) {
         let cmd = text[p..].trim();
@@ -279,6 +289,11 @@ mod tests {
             Some(("", "REG QUERY 'HKLM\\x' /v y"))
         );
         assert_eq!(command_line("netstat -anob"), Some(("", "netstat -anob")));
+        assert_eq!(command_line("beacon> shell sc query"), Some(("beacon>", "shell sc query")));
+        assert_eq!(
+            command_line("> get-service -name '*aws*'"),
+            Some((">", "get-service -name '*aws*'"))
+        );
     }
 
     #[test]
@@ -295,6 +310,8 @@ mod tests {
             "icacls NT AUTHORITY\\SYSTEM:(F)",
             "Name        : Get-Service",
             "SERVICE_NAME: sc",
+            ">  ACFS-9300: ADVM/ACFS",
+            ">End Command output",
         ] {
             assert_eq!(command_line(line), None, "{line}");
         }

@@ -104,7 +104,9 @@ pub fn parse(input: &str) -> TasklistOutput {
             true
         } else if j.text.starts_with('"') {
             csv_row(j, &mut out)
-        } else if columns.as_deref().is_some_and(|cols| table_row(j, cols, &mut out)) {
+        } else if columns.as_deref().is_some_and(|cols| table_row(j, cols, &mut out))
+            || unindented_services(j, &mut out)
+        {
             true
         } else if message(&j.text) {
             out.messages.push(Message { line: j.number, text: j.text.clone() });
@@ -213,6 +215,28 @@ fn fill(p: &mut Process, cells: &[String]) {
         }
         _ => {}
     }
+}
+
+/// A continuation of the services list that lost its indentation: the previous row's list
+/// ended with a comma, and this line is only comma-separated names (no PID column).
+fn unindented_services(j: &Joined, out: &mut TasklistOutput) -> bool {
+    let Some(p) = out.processes.last_mut() else { return false };
+    let open = p.cells.last().is_some_and(|c| c.trim_end().ends_with(','));
+    let names_only = j
+        .text
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .all(|n| !n.contains(char::is_whitespace) && !n.chars().all(|c| c.is_ascii_digit()));
+    if !open || !names_only || j.text.starts_with('"') {
+        return false;
+    }
+    p.services.extend(names(&j.text));
+    if let Some(last) = p.cells.last_mut() {
+        last.push(' ');
+        last.push_str(j.text.trim());
+    }
+    true
 }
 
 /// A row without a ruler above it (`/nh`): image name, PID, the rest.

@@ -7,7 +7,7 @@
 use crate::parse_common;
 
 use parse_common::{assert_accounted, fixture, fixture_raw};
-use sacdoc_parse::{certs, icacls, reg, sc, services, tasklist};
+use sacdoc_parse::{bcdedit, certs, icacls, reg, sc, services, tasklist};
 
 /// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
 /// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
@@ -152,4 +152,115 @@ fn table_ruler_after_blank_lines_keeps_the_layout() {
         b.services.iter().map(|s| &s.name).collect::<Vec<_>>()
     );
     assert_eq!(b.unparsed.len(), a.unparsed.len());
+}
+
+/// Root cause: continuation lines that lost their indentation went to unparsed. No published
+/// capture was found with exactly that damage; it is what pasting through anything that trims
+/// lines does, so real captures are read here with the indentation of their continuation
+/// lines removed. (A value hard-wrapped at the console width with no indentation is a real
+/// capture already: parse_bcdedit::zh_value_wrapped_at_console_width_is_joined.)
+#[test]
+fn unindented_continuation_lines_are_joined() {
+    let trim_list_items = |s: &str| {
+        s.lines()
+            .map(|l| if l.starts_with("          ") { l.trim_start() } else { l })
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    for name in ["de_enum.txt", "en_enum_all.txt", "fr_enum_all.txt"] {
+        let plain = fixture("bcdedit", name);
+        let flat = trim_list_items(&plain);
+        assert_ne!(plain, flat, "{name} has indented list items");
+        let (a, b) = (bcdedit::parse(&plain), bcdedit::parse(&flat));
+        assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+        assert_eq!(a.entries, b.entries, "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    let plain = fixture("tasklist", "en_svc_wrapped.txt");
+    let flat = trim_list_items(&plain);
+    let (a, b) = (tasklist::parse(&plain), tasklist::parse(&flat));
+    assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+    assert_eq!(
+        a.processes.iter().map(|p| (p.pid, &p.services)).collect::<Vec<_>>(),
+        b.processes.iter().map(|p| (p.pid, &p.services)).collect::<Vec<_>>()
+    );
+    assert!(b.unparsed.is_empty(), "{:?}", b.unparsed);
+}
+
+/// Every parser on real captures with prompt lines spliced in at random places: every
+/// non-blank line is used or kept in `unparsed` exactly once, and every spliced prompt is a
+/// command (never data, never unparsed).
+mod spliced_prompts {
+    use super::*;
+    use proptest::prelude::*;
+    use sacdoc_parse::{netstat, Unparsed};
+
+    const PROMPTS: &[&str] = &[
+        "C:\\WINDOWS\\system32>sc qc ZSAService",
+        "PS C:\\Users\\admin> Get-ChildItem Cert:\\LocalMachine\\My",
+        "C:\\>",
+        "$ netstat -ano",
+        "*Evil-WinRM* PS C:\\Users\\e\\Documents> reg query HKLM\\SYSTEM /v x",
+    ];
+
+    const CAPTURES: &[(&str, &str)] = &[
+        ("sc", "en_qc_usosvc_delayed.txt"),
+        ("sc", "zh_query_doubled_blank_lines.txt"),
+        ("netstat", "en-xp-anvb-chains.txt"),
+        ("netstat", "zh-anbo-padded.txt"),
+        ("icacls", "en-unifi-video.txt"),
+        ("icacls", "ja-summary-success.txt"),
+        ("reg", "ja-four-runs-two-errors.txt"),
+        ("tasklist", "en_svc_wrapped.txt"),
+        ("bcdedit", "de_enum.txt"),
+        ("certs", "en_table_import_pfx.txt"),
+        ("services", "en_list_w32time.txt"),
+        ("firewall", "en_netsh_verbose_protocol_any.txt"),
+    ];
+
+    /// (consumed, unparsed, number of commands) of the parser for `kind`.
+    fn run(kind: &str, input: &str) -> (Vec<usize>, Vec<Unparsed>, usize) {
+        macro_rules! go {
+            ($m:ident) => {{
+                let o = $m::parse(input);
+                (o.consumed_lines, o.unparsed, o.commands.len())
+            }};
+        }
+        match kind {
+            "sc" => go!(sc),
+            "netstat" => go!(netstat),
+            "icacls" => go!(icacls),
+            "reg" => go!(reg),
+            "tasklist" => go!(tasklist),
+            "bcdedit" => go!(bcdedit),
+            "certs" => go!(certs),
+            "services" => go!(services),
+            _ => go!(firewall),
+        }
+    }
+    use sacdoc_parse::firewall;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_line_is_used_once_and_prompts_are_commands(
+            which in 0..CAPTURES.len(),
+            inserts in prop::collection::vec((any::<u16>(), 0..PROMPTS.len()), 0..6),
+        ) {
+            let (kind, name) = CAPTURES[which];
+            let base = fixture_raw(kind, name);
+            let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+            let before = run(kind, &base).2;
+            for (at, p) in &inserts {
+                let at = *at as usize % (lines.len() + 1);
+                lines.insert(at, PROMPTS[*p].to_string());
+            }
+            let input = lines.join("\r\n");
+            let (consumed, unparsed, commands) = run(kind, &input);
+            assert_accounted(&input, &consumed, &unparsed);
+            prop_assert_eq!(commands, before + inserts.len());
+            prop_assert!(unparsed.iter().all(|u| !PROMPTS.contains(&u.text.as_str())));
+        }
+    }
 }
