@@ -85,6 +85,100 @@ pub fn lines(input: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// Splits a byte stream into lines exactly as [`lines`] splits a string, chunk by chunk, so
+/// that input of any size is read holding only the line being assembled.
+///
+/// Feed chunks with [`LineSplitter::feed`]; every complete line is handed to the callback as
+/// raw bytes (terminator removed, trailing whitespace kept); [`LineSplitter::finish`] hands over
+/// a last line without a terminator. A UTF-8 byte-order mark at the very start is dropped.
+/// Decoding is the caller's: the splitter only looks at the ASCII bytes CR and LF, which never
+/// occur inside a multi-byte UTF-8 character.
+///
+/// ```
+/// use sacdoc_parse::text::LineSplitter;
+/// let mut got = Vec::new();
+/// let mut s = LineSplitter::new();
+/// for chunk in [&b"\xEF\xBB\xBFa\r"[..], b"\nb\rc", b"\n\n"] {
+///     s.feed(chunk, |l| got.push(String::from_utf8_lossy(l).into_owned()));
+/// }
+/// s.finish(|l| got.push(String::from_utf8_lossy(l).into_owned()));
+/// assert_eq!(got, ["a", "b", "c", ""]);
+/// ```
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    buf: Vec<u8>,
+    /// The last byte seen was a CR that ended a line: further CRs and one LF belong to it.
+    in_break: bool,
+    /// Bytes seen so far (to find the byte-order mark).
+    seen: usize,
+}
+
+impl LineSplitter {
+    /// A splitter at the start of its input.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds the next chunk; calls `line` for every line completed by it.
+    pub fn feed(&mut self, mut chunk: &[u8], mut line: impl FnMut(&[u8])) {
+        if self.seen < 3 {
+            // The BOM may be split across the first chunks.
+            let want = &[0xEF, 0xBB, 0xBF][self.seen..];
+            let n = want.len().min(chunk.len());
+            if chunk[..n] == want[..n] && self.buf.len() == self.seen {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.seen += n;
+                chunk = &chunk[n..];
+                if self.seen == 3 {
+                    self.buf.clear();
+                    self.seen = usize::MAX;
+                }
+                if chunk.is_empty() {
+                    return;
+                }
+            }
+            self.seen = usize::MAX;
+        }
+        let mut start = 0;
+        for (i, &b) in chunk.iter().enumerate() {
+            if self.in_break {
+                match b {
+                    b'\r' => {
+                        start = i + 1;
+                        continue;
+                    }
+                    b'\n' => {
+                        self.in_break = false;
+                        start = i + 1;
+                        continue;
+                    }
+                    _ => self.in_break = false,
+                }
+            }
+            if b == b'\n' || b == b'\r' {
+                if self.buf.is_empty() {
+                    line(&chunk[start..i]);
+                } else {
+                    self.buf.extend_from_slice(&chunk[start..i]);
+                    line(&self.buf);
+                    self.buf.clear();
+                }
+                self.in_break = b == b'\r';
+                start = i + 1;
+            }
+        }
+        self.buf.extend_from_slice(&chunk[start..]);
+    }
+
+    /// Ends the input: a last line without a terminator is handed over.
+    pub fn finish(self, mut line: impl FnMut(&[u8])) {
+        // Input shorter than a BOM that began like one keeps those bytes as text.
+        if !self.buf.is_empty() {
+            line(&self.buf);
+        }
+    }
+}
+
 /// A logical line: one or more physical lines joined after console wrapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Joined {
@@ -413,6 +507,21 @@ mod tests {
         let line = "监".repeat(40);
         let j = joined_lines(&format!("{line}\n续\n"), |_, _| true);
         assert_eq!(j.len(), 1);
+    }
+
+    #[test]
+    fn splitter_agrees_with_lines_at_every_chunk_size() {
+        let input = "\u{feff}a\r\n\r\nb\rc\r\r\nd\n\re  \n\n\u{4e2d}x";
+        let want: Vec<String> = lines(input).iter().map(|l| l.raw.to_string()).collect();
+        for size in 1..=input.len() {
+            let mut got = Vec::new();
+            let mut s = LineSplitter::new();
+            for chunk in input.as_bytes().chunks(size) {
+                s.feed(chunk, |l| got.push(String::from_utf8_lossy(l).into_owned()));
+            }
+            s.finish(|l| got.push(String::from_utf8_lossy(l).into_owned()));
+            assert_eq!(got, want, "chunk size {size}");
+        }
     }
 
     #[test]
