@@ -399,7 +399,7 @@ fn reject(j: &Joined, cuts: &[(usize, usize)], sink: &mut impl Sink) {
 /// Width of a raw physical line in console cells; a line shorter than 80 bytes is narrower
 /// than 80 cells (no character is wider than its UTF-8 length), which spares the count.
 fn width(raw: &str) -> usize {
-    if raw.len() < text::DEFAULT_WIDTH {
+    if raw.len() < text::DEFAULT_WIDTH || raw.is_ascii() {
         raw.len()
     } else {
         text::display_width(raw)
@@ -413,9 +413,11 @@ fn continues_row(cur: &str, next: &text::Line<'_>) -> bool {
     if is_row_start(next.text) {
         return false;
     }
-    match parse_row(cur, 0) {
+    // Checked on the borrowed tokens first: most wrapped-width lines are followed by an owner
+    // line, and only an incomplete row (or one missing its PID) can take the next line.
+    match row_parts(cur) {
         Some(row) => row.pid.is_none() && is_number(next.text.trim()),
-        None => parse_row(&format!("{cur}{}", next.raw), 0).is_some(),
+        None => row_parts(&format!("{cur}{}", next.raw)).is_some(),
     }
 }
 
@@ -438,44 +440,81 @@ fn proto_token(t: &str) -> bool {
     ["TCP", "UDP", "TCPV6", "UDPV6"].iter().any(|p| t.eq_ignore_ascii_case(p))
 }
 
+/// The tokens of a row, borrowed from the line: `proto local foreign [state] [pid] [offload]`.
+struct RowParts<'a> {
+    proto: &'a str,
+    local: (&'a str, &'a str),
+    foreign: (&'a str, &'a str),
+    state: Option<&'a str>,
+    pid: Option<u32>,
+    offload: Option<&'a str>,
+}
+
+/// Reads a row's tokens without allocating; `None` when the line is not a row.
+fn row_parts(line: &str) -> Option<RowParts<'_>> {
+    // Rows are padded with long runs of spaces: an ASCII line is split byte-wise (much faster
+    // than the Unicode-aware split, which other lines still get, NBSP padding included).
+    if line.is_ascii() {
+        row_parts_of(AsciiTokens(line.as_bytes(), line))
+    } else {
+        row_parts_of(line.split_whitespace())
+    }
+}
+
+/// Space-separated tokens of an ASCII line, skipping each run of padding in one step
+/// (`split_ascii_whitespace` visits every padding space as an empty token).
+struct AsciiTokens<'a>(&'a [u8], &'a str);
+
+impl<'a> Iterator for AsciiTokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.0;
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+        let len =
+            bytes[start..].iter().position(u8::is_ascii_whitespace).unwrap_or(bytes.len() - start);
+        let offset = self.1.len() - bytes.len();
+        self.0 = &bytes[start + len..];
+        // ASCII line: every byte offset is a char boundary.
+        self.1.get(offset + start..offset + start + len)
+    }
+}
+
+fn row_parts_of<'a>(mut toks: impl Iterator<Item = &'a str>) -> Option<RowParts<'a>> {
+    let proto = toks.next()?;
+    if !proto_token(proto) {
+        return None;
+    }
+    let local = split_endpoint_str(toks.next()?)?;
+    let foreign = split_endpoint_str(toks.next()?)?;
+    let mut tail = [None; 3];
+    for slot in tail.iter_mut() {
+        *slot = toks.next();
+    }
+    if toks.next().is_some() {
+        return None;
+    }
+    let mut tail = tail.into_iter().flatten().peekable();
+    let state = tail.next_if(|t| !is_number(t));
+    let pid = match tail.next_if(|t| is_number(t)) {
+        Some(p) => Some(p.parse::<u32>().ok()?),
+        None => None,
+    };
+    let offload =
+        if pid.is_some() && state.is_some() { tail.next_if(|t| !is_number(t)) } else { None };
+    if tail.next().is_some() {
+        return None;
+    }
+    Some(RowParts { proto, local, foreign, state, pid, offload })
+}
+
 /// Parses one row: `proto local foreign [state] [pid] [offload]`.
 fn parse_row(line: &str, number: usize) -> Option<Connection> {
-    let toks: Vec<&str> = line.split_whitespace().collect();
-    let (&proto, rest) = toks.split_first()?;
-    if !proto_token(proto) || rest.len() < 2 {
-        return None;
-    }
-    let (local_address, local_port_raw) = split_endpoint(rest[0])?;
-    let (foreign_address, foreign_port_raw) = split_endpoint(rest[1])?;
-    let mut tail = &rest[2..];
-    let is_tcp = proto.to_ascii_uppercase().starts_with("TCP");
-    let mut state_raw = None;
-    if let Some((&first, more)) = tail.split_first() {
-        if !is_number(first) {
-            state_raw = Some(first.to_string());
-            tail = more;
-        }
-    }
-    let mut pid = None;
-    if let Some((&first, more)) = tail.split_first() {
-        if is_number(first) {
-            pid = Some(first.parse::<u32>().ok()?);
-            tail = more;
-        }
-    }
-    let mut offload_state = None;
-    if let Some((&first, more)) = tail.split_first() {
-        if pid.is_some() && state_raw.is_some() && !is_number(first) {
-            offload_state = Some(first.to_string());
-            tail = more;
-        }
-    }
-    if !tail.is_empty() {
-        return None;
-    }
-    let local_port = local_port_raw.parse::<u16>().ok();
-    let foreign_port = foreign_port_raw.parse::<u16>().ok();
-    let state = match &state_raw {
+    let RowParts { proto, local, foreign, state: state_raw, pid, offload } = row_parts(line)?;
+    let is_tcp = proto.len() >= 3 && proto[..3].eq_ignore_ascii_case("TCP");
+    let local_port = local.1.parse::<u16>().ok();
+    let foreign_port = foreign.1.parse::<u16>().ok();
+    let state = match state_raw {
         Some(raw) => Some(normalise_state(raw, is_tcp && foreign_port == Some(0))),
         None if is_tcp && foreign_port == Some(0) => Some("LISTENING".to_string()),
         None => None,
@@ -483,20 +522,20 @@ fn parse_row(line: &str, number: usize) -> Option<Connection> {
     Some(Connection {
         line: number,
         proto: proto.to_ascii_uppercase(),
-        local_address,
+        local_address: local.0.to_string(),
         local_port,
-        local_port_raw,
-        foreign_address,
+        local_port_raw: local.1.to_string(),
+        foreign_address: foreign.0.to_string(),
         foreign_port,
-        foreign_port_raw,
+        foreign_port_raw: foreign.1.to_string(),
         state: if is_tcp || state_raw.is_some() { state } else { None },
-        state_raw,
+        state_raw: state_raw.map(str::to_string),
         pid,
         component: None,
         image: None,
         owner_error: None,
         modules: Vec::new(),
-        offload_state,
+        offload_state: offload.map(str::to_string),
     })
 }
 
@@ -506,19 +545,19 @@ fn is_number(t: &str) -> bool {
 
 /// `0.0.0.0:135` -> (`0.0.0.0`, `135`); `[fe80::1%9]:1900` -> (`fe80::1%9`, `1900`);
 /// `*:*` -> (`*`, `*`); `LAPTOP-6LNI85PH:0` and `a23-57-5-23:https` keep names.
-fn split_endpoint(tok: &str) -> Option<(String, String)> {
+fn split_endpoint_str(tok: &str) -> Option<(&str, &str)> {
     if let Some(inner) = tok.strip_prefix('[') {
         let (addr, port) = inner.split_once("]:")?;
         if addr.is_empty() || port.is_empty() {
             return None;
         }
-        return Some((addr.to_string(), port.to_string()));
+        return Some((addr, port));
     }
     let (addr, port) = tok.rsplit_once(':')?;
     if addr.is_empty() || port.is_empty() || addr.contains(['[', ']']) {
         return None;
     }
-    Some((addr.to_string(), port.to_string()))
+    Some((addr, port))
 }
 
 #[cfg(test)]
@@ -527,12 +566,12 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        assert_eq!(split_endpoint("[::]:0"), Some(("::".into(), "0".into())));
-        assert_eq!(split_endpoint("[fe80::1%9]:1900"), Some(("fe80::1%9".into(), "1900".into())));
-        assert_eq!(split_endpoint("*:*"), Some(("*".into(), "*".into())));
-        assert_eq!(split_endpoint("47:https"), Some(("47".into(), "https".into())));
-        assert_eq!(split_endpoint("nocolon"), None);
-        assert_eq!(split_endpoint("[::]"), None);
+        assert_eq!(split_endpoint_str("[::]:0"), Some(("::", "0")));
+        assert_eq!(split_endpoint_str("[fe80::1%9]:1900"), Some(("fe80::1%9", "1900")));
+        assert_eq!(split_endpoint_str("*:*"), Some(("*", "*")));
+        assert_eq!(split_endpoint_str("47:https"), Some(("47", "https")));
+        assert_eq!(split_endpoint_str("nocolon"), None);
+        assert_eq!(split_endpoint_str("[::]"), None);
     }
 
     #[test]

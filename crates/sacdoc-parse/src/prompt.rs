@@ -241,8 +241,8 @@ fn bare_echo(text: &str) -> bool {
     }
 }
 
-/// Line numbers and commands of the command lines among `lines`, and the runs between them.
-pub(crate) fn runs_of(commands: &[Command], last_line: usize) -> Vec<Run> {
+/// The runs between `commands` in an input of `last_line` lines (empty without commands).
+pub fn runs_of(commands: &[Command], last_line: usize) -> Vec<Run> {
     if commands.is_empty() {
         return Vec::new();
     }

@@ -140,32 +140,34 @@ impl LineSplitter {
             self.seen = usize::MAX;
         }
         let mut start = 0;
-        for (i, &b) in chunk.iter().enumerate() {
+        loop {
             if self.in_break {
-                match b {
-                    b'\r' => {
-                        start = i + 1;
-                        continue;
-                    }
-                    b'\n' => {
+                // Further CRs and one LF belong to the break a CR began.
+                while chunk.get(start) == Some(&b'\r') {
+                    start += 1;
+                }
+                match chunk.get(start) {
+                    Some(b'\n') => {
                         self.in_break = false;
-                        start = i + 1;
-                        continue;
+                        start += 1;
                     }
-                    _ => self.in_break = false,
+                    Some(_) => self.in_break = false,
+                    None => return,
                 }
             }
-            if b == b'\n' || b == b'\r' {
-                if self.buf.is_empty() {
-                    line(&chunk[start..i]);
-                } else {
-                    self.buf.extend_from_slice(&chunk[start..i]);
-                    line(&self.buf);
-                    self.buf.clear();
-                }
-                self.in_break = b == b'\r';
-                start = i + 1;
+            let Some(k) = chunk[start..].iter().position(|&b| b == b'\n' || b == b'\r') else {
+                break;
+            };
+            let i = start + k;
+            if self.buf.is_empty() {
+                line(&chunk[start..i]);
+            } else {
+                self.buf.extend_from_slice(&chunk[start..i]);
+                line(&self.buf);
+                self.buf.clear();
             }
+            self.in_break = chunk[i] == b'\r';
+            start = i + 1;
         }
         self.buf.extend_from_slice(&chunk[start..]);
     }
