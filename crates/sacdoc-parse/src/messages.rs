@@ -37,6 +37,12 @@ pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
         "capture: es-ES SQL notes (fixture es-grant-errors.txt)",
     ),
     (
+        "ru",
+        "Успешно обработано",
+        "не удалось обработать",
+        "capture: ru-RU icacls notes (fixture ru-four-runs-prompted.txt)",
+    ),
+    (
         "ja",
         "正常に処理されました",
         "処理できませんでした",

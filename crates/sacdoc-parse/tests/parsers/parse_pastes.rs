@@ -264,3 +264,24 @@ mod spliced_prompts {
         }
     }
 }
+
+/// Several runs behind cmd prompts in one Russian paste: each prompt is a command with its
+/// line, each run's object is read, and the four summaries add up.
+#[test]
+fn ru_icacls_four_prompted_runs() {
+    let input = fixture_raw("icacls", "ru-four-runs-prompted.txt");
+    let r = icacls::parse(&input);
+    assert_accounted(&input, &r.consumed_lines, &r.unparsed);
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    let paths: Vec<&str> = r.objects.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(paths, vec!["d:", "d:/home", "d:/home/_epiven", "d:/home/_epiven/_private"]);
+    assert_eq!((r.succeeded, r.failed), (Some(4), Some(0)));
+    let cmds: Vec<(usize, &str)> =
+        r.commands.iter().map(|c| (c.line, c.command.as_str())).collect();
+    assert_eq!(cmds[0], (1, "icacls d:"));
+    assert_eq!(cmds.len(), 4);
+    assert_eq!(r.runs.len(), 4);
+    assert_eq!(r.objects[0].aces[2].principal, "ZORYA\\Отдел 11 - все");
+    // `BUILTIN\Администраторы` is the localized Administrators group.
+    assert_eq!(r.objects[3].aces_for("S-1-5-32-544").len(), 1);
+}
