@@ -168,7 +168,7 @@ pub fn parse(input: &str) -> FirewallOutput {
             ledger.untake(t.line + 1);
         }
         for r in &f.records {
-            if r.get("Name").is_some() || r.get("DisplayName").is_some() {
+            if IDENTIFYING.iter().any(|k| r.get(k).is_some()) {
                 out.rules.push(from_record(r));
             } else {
                 for n in &r.lines {
@@ -185,6 +185,22 @@ pub fn parse(input: &str) -> FirewallOutput {
     out.runs = runs;
     out
 }
+
+/// `Get-NetFirewallRule` properties that identify a rule record: a `Format-List` of any of
+/// them (`Format-List DisplayName,Enabled`, `Format-List Direction,Action,LocalPort`) is a list
+/// of rules.
+const IDENTIFYING: &[&str] = &[
+    "Name",
+    "DisplayName",
+    "DisplayGroup",
+    "Group",
+    "Enabled",
+    "Direction",
+    "Action",
+    "Profile",
+    "LocalPort",
+    "Program",
+];
 
 fn is_ruler(text: &str) -> bool {
     let t = text.trim();

@@ -259,13 +259,17 @@ fn loose_row(j: &Joined, out: &mut TasklistOutput) -> bool {
 }
 
 /// `INFO: No tasks are running ...`, `INFORMATION: Es werden keine ...`, `信息: 没有...`.
+/// The label may end in a full-width colon (`情報：`, as East Asian messages print it).
 fn message(text: &str) -> bool {
-    let Some(colon) = text.find(':') else { return false };
-    let label = text[..colon].trim_end();
+    let Some((label, rest)) = text.split_once(':').or_else(|| text.split_once('：')) else {
+        return false;
+    };
+    let label = label.trim_end();
+    let full_width = text.len() > label.len() && text[label.len()..].starts_with('：');
     !label.is_empty()
         && label.chars().count() <= 20
         && label.chars().all(char::is_alphabetic)
-        && text[colon + 1..].starts_with(' ')
+        && (rest.starts_with(' ') || full_width)
 }
 
 /// Splits one CSV line (`"a","b ""c""",d`); `None` when a quote is left open.
