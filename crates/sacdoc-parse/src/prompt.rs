@@ -201,6 +201,10 @@ fn bare_echo(text: &str) -> bool {
     let name = lower.strip_suffix(".exe").unwrap_or(&lower);
     let second = words.get(1).map(|w| w.to_ascii_lowercase());
     let switch = |w: &Option<String>| w.as_deref().is_some_and(|w| w.starts_with(['-', '/']));
+    // A number after the name is a PID column (`icacls.exe    4321 N/A` in `tasklist`).
+    if second.as_deref().is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
     match name {
         "netstat" | "tasklist" | "bcdedit" => second.is_none() || switch(&second),
         "reg" => second.as_deref().is_some_and(|w| {
@@ -300,6 +304,8 @@ mod tests {
     fn data_lines_are_not_commands() {
         for line in [
             "sc.exe                        1234 N/A",
+            "icacls.exe                    4321 N/A",
+            "netstat.exe                   4321 Console                    1      5,120 K",
             "C:\\Windows NT AUTHORITY\\SYSTEM:(F)",
             "C:\\x: Access is denied.",
             "HKEY_LOCAL_MACHINE\\SOFTWARE",
