@@ -27,6 +27,12 @@ use crate::Unparsed;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BcdOutput {
     pub entries: Vec<BcdEntry>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in `entries` (not serialized).
     #[serde(skip)]
@@ -141,9 +147,12 @@ pub fn parse(input: &str) -> BcdOutput {
             .cloned();
         e.ems = ems_of(e);
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 
@@ -173,6 +182,18 @@ fn element(out: &mut BcdOutput, j: &Joined, prev: Option<&Joined>) -> bool {
         };
     }
     let f = fields(text);
+    // A list item that lost its indentation (pasted through something that trims lines): one
+    // `{...}` identifier at the left margin right under a list element (`displayorder`,
+    // `inherit`, ...), which holds identifiers. Element names never start with `{`.
+    if f.len() == 1 && text.starts_with('{') && text.ends_with('}') {
+        let follows = prev.is_some_and(|p| p.last + 1 == j.number);
+        if let Some(el) = entry.elements.last_mut().filter(|el| {
+            follows && el.values.last().is_some_and(|v| v.starts_with('{') && v.ends_with('}'))
+        }) {
+            el.values.push(text.to_string());
+            return true;
+        }
+    }
     if f.len() < 2 {
         // A value wrapped at the console width whose trailing cells were lost on the way
         // (pasted captures): one token right under a nearly full element line. GUESS: 72 cells.

@@ -31,6 +31,12 @@ pub struct CertsOutput {
     pub certificates: Vec<Certificate>,
     /// The store paths of `PSParentPath:` banners, as printed.
     pub stores: Vec<String>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -40,7 +46,8 @@ pub struct CertsOutput {
 /// One certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Certificate {
-    /// 40 upper-case hexadecimal digits.
+    /// 40 upper-case hexadecimal digits; empty for a `Format-List` record printed without a
+    /// `Thumbprint` line (its other properties identify it).
     pub thumbprint: String,
     pub subject: Option<String>,
     /// The table cut the subject (`...`).
@@ -102,10 +109,13 @@ pub fn parse(input: &str) -> CertsOutput {
         }
     }
     certs.sort_by_key(|c| c.line);
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     CertsOutput {
         certificates: certs,
         stores: banners.into_iter().map(|(_, s)| s).collect(),
+        commands,
+        runs,
         unparsed,
         consumed_lines: consumed,
     }
@@ -150,11 +160,32 @@ fn from_table(
     }
 }
 
+/// Properties that identify a certificate record; a record with any of them is one (a
+/// `Format-List Subject,NotAfter` or `Select-Object` without `Thumbprint` is still a list of
+/// certificates).
+const IDENTIFYING: &[&str] = &[
+    "Thumbprint",
+    "Subject",
+    "Issuer",
+    "NotAfter",
+    "NotBefore",
+    "SerialNumber",
+    "FriendlyName",
+    "DnsNameList",
+    "HasPrivateKey",
+    "EnhancedKeyUsageList",
+];
+
 fn from_record(r: &ListRecord) -> Option<Certificate> {
-    let tp: String = r.get("Thumbprint")?.chars().filter(|c| !c.is_whitespace()).collect();
-    if !is_thumbprint(&tp) {
+    if !IDENTIFYING.iter().any(|k| r.get(k).is_some()) {
         return None;
     }
+    // The thumbprint when printed and well-formed; empty when the record has none.
+    let tp: String = r
+        .get("Thumbprint")
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+        .filter(|t: &String| is_thumbprint(t))
+        .unwrap_or_default();
     let text = |n: &str| r.get(n).map(str::to_string);
     Some(Certificate {
         thumbprint: tp.to_ascii_uppercase(),

@@ -36,6 +36,12 @@ pub struct FirewallOutput {
     pub rules: Vec<FirewallRule>,
     /// Lines outside rules: `Ok.`, `No rules match the specified criteria.` (translated).
     pub messages: Vec<Unparsed>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -162,7 +168,7 @@ pub fn parse(input: &str) -> FirewallOutput {
             ledger.untake(t.line + 1);
         }
         for r in &f.records {
-            if r.get("Name").is_some() || r.get("DisplayName").is_some() {
+            if IDENTIFYING.iter().any(|k| r.get(k).is_some()) {
                 out.rules.push(from_record(r));
             } else {
                 for n in &r.lines {
@@ -171,11 +177,30 @@ pub fn parse(input: &str) -> FirewallOutput {
             }
         }
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
+
+/// `Get-NetFirewallRule` properties that identify a rule record: a `Format-List` of any of
+/// them (`Format-List DisplayName,Enabled`, `Format-List Direction,Action,LocalPort`) is a list
+/// of rules.
+const IDENTIFYING: &[&str] = &[
+    "Name",
+    "DisplayName",
+    "DisplayGroup",
+    "Group",
+    "Enabled",
+    "Direction",
+    "Action",
+    "Profile",
+    "LocalPort",
+    "Program",
+];
 
 fn is_ruler(text: &str) -> bool {
     let t = text.trim();

@@ -49,6 +49,12 @@ pub struct Icacls {
     /// The last trailer as printed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trailer: Option<String>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Non-blank input lines the grammar consumed; with `unparsed` they account for every
     /// non-blank input line exactly once.
@@ -116,9 +122,12 @@ pub fn parse(input: &str) -> Icacls {
         p.line(j);
     }
     p.close_block();
+    let (commands, runs) = (p.ledger.commands().to_vec(), p.ledger.runs());
     let (consumed, unparsed) = p.ledger.finish();
     p.out.consumed_lines = consumed;
     p.out.unparsed = unparsed;
+    p.out.commands = commands;
+    p.out.runs = runs;
     p.out
 }
 
@@ -267,30 +276,9 @@ fn looks_like_path(s: &str) -> bool {
         || s == "."
 }
 
-/// The two counts of the trailer in any language: exactly two numbers standing as words, some
-/// words, no path or ACE marks.
+/// The two counts of the trailer in any language (see [`crate::messages::icacls_summary`]).
 fn trailer_counts(body: &str) -> Option<(u64, u64)> {
-    // Some languages put a colon in the trailer (`Fichiers correctement traités : 1 ; ...`),
-    // so only path and ACE marks rule a line out.
-    if body.contains(['\\', '(', '/']) {
-        return None;
-    }
-    // Numbers stand as words (`1.1` in a version banner is not a count).
-    let nums: Vec<&str> = body
-        .split_whitespace()
-        .map(|w| w.trim_end_matches([',', ';', '.', '，', '；']))
-        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
-        .collect();
-    let numeric_like =
-        body.split_whitespace().filter(|w| w.bytes().any(|b| b.is_ascii_digit())).count();
-    if numeric_like != nums.len() {
-        return None;
-    }
-    let letters = body.chars().filter(|c| c.is_alphabetic()).count();
-    match nums.as_slice() {
-        [a, b] if letters >= 4 => Some((a.parse().ok()?, b.parse().ok()?)),
-        _ => None,
-    }
+    crate::messages::icacls_summary(body).map(|(ok, failed, _)| (ok, failed))
 }
 
 #[cfg(test)]
@@ -326,5 +314,11 @@ mod tests {
             Some((3, 1))
         );
         assert_eq!(trailer_counts("C:\\a 1 2"), None);
+        assert_eq!(
+            trailer_counts(
+                "0 個のファイルが正常に処理されました。1 個のファイルを処理できませんでした"
+            ),
+            Some((0, 1))
+        );
     }
 }

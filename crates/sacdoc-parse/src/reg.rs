@@ -35,11 +35,28 @@ pub struct RegQuery {
     /// The error line as printed (`ERROR: The system was unable to find the specified registry
     /// key or value.`, `FEHLER: ...`, `错误: ...`).
     pub error: Option<String>,
+    /// Every error line in input order: a paste of several runs keeps each run's error (`error`
+    /// is the first of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<RegError>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Non-blank input lines the grammar consumed; with `unparsed` they account for every
     /// non-blank input line exactly once.
     #[serde(skip)]
     pub consumed_lines: Vec<usize>,
+}
+
+/// An error line of `reg` (`ERROR: ...`, `FEHLER: ...`, `エラー: ...`), as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegError {
+    pub line: usize,
+    pub text: String,
 }
 
 /// One key with its values and (without `/s`) its immediate subkeys.
@@ -154,9 +171,12 @@ pub fn parse(input: &str) -> RegQuery {
     for (i, j) in joined.iter().enumerate() {
         p.line(j, joined.get(i + 1));
     }
+    let (commands, runs) = (p.ledger.commands().to_vec(), p.ledger.runs());
     let (consumed, unparsed) = p.ledger.finish();
     p.out.consumed_lines = consumed;
     p.out.unparsed = unparsed;
+    p.out.commands = commands;
+    p.out.runs = runs;
     p.out
 }
 
@@ -196,8 +216,9 @@ impl Parser<'_> {
             self.ledger.take(j);
             return;
         }
-        if self.out.error.is_none() && is_error_line(body) {
-            self.out.error = Some(body.to_string());
+        if is_error_line(body) {
+            self.out.error.get_or_insert_with(|| body.to_string());
+            self.out.errors.push(RegError { line: j.number, text: body.to_string() });
             self.ledger.take(j);
             return;
         }
@@ -262,6 +283,9 @@ fn is_error_line(body: &str) -> bool {
         return false;
     };
     let label = label.trim();
+    if crate::messages::reg_error_language(label).is_some() {
+        return !msg.trim().is_empty();
+    }
     !label.is_empty()
         && label.chars().count() <= 20
         && !label.contains(['\\', '(', ')'])

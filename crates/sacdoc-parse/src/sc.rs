@@ -36,6 +36,12 @@ pub struct ScOutput {
     /// `[SC] QueryServiceConfig SUCCESS` and the like.
     pub statuses: Vec<ScStatus>,
     pub errors: Vec<ScError>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -237,10 +243,13 @@ pub fn parse(input: &str) -> ScOutput {
             ledger.reject(j);
         }
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     let mut out = p.out;
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 
@@ -260,7 +269,9 @@ fn top_label(text: &str) -> Option<(&str, &str)> {
     }
     let colon = text.find(':')?;
     let label = &text[..colon];
-    if label.is_empty() || label.contains(char::is_whitespace) {
+    // One letter before a colon is a drive (`C:\...`) or an SDDL part (`D:(A;;...)` from
+    // `sc sdshow`), never a field label.
+    if label.chars().count() < 2 || label.contains(char::is_whitespace) {
         return None;
     }
     Some((label, text[colon + 1..].trim()))

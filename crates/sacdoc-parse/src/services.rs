@@ -26,6 +26,12 @@ use psformat::{is_truncated, ListRecord, Table};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServicesOutput {
     pub services: Vec<PsService>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in `services` (not serialized).
     #[serde(skip)]
@@ -100,8 +106,9 @@ pub fn parse(input: &str) -> ServicesOutput {
         }
     }
     services.sort_by_key(|s| s.line);
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
-    ServicesOutput { services, unparsed, consumed_lines: consumed }
+    ServicesOutput { services, commands, runs, unparsed, consumed_lines: consumed }
 }
 
 fn from_table(t: &Table, out: &mut Vec<PsService>) {

@@ -26,6 +26,12 @@ pub struct TasklistOutput {
     pub processes: Vec<Process>,
     /// Lines such as `INFO: No tasks are running ...`.
     pub messages: Vec<Message>,
+    /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<crate::Command>,
+    /// The runs of output between those commands (empty without a command line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<crate::Run>,
     pub unparsed: Vec<Unparsed>,
     /// Numbers of the input lines whose content is in the fields above (not serialized).
     #[serde(skip)]
@@ -85,16 +91,22 @@ pub fn parse(input: &str) -> TasklistOutput {
             i += 1;
             continue;
         }
-        let next_is_ruler = joined.get(i + 1).is_some_and(|n| is_ruler(&n.text));
-        let ok = if next_is_ruler && !is_ruler(&j.text) {
+        // The ruler under a header, possibly after blank lines (double-spaced pastes).
+        let ruler_at = (i + 1..joined.len())
+            .take(3)
+            .find(|&k| !joined[k].is_blank())
+            .filter(|&k| is_ruler(&joined[k].text));
+        let ok = if let Some(r) = ruler_at.filter(|_| !is_ruler(&j.text)) {
             // Header (translated, not read) and ruler.
-            columns = Some(ruler_starts(&joined[i + 1].text));
-            ledger.take(&joined[i + 1]);
-            i += 1;
+            columns = Some(ruler_starts(&joined[r].text));
+            ledger.take(&joined[r]);
+            i = r;
             true
         } else if j.text.starts_with('"') {
             csv_row(j, &mut out)
-        } else if columns.as_deref().is_some_and(|cols| table_row(j, cols, &mut out)) {
+        } else if columns.as_deref().is_some_and(|cols| table_row(j, cols, &mut out))
+            || unindented_services(j, &mut out)
+        {
             true
         } else if message(&j.text) {
             out.messages.push(Message { line: j.number, text: j.text.clone() });
@@ -109,9 +121,12 @@ pub fn parse(input: &str) -> TasklistOutput {
         }
         i += 1;
     }
+    let (commands, runs) = (ledger.commands().to_vec(), ledger.runs());
     let (consumed, unparsed) = ledger.finish();
     out.consumed_lines = consumed;
     out.unparsed = unparsed;
+    out.commands = commands;
+    out.runs = runs;
     out
 }
 
@@ -202,6 +217,28 @@ fn fill(p: &mut Process, cells: &[String]) {
     }
 }
 
+/// A continuation of the services list that lost its indentation: the previous row's list
+/// ended with a comma, and this line is only comma-separated names (no PID column).
+fn unindented_services(j: &Joined, out: &mut TasklistOutput) -> bool {
+    let Some(p) = out.processes.last_mut() else { return false };
+    let open = p.cells.last().is_some_and(|c| c.trim_end().ends_with(','));
+    let names_only = j
+        .text
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .all(|n| !n.contains(char::is_whitespace) && !n.chars().all(|c| c.is_ascii_digit()));
+    if !open || !names_only || j.text.starts_with('"') {
+        return false;
+    }
+    p.services.extend(names(&j.text));
+    if let Some(last) = p.cells.last_mut() {
+        last.push(' ');
+        last.push_str(j.text.trim());
+    }
+    true
+}
+
 /// A row without a ruler above it (`/nh`): image name, PID, the rest.
 fn loose_row(j: &Joined, out: &mut TasklistOutput) -> bool {
     let f = fields(&j.text);
@@ -222,13 +259,17 @@ fn loose_row(j: &Joined, out: &mut TasklistOutput) -> bool {
 }
 
 /// `INFO: No tasks are running ...`, `INFORMATION: Es werden keine ...`, `信息: 没有...`.
+/// The label may end in a full-width colon (`情報：`, as East Asian messages print it).
 fn message(text: &str) -> bool {
-    let Some(colon) = text.find(':') else { return false };
-    let label = text[..colon].trim_end();
+    let Some((label, rest)) = text.split_once(':').or_else(|| text.split_once('：')) else {
+        return false;
+    };
+    let label = label.trim_end();
+    let full_width = text.len() > label.len() && text[label.len()..].starts_with('：');
     !label.is_empty()
         && label.chars().count() <= 20
         && label.chars().all(char::is_alphabetic)
-        && text[colon + 1..].starts_with(' ')
+        && (rest.starts_with(' ') || full_width)
 }
 
 /// Splits one CSV line (`"a","b ""c""",d`); `None` when a quote is left open.

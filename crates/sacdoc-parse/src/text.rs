@@ -16,6 +16,7 @@
 //! assert_eq!(ls[2].text, "[svchost.exe]");
 //! ```
 
+use super::prompt::{self, Command, Run};
 use super::Unparsed;
 
 /// Console width a Windows console (and SAC's 80x24 screen) wraps at unless told otherwise.
@@ -82,6 +83,102 @@ pub fn lines(input: &str) -> Vec<Line<'_>> {
         out.push(Line { number, text: raw.trim_end(), raw });
     }
     out
+}
+
+/// Splits a byte stream into lines exactly as [`lines`] splits a string, chunk by chunk, so
+/// that input of any size is read holding only the line being assembled.
+///
+/// Feed chunks with [`LineSplitter::feed`]; every complete line is handed to the callback as
+/// raw bytes (terminator removed, trailing whitespace kept); [`LineSplitter::finish`] hands over
+/// a last line without a terminator. A UTF-8 byte-order mark at the very start is dropped.
+/// Decoding is the caller's: the splitter only looks at the ASCII bytes CR and LF, which never
+/// occur inside a multi-byte UTF-8 character.
+///
+/// ```
+/// use sacdoc_parse::text::LineSplitter;
+/// let mut got = Vec::new();
+/// let mut s = LineSplitter::new();
+/// for chunk in [&b"\xEF\xBB\xBFa\r"[..], b"\nb\rc", b"\n\n"] {
+///     s.feed(chunk, |l| got.push(String::from_utf8_lossy(l).into_owned()));
+/// }
+/// s.finish(|l| got.push(String::from_utf8_lossy(l).into_owned()));
+/// assert_eq!(got, ["a", "b", "c", ""]);
+/// ```
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    buf: Vec<u8>,
+    /// The last byte seen was a CR that ended a line: further CRs and one LF belong to it.
+    in_break: bool,
+    /// Bytes seen so far (to find the byte-order mark).
+    seen: usize,
+}
+
+impl LineSplitter {
+    /// A splitter at the start of its input.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds the next chunk; calls `line` for every line completed by it.
+    pub fn feed(&mut self, mut chunk: &[u8], mut line: impl FnMut(&[u8])) {
+        if self.seen < 3 {
+            // The BOM may be split across the first chunks.
+            let want = &[0xEF, 0xBB, 0xBF][self.seen..];
+            let n = want.len().min(chunk.len());
+            if chunk[..n] == want[..n] && self.buf.len() == self.seen {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.seen += n;
+                chunk = &chunk[n..];
+                if self.seen == 3 {
+                    self.buf.clear();
+                    self.seen = usize::MAX;
+                }
+                if chunk.is_empty() {
+                    return;
+                }
+            }
+            self.seen = usize::MAX;
+        }
+        let mut start = 0;
+        loop {
+            if self.in_break {
+                // Further CRs and one LF belong to the break a CR began.
+                while chunk.get(start) == Some(&b'\r') {
+                    start += 1;
+                }
+                match chunk.get(start) {
+                    Some(b'\n') => {
+                        self.in_break = false;
+                        start += 1;
+                    }
+                    Some(_) => self.in_break = false,
+                    None => return,
+                }
+            }
+            let Some(k) = chunk[start..].iter().position(|&b| b == b'\n' || b == b'\r') else {
+                break;
+            };
+            let i = start + k;
+            if self.buf.is_empty() {
+                line(&chunk[start..i]);
+            } else {
+                self.buf.extend_from_slice(&chunk[start..i]);
+                line(&self.buf);
+                self.buf.clear();
+            }
+            self.in_break = chunk[i] == b'\r';
+            start = i + 1;
+        }
+        self.buf.extend_from_slice(&chunk[start..]);
+    }
+
+    /// Ends the input: a last line without a terminator is handed over.
+    pub fn finish(self, mut line: impl FnMut(&[u8])) {
+        // Input shorter than a BOM that began like one keeps those bytes as text.
+        if !self.buf.is_empty() {
+            line(&self.buf);
+        }
+    }
 }
 
 /// A logical line: one or more physical lines joined after console wrapping.
@@ -256,17 +353,46 @@ pub fn unparsed(line: &Line<'_>) -> Unparsed {
 /// which did not (`unparsed`). Every non-blank input line ends up in exactly one of the two; a
 /// logical line re-joined after wrapping that does not fit is given back as its physical lines,
 /// so each `unparsed` text is a line a person can find in the input.
+///
+/// The shared pre-pass runs here: prompt and command-echo lines (see [`crate::prompt`]) are
+/// kept as [`Command`]s, counted as parsed, and shown to the parser as blank lines, so no
+/// parser ever reads a prompt as data and nothing attaches across a command.
 #[derive(Debug)]
 pub struct Ledger<'a> {
     lines: Vec<Line<'a>>,
     consumed: Vec<usize>,
     unparsed: UnparsedList,
+    commands: Vec<Command>,
 }
 
 impl<'a> Ledger<'a> {
-    /// Splits `input` into numbered lines (see [`lines`]).
+    /// Splits `input` into numbered lines (see [`lines`]) and runs the prompt pre-pass.
     pub fn new(input: &'a str) -> Self {
-        Ledger { lines: lines(input), consumed: Vec::new(), unparsed: UnparsedList::new() }
+        let mut lines = lines(input);
+        let mut commands = Vec::new();
+        let mut consumed = Vec::new();
+        for l in &mut lines {
+            if let Some((p, c)) = prompt::command_line(l.text) {
+                commands.push(Command {
+                    line: l.number,
+                    prompt: p.to_string(),
+                    command: c.to_string(),
+                });
+                consumed.push(l.number);
+                *l = Line { number: l.number, text: "", raw: "" };
+            }
+        }
+        Ledger { lines, consumed, unparsed: UnparsedList::new(), commands }
+    }
+
+    /// The prompt and command-echo lines the pre-pass took out, in input order.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// The runs of output between the commands (empty when the input has no command line).
+    pub fn runs(&self) -> Vec<Run> {
+        prompt::runs_of(&self.commands, self.lines.last().map_or(0, |l| l.number))
     }
 
     /// The physical lines.
@@ -383,6 +509,21 @@ mod tests {
         let line = "监".repeat(40);
         let j = joined_lines(&format!("{line}\n续\n"), |_, _| true);
         assert_eq!(j.len(), 1);
+    }
+
+    #[test]
+    fn splitter_agrees_with_lines_at_every_chunk_size() {
+        let input = "\u{feff}a\r\n\r\nb\rc\r\r\nd\n\re  \n\n\u{4e2d}x";
+        let want: Vec<String> = lines(input).iter().map(|l| l.raw.to_string()).collect();
+        for size in 1..=input.len() {
+            let mut got = Vec::new();
+            let mut s = LineSplitter::new();
+            for chunk in input.as_bytes().chunks(size) {
+                s.feed(chunk, |l| got.push(String::from_utf8_lossy(l).into_owned()));
+            }
+            s.finish(|l| got.push(String::from_utf8_lossy(l).into_owned()));
+            assert_eq!(got, want, "chunk size {size}");
+        }
     }
 
     #[test]

@@ -9,9 +9,10 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
     (
         "S-1-5-18",
         &[
-            "NT AUTHORITY\\SYSTEM", // capture
-            "NT-AUTORITÄT\\SYSTEM", // capture
-            "AUTORITE NT\\Système", // GUESS fr
+            "NT AUTHORITY\\SYSTEM",  // capture
+            "NT-AUTORITÄT\\SYSTEM",  // capture
+            "AUTORITE NT\\Système",  // GUESS fr
+            "NT AUTHORITY\\система", // capture ru (fixture ru-four-runs-prompted.txt; СИСТЕМА elsewhere)
             "SYSTEM",
         ],
     ),
@@ -22,6 +23,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "VORDEFINIERT\\Administratoren", // capture
             "BUILTIN\\Administrateurs",      // GUESS fr
             "BUILTIN\\Administradores",      // GUESS es
+            "BUILTIN\\Администраторы",       // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
         ],
     ),
@@ -35,7 +37,9 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "Users",
         ],
     ),
-    ("S-1-1-0", &["Everyone", "Jeder", "Tout le monde", "Todos"]), // en, de capture; fr/es GUESS
+    // en, de capture; ru capture (code index find_string id 43251244293: `screen Все:(F)`); fr/es
+    // GUESS
+    ("S-1-1-0", &["Everyone", "Jeder", "Tout le monde", "Todos", "Все"]),
     (
         "S-1-3-0",
         &["CREATOR OWNER", "ERSTELLER-BESITZER", "CREATEUR PROPRIETAIRE", "PROPIETARIO CREADOR"],

@@ -47,6 +47,10 @@ const ENGLISH: &[&str] = &[
 /// table does not know and words the decoder broke (`ABH™REN`, `ABH?REN`, `ABHREN`, `ABH�REN`).
 /// An unknown word on any other row is returned unchanged.
 pub fn normalise_state(raw: &str, wildcard_foreign: bool) -> String {
+    // The common case, an English word, without building an upper-case copy.
+    if let Some(e) = ENGLISH.iter().find(|e| e.eq_ignore_ascii_case(raw)) {
+        return (*e).to_string();
+    }
     let upper = raw.to_uppercase();
     if let Some(e) = ENGLISH.iter().find(|e| **e == upper) {
         return (*e).to_string();

@@ -160,8 +160,8 @@ where
             i += 1;
             continue;
         }
-        if lines.get(i + 1).is_some_and(|r| is_ruler(r.text)) && !is_ruler(line.text) {
-            i = read_table(&lines, i, ledger, &mut out);
+        if let Some(r) = ruler_after(&lines, i) {
+            i = read_table(&lines, i, r, ledger, &mut out);
             continue;
         }
         if list_item(line.text).is_some() {
@@ -174,6 +174,33 @@ where
     out
 }
 
+/// Index of the ruler under the header at `at`: the next line, or the next non-blank line
+/// after at most [`MAX_BLANKS`] blank lines (pastes that double every line break, and
+/// consoles that scrolled between the two lines, separate them).
+fn ruler_after(lines: &[Line<'_>], at: usize) -> Option<usize> {
+    let header = lines[at];
+    if is_ruler(header.text) {
+        return None;
+    }
+    let r = next_non_blank(lines, at + 1)?;
+    let spaced = r > at + 1;
+    // A `Name : value` line followed, after a blank, by a ruler is a record, not a header.
+    if spaced && list_item(header.text).is_some() {
+        return None;
+    }
+    is_ruler(lines[r].text).then_some(r)
+}
+
+/// Most blank lines allowed between a header and its ruler, and between rows of a table whose
+/// header and ruler were separated.
+const MAX_BLANKS: usize = 2;
+
+/// The first non-blank line at or after `from`, if at most [`MAX_BLANKS`] blank lines come
+/// before it.
+fn next_non_blank(lines: &[Line<'_>], from: usize) -> Option<usize> {
+    (from..lines.len()).take(MAX_BLANKS + 1).find(|&k| !lines[k].is_blank())
+}
+
 fn reject_line(ledger: &mut Ledger<'_>, line: &Line<'_>) {
     let j =
         crate::text::Joined { number: line.number, last: line.number, text: line.text.to_string() };
@@ -183,20 +210,32 @@ fn reject_line(ledger: &mut Ledger<'_>, line: &Line<'_>) {
 fn read_table(
     lines: &[Line<'_>],
     at: usize,
+    ruler_at: usize,
     ledger: &mut Ledger<'_>,
     out: &mut Formatted,
 ) -> usize {
     let header = lines[at];
-    let ruler = lines[at + 1];
+    let ruler = lines[ruler_at];
     let starts = ruler_starts(ruler.raw);
     let columns = cut(header.text, &starts);
-    ledger.take_range(header.number, ruler.number);
+    ledger.take_range(header.number, header.number);
+    ledger.take_range(ruler.number, ruler.number);
+    // A paste that put blank lines between header and ruler puts them between rows too.
+    let spaced = ruler_at > at + 1;
     let mut table = Table { columns, rows: Vec::new(), line: header.number };
-    let mut i = at + 2;
-    while i < lines.len() && !lines[i].is_blank() {
+    let mut i = ruler_at + 1;
+    while i < lines.len() {
+        if lines[i].is_blank() {
+            match next_non_blank(lines, i).filter(|_| spaced) {
+                Some(k) if table_row_continues(lines, k) => {
+                    i = k;
+                }
+                _ => break,
+            }
+        }
         let row = lines[i];
-        // A new header (the next line is a ruler) ends this table.
-        if lines.get(i + 1).is_some_and(|r| is_ruler(r.text)) {
+        // A new header (a ruler follows) ends this table.
+        if ruler_after(lines, i).is_some() {
             break;
         }
         table.rows.push(TableRow { cells: cut(row.raw, &starts), line: row.number });
@@ -205,6 +244,13 @@ fn read_table(
     }
     out.tables.push(table);
     i
+}
+
+/// In a spaced table, whether the line at `k` is another row: not a record line, not indented
+/// (banners such as `   PSParentPath:` are), not the header of a next table.
+fn table_row_continues(lines: &[Line<'_>], k: usize) -> bool {
+    let l = lines[k];
+    list_item(l.text).is_none() && !l.text.starts_with(' ') && ruler_after(lines, k).is_none()
 }
 
 fn read_record(

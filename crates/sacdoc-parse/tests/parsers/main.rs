@@ -10,6 +10,7 @@ mod parse_common;
 mod parse_firewall;
 mod parse_icacls;
 mod parse_netstat;
+mod parse_pastes;
 mod parse_reg;
 mod parse_sc;
 mod parse_services;

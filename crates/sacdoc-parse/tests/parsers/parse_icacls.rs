@@ -32,8 +32,11 @@ fn en_inherited_aces_and_specific_rights() {
     assert_eq!(o.aces[2].flags, vec!["OI", "CI", "IO"]);
     assert_eq!(o.aces[4].rights, vec!["WD", "AD", "WEA", "WA"]);
     assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
-    let texts: Vec<&str> = r.unparsed.iter().map(|u| u.text.as_str()).collect();
-    assert_eq!(texts, vec!["PS C:\\ProgramData>", "icacls unifi-video"]);
+    // The prompt and the echoed command are commands, not data.
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    let cmds: Vec<(&str, &str)> =
+        r.commands.iter().map(|c| (c.prompt.as_str(), c.command.as_str())).collect();
+    assert_eq!(cmds, vec![("PS C:\\ProgramData>", ""), ("", "icacls unifi-video")]);
     let users = o.aces_for("S-1-5-32-545");
     assert_eq!(users.len(), 2);
 }
@@ -53,7 +56,8 @@ fn en_generic_rights_and_long_principals() {
         o.aces[0].sid.as_deref(),
         Some("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464")
     );
-    assert_eq!(r.unparsed.len(), 1, "only the prompt line: {:?}", r.unparsed);
+    assert!(r.unparsed.is_empty(), "the prompt line is a command: {:?}", r.unparsed);
+    assert_eq!(r.commands.len(), 1);
 }
 
 #[test]
@@ -114,8 +118,10 @@ fn zh_modify_mode_processed_lines() {
     assert!(r.objects.is_empty());
     assert_eq!(r.processed, vec!["A:\\ssh_pushKEY\\seeklaw\\1\\sshKey1"; 2]);
     assert_eq!((r.succeeded, r.failed), (Some(2), Some(0)));
-    // The prompt lines and the invalid-parameter message (no path, no colon) are kept.
-    assert_eq!(r.unparsed.len(), 4);
+    // The three prompt lines are commands; the invalid-parameter message (no path, no colon)
+    // is kept.
+    assert_eq!(r.commands.len(), 3);
+    assert_eq!(r.unparsed.len(), 1);
     assert!(r.unparsed.iter().any(|u| u.text == "无效参数“%USERNAME%”"));
 }
 
@@ -130,8 +136,9 @@ fn es_grant_runs_with_localized_errors() {
     assert_eq!(r.processed[3], "\\\\Mac\\Home\\Documents\\SQL Server Management Studio");
     // Seven trailers; the word "error" in the Spanish success text does not make a failure.
     assert_eq!((r.succeeded, r.failed), (Some(5), Some(2)));
-    // Eight command echo lines and the invalid-parameter message are kept.
-    assert_eq!(r.unparsed.len(), 9);
+    // Eight command echo lines are commands; the invalid-parameter message is kept.
+    assert_eq!(r.commands.len(), 8, "{:?}", r.commands);
+    assert_eq!(r.unparsed.len(), 1, "{:?}", r.unparsed);
 }
 
 #[test]

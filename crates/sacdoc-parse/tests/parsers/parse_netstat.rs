@@ -177,11 +177,10 @@ fn fr_capture_names_instead_of_numbers() {
         err.owner_error.as_deref(),
         Some("Impossible d\u{2019}obtenir les informations de propriétaire")
     );
-    let texts: Vec<&str> = n.unparsed.iter().map(|u| u.text.as_str()).collect();
-    assert_eq!(
-        texts,
-        vec!["PS C:\\windows\\system32> netstat -a -b -o", "PS C:\\windows\\system32>"]
-    );
+    assert!(n.unparsed.is_empty(), "{:?}", n.unparsed);
+    let cmds: Vec<&str> = n.commands.iter().map(|c| c.command.as_str()).collect();
+    assert_eq!(cmds, vec!["netstat -a -b -o", ""]);
+    assert_eq!(n.commands[0].prompt, "PS C:\\windows\\system32>");
 }
 
 #[test]
@@ -196,7 +195,8 @@ fn fr_capture_udp_only_without_pid() {
         (ike.component.as_deref(), ike.image.as_deref()),
         (Some("IKEEXT"), Some("svchost.exe"))
     );
-    assert_eq!(n.unparsed.len(), 1);
+    assert!(n.unparsed.is_empty());
+    assert_eq!(n.commands.len(), 1);
 }
 
 #[test]

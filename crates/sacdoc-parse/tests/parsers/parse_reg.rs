@@ -79,8 +79,9 @@ fn en_rdp_port_capture() {
     assert_eq!(q.dword("Terminal Server\\WinStations\\RDP-Tcp", "PortNumber"), Some(3389));
     assert!(q.error.is_none());
     let texts: Vec<&str> = q.unparsed.iter().map(|u| u.text.as_str()).collect();
-    assert_eq!(texts.len(), 4, "{texts:?}");
-    assert_eq!(texts[2], "3389");
+    // Three prompt lines are commands; the PowerShell result `3389` is kept.
+    assert_eq!(texts, vec!["3389"]);
+    assert_eq!(q.commands.len(), 3);
     let json = serde_json::to_value(&q).expect("json");
     let v = &json["keys"][0]["values"][0];
     assert_eq!(
@@ -99,7 +100,10 @@ fn en_two_queries_in_one_capture() {
     assert_eq!(q.keys.len(), 2);
     assert_eq!(q.dword("Control\\Terminal Server", "fDenyTSConnections"), Some(0));
     assert_eq!(q.dword("RDP-Tcp", "PortNumber"), Some(3389));
-    assert_eq!(q.unparsed.len(), 2);
+    assert!(q.unparsed.is_empty());
+    assert_eq!(q.commands.len(), 2);
+    assert_eq!(q.commands[0].prompt, "*Evil-WinRM* PS C:\\Users\\eric.wallows\\Documents>");
+    assert_eq!(q.runs.len(), 2);
 }
 
 #[test]
@@ -111,7 +115,8 @@ fn de_not_found_error_then_value() {
     );
     assert!(!q.not_found(), "a key was printed after the error");
     assert_eq!(q.dword("Control\\FileSystem", "LongPathsEnabled"), Some(1));
-    assert_eq!(q.unparsed.len(), 1);
+    assert!(q.unparsed.is_empty());
+    assert_eq!(q.commands[0].command.get(..9), Some("REG QUERY"));
 }
 
 #[test]

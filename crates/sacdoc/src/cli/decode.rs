@@ -84,6 +84,22 @@ impl CodePage {
 /// these reliably): `--encoding` names them, and the warning says so.
 const GUESSES: &[u16] = &[850, 437, 852, 1252];
 
+/// [`decode`] taking the bytes, so valid UTF-8 (the usual case) becomes the text without a copy.
+pub fn decode_owned(bytes: Vec<u8>, encoding: Option<CodePage>) -> Decoded {
+    let plain = encoding.is_none()
+        && !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        && !bytes.starts_with(&[0xFF, 0xFE])
+        && !bytes.starts_with(&[0xFE, 0xFF])
+        && !looks_utf16le(&bytes);
+    if plain {
+        return match String::from_utf8(bytes) {
+            Ok(text) => Decoded { text, warning: None },
+            Err(e) => decode(e.as_bytes(), None),
+        };
+    }
+    decode(&bytes, encoding)
+}
+
 /// Decodes command output bytes (see the module documentation for the rules).
 pub fn decode(bytes: &[u8], encoding: Option<CodePage>) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -188,7 +204,7 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Decoded {
 }
 
 /// UTF-16LE text of mostly ASCII has a zero in (nearly) every odd byte and few in even bytes.
-fn looks_utf16le(bytes: &[u8]) -> bool {
+pub fn looks_utf16le(bytes: &[u8]) -> bool {
     if bytes.len() < 4 || bytes.len() % 2 == 1 {
         return false;
     }

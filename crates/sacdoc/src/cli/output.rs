@@ -102,10 +102,15 @@ pub fn connecting(e: crate::sac::SessionError, target: &dyn std::fmt::Display) -
 
 /// True when the error (or one of its causes) is a closed standard output pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    fn broken(c: &(dyn std::error::Error + 'static)) -> bool {
+        let pipe = std::io::ErrorKind::BrokenPipe;
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            // An io::Error may wrap the error that carries the kind (`io::Error::other(json)`).
+            return io.kind() == pipe || io.get_ref().is_some_and(|inner| broken(inner));
+        }
+        c.downcast_ref::<serde_json::Error>().is_some_and(|j| j.io_error_kind() == Some(pipe))
+    }
+    e.chain().any(broken)
 }
 
 /// A failure as the one JSON object a `--json` command prints on stdout.

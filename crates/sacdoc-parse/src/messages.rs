@@ -1,0 +1,163 @@
+//! Localized messages the parsers read, and the structure that identifies them when no table
+//! entry matches.
+//!
+//! Every message is recognised first by its *structure* (two counts in a summary line, a short
+//! label and a colon before an error, ...), which works in every display language Windows ships;
+//! the tables below only add what structure cannot say (which of two counts is the success
+//! count, which language printed it). Each entry names where its text was seen; a language
+//! without an entry is read by structure alone, never guessed. The original text is always kept
+//! by the parser beside what was read from it.
+
+/// icacls summary lines: (language, a fragment of the success part, a fragment of the failure
+/// part, source). In every entry the success count comes first.
+pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
+    (
+        "en",
+        "Successfully processed",
+        "Failed processing",
+        // tests/fixtures/parse/icacls/en-unifi-video.txt and other en captures.
+        "capture: HTB Giddy write-up (fixture en-unifi-video.txt)",
+    ),
+    (
+        "de",
+        "erfolgreich verarbeitet",
+        "Verarbeitungsfehler",
+        "capture quoted in shared reference notes, section 2.1 (de trailer)",
+    ),
+    (
+        "zh-CN",
+        "已成功处理",
+        "时失败",
+        "capture: Chinese notes (fixtures zh-dot.txt, zh-modify-mode.txt)",
+    ),
+    (
+        "es",
+        "Se procesaron correctamente",
+        "error al procesar",
+        "capture: es-ES SQL notes (fixture es-grant-errors.txt)",
+    ),
+    (
+        "ru",
+        "Успешно обработано",
+        "не удалось обработать",
+        "capture: ru-RU icacls notes (fixture ru-four-runs-prompted.txt)",
+    ),
+    (
+        "ja",
+        "正常に処理されました",
+        "処理できませんでした",
+        "capture: ClipForVRChat manual-check notes (fixtures ja-summary-*.txt)",
+    ),
+];
+
+/// How a summary line was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recognised {
+    /// A table entry of this language matched.
+    Table(&'static str),
+    /// No entry matched; the line has the structure of a summary.
+    Structure,
+}
+
+/// Reads an icacls summary line in any language: `(succeeded, failed, how)`.
+///
+/// Structure: exactly two decimal counts, each standing apart from Latin letters and digits
+/// (`1 files`, `1 個の`, `1개`, `1 Dateien`; not `v1`, `1.1`, `0x1`), some words, and no path or
+/// ACE marks (`\`, `/`, `(`). The success count comes first in every table entry; a line that
+/// matches no entry is read in the same order.
+pub fn icacls_summary(body: &str) -> Option<(u64, u64, Recognised)> {
+    if body.contains(['\\', '(', '/']) {
+        return None;
+    }
+    let counts = standalone_counts(body)?;
+    let [ok, failed] = counts.as_slice() else { return None };
+    let entry = ICACLS_SUMMARY.iter().find(|(_, s, f, _)| body.contains(s) && body.contains(f));
+    if let Some((lang, ..)) = entry {
+        return Some((*ok, *failed, Recognised::Table(lang)));
+    }
+    let letters = body.chars().filter(|c| c.is_alphabetic()).count();
+    (letters >= 4).then_some((*ok, *failed, Recognised::Structure))
+}
+
+/// The decimal numbers of `text` that stand apart: not touching an ASCII letter, and not part
+/// of a dotted or hexadecimal number. `None` when some digit run does not stand apart (a
+/// version, an address, a hex code): such a line is not a count line.
+pub fn standalone_counts(text: &str) -> Option<Vec<u64>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let before = start.checked_sub(1).map(|k| chars[k]);
+        let after = chars.get(i).copied();
+        let after2 = chars.get(i + 1).copied();
+        let touches_letter = before.is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            || after.is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        let dotted = before.is_some_and(|c| c == '.' || c == ':' || c == '-')
+            || (after.is_some_and(|c| matches!(c, '.' | ':' | ',' | '-'))
+                && after2.is_some_and(|c| c.is_ascii_digit()));
+        if touches_letter || dotted {
+            return None;
+        }
+        let digits: String = chars[start..i].iter().collect();
+        out.push(digits.parse().ok()?);
+    }
+    Some(out)
+}
+
+/// Error labels `reg` prints before its message (`ERROR:`), per language, with sources. Any
+/// other short label-colon-message line is read as an error by structure (see `reg`).
+pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
+    ("en", "ERROR", "capture: wine-mirror/wine programs/reg/tests/query.c and pastes"),
+    ("de", "FEHLER", "capture: German Cygwin notes (fixture de-error-then-dword.txt)"),
+    ("zh-CN", "错误", "capture quoted in shared reference notes, section 3.1"),
+    ("fr", "ERREUR", "fr error text quoted in this crate's reg unit tests"),
+    ("ja", "エラー", "quoted from Japanese console pastes in issue 15"),
+];
+
+/// The language of a `reg` error label, when the table knows it.
+pub fn reg_error_language(label: &str) -> Option<&'static str> {
+    let l = label.trim();
+    REG_ERROR_LABELS.iter().find(|(_, w, _)| l.eq_ignore_ascii_case(w)).map(|(lang, ..)| *lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_by_table_and_by_structure() {
+        let ja = "1 個のファイルが正常に処理されました。0 個のファイルを処理できませんでした";
+        assert_eq!(icacls_summary(ja), Some((1, 0, Recognised::Table("ja"))));
+        assert_eq!(
+            icacls_summary("Successfully processed 12 files; Failed processing 3 files"),
+            Some((12, 3, Recognised::Table("en")))
+        );
+        // No entry (a made-up line, not any language's text): read by structure.
+        assert_eq!(
+            icacls_summary("Lorem 2 ipsum; dolor 1 sit").map(|r| (r.0, r.1, r.2)),
+            Some((2, 1, Recognised::Structure))
+        );
+        assert_eq!(icacls_summary("foo 2개 bar 1개"), Some((2, 1, Recognised::Structure)));
+        assert_eq!(icacls_summary("C:\\a 1 2"), None);
+        assert_eq!(icacls_summary("Version 10.0 build 2"), None);
+        assert_eq!(icacls_summary("3 things"), None);
+    }
+
+    #[test]
+    fn counts_stand_apart() {
+        assert_eq!(standalone_counts("1 個の。0 個"), Some(vec![1, 0]));
+        assert_eq!(standalone_counts("1개 2개"), Some(vec![1, 2]));
+        assert_eq!(standalone_counts("v1 x"), None);
+        assert_eq!(standalone_counts("0x1f"), None);
+        assert_eq!(standalone_counts("10.0.1"), None);
+        assert_eq!(standalone_counts("a, 3; b 4."), Some(vec![3, 4]));
+    }
+}
