@@ -71,15 +71,23 @@ pub fn remember_transcript(cfg: &crate::sac::ConnectConfig) {
 }
 
 /// Fixes the transcript path before connecting, so it can be printed even when connecting fails.
+/// The file is created (empty) right away: two runs on the same target in the same second, in
+/// two processes, each get a name of their own.
 pub fn settle_recording(cfg: &mut crate::sac::ConnectConfig) {
     if let Recording::InFolder(dir) = &cfg.record {
         let base = crate::transcript::default_path(dir, &cfg.target.to_string());
-        let mut path = base.clone();
         let stem = base.with_extension("");
-        let mut n = 2;
-        while path.exists() && n < 1000 {
-            path = std::path::PathBuf::from(format!("{}-{n}.cast", stem.display()));
-            n += 1;
+        let _ = crate::transport::owner_only::create_dir_all(dir);
+        let mut path = base.clone();
+        for n in 2..1000 {
+            match crate::transport::owner_only::create_new(&path) {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    path = std::path::PathBuf::from(format!("{}-{n}.cast", stem.display()));
+                }
+                // The recorder reports what is wrong with the folder when it opens the file.
+                Err(_) => break,
+            }
         }
         cfg.record = Recording::Path(path);
     }

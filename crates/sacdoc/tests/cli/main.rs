@@ -7,6 +7,7 @@ mod azure_admin_cli;
 mod cli_parse;
 mod config_file;
 mod conventions;
+mod docs_examples;
 mod doctor_cli;
 mod run_cli;
 mod run_tmux;
