@@ -47,7 +47,8 @@ pub fn fetch(
     };
     let name = remote.rsplit('\\').next().unwrap_or(remote);
     let path = local_dir.join(name);
-    if let Err(e) = std::fs::create_dir_all(local_dir).and_then(|()| std::fs::write(&path, &bytes))
+    if let Err(e) = sacdoc_link::owner_only::create_dir_all(local_dir)
+        .and_then(|()| sacdoc_link::owner_only::write(&path, &bytes))
     {
         return Ok(Err(format!("cannot keep the backup at {}: {e}", path.display())));
     }

@@ -59,11 +59,13 @@ impl TargetState {
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
         let w = |source| StateError::Write { path: path.into(), source };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(w)?;
+            sacdoc_link::owner_only::create_dir_all(dir).map_err(w)?;
         }
-        let tmp = path.with_extension("json.tmp");
+        // A temporary name of this process's own: two runs on one target may save at once
+        // (the last one's state is kept, whole).
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(self).map_err(|e| w(std::io::Error::other(e)))?;
-        std::fs::write(&tmp, text).map_err(w)?;
+        sacdoc_link::owner_only::write(&tmp, text.as_bytes()).map_err(w)?;
         std::fs::rename(&tmp, path).map_err(w)
     }
 

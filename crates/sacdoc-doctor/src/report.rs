@@ -53,15 +53,19 @@ pub fn text(report: &Report, colour: bool, applied: bool) -> String {
         let _ = writeln!(s, "note: {n}");
     }
     s.push('\n');
+    // After --apply the summary shows the state after the fixes: a problem whose fix was applied
+    // and then checked again reads "fixed" (its details below say what was found).
+    let fixed = |c: &Finding| {
+        c.fix.as_ref().is_some_and(|f| {
+            report
+                .fixes
+                .iter()
+                .any(|o| o.fix == f.id && o.state == FixState::Applied && o.verified == Some(true))
+        })
+    };
     for c in &report.checks {
-        let _ = writeln!(
-            s,
-            "  {} {:<16} {}  [{}]",
-            p.status(c.status),
-            c.id,
-            c.summary,
-            bytes(c.bytes)
-        );
+        let status = if fixed(c) { p.wrap("32", "fixed   ") } else { p.status(c.status) };
+        let _ = writeln!(s, "  {} {:<16} {}  [{}]", status, c.id, c.summary, bytes(c.bytes));
     }
     let problems: Vec<&Finding> = report.checks.iter().filter(|c| c.status != Status::Ok).collect();
     if !problems.is_empty() {

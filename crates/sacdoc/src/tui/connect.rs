@@ -71,9 +71,9 @@ pub fn remember(target: &str) -> std::io::Result<()> {
     list.truncate(RECENT_MAX);
     let path = recent_path();
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::transport::owner_only::create_dir_all(dir)?;
     }
-    std::fs::write(path, list.join("\n") + "\n")
+    crate::transport::owner_only::write(&path, (list.join("\n") + "\n").as_bytes())
 }
 
 /// Everything the connect screen offers, in display order.

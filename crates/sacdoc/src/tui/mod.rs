@@ -42,9 +42,9 @@ const TICK: Duration = Duration::from_millis(250);
 pub fn log(msg: &str) {
     let path = crate::paths::state_dir().join("sacdoc-tui.log");
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = crate::transport::owner_only::create_dir_all(dir);
     }
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    if let Ok(mut f) = crate::transport::owner_only::append(&path) {
         let t = crate::doctor::time::now_iso();
         let _ = writeln!(f, "{t} {msg}");
     }

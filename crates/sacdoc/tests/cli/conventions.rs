@@ -224,3 +224,21 @@ fn help_snapshots() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn after_apply_the_summary_shows_the_state_after_the_fixes() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(sacdoc(d.path()).args([
+        "doctor",
+        "sim:port-conflict",
+        "--no-record",
+        "--apply",
+        "--yes",
+        "--check",
+        "rdp-port",
+    ]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let summary = out.lines().find(|l| l.contains(" rdp-port ")).expect("summary line");
+    assert!(summary.trim_start().starts_with("fixed"), "{out}");
+    assert!(out.contains("free-rdp-port") && out.contains("fixed:"), "{out}");
+}
