@@ -8,6 +8,9 @@ pub const SCROLLBACK: usize = 2000;
 /// The emulated screen of the channel in view.
 pub struct Console {
     parser: vt100::Parser,
+    /// Bounds what one escape sequence from the VM costs the emulator (see `sacdoc_console::clamp`).
+    clamp: sacdoc_console::clamp::CsiClamp,
+    scratch: Vec<u8>,
     /// How many rows the view is scrolled back into history (0 = live).
     pub scroll: usize,
 }
@@ -28,13 +31,17 @@ impl Console {
     pub fn new() -> Console {
         Console {
             parser: vt100::Parser::new(crate::term::ROWS, crate::term::COLS, SCROLLBACK),
+            clamp: sacdoc_console::clamp::CsiClamp::new(),
+            scratch: Vec::new(),
             scroll: 0,
         }
     }
 
     /// Feeds received bytes (escape sequences may be split anywhere).
     pub fn feed(&mut self, bytes: &[u8]) {
-        self.parser.process(bytes);
+        self.scratch.clear();
+        self.clamp.filter(bytes, &mut self.scratch);
+        self.parser.process(&self.scratch);
         // New output follows the live screen unless the user is reading history.
         if self.scroll > 0 {
             self.parser.set_scrollback(self.scroll);
@@ -62,5 +69,18 @@ impl Console {
     /// The text of the screen (trailing spaces trimmed), for tests and logs.
     pub fn text(&self) -> String {
         self.parser.screen().contents()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_huge_inserts_does_not_freeze_the_view() {
+        let mut c = Console::new();
+        c.feed(&b"\x1b[99999@".repeat(1000));
+        c.feed(b"still here");
+        assert!(c.parser.screen().contents().contains("still here"));
     }
 }
