@@ -50,7 +50,7 @@ fn render(app: &App, w: u16, h: u16) -> String {
 /// Renders at 120x40 (saved for review) and at small sizes (must not panic).
 fn snap(name: &str, app: &App) -> String {
     let text = render(app, 120, 40);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tui-snapshots");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tui-snapshots");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("{name}.txt")), &text);
     for (w, h) in [(0, 0), (1, 1), (10, 3), (30, 8), (79, 23), (200, 2)] {

@@ -180,7 +180,7 @@ fn simulator_output_parses_completely() {
 /// `eol`.
 fn fixture_with_eol(kind: &str, name: &str, eol: &str) -> String {
     let path = format!(
-        "{}/../sacdoc-parse/tests/fixtures/parse/{kind}/{name}",
+        "{}/crates/sacdoc-parse/tests/fixtures/parse/{kind}/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

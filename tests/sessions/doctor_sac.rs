@@ -132,8 +132,7 @@ fn recorded_run_replays_to_the_same_report() {
         // Recorded from SAC> (not from the boot banner), so the replay needs no event timing.
         let target = format!("sim:{scenario}?profile={profile}&start=sac");
         let cast = if regen {
-            let d =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../transcripts/doctor");
+            let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/doctor");
             std::fs::create_dir_all(&d).unwrap();
             let p = d.join(format!("{scenario}-{profile}.cast"));
             let _ = std::fs::remove_file(&p);
@@ -172,7 +171,7 @@ fn s_profile(p: &str) -> Option<sacdoc::sac::Profile> {
 /// Committed transcripts in `transcripts/doctor/` replay to their committed JSON reports.
 #[test]
 fn committed_transcripts_replay() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../transcripts/doctor");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/doctor");
     // A missing or emptied folder fails the test instead of passing it with nothing checked.
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     state_dir();

@@ -65,7 +65,7 @@ fn a_closed_pipe_ends_quietly() {
     let d = tempfile::tempdir().unwrap();
     let sample = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../sacdoc-parse/tests/fixtures/parse/netstat/en-win10-anob.txt"
+        "/crates/sacdoc-parse/tests/fixtures/parse/netstat/en-win10-anob.txt"
     ))
     .unwrap();
     let body: String =

@@ -26,7 +26,7 @@ fn commands(_scenario: &str) -> Vec<String> {
 }
 
 fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../transcripts")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts")
 }
 
 /// Records one session against the in-process simulator into `path`.

@@ -467,10 +467,12 @@ mod tests {
     #[test]
     fn streamed_netstat_matches_the_whole_document() {
         let inputs = [
-            include_str!("../../../sacdoc-parse/tests/fixtures/parse/netstat/en-win10-anob.txt"),
-            include_str!("../../../sacdoc-parse/tests/fixtures/parse/netstat/fr-abo-names.txt"),
             include_str!(
-                "../../../sacdoc-parse/tests/fixtures/parse/netstat/en-xp-anvb-chains.txt"
+                "../../crates/sacdoc-parse/tests/fixtures/parse/netstat/en-win10-anob.txt"
+            ),
+            include_str!("../../crates/sacdoc-parse/tests/fixtures/parse/netstat/fr-abo-names.txt"),
+            include_str!(
+                "../../crates/sacdoc-parse/tests/fixtures/parse/netstat/en-xp-anvb-chains.txt"
             ),
             "",
             "\r\n",

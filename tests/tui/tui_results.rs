@@ -7,7 +7,7 @@ use sacdoc::tui::results::{self, Kind, NetSort};
 
 fn fixture(kind: &str, name: &str) -> String {
     let path = format!(
-        "{}/../sacdoc-parse/tests/fixtures/parse/{kind}/{name}",
+        "{}/crates/sacdoc-parse/tests/fixtures/parse/{kind}/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
