@@ -19,9 +19,5 @@ pub fn transcripts_dir() -> PathBuf {
 /// Folder of what sacdoc keeps about one target (backups, pending follow-ups). The target text is
 /// turned into a file-name-safe key.
 pub fn target_dir(target: &str) -> PathBuf {
-    let key: String = target
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
-        .collect();
-    state_dir().join("targets").join(key)
+    state_dir().join("targets").join(crate::transport::file_key::file_key(target, usize::MAX))
 }

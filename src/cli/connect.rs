@@ -350,60 +350,14 @@ fn prompt_line(prompt: &str) -> anyhow::Result<String> {
     Ok(s)
 }
 
-/// Reads a password from the terminal with echo off.
+/// Reads a password from the terminal with echo off (rpassword: termios on Unix, the console's
+/// input mode on Windows); Ctrl+C at the prompt restores the terminal (see `interrupt`).
 fn prompt_password(prompt: &str) -> anyhow::Result<String> {
-    let mut err = std::io::stderr();
-    write!(err, "{prompt}")?;
-    err.flush()?;
-    let guard = EchoOff::new();
-    let mut s = String::new();
-    let r = std::io::stdin().lock().read_line(&mut s);
-    drop(guard);
-    writeln!(err)?;
-    r.context("cannot read the password (use --password-file PATH or SACDOC_PASSWORD)")?;
+    let s = rpassword::prompt_password(prompt)
+        .context("cannot read the password (use --password-file PATH or SACDOC_PASSWORD)")?;
     let s = s.trim_end_matches(['\r', '\n']).to_string();
     if s.is_empty() {
         bail!("no password given: type it at the prompt, or use --password-file PATH or SACDOC_PASSWORD");
     }
     Ok(s)
-}
-
-/// Turns terminal echo off on stdin for its lifetime (no-op when stdin is not a terminal).
-struct EchoOff {
-    #[cfg(unix)]
-    saved: Option<libc::termios>,
-}
-
-impl EchoOff {
-    #[cfg(unix)]
-    fn new() -> EchoOff {
-        // SAFETY: tcgetattr/tcsetattr on fd 0 with a properly sized, zeroed termios.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            if libc::isatty(0) != 1 || libc::tcgetattr(0, &mut t) != 0 {
-                return EchoOff { saved: None };
-            }
-            let saved = t;
-            t.c_lflag &= !libc::ECHO;
-            t.c_lflag |= libc::ECHONL;
-            libc::tcsetattr(0, libc::TCSANOW, &t);
-            EchoOff { saved: Some(saved) }
-        }
-    }
-    #[cfg(not(unix))]
-    fn new() -> EchoOff {
-        EchoOff {}
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        if let Some(t) = self.saved {
-            // SAFETY: restores the attributes read in `new`.
-            unsafe {
-                libc::tcsetattr(0, libc::TCSANOW, &t);
-            }
-        }
-    }
 }

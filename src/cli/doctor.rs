@@ -274,7 +274,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     }
     rep.notes = all_notes;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rep)?)?;
     } else {

@@ -220,7 +220,7 @@ pub fn run_fleet(
 ) -> anyhow::Result<i32> {
     let targets = read_targets(file)?;
     let configs = configs(&targets, connect)?;
-    let mut stdout = std::io::stdout();
+    let mut stdout = super::output::stdout();
     let sink: &mut (dyn Write + Send) = &mut stdout;
     let out = Mutex::new(sink);
     let summary = run_configs(&configs, parallel, template, &out)?;

@@ -76,16 +76,51 @@ pub fn warn(text: &str) {
     tracing::warn!("{text}");
 }
 
+/// Standard output whose errors say `BrokenPipe` when the reader has gone, on Windows too: there
+/// a closed pipe fails with ERROR_NO_DATA (232) or ERROR_PIPE_NOT_CONNECTED (233), and the
+/// standard library maps only the first to `BrokenPipe`. Every command writes its results here,
+/// so `sacdoc ... | more` that quits early ends quietly everywhere.
+pub struct Stdout(std::io::Stdout);
+
+/// Standard output for one command's results.
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout())
+}
+
+/// A write error with the kind a closed pipe should have.
+fn closed_pipe_is_broken(e: std::io::Error) -> std::io::Error {
+    const ERROR_BROKEN_PIPE: i32 = 109;
+    const ERROR_NO_DATA: i32 = 232;
+    const ERROR_PIPE_NOT_CONNECTED: i32 = 233;
+    let closed = matches!(
+        e.raw_os_error(),
+        Some(ERROR_BROKEN_PIPE | ERROR_NO_DATA | ERROR_PIPE_NOT_CONNECTED)
+    );
+    if cfg!(windows) && closed && e.kind() != std::io::ErrorKind::BrokenPipe {
+        return std::io::Error::new(std::io::ErrorKind::BrokenPipe, e);
+    }
+    e
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(closed_pipe_is_broken)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(closed_pipe_is_broken)
+    }
+}
+
 /// Writes `text` to standard output.
 pub fn print(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = stdout();
     out.write_all(text.as_bytes())?;
     out.flush()
 }
 
 /// Writes `text` and a newline to standard output.
 pub fn println(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = stdout();
     out.write_all(text.as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()

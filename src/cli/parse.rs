@@ -71,8 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             )
         })?),
     };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = BufWriter::with_capacity(1 << 16, super::output::stdout());
     if kind == "netstat" && encoding.is_none() {
         let (reader, name) = open_input(args.file.as_ref())?;
         stream_netstat(reader, &name, style, &mut out)?;

@@ -190,7 +190,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         Err(e) if interrupted(&e) => return Ok(fail(e, Some(&cfg), args.json, INTERRUPTED)),
         Err(e) => return Ok(fail(e, Some(&cfg), args.json, OWN_FAILURE)),
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::output::stdout();
     if args.json {
         writeln!(stdout, "{}", serde_json::to_string(&out)?)?;
     } else {
@@ -227,7 +227,7 @@ pub fn run_sac(args: SacArgs) -> anyhow::Result<i32> {
     })();
     match result {
         Ok(out) => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::output::stdout();
             stdout.write_all(for_terminal(&out, false).as_bytes())?;
             stdout.flush()?;
             let refused = SAC_ERRORS.iter().any(|m| out.contains(m));

@@ -19,7 +19,8 @@ pub struct Args {
     #[arg(long)]
     pub list: bool,
     /// Where to listen: pty, tcp://127.0.0.1:PORT (0 = any free port), telnet://127.0.0.1:PORT
-    /// (telnet as ser2net's telnet mode speaks it) or unix:PATH.
+    /// (telnet as ser2net's telnet mode speaks it), unix:PATH, or on Windows pipe:NAME (a named
+    /// pipe, one client at a time, as Hyper-V serves a VM's COM port).
     #[arg(long, default_value = "pty")]
     pub listen: String,
     /// Output profile of the cmd channel: ws2022 (streams), ws2019 or ws2016 (paint 80x24).

@@ -19,7 +19,7 @@ pub struct Choice {
 /// Serial ports on this machine: what `serialport` enumerates, plus the usual device names found
 /// under /dev (built without libudev, enumeration may miss USB adapters).
 pub fn serial_ports() -> Vec<Choice> {
-    let mut names: Vec<(String, String)> = serialport::available_ports()
+    let names: Vec<(String, String)> = serialport::available_ports()
         .unwrap_or_default()
         .into_iter()
         .map(|p| {
@@ -34,21 +34,27 @@ pub fn serial_ports() -> Vec<Choice> {
         })
         .collect();
     #[cfg(unix)]
-    if let Ok(dir) = std::fs::read_dir("/dev") {
-        let mut found: Vec<String> = dir
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| n.starts_with("ttyS") || n.starts_with("ttyUSB") || n.starts_with("ttyACM"))
-            .map(|n| format!("/dev/{n}"))
-            .collect();
-        found.sort_by_key(|n| (n.len(), n.clone()));
-        for n in found.into_iter().take(8) {
-            if !names.iter().any(|(p, _)| *p == n) {
-                names.push((n, String::new()));
-            }
+    let names = with_dev_ttys(names);
+    names.into_iter().map(|(target, note)| Choice { group: "serial port", target, note }).collect()
+}
+
+/// Adds the usual serial device names found under /dev that enumeration missed.
+#[cfg(unix)]
+fn with_dev_ttys(mut names: Vec<(String, String)>) -> Vec<(String, String)> {
+    let Ok(dir) = std::fs::read_dir("/dev") else { return names };
+    let mut found: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("ttyS") || n.starts_with("ttyUSB") || n.starts_with("ttyACM"))
+        .map(|n| format!("/dev/{n}"))
+        .collect();
+    found.sort_by_key(|n| (n.len(), n.clone()));
+    for n in found.into_iter().take(8) {
+        if !names.iter().any(|(p, _)| *p == n) {
+            names.push((n, String::new()));
         }
     }
-    names.into_iter().map(|(target, note)| Choice { group: "serial port", target, note }).collect()
+    names
 }
 
 /// The file of recent targets.

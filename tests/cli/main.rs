@@ -16,4 +16,6 @@ mod sim_serve;
 mod sim_telnet;
 #[path = "../support/mod.rs"]
 mod support;
+// tmux drives the text UI: Unix only.
+#[cfg(unix)]
 mod tui_e2e;

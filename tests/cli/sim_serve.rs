@@ -2,9 +2,13 @@
 //! `serialport` at 115200), loopback TCP and a Unix socket; reconnects resume the same VM; the
 //! binary prints where it listens and stops on Ctrl+C (in tmux) and SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
+#[cfg(unix)]
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use sacdoc::sim::sac::text;
@@ -192,8 +196,10 @@ impl Drop for TmuxGuard {
 }
 
 /// Kills a child process when dropped (a no-op once it has exited and been waited for).
+#[cfg(unix)]
 struct ChildGuard(std::process::Child);
 
+#[cfg(unix)]
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         if matches!(self.0.try_wait(), Ok(None)) {

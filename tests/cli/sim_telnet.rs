@@ -3,8 +3,11 @@
 //! the output doubled, IAC sequences and CR NUL padding stripped from the input, and
 //! `sacdoc sim --listen telnet://...` from the real binary.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+#[cfg(unix)]
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -21,6 +21,7 @@ use std::time::Duration;
 pub mod azure;
 pub mod busy;
 pub mod exec;
+pub mod file_key;
 #[cfg(unix)]
 mod fd;
 pub mod owner_only;

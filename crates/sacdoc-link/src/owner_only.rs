@@ -21,14 +21,17 @@ pub fn create_dir_all(dir: &Path) -> io::Result<()> {
     }
 }
 
+#[cfg(unix)]
 fn options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut o = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
+    o.mode(0o600);
     o
+}
+
+#[cfg(not(unix))]
+fn options() -> OpenOptions {
+    OpenOptions::new()
 }
 
 /// Creates a new file (failing if it exists), owner-only.
@@ -47,6 +50,20 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = options().write(true).create(true).truncate(true).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// Moves `from` over `to`, replacing it: the last step of an atomic save. Windows replaces an
+/// existing file in one step too, but some Windows implementations (Wine 8) refuse a rename onto an
+/// existing file with ERROR_ALREADY_EXISTS; there the old file is removed first, so the save still
+/// lands (not atomically, only on those systems).
+pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
+    match std::fs::rename(from, to) {
+        Err(e) if cfg!(windows) && e.kind() == io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(to)?;
+            std::fs::rename(from, to)
+        }
+        r => r,
+    }
 }
 
 #[cfg(all(test, unix))]

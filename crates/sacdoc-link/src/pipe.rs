@@ -120,7 +120,7 @@ impl Read for PipeLink {
             // locals and no buffer is passed (size 0).
             let ok = unsafe {
                 win::PeekNamedPipe(
-                    self.file.as_raw_handle() as *mut std::ffi::c_void,
+                    self.file.as_raw_handle(),
                     std::ptr::null_mut(),
                     0,
                     std::ptr::null_mut(),

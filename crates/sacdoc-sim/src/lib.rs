@@ -43,6 +43,8 @@
 pub mod faults;
 pub mod link;
 pub mod machine;
+#[cfg(windows)]
+pub mod pipe_server;
 pub mod sac;
 pub mod server;
 pub mod telnetd;

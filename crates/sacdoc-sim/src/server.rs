@@ -1,6 +1,7 @@
 //! Serves one simulated VM over a real pty, a loopback TCP port (raw, or telnet as ser2net's
-//! `telnet` accepter speaks it) or a Unix socket, as a hypervisor's virtual serial port (or ser2net)
-//! would.
+//! `telnet` accepter speaks it), a Unix socket or (on Windows) a named pipe, as a hypervisor's
+//! virtual serial port (or ser2net) would. On a named pipe one client at a time holds the VM, as
+//! on Hyper-V; elsewhere a new connection replaces the current one.
 //!
 //! One VM lives as long as the server; clients come and go. A client that reconnects after a drop
 //! finds the VM as the last one left it. On TCP and Unix sockets the VM starts when the first
@@ -46,6 +47,8 @@ pub enum Listen {
     Telnet(SocketAddr),
     /// A Unix socket at a path.
     Unix(PathBuf),
+    /// A Windows named pipe `\\.\pipe\NAME`, served as Hyper-V serves a VM's COM port.
+    Pipe(String),
 }
 
 impl std::str::FromStr for Listen {
@@ -73,7 +76,14 @@ impl std::str::FromStr for Listen {
             }
             return Ok(Listen::Unix(PathBuf::from(path)));
         }
-        Err(bad("use pty, tcp://127.0.0.1:PORT, telnet://127.0.0.1:PORT or unix:PATH"))
+        if let Some(name) = s.strip_prefix("pipe:") {
+            if name.is_empty() || name.contains(['\\', '/']) {
+                return Err(bad("expected pipe:NAME (served as \\\\.\\pipe\\NAME)"));
+            }
+            return Ok(Listen::Pipe(name.to_string()));
+        }
+        Err(bad("use pty, tcp://127.0.0.1:PORT, telnet://127.0.0.1:PORT, unix:PATH or pipe:NAME \
+             (Windows)"))
     }
 }
 
@@ -213,6 +223,7 @@ impl Server {
             }
             Listen::Unix(path) => spawn_unix(path, machine, opts, stop, tx, &mut handle)?,
             Listen::Pty => spawn_pty(machine, opts, stop, tx, &mut handle)?,
+            Listen::Pipe(name) => spawn_pipe(name, machine, opts, stop, tx, &mut handle)?,
         };
         handle.thread = Some(thread.map_err(io_err("cannot start the server thread".into()))?);
         Ok(handle)
@@ -261,18 +272,55 @@ fn spawn_unix(
     })
 }
 
-/// A listening socket of either kind; a TCP one may speak telnet.
+#[cfg(windows)]
+fn spawn_pipe(
+    name: &str,
+    machine: Machine,
+    opts: SimOptions,
+    stop: Arc<AtomicBool>,
+    tx: Sender<ServerEvent>,
+    handle: &mut ServerHandle,
+) -> Result<io::Result<JoinHandle<()>>, SimError> {
+    let path = crate::pipe_server::pipe_path(name);
+    let acceptor = crate::pipe_server::PipeAcceptor::bind(name).map_err(|source| SimError::Io {
+        what: format!("cannot serve {path} (is another program serving it?)"),
+        source,
+    })?;
+    handle.describe = format!("pipe:{name}");
+    Ok(spawn(move || serve_sockets(Acceptor::Pipe(acceptor), machine, &opts, &stop, &tx)))
+}
+
+#[cfg(not(windows))]
+fn spawn_pipe(
+    name: &str,
+    _machine: Machine,
+    _opts: SimOptions,
+    _stop: Arc<AtomicBool>,
+    _tx: Sender<ServerEvent>,
+    _handle: &mut ServerHandle,
+) -> Result<io::Result<JoinHandle<()>>, SimError> {
+    Err(SimError::BadListen {
+        spec: format!("pipe:{name}"),
+        hint: "named pipes exist only on Windows; use tcp://127.0.0.1:PORT or pty".into(),
+    })
+}
+
+/// A listening socket or pipe; a TCP one may speak telnet.
 enum Acceptor {
     Tcp(TcpListener, bool),
     #[cfg(unix)]
     Unix(std::os::unix::net::UnixListener),
+    #[cfg(windows)]
+    Pipe(crate::pipe_server::PipeAcceptor),
 }
 
-/// A connected client of either kind.
+/// A connected client of any kind.
 enum Conn {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(std::os::unix::net::UnixStream),
+    #[cfg(windows)]
+    Pipe(crate::pipe_server::PipeConn),
 }
 
 impl Acceptor {
@@ -291,6 +339,8 @@ impl Acceptor {
                 s.set_nonblocking(true)?;
                 Ok((Conn::Unix(s), None, "unix client".into()))
             }
+            #[cfg(windows)]
+            Acceptor::Pipe(p) => Ok((Conn::Pipe(p.accept()?), None, "pipe client".into())),
         }
     }
 }
@@ -301,6 +351,8 @@ impl Conn {
             Conn::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             Conn::Unix(s) => s.read(buf),
+            #[cfg(windows)]
+            Conn::Pipe(p) => p.read(buf),
         }
     }
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -308,6 +360,8 @@ impl Conn {
             Conn::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             Conn::Unix(s) => s.write(buf),
+            #[cfg(windows)]
+            Conn::Pipe(p) => p.write(buf),
         }
     }
     fn close(&mut self) {
@@ -319,6 +373,8 @@ impl Conn {
             Conn::Unix(s) => {
                 let _ = s.shutdown(std::net::Shutdown::Both);
             }
+            #[cfg(windows)]
+            Conn::Pipe(p) => p.close(),
         }
     }
 }

@@ -177,11 +177,7 @@ pub enum EventError {
 /// the transcripts folder the binary resolved. [`Recorder::create_default`] picks a free name from
 /// it.
 pub fn default_path(dir: &std::path::Path, target: &str) -> PathBuf {
-    let key: String = target
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
-        .take(60)
-        .collect();
+    let key = sacdoc_link::file_key::file_key(target, 60);
     let stamp = time::file_stamp(std::time::SystemTime::now());
     dir.join(format!("{stamp}_{key}.cast"))
 }
