@@ -113,6 +113,9 @@ fn doctor_on_the_in_process_simulator_finds_the_port_conflict() {
     let o = run(sacdoc("sim", &["doctor", "sim:port-conflict", "--json"]));
     assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
     assert_eq!(statuses(&o), ["rdp-port: problem"], "{}", describe(&o));
+    // A second run replaces the target's saved state (an atomic rename onto an existing file).
+    let again = run(sacdoc("sim", &["doctor", "sim:port-conflict", "--json"]));
+    assert_eq!(statuses(&again), ["rdp-port: problem"], "{}", describe(&again));
     // The transcript went to %LOCALAPPDATA%-style state under the test's own folder.
     let dir = on_c(r"C:\sacdoc-tests\sim");
     let casts = walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "cast"));

@@ -66,7 +66,7 @@ impl TargetState {
         let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(self).map_err(|e| w(std::io::Error::other(e)))?;
         sacdoc_link::owner_only::write(&tmp, text.as_bytes()).map_err(w)?;
-        sacdoc_link::owner_only::replace(&tmp, path).map_err(w)
+        std::fs::rename(&tmp, path).map_err(w)
     }
 
     /// Adds a follow-up unless the same kind from the same fix is already open.

@@ -21,9 +21,9 @@ use std::time::Duration;
 pub mod azure;
 pub mod busy;
 pub mod exec;
-pub mod file_key;
 #[cfg(unix)]
 mod fd;
+pub mod file_key;
 pub mod owner_only;
 pub mod pipe;
 pub mod reconnect;

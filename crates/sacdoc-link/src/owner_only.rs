@@ -52,20 +52,6 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
-/// Moves `from` over `to`, replacing it: the last step of an atomic save. Windows replaces an
-/// existing file in one step too, but some Windows implementations (Wine 8) refuse a rename onto an
-/// existing file with ERROR_ALREADY_EXISTS; there the old file is removed first, so the save still
-/// lands (not atomically, only on those systems).
-pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
-    match std::fs::rename(from, to) {
-        Err(e) if cfg!(windows) && e.kind() == io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(to)?;
-            std::fs::rename(from, to)
-        }
-        r => r,
-    }
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
