@@ -65,7 +65,7 @@ fn examples(file: &Path) -> Vec<Example> {
             {
                 tail.to_vec()
             }
-            [first, tail @ ..] if first == "sacdoc" => tail.to_vec(),
+            [first, tail @ ..] if first == "sacdoc" || first == "sacdoc.exe" => tail.to_vec(),
             _ => continue,
         };
         // A sample of output ("sacdoc doctor TARGET: 5.1 KB sent ..."), not a command.
