@@ -60,6 +60,15 @@ impl Console {
         self.scroll = self.parser.screen().scrollback();
     }
 
+    /// Whether the live screen's cursor sits after a password prompt (SAC's `Password:`, with the
+    /// stars it echoes for what was typed so far): what is typed there is a secret.
+    pub fn at_password_prompt(&self) -> bool {
+        let screen = self.parser.screen();
+        let (row, col) = screen.cursor_position();
+        let line = screen.contents_between(row, 0, row, col);
+        is_password_prompt(&line)
+    }
+
     /// Back to the live screen.
     pub fn live(&mut self) {
         self.parser.set_scrollback(0);
@@ -83,4 +92,14 @@ mod tests {
         c.feed(b"still here");
         assert!(c.parser.screen().contents().contains("still here"));
     }
+}
+
+/// Whether a line ends in a password prompt, after the stars echoed so far. SAC's prompt is
+/// English on every display language (`Password: `); the others are what a Windows login asks in
+/// the languages sacdoc reads, for a prompt reached by hand.
+pub fn is_password_prompt(line: &str) -> bool {
+    const PROMPTS: [&str; 6] =
+        ["password:", "passwort:", "kennwort:", "mot de passe :", "mot de passe:", "contraseña:"];
+    let rest = line.trim_end_matches(['*', ' ']).to_lowercase();
+    PROMPTS.iter().any(|p| rest.ends_with(p))
 }

@@ -116,6 +116,8 @@ pub struct Engine {
     rx: Receiver<Command>,
     tap: Option<TapLink>,
     quit: bool,
+    /// Keys typed at a password prompt are being sent (the transcript records one `s`).
+    secret: bool,
 }
 
 fn emit(ui: &Sender<Event>, e: EngineEvent) {
@@ -130,7 +132,7 @@ impl Engine {
         rx: Receiver<Command>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("sacdoc-engine".into()).spawn(move || {
-            let mut e = Engine { cfg, ui, rx, tap: None, quit: false };
+            let mut e = Engine { cfg, ui, rx, tap: None, quit: false, secret: false };
             e.open();
             e.run();
         })
@@ -150,6 +152,7 @@ impl Engine {
                 // Nothing is typed on connecting: the console may sit at a login's Password:
                 // prompt, where even a bare Enter would count as a failed logon.
                 self.tap = Some(tap);
+                self.secret = false;
             }
             Err(e) => {
                 let e = crate::transport::chain(&e);
@@ -198,6 +201,18 @@ impl Engine {
         emit(&self.ui, EngineEvent::LinkLost(why));
     }
 
+    /// Starts or ends a secret stretch in the transcript (once per change, so a password typed
+    /// key by key is one `s` event).
+    fn secret(&mut self, on: bool) {
+        if self.secret == on {
+            return;
+        }
+        self.secret = on;
+        if let Some(tap) = &mut self.tap {
+            tap.set_secret(on);
+        }
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         let Some(tap) = &mut self.tap else { return };
         if let Err(e) = tap.write_all(bytes).and_then(|_| tap.flush()) {
@@ -207,7 +222,14 @@ impl Engine {
 
     fn command(&mut self, c: Command) {
         match c {
-            Command::Send(b) => self.send(&b),
+            Command::Send(b) => {
+                self.secret(false);
+                self.send(&b)
+            }
+            Command::SendSecret(b) => {
+                self.secret(true);
+                self.send(&b)
+            }
             Command::Quit => self.quit = true,
             Command::Reconnect => {
                 if self.tap.is_none() {
@@ -242,6 +264,8 @@ impl Engine {
 
     /// Runs `f` with a session attached to the link (at `SAC>`); reports start and end.
     fn job(&mut self, label: &str, f: impl FnOnce(&mut Engine, Session) -> Result<String, String>) {
+        // A job types for itself: a password stretch typed by hand ends here.
+        self.secret(false);
         let Some(tap) = self.tap.clone() else {
             emit(&self.ui, EngineEvent::JobDone(Err("the link is down".into())));
             return;

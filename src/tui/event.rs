@@ -107,6 +107,9 @@ pub enum Event {
 pub enum Command {
     /// Bytes typed by the user, sent as they are.
     Send(Vec<u8>),
+    /// Bytes typed at a password prompt: sent as they are, recorded only as a secret (one `s`
+    /// event for the whole password, however many keys; the next plain [`Command::Send`] ends it).
+    SendSecret(Vec<u8>),
     /// Diagnose; with `apply`, carry out the fixes (each confirmed in a dialog).
     Doctor {
         apply: bool,

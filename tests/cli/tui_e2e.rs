@@ -175,6 +175,21 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
         .filter(|p| p.extension().is_some_and(|x| x == "cast"))
         .collect();
     assert_eq!(casts.len(), 1, "{casts:?}");
+    // The password typed by hand is in the transcript as one secret event, never as keys.
+    let cast = std::fs::read_to_string(&casts[0]).expect("transcript");
+    // (The doctor's own logins come later, after its first marker.)
+    let by_hand = cast.lines().take_while(|l| !l.contains(r#","m","#));
+    let secrets = by_hand.filter(|l| l.contains(r#","s","#)).count();
+    assert_eq!(secrets, 1, "one secret event for the hand-typed password:\n{cast}");
+    let typed: String = cast
+        .lines()
+        .filter(|l| l.contains(r#","i","#))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v[2].as_str().map(str::to_string))
+        .collect();
+    assert!(typed.contains(&acct.user), "the user name typed by hand is recorded: {typed:?}");
+    assert!(!typed.contains(&acct.password), "the password leaked into the transcript");
+    assert!(!cast.contains(&acct.password), "the password leaked into the transcript");
     let replay = format!(
         "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' replay --speed max '{}'; sleep 30",
         state.path().display(),

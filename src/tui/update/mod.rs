@@ -358,7 +358,20 @@ impl App {
             return Vec::new();
         }
         self.console.live();
-        cmd(Command::Send(bytes))
+        if !self.console.at_password_prompt() {
+            return cmd(Command::Send(bytes));
+        }
+        // The password is what comes before Enter; Enter and what follows are plain again.
+        let end = bytes.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(bytes.len());
+        let (secret, plain) = bytes.split_at(end);
+        let mut effects = Vec::new();
+        if !secret.is_empty() {
+            effects.push(Effect::Engine(Command::SendSecret(secret.to_vec())));
+        }
+        if !plain.is_empty() {
+            effects.push(Effect::Engine(Command::Send(plain.to_vec())));
+        }
+        effects
     }
 
     fn console_key(&mut self, k: KeyEvent) -> Vec<Effect> {

@@ -109,3 +109,46 @@ fn results_filter_takes_every_key_until_enter() {
     app.update(key(KeyCode::Char('s')));
     assert_eq!(app.results.sort, crate::tui::results::NetSort::Pid);
 }
+
+#[test]
+fn keys_at_a_password_prompt_are_sent_as_a_secret_and_enter_ends_it() {
+    let mut app = live();
+    app.update(Event::Engine(EngineEvent::Bytes(
+        b"Username: me\r\nDomain  : \r\nPassword: ".to_vec(),
+    )));
+    assert_eq!(app.update(key(KeyCode::Char('p'))), cmd(Command::SendSecret(b"p".to_vec())));
+    // SAC echoes a star per key; the prompt is still a password prompt.
+    app.update(Event::Engine(EngineEvent::Bytes(b"*".to_vec())));
+    assert_eq!(app.update(key(KeyCode::Char('w'))), cmd(Command::SendSecret(b"w".to_vec())));
+    assert_eq!(app.update(key(KeyCode::Enter)), cmd(Command::Send(b"\r".to_vec())));
+    // A pasted password with its Enter: the password secret, the Enter plain.
+    let mut app2 = live();
+    app2.update(Event::Engine(EngineEvent::Bytes(b"Password: ".to_vec())));
+    assert_eq!(
+        app2.update(Event::Paste("s3cret\n".into())),
+        vec![
+            Effect::Engine(Command::SendSecret(b"s3cret".to_vec())),
+            Effect::Engine(Command::Send(b"\r".to_vec()))
+        ]
+    );
+}
+
+#[test]
+fn keys_elsewhere_are_plain() {
+    let mut app = live();
+    app.update(Event::Engine(EngineEvent::Bytes(
+        b"Password: ****\r\nC:\\Windows\\system32>".to_vec(),
+    )));
+    assert_eq!(app.update(key(KeyCode::Char('d'))), cmd(Command::Send(b"d".to_vec())));
+}
+
+#[test]
+fn password_prompts_are_recognised_with_their_stars() {
+    use crate::tui::console::is_password_prompt;
+    assert!(is_password_prompt("Password: "));
+    assert!(is_password_prompt("Password: *****"));
+    assert!(is_password_prompt("Kennwort:"));
+    assert!(!is_password_prompt("Username: "));
+    assert!(!is_password_prompt("C:\\Windows\\system32>"));
+    assert!(!is_password_prompt(""));
+}
