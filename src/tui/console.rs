@@ -81,6 +81,16 @@ impl Console {
     }
 }
 
+/// Whether a line ends in a password prompt, after the stars echoed so far. SAC's prompt is
+/// English on every display language (`Password: `); the others are what a Windows login asks in
+/// the languages sacdoc reads, for a prompt reached by hand.
+pub fn is_password_prompt(line: &str) -> bool {
+    const PROMPTS: [&str; 6] =
+        ["password:", "passwort:", "kennwort:", "mot de passe :", "mot de passe:", "contraseña:"];
+    let rest = line.trim_end_matches(['*', ' ']).to_lowercase();
+    PROMPTS.iter().any(|p| rest.ends_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,14 +102,4 @@ mod tests {
         c.feed(b"still here");
         assert!(c.parser.screen().contents().contains("still here"));
     }
-}
-
-/// Whether a line ends in a password prompt, after the stars echoed so far. SAC's prompt is
-/// English on every display language (`Password: `); the others are what a Windows login asks in
-/// the languages sacdoc reads, for a prompt reached by hand.
-pub fn is_password_prompt(line: &str) -> bool {
-    const PROMPTS: [&str; 6] =
-        ["password:", "passwort:", "kennwort:", "mot de passe :", "mot de passe:", "contraseña:"];
-    let rest = line.trim_end_matches(['*', ' ']).to_lowercase();
-    PROMPTS.iter().any(|p| rest.ends_with(p))
 }

@@ -234,7 +234,8 @@ fn a_transcript_recorded_on_windows_replays_to_the_same_report() {
     assert_eq!(replayed.status.code(), Some(1), "{}", describe(&replayed));
     assert_eq!(statuses(&live), ["rdp-certificate: problem"], "{}", describe(&live));
     let checks = |o: &Output| {
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect(&describe(o));
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(o)));
         let mut checks = v["checks"].as_array().cloned().unwrap_or_default();
         // A planned fix names its backup files by the local time of the run.
         for c in &mut checks {
@@ -311,7 +312,8 @@ fn a_closed_stdout_pipe_ends_quietly() {
 
 /// The doctor's checks that did not come out `ok`, as `id: status`.
 fn statuses(o: &Output) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect(&describe(o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(o)));
     let checks = v["checks"].as_array().unwrap_or_else(|| panic!("no checks: {}", describe(o)));
     checks
         .iter()
