@@ -108,7 +108,7 @@ pub enum Field {
 }
 
 /// The credentials dialog. The password lives only here until the session is configured.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CredForm {
     pub target: String,
     pub user: String,
@@ -116,6 +116,8 @@ pub struct CredForm {
     pub password: String,
     pub field: Field,
     pub error: Option<String>,
+    /// The job that asked for the account, run once it is given (the link is already up).
+    pub then: Option<super::event::Command>,
 }
 
 impl std::fmt::Debug for CredForm {

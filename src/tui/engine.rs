@@ -226,6 +226,9 @@ impl Engine {
                 self.secret(false);
                 self.send(&b)
             }
+            Command::Login { user, domain, password } => {
+                self.cfg.credentials = crate::sac::Credentials { user, domain, password };
+            }
             Command::SendSecret(b) => {
                 self.secret(true);
                 self.send(&b)

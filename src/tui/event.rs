@@ -110,6 +110,12 @@ pub enum Command {
     /// Bytes typed at a password prompt: sent as they are, recorded only as a secret (one `s`
     /// event for the whole password, however many keys; the next plain [`Command::Send`] ends it).
     SendSecret(Vec<u8>),
+    /// The account for the jobs that log in (typed in the dialog after connecting to watch).
+    Login {
+        user: String,
+        domain: String,
+        password: crate::sac::Secret,
+    },
     /// Diagnose; with `apply`, carry out the fixes (each confirmed in a dialog).
     Doctor {
         apply: bool,

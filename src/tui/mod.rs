@@ -110,9 +110,9 @@ fn config(
                 .password
                 .clone()
                 .or_else(|| scenario.as_ref().map(|c| Secret::new(c.password.clone())));
-            let (Some(user), Some(password)) = (user, password) else {
-                anyhow::bail!("no credentials for {target}: give --user and SACDOC_PASSWORD or --password-file, or type them in the dialog");
-            };
+            // None yet: the user watches first; a job that logs in asks for them in a dialog.
+            let user = user.unwrap_or_default();
+            let password = password.unwrap_or_default();
             let domain = opts
                 .domain
                 .clone()
@@ -205,6 +205,11 @@ fn run_loop(
                     }
                     Effect::Connect { target, credentials } => {
                         let Some(o) = opts else { continue };
+                        let mut login = std::mem::take(&mut app.login);
+                        if let Some((user, domain, _)) = &credentials {
+                            (login.user, login.domain) = (user.clone(), domain.clone());
+                            login.has_password = true;
+                        }
                         match config(o, &target, credentials) {
                             Ok((cfg, label)) => {
                                 let (ctx, crx) = unbounded();
@@ -216,8 +221,12 @@ fn run_loop(
                                 }
                                 let prefix = app.prefix;
                                 *app = App::new(&target, &label, prefix);
+                                app.login = login;
                             }
-                            Err(e) => app.connect.error = Some(format!("{e:#}")),
+                            Err(e) => {
+                                app.login = login;
+                                app.connect.error = Some(format!("{e:#}"));
+                            }
                         }
                     }
                 }
@@ -246,28 +255,10 @@ pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
             connect::choices(connect::serial_ports(), connect::recent()),
             opts.prefix,
         ),
+        // Straight to the console, to watch: the account is asked for when a job must log in.
         Some(t) => {
             let target: Target = t.parse()?;
-            let mut app = App::new(t, &line_label(&target), opts.prefix);
-            if update::needs_credentials(t, &login) {
-                app = App::connecting(
-                    connect::choices(connect::serial_ports(), connect::recent()),
-                    opts.prefix,
-                );
-                app.connect.typed = t.clone();
-                app.overlay = app::Overlay::Credentials(connect::CredForm {
-                    target: t.clone(),
-                    user: opts.user.clone().unwrap_or_default(),
-                    domain: opts.domain.clone().unwrap_or_default(),
-                    field: if opts.user.is_some() {
-                        connect::Field::Password
-                    } else {
-                        connect::Field::User
-                    },
-                    ..connect::CredForm::default()
-                });
-            }
-            app
+            App::new(t, &line_label(&target), opts.prefix)
         }
     };
     app.login = login;

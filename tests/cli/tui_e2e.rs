@@ -204,3 +204,55 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
     assert!(s.contains("rdp-port fixed"), "the results appear as they did:\n{s}");
     t.keys(&["q"]);
 }
+
+/// With no account anywhere, `sacdoc tui tcp://...` opens the console to watch (as tio or PuTTY
+/// would); the doctor asks for the account in a dialog, then runs.
+#[test]
+fn without_an_account_the_ui_watches_first_and_asks_when_the_doctor_logs_in() {
+    let server = sacdoc::sim::server::Server::start(&sacdoc::sim::server::ServeSpec::new(
+        "tcp://127.0.0.1:0",
+        "healthy",
+        "start=sac",
+    ))
+    .expect("simulator");
+    let state = tempfile::tempdir().expect("tempdir");
+    let t = Tmux { socket: format!("sacdoc-test-watch-{}", std::process::id()) };
+    let cmdline = format!(
+        "env -u SACDOC_USER -u SACDOC_PASSWORD SACDOC_CONFIG=/nonexistent SACDOC_STATE_DIR='{}' \
+         TERM=xterm-256color '{}' tui tcp://{}; echo \"EXIT=$?\"; sleep 30",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_sacdoc"),
+        server.addr().expect("address")
+    );
+    let out = Command::new("tmux")
+        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+        .args(["-x", "120", "-y", "40"])
+        .arg(&cmdline)
+        .output()
+        .expect("tmux starts");
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    t.wait("the console, connected", |s| s.contains("[connected]"));
+    t.keys(&["Enter"]);
+    let s = t.wait("SAC>", |s| s.contains("SAC>"));
+    assert!(!s.contains("credentials"), "no dialog before a job needs it:\n{s}");
+
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["d"]);
+    t.wait("the account dialog", |s| s.contains("Esc keep watching"));
+    let sc = sacdoc::sim::machine::load_scenario("healthy").expect("scenario");
+    let acct = sc.credentials.first().expect("account").clone();
+    t.text(&acct.user);
+    t.keys(&["Enter"]);
+    t.text(&acct.domain);
+    t.keys(&["Enter"]);
+    t.text(&acct.password);
+    t.keys(&["Enter"]);
+    let s = t.wait("the diagnosis", |s| s.contains("checks: all ok"));
+    assert!(!s.contains(&acct.password), "{s}");
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["q"]);
+    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

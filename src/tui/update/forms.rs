@@ -3,7 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::app::{App, Overlay};
-use super::super::connect::{CredForm, Field};
+use super::super::connect::Field;
+use super::super::event::Command;
 use super::Effect;
 
 impl App {
@@ -30,10 +31,20 @@ impl App {
                     let f = std::mem::take(form);
                     self.overlay = Overlay::None;
                     let secret = crate::sac::Secret::new(f.password);
-                    return vec![Effect::Connect {
-                        target: f.target,
-                        credentials: Some((f.user.trim().into(), f.domain.trim().into(), secret)),
-                    }];
+                    let (user, domain) = (f.user.trim().to_string(), f.domain.trim().to_string());
+                    let Some(job) = f.then else {
+                        return vec![Effect::Connect {
+                            target: f.target,
+                            credentials: Some((user, domain, secret)),
+                        }];
+                    };
+                    self.login.user = user.clone();
+                    self.login.domain = domain.clone();
+                    self.login.has_password = true;
+                    let login = Command::Login { user, domain, password: secret };
+                    let mut effects = vec![Effect::Engine(login)];
+                    effects.extend(self.job_cmd(job));
+                    return effects;
                 }
             }
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -71,19 +82,8 @@ impl App {
                     return Vec::new();
                 }
                 c.error = None;
-                if needs_credentials(&target, &self.login) {
-                    let user = self.login.user.clone();
-                    let field = if user.is_empty() { Field::User } else { Field::Password };
-                    self.overlay = Overlay::Credentials(CredForm {
-                        target,
-                        user,
-                        domain: self.login.domain.clone(),
-                        field,
-                        ..CredForm::default()
-                    });
-                } else {
-                    return vec![Effect::Connect { target, credentials: None }];
-                }
+                // Connect to watch: the account is asked for only when a job must log in.
+                return vec![Effect::Connect { target, credentials: None }];
             }
             _ => {}
         }
@@ -91,8 +91,8 @@ impl App {
     }
 }
 
-/// A target needs the credentials dialog unless it is the simulator or a replay (which bring their
-/// own account) or the configuration supplies both user and password.
+/// A job that logs in needs the credentials dialog first unless the target is the simulator or a
+/// replay (which bring their own account) or the configuration supplies both user and password.
 pub fn needs_credentials(target: &str, login: &crate::tui::app::LoginDefaults) -> bool {
     let own_account = matches!(
         target.parse::<crate::target::Target>(),

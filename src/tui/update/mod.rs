@@ -10,6 +10,7 @@ mod views;
 pub use forms::needs_credentials;
 
 use super::app::{App, CheckState, Overlay, RunningCommand, Screen, Tab, SPEEDS};
+use super::connect::{CredForm, Field};
 use super::event::{Command, DoctorProgress, EngineEvent, Event};
 use super::keys::{self, Action};
 
@@ -337,6 +338,20 @@ impl App {
         if !self.link.up {
             self.message =
                 Some("the link is down: press the prefix key, then r to reconnect".into());
+            return Vec::new();
+        }
+        let logs_in = matches!(c, Command::Doctor { .. } | Command::OpenCmd);
+        if logs_in && needs_credentials(&self.link.target, &self.login) {
+            let user = self.login.user.clone();
+            let field = if user.is_empty() { Field::User } else { Field::Password };
+            self.overlay = Overlay::Credentials(CredForm {
+                target: self.link.target.clone(),
+                user,
+                domain: self.login.domain.clone(),
+                field,
+                then: Some(c),
+                ..CredForm::default()
+            });
             return Vec::new();
         }
         if let Command::Doctor { .. } = c {

@@ -9,7 +9,19 @@ fn ctrl(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+/// A live session whose account is known (given by flags or the configuration).
 fn live() -> App {
+    let mut app = watching();
+    app.login = crate::tui::app::LoginDefaults {
+        user: "me".into(),
+        domain: String::new(),
+        has_password: true,
+    };
+    app
+}
+
+/// A live session opened to watch, with no account yet.
+fn watching() -> App {
     let mut app = App::new("COM1", "115200 8N1", keys::PrefixKey::default());
     app.update(Event::Engine(EngineEvent::LinkUp { describe: "COM1".into(), transcript: None }));
     app
@@ -151,4 +163,52 @@ fn password_prompts_are_recognised_with_their_stars() {
     assert!(!is_password_prompt("Username: "));
     assert!(!is_password_prompt("C:\\Windows\\system32>"));
     assert!(!is_password_prompt(""));
+}
+
+#[test]
+fn watching_first_the_account_is_asked_for_when_a_job_must_log_in() {
+    let mut app = watching();
+    // Keys and SAC-only jobs need no account.
+    assert_eq!(app.update(key(KeyCode::Char('x'))), cmd(Command::Send(b"x".to_vec())));
+    // The doctor logs in: the dialog comes first, and the doctor runs once it is filled in.
+    app.update(ctrl('a'));
+    assert!(app.update(key(KeyCode::Char('d'))).is_empty());
+    assert!(matches!(app.overlay, Overlay::Credentials(_)), "{:?}", app.overlay);
+    for c in "admin".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    for c in "pw".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Engine(Command::Login {
+                user: "admin".into(),
+                domain: String::new(),
+                password: crate::sac::Secret::new("pw")
+            }),
+            Effect::Engine(Command::Doctor { apply: false }),
+        ]
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    // Given once, the account is not asked for again.
+    app.update(Event::Engine(EngineEvent::JobDone(Ok("done".into()))));
+    app.update(ctrl('a'));
+    assert_eq!(app.update(key(KeyCode::Char('o'))), cmd(Command::OpenCmd));
+}
+
+#[test]
+fn esc_in_the_account_dialog_keeps_watching() {
+    let mut app = watching();
+    app.update(ctrl('a'));
+    app.update(key(KeyCode::Char('o')));
+    assert!(matches!(app.overlay, Overlay::Credentials(_)));
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.link.up);
+    assert_eq!(app.update(key(KeyCode::Char('y'))), cmd(Command::Send(b"y".to_vec())));
 }

@@ -115,7 +115,10 @@ pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {
             "*".repeat(form.password.chars().count())
         )),
         Line::raw(""),
-        Line::raw("Tab next field, Enter connect, Esc cancel. The password is never stored."),
+        Line::raw(match form.then {
+            Some(_) => "Tab next field, Enter log in, Esc keep watching. Never stored.",
+            None => "Tab next field, Enter connect, Esc cancel. The password is never stored.",
+        }),
     ];
     if let Some(e) = &form.error {
         lines.push(Line::styled(e.clone(), Style::default().fg(Color::Red)));
