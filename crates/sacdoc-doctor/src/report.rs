@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Color, Style};
+
 use super::finish::kind_name;
 use super::model::{Finding, Fix, FixState, PendingItem, Report, Status};
 
@@ -10,21 +12,28 @@ struct Paint {
     on: bool,
 }
 
+/// The report's styles (anstyle renders them as SGR sequences).
+const GOOD: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
+const BAD: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Red)));
+const CAUTION: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+const WARNING: Style = CAUTION.bold();
+const HEADING: Style = Style::new().bold();
+
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
     }
     fn status(&self, s: Status) -> String {
-        let (code, word) = match s {
-            Status::Ok => ("32", "ok      "),
-            Status::Problem => ("1;31", "PROBLEM "),
-            Status::Unknown => ("33", "unknown "),
+        let (style, word) = match s {
+            Status::Ok => (GOOD, "ok      "),
+            Status::Problem => (BAD, "PROBLEM "),
+            Status::Unknown => (CAUTION, "unknown "),
         };
-        self.wrap(code, word)
+        self.wrap(style, word)
     }
 }
 
@@ -64,12 +73,12 @@ pub fn text(report: &Report, colour: bool, applied: bool) -> String {
         })
     };
     for c in &report.checks {
-        let status = if fixed(c) { p.wrap("32", "fixed   ") } else { p.status(c.status) };
+        let status = if fixed(c) { p.wrap(GOOD, "fixed   ") } else { p.status(c.status) };
         let _ = writeln!(s, "  {} {:<16} {}  [{}]", status, c.id, c.summary, bytes(c.bytes));
     }
     let problems: Vec<&Finding> = report.checks.iter().filter(|c| c.status != Status::Ok).collect();
     if !problems.is_empty() {
-        let _ = writeln!(s, "\n{}", p.wrap("1", "Details"));
+        let _ = writeln!(s, "\n{}", p.wrap(HEADING, "Details"));
         for c in problems {
             let _ = writeln!(s, "\n{} ({}, step {})", c.id, c.status.as_str(), c.step);
             let _ = writeln!(s, "  {}", c.summary);
@@ -90,7 +99,7 @@ pub fn text(report: &Report, colour: bool, applied: bool) -> String {
             s,
             "\n{}",
             p.wrap(
-                "1",
+                HEADING,
                 "Fix plan (run again with --apply to carry it out, one confirmation per fix)"
             )
         );
@@ -99,14 +108,14 @@ pub fn text(report: &Report, colour: bool, applied: bool) -> String {
         }
     }
     if !report.fixes.is_empty() {
-        let _ = writeln!(s, "\n{}", p.wrap("1", "Fixes"));
+        let _ = writeln!(s, "\n{}", p.wrap(HEADING, "Fixes"));
         for o in &report.fixes {
             let state = match o.state {
-                FixState::Applied if o.verified == Some(true) => p.wrap("32", "fixed"),
-                FixState::Applied => p.wrap("33", "applied, not verified"),
+                FixState::Applied if o.verified == Some(true) => p.wrap(GOOD, "fixed"),
+                FixState::Applied => p.wrap(CAUTION, "applied, not verified"),
                 FixState::Skipped => "skipped".to_string(),
-                FixState::RolledBack => p.wrap("33", "rolled back"),
-                FixState::Failed => p.wrap("1;31", "FAILED"),
+                FixState::RolledBack => p.wrap(CAUTION, "rolled back"),
+                FixState::Failed => p.wrap(BAD, "FAILED"),
             };
             let _ = writeln!(s, "  {:<28} {state}: {}  [{}]", o.fix, o.detail, bytes(o.bytes));
             for b in &o.local_backups {
@@ -115,7 +124,7 @@ pub fn text(report: &Report, colour: bool, applied: bool) -> String {
         }
     }
     if !report.pending.is_empty() {
-        let _ = writeln!(s, "\n{}", p.wrap("1;33", "Pending follow-ups for this target"));
+        let _ = writeln!(s, "\n{}", p.wrap(WARNING, "Pending follow-ups for this target"));
         for item in &report.pending {
             s.push_str(&pending_text(item));
         }
@@ -141,7 +150,7 @@ fn fix_text(f: &Fix, p: &Paint) -> String {
     let _ = writeln!(s, "\n  [{}] {}", f.id, f.title);
     let _ = writeln!(s, "    why: {}", f.why);
     if let Some(w) = &f.warning {
-        let _ = writeln!(s, "    {} {w}", p.wrap("1;33", "warning:"));
+        let _ = writeln!(s, "    {} {w}", p.wrap(WARNING, "warning:"));
     }
     for b in &f.backups {
         let _ = writeln!(s, "    backup ({}): {}", b.what, b.command);
