@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod interrupt;
 pub mod output;
 pub mod parse;
+pub mod progress;
 pub mod run;
 pub mod sim;
 pub mod tui;

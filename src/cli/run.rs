@@ -7,7 +7,8 @@
 //! is also a JSON object on stdout. `sac` needs no login, and exits 1 when SAC answers with one of
 //! its error messages.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -173,6 +174,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     cfg.cancel = Some(super::interrupt::flag());
     super::interrupt::graceful(true);
     let command = join_command(&args.command);
+    let show = std::io::stderr().is_terminal() && !super::output::quiet();
+    let bar = super::progress::bytes_received(show, &command);
+    cfg.target = Arc::new(super::progress::Counting::new(cfg.target.clone(), bar.clone()));
     let result = (|| -> anyhow::Result<crate::runner::CommandOutput> {
         let mut session =
             Session::connect(&cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
@@ -185,6 +189,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         out
     })();
     super::interrupt::graceful(false);
+    bar.finish_and_clear();
     let out = match result {
         Ok(o) => o,
         Err(e) if interrupted(&e) => return Ok(fail(e, Some(&cfg), args.json, INTERRUPTED)),

@@ -114,6 +114,9 @@ fn ctrl_c_stops_the_command_on_the_vm_and_the_next_run_succeeds() {
     // `run` prints the output at the end; the transcript shows it arriving meanwhile.
     let running = wait_for_transcript(&dir.path().join("transcripts"), "TCP    10.0.0.4", 60);
     assert!(running, "the command's output never started arriving");
+    // Meanwhile the terminal shows what has arrived so far (a progress line on stderr).
+    let s = t.wait_for("received (", 30);
+    assert!(s.contains("netstat -anob:") && s.contains("KiB received ("), "{s}");
     t.keys(&["C-c"]);
     let s = t.wait_for("EXIT1=", 60);
     assert!(s.contains("EXIT1=130"), "{s}");
