@@ -428,7 +428,13 @@ impl Target {
     /// Opens the link with the Azure settings of the process environment. The caller wraps it in
     /// a recorder.
     pub fn open(&self) -> Result<Box<dyn Link>, OpenError> {
-        self.open_with(&crate::config::azure_settings(&crate::config::Env::from_process()))
+        let env = crate::config::Env::from_process();
+        let settings = match self {
+            Target::Azure { .. } => crate::config::azure_settings(&env)
+                .map_err(|e| OpenError::new(self.to_string(), e))?,
+            _ => crate::transport::azure::AzureSettings::default(),
+        };
+        self.open_with(&settings)
     }
 
     /// Opens the link; `azure` is used by `azure://` targets only.

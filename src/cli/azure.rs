@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             cmd.consequence()
         );
     };
-    let settings = crate::config::Config::load()?.azure();
+    let settings = crate::config::Config::load()?.azure()?;
     azure::send_admin(&vm, &settings, cmd, ok)?;
     super::output::println(&format!("{} sent to {vm}", cmd.as_str().to_uppercase()))?;
     Ok(0)

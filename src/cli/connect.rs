@@ -197,13 +197,13 @@ impl Resolved {
                 }
             },
         };
-        Ok(self.connect_config(Credentials { user, domain, password }))
+        self.connect_config(Credentials { user, domain, password })
     }
 
     /// The connection configuration for SAC commands only, which need no login.
     pub fn into_sac_config(self) -> anyhow::Result<ConnectConfig> {
         self.check_target()?;
-        Ok(self.connect_config(Credentials::default()))
+        self.connect_config(Credentials::default())
     }
 
     /// A target was given and passes its checks.
@@ -223,12 +223,21 @@ impl Resolved {
                 Target::default_for_platform()
             );
         }
+        // An Azure target's settings (a proxy among them) are checked before any login question.
+        if let Target::Azure { .. } = self.target {
+            self.config.azure()?;
+        }
         Ok(self.target.preflight()?)
     }
 
-    fn connect_config(self, credentials: Credentials) -> ConnectConfig {
-        let console = Console { azure: self.config.azure(), target: self.target };
-        ConnectConfig {
+    /// Only an Azure target needs the Azure settings (and fails on a proxy it cannot read).
+    fn connect_config(self, credentials: Credentials) -> anyhow::Result<ConnectConfig> {
+        let azure = match self.target {
+            Target::Azure { .. } => self.config.azure()?,
+            _ => Default::default(),
+        };
+        let console = Console { azure, target: self.target };
+        Ok(ConnectConfig {
             target: Arc::new(console),
             credentials,
             record: self.record,
@@ -238,7 +247,7 @@ impl Resolved {
             output_limit: self.output_limit,
             profile: self.profile,
             cancel: None,
-        }
+        })
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `SACDOC_*` environment variables, read in this one place. Nothing below the binary reads
+//! The `SACDOC_*` environment variables (and the proxy ones every HTTP client reads), read in this
+//! one place. Nothing below the binary reads
 //! the environment: what is read here is handed down as values.
 
 use std::path::PathBuf;
@@ -18,6 +19,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("SACDOC_AZURE_LEGACY_FLOW", "1: the relay's older flow (token sent as console input)"),
     ("SACDOC_AZURE_BYTE_PER_MESSAGE", "1: one websocket message per byte, as `az` sends keys"),
     ("SACDOC_AZURE_TAKEOVER_TEXT", "extra text that marks a portal takeover in a close reason"),
+    (
+        "HTTPS_PROXY",
+        "http://[USER:PASSWORD@]HOST:PORT proxy for Azure (also https_proxy, ALL_PROXY)",
+    ),
+    ("NO_PROXY", "hosts reached without the proxy, comma-separated (also no_proxy)"),
 ];
 
 /// A snapshot of the `SACDOC_*` variables (blank values count as unset).
@@ -36,6 +42,9 @@ pub struct Env {
     pub azure_legacy_flow: bool,
     pub azure_byte_per_message: bool,
     pub azure_takeover_text: Option<String>,
+    /// `https_proxy`, else `HTTPS_PROXY`, else `all_proxy`/`ALL_PROXY` (curl's order).
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
 }
 
 impl Env {
@@ -63,6 +72,10 @@ impl Env {
             azure_legacy_flow: on("SACDOC_AZURE_LEGACY_FLOW"),
             azure_byte_per_message: on("SACDOC_AZURE_BYTE_PER_MESSAGE"),
             azure_takeover_text: text("SACDOC_AZURE_TAKEOVER_TEXT"),
+            https_proxy: ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+                .iter()
+                .find_map(|k| text(k)),
+            no_proxy: text("no_proxy").or_else(|| text("NO_PROXY")),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use file::{ConfigError, ConfigFile, ConsoleProfile};
 
+use crate::transport::azure::proxy::Proxy;
 use crate::transport::azure::{AzureOptions, AzureSettings, Endpoints, Token};
 
 /// The environment and the configuration file, read once per command.
@@ -53,26 +54,30 @@ impl Config {
     }
 
     /// What an Azure console connection needs, from the environment.
-    pub fn azure(&self) -> AzureSettings {
-        azure_settings(&self.env)
+    pub fn azure(&self) -> anyhow::Result<AzureSettings> {
+        azure_settings(&self.env).map_err(anyhow::Error::msg)
     }
 }
 
 /// The Azure settings the `SACDOC_AZURE_*` variables give.
-pub fn azure_settings(env: &Env) -> AzureSettings {
-    AzureSettings {
-        endpoints: Endpoints::new(
-            env.azure_arm_endpoint.as_deref(),
-            env.azure_ws_base.as_deref(),
-            env.azure_ca_file.clone(),
-        ),
+/// A proxy that cannot be read is an error, not ignored: on a network that needs one, going
+/// direct fails later with a less helpful message.
+pub fn azure_settings(env: &Env) -> Result<AzureSettings, String> {
+    let mut endpoints = Endpoints::new(
+        env.azure_arm_endpoint.as_deref(),
+        env.azure_ws_base.as_deref(),
+        env.azure_ca_file.clone(),
+    );
+    endpoints.proxy = Proxy::parse(env.https_proxy.as_deref(), env.no_proxy.as_deref())?;
+    Ok(AzureSettings {
+        endpoints,
         options: AzureOptions {
             first_message_is_handshake: !env.azure_legacy_flow,
             byte_per_message: env.azure_byte_per_message,
             takeover_text: env.azure_takeover_text.clone(),
         },
         token: env.azure_token.clone().map(Token::new),
-    }
+    })
 }
 
 /// The root folder of sacdoc's own state: `SACDOC_STATE_DIR` if set, else

@@ -48,3 +48,32 @@ fn sends_only_with_yes() {
     });
     assert!(bad.unwrap_err().to_string().contains("use nmi or reset"));
 }
+
+/// The real binary: a proxy setting it cannot use is an error for an Azure target (naming the
+/// variable, never the password in it), and no concern of other targets.
+#[test]
+fn an_unusable_proxy_fails_azure_targets_clearly_and_leaves_others_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |target: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+            .args(["doctor", target, "--json"])
+            .env("SACDOC_STATE_DIR", dir.path())
+            .env("SACDOC_CONFIG", dir.path().join("none.toml"))
+            .env("SACDOC_AZURE_TOKEN", "not-a-real-token")
+            .env("HTTPS_PROXY", "socks5://me:hunter2@proxy.corp:1080")
+            .env_remove("https_proxy")
+            .env_remove("all_proxy")
+            .env_remove("ALL_PROXY")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run("azure://sub/rg/vm");
+    let all =
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{all}");
+    assert!(all.contains("HTTPS_PROXY") && all.contains("socks5"), "{all}");
+    assert!(!all.contains("hunter2"), "the proxy's password was shown: {all}");
+    let o = run("sim:healthy");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}

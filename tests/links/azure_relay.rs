@@ -26,7 +26,7 @@ fn vm(r: &Relay) -> AzureVm {
 }
 
 fn endpoints(r: &Relay) -> Endpoints {
-    Endpoints { arm: r.endpoint(), ws_base: None, ca_file: None }
+    Endpoints { arm: r.endpoint(), ..Endpoints::default() }
 }
 
 fn open(r: &Relay, token: &str) -> Result<AzureLink, AzureError> {
@@ -244,4 +244,64 @@ fn the_older_flow_and_one_byte_per_message_still_work() {
     let log = relay.log();
     assert_eq!(log.token_messages, 1, "the older flow sends the token once");
     assert!(log.to_vm.ends_with(b"\rch\r"), "{:?}", String::from_utf8_lossy(&log.to_vm));
+}
+
+/// Through an HTTP proxy (`HTTPS_PROXY`): the management calls and the websocket both go through
+/// `CONNECT` tunnels, and a session runs as it does directly.
+#[test]
+fn everything_goes_through_the_proxy_when_one_is_set() {
+    use sacdoc::transport::azure::proxy::Proxy;
+    let sim = support::sim_server("healthy", "profile=ws2022");
+    let relay = Relay::start(RelayConfig::new(sim.addr().unwrap()));
+    let proxy = support::connect_proxy::ConnectProxy::start(Some("bWU6cEBzcw=="));
+    let ep = Endpoints {
+        proxy: Proxy::parse(Some(&proxy.url().replace("://", "://me:p%40ss@")), None).unwrap(),
+        ..endpoints(&relay)
+    };
+    let link = AzureLink::open_with(
+        &vm(&relay),
+        &ep,
+        Token::new(&relay.config.token),
+        AzureOptions::default(),
+        relay.target(),
+    )
+    .unwrap();
+    let mut s = Session::attach(Box::new(link), session_options()).unwrap();
+    s.ensure_cmd().unwrap();
+    let out = s.run("echo via-the-proxy").unwrap();
+    assert!(out.output.contains("via-the-proxy"), "{out:?}");
+    s.close().unwrap();
+    let heads = proxy.heads();
+    let relay_port = relay.endpoint().rsplit(':').next().unwrap().to_string();
+    // Three management calls and the websocket, each in its own tunnel to the relay.
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    for h in &heads {
+        assert!(h.starts_with(&format!("CONNECT 127.0.0.1:{relay_port} HTTP/1.1\r\n")), "{h}");
+        assert!(!h.contains(&relay.config.token), "the token reached the proxy in clear: {h}");
+    }
+    assert_eq!(relay.log().sessions, 1);
+}
+
+#[test]
+fn a_proxy_that_wants_credentials_says_how_to_give_them_and_no_proxy_goes_direct() {
+    use sacdoc::transport::azure::proxy::Proxy;
+    let sim = support::sim_server("healthy", "profile=ws2022");
+    let relay = Relay::start(RelayConfig::new(sim.addr().unwrap()));
+    let proxy = support::connect_proxy::ConnectProxy::start(Some("bWU6cEBzcw=="));
+    let open_via = |p: Option<Proxy>| {
+        AzureLink::open_with(
+            &vm(&relay),
+            &Endpoints { proxy: p, ..endpoints(&relay) },
+            Token::new(&relay.config.token),
+            AzureOptions::default(),
+            relay.target(),
+        )
+    };
+    let e = open_via(Proxy::parse(Some(&proxy.url()), None).unwrap()).err().unwrap().to_string();
+    assert!(e.contains("407") && e.contains("HTTPS_PROXY"), "{e}");
+    // NO_PROXY naming the host: no tunnel at all, the link opens directly.
+    let before = proxy.heads().len();
+    let link = open_via(Proxy::parse(Some(&proxy.url()), Some("127.0.0.1")).unwrap());
+    assert!(link.is_ok(), "{:?}", link.err().map(|e| e.to_string()));
+    assert_eq!(proxy.heads().len(), before);
 }

@@ -119,7 +119,7 @@ fn https_and_wss_carry_the_console_and_an_untrusted_certificate_is_refused() {
     let ep = Endpoints {
         arm: format!("https://127.0.0.1:{}", front.addr.port()),
         ws_base: Some(format!("wss://127.0.0.1:{}", front.addr.port())),
-        ca_file: None,
+        ..Endpoints::default()
     };
     let token = || Token::new(&relay.config.token);
 
@@ -147,4 +147,20 @@ fn https_and_wss_carry_the_console_and_an_untrusted_certificate_is_refused() {
     let log = relay.log();
     assert_eq!(log.requests.len(), 3, "{:?}", log.requests);
     assert_eq!(log.sessions, 1);
+
+    // Through an HTTP proxy: TLS runs end to end inside the CONNECT tunnels (the proxy sees only
+    // encrypted bytes and the host name) and the certificate is checked as before.
+    let proxy = support::connect_proxy::ConnectProxy::start(None);
+    let via = Endpoints {
+        proxy: sacdoc::transport::azure::proxy::Proxy::parse(Some(&proxy.url()), None).unwrap(),
+        ..trusted.clone()
+    };
+    let link =
+        AzureLink::open_with(&vm, &via, token(), AzureOptions::default(), relay.target()).unwrap();
+    let mut s = Session::attach(Box::new(link), SessionOptions::from_config(&cfg)).unwrap();
+    s.ensure_cmd().unwrap();
+    assert!(s.run("echo over-a-proxy").unwrap().output.contains("over-a-proxy"));
+    s.close().unwrap();
+    assert_eq!(proxy.heads().len(), 4, "{:?}", proxy.heads());
+    assert!(proxy.heads().iter().all(|h| h.starts_with("CONNECT 127.0.0.1:")));
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod azure_relay;
+pub mod connect_proxy;
 pub mod rfc2217_server;
 
 use std::io::Read;

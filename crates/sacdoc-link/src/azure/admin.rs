@@ -107,10 +107,8 @@ pub fn send_on(link: &AzureLink, cmd: AdminCommand, ok: Confirmation) -> Result<
         ("Content-Type", "application/json"),
         ("Accept-Language", "en"),
     ];
-    let resp = http::request("POST", &url, &headers, body.to_string().as_bytes(), link.ca_file())
-        .map_err(|e| {
-        AzureError::Http(token.redact(&format!("sending {}: {e}", cmd.as_str())))
-    })?;
+    let resp = http::request("POST", &url, &headers, body.to_string().as_bytes(), link.endpoints())
+        .map_err(|e| AzureError::Http(token.redact(&format!("sending {}: {e}", cmd.as_str()))))?;
     match resp.status {
         200 => Ok(()),
         401 => Err(AzureError::TokenRejected {

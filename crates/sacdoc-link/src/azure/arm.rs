@@ -41,15 +41,13 @@ pub fn call(
     if body.is_some() {
         headers.push(("Content-Type", "application/json"));
     }
-    http::request(method, &url, &headers, body_bytes.as_bytes(), ep.ca_file.as_deref()).map_err(
-        |e| {
-            AzureError::Http(token.redact(&format!(
-                "{method} {}{}: {e}",
-                ep.arm,
-                short_path(path_and_query)
-            )))
-        },
-    )
+    http::request(method, &url, &headers, body_bytes.as_bytes(), ep).map_err(|e| {
+        AzureError::Http(token.redact(&format!(
+            "{method} {}{}: {e}",
+            ep.arm,
+            short_path(path_and_query)
+        )))
+    })
 }
 
 /// The path without its query, for messages.

@@ -29,9 +29,9 @@ pub fn request(
     url: &Url,
     headers: &[(&str, &str)],
     body: &[u8],
-    ca_file: Option<&std::path::Path>,
+    ep: &super::Endpoints,
 ) -> Result<Response, String> {
-    let mut net = Net::connect(url, Duration::from_secs(1), ca_file)?;
+    let mut net = Net::connect(url, Duration::from_secs(1), ep)?;
     let mut head = format!(
         "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sacdoc/{}\r\nAccept: application/json\r\n\
          Connection: close\r\nContent-Length: {}\r\n",

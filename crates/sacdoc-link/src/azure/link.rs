@@ -55,8 +55,8 @@ pub struct AzureLink {
     name: String,
     /// The connection string (without the token), for admin commands.
     connection: String,
-    /// Extra trusted roots, for admin commands sent later.
-    ca_file: Option<std::path::PathBuf>,
+    /// Trusted roots and proxy, for admin commands sent later.
+    endpoints: super::Endpoints,
 }
 
 impl AzureLink {
@@ -87,7 +87,7 @@ impl AzureLink {
             url_text.push_str("&new=1");
         }
         let url = Url::parse(&url_text).map_err(&relay)?;
-        let net = Net::connect(&url, HANDSHAKE_TIMEOUT, ep.ca_file.as_deref()).map_err(&relay)?;
+        let net = Net::connect(&url, HANDSHAKE_TIMEOUT, ep).map_err(&relay)?;
         let (ws, _resp) = match tungstenite::client::client(url_text.as_str(), net) {
             Ok(ok) => ok,
             Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {
@@ -113,7 +113,7 @@ impl AzureLink {
             closed: None,
             name,
             connection,
-            ca_file: ep.ca_file.clone(),
+            endpoints: ep.clone(),
         };
         link.send_token().map_err(|e| relay(format!("sending the token: {e}")))?;
         if link.opts.first_message_is_handshake {
@@ -126,9 +126,9 @@ impl AzureLink {
         Ok(link)
     }
 
-    /// The connection string the relay gave (no token in it).
-    pub fn ca_file(&self) -> Option<&std::path::Path> {
-        self.ca_file.as_deref()
+    /// The endpoints this link was opened with (roots, proxy), for admin commands.
+    pub fn endpoints(&self) -> &super::Endpoints {
+        &self.endpoints
     }
 
     /// The connection string (without the token), for admin commands.

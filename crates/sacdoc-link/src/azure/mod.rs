@@ -26,6 +26,7 @@ pub mod arm;
 pub mod http;
 pub mod link;
 pub mod net;
+pub mod proxy;
 pub mod token;
 
 pub use admin::{send_admin, send_on, AdminCommand, Confirmation};
@@ -62,11 +63,18 @@ pub struct Endpoints {
     pub ws_base: Option<String>,
     /// Extra trusted root certificates (PEM), for another cloud or a TLS-inspecting proxy.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The HTTP proxy every connection tunnels through (`HTTPS_PROXY`), with its `NO_PROXY`.
+    pub proxy: Option<proxy::Proxy>,
 }
 
 impl Default for Endpoints {
     fn default() -> Self {
-        Endpoints { arm: DEFAULT_ARM_ENDPOINT.to_string(), ws_base: None, ca_file: None }
+        Endpoints {
+            arm: DEFAULT_ARM_ENDPOINT.to_string(),
+            ws_base: None,
+            ca_file: None,
+            proxy: None,
+        }
     }
 }
 
@@ -84,6 +92,7 @@ impl Endpoints {
             arm: arm.and_then(clean).unwrap_or_else(|| DEFAULT_ARM_ENDPOINT.to_string()),
             ws_base: ws_base.and_then(clean),
             ca_file: ca_file.filter(|p| !p.as_os_str().is_empty()),
+            proxy: None,
         }
     }
 }

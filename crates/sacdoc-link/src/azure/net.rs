@@ -126,12 +126,13 @@ pub enum Net {
 
 impl Net {
     /// Connects to the URL's host, with TLS for https/wss. `timeout` is the read timeout.
-    pub fn connect(
-        url: &Url,
-        timeout: Duration,
-        ca_file: Option<&std::path::Path>,
-    ) -> Result<Net, String> {
-        let tcp = tcp::connect(&url.host, url.port)?;
+    /// Through `ep.proxy` when it applies to the host (a CONNECT tunnel; TLS runs inside it).
+    pub fn connect(url: &Url, timeout: Duration, ep: &super::Endpoints) -> Result<Net, String> {
+        let ca_file = ep.ca_file.as_deref();
+        let tcp = match &ep.proxy {
+            Some(p) if p.applies_to(&url.host) => p.tunnel(&url.host, url.port)?,
+            _ => tcp::connect(&url.host, url.port)?,
+        };
         tcp.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
         if !url.is_tls() {
             return Ok(Net::Plain(tcp));
