@@ -4,8 +4,10 @@
 //! Also `--offline-script`, which prints the recovery-VM script and connects to nothing.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 
 use anyhow::bail;
+use indicatif::ProgressBar;
 
 use super::connect::ConnectArgs;
 use crate::doctor::{self, apply::Confirm, engine::Event, offline, report, Fix, RunOptions};
@@ -124,48 +126,47 @@ fn check_ids(checks: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Asks on the terminal, one fix at a time.
+/// Asks on the terminal, one fix at a time (the progress line steps aside meanwhile).
 struct Ask {
     colour: bool,
+    bar: ProgressBar,
 }
 
 impl Confirm for Ask {
     fn confirm(&mut self, fix: &Fix) -> bool {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{}", report::confirm_text(fix, self.colour));
-        let _ = write!(err, "Apply [{}]? [y/N] ", fix.id);
-        let _ = err.flush();
-        let mut s = String::new();
-        if std::io::stdin().lock().read_line(&mut s).is_err() {
-            return false;
-        }
-        matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+        self.bar.suspend(|| {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "{}", report::confirm_text(fix, self.colour));
+            let _ = write!(err, "Apply [{}]? [y/N] ", fix.id);
+            let _ = err.flush();
+            let mut s = String::new();
+            if std::io::stdin().lock().read_line(&mut s).is_err() {
+                return false;
+            }
+            matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+        })
     }
 }
 
-/// Progress on stderr while the doctor runs (only on a terminal).
-fn progress(show: bool) -> impl FnMut(&Event<'_>) {
-    move |e: &Event<'_>| {
-        if !show {
-            return;
+/// Progress on stderr while the doctor runs: a line per check, command and fix above a live
+/// count of the bytes received (hidden off a terminal, with --json or -q).
+fn progress(bar: ProgressBar) -> impl FnMut(&Event<'_>) {
+    move |e: &Event<'_>| match e {
+        Event::CheckStarted { id } => {
+            bar.set_message(format!("checking {id}"));
+            bar.println(format!("checking {id}"));
         }
-        let mut err = std::io::stderr();
-        match e {
-            Event::CheckStarted { id } => {
-                let _ = writeln!(err, "checking {id}");
-            }
-            Event::CommandFinished { output, cached: false, .. } => {
-                let _ = writeln!(
-                    err,
-                    "  {} ({} B sent, {} B received)",
-                    output.command, output.bytes_sent, output.bytes_received
-                );
-            }
-            Event::FixStarted { fix } => {
-                let _ = writeln!(err, "fix {fix}");
-            }
-            _ => {}
+        Event::CommandFinished { output, cached: false, .. } => {
+            bar.println(format!(
+                "  {} ({} B sent, {} B received)",
+                output.command, output.bytes_sent, output.bytes_received
+            ));
         }
+        Event::FixStarted { fix } => {
+            bar.set_message(format!("fix {fix}"));
+            bar.println(format!("fix {fix}"));
+        }
+        _ => {}
     }
 }
 
@@ -235,18 +236,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     opts.settings.ems_port = args.ems_port;
     opts.settings.ems_baud = args.ems_baud;
     opts.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
-    let show_progress = std::io::stderr().is_terminal() && !args.json;
-    let mut observer = progress(show_progress);
+    let show_progress = std::io::stderr().is_terminal() && !args.json && !super::output::quiet();
+    let bar = super::progress::bytes_received(show_progress, "doctor");
+    cfg.target = Arc::new(super::progress::Counting::new(cfg.target.clone(), bar.clone()));
+    let mut observer = progress(bar.clone());
     let mut session =
         match Session::connect(&cfg).map_err(|e| super::output::connecting(e, &target)) {
             Ok(s) => s,
-            Err(e) => return Ok(no_diagnosis(e, Some(&cfg), args.json)),
+            Err(e) => {
+                bar.finish_and_clear();
+                return Ok(no_diagnosis(e, Some(&cfg), args.json));
+            }
         };
     let result = if args.yes {
         doctor::run(&mut session, &opts, &mut observer, &mut doctor::Yes)
     } else {
-        doctor::run(&mut session, &opts, &mut observer, &mut Ask { colour })
+        doctor::run(&mut session, &opts, &mut observer, &mut Ask { colour, bar: bar.clone() })
     };
+    bar.finish_and_clear();
     let transcript = session.transcript_path().map(|p| p.display().to_string());
     if let Err(e) = session.close() {
         super::output::warn(&format!("closing the session: {e}"));
