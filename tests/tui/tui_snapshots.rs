@@ -425,3 +425,53 @@ fn golden_screens_help_and_a_fixed_console() {
     golden("console-sac", &render(&app, 100, 30));
     golden("console-tiny", &render(&app, 40, 10));
 }
+
+/// PuTTY's and tio's default 80x24: all 24 rows of the VM's painted screen are shown (no bars
+/// taking rows), the status bar appears over the last row only while something is to be said,
+/// and the help fits.
+#[test]
+fn at_80x24_the_whole_painted_screen_and_the_help_fit() {
+    let mut app = App::new("COM1", "115200 8N1", PrefixKey::default());
+    app.update(Event::Engine(EngineEvent::LinkUp { describe: "COM1".into(), transcript: None }));
+    // A painted 80x24 screen (Server 2016/2019 style): clear, then 24 numbered rows.
+    let mut paint = b"\x1b[2J\x1b[H".to_vec();
+    for r in 1..=24 {
+        paint.extend_from_slice(format!("\x1b[{r};1Hrow {r:02} of the painted screen").as_bytes());
+    }
+    app.update(Event::Engine(EngineEvent::Bytes(paint)));
+    // The hint shown on connecting ("press Enter for a prompt") takes the last row until the
+    // user types; the cursor's row stays in view.
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    assert!(rows[23].contains("press Enter"), "{screen}");
+    assert!(rows[22].starts_with("row 24 of the painted screen"), "{screen}");
+    let enter = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    );
+    app.update(Event::Key(enter));
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    assert_eq!(rows.len(), 24);
+    assert!(rows[0].starts_with("row 01 of the painted screen"), "{screen}");
+    assert!(rows[23].starts_with("row 24 of the painted screen"), "{screen}");
+
+    // A lost link is said on the last row, state first.
+    app.update(Event::Engine(EngineEvent::LinkLost("cable pulled".into())));
+    let screen = render(&app, 80, 24);
+    let last = screen.lines().last().unwrap_or("");
+    assert!(last.starts_with("[LOST: cable pulled]"), "{screen}");
+
+    // The help fits in 24 rows and names every menu key.
+    app.overlay = Overlay::Help;
+    let help = render(&app, 80, 24);
+    golden("help-80x24", &help);
+    assert!(help.contains("Any key closes this help."), "{help}");
+    for (k, _, _) in sacdoc::tui::keys::MENU {
+        let name = if *k == ' ' { "Space".to_string() } else { k.to_string() };
+        assert!(
+            help.contains(&format!("│ {name} ")) || help.contains(&format!(" {name} ")),
+            "{k:?}: {help}"
+        );
+    }
+}

@@ -373,6 +373,9 @@ impl App {
             return Vec::new();
         }
         self.console.live();
+        // What a job said ("viewing channel 0") is stale once the user types: Esc Tab by hand
+        // may have switched the channel since.
+        self.message = None;
         if !self.console.at_password_prompt() {
             return cmd(Command::Send(bytes));
         }

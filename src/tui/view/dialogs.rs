@@ -65,7 +65,45 @@ pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
         Line::raw("Any key closes this help."),
     ]);
     let h = lines.len() as u16 + 2;
+    if h > area.height {
+        let lines = compact_help(app);
+        let h = lines.len() as u16 + 2;
+        boxed(f, area, 78, h, " help ", lines);
+        return;
+    }
     boxed(f, area, 76, h, " help ", lines);
+}
+
+/// The help for a short terminal (80x24): the menu keys two to a line with short names, and the
+/// view keys without headings (20 rows with the frame).
+fn compact_help(app: &App) -> Vec<Line<'static>> {
+    let p = app.prefix.label();
+    let mut lines = vec![Line::styled(
+        format!("Prefix key: {p}, then:"),
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    // The views (1-5) by name; the other actions as said, without their parenthesis.
+    let short = |k: char, what: &str| -> String {
+        let w = if k.is_ascii_digit() { what.split(':').next().unwrap_or(what) } else { what };
+        let w = w.split(" (").next().unwrap_or(w);
+        w.chars().take(31).collect()
+    };
+    let cells: Vec<String> =
+        MENU.iter().map(|(k, _, what)| format!("{} {}", key_name(*k), short(*k, what))).collect();
+    for pair in cells.chunks(2) {
+        let left = format!("{:<37}", pair[0]);
+        lines.push(Line::raw(format!(" {left}{}", pair.get(1).map_or("", |s| s.as_str()))));
+    }
+    lines.extend([
+        Line::raw(format!(" {p} again sends {p}; every other key goes to the VM")),
+        Line::raw(" Esc Tab switches channels as on SAC; Shift+PgUp/Dn: history"),
+        Line::raw(" Tab/Shift+Tab views, Esc console, Up/Down select, Enter act"),
+        Line::raw(" doctor: d run, a apply   results: s sort, / filter"),
+        Line::raw(" channels: o open, x close, r refresh   palette: type to search"),
+        Line::raw(" replay: Space pause, + / - speed, n next marker, q quit"),
+        Line::raw(" Any key closes this help."),
+    ]);
+    lines
 }
 
 /// The fix confirmation: exact commands and the backups taken first.

@@ -7,6 +7,7 @@ use ratatui::widgets::{Clear, Paragraph, Tabs};
 use ratatui::Frame;
 
 use super::app::{App, Overlay, Screen, Tab, SPEEDS};
+use crate::term::ROWS;
 
 mod connect;
 mod console;
@@ -23,18 +24,25 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     if app.screen == Screen::Connect {
         connect::draw(f, area, app);
     } else {
-        let [tabs, body, status] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
-                .areas(area);
-        draw_tabs(f, tabs, app);
-        match app.tab {
-            Tab::Console => console::draw(f, body, app),
-            Tab::Channels => tables::channels(f, body, app),
-            Tab::Doctor => doctor::draw(f, body, app),
-            Tab::Results => tables::results(f, body, app),
-            Tab::Palette => tables::palette(f, body, app),
+        if app.tab == Tab::Console && area.height < ROWS + 2 {
+            // PuTTY's and tio's 80x24: the VM's whole screen, as they show it; the status bar
+            // takes the last row only while it has something to say (the console then keeps the
+            // cursor's row in view and lets the top row go).
+            let says = app.job.is_some()
+                || app.message.is_some()
+                || !app.link.up
+                || app.overlay != Overlay::None;
+            if says && area.height > 1 {
+                let [body, status] =
+                    Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+                console::draw(f, body, app);
+                draw_status(f, status, app);
+            } else {
+                console::draw(f, area, app);
+            }
+        } else {
+            draw_main(f, area, app);
         }
-        draw_status(f, status, app);
     }
     match &app.overlay {
         Overlay::None => {}
@@ -43,6 +51,22 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Overlay::Confirm(fix) => dialogs::confirm(f, area, fix),
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
     }
+}
+
+/// The tab bar, the view of the selected tab, and the status bar.
+fn draw_main(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let [tabs, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
+            .areas(area);
+    draw_tabs(f, tabs, app);
+    match app.tab {
+        Tab::Console => console::draw(f, body, app),
+        Tab::Channels => tables::channels(f, body, app),
+        Tab::Doctor => doctor::draw(f, body, app),
+        Tab::Results => tables::results(f, body, app),
+        Tab::Palette => tables::palette(f, body, app),
+    }
+    draw_status(f, status, app);
 }
 
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App) {
@@ -76,11 +100,12 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         ("connecting".to_string(), Color::Yellow)
     };
+    // The state first: on a narrow terminal the end of the line is what is cut.
     let mut spans = vec![
+        Span::styled(format!("[{state}]"), Style::default().fg(colour)),
         Span::styled(format!(" {} ", l.target), Style::default().add_modifier(Modifier::BOLD)),
         Span::raw(format!("{} ", l.line)),
-        Span::styled(format!("[{state}]"), Style::default().fg(colour)),
-        Span::raw(format!(" in {} out {}", human(l.bytes_in), human(l.bytes_out))),
+        Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
     ];
     if let Some(t) = &l.transcript {
         spans.push(Span::raw(format!(" rec {}", short_path(t))));
@@ -93,7 +118,11 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else if let Some(m) = &app.message {
         spans.push(Span::styled(format!(" {m}"), Style::default().fg(Color::Cyan)));
     }
-    let hint = format!(" {} menu, ? help ", app.prefix.label());
+    let hint = if area.width >= 100 {
+        format!(" {} menu, ? help ", app.prefix.label())
+    } else {
+        format!(" {} menu ", app.prefix.label())
+    };
     let hint_w = (hint.chars().count() as u16).min(area.width);
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(hint_w)]).areas(area);
