@@ -14,7 +14,7 @@ pub mod target;
 pub mod tui;
 
 // The layers below, under the names the binary and its tests use for them.
-pub use sacdoc_console::{runner, sac, term};
+pub use sacdoc_console::{line, runner, sac, term, typing};
 pub use sacdoc_doctor as doctor;
 pub use sacdoc_link as transport;
 pub use sacdoc_parse as parse;

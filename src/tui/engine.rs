@@ -14,6 +14,9 @@ use crate::doctor::{self, Confirm, Fix, RunOptions};
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
 use crate::transport::{is_no_data, Link};
 
+/// Longest careful typing of one pasted line may take (repairs included).
+const TYPE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A link shared between the idle pump and a job's session (never both at once: both run on the
 /// engine thread), which copies every byte read to the UI and counts bytes written.
 #[derive(Clone)]
@@ -213,6 +216,37 @@ impl Engine {
         }
     }
 
+    /// Types `text` as the CLI does (echo checked and repaired), then Enter when asked; the
+    /// UI holds the user's keys meanwhile, as for any job.
+    fn type_carefully(&mut self, text: &str, enter: bool, screen: &[u8]) {
+        let Some(tap) = self.tap.clone() else { return };
+        self.secret(false);
+        emit(&self.ui, EngineEvent::JobStarted("typing".into()));
+        let mut line = crate::line::Line::new(Box::new(tap));
+        line.seed(screen);
+        let anchor = crate::typing::Anchor::here(&line);
+        let typed = crate::typing::type_checked(
+            &mut line,
+            &anchor,
+            text,
+            crate::typing::Echo::Plain,
+            TYPE_TIMEOUT,
+        );
+        let result = match typed {
+            Ok(rounds) => {
+                let pressed =
+                    if enter { line.send(b"\r").map_err(|e| e.to_string()) } else { Ok(()) };
+                let then = if enter { "" } else { "; press Enter to run it" };
+                pressed.map(|()| match rounds {
+                    0 => format!("typed{then}"),
+                    n => format!("typed (the echo was repaired {n} time(s)){then}"),
+                })
+            }
+            Err(e) => Err(format!("typing stopped, Enter not pressed: {e}")),
+        };
+        emit(&self.ui, EngineEvent::JobDone(result));
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         let Some(tap) = &mut self.tap else { return };
         if let Err(e) = tap.write_all(bytes).and_then(|_| tap.flush()) {
@@ -229,6 +263,7 @@ impl Engine {
             Command::Login { user, domain, password } => {
                 self.cfg.credentials = crate::sac::Credentials { user, domain, password };
             }
+            Command::Type { text, enter, screen } => self.type_carefully(&text, enter, &screen),
             Command::SendSecret(b) => {
                 self.secret(true);
                 self.send(&b)

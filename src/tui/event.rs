@@ -110,6 +110,14 @@ pub enum Command {
     /// Bytes typed at a password prompt: sent as they are, recorded only as a secret (one `s`
     /// event for the whole password, however many keys; the next plain [`Command::Send`] ends it).
     SendSecret(Vec<u8>),
+    /// Text to type with the CLI's care: each echo checked and repaired (keys lost to a
+    /// debounce or eaten), then Enter when `enter`. `screen` draws what the console shows now,
+    /// so the engine finds the prompt the text is typed at.
+    Type {
+        text: String,
+        enter: bool,
+        screen: Vec<u8>,
+    },
     /// The account for the jobs that log in (typed in the dialog after connecting to watch).
     Login {
         user: String,

@@ -39,7 +39,12 @@ impl Tmux {
 
     /// Polls the screen until `pred` holds (bounded).
     fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_secs(what, 20, pred)
+    }
+
+    /// Polls the screen until `pred` holds, for at most `secs` seconds.
+    fn wait_secs(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
             if pred(&s) {
@@ -250,6 +255,49 @@ fn without_an_account_the_ui_watches_first_and_asks_when_the_doctor_logs_in() {
     t.keys(&["Enter"]);
     let s = t.wait("the diagnosis", |s| s.contains("checks: all ok"));
     assert!(!s.contains(&acct.password), "{s}");
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["q"]);
+    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// On a painted console that drops a key repeated too quickly (Server 2016/2019), a pasted line
+/// arrives whole: the UI types it as the CLI does, each echo checked and repaired.
+#[test]
+fn a_pasted_line_arrives_whole_on_a_console_that_drops_repeated_keys() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let t = Tmux { socket: format!("sacdoc-test-paste-{}", std::process::id()) };
+    let cmdline = format!(
+        "env SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color '{}' tui \
+         --no-record 'sim:healthy?profile=ws2019&quirks=dropkeys&start=sac'; echo \"EXIT=$?\"; \
+         sleep 30",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_sacdoc")
+    );
+    let out = Command::new("tmux")
+        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+        .args(["-x", "200", "-y", "40"])
+        .arg(&cmdline)
+        .output()
+        .expect("tmux starts");
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    t.wait("the console, connected", |s| s.contains("[connected]"));
+    // A cmd channel, opened, viewed and logged in by sacdoc.
+    t.keys(&["C-a"]);
+    t.wait("the menu", |s| s.contains("sacdoc menu"));
+    t.keys(&["o"]);
+    t.wait("the cmd prompt", |s| s.contains("C:\\Windows\\system32>"));
+    t.wait("the job's end", |s| s.lines().last().unwrap_or("").contains("logged in"));
+    // A bracketed paste, as a terminal sends one.
+    let line = "echo bookkeeper committee 1000";
+    t.tmux(&["set-buffer", "-b", "p", &format!("{line}\n")]);
+    t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "t"]);
+    // Each repeated key waits out the debounce, found by trying (as the CLI does): seconds.
+    let s = t.wait_secs("the echo's output", 120, |s| {
+        s.lines().any(|l| l.trim_start_matches(['│', ' ']).starts_with("bookkeeper committee 1000"))
+    });
+    assert!(s.contains(line), "the command line arrived whole:\n{s}");
     t.keys(&["C-a"]);
     t.wait("the menu", |s| s.contains("sacdoc menu"));
     t.keys(&["q"]);

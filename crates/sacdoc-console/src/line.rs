@@ -110,6 +110,13 @@ impl Line {
         &self.term
     }
 
+    /// Tells the emulated screen what the console shows now (bytes that draw it, such as a
+    /// watching view's `contents_formatted`), so that typing can find its prompt on a line opened
+    /// in the middle of a session.
+    pub fn seed(&mut self, screen: &[u8]) {
+        self.term.feed(screen);
+    }
+
     /// The bytes received since the last [`Line::clear`].
     pub fn buf(&self) -> &[u8] {
         &self.buf

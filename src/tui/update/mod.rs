@@ -170,7 +170,7 @@ impl App {
                 Vec::new()
             }
             (Overlay::None, Screen::Main, Tab::Console) if self.replay.is_none() => {
-                self.send(text.replace("\r\n", "\r").replace('\n', "\r").into_bytes())
+                self.paste_to_console(text)
             }
             _ => Vec::new(),
         }
@@ -360,6 +360,40 @@ impl App {
             self.results.outputs = keep_results;
         }
         cmd(c)
+    }
+
+    /// A paste into the console. One line of printable text (with or without its Enter) is typed
+    /// with the CLI's care, so a console that drops repeated keys still gets it whole; anything
+    /// else (several lines, control characters, a password) goes as typed keys.
+    fn paste_to_console(&mut self, text: String) -> Vec<Effect> {
+        let body = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .or_else(|| text.strip_suffix('\r'))
+            .unwrap_or(&text);
+        let one_line = !body.is_empty() && !body.chars().any(char::is_control);
+        if !one_line || self.console.at_password_prompt() {
+            return self.send(text.replace("\r\n", "\r").replace('\n', "\r").into_bytes());
+        }
+        let enter = body.len() != text.len();
+        self.type_text(body.to_string(), enter)
+    }
+
+    /// Text for the engine to type carefully (echo checked), unless a job is typing or the link
+    /// is down.
+    pub(super) fn type_text(&mut self, text: String, enter: bool) -> Vec<Effect> {
+        if let Some(j) = &self.job {
+            self.message = Some(format!("not typed: {j} is using the line"));
+            return Vec::new();
+        }
+        if !self.link.up {
+            self.message = Some("not typed: the link is down".into());
+            return Vec::new();
+        }
+        self.console.live();
+        self.message = None;
+        let screen = self.console.screen().contents_formatted();
+        cmd(Command::Type { text, enter, screen })
     }
 
     /// Bytes for the VM, unless a job is typing or the link is down.

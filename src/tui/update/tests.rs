@@ -101,9 +101,11 @@ fn palette_types_the_filled_command_without_pressing_enter() {
         app.update(key(KeyCode::Char(c)));
     }
     let e = app.update(key(KeyCode::Enter));
-    let [Effect::Engine(Command::Send(bytes))] = e.as_slice() else { panic!("{e:?}") };
-    let typed = String::from_utf8_lossy(bytes);
-    assert!(typed.contains("PortNumber") && !typed.ends_with('\r'), "{typed}");
+    // Typed with care (a doubled key such as the `ll` in `Control` must survive a debounce).
+    let [Effect::Engine(Command::Type { text, enter: false, .. })] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert!(text.contains("PortNumber") && !text.ends_with('\r'), "{text}");
     assert_eq!(app.tab, Tab::Console);
 }
 
@@ -211,4 +213,24 @@ fn esc_in_the_account_dialog_keeps_watching() {
     assert_eq!(app.overlay, Overlay::None);
     assert!(app.link.up);
     assert_eq!(app.update(key(KeyCode::Char('y'))), cmd(Command::Send(b"y".to_vec())));
+}
+
+#[test]
+fn a_pasted_line_is_typed_carefully_and_other_pastes_go_as_keys() {
+    let mut app = live();
+    app.update(Event::Engine(EngineEvent::Bytes(b"C:\\Windows\\system32>".to_vec())));
+    let e = app.update(Event::Paste("echo bookkeeper\n".into()));
+    let [Effect::Engine(Command::Type { text, enter, screen })] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!((text.as_str(), *enter), ("echo bookkeeper", true));
+    assert!(String::from_utf8_lossy(screen).contains("C:\\Windows\\system32>"));
+    // Without its Enter: typed, not run.
+    let e = app.update(Event::Paste("ver".into()));
+    assert!(matches!(e.as_slice(), [Effect::Engine(Command::Type { enter: false, .. })]), "{e:?}");
+    // Several lines, or control characters: as keys, CR for each newline.
+    let e = app.update(Event::Paste("ver\nvol\n".into()));
+    assert_eq!(e, cmd(Command::Send(b"ver\rvol\r".to_vec())));
+    let e = app.update(Event::Paste("a\tb".into()));
+    assert_eq!(e, cmd(Command::Send(b"a\tb".to_vec())));
 }

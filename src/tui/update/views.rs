@@ -92,9 +92,8 @@ impl App {
             KeyCode::Enter => {
                 if let Some((w, command, _)) = hits.get(p.selected) {
                     // Typed without Enter: the user reads it at the prompt and presses Enter.
-                    let bytes = command.clone().into_bytes();
                     let at = if *w == Where::Sac { "SAC>" } else { "a cmd prompt" };
-                    let e = self.send(bytes);
+                    let e = self.type_text(command.clone(), false);
                     if !e.is_empty() {
                         self.tab = Tab::Console;
                         self.message = Some(format!("typed for {at}: press Enter to run it"));
