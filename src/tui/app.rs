@@ -168,6 +168,8 @@ pub struct ResultsState {
     pub sort: NetSort,
     pub filter: String,
     pub editing_filter: bool,
+    /// A command line being typed after `!`, to run and read into the view.
+    pub running: Option<String>,
 }
 
 /// The palette view.

@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use super::event::{ChannelRow, Command, DoctorProgress, EngineEvent, Event};
 use crate::doctor::{self, Confirm, Fix, RunOptions};
+use crate::runner::Shell;
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
 use crate::transport::{is_no_data, Link};
 
@@ -278,6 +279,16 @@ impl Engine {
                 let label = if apply { "applying fixes" } else { "running the doctor" };
                 self.job(label, |e, s| e.doctor(s, apply));
             }
+            Command::Run(line) => self.job("running a command", move |e, mut s| {
+                s.ensure_cmd().map_err(|x| x.to_string())?;
+                let out = s.run(&line).map_err(|x| x.to_string())?;
+                let done = match out.exit_code {
+                    Some(code) => format!("{line}: exit {code}, {} bytes", out.output.len()),
+                    None => format!("{line}: {} bytes, exit code unknown", out.output.len()),
+                };
+                emit(&e.ui, EngineEvent::Output(Box::new(out)));
+                Ok(done)
+            }),
             Command::ListChannels => {
                 self.job("reading the channel list", |e, mut s| e.channels(&mut s))
             }

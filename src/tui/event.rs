@@ -79,6 +79,8 @@ pub enum EngineEvent {
     /// The doctor wants to apply this fix: answer with [`Command::Confirm`].
     ConfirmFix(Box<Fix>),
     Channels(Vec<ChannelRow>),
+    /// A command run for the Results view, captured whole.
+    Output(Box<crate::runner::CommandOutput>),
     /// A transcript marker was passed (replay) or written (live).
     Marker(String),
     /// Replay position: seconds played of the total.
@@ -130,6 +132,8 @@ pub enum Command {
     },
     /// The answer to [`EngineEvent::ConfirmFix`].
     Confirm(bool),
+    /// Run a command line in a cmd channel, captured whole, for the Results view.
+    Run(String),
     /// Read SAC's channel list.
     ListChannels,
     /// Open a new cmd channel (`cmd` at `SAC>`).

@@ -86,7 +86,8 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-/// The netstat rows of `out`, filtered by `filter` (matches port, PID or image) and sorted.
+/// The netstat rows of `out`, filtered by `filter` (a port or PID exactly, or text found in any
+/// field: address, state, protocol, image, service) and sorted.
 pub fn netstat(out: &CommandOutput, rdp_port: u16, sort: NetSort, filter: &str) -> Table {
     let parsed = parse::netstat::parse(&out.output);
     let f = filter.trim().to_ascii_lowercase();
@@ -94,11 +95,22 @@ pub fn netstat(out: &CommandOutput, rdp_port: u16, sort: NetSort, filter: &str) 
         .connections
         .into_iter()
         .filter(|c| {
+            let text = [
+                c.proto.as_str(),
+                c.local_address.as_str(),
+                c.foreign_address.as_str(),
+                c.state.as_deref().unwrap_or(""),
+                c.state_raw.as_deref().unwrap_or(""),
+                c.image.as_deref().unwrap_or(""),
+                c.component.as_deref().unwrap_or(""),
+            ]
+            .join(" ")
+            .to_lowercase();
             f.is_empty()
                 || c.local_port.map(|p| p.to_string() == f).unwrap_or(false)
+                || c.foreign_port.map(|p| p.to_string() == f).unwrap_or(false)
                 || c.pid.map(|p| p.to_string() == f).unwrap_or(false)
-                || c.image.as_deref().unwrap_or("").to_ascii_lowercase().contains(&f)
-                || c.component.as_deref().unwrap_or("").to_ascii_lowercase().contains(&f)
+                || text.contains(&f)
         })
         .collect();
     match sort {

@@ -475,3 +475,43 @@ fn at_80x24_the_whole_painted_screen_and_the_help_fit() {
         );
     }
 }
+
+/// Any command, not only the doctor's, reaches the Results view: `!` in Results, a command line,
+/// Enter; the engine runs it in a cmd channel, captured whole, and the view parses it. The
+/// netstat filter finds rows by any field.
+#[test]
+fn a_command_run_from_results_is_captured_parsed_and_filtered() {
+    let mut live = Live::start(Recording::Off);
+    live.until("the link", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    live.app.login.user = "azureuser".into();
+    live.app.login.has_password = true;
+    live.app.tab = Tab::Results;
+    let key =
+        |c| Event::Key(crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE));
+    use crossterm::event::KeyCode;
+    assert!(live.app.update(key(KeyCode::Char('!'))).is_empty());
+    for c in "netstat -anob".chars() {
+        live.app.update(key(KeyCode::Char(c)));
+    }
+    let effects = live.app.update(key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![sacdoc::tui::update::Effect::Engine(Command::Run("netstat -anob".into()))]
+    );
+    live.send(Command::Run("netstat -anob".into()));
+    live.until("the output", |_, e| matches!(e, EngineEvent::Output(_)));
+    live.until("the job's end", |_, e| matches!(e, EngineEvent::JobDone(_)));
+    let out = live.app.results.outputs.last().expect("an output").clone();
+    assert_eq!((out.command.as_str(), out.exit_code), ("netstat -anob", Some(0)));
+    let screen = render(&live.app, 160, 40);
+    assert!(screen.contains("netstat, exit 0"), "{screen}");
+    assert!(screen.contains("rsagent.exe"), "the port's owner is in the table:\n{screen}");
+    // Filter by a state word (not a port, PID or image).
+    live.app.update(key(KeyCode::Char('/')));
+    for c in "listening".chars() {
+        live.app.update(key(KeyCode::Char(c)));
+    }
+    live.app.update(key(KeyCode::Enter));
+    let screen = render(&live.app, 160, 40);
+    assert!(screen.contains("LISTENING") && !screen.contains("ESTABLISHED"), "{screen}");
+}

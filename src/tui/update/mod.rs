@@ -92,6 +92,13 @@ impl App {
                 self.doctor.report = Some(*r);
             }
             EngineEvent::ConfirmFix(fix) => self.overlay = Overlay::Confirm(fix),
+            EngineEvent::Output(output) => {
+                let r = &mut self.results;
+                r.outputs.retain(|o| o.command != output.command);
+                r.outputs.push(*output);
+                r.selected = r.outputs.len() - 1;
+                r.filter.clear();
+            }
             EngineEvent::Channels(list) => {
                 self.channels = list;
                 self.channel_sel = self.channel_sel.min(self.channels.len().saturating_sub(1));
@@ -326,7 +333,7 @@ impl App {
 
     /// A command that makes the engine type on the line: refused while another job runs or the
     /// link is down.
-    fn job_cmd(&mut self, c: Command) -> Vec<Effect> {
+    pub(super) fn job_cmd(&mut self, c: Command) -> Vec<Effect> {
         if self.replay.is_some() {
             self.message = Some("this is a replay: nothing can be sent".into());
             return Vec::new();
@@ -340,7 +347,7 @@ impl App {
                 Some("the link is down: press the prefix key, then r to reconnect".into());
             return Vec::new();
         }
-        let logs_in = matches!(c, Command::Doctor { .. } | Command::OpenCmd);
+        let logs_in = matches!(c, Command::Doctor { .. } | Command::OpenCmd | Command::Run(_));
         if logs_in && needs_credentials(&self.link.target, &self.login) {
             let user = self.login.user.clone();
             let field = if user.is_empty() { Field::User } else { Field::Password };

@@ -53,6 +53,23 @@ impl App {
 
     pub(super) fn results_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         let r = &mut self.results;
+        if let Some(line) = &mut r.running {
+            match k.code {
+                KeyCode::Esc => r.running = None,
+                KeyCode::Backspace => {
+                    line.pop();
+                }
+                KeyCode::Enter => {
+                    let line = r.running.take().unwrap_or_default();
+                    if !line.trim().is_empty() {
+                        return self.job_cmd(Command::Run(line.trim().to_string()));
+                    }
+                }
+                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => line.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
         if r.editing_filter {
             match k.code {
                 KeyCode::Enter | KeyCode::Esc => r.editing_filter = false,
@@ -69,6 +86,7 @@ impl App {
             KeyCode::Down => r.selected = (r.selected + 1).min(r.outputs.len().saturating_sub(1)),
             KeyCode::Char('s') => r.sort = r.sort.next(),
             KeyCode::Char('/') => r.editing_filter = true,
+            KeyCode::Char('!') => r.running = Some(String::new()),
             _ => {}
         }
         Vec::new()

@@ -26,8 +26,14 @@ pub fn results(f: &mut Frame<'_>, area: Rect, app: &App) {
     let mut st = ListState::default().with_selected(Some(r.selected));
     f.render_stateful_widget(list, list_area, &mut st);
     let Some(out) = r.outputs.get(r.selected) else {
-        let p = Paragraph::new("No outputs yet: run the doctor (prefix, then d).")
-            .block(Block::default().borders(Borders::ALL));
+        let text = match &r.running {
+            Some(line) => format!("run (Enter runs, Esc cancels): {line}_"),
+            None => {
+                "No outputs yet: run the doctor (prefix, then d), or press ! to run a command here."
+                    .to_string()
+            }
+        };
+        let p = Paragraph::new(text).block(Block::default().borders(Borders::ALL));
         f.render_widget(p, table_area);
         return;
     };
@@ -40,11 +46,14 @@ pub fn results(f: &mut Frame<'_>, area: Rect, app: &App) {
         Kind::Services => results::services(out),
         Kind::Other => results::other(out),
     };
-    let title = if kind == Kind::Netstat {
+    let exit = out.exit_code.map_or("exit ?".to_string(), |c| format!("exit {c}"));
+    let title = if let Some(line) = &r.running {
+        format!(" run (Enter runs, Esc cancels): {line}_ ")
+    } else if kind == Kind::Netstat {
         let cursor = if r.editing_filter { "_" } else { "" };
-        format!(" netstat: sort by {} (s), filter /{}{} ", r.sort.label(), r.filter, cursor)
+        format!(" netstat, {exit}: sort by {} (s), filter /{}{} ", r.sort.label(), r.filter, cursor)
     } else {
-        format!(" {} (exit {:?}) ", kind.label(), out.exit_code)
+        format!(" {}, {exit}, ! runs another ", kind.label())
     };
     draw_table(f, table_area, &table, &title);
 }
