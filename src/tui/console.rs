@@ -81,14 +81,34 @@ impl Console {
     }
 }
 
-/// Whether a line ends in a password prompt, after the stars echoed so far. SAC's prompt is
-/// English on every display language (`Password: `); the others are what a Windows login asks in
-/// the languages sacdoc reads, for a prompt reached by hand.
+/// Whether a line ends in a password prompt, after the stars echoed so far: SAC's `Password:`
+/// (English on every display language) and what Windows asks by hand, e.g. `runas` ("Enter the
+/// password for NAME:"), `net user NAME *` ("Type a password for the user:", "Retype the password
+/// to confirm:"), PowerShell's `Get-Credential` ("Password for user NAME:"), in the languages
+/// sacdoc reads: a prompt (ending in a colon) that names a password.
 pub fn is_password_prompt(line: &str) -> bool {
-    const PROMPTS: [&str; 6] =
-        ["password:", "passwort:", "kennwort:", "mot de passe :", "mot de passe:", "contraseña:"];
+    const WORDS: [&str; 12] = [
+        "password",
+        "passwort",
+        "kennwort",
+        "mot de passe",
+        "contraseña",
+        "senha",
+        "palavra-passe",
+        "пароль",
+        "パスワード",
+        "密码",
+        "암호",
+        "비밀번호",
+    ];
     let rest = line.trim_end_matches(['*', ' ']).to_lowercase();
-    PROMPTS.iter().any(|p| rest.ends_with(p))
+    let Some(head) = rest.strip_suffix(':').or_else(|| rest.strip_suffix('：')) else {
+        return false;
+    };
+    // A row that holds a shell prompt (`C:\...>`, `PS C:\...>`) is a command being typed, such
+    // as `echo password:`; Windows asks for a password on a row of its own.
+    let shell = head.contains(":\\") && head.contains('>');
+    !shell && WORDS.iter().any(|w| head.contains(w))
 }
 
 #[cfg(test)]

@@ -162,6 +162,14 @@ fn password_prompts_are_recognised_with_their_stars() {
     assert!(is_password_prompt("Password: "));
     assert!(is_password_prompt("Password: *****"));
     assert!(is_password_prompt("Kennwort:"));
+    assert!(is_password_prompt("Enter the password for admin:"));
+    assert!(is_password_prompt("Type a password for the user: "));
+    assert!(is_password_prompt("Retype the password to confirm:"));
+    assert!(is_password_prompt("Password for user CONTOSO\\admin: ****"));
+    assert!(is_password_prompt("Geben Sie das Kennwort für \"admin\" ein:"));
+    assert!(is_password_prompt("パスワード："));
+    assert!(!is_password_prompt("C:\\Windows\\system32>echo password:"));
+    assert!(!is_password_prompt("The password was changed."));
     assert!(!is_password_prompt("Username: "));
     assert!(!is_password_prompt("C:\\Windows\\system32>"));
     assert!(!is_password_prompt(""));
