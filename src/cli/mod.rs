@@ -20,6 +20,7 @@ pub mod parse;
 pub mod progress;
 pub mod run;
 pub mod sim;
+pub mod transcripts;
 pub mod tui;
 
 /// Diagnose and repair "An internal error has occurred" on a Windows VM over its serial console.
@@ -62,6 +63,8 @@ pub enum Command {
     Azure(azure::Args),
     /// Show the configuration file, sacdoc's folders, and what a target resolves to.
     Config(config::Args),
+    /// List the recorded transcripts, or delete old ones.
+    Transcripts(transcripts::Args),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     Completions(extras::CompletionArgs),
     /// Write man pages (sacdoc.1 and one per command) into a folder.
@@ -88,6 +91,7 @@ pub fn main() -> i32 {
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Azure(a)) => azure::run(a),
         Some(Command::Config(a)) => config::run(a),
+        Some(Command::Transcripts(a)) => transcripts::run(a),
         Some(Command::Completions(a)) => extras::completions(a),
         Some(Command::Man(a)) => extras::man(a),
     };

@@ -16,6 +16,7 @@ mod sim_serve;
 mod sim_telnet;
 #[path = "../support/mod.rs"]
 mod support;
+mod transcripts_cli;
 // tmux drives the text UI: Unix only.
 #[cfg(unix)]
 mod tui_e2e;

@@ -1,0 +1,172 @@
+//! `sacdoc transcripts list|prune`: every session is recorded, so transcripts pile up (dozens of
+//! files in an afternoon); this lists them and deletes the old ones. Only `.cast` files in the
+//! transcripts folder are ever touched.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// List the recorded transcripts, newest first: when, size, target, file.
+    List {
+        /// One JSON object per transcript, one per line.
+        #[arg(short = 'j', long)]
+        json: bool,
+    },
+    /// Delete old transcripts: keep the newest N and/or those younger than DAYS. Without --yes it
+    /// only says what it would delete.
+    Prune {
+        /// Keep this many of the newest transcripts.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Delete transcripts last written more than DAYS days ago.
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u64>,
+        /// Delete them (otherwise only list what would go).
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+/// One transcript file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// Seconds since the Unix epoch of the last write.
+    pub modified: u64,
+    /// The target from the file's header, when it has one.
+    pub target: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let dir = crate::paths::transcripts_dir();
+    let entries = entries(&dir)?;
+    match args.action {
+        Action::List { json } => list(&dir, &entries, json),
+        Action::Prune { keep, older_than, yes } => {
+            if keep.is_none() && older_than.is_none() {
+                bail!("say what to keep: --keep N (the newest N) and/or --older-than DAYS");
+            }
+            let doomed = to_prune(&entries, keep, older_than, SystemTime::now());
+            prune(&doomed, yes)
+        }
+    }
+}
+
+/// The `.cast` files of `dir`, newest first (none when the folder does not exist yet).
+pub fn entries(dir: &Path) -> anyhow::Result<Vec<Entry>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for e in rd.flatten() {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "cast") {
+            continue;
+        }
+        let Ok(meta) = e.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        out.push(Entry { target: header_target(&path), path, bytes: meta.len(), modified });
+    }
+    out.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.path.cmp(&a.path)));
+    Ok(out)
+}
+
+/// The target named in a transcript's header line (read with a bound: a header is short).
+fn header_target(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).ok()?;
+    let mut first = String::new();
+    std::io::BufReader::new(f.take(64 * 1024)).read_line(&mut first).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&first).ok()?;
+    v["sacdoc"]["target"].as_str().map(str::to_string)
+}
+
+/// What a prune removes: past the newest `keep`, or older than `older_than` days at `now`.
+pub fn to_prune(
+    entries: &[Entry],
+    keep: Option<usize>,
+    older_than: Option<u64>,
+    now: SystemTime,
+) -> Vec<Entry> {
+    let now = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            let beyond = keep.is_some_and(|k| *i >= k);
+            let old = older_than.is_some_and(|d| now.saturating_sub(e.modified) > d * 86_400);
+            beyond || old
+        })
+        .map(|(_, e)| e.clone())
+        .collect()
+}
+
+fn list(dir: &Path, entries: &[Entry], json: bool) -> anyhow::Result<i32> {
+    let mut out = super::output::stdout();
+    if json {
+        for e in entries {
+            writeln!(out, "{}", serde_json::to_string(e)?)?;
+        }
+        return Ok(0);
+    }
+    let total: u64 = entries.iter().map(|e| e.bytes).sum();
+    writeln!(
+        out,
+        "{} transcript(s), {} in {}",
+        entries.len(),
+        crate::doctor::report::bytes(total),
+        dir.display()
+    )?;
+    for e in entries {
+        let name = e.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        writeln!(
+            out,
+            "  {:>9}  {:<40}  {name}",
+            crate::doctor::report::bytes(e.bytes),
+            e.target.as_deref().unwrap_or("?")
+        )?;
+    }
+    Ok(0)
+}
+
+fn prune(doomed: &[Entry], yes: bool) -> anyhow::Result<i32> {
+    let total: u64 = doomed.iter().map(|e| e.bytes).sum();
+    let size = crate::doctor::report::bytes(total);
+    if !yes {
+        for e in doomed {
+            super::output::println(&format!("would delete {}", e.path.display()))?;
+        }
+        super::output::note(&format!(
+            "{} transcript(s), {size}, would be deleted; run again with --yes to delete them",
+            doomed.len()
+        ));
+        return Ok(0);
+    }
+    for e in doomed {
+        std::fs::remove_file(&e.path)
+            .with_context(|| format!("cannot delete {}", e.path.display()))?;
+    }
+    super::output::note(&format!("deleted {} transcript(s), {size}", doomed.len()));
+    Ok(0)
+}

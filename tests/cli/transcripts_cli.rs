@@ -1,0 +1,69 @@
+//! `sacdoc transcripts list|prune` on the real binary: lists newest first with the target from
+//! each header, prunes only when told --yes, and only `.cast` files.
+
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+fn sacdoc(state: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(args)
+        .env("SACDOC_STATE_DIR", state)
+        .env("SACDOC_CONFIG", state.join("none.toml"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sacdoc runs")
+}
+
+#[test]
+fn list_and_prune_keep_the_newest_and_touch_only_transcripts() {
+    let state = tempfile::tempdir().unwrap();
+    // Three real recordings (the simulator, transcripts on by default), then ages set by hand.
+    for _ in 0..3 {
+        let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let dir = state.path().join("transcripts");
+    let mut casts: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cast"))
+        .collect();
+    casts.sort();
+    assert_eq!(casts.len(), 3, "{casts:?}");
+    let now = SystemTime::now();
+    for (i, p) in casts.iter().enumerate() {
+        let age = Duration::from_secs(86_400 * 10 * (3 - i as u64)); // 30, 20, 10 days
+        std::fs::File::options().append(true).open(p).unwrap().set_modified(now - age).unwrap();
+    }
+    let other = dir.join("notes.txt");
+    std::fs::write(&other, "mine").unwrap();
+
+    let o = sacdoc(state.path(), &["transcripts", "list", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["path"].as_str(), casts[2].to_str(), "newest first");
+    assert!(rows.iter().all(|r| r["target"] == "sim:healthy?start=sac"), "{rows:?}");
+
+    // Without --yes nothing goes.
+    let o = sacdoc(state.path(), &["transcripts", "prune", "--older-than", "15"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).matches("would delete").count(), 2);
+    assert!(casts.iter().all(|p| p.exists()));
+    // With --yes the two older than 15 days go; the newest and the other file stay.
+    let o = sacdoc(state.path(), &["transcripts", "prune", "--older-than", "15", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!casts[0].exists() && !casts[1].exists() && casts[2].exists());
+    assert!(other.exists());
+    let o = sacdoc(state.path(), &["transcripts", "prune", "--keep", "0", "--yes"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!casts[2].exists() && other.exists());
+    // Nothing to say what to keep: a usage error.
+    let o = sacdoc(state.path(), &["transcripts", "prune"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--keep"));
+}
