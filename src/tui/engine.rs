@@ -15,6 +15,30 @@ use crate::runner::Shell;
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
 use crate::transport::{is_no_data, Link};
 
+/// The file after `path` for the next part of one recording: `x.cast` -> `x.part2.cast`,
+/// `x.part2.cast` -> `x.part3.cast`, skipping names that exist.
+fn next_part(path: &std::path::Path) -> std::path::PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
+    let (base, mut n) = match stem.rsplit_once(".part") {
+        Some((b, k)) if k.parse::<u32>().is_ok_and(|k| k >= 2) => {
+            (b.to_string(), k.parse::<u32>().unwrap_or(1))
+        }
+        _ => (stem.clone(), 1),
+    };
+    loop {
+        n += 1;
+        let name = match &ext {
+            Some(e) => format!("{base}.part{n}.{e}"),
+            None => format!("{base}.part{n}"),
+        };
+        let next = path.with_file_name(name);
+        if !next.exists() || n > 10_000 {
+            return next;
+        }
+    }
+}
+
 /// Longest careful typing of one pasted line may take (repairs included).
 const TYPE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -164,10 +188,14 @@ impl Engine {
                 emit(&self.ui, EngineEvent::LinkLost(e));
             }
         }
-        // A reconnect records into a new file rather than refusing an existing one.
-        if self.cfg.record != Recording::Off {
-            self.cfg.record = Recording::InFolder(crate::paths::transcripts_dir());
-        }
+        // A reconnect records into a new file (the old one is closed and never overwritten):
+        // beside `--record PATH` as `PATH.part2.cast`, `.part3`, ..., else in the transcripts
+        // folder.
+        self.cfg.record = match &self.cfg.record {
+            Recording::Off => Recording::Off,
+            Recording::Path(p) => Recording::Path(next_part(p)),
+            Recording::InFolder(_) => Recording::InFolder(crate::paths::transcripts_dir()),
+        };
     }
 
     fn run(&mut self) {
@@ -422,4 +450,22 @@ pub fn parse_channels(text: &str) -> Vec<ChannelRow> {
 
 fn first_line(s: &str) -> String {
     s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("done").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_part;
+    use std::path::Path;
+
+    #[test]
+    fn the_next_part_of_a_recording_sits_beside_it() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("case-1234.cast");
+        assert_eq!(next_part(&p), d.path().join("case-1234.part2.cast"));
+        let second = d.path().join("case-1234.part2.cast");
+        assert_eq!(next_part(&second), d.path().join("case-1234.part3.cast"));
+        std::fs::write(&second, "x").unwrap();
+        assert_eq!(next_part(&p), d.path().join("case-1234.part3.cast"));
+        assert_eq!(next_part(Path::new("plain")), Path::new("plain.part2"));
+    }
 }

@@ -515,3 +515,25 @@ fn a_command_run_from_results_is_captured_parsed_and_filtered() {
     let screen = render(&live.app, 160, 40);
     assert!(screen.contains("LISTENING") && !screen.contains("ESTABLISHED"), "{screen}");
 }
+
+/// `--record PATH` and a reconnect: the first file is kept as it was, the recording goes on beside
+/// it in `PATH.part2.cast`, and the status says so.
+#[test]
+fn after_a_reconnect_the_recording_goes_on_beside_the_given_file_and_says_so() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let path = d.path().join("case-4711.cast");
+    let mut c = cfg(Recording::Path(path.clone()));
+    c.target = std::sync::Arc::new(
+        "sim:port-conflict?cut_after=200".parse::<sacdoc::target::Target>().expect("target"),
+    );
+    let mut live = Live::start_with(c);
+    live.until("the link", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    live.until("the cut", |_, e| matches!(e, EngineEvent::LinkLost(_)));
+    live.send(Command::Reconnect);
+    live.until("the link again", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    let part2 = d.path().join("case-4711.part2.cast");
+    assert!(path.exists() && part2.exists(), "{:?}", std::fs::read_dir(d.path()).unwrap().count());
+    assert_eq!(live.app.link.transcript.as_deref(), part2.to_str());
+    let m = live.app.message.clone().unwrap_or_default();
+    assert!(m.contains("recording continues in") && m.contains("part2"), "{m}");
+}

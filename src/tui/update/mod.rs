@@ -62,9 +62,15 @@ impl App {
                 if self.link.line.is_empty() {
                     self.link.line = describe;
                 }
-                self.link.transcript = transcript;
                 // SAC repaints nothing by itself.
-                self.message = Some("press Enter for a prompt".into());
+                self.message = Some(match (&self.link.transcript, &transcript) {
+                    // After a reconnect the recording goes on in a new file: say where.
+                    (Some(old), Some(new)) if old != new => {
+                        format!("recording continues in {new}; press Enter for a prompt")
+                    }
+                    _ => "press Enter for a prompt".into(),
+                });
+                self.link.transcript = transcript;
             }
             EngineEvent::LinkLost(why) => {
                 self.link.up = false;
