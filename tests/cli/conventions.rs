@@ -184,23 +184,17 @@ fn help_snapshots() {
     let d = tempfile::tempdir().unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/help");
     let regen = std::env::var_os("SACDOC_REGEN_SNAPSHOTS").is_some();
-    let commands = [
-        "",
-        "doctor",
-        "run",
-        "sac",
-        "parse",
-        "sim",
-        "tui",
-        "replay",
-        "bench",
-        "bench line",
-        "bench doctor",
-        "azure",
-        "config",
-        "completions",
-        "man",
-    ];
+    // Every command and subcommand clap knows, so a new one cannot go without its snapshot.
+    fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{prefix}{}", sub.get_name());
+            out.push(name.clone());
+            walk(sub, &format!("{name} "), out);
+        }
+    }
+    let mut commands = vec![String::new()];
+    walk(&<sacdoc::cli::Cli as clap::CommandFactory>::command(), "", &mut commands);
+    assert!(commands.len() >= 15, "{commands:?}");
     let mut failures = Vec::new();
     for c in commands {
         let mut cmd = sacdoc(d.path());
