@@ -245,6 +245,7 @@ impl Resolved {
             timeout: self.timeout,
             reconnect: self.reconnect,
             output_limit: self.output_limit,
+            transcript_cap: crate::transcript::DEFAULT_TRANSCRIPT_CAP,
             profile: self.profile,
             cancel: None,
         })

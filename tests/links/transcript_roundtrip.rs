@@ -295,3 +295,57 @@ fn the_tee_forwards_secret_and_marks_to_the_inner_link() {
         assert!(!std::fs::read_to_string(f).unwrap().contains("horse"));
     }
 }
+
+/// A far end that floods the line: the transcript stops at its cap with one marker saying so,
+/// the link goes on reading, and the file reads back.
+#[test]
+fn a_flood_stops_at_the_transcript_cap_with_a_marker() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let flood = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let chunk =
+            b"SAC> flood flood flood flood flood flood flood flood flood flood\r\n".repeat(64);
+        // 8 MB, far past the 1 MB cap below.
+        for _ in 0..(8 * 1024 * 1024 / chunk.len()) {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.cast");
+    let mut rec = Recorder::create(&path, &header()).unwrap();
+    rec.set_cap(1024 * 1024);
+    let inner = format!("tcp://127.0.0.1:{port}").parse::<Target>().unwrap().open().unwrap();
+    let mut link = RecordingLink::new(inner, rec);
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got < 8 * 1024 * 1024 - 65536 {
+        assert!(Instant::now() < deadline, "the flood did not arrive");
+        match link.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if is_no_data(&e) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let (_, outcome) = link.finish();
+    outcome.unwrap();
+    flood.join().unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size <= 1024 * 1024 + 512, "the file grew past its cap: {size}");
+    assert!(got > 4 * 1024 * 1024, "the link kept reading: {got}");
+    let t = transcript::read(&path).unwrap();
+    let markers: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Marker(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(markers.len(), 1, "{markers:?}");
+    assert!(markers[0].starts_with(transcript::CAPPED_MARKER), "{markers:?}");
+}

@@ -32,7 +32,7 @@ mod utf8;
 
 pub use header::{Header, HeaderError};
 pub use reader::{parse, read};
-pub use recorder::{Recorder, RecordingLink};
+pub use recorder::{Recorder, RecordingLink, CAPPED_MARKER, DEFAULT_CAP as DEFAULT_TRANSCRIPT_CAP};
 
 /// Event codes used in the file.
 pub mod code {

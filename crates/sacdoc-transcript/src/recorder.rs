@@ -12,10 +12,21 @@ use base64::Engine;
 use super::{code, utf8, Header, TranscriptError};
 use sacdoc_link::Link;
 
+/// The size a transcript may grow to unless told otherwise: a far end that floods the line must
+/// not fill the operator's disk (one flood wrote 160 MB in six seconds).
+pub const DEFAULT_CAP: u64 = 64 * 1024 * 1024;
+
+/// The marker written when a transcript reaches its cap; nothing is recorded after it.
+pub const CAPPED_MARKER: &str = "sacdoc-transcript-capped";
+
 /// An open transcript file. Every event is written with a single `write` as it happens.
 pub struct Recorder {
     file: File,
     path: PathBuf,
+    /// Bytes written so far, and the most allowed.
+    written: u64,
+    cap: u64,
+    capped: bool,
     start: Instant,
     /// Incomplete UTF-8 sequence at the end of the last output, held for the next one.
     out_carry: Vec<u8>,
@@ -69,6 +80,9 @@ impl Recorder {
         let mut rec = Recorder {
             file,
             path,
+            written: 0,
+            cap: DEFAULT_CAP,
+            capped: false,
             start: Instant::now(),
             out_carry: Vec::new(),
             in_carry: Vec::new(),
@@ -78,12 +92,37 @@ impl Recorder {
         Ok(rec)
     }
 
+    /// Sets the most bytes the file may hold; past it one marker says so and nothing more is
+    /// recorded.
+    pub fn set_cap(&mut self, bytes: u64) {
+        self.cap = bytes;
+    }
+
+    /// Whether the cap was reached.
+    pub fn capped(&self) -> bool {
+        self.capped
+    }
+
     /// Where the transcript is being written.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     fn write_line(&mut self, line: &str) -> Result<(), TranscriptError> {
+        if self.capped {
+            return Ok(());
+        }
+        let mut line = std::borrow::Cow::Borrowed(line);
+        if self.written + line.len() as u64 > self.cap && self.written > 0 {
+            self.capped = true;
+            let note = format!(
+                "{CAPPED_MARKER}: the transcript reached its cap of {} bytes; what followed was \
+                 not recorded",
+                self.cap
+            );
+            line = std::borrow::Cow::Owned(self.event_line(code::MARKER, &note));
+        }
+        self.written += line.len() as u64;
         self.file.write_all(line.as_bytes()).map_err(|source| TranscriptError::Io {
             action: "write",
             path: self.path.clone(),

@@ -73,6 +73,8 @@ pub struct ConnectConfig {
     pub reconnect: bool,
     /// Largest output accepted from one command, in bytes.
     pub output_limit: u64,
+    /// Largest transcript file, in bytes: past it a marker says so and recording stops.
+    pub transcript_cap: u64,
     /// The output style, when known in advance; detected otherwise.
     pub profile: Option<Profile>,
     /// Set by the operator's Ctrl+C: the command running on the VM is stopped and cleaned up.
@@ -90,6 +92,7 @@ impl ConnectConfig {
             timeout: Duration::from_secs(60),
             reconnect: false,
             output_limit: 16 * 1024 * 1024,
+            transcript_cap: sacdoc_transcript::DEFAULT_TRANSCRIPT_CAP,
             profile: None,
             cancel: None,
         }

@@ -353,12 +353,13 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
         cfg.target.open().map_err(SessionError::Open)?
     };
     let header = Header::new(&cfg.target.to_string());
-    let recorder = match &cfg.record {
+    let mut recorder = match &cfg.record {
         Recording::Off => return Ok((link, None)),
         Recording::InFolder(dir) => Recorder::create_default(dir, &header),
         Recording::Path(p) => Recorder::create(p, &header),
     }
     .map_err(SessionError::Record)?;
+    recorder.set_cap(cfg.transcript_cap);
     let rec = RecordingLink::new(link, recorder);
     let path = rec.transcript_path().map(std::path::Path::to_path_buf);
     Ok((Box::new(rec), path))
