@@ -2,7 +2,10 @@
 //!
 //! A backup file (`.reg` in UTF-16LE, `icacls /save` output, a certificate) is read back as base64
 //! through `certutil -encode` and `type`, so every byte arrives intact whatever its encoding, and
-//! stored under the target's folder on this machine.
+//! stored under the target's folder on this machine. Decoding is not proof: a line that garbled a
+//! base64 character into another valid one decodes to different bytes. So the VM hashes the file
+//! (`certutil -hashfile FILE SHA256`) and the local copy must have the same SHA-256, or the
+//! backup does not count and no fix runs.
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +33,29 @@ pub fn decode_certutil(text: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("the base64 read back does not decode: {e}"))
 }
 
-/// Reads `remote` back and writes it to `local_dir`; returns the local path.
+/// The command that prints the SHA-256 of `remote` on the VM.
+pub fn hash_command(remote: &str) -> String {
+    format!("certutil -hashfile {} SHA256", q(remote))
+}
+
+/// The SHA-256 in certutil's answer: the one line that is 64 hex digits once spaces are dropped
+/// (Server 2012 R2 prints them in spaced pairs), lowercased.
+pub fn parse_hash(text: &str) -> Result<String, String> {
+    text.lines()
+        .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .find(|l| l.len() == 64 && l.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(|l| l.to_ascii_lowercase())
+        .ok_or_else(|| format!("no SHA-256 in the answer: {}", text.trim()))
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads `remote` back, checks it against the VM's own hash of the file, and writes it to
+/// `local_dir`; returns the local path.
 pub fn fetch(
     cx: &mut Ctx<'_, '_>,
     remote: &str,
@@ -45,6 +70,21 @@ pub fn fetch(
         Ok(b) => b,
         Err(e) => return Ok(Err(e)),
     };
+    let hashed = match cx.run_uncached(&hash_command(remote))? {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(format!("cannot hash the backup on the VM: {e}"))),
+    };
+    let on_vm = match parse_hash(&hashed.output) {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(format!("cannot hash the backup on the VM: {e}"))),
+    };
+    let here = sha256_hex(&bytes);
+    if on_vm != here {
+        return Ok(Err(format!(
+            "the backup read back differs from {remote} on the VM (SHA-256 {here} here, {on_vm} \
+             there): the line garbled it; not relying on it"
+        )));
+    }
     let name = remote.rsplit('\\').next().unwrap_or(remote);
     let path = local_dir.join(name);
     if let Err(e) = sacdoc_link::owner_only::create_dir_all(local_dir)
@@ -65,5 +105,27 @@ mod tests {
         assert_eq!(decode_certutil(t).unwrap(), vec![0xff, 0xfe, b'W', 0, b'i', 0, b'n', 0]);
         assert!(decode_certutil("The system cannot find the file specified.").is_err());
         assert!(read_back_command(r"C:\temp\a.reg").contains(r#"type "C:\temp\a.reg.b64""#));
+    }
+
+    #[test]
+    fn certutil_hashes_are_read_in_both_layouts() {
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(sha256_hex(b""), empty);
+        // Windows 10 / Server 2016 and later: one run of hex digits.
+        let new = format!(
+            "SHA256 hash of C:\\temp\\a.reg:\r\n{empty}\r\nCertUtil: -hashfile command completed successfully.\r\n"
+        );
+        assert_eq!(parse_hash(&new).unwrap(), empty);
+        // Older: spaced pairs, upper case.
+        let spaced: String = empty
+            .to_uppercase()
+            .as_bytes()
+            .chunks(2)
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let old = format!("SHA256 hash of file C:\\temp\\a.reg:\r\n{spaced}\r\nCertUtil: -hashfile command completed successfully.\r\n");
+        assert_eq!(parse_hash(&old).unwrap(), empty);
+        assert!(parse_hash("CertUtil: -hashfile command FAILED: 0x80070002").is_err());
     }
 }

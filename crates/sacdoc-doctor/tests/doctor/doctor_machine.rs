@@ -269,3 +269,38 @@ fn shell_probe_count(rep: &doctor::Report, d: char) -> usize {
     let probe = format!(r"if exist {d}:\Windows\System32\config\SYSTEM echo yes");
     rep.checks.iter().flat_map(|c| &c.evidence).filter(|e| e.command == probe).count()
 }
+
+/// A line that garbles one base64 character of a backup's read-back into another valid one: the
+/// bytes still decode, but their SHA-256 differs from the VM's hash of the file, so the backup
+/// does not count and the fix does not run (the VM is left as it was).
+#[test]
+fn a_backup_garbled_on_the_line_is_caught_by_its_hash_and_nothing_changes() {
+    struct Garbling(MachineShell);
+    impl Shell for Garbling {
+        fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+            let mut out = self.0.run(command)?;
+            if command.starts_with("certutil -encode") {
+                // The first base64 line: one character becomes another of the alphabet.
+                let lines: Vec<String> = out.output.lines().map(str::to_string).collect();
+                let i = lines.iter().position(|l| l.starts_with("-----BEGIN")).unwrap() + 1;
+                let mut chars: Vec<char> = lines[i].chars().collect();
+                chars[5] = if chars[5] == 'A' { 'B' } else { 'A' };
+                let mut lines = lines;
+                lines[i] = chars.into_iter().collect();
+                out.output = lines.join("\r\n");
+            }
+            Ok(out)
+        }
+    }
+    let target = "machine:port-conflict-garbled";
+    let mut shell = Garbling(MachineShell::new("port-conflict"));
+    let mut o = opts(target);
+    o.apply = true;
+    let rep = doctor::run(&mut shell, &o, &mut Quiet, &mut doctor::Yes).unwrap();
+    let outcome = rep.fixes.first().expect("a fix outcome");
+    assert_eq!(outcome.state, doctor::FixState::RolledBack, "{outcome:?}");
+    assert!(outcome.detail.contains("differs"), "{}", outcome.detail);
+    // Nothing was changed: a fresh diagnosis of the same VM still finds the port conflict.
+    let again = doctor::run(&mut shell.0, &opts(target), &mut Quiet, &mut doctor::Yes).unwrap();
+    assert_eq!(problems(&again), ["rdp-port"]);
+}

@@ -121,8 +121,50 @@ fn shutdown(args: &[String]) -> Out {
     )
 }
 
-/// `certutil [-f] -encode IN OUT`: base64 in 64-character lines between the CERTIFICATE markers.
+/// `certutil -hashfile FILE [SHA256]`: the layout Windows 10 / Server 2016 and later print, as
+/// published (e.g. https://www.bqtyf.cn/windows/windows-cmd-sha256-checksum-calculation-not-matching-expecte-1767532160.html:
+/// "SHA256 hash of <filename>:", the hash as one run of hex digits, then "CertUtil: -hashfile
+/// command completed successfully."). GUESS: the hex is lowercase and the name is the path as
+/// given; only SHA256 is simulated.
+fn certutil_hashfile(ctx: &mut Ctx, args: &[String]) -> Out {
+    let (file, alg) = match args {
+        [_, f] => (f, "SHA1".to_string()),
+        [_, f, a] => (f, a.to_ascii_uppercase()),
+        _ => {
+            return Out::stdout(
+                "CertUtil: -hashfile command FAILED: 0x80070057 (WIN32: 87 ERROR_INVALID_PARAMETER)\r\nCertUtil: The parameter is incorrect.\r\n",
+                -2147024809,
+            )
+        }
+    };
+    let Some(bytes) = ctx.st.fs.read_file(&ctx.path(file)) else {
+        return Out::stdout(
+            "CertUtil: -hashfile command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)\r\nCertUtil: The system cannot find the file specified.\r\n",
+            -2147024894,
+        );
+    };
+    if alg != "SHA256" {
+        return Out::stdout(
+            format!("CertUtil: -hashfile command FAILED: the simulator computes SHA256 only, not {alg}\r\n"),
+            -2147024809,
+        );
+    }
+    use sha2::Digest as _;
+    let hex: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    Out::stdout(
+        format!(
+            "SHA256 hash of {file}:\r\n{hex}\r\nCertUtil: -hashfile command completed successfully.\r\n"
+        ),
+        0,
+    )
+}
+
+/// `certutil [-f] -encode IN OUT`: base64 in 64-character lines between the CERTIFICATE markers;
+/// `certutil -hashfile FILE ALG`.
 fn certutil(ctx: &mut Ctx, args: &[String]) -> Out {
+    if args.first().is_some_and(|a| a.eq_ignore_ascii_case("-hashfile")) {
+        return certutil_hashfile(ctx, args);
+    }
     let force = args.iter().any(|a| a.eq_ignore_ascii_case("-f"));
     let rest: Vec<&String> = args.iter().filter(|a| !a.eq_ignore_ascii_case("-f")).collect();
     let [verb, input, output] = rest.as_slice() else {
