@@ -67,11 +67,20 @@ fn until_marker(
     line.send(b"\r").map_err(line_error)?;
     let start = Instant::now();
     let received_at_start = line.received();
+    // The search resumes where the last one stopped (less the marker's length, for a marker split
+    // across reads), so a big output is scanned once, not once per read.
+    let mut searched = 0usize;
+    let mut found: Option<usize> = None;
     let outcome = loop {
         if line.rebooted() {
             return Err(RunError::Restarting);
         }
-        if let Some(at) = find(line.buf(), marker) {
+        if found.is_none() {
+            let from = searched.saturating_sub(marker.len().saturating_sub(1));
+            found = find(&line.buf()[from..], marker).map(|at| from + at);
+            searched = line.buf().len();
+        }
+        if let Some(at) = found {
             if at_prompt(line) && line.buf().ends_with(b">") {
                 break Ok(at);
             }
