@@ -195,6 +195,25 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
     assert!(typed.contains(&acct.user), "the user name typed by hand is recorded: {typed:?}");
     assert!(!typed.contains(&acct.password), "the password leaked into the transcript");
     assert!(!cast.contains(&acct.password), "the password leaked into the transcript");
+    // Nor in any other file sacdoc wrote (logs, state, local backups).
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut written = Vec::new();
+    files(state.path(), &mut written);
+    assert!(written.len() > 1, "{written:?}");
+    for f in &written {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&acct.password), "the password is in {}", f.display());
+    }
     let replay = format!(
         "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' replay --speed max '{}'; sleep 30",
         state.path().display(),
