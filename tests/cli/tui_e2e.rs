@@ -323,3 +323,47 @@ fn a_pasted_line_arrives_whole_on_a_console_that_drops_repeated_keys() {
     let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// PuTTY's and tio's 80x24 in a real terminal: a painted Server 2019 cmd screen shows from its
+/// first row to its last, and the help fits.
+#[test]
+fn at_80x24_the_painted_screen_is_fully_visible_in_a_real_terminal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let t = Tmux { socket: format!("sacdoc-test-80x24-{}", std::process::id()) };
+    let cmdline = format!(
+        "env SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color '{}' tui \
+         --no-record 'sim:healthy?profile=ws2019&start=sac'; echo \"EXIT=$?\"; sleep 30",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_sacdoc")
+    );
+    let out = Command::new("tmux")
+        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+        .args(["-x", "80", "-y", "24"])
+        .arg(&cmdline)
+        .output()
+        .expect("tmux starts");
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    t.wait("the link", |s| s.contains("[connected]"));
+    t.keys(&["Enter"]);
+    t.wait("SAC", |s| s.contains("SAC>"));
+    t.keys(&["C-a"]);
+    t.keys(&["o"]);
+    t.wait("the cmd prompt", |s| s.contains("C:\\Windows\\system32>"));
+    t.wait("the job's end", |s| s.lines().last().unwrap_or("").contains("logged in"));
+    // Typing clears the status line; then every row is the VM's.
+    t.text("ver");
+    t.keys(&["Enter"]);
+    let s = t.wait("ver's output", |s| s.matches("Microsoft Windows [Version").count() >= 2);
+    let rows: Vec<&str> = s.lines().collect();
+    assert!(rows[0].starts_with("Microsoft Windows [Version"), "the first row is shown:\n{s}");
+    assert!(!s.contains("1 Console |"), "no tab bar at 80x24:\n{s}");
+    t.keys(&["C-a"]);
+    t.keys(&["?"]);
+    let s = t.wait("the help", |s| s.contains("Any key closes this help."));
+    assert!(s.contains("Prefix key: Ctrl+A"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["C-a"]);
+    t.keys(&["q"]);
+    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

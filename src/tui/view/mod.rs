@@ -101,15 +101,9 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
         ("connecting".to_string(), Color::Yellow)
     };
     // The state first: on a narrow terminal the end of the line is what is cut.
-    let mut spans = vec![
-        Span::styled(format!("[{state}]"), Style::default().fg(colour)),
-        Span::styled(format!(" {} ", l.target), Style::default().add_modifier(Modifier::BOLD)),
-        Span::raw(format!("{} ", l.line)),
-        Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
-    ];
-    if let Some(t) = &l.transcript {
-        spans.push(Span::raw(format!(" rec {}", short_path(t))));
-    }
+    // What is happening now comes first (the state, a job or a message); the fixed facts (target,
+    // line, bytes, recording) follow: on a narrow terminal the end of the line is what is cut.
+    let mut spans = vec![Span::styled(format!("[{state}]"), Style::default().fg(colour))];
     if let Some(j) = &app.job {
         spans.push(Span::styled(
             format!(" {} {j}", spinner(app.spinner)),
@@ -117,6 +111,14 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
         ));
     } else if let Some(m) = &app.message {
         spans.push(Span::styled(format!(" {m}"), Style::default().fg(Color::Cyan)));
+    }
+    spans.extend([
+        Span::styled(format!(" {} ", l.target), Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(format!("{} ", l.line)),
+        Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
+    ]);
+    if let Some(t) = &l.transcript {
+        spans.push(Span::raw(format!(" rec {}", short_path(t))));
     }
     let hint = if area.width >= 100 {
         format!(" {} menu, ? help ", app.prefix.label())
