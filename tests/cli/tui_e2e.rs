@@ -37,6 +37,34 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", "-l", text]);
     }
 
+    /// `sacdoc tui ARGS` in a new tmux server of `w` x `h` with its own state folder (and `env`
+    /// before it), then its exit code; the server is killed when the value is dropped.
+    fn tui(name: &str, (w, h): (u16, u16), state: &std::path::Path, env: &str, args: &str) -> Tmux {
+        let t = Tmux { socket: format!("sacdoc-test-{name}-{}", std::process::id()) };
+        let cmdline = format!(
+            "env {env} SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
+             '{}' tui {args}; echo \"EXIT=$?\"; sleep 30",
+            state.display(),
+            env!("CARGO_BIN_EXE_sacdoc")
+        );
+        let out = Command::new("tmux")
+            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string()])
+            .arg(&cmdline)
+            .output()
+            .expect("tmux starts");
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        t
+    }
+
+    /// The prefix key, then q: sacdoc quits with exit code 0.
+    fn quit(&self) {
+        self.keys(&["C-a"]);
+        self.keys(&["q"]);
+        let s = self.wait("sacdoc to quit", |s| s.contains("EXIT="));
+        assert!(s.contains("EXIT=0"), "{s}");
+    }
+
     /// Polls the screen until `pred` holds (bounded).
     fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         self.wait_secs(what, 20, pred)
@@ -240,21 +268,9 @@ fn without_an_account_the_ui_watches_first_and_asks_when_the_doctor_logs_in() {
     ))
     .expect("simulator");
     let state = tempfile::tempdir().expect("tempdir");
-    let t = Tmux { socket: format!("sacdoc-test-watch-{}", std::process::id()) };
-    let cmdline = format!(
-        "env -u SACDOC_USER -u SACDOC_PASSWORD SACDOC_CONFIG=/nonexistent SACDOC_STATE_DIR='{}' \
-         TERM=xterm-256color '{}' tui tcp://{}; echo \"EXIT=$?\"; sleep 30",
-        state.path().display(),
-        env!("CARGO_BIN_EXE_sacdoc"),
-        server.addr().expect("address")
-    );
-    let out = Command::new("tmux")
-        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
-        .args(["-x", "120", "-y", "40"])
-        .arg(&cmdline)
-        .output()
-        .expect("tmux starts");
-    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    let target = format!("tcp://{}", server.addr().expect("address"));
+    let env = "-u SACDOC_USER -u SACDOC_PASSWORD";
+    let t = Tmux::tui("watch", (120, 40), state.path(), env, &target);
     t.wait("the console, connected", |s| s.contains("[connected]"));
     t.keys(&["Enter"]);
     let s = t.wait("SAC>", |s| s.contains("SAC>"));
@@ -274,11 +290,7 @@ fn without_an_account_the_ui_watches_first_and_asks_when_the_doctor_logs_in() {
     t.keys(&["Enter"]);
     let s = t.wait("the diagnosis", |s| s.contains("checks: all ok"));
     assert!(!s.contains(&acct.password), "{s}");
-    t.keys(&["C-a"]);
-    t.wait("the menu", |s| s.contains("sacdoc menu"));
-    t.keys(&["q"]);
-    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
+    t.quit();
 }
 
 /// On a painted console that drops a key repeated too quickly (Server 2016/2019), a pasted line
@@ -286,21 +298,8 @@ fn without_an_account_the_ui_watches_first_and_asks_when_the_doctor_logs_in() {
 #[test]
 fn a_pasted_line_arrives_whole_on_a_console_that_drops_repeated_keys() {
     let state = tempfile::tempdir().expect("tempdir");
-    let t = Tmux { socket: format!("sacdoc-test-paste-{}", std::process::id()) };
-    let cmdline = format!(
-        "env SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color '{}' tui \
-         --no-record 'sim:healthy?profile=ws2019&quirks=dropkeys&start=sac'; echo \"EXIT=$?\"; \
-         sleep 30",
-        state.path().display(),
-        env!("CARGO_BIN_EXE_sacdoc")
-    );
-    let out = Command::new("tmux")
-        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
-        .args(["-x", "200", "-y", "40"])
-        .arg(&cmdline)
-        .output()
-        .expect("tmux starts");
-    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    let args = "--no-record 'sim:healthy?profile=ws2019&quirks=dropkeys&start=sac'";
+    let t = Tmux::tui("paste", (200, 40), state.path(), "", args);
     t.wait("the console, connected", |s| s.contains("[connected]"));
     // A cmd channel, opened, viewed and logged in by sacdoc.
     t.keys(&["C-a"]);
@@ -317,11 +316,7 @@ fn a_pasted_line_arrives_whole_on_a_console_that_drops_repeated_keys() {
         s.lines().any(|l| l.trim_start_matches(['│', ' ']).starts_with("bookkeeper committee 1000"))
     });
     assert!(s.contains(line), "the command line arrived whole:\n{s}");
-    t.keys(&["C-a"]);
-    t.wait("the menu", |s| s.contains("sacdoc menu"));
-    t.keys(&["q"]);
-    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
+    t.quit();
 }
 
 /// PuTTY's and tio's 80x24 in a real terminal: a painted Server 2019 cmd screen shows from its
@@ -329,20 +324,8 @@ fn a_pasted_line_arrives_whole_on_a_console_that_drops_repeated_keys() {
 #[test]
 fn at_80x24_the_painted_screen_is_fully_visible_in_a_real_terminal() {
     let state = tempfile::tempdir().expect("tempdir");
-    let t = Tmux { socket: format!("sacdoc-test-80x24-{}", std::process::id()) };
-    let cmdline = format!(
-        "env SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color '{}' tui \
-         --no-record 'sim:healthy?profile=ws2019&start=sac'; echo \"EXIT=$?\"; sleep 30",
-        state.path().display(),
-        env!("CARGO_BIN_EXE_sacdoc")
-    );
-    let out = Command::new("tmux")
-        .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
-        .args(["-x", "80", "-y", "24"])
-        .arg(&cmdline)
-        .output()
-        .expect("tmux starts");
-    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    let args = "--no-record 'sim:healthy?profile=ws2019&start=sac'";
+    let t = Tmux::tui("80x24", (80, 24), state.path(), "", args);
     t.wait("the link", |s| s.contains("[connected]"));
     t.keys(&["Enter"]);
     t.wait("SAC", |s| s.contains("SAC>"));
@@ -362,8 +345,5 @@ fn at_80x24_the_painted_screen_is_fully_visible_in_a_real_terminal() {
     let s = t.wait("the help", |s| s.contains("Any key closes this help."));
     assert!(s.contains("Prefix key: Ctrl+A"), "{s}");
     t.keys(&["Escape"]);
-    t.keys(&["C-a"]);
-    t.keys(&["q"]);
-    let s = t.wait("sacdoc to quit", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
+    t.quit();
 }

@@ -392,37 +392,39 @@ impl App {
         self.type_text(body.to_string(), enter)
     }
 
-    /// Text for the engine to type carefully (echo checked), unless a job is typing or the link
-    /// is down.
-    pub(super) fn type_text(&mut self, text: String, enter: bool) -> Vec<Effect> {
+    /// Whether the user may type now (no job typing, the link up); if not, says why, led by
+    /// `refused`. When yes, the console shows the live screen and a job's message is dropped:
+    /// what it said ("viewing channel 0") is stale once the user types (Esc Tab by hand may have
+    /// switched the channel since).
+    fn ready_to_type(&mut self, refused: &str) -> bool {
         if let Some(j) = &self.job {
-            self.message = Some(format!("not typed: {j} is using the line"));
-            return Vec::new();
+            self.message = Some(format!("{refused}: {j} is using the line"));
+            return false;
         }
         if !self.link.up {
-            self.message = Some("not typed: the link is down".into());
-            return Vec::new();
+            self.message = Some(format!("{refused}: the link is down"));
+            return false;
         }
         self.console.live();
         self.message = None;
+        true
+    }
+
+    /// Text for the engine to type carefully (echo checked), unless a job is typing or the link
+    /// is down.
+    pub(super) fn type_text(&mut self, text: String, enter: bool) -> Vec<Effect> {
+        if !self.ready_to_type("not typed") {
+            return Vec::new();
+        }
         let screen = self.console.screen().contents_formatted();
         cmd(Command::Type { text, enter, screen })
     }
 
     /// Bytes for the VM, unless a job is typing or the link is down.
     fn send(&mut self, bytes: Vec<u8>) -> Vec<Effect> {
-        if let Some(j) = &self.job {
-            self.message = Some(format!("key not sent: {j} is using the line"));
+        if !self.ready_to_type("key not sent") {
             return Vec::new();
         }
-        if !self.link.up {
-            self.message = Some("key not sent: the link is down".into());
-            return Vec::new();
-        }
-        self.console.live();
-        // What a job said ("viewing channel 0") is stale once the user types: Esc Tab by hand
-        // may have switched the channel since.
-        self.message = None;
         if !self.console.at_password_prompt() {
             return cmd(Command::Send(bytes));
         }
