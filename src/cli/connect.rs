@@ -363,8 +363,16 @@ fn prompt_line(prompt: &str) -> anyhow::Result<String> {
 /// Reads a password from the terminal with echo off (rpassword: termios on Unix, the console's
 /// input mode on Windows); Ctrl+C at the prompt restores the terminal (see `interrupt`).
 fn prompt_password(prompt: &str) -> anyhow::Result<String> {
-    let s = rpassword::prompt_password(prompt)
-        .context("cannot read the password (use --password-file PATH or SACDOC_PASSWORD)")?;
+    let s = match rpassword::prompt_password(prompt) {
+        Ok(s) => s,
+        // Ctrl+C interrupts the read before (or while) the handler runs: end as an interrupt does
+        // (terminal restored, exit 130), whichever thread gets there first.
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => super::interrupt::quit(),
+        Err(e) => {
+            return Err(e)
+                .context("cannot read the password (use --password-file PATH or SACDOC_PASSWORD)")
+        }
+    };
     let s = s.trim_end_matches(['\r', '\n']).to_string();
     if s.is_empty() {
         bail!("no password given: type it at the prompt, or use --password-file PATH or SACDOC_PASSWORD");
