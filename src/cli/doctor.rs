@@ -93,14 +93,7 @@ fn fleet(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
         bail!("give either a TARGET or --targets FILE, not both");
     }
     check_ids(&args.checks)?;
-    let mut template = RunOptions::new("fleet", crate::paths::target_dir("fleet"));
-    template.only = args.checks.clone();
-    template.full = args.full;
-    template.settings.tls12_only = args.tls12_only;
-    template.settings.new_rdp_port = args.rdp_port;
-    template.settings.ems_port = args.ems_port;
-    template.settings.ems_baud = args.ems_baud;
-    template.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
+    let template = run_options(args, "fleet")?;
     super::fleet::run_fleet(file, args.parallel, &args.connect, &template)
 }
 
@@ -114,6 +107,19 @@ fn offline_disk(s: &str) -> anyhow::Result<char> {
         );
     }
     Ok(d)
+}
+
+/// The doctor's options the flags give for `target` (what to check and the fixes' settings).
+fn run_options(args: &Args, target: &str) -> anyhow::Result<RunOptions> {
+    let mut opts = RunOptions::new(target, crate::paths::target_dir(target));
+    opts.only = args.checks.clone();
+    opts.full = args.full;
+    opts.settings.tls12_only = args.tls12_only;
+    opts.settings.new_rdp_port = args.rdp_port;
+    opts.settings.ems_port = args.ems_port;
+    opts.settings.ems_baud = args.ems_baud;
+    opts.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
+    Ok(opts)
 }
 
 /// Refuses a `--check` value that names no check.
@@ -225,17 +231,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         apply = false;
         finish = false;
     }
-    let mut opts = RunOptions::new(&target, crate::paths::target_dir(&target));
+    let mut opts = run_options(&args, &target)?;
     opts.apply = apply;
     opts.finish_pending = finish;
     opts.dismiss = dismiss;
-    opts.only = args.checks.clone();
-    opts.full = args.full;
-    opts.settings.tls12_only = args.tls12_only;
-    opts.settings.new_rdp_port = args.rdp_port;
-    opts.settings.ems_port = args.ems_port;
-    opts.settings.ems_baud = args.ems_baud;
-    opts.settings.offline_disk = args.offline_disk.as_deref().map(offline_disk).transpose()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json && !super::output::quiet();
     let bar = super::progress::bytes_received(show_progress, "doctor");
     cfg.target = Arc::new(super::progress::Counting::new(cfg.target.clone(), bar.clone()));
