@@ -28,6 +28,9 @@ pub enum Which {
     Line(LineArgs),
     /// The doctor on busy-server at 115200 baud, next to the article's commands as written.
     Doctor,
+    /// Start states x line faults x console styles x jobs, each cell classified as correct, a
+    /// clear error, wrong, over time or a panic.
+    Resilience(super::bench_resilience::Args),
 }
 
 /// Arguments of `sacdoc bench line`.
@@ -51,11 +54,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.which {
         None => {
             super::output::print(
-                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n",
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n            `sacdoc bench resilience` (start states x faults: correct, error, wrong, over time)\n",
             )?;
             Ok(0)
         }
         Some(Which::Line(a)) => line(&a),
+        Some(Which::Resilience(a)) => super::bench_resilience::run(&a),
         Some(Which::Doctor) => {
             let table = doctor_default()?;
             super::output::print(&table)?;

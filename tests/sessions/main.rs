@@ -3,6 +3,7 @@
 //! One test binary per group (each file is a module), so the suite links a handful of
 //! binaries instead of one per file.
 
+mod capture_noise;
 mod doctor_sac;
 mod password_noise;
 mod replay_transcripts;

@@ -101,6 +101,20 @@ pub enum SessionFault {
          screen shows {screen:?}"
     )]
     NoMarker { marker: String, screen: String },
+    /// The capture never matched the VM's own SHA-256 of the spooled output: the line garbles
+    /// bytes (noise), so no output is reported rather than a wrong one.
+    #[error(
+        "the output read back did not match the VM's SHA-256 of it in {reads} reads: the line \
+         garbles bytes (noise on the line); no output is reported rather than a possibly wrong \
+         one. Check the line (speed, cable, console server) and run again"
+    )]
+    Unverified { reads: u32 },
+    /// The VM's SHA-256 of the spooled output never came back, so the capture cannot be checked.
+    #[error(
+        "the VM did not print a SHA-256 of the output (certutil -hashfile) in {reads} reads, so \
+         the capture cannot be verified and is not reported"
+    )]
+    NoChecksum { reads: u32 },
 }
 
 impl From<SessionFault> for RunError {

@@ -55,6 +55,8 @@ pub struct Line {
     watch_boot: Option<u64>,
     /// Set by the operator's Ctrl+C; the next read fails with [`LineError::Interrupted`] once.
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// When the last byte arrived (or the line was made, or last written to).
+    last_activity: Instant,
 }
 
 impl std::fmt::Debug for Line {
@@ -87,6 +89,7 @@ impl Line {
             boot_at: None,
             watch_boot: None,
             cancel: None,
+            last_activity: Instant::now(),
         }
     }
 
@@ -103,6 +106,14 @@ impl Line {
     /// Bytes read so far.
     pub fn received(&self) -> u64 {
         self.received
+    }
+
+    /// How long nothing has arrived (counted from the last write when that is later: an answer
+    /// is not overdue before the question).
+    pub fn quiet_for(&self) -> std::time::Duration {
+        let since_write = self.last_byte.map(|(_, t)| t.elapsed());
+        let since_read = self.last_activity.elapsed();
+        since_write.map_or(since_read, |w| w.min(since_read))
     }
 
     /// The emulated screen.
@@ -165,6 +176,7 @@ impl Line {
                 self.term.feed(data);
                 self.buf.extend_from_slice(data);
                 self.received += n as u64;
+                self.last_activity = Instant::now();
                 self.note_boot(n);
                 Ok(n)
             }

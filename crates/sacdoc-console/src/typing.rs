@@ -27,6 +27,9 @@ pub enum Echo {
 pub enum TypeError {
     #[error("the echo of what was typed stayed wrong after {tries} repairs (wanted {wanted:?}, the screen shows {shown:?})")]
     Garbled { tries: u32, wanted: String, shown: String },
+    /// Backspaces did not shorten the echo as expected (typically across a wrapped row).
+    #[error("the console did not show the erase of a damaged line ({shown} characters shown, {wanted} expected)")]
+    Unerased { shown: usize, wanted: usize },
     #[error(transparent)]
     Line(#[from] LineError),
 }
@@ -57,6 +60,10 @@ impl Anchor {
 const KEY_ECHO_WAIT: Duration = Duration::from_millis(600);
 /// How long the line must stay quiet before a short echo counts as final.
 const QUIET: Duration = Duration::from_millis(250);
+/// Most characters erased in place; a longer damaged tail is left to the caller.
+const MAX_ERASE: usize = 32;
+/// How long an erase may take to show once its keys are sent.
+const ERASE_WAIT: Duration = Duration::from_millis(1500);
 /// Repair rounds before giving up.
 const MAX_TRIES: u32 = 6;
 
@@ -156,15 +163,43 @@ fn repair(
             Echo::Masked => 0,
         };
         let erase = shown.len().saturating_sub(keep);
+        if erase > MAX_ERASE {
+            // Erasing this much, one paced backspace at a time on a debouncing console and across
+            // wrapped rows, costs more than starting the line over, which the caller can do
+            // where that is safe (Ctrl+C at the cmd prompt).
+            return Err(TypeError::Unerased { shown: shown.len(), wanted: keep });
+        }
         for _ in 0..erase {
-            // Backspaces repeat, so a debouncing console needs them one at a time.
-            if let Some(d) = line.debounce {
-                std::thread::sleep(d);
+            // Backspaces repeat, so a debouncing console needs them one at a time: paced when
+            // the debounce is known; pressed one by one while it is not (a lost key is pressed
+            // again after a pause, and the pause that worked is learned).
+            match line.debounce {
+                Some(d) => {
+                    std::thread::sleep(d);
+                    line.send(b"\x08")?;
+                }
+                // A backspace that draws nothing even when pressed again (at the start of a row
+                // the line wrapped onto) ends the erase: the check below then hands the line
+                // back to the caller, which may start it over.
+                None => {
+                    if !press_seen(line, b"\x08")? {
+                        break;
+                    }
+                }
             }
-            press(line, b"\x08")?;
         }
         if erase > 0 {
-            wait_len(line, anchor, keep, deadline)?;
+            let until = deadline.min(Instant::now() + ERASE_WAIT);
+            match wait_len(line, anchor, keep, until) {
+                Ok(()) => {}
+                Err(LineError::Timeout { .. }) => {
+                    return Err(TypeError::Unerased {
+                        shown: anchor.typed(line).unwrap_or_default().chars().count(),
+                        wanted: keep,
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         let mut have = keep;
         let mut prev: Option<char> = if keep > 0 { chars.get(keep - 1).copied() } else { None };
@@ -255,6 +290,11 @@ fn wait_len(
 /// drops a key equal to the previous one. A key that was taken always produces some output (its
 /// echo or a repaint), so a second press only follows a key that was lost.
 pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
+    press_seen(line, key).map(|_| ())
+}
+
+/// [`press`], and whether anything came back at all.
+fn press_seen(line: &mut Line, key: &[u8]) -> Result<bool, LineError> {
     let last = key.last().copied();
     let prev_same = line.last_byte.filter(|(b, _)| Some(*b) == last).map(|(_, t)| t);
     let mut pause = line.debounce.unwrap_or(Duration::from_millis(200));
@@ -272,7 +312,7 @@ pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
                         learn(line, sent_at.duration_since(t));
                     }
                 }
-                return Ok(());
+                return Ok(true);
             }
             Err(LineError::Timeout { .. }) => {
                 std::thread::sleep(pause);
@@ -281,7 +321,7 @@ pub fn press(line: &mut Line, key: &[u8]) -> Result<(), LineError> {
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Remembers that a repeated key went through after `gap`: later repeated keys wait that long

@@ -38,21 +38,12 @@ pub fn hash_command(remote: &str) -> String {
     format!("certutil -hashfile {} SHA256", q(remote))
 }
 
-/// The SHA-256 in certutil's answer: the one line that is 64 hex digits once spaces are dropped
-/// (Server 2012 R2 prints them in spaced pairs), lowercased.
+/// The SHA-256 in certutil's answer (see [`checksum::parse`]), or why there is none.
 pub fn parse_hash(text: &str) -> Result<String, String> {
-    text.lines()
-        .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        .find(|l| l.len() == 64 && l.chars().all(|c| c.is_ascii_hexdigit()))
-        .map(|l| l.to_ascii_lowercase())
-        .ok_or_else(|| format!("no SHA-256 in the answer: {}", text.trim()))
+    checksum::parse(text).ok_or_else(|| format!("no SHA-256 in the answer: {}", text.trim()))
 }
 
-/// The SHA-256 of `bytes`, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use sacdoc_console::runner::checksum::{self, sha256_hex};
 
 /// Reads `remote` back, checks it against the VM's own hash of the file, and writes it to
 /// `local_dir`; returns the local path.
@@ -108,24 +99,8 @@ mod tests {
     }
 
     #[test]
-    fn certutil_hashes_are_read_in_both_layouts() {
-        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(sha256_hex(b""), empty);
-        // Windows 10 / Server 2016 and later: one run of hex digits.
-        let new = format!(
-            "SHA256 hash of C:\\temp\\a.reg:\r\n{empty}\r\nCertUtil: -hashfile command completed successfully.\r\n"
-        );
-        assert_eq!(parse_hash(&new).unwrap(), empty);
-        // Older: spaced pairs, upper case.
-        let spaced: String = empty
-            .to_uppercase()
-            .as_bytes()
-            .chunks(2)
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let old = format!("SHA256 hash of file C:\\temp\\a.reg:\r\n{spaced}\r\nCertUtil: -hashfile command completed successfully.\r\n");
-        assert_eq!(parse_hash(&old).unwrap(), empty);
+    fn a_failed_hash_is_an_error() {
         assert!(parse_hash("CertUtil: -hashfile command FAILED: 0x80070002").is_err());
+        assert_eq!(hash_command(r"C:\temp\a.reg"), r#"certutil -hashfile "C:\temp\a.reg" SHA256"#);
     }
 }

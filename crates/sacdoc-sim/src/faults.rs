@@ -25,6 +25,9 @@ pub struct FaultConfig {
     pub stall_ms: u64,
     /// The next command run in a cmd channel reboots the VM before its output is complete.
     pub reboot_mid_command: bool,
+    /// Drop, dup and corrupt start once this many bytes have been sent (0: from the first), so
+    /// a test can put the noise on one phase (a capture) and not on the login before it.
+    pub noise_after: u64,
     /// Seed of the generator; `None` = from the clock.
     pub seed: Option<u64>,
 }
@@ -116,6 +119,10 @@ impl FaultInjector {
                 break;
             }
             self.sent += 1;
+            if self.sent <= self.cfg.noise_after {
+                out.bytes.push(b);
+                continue;
+            }
             if self.cfg.drop > 0.0 && self.rng.next_f64() < self.cfg.drop {
                 continue;
             }

@@ -12,10 +12,12 @@
 
 use serde::Serialize;
 
+pub mod checksum;
 pub mod cmdline;
 pub mod painted;
 pub mod spool;
 pub mod stream;
+pub mod verify;
 
 /// The complete result of one command.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -108,25 +110,108 @@ pub fn at_prompt(line: &Line) -> bool {
 /// Types `text` at the cmd prompt (checking and repairing its echo) without pressing Enter.
 /// A space is added when the line would end exactly at the right margin, where a painted
 /// console parks the cursor on the last column and the echo cannot be read back exactly.
+///
+/// When the echo cannot be repaired in place (backspaces across a row the line wrapped onto do
+/// not show; noise damaged the repair too), the line is dropped with Ctrl+C, which cmd.exe
+/// answers with `^C` and a fresh prompt without running anything, and typed again, up to
+/// [`LINE_TRIES`] times within `timeout`.
 pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Result<(), RunError> {
-    if line.rebooted() {
-        // Nothing typed into a VM that restarted: it would land at `SAC>` or in the boot menu.
-        return Err(RunError::Restarting);
+    let start = std::time::Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        if line.rebooted() {
+            // Nothing typed into a VM that restarted: it would land at `SAC>` or in the boot menu.
+            return Err(RunError::Restarting);
+        }
+        if !at_prompt(line) {
+            return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
+        }
+        let anchor = Anchor::here(line);
+        let mut text = text.to_string();
+        let width = usize::from(crate::term::COLS);
+        if (anchor.prefix.chars().count() + text.chars().count()).is_multiple_of(width) {
+            text.push(' ');
+        }
+        let left = timeout.saturating_sub(start.elapsed());
+        match type_checked(line, &anchor, &text, Echo::Plain, left) {
+            Ok(_) => return Ok(()),
+            Err(TypeError::Line(l)) => return Err(line_error(l)),
+            Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
+                return Err(SessionFault::Typing(e).into())
+            }
+            Err(_) => cancel_line(line, timeout.saturating_sub(start.elapsed()))?,
+        }
     }
-    if !at_prompt(line) {
-        return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
+}
+
+/// Times a command line is typed afresh (after Ctrl+C) before typing gives up.
+pub const LINE_TRIES: u32 = 4;
+
+/// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
+/// after it.
+fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunError> {
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        line.clear();
+        line.send(b"\x03").map_err(line_error)?;
+        let wait = left.saturating_sub(start.elapsed()).min(Duration::from_secs(3));
+        let fresh = line.wait(wait, "waiting for a fresh prompt after Ctrl+C", |l| {
+            (l.buf().windows(2).any(|w| w == b"^C") && at_prompt(l)).then_some(())
+        });
+        match fresh {
+            Ok(()) => {
+                // Let the rest of the paint land before the next line is anchored.
+                line.drain(Duration::from_millis(300), Duration::from_millis(40))
+                    .map_err(line_error)?;
+                if at_prompt(line) {
+                    return Ok(());
+                }
+            }
+            Err(LineError::Timeout { .. }) => {}
+            Err(e) => return Err(line_error(e)),
+        }
     }
-    let anchor = Anchor::here(line);
-    let mut text = text.to_string();
-    let width = usize::from(crate::term::COLS);
-    if (anchor.prefix.chars().count() + text.chars().count()).is_multiple_of(width) {
-        text.push(' ');
+    Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into())
+}
+
+/// How long the line must stay quiet, with no prompt recognised, before Enter is pressed to
+/// bring a fresh one.
+pub const PROBE_AFTER: Duration = Duration::from_millis(1200);
+/// Most Enters pressed to bring a fresh prompt in one wait.
+pub const PROBES: u32 = 3;
+
+/// Waits up to `timeout` until `done` holds, where `done` needs an intact prompt. A prompt that
+/// the line garbled (`C>\Windows\system32>`) is never recognised, so when the line has been
+/// quiet for [`PROBE_AFTER`] without `done`, Enter is pressed (at most [`PROBES`] times) and
+/// cmd.exe prints a fresh prompt. Only for waits where nothing that reads the keyboard can still
+/// be running: Enter at an idle cmd prompt runs an empty line, which does nothing.
+pub(crate) fn wait_probing(
+    line: &mut Line,
+    timeout: Duration,
+    what: &str,
+    mut done: impl FnMut(&Line) -> bool,
+) -> Result<(), LineError> {
+    let start = std::time::Instant::now();
+    let mut probes = 0;
+    loop {
+        let left = timeout.saturating_sub(start.elapsed());
+        let before = line.received();
+        let slice = if probes < PROBES { left.min(PROBE_AFTER) } else { left };
+        match line.wait(slice, what, |l| done(l).then_some(())) {
+            Ok(()) => return Ok(()),
+            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
+                if line.received() == before && probes < PROBES {
+                    probes += 1;
+                    line.send(b"\r")?;
+                }
+            }
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.to_string() })
+            }
+            Err(e) => return Err(e),
+        }
     }
-    type_checked(line, &anchor, &text, Echo::Plain, timeout).map_err(|e| match e {
-        TypeError::Line(l) => line_error(l),
-        e => SessionFault::Typing(e).into(),
-    })?;
-    Ok(())
 }
 
 /// Maps a line error to a run error.

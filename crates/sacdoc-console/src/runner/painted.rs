@@ -5,33 +5,48 @@
 //!
 //! ```text
 //! COMMAND >"F" 2>&1 & call echo SDX<n>:%^errorlevel%:>>"F" & certutil -encode "F" "B" >nul
-//!   & findstr /n /v @ "B" | more
+//!   & certutil -hashfile "F" SHA256 | findstr /v : >>"B" & findstr /n /v @ "B" | more
 //! ```
 //!
 //! spools stdout and stderr of every part of COMMAND to a file, appends the exit code, encodes the
 //! file to base64 (64-character lines: no console wrapping, every byte kept, trailing spaces
-//! too), numbers its lines (`12:QUJD...`; `@` never occurs in base64, so `/v @` keeps every line)
-//! and pages it with `more`, one screen per space. Each screen is read from the emulated terminal;
-//! the numbers make overlapping or repeated screens harmless. Lines a screen did not show (the
-//! last page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then
-//! both files are deleted.
+//! too), appends the VM's SHA-256 of the spool (`findstr /v :` keeps only the hash line: the
+//! header names the file's path and the last line starts `CertUtil:`, in every language), numbers
+//! the lines (`12:QUJD...`; `@` never occurs in base64, so `/v @` keeps every line) and pages them
+//! with `more`, one screen per space. Each screen is read from the emulated terminal; the
+//! numbers make overlapping or repeated screens harmless. Lines a screen did not show (the last
+//! page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then both
+//! files are deleted.
+//!
+//! The decoded bytes are the command's output only when their SHA-256 is the one the VM appended.
+//! When they are not (noise on the line, or rows of an earlier capture mixed in), the spool is
+//! paged again on a cleared screen, up to [`READS`] times, and the reads are combined row by row
+//! ([`Reads`]); a capture that never verifies is an error, never an answer.
 //!
 //! A screen can still show rows of an earlier capture (a short capture does not scroll them
-//! away; a channel redraw brings them back). Two guards keep them out: only rows below the last
-//! screen row that shows this capture's nonce (the echo of its own typed line) are read, and the
-//! decoded text must end with this command's own exit marker line; when it does not, the spool
-//! is paged once more on a cleared screen before the run fails.
+//! away; a channel redraw brings them back). Only rows below the last screen row that shows this
+//! capture's nonce (the echo of its own typed line) are read, and the hash check catches the
+//! rest.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use super::checksum;
 use super::spool::{Spool, BEGIN, END};
+use super::verify::Reads;
 use super::{
-    at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
+    at_prompt, interrupt, line_error, nonce, type_command, wait_probing, Limits, RunError,
+    SessionFault, PROBE_AFTER,
 };
 use crate::line::{Line, LineError};
 
 const MORE: &str = "-- More --";
+
+/// Most Enters pressed in one read of the spool to make a garbled screen paint again.
+const PAGE_PROBES: u32 = 8;
+
+/// How many times the spool is paged before the capture is given up as unverifiable.
+pub const READS: u32 = 3;
 
 /// Numbered base64 lines collected from screens.
 ///
@@ -89,12 +104,17 @@ impl Pages {
             .collect()
     }
 
-    /// The decoded bytes between BEGIN and END.
-    fn decode(&self, end: usize) -> Result<Vec<u8>, RunError> {
+    /// The base64 rows between BEGIN (row 1) and END; `None` when row 1 is not BEGIN.
+    fn body(&self, end: usize) -> Option<Vec<String>> {
         if self.lines.get(&1).map(String::as_str) != Some(BEGIN) {
-            return Err(SessionFault::NoBegin.into());
+            return None;
         }
-        super::spool::decode_lines((2..end).map(|n| self.lines.get(&n).map_or("", String::as_str)))
+        Some((2..end).map(|n| self.lines.get(&n).cloned().unwrap_or_default()).collect())
+    }
+
+    /// The VM's SHA-256 of the spool: the row right after END.
+    fn hash(&self, end: usize) -> Option<String> {
+        self.lines.get(&(end + 1)).and_then(|b| checksum::parse(b))
     }
 }
 
@@ -130,7 +150,7 @@ fn rows_after(rows: &[String], nonce: &str) -> Vec<(usize, String)> {
     rows[first..].iter().filter_map(|r| parse_row(r)).collect()
 }
 
-/// Runs `command`; returns its exact output and exit code.
+/// Runs `command`; returns its exact, verified output and exit code.
 pub fn run(
     line: &mut Line,
     command: &str,
@@ -139,35 +159,94 @@ pub fn run(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let typed = format!("{} & {} & {}", spool.capture(command), spool.encode(), show(&spool));
+    let typed = format!(
+        "{} & {} & {} & {}",
+        spool.capture(command),
+        spool.encode(),
+        hash_into_b64(&spool),
+        show(&spool)
+    );
     clear_numbered_rows(line, limits.timeout)?;
     type_command(line, &typed, limits.timeout)?;
-    let mut got = read_back(line, &spool, &id, limits);
-    if matches!(got, Ok(None)) {
-        // The screens read did not hold this command's exit marker: they were not (all) this
-        // capture's. The files are still on the VM: clear the screen and page them once more.
-        if let Err(e) = clear_screen(line, limits.timeout)
-            .and_then(|_| type_command(line, &show(&spool), limits.timeout))
-        {
-            cleanup(line, &spool, limits.timeout);
-            return Err(e);
-        }
-        got = read_back(line, &spool, &id, limits);
-    }
+    let got = read_verified(line, &spool, &id, limits);
     cleanup(line, &spool, limits.timeout);
-    match got? {
-        Some(r) => Ok(r),
-        None => Err(SessionFault::NoMarker {
-            marker: spool.marker.clone(),
-            screen: line.term().snapshot().text(),
-        }
-        .into()),
-    }
+    got
+}
+
+/// Appends the VM's SHA-256 of the spool to its base64 file, as the line after END.
+fn hash_into_b64(spool: &Spool) -> String {
+    format!("{} | findstr /v : >>\"{}\"", checksum::command(&spool.file), spool.b64)
 }
 
 /// The line that pages the numbered base64 of the spool.
 fn show(spool: &Spool) -> String {
     format!("findstr /n /v @ \"{}\" | more", spool.b64)
+}
+
+/// Pages the spool (the line that does so is typed, not yet entered) until a read, or a
+/// combination of reads, has the VM's hash; pages it again on a cleared screen when not.
+fn read_verified(
+    line: &mut Line,
+    spool: &Spool,
+    id: &str,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    let mut reads = Reads::default();
+    let mut last_fault = None;
+    let mut whole = 0;
+    for _ in 0..READS + super::stream::ROW_ROUNDS {
+        let unsettled = reads.unsettled();
+        if whole < 2 || unsettled.is_empty() {
+            if whole >= READS {
+                break;
+            }
+            if whole > 0 {
+                clear_screen(line, limits.timeout)?;
+                type_command(line, &show(spool), limits.timeout)?;
+            }
+            whole += 1;
+            match read_back(line, spool, id, limits) {
+                Ok((body, hash)) => {
+                    reads.add_hash(hash);
+                    reads.add(body);
+                }
+                // A read that lost its frame (garbled BEGIN/END rows, rows that never came) is
+                // read again; a timeout, a lost link or an interrupt ends the capture.
+                Err(RunError::Session(f)) => last_fault = Some(f),
+                Err(e) => return Err(e),
+            }
+        } else {
+            // Only the rows on which the reads disagree, by number (`findstr /n` numbers BEGIN
+            // as 1, so row i is line i + 2), a screenful at a time.
+            let wanted: Vec<usize> = unsettled.iter().take(12).map(|i| i + 2).collect();
+            for (n, body) in fetch_rows(line, spool, id, &wanted, limits.timeout)? {
+                reads.add_row(n - 2, body);
+            }
+        }
+        if let Some(bytes) = reads.verified() {
+            return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
+        }
+    }
+    Err(match last_fault {
+        Some(f) if reads.count() == 0 => f,
+        _ if !reads.has_hash() => SessionFault::NoChecksum { reads: READS },
+        _ => SessionFault::Unverified { reads: READS },
+    }
+    .into())
+}
+
+/// Shows the numbered rows `wanted` of the spool's base64 and reads them off the screen.
+fn fetch_rows(
+    line: &mut Line,
+    spool: &Spool,
+    id: &str,
+    wanted: &[usize],
+    timeout: Duration,
+) -> Result<Vec<(usize, String)>, RunError> {
+    let words: Vec<String> = wanted.iter().map(|m| format!("{m}:")).collect();
+    let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
+    simple(line, &cmd, timeout)?;
+    Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
 }
 
 /// Clears the screen when numbered rows of an earlier capture are on it. They sit above the new
@@ -183,15 +262,15 @@ fn clear_screen(line: &mut Line, timeout: Duration) -> Result<(), RunError> {
     simple(line, "cls", timeout)
 }
 
-/// Presses Enter on the typed line that pages the spool and reads it back: the output and exit
-/// code, or `None` when the bytes read do not end with this command's exit marker (they were
-/// not this capture's). The spool files are left for the caller to delete.
+/// Presses Enter on the typed line that pages the spool and reads it back: the base64 rows
+/// between BEGIN and END, and the VM's hash of the spool if it came through. The spool files are
+/// left for the caller to delete.
 fn read_back(
     line: &mut Line,
     spool: &Spool,
     id: &str,
     limits: Limits,
-) -> Result<Option<(String, Option<i32>)>, RunError> {
+) -> Result<(Vec<String>, Option<String>), RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     let start = Instant::now();
@@ -204,10 +283,16 @@ fn read_back(
     let Some(end) = pages.end() else {
         return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
     };
-    // Fetch what no screen showed, a few numbers per command so each answer fits one screen.
+    // Fetch what no screen showed, a few numbers per command so each answer fits one screen; the
+    // hash row after END at most twice (it is absent when certutil could not hash).
     let mut rounds = 0;
+    let mut hash_asks = 0;
     loop {
-        let missing = pages.missing(end);
+        let mut missing = pages.missing(end);
+        if pages.hash(end).is_none() && hash_asks < 2 {
+            hash_asks += 1;
+            missing.push(end + 1);
+        }
         if missing.is_empty() {
             break;
         }
@@ -215,18 +300,12 @@ fn read_back(
         if rounds > 4 * (end / 10 + 2) {
             return Err(SessionFault::Unread(missing).into());
         }
-        let words: Vec<String> = missing.iter().take(12).map(|m| format!("{m}:")).collect();
-        let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
-        simple(line, &cmd, limits.timeout)?;
+        let wanted: Vec<usize> = missing.into_iter().take(12).collect();
+        fetch_rows(line, spool, id, &wanted, limits.timeout)?;
         pages.collect(line);
     }
-    let bytes = match pages.decode(end) {
-        Ok(b) => b,
-        // Rows of another capture mixed in can break the base64 itself.
-        Err(_) if pages.lines.get(&1).map(String::as_str) == Some(BEGIN) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(spool.split_own(&String::from_utf8_lossy(&bytes)))
+    let body = pages.body(end).ok_or(SessionFault::NoBegin)?;
+    Ok((body, pages.hash(end)))
 }
 
 /// Reads screens until `more` is done and the prompt is back, pressing space at each
@@ -239,9 +318,14 @@ fn page_through(
     received_at_start: u64,
 ) -> Result<(), RunError> {
     let mut seen_max = 0usize;
+    let mut probes = 0;
     loop {
         let left = limits.timeout.saturating_sub(start.elapsed());
-        let state = line.wait(left, "waiting for the next screen of output", |l| {
+        // A `-- More --` or a prompt that the line garbled is never recognised: after a quiet
+        // spell, Enter (one more line at `-- More --`, an empty line at the prompt: harmless
+        // either way) makes the console paint again.
+        let slice = if probes < PAGE_PROBES { left.min(PROBE_AFTER) } else { left };
+        let state = line.wait(slice, "waiting for the next screen of output", |l| {
             if l.received() - received_at_start > limits.output_limit {
                 return Some(State::TooLarge);
             }
@@ -260,6 +344,13 @@ fn page_through(
         });
         let state = match state {
             Ok(s) => s,
+            Err(LineError::Timeout { .. }) if start.elapsed() < limits.timeout => {
+                if line.quiet_for() >= PROBE_AFTER {
+                    probes += 1;
+                    crate::typing::press(line, b"\r").map_err(line_error)?;
+                }
+                continue;
+            }
             Err(LineError::Timeout { .. }) => {
                 return Err(RunError::Timeout { secs: limits.timeout.as_secs() })
             }
@@ -326,8 +417,8 @@ fn simple(line: &mut Line, cmd: &str, timeout: Duration) -> Result<(), RunError>
     type_command(line, cmd, timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    line.wait(timeout, "waiting for the prompt after a helper command", |l| {
-        (at_prompt(l) && !l.buf().is_empty()).then_some(())
+    wait_probing(line, timeout, "waiting for the prompt after a helper command", |l| {
+        at_prompt(l) && !l.buf().is_empty()
     })
     .map_err(line_error)?;
     line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;

@@ -1,23 +1,32 @@
 //! Capture on a streaming console (Server 2022 style): the spooled output is typed out with
 //! `type`, and cut from the byte stream between the Enter and the exit marker.
 //!
-//! The console breaks lines at its width with a plain CRLF, so a line of exactly the width and a
-//! longer line broken there look the same on the wire. When the text shows a line of exactly
-//! `wrap` characters, the same spool is fetched once more as certutil base64 (64-character lines,
-//! never broken), which is exact; otherwise the text is already exact and costs about the raw
-//! output.
+//! Every capture is checked end to end: the same typed line ends with `certutil -hashfile` of
+//! the spool, and the text is returned only when its SHA-256 is the VM's. The text matches the
+//! file byte for byte when the output is plain CRLF text that the console did not break; when it
+//! does not (a line of exactly the console's width, which the console breaks with a plain CRLF
+//! like any longer line; bare LFs; bytes outside ASCII; noise on the line), the same spool is
+//! fetched as certutil base64 (64-character lines, never broken), decoded and checked against
+//! the hash again, up to [`READS`] times. A capture that never matches is an error, never an
+//! answer.
 
 use std::time::{Duration, Instant};
 
-use super::spool::{decode_lines, Spool};
+use super::checksum;
+use super::spool::Spool;
+use super::verify::Reads;
 use super::{
-    at_prompt, interrupt, line_error, nonce, type_command, Limits, RunError, SessionFault,
+    at_prompt, interrupt, line_error, nonce, type_command, wait_probing, Limits, RunError,
+    SessionFault, PROBES, PROBE_AFTER,
 };
 use crate::line::{find, Line, LineError};
 use crate::term::stream_text;
 
-/// Runs `command`; returns its exact output and exit code. `wrap` is the console width (0: the
-/// console never breaks lines).
+/// How many times the base64 form is read before the capture is given up as unverifiable.
+pub const READS: u32 = 3;
+
+/// Runs `command`; returns its exact, verified output and exit code. `wrap` is the console
+/// width (0: the console never breaks lines).
 pub fn run(
     line: &mut Line,
     command: &str,
@@ -26,42 +35,107 @@ pub fn run(
     wrap: usize,
 ) -> Result<(String, Option<i32>), RunError> {
     let spool = Spool::new(&nonce(command, index));
-    let typed = format!("{} & type \"{}\"", spool.capture(command), spool.file);
-    let text = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
+    let typed = format!(
+        "{} & type \"{}\" & {}",
+        spool.capture(command),
+        spool.file,
+        checksum::command(&spool.file)
+    );
+    let (text, tail) = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
         Ok(t) => t,
         Err(e) => {
             let _ = helper(line, &spool.delete(), limits.timeout);
             return Err(e);
         }
     };
+    let on_vm = checksum::parse(&tail);
     let ambiguous = wrap > 0 && text.split("\r\n").any(|l| l.chars().count() == wrap);
-    if !ambiguous {
-        let (out, code) = spool.split_exit(&text);
-        helper(line, &spool.delete(), limits.timeout)?;
-        return Ok((out, code));
-    }
-    // Exact path: the same file as base64.
-    let typed = format!("{} & type \"{}\" & {}", spool.encode(), spool.b64, spool.delete());
-    let b64 = helper(line, &typed, limits.timeout)?;
-    let lines: Vec<&str> = b64.split("\r\n").collect();
-    let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
-    let end = lines.iter().position(|l| l.trim() == super::spool::END);
-    let (Some(b), Some(e)) = (begin, end) else {
-        return Err(SessionFault::NoBase64.into());
-    };
-    let bytes = decode_lines(lines[b..=e].iter().copied())?;
-    let (out, code) = spool.split_exit(&String::from_utf8_lossy(&bytes));
-    Ok((out, code))
+    let verified =
+        !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
+    let result =
+        if verified { Ok(spool.split_exit(&text)) } else { exact(line, &spool, on_vm, limits) };
+    let deleted = helper(line, &spool.delete(), limits.timeout);
+    let out = result?;
+    deleted?;
+    Ok(out)
 }
 
-/// Types `typed`, presses Enter, and returns the stream text up to `marker` once the prompt is
-/// back. Stops the command with Ctrl+C on timeout or when the output passes the limit.
+/// Reads the spool as certutil base64 until its decoded bytes have the VM's SHA-256: a whole
+/// read, a second one when the first does not verify, then only the rows on which the reads
+/// disagree, fetched again by number until two copies of each agree (see [`Reads`]). Each whole
+/// read brings the hash again, so a hash garbled once does not fail the capture.
+fn exact(
+    line: &mut Line,
+    spool: &Spool,
+    on_vm: Option<String>,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    let mut reads = Reads::default();
+    reads.add_hash(on_vm);
+    let mut whole = 0;
+    for round in 0..READS + ROW_ROUNDS {
+        let unsettled = reads.unsettled();
+        if whole < 2 || unsettled.is_empty() {
+            if whole >= READS {
+                break;
+            }
+            whole += 1;
+            let encode = if round == 0 { format!("{} & ", spool.encode()) } else { String::new() };
+            let typed =
+                format!("{encode}type \"{}\" & {}", spool.b64, checksum::command(&spool.file));
+            let answer = helper(line, &typed, limits.timeout)?;
+            let lines: Vec<&str> = answer.split("\r\n").collect();
+            let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
+            let end = lines.iter().rposition(|l| l.trim() == super::spool::END);
+            if let (Some(b), Some(e)) = (begin, end) {
+                if b < e {
+                    reads.add_hash(checksum::parse(&lines[e + 1..].join("\r\n")));
+                    reads.add(lines[b + 1..e].iter().map(|l| l.trim().to_string()).collect());
+                }
+            }
+        } else {
+            // `findstr /n` numbers BEGIN as 1, so row i is line i + 2.
+            let wanted: Vec<usize> = unsettled.iter().take(ROWS_PER_FETCH).map(|i| i + 2).collect();
+            let words: Vec<String> = wanted.iter().map(|n| format!("{n}:")).collect();
+            let typed =
+                format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
+            let answer = helper(line, &typed, limits.timeout)?;
+            for l in answer.split("\r\n") {
+                let Some((num, body)) = l.trim().split_once(':') else { continue };
+                match num.parse::<usize>() {
+                    Ok(n) if wanted.contains(&n) => reads.add_row(n - 2, body.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(bytes) = reads.verified() {
+            return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
+        }
+    }
+    Err(if reads.count() == 0 {
+        SessionFault::NoBase64
+    } else if !reads.has_hash() {
+        SessionFault::NoChecksum { reads: READS }
+    } else {
+        SessionFault::Unverified { reads: READS }
+    }
+    .into())
+}
+
+/// Fetches of single rows after the whole reads.
+pub const ROW_ROUNDS: u32 = 8;
+/// Rows asked for in one fetch.
+const ROWS_PER_FETCH: usize = 24;
+
+/// Types `typed`, presses Enter, and once the prompt is back returns the stream text up to and
+/// including the `marker` line, and the text after it (the prompt line left out). Stops the
+/// command with Ctrl+C on timeout or when the output passes the limit.
 fn until_marker(
     line: &mut Line,
     typed: &str,
     marker: &[u8],
     limits: Limits,
-) -> Result<String, RunError> {
+) -> Result<(String, String), RunError> {
     type_command(line, typed, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
@@ -71,6 +145,7 @@ fn until_marker(
     // across reads), so a big output is scanned once, not once per read.
     let mut searched = 0usize;
     let mut found: Option<usize> = None;
+    let mut probes = 0;
     let outcome = loop {
         if line.rebooted() {
             return Err(RunError::Restarting);
@@ -83,6 +158,12 @@ fn until_marker(
         if let Some(at) = found {
             if at_prompt(line) && line.buf().ends_with(b">") {
                 break Ok(at);
+            }
+            // The marker came, so the command is over and only `type` and certutil, which read
+            // no keys, are left: a prompt the line garbled is replaced by pressing Enter.
+            if probes < PROBES && line.quiet_for() >= PROBE_AFTER {
+                probes += 1;
+                line.send(b"\r").map_err(line_error)?;
             }
         }
         if line.received() - received_at_start > limits.output_limit {
@@ -109,7 +190,10 @@ fn until_marker(
                 .position(|&c| c == b'\n')
                 .map_or(line.buf().len(), |p| at + p + 1);
             let text = stream_text(&line.buf()[..end]);
-            Ok(text.strip_prefix("\r\n").unwrap_or(&text).to_string())
+            let tail = stream_text(&line.buf()[end..]);
+            // The prompt line at the end is not the command's.
+            let tail = tail.rfind("\r\n").map_or("", |p| &tail[..p]).to_string();
+            Ok((text.strip_prefix("\r\n").unwrap_or(&text).to_string(), tail))
         }
         Err(e) => {
             interrupt(line);
@@ -123,8 +207,8 @@ pub(crate) fn helper(line: &mut Line, typed: &str, timeout: Duration) -> Result<
     type_command(line, typed, timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    line.wait(timeout, "waiting for the prompt after a helper command", |l| {
-        (at_prompt(l) && l.buf().ends_with(b">") && l.buf().len() > 2).then_some(())
+    wait_probing(line, timeout, "waiting for the prompt after a helper command", |l| {
+        at_prompt(l) && l.buf().ends_with(b">") && l.buf().len() > 2
     })
     .map_err(line_error)?;
     let text = stream_text(line.buf());

@@ -232,10 +232,32 @@ fn tail_after_enter(buf: &[u8]) -> &[u8] {
     }
 }
 
+/// True for a cmd channel's name as SAC makes them: `Cmd` and four digits (§7 of the notes).
+fn is_cmd_channel_name(name: &str) -> bool {
+    name.len() == 7 && name.starts_with("Cmd") && name[3..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The highest-numbered cmd channel in the text of SAC's `ch` list: the one created last.
+fn newest_cmd_channel(list: &str) -> Option<String> {
+    list.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| is_cmd_channel_name(w))
+        .max_by_key(|w| w[3..].parse::<u32>().unwrap_or(0))
+        .map(str::to_string)
+}
+
+/// How many times `cmd` is typed while the service that launches cmd channels registers.
+const CMD_TRIES: u32 = 6;
+/// Longest wait for the registration event before `cmd` is typed again.
+const CMD_EVENT_WAIT: Duration = Duration::from_secs(15);
+
 /// Creates a cmd channel and returns its name (`Cmd0001`). Waits for the CMD service once when it
 /// has not registered yet (just after boot).
 pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionError> {
-    for attempt in 0..2 {
+    let start = std::time::Instant::now();
+    for attempt in 0..CMD_TRIES {
+        // Still not registered after waiting for its event (or the event was garbled on the
+        // line): the last try reports it.
+        let last = attempt + 1 == CMD_TRIES || start.elapsed() >= timeout;
         let from = line.buf().len();
         let anchor = Anchor::here(line);
         type_checked(line, &anchor, "cmd", Echo::Plain, timeout)?;
@@ -261,29 +283,31 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
                 line.wait(Duration::from_secs(5), "waiting for SAC> after the event", |l| {
                     (at_sac(l) == Some(0)).then_some(())
                 })?;
-                return Ok(name);
+                if is_cmd_channel_name(&name) {
+                    return Ok(name);
+                }
+                // The event's name was garbled on the line: SAC's channel list says it again.
+                let list = sac_command(line, "ch", timeout)?;
+                return newest_cmd_channel(&list).ok_or(SessionError::NoChannel(name));
             }
-            Err(1) if attempt == 0 => {
-                // The service is not up yet: its registration is announced by an event.
+            Err(1) if !last => {
+                // The service is not up yet: its registration is announced by an event. The
+                // event can be garbled on the line, so `cmd` is tried again after a while
+                // whether it came or not.
                 let from = line.buf().len();
-                line.wait(timeout, "waiting for \"The CMD command is now available.\"", |l| {
+                let left = timeout.saturating_sub(start.elapsed()).min(CMD_EVENT_WAIT);
+                match line.wait(left, "waiting for \"The CMD command is now available.\"", |l| {
                     (l.buf_has(from, CMD_AVAILABLE) && at_sac(l) == Some(0)).then_some(())
-                })
-                .map_err(|e| match e {
-                    LineError::Timeout { .. } => SessionError::CmdUnavailable(
-                        "the service that launches cmd channels (sacsvr) has not registered with \
-                         SAC; wait for the machine to finish booting, or check that the Special \
-                         Administration Console Helper service is running"
-                            .into(),
-                    ),
-                    e => e.into(),
-                })?;
+                }) {
+                    Ok(()) | Err(LineError::Timeout { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
             Err(1) => {
                 return Err(SessionError::CmdUnavailable(
-                    "the service that launches cmd channels has not registered with SAC (still \
-                     booting, disabled, or the Special Administration Console Helper service is \
-                     broken)"
+                    "the service that launches cmd channels (sacsvr) has not registered with SAC \
+                     (still booting, disabled, or the Special Administration Console Helper \
+                     service is broken); wait for the machine to finish booting and run again"
                         .into(),
                 ))
             }
@@ -396,7 +420,17 @@ fn redraw_done(buf: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::redraw_done;
+    use super::*;
+
+    #[test]
+    fn a_garbled_channel_name_is_found_again_in_the_list() {
+        assert!(is_cmd_channel_name("Cmd0001"));
+        assert!(!is_cmd_channel_name("Cmd001"));
+        assert!(!is_cmd_channel_name("Cmd00a1"));
+        let list = "Channel List\r\n\r\n(Use \"ch -?\" for information on using channels)\r\n\r\n# Status  Channel Name\r\n0 (AV)    SAC\r\n1 (AV)    Cmd0001\r\n2 (AV)    Cmd0002\r\n";
+        assert_eq!(newest_cmd_channel(list).as_deref(), Some("Cmd0002"));
+        assert_eq!(newest_cmd_channel("0 (AV)    SAC\r\n"), None);
+    }
 
     #[test]
     fn a_redraw_ends_with_the_cursor_after_row_24() {

@@ -85,6 +85,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "stall_after",
     "stall_ms",
     "reboot_mid_command",
+    "noise_after",
 ];
 
 impl SimOptions {
@@ -173,6 +174,7 @@ impl SimOptions {
             "stall_after" => self.faults.stall_after = Some(num(key, value)?),
             "stall_ms" => self.faults.stall_ms = num(key, value)?,
             "reboot_mid_command" => self.faults.reboot_mid_command = flag(key, value)?,
+            "noise_after" => self.faults.noise_after = num(key, value)?,
             _ => {
                 return Err(SimError::UnknownOption {
                     key: key.to_string(),

@@ -1,0 +1,242 @@
+//! Choosing, among the reads of one spool's base64, the bytes that the VM's own SHA-256 vouches
+//! for.
+//!
+//! A noisy line damages a few rows of each read, rarely the same row twice, and never the same
+//! way twice. So a row is settled once two copies of it agree; the caller fetches the rows that
+//! are not settled again by number (a few bytes each) rather than the whole output. Besides each
+//! read on its own and the per-row majority, the rows on which reads disagree are combined
+//! (every choice of variant per row, up to a bounded number of candidates): two reads damaged in
+//! different rows give the right bytes without a third. Whatever is returned decoded to bytes whose SHA-256 the VM printed, so a
+//! combination cannot produce a wrong answer, only fail to produce one.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+
+use super::checksum::sha256_hex;
+
+/// Most candidates tried per call (each is decoded and hashed).
+const MAX_CANDIDATES: usize = 1024;
+/// Most bytes of base64 decoded and hashed per call, over all candidates.
+const MAX_WORK: usize = 256 * 1024 * 1024;
+
+/// The reads of one spool so far, and every hash of it the VM printed.
+#[derive(Debug, Default)]
+pub struct Reads {
+    /// Each read's base64 rows between BEGIN and END, in order.
+    reads: Vec<Vec<String>>,
+    /// Single rows fetched again by index (0 = the first row after BEGIN).
+    extra: Vec<(usize, String)>,
+    hashes: BTreeSet<String>,
+}
+
+impl Reads {
+    pub fn add(&mut self, rows: Vec<String>) {
+        self.reads.push(rows);
+    }
+
+    /// Adds a hash read from the VM (`None`: the hash did not come through this time).
+    pub fn add_hash(&mut self, hash: Option<String>) {
+        self.hashes.extend(hash);
+    }
+
+    pub fn has_hash(&self) -> bool {
+        !self.hashes.is_empty()
+    }
+
+    pub fn count(&self) -> usize {
+        self.reads.len()
+    }
+
+    /// Adds one row fetched again by its index.
+    pub fn add_row(&mut self, index: usize, body: String) {
+        self.extra.push((index, body));
+    }
+
+    /// The number of rows, as the newest read has them.
+    pub fn rows(&self) -> usize {
+        self.reads.last().map_or(0, Vec::len)
+    }
+
+    /// The indexes of rows no two copies of which agree.
+    pub fn unsettled(&self) -> Vec<usize> {
+        let variants = self.variants();
+        variants
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.first().is_none_or(|(_, n)| *n < 2))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Per row of the newest read's length, its distinct copies with their counts, the most
+    /// frequent first (full-length copies first among equals: a short copy lost characters).
+    fn variants(&self) -> Vec<Vec<(&str, usize)>> {
+        let n = self.rows();
+        let mut v: Vec<Vec<(&str, usize)>> = vec![Vec::new(); n];
+        let copies = self
+            .reads
+            .iter()
+            .filter(|r| r.len() == n)
+            .flat_map(|r| r.iter().enumerate())
+            .chain(self.extra.iter().map(|(i, b)| (*i, b)));
+        for (i, body) in copies {
+            let Some(row) = v.get_mut(i) else { continue };
+            match row.iter_mut().find(|(b, _)| *b == body.as_str()) {
+                Some((_, c)) => *c += 1,
+                None => row.push((body.as_str(), 1)),
+            }
+        }
+        for row in &mut v {
+            row.sort_by_key(|(b, c)| (std::cmp::Reverse(*c), std::cmp::Reverse(b.len())));
+        }
+        v
+    }
+
+    /// True when `bytes` have one of the VM's hashes.
+    pub fn vouches_for(&self, bytes: &[u8]) -> bool {
+        !self.hashes.is_empty() && self.hashes.contains(&sha256_hex(bytes))
+    }
+
+    /// The decoded bytes of a read, or of a combination of reads, whose SHA-256 the VM printed.
+    pub fn verified(&self) -> Option<Vec<u8>> {
+        if self.hashes.is_empty() {
+            return None;
+        }
+        let mut work = 0usize;
+        for rows in self.reads.iter().rev() {
+            work += size(rows);
+            if let Some(b) = self.check(rows) {
+                return Some(b);
+            }
+        }
+        self.combined(&mut work)
+    }
+
+    /// The per-row majority, then every choice of copy on the rows where copies differ.
+    fn combined(&self, work: &mut usize) -> Option<Vec<u8>> {
+        let variants = self.variants();
+        if variants.is_empty() || variants.iter().any(Vec::is_empty) {
+            return None;
+        }
+        let mut rows: Vec<String> = variants.iter().map(|v| v[0].0.to_string()).collect();
+        *work += size(&rows);
+        if let Some(b) = self.check(&rows) {
+            return Some(b);
+        }
+        let choices: Vec<(usize, &Vec<(&str, usize)>)> =
+            variants.iter().enumerate().filter(|(_, v)| v.len() > 1).collect();
+        let total = choices.iter().try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()))?;
+        if total > MAX_CANDIDATES {
+            return None;
+        }
+        for n in 1..total {
+            *work += size(&rows);
+            if *work > MAX_WORK {
+                return None;
+            }
+            let mut k = n;
+            for (i, v) in &choices {
+                rows[*i] = v[k % v.len()].0.to_string();
+                k /= v.len();
+            }
+            if let Some(b) = self.check(&rows) {
+                return Some(b);
+            }
+        }
+        None
+    }
+
+    fn check(&self, rows: &[String]) -> Option<Vec<u8>> {
+        let joined: String = rows.iter().map(|r| r.trim()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(joined.as_bytes()).ok()?;
+        self.vouches_for(&bytes).then_some(bytes)
+    }
+}
+
+fn size(rows: &[String]) -> usize {
+    rows.iter().map(String::len).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(bytes: &[u8]) -> Vec<String> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        b64.as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()).collect()
+    }
+
+    /// Replaces one character of row `i` by another base64 character: still decodes, wrongly.
+    fn garble(rows: &[String], i: usize) -> Vec<String> {
+        let mut r = rows.to_vec();
+        let c = if r[i].starts_with('A') { "B" } else { "A" };
+        r[i].replace_range(0..1, c);
+        r
+    }
+
+    fn sample() -> Vec<u8> {
+        (0..2000u32).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn a_clean_read_with_its_hash_verifies() {
+        let data = sample();
+        let mut reads = Reads::default();
+        reads.add(rows_of(&data));
+        assert_eq!(reads.verified(), None, "no hash, no answer");
+        reads.add_hash(Some(sha256_hex(&data)));
+        assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn a_garbled_read_never_verifies() {
+        let data = sample();
+        let mut reads = Reads::default();
+        reads.add_hash(Some(sha256_hex(&data)));
+        reads.add(garble(&rows_of(&data), 3));
+        assert_eq!(reads.verified(), None);
+        // The same damage twice cannot be repaired either.
+        reads.add(garble(&rows_of(&data), 3));
+        assert_eq!(reads.verified(), None);
+    }
+
+    #[test]
+    fn two_reads_damaged_in_different_rows_combine() {
+        let data = sample();
+        let rows = rows_of(&data);
+        let mut reads = Reads::default();
+        reads.add_hash(Some(sha256_hex(&data)));
+        reads.add(garble(&garble(&rows, 1), 20));
+        reads.add(garble(&rows, 7));
+        assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn rows_fetched_again_settle_a_row_damaged_in_every_read() {
+        let data = sample();
+        let rows = rows_of(&data);
+        let mut reads = Reads::default();
+        reads.add_hash(Some(sha256_hex(&data)));
+        reads.add(garble(&rows, 4));
+        let mut other = garble(&rows, 9);
+        other[4] = format!("{}x", &rows[4][1..]);
+        reads.add(other);
+        // Row 4 is damaged in both reads, differently; rows 9 and 4 are not settled.
+        assert_eq!(reads.unsettled(), vec![4, 9]);
+        assert_eq!(reads.verified(), None);
+        reads.add_row(4, rows[4].clone());
+        assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn a_garbled_hash_does_not_hide_a_good_one() {
+        let data = sample();
+        let mut reads = Reads::default();
+        reads.add_hash(Some("0".repeat(64)));
+        reads.add(rows_of(&data));
+        assert_eq!(reads.verified(), None);
+        reads.add_hash(Some(sha256_hex(&data)));
+        assert_eq!(reads.verified(), Some(data));
+    }
+}
