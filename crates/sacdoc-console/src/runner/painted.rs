@@ -280,6 +280,10 @@ fn read_back(
         interrupt(line);
         return Err(e);
     }
+    // The last rows may still be painting when the prompt is recognised: read what is left of
+    // the paint, then the screen once more.
+    line.drain(Duration::from_millis(300), Duration::from_millis(40)).map_err(line_error)?;
+    pages.collect(line);
     let Some(end) = pages.end() else {
         return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
     };
