@@ -25,7 +25,8 @@ pub struct Args {
 pub const EXAMPLE: &str = r#"# sacdoc configuration. Flags and SACDOC_* variables win over this file.
 
 [defaults]
-# timeout = 60          # seconds: the longest wait for one step or one command
+# timeout = 60          # seconds without progress before a step or a command is given up
+# max_time = 600        # seconds: the longest one command may take in all (default: no cap)
 # record = true         # record every session as a transcript
 # reconnect = false     # reopen a dropped link
 
@@ -83,6 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         "profile": r.profile.map(|p| p.to_string()),
         "record": record,
         "timeout_secs": r.timeout.as_secs(),
+        "max_time_secs": r.max_time.map(|d| d.as_secs()),
         "reconnect": r.reconnect,
         "keep_channel": r.keep_channel,
         "output_limit": r.output_limit,

@@ -51,9 +51,13 @@ pub struct ConnectArgs {
     /// Leave the cmd channel open at the end.
     #[arg(long)]
     pub keep_channel: bool,
-    /// Longest wait for one step or one command, in seconds [default: 60].
+    /// Seconds without progress before a step or a command is given up: a big output keeps
+    /// going as long as it keeps arriving [default: 60].
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Longest time one command may take in all, in seconds [default: no cap].
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<u64>,
     /// Reconnect when the link drops.
     #[arg(long)]
     pub reconnect: bool,
@@ -85,6 +89,7 @@ pub struct Resolved {
     pub record: Recording,
     pub keep_channel: bool,
     pub timeout: Duration,
+    pub max_time: Option<Duration>,
     pub reconnect: bool,
     pub output_limit: u64,
     pub config: Config,
@@ -137,6 +142,10 @@ impl ConnectArgs {
         if timeout == 0 {
             bail!("--timeout 0 would give up at once; give a number of seconds such as 60");
         }
+        let max_time = self.max_time.or(profile_cfg.max_time);
+        if max_time == Some(0) {
+            bail!("--max-time 0 would give up at once; give a number of seconds such as 600");
+        }
         Ok(Resolved {
             target,
             target_given,
@@ -149,6 +158,7 @@ impl ConnectArgs {
             record,
             keep_channel: self.keep_channel || profile_cfg.keep_channel == Some(true),
             timeout: Duration::from_secs(timeout),
+            max_time: max_time.map(Duration::from_secs),
             reconnect: self.reconnect || profile_cfg.reconnect == Some(true),
             output_limit: self
                 .output_limit
@@ -243,6 +253,7 @@ impl Resolved {
             record: self.record,
             keep_channel: self.keep_channel,
             timeout: self.timeout,
+            max_time: self.max_time,
             reconnect: self.reconnect,
             output_limit: self.output_limit,
             transcript_cap: crate::transcript::DEFAULT_TRANSCRIPT_CAP,

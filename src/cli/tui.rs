@@ -50,6 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         password: r.password,
         record: r.record,
         timeout: r.timeout,
+        max_time: r.max_time,
         output_limit: r.output_limit,
         reconnect: r.reconnect,
         keep_channel: r.keep_channel,

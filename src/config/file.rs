@@ -51,8 +51,10 @@ pub struct ConsoleProfile {
     pub record: Option<bool>,
     pub reconnect: Option<bool>,
     pub keep_channel: Option<bool>,
-    /// Seconds: the longest wait for one step or one command.
+    /// Seconds without progress before a step or a command is given up.
     pub timeout: Option<u64>,
+    /// Seconds: the longest time one command may take in all.
+    pub max_time: Option<u64>,
     /// Bytes: the largest output accepted from one command.
     pub output_limit: Option<u64>,
 }
@@ -80,6 +82,7 @@ impl ConsoleProfile {
             reconnect,
             keep_channel,
             timeout,
+            max_time,
             output_limit
         )
     }

@@ -61,6 +61,7 @@ pub struct LiveOptions {
     pub password: Option<Secret>,
     pub record: Recording,
     pub timeout: Duration,
+    pub max_time: Option<Duration>,
     pub output_limit: u64,
     pub reconnect: bool,
     pub keep_channel: bool,
@@ -126,6 +127,7 @@ fn config(
     cfg.record = opts.record.clone();
     cfg.timeout = opts.timeout;
     cfg.output_limit = opts.output_limit;
+    cfg.max_time = opts.max_time;
     cfg.reconnect = opts.reconnect;
     cfg.keep_channel = opts.keep_channel;
     cfg.profile = opts.profile;

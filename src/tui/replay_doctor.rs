@@ -131,6 +131,7 @@ pub fn rerun(tr: &Transcript, name: &str) -> Placed {
         },
         keep_channel: true,
         timeout: Duration::from_secs(5),
+        max_time: None,
         output_limit: 64 * 1024 * 1024,
         profile: None,
         transcript: None,

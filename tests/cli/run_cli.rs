@@ -90,3 +90,32 @@ fn password_never_comes_from_argv() {
         .expect("run sacdoc");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `--timeout` counts seconds without progress, not the whole command: `netstat -ano` on
+/// busy-server over a paced line takes several times the timeout and still comes through whole,
+/// while `--max-time` caps the whole command with its own clear error.
+#[test]
+fn timeout_is_no_progress_and_max_time_caps_the_whole_run() {
+    let target = "sim:busy-server?start=sac&profile=ws2022&baud=460800";
+    let started = std::time::Instant::now();
+    let out = sacdoc()
+        .args(["run", target, "--no-record", "-q", "--timeout", "2", "--", "netstat", "-ano"])
+        .output()
+        .expect("run sacdoc");
+    let took = started.elapsed();
+    let (want, code) = expected("busy-server", "netstat -ano");
+    assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout) == want, "the output differs");
+    // The premise of the test: the run lasted longer than --timeout (the output alone takes
+    // about 8 s at this line rate).
+    assert!(took > std::time::Duration::from_secs(2), "took {took:?}: the premise does not hold");
+
+    let out = sacdoc()
+        .args(["run", target, "--no-record", "-q", "--max-time", "2", "--", "netstat", "-ano"])
+        .output()
+        .expect("run sacdoc");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{err}");
+    assert!(err.contains("--max-time 2"), "{err}");
+    assert!(out.stdout.is_empty(), "no partial output on stdout");
+}

@@ -20,6 +20,7 @@ pub fn options(scenario: &str, timeout_s: u64) -> SessionOptions {
         credentials: creds(scenario),
         keep_channel: false,
         timeout: Duration::from_secs(timeout_s),
+        max_time: None,
         output_limit: 16 * 1024 * 1024,
         profile: None,
         transcript: None,

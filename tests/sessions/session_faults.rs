@@ -57,7 +57,13 @@ fn stalled_vm_times_out() {
     match s {
         Ok(mut s) => {
             let e = s.run("netstat -anob").expect_err("a stall must time out");
-            assert!(matches!(e, RunError::Timeout { .. } | RunError::Session(_)), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    RunError::NoProgress { .. } | RunError::Timeout { .. } | RunError::Session(_)
+                ),
+                "{e}"
+            );
         }
         Err(e) => assert!(e.to_string().contains("sent nothing expected"), "{e}"),
     }

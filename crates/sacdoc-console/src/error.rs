@@ -42,6 +42,14 @@ pub enum SessionError {
 pub enum RunError {
     #[error("the command did not finish within {secs} s (sent Ctrl+C to stop it)")]
     Timeout { secs: u64 },
+    /// Nothing arrived for `secs` seconds (`--timeout`) while the command ran.
+    #[error(
+        "nothing arrived for {secs} s while the command ran (--timeout; sent Ctrl+C to stop it)"
+    )]
+    NoProgress { secs: u64 },
+    /// The command ran past `--max-time`.
+    #[error("the command ran past --max-time {secs} s (sent Ctrl+C to stop it)")]
+    MaxTime { secs: u64 },
     #[error("the output passed the limit of {limit} bytes (sent Ctrl+C to stop it)")]
     OutputTooLarge { limit: u64 },
     #[error("the link was lost: {0}")]

@@ -61,9 +61,12 @@ impl TargetState {
         if let Some(dir) = path.parent() {
             sacdoc_link::owner_only::create_dir_all(dir).map_err(w)?;
         }
-        // A temporary name of this process's own: two runs on one target may save at once
-        // (the last one's state is kept, whole).
-        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+        // A temporary name of this save's own (process and a counter: two threads of one process,
+        // e.g. a fleet or the text UI, may save one target's state at once, and with a shared
+        // name one rename would find the other's file gone). The last state is kept, whole.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("json.{}.{n}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(self).map_err(|e| w(std::io::Error::other(e)))?;
         sacdoc_link::owner_only::write(&tmp, text.as_bytes()).map_err(w)?;
         std::fs::rename(&tmp, path).map_err(w)
@@ -86,6 +89,22 @@ impl TargetState {
 mod tests {
     use super::*;
     use crate::model::PendingKind;
+
+    #[test]
+    fn saves_from_many_threads_at_once_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t").join("doctor-state.json");
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        TargetState::default().save(&p).expect("a save never fails on another's");
+                    }
+                });
+            }
+        });
+        assert!(TargetState::load(&p).is_ok());
+    }
 
     #[test]
     fn saves_and_loads_and_dedups() {

@@ -53,10 +53,27 @@ pub fn powershell(script: &str) -> String {
 /// Limits of one run.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Longest time the command may run.
+    /// Longest time without progress (no byte arriving) before the command is given up: a
+    /// big output over a slow line takes as long as it takes while it keeps coming.
     pub timeout: std::time::Duration,
+    /// Longest time the whole command may take (`--max-time`), if capped.
+    pub max_time: Option<std::time::Duration>,
     /// Largest number of bytes received for it.
     pub output_limit: u64,
+}
+
+impl Limits {
+    /// The error for a wait that began at `start`, when it has gone on too long: no progress
+    /// for `timeout`, or past `max_time`. `None` while it may go on.
+    pub fn expired(&self, line: &Line, start: std::time::Instant) -> Option<RunError> {
+        if let Some(max) = self.max_time {
+            if start.elapsed() >= max {
+                return Some(RunError::MaxTime { secs: max.as_secs() });
+            }
+        }
+        (line.quiet_for() >= self.timeout)
+            .then(|| RunError::NoProgress { secs: self.timeout.as_secs() })
+    }
 }
 
 /// A marker for the `index`-th command of a session: six hex digits from a hash of both.
@@ -181,35 +198,38 @@ pub const PROBE_AFTER: Duration = Duration::from_millis(1200);
 /// Most Enters pressed to bring a fresh prompt in one wait.
 pub const PROBES: u32 = 3;
 
-/// Waits up to `timeout` until `done` holds, where `done` needs an intact prompt. A prompt that
-/// the line garbled (`C>\Windows\system32>`) is never recognised, so when the line has been
-/// quiet for [`PROBE_AFTER`] without `done`, Enter is pressed (at most [`PROBES`] times) and
-/// cmd.exe prints a fresh prompt. Only for waits where nothing that reads the keyboard can still
-/// be running: Enter at an idle cmd prompt runs an empty line, which does nothing.
+/// Waits until `done` holds, where `done` needs an intact prompt, for as long as the line
+/// makes progress within `limits` (a helper that prints a long base64 takes as long as the line
+/// needs) and at most `limits.output_limit` bytes. A prompt that the line garbled
+/// (`C>\Windows\system32>`) is never recognised, so when the line has been quiet for
+/// [`PROBE_AFTER`] without `done`, Enter is pressed (at most [`PROBES`] times) and cmd.exe prints
+/// a fresh prompt. Only for waits where nothing that reads the keyboard can still be running:
+/// Enter at an idle cmd prompt runs an empty line, which does nothing.
 pub(crate) fn wait_probing(
     line: &mut Line,
-    timeout: Duration,
+    limits: Limits,
     what: &str,
     mut done: impl FnMut(&Line) -> bool,
-) -> Result<(), LineError> {
+) -> Result<(), RunError> {
     let start = std::time::Instant::now();
+    let received_at_start = line.received();
     let mut probes = 0;
     loop {
-        let left = timeout.saturating_sub(start.elapsed());
-        let before = line.received();
-        let slice = if probes < PROBES { left.min(PROBE_AFTER) } else { left };
-        match line.wait(slice, what, |l| done(l).then_some(())) {
+        if line.received() - received_at_start > limits.output_limit {
+            return Err(RunError::OutputTooLarge { limit: limits.output_limit });
+        }
+        match line.wait(PROBE_AFTER.min(limits.timeout), what, |l| done(l).then_some(())) {
             Ok(()) => return Ok(()),
-            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
-                if line.received() == before && probes < PROBES {
+            Err(LineError::Timeout { .. }) => {
+                if let Some(e) = limits.expired(line, start) {
+                    return Err(e);
+                }
+                if line.quiet_for() >= PROBE_AFTER && probes < PROBES {
                     probes += 1;
-                    line.send(b"\r")?;
+                    line.send(b"\r").map_err(line_error)?;
                 }
             }
-            Err(LineError::Timeout { .. }) => {
-                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.to_string() })
-            }
-            Err(e) => return Err(e),
+            Err(e) => return Err(line_error(e)),
         }
     }
 }

@@ -166,10 +166,10 @@ pub fn run(
         hash_into_b64(&spool),
         show(&spool)
     );
-    clear_numbered_rows(line, limits.timeout)?;
+    clear_numbered_rows(line, limits)?;
     type_command(line, &typed, limits.timeout)?;
     let got = read_verified(line, &spool, &id, limits);
-    cleanup(line, &spool, limits.timeout);
+    cleanup(line, &spool, limits);
     got
 }
 
@@ -201,7 +201,7 @@ fn read_verified(
                 break;
             }
             if whole > 0 {
-                clear_screen(line, limits.timeout)?;
+                clear_screen(line, limits)?;
                 type_command(line, &show(spool), limits.timeout)?;
             }
             whole += 1;
@@ -219,7 +219,7 @@ fn read_verified(
             // Only the rows on which the reads disagree, by number (`findstr /n` numbers BEGIN
             // as 1, so row i is line i + 2), a screenful at a time.
             let wanted: Vec<usize> = unsettled.iter().take(12).map(|i| i + 2).collect();
-            for (n, body) in fetch_rows(line, spool, id, &wanted, limits.timeout)? {
+            for (n, body) in fetch_rows(line, spool, id, &wanted, limits)? {
                 reads.add_row(n - 2, body);
             }
         }
@@ -241,25 +241,25 @@ fn fetch_rows(
     spool: &Spool,
     id: &str,
     wanted: &[usize],
-    timeout: Duration,
+    limits: Limits,
 ) -> Result<Vec<(usize, String)>, RunError> {
     let words: Vec<String> = wanted.iter().map(|m| format!("{m}:")).collect();
     let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
-    simple(line, &cmd, timeout)?;
+    simple(line, &cmd, limits)?;
     Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
 }
 
 /// Clears the screen when numbered rows of an earlier capture are on it. They sit above the new
 /// echo and are skipped anyway; clearing keeps a short capture's screen free of them.
-fn clear_numbered_rows(line: &mut Line, timeout: Duration) -> Result<(), RunError> {
+fn clear_numbered_rows(line: &mut Line, limits: Limits) -> Result<(), RunError> {
     if (0..crate::term::ROWS).any(|r| parse_row(&line.term().row_text(r)).is_some()) {
-        clear_screen(line, timeout)?;
+        clear_screen(line, limits)?;
     }
     Ok(())
 }
 
-fn clear_screen(line: &mut Line, timeout: Duration) -> Result<(), RunError> {
-    simple(line, "cls", timeout)
+fn clear_screen(line: &mut Line, limits: Limits) -> Result<(), RunError> {
+    simple(line, "cls", limits)
 }
 
 /// Presses Enter on the typed line that pages the spool and reads it back: the base64 rows
@@ -305,7 +305,7 @@ fn read_back(
             return Err(SessionFault::Unread(missing).into());
         }
         let wanted: Vec<usize> = missing.into_iter().take(12).collect();
-        fetch_rows(line, spool, id, &wanted, limits.timeout)?;
+        fetch_rows(line, spool, id, &wanted, limits)?;
         pages.collect(line);
     }
     let body = pages.body(end).ok_or(SessionFault::NoBegin)?;
@@ -324,11 +324,10 @@ fn page_through(
     let mut seen_max = 0usize;
     let mut probes = 0;
     loop {
-        let left = limits.timeout.saturating_sub(start.elapsed());
         // A `-- More --` or a prompt that the line garbled is never recognised: after a quiet
         // spell, Enter (one more line at `-- More --`, an empty line at the prompt: harmless
         // either way) makes the console paint again.
-        let slice = if probes < PAGE_PROBES { left.min(PROBE_AFTER) } else { left };
+        let slice = PROBE_AFTER.min(limits.timeout);
         let state = line.wait(slice, "waiting for the next screen of output", |l| {
             if l.received() - received_at_start > limits.output_limit {
                 return Some(State::TooLarge);
@@ -348,15 +347,15 @@ fn page_through(
         });
         let state = match state {
             Ok(s) => s,
-            Err(LineError::Timeout { .. }) if start.elapsed() < limits.timeout => {
-                if line.quiet_for() >= PROBE_AFTER {
+            Err(LineError::Timeout { .. }) => {
+                if let Some(e) = limits.expired(line, start) {
+                    return Err(e);
+                }
+                if line.quiet_for() >= PROBE_AFTER && probes < PAGE_PROBES {
                     probes += 1;
                     crate::typing::press(line, b"\r").map_err(line_error)?;
                 }
                 continue;
-            }
-            Err(LineError::Timeout { .. }) => {
-                return Err(RunError::Timeout { secs: limits.timeout.as_secs() })
             }
             Err(e) => return Err(line_error(e)),
         };
@@ -417,21 +416,20 @@ enum State {
 }
 
 /// Runs a helper line (no capture) and waits for the prompt.
-fn simple(line: &mut Line, cmd: &str, timeout: Duration) -> Result<(), RunError> {
-    type_command(line, cmd, timeout)?;
+fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), RunError> {
+    type_command(line, cmd, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    wait_probing(line, timeout, "waiting for the prompt after a helper command", |l| {
+    wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
         at_prompt(l) && !l.buf().is_empty()
-    })
-    .map_err(line_error)?;
+    })?;
     line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
     Ok(())
 }
 
 /// Deletes the spool files; a failure here loses nothing, so it is ignored.
-fn cleanup(line: &mut Line, spool: &Spool, timeout: Duration) {
-    let _ = simple(line, &spool.delete(), timeout);
+fn cleanup(line: &mut Line, spool: &Spool, limits: Limits) {
+    let _ = simple(line, &spool.delete(), limits);
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! the hash again, up to [`READS`] times. A capture that never matches is an error, never an
 //! answer.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::checksum;
 use super::spool::Spool;
@@ -44,7 +44,7 @@ pub fn run(
     let (text, tail) = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
         Ok(t) => t,
         Err(e) => {
-            let _ = helper(line, &spool.delete(), limits.timeout);
+            let _ = helper(line, &spool.delete(), limits);
             return Err(e);
         }
     };
@@ -54,7 +54,7 @@ pub fn run(
         !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
     let result =
         if verified { Ok(spool.split_exit(&text)) } else { exact(line, &spool, on_vm, limits) };
-    let deleted = helper(line, &spool.delete(), limits.timeout);
+    let deleted = helper(line, &spool.delete(), limits);
     let out = result?;
     deleted?;
     Ok(out)
@@ -83,7 +83,7 @@ fn exact(
             let encode = if round == 0 { format!("{} & ", spool.encode()) } else { String::new() };
             let typed =
                 format!("{encode}type \"{}\" & {}", spool.b64, checksum::command(&spool.file));
-            let answer = helper(line, &typed, limits.timeout)?;
+            let answer = helper(line, &typed, limits)?;
             let lines: Vec<&str> = answer.split("\r\n").collect();
             let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
             let end = lines.iter().rposition(|l| l.trim() == super::spool::END);
@@ -99,7 +99,7 @@ fn exact(
             let words: Vec<String> = wanted.iter().map(|n| format!("{n}:")).collect();
             let typed =
                 format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
-            let answer = helper(line, &typed, limits.timeout)?;
+            let answer = helper(line, &typed, limits)?;
             for l in answer.split("\r\n") {
                 let Some((num, body)) = l.trim().split_once(':') else { continue };
                 match num.parse::<usize>() {
@@ -169,8 +169,8 @@ fn until_marker(
         if line.received() - received_at_start > limits.output_limit {
             break Err(RunError::OutputTooLarge { limit: limits.output_limit });
         }
-        if start.elapsed() >= limits.timeout {
-            break Err(RunError::Timeout { secs: limits.timeout.as_secs() });
+        if let Some(e) = limits.expired(line, start) {
+            break Err(e);
         }
         match line.poll() {
             Ok(_) => {}
@@ -203,14 +203,13 @@ fn until_marker(
 }
 
 /// Runs a helper line and returns the stream text it printed (prompt excluded).
-pub(crate) fn helper(line: &mut Line, typed: &str, timeout: Duration) -> Result<String, RunError> {
-    type_command(line, typed, timeout)?;
+pub(crate) fn helper(line: &mut Line, typed: &str, limits: Limits) -> Result<String, RunError> {
+    type_command(line, typed, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    wait_probing(line, timeout, "waiting for the prompt after a helper command", |l| {
+    wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
         at_prompt(l) && l.buf().ends_with(b">") && l.buf().len() > 2
-    })
-    .map_err(line_error)?;
+    })?;
     let text = stream_text(line.buf());
     let text = text.strip_prefix("\r\n").unwrap_or(&text);
     // Drop the prompt line at the end.

@@ -67,8 +67,11 @@ pub struct ConnectConfig {
     pub record: Recording,
     /// Leave the cmd channel open at the end (it is closed with `exit` otherwise).
     pub keep_channel: bool,
-    /// Longest wait for any one step (a prompt, a command's completion).
+    /// Longest wait without progress for any one step (a prompt; a command's output, which may
+    /// take as long as it keeps coming).
     pub timeout: Duration,
+    /// Longest time one command may take in all, if capped (`--max-time`).
+    pub max_time: Option<Duration>,
     /// Reconnect when the link drops.
     pub reconnect: bool,
     /// Largest output accepted from one command, in bytes.
@@ -90,6 +93,7 @@ impl ConnectConfig {
             record: Recording::Off,
             keep_channel: false,
             timeout: Duration::from_secs(60),
+            max_time: None,
             reconnect: false,
             output_limit: 16 * 1024 * 1024,
             transcript_cap: sacdoc_transcript::DEFAULT_TRANSCRIPT_CAP,

@@ -44,6 +44,8 @@ pub struct SessionOptions {
     pub credentials: Credentials,
     pub keep_channel: bool,
     pub timeout: Duration,
+    /// Longest time one command may take in all (`--max-time`), if capped.
+    pub max_time: Option<Duration>,
     pub output_limit: u64,
     pub profile: Option<Profile>,
     /// Where the transcript is being written, to report it.
@@ -58,6 +60,7 @@ impl SessionOptions {
             credentials: cfg.credentials.clone(),
             keep_channel: cfg.keep_channel,
             timeout: cfg.timeout,
+            max_time: cfg.max_time,
             output_limit: cfg.output_limit,
             profile: cfg.profile,
             transcript: None,
@@ -262,7 +265,11 @@ impl Session {
         let recv0 = self.line.received();
         let start = Instant::now();
         self.line.mark(&format!("run: {command}"));
-        let limits = Limits { timeout: self.opts.timeout, output_limit: self.opts.output_limit };
+        let limits = Limits {
+            timeout: self.opts.timeout,
+            max_time: self.opts.max_time,
+            output_limit: self.opts.output_limit,
+        };
         let profile = self.profile.unwrap_or(Profile::Stream);
         self.line.watch_boot(true);
         let result = match profile {

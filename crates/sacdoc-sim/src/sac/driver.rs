@@ -432,20 +432,37 @@ impl SacDriver {
         match start {
             StartState::Booting | StartState::Sac => {}
             StartState::Crashed => self.crash(),
-            StartState::Login | StartState::Cmd | StartState::Switch => {
+            StartState::Login
+            | StartState::Cmd
+            | StartState::Switch
+            | StartState::More
+            | StartState::Block
+            | StartState::Ps
+            | StartState::Typed => {
                 self.sac_write("cmd\r\n");
                 self.sac_write(text::CMD_LAUNCHED);
                 self.sac_write(text::PROMPT);
                 if let Some(slot) = self.create_cmd_channel(now) {
                     let name = self.slot_name(slot);
                     self.sac_event(text::EV_CHANNEL_CREATED, Some(&name));
-                    if start == StartState::Cmd {
+                    if !matches!(start, StartState::Login | StartState::Switch) {
                         self.force_login(slot, now);
                     }
                     if start == StartState::Switch {
                         self.show_switch(slot);
                     } else {
                         self.view_channel(slot, now);
+                    }
+                    // What the person before typed into the channel and left.
+                    let left = match start {
+                        StartState::More => "netstat -ano | more\r",
+                        StartState::Block => "(echo started\r",
+                        StartState::Ps => "powershell\r",
+                        StartState::Typed => "dir C:\\Win",
+                        _ => "",
+                    };
+                    for c in left.chars() {
+                        self.key(c, now);
                     }
                 }
             }

@@ -22,11 +22,19 @@ pub enum StartState {
     Switch,
     /// Crashed, at `!SAC>`.
     Crashed,
+    /// Logged in to Cmd0001, left in `more` at `-- More --` (someone paged `netstat -ano`).
+    More,
+    /// Logged in to Cmd0001, inside an open `(` block: cmd asks `More? `.
+    Block,
+    /// Logged in to Cmd0001, at an interactive PowerShell prompt `PS C:\...>`.
+    Ps,
+    /// Logged in to Cmd0001, with a half-typed line left at the cmd prompt.
+    Typed,
 }
 
 impl StartState {
     pub const NAMES: &'static [&'static str] =
-        &["booting", "sac", "cmd", "login", "switch", "crashed"];
+        &["booting", "sac", "cmd", "login", "switch", "crashed", "more", "block", "ps", "typed"];
 
     pub fn parse(s: &str) -> Option<StartState> {
         Some(match s {
@@ -36,6 +44,10 @@ impl StartState {
             "login" => StartState::Login,
             "switch" => StartState::Switch,
             "crashed" => StartState::Crashed,
+            "more" => StartState::More,
+            "block" => StartState::Block,
+            "ps" => StartState::Ps,
+            "typed" => StartState::Typed,
             _ => return None,
         })
     }
