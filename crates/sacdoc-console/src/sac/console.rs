@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::SessionError;
+use super::{looks, SessionError};
 use crate::line::{find, Line, LineError};
 use crate::runner::is_cmd_prompt;
 use crate::typing::{type_checked, Anchor, Echo};
@@ -148,15 +148,24 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     );
     match first {
         Ok(()) => {}
-        // The redraw came, but noise garbled its prompt (`SC>`): SAC answers an empty line with
-        // a fresh prompt, which is harmless at `SAC>` and at `!SAC>` alike.
-        Err(LineError::Timeout { .. })
-            if super::looks::prompt_is(&line.term().before_cursor(), SAC_PROMPT)
-                || super::looks::near(line.term().before_cursor().trim_end(), SAC_PROMPT) =>
-        {
-            line.mark("SAC prompt garbled on the line: asking for a fresh one");
-            line.send(b"\r")?;
-            line.wait(timeout, "waiting for a fresh SAC prompt", redrawn)?;
+        // The switch screen was left, so the SAC channel is on view; the redraw came but noise
+        // garbled its prompt (`SC>`) or the cursor position that ends it. SAC answers an empty
+        // line with a fresh prompt, which is harmless at `SAC>` and at `!SAC>` alike.
+        Err(LineError::Timeout { .. }) => {
+            line.mark("SAC prompt not recognised after the redraw: asking for a fresh one");
+            let mut fresh = Err(LineError::Timeout { secs: 0, what: String::new() });
+            for _ in 0..3 {
+                line.send(b"\r")?;
+                fresh = line.wait(
+                    Duration::from_secs(3).min(timeout),
+                    "waiting for a fresh SAC prompt",
+                    redrawn,
+                );
+                if !matches!(fresh, Err(LineError::Timeout { .. })) {
+                    break;
+                }
+            }
+            fresh?;
         }
         Err(e) => return Err(e.into()),
     }
@@ -232,6 +241,24 @@ fn tail_after_enter(buf: &[u8]) -> &[u8] {
     }
 }
 
+/// The channel named in SAC's answer to `cmd` (`The Command Prompt session was successfully
+/// launched.`, then the event's `Channel: Cmd0001` line, both whole), recognised through line
+/// noise: the launch line within a few edits, the `Channel:` label too. The name itself may still
+/// be garbled; the caller checks it.
+fn launched_channel(answer: &[u8]) -> Option<String> {
+    let text = crate::term::stream_text(answer);
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    // The last piece has no line end yet: it may still be arriving.
+    let whole = &lines[..lines.len().saturating_sub(1)];
+    let launch = String::from_utf8_lossy(LAUNCHED);
+    let label = String::from_utf8_lossy(NEW_CHANNEL);
+    let at = whole.iter().position(|l| looks::near(l.trim(), &launch))?;
+    whole[at..].iter().find_map(|l| {
+        let (head, name) = l.split_once(':')?;
+        looks::near(&format!("{head}: "), &label).then(|| name.trim().to_string())
+    })
+}
+
 /// True for a cmd channel's name as SAC makes them: `Cmd` and four digits (§7 of the notes).
 fn is_cmd_channel_name(name: &str) -> bool {
     name.len() == 7 && name.starts_with("Cmd") && name[3..].bytes().all(|b| b.is_ascii_digit())
@@ -271,12 +298,7 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
                     return Some(Err(what));
                 }
             }
-            let launched = find(b, LAUNCHED)?;
-            let rest = &b[launched..];
-            let at = find(rest, NEW_CHANNEL)?;
-            let name_part = &rest[at + NEW_CHANNEL.len()..];
-            let end = name_part.iter().position(|&c| c == b'\r' || c == b'\n')?;
-            Some(Ok(String::from_utf8_lossy(&name_part[..end]).trim().to_string()))
+            launched_channel(b).map(Ok)
         })?;
         match got {
             Ok(name) => {
@@ -421,6 +443,26 @@ fn redraw_done(buf: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_launch_answer_is_read_through_noise() {
+        let clean = b"\r\nThe Command Prompt session was successfully launched.\r\nSAC>\r\nEVENT:   A new channel has been created.  Use \"ch -?\" for channel help.\r\nChannel: Cmd0001\r\nSAC>";
+        assert_eq!(launched_channel(clean).as_deref(), Some("Cmd0001"));
+        let noisy = b"\r\nThe Command Prompt sesion was successfuly launched.\r\nSAC>\r\nEVENT:   A new channel has been sreated.  Use \"ch -?\" for channel help.\r\nChanne: Cmd0002\r\nSAC>";
+        assert_eq!(launched_channel(noisy).as_deref(), Some("Cmd0002"));
+        // The name line not yet whole: wait.
+        assert_eq!(
+            launched_channel(
+                b"\r\nThe Command Prompt session was successfully launched.\r\nChannel: Cmd00"
+            ),
+            None
+        );
+        // Another answer.
+        assert_eq!(
+            launched_channel(b"\r\nThe maximum number of channels has been reached.\r\nSAC>"),
+            None
+        );
+    }
 
     #[test]
     fn a_garbled_channel_name_is_found_again_in_the_list() {
