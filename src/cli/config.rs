@@ -27,6 +27,7 @@ pub const EXAMPLE: &str = r#"# sacdoc configuration. Flags and SACDOC_* variable
 [defaults]
 # timeout = 60          # seconds without progress before a step or a command is given up
 # max_time = 600        # seconds: the longest one command may take in all (default: no cap)
+# transcript_cap = 67108864  # bytes: recording stops there with a note (default 64 MiB)
 # record = true         # record every session as a transcript
 # reconnect = false     # reopen a dropped link
 
@@ -88,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         "reconnect": r.reconnect,
         "keep_channel": r.keep_channel,
         "output_limit": r.output_limit,
+        "transcript_cap": r.transcript_cap,
     });
     if args.json {
         let doc = json!({

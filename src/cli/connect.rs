@@ -68,6 +68,10 @@ pub struct ConnectArgs {
     /// Largest output accepted from one command, in bytes [default: 16 MiB].
     #[arg(long, value_name = "BYTES")]
     pub output_limit: Option<u64>,
+    /// Largest transcript, in bytes: past it a note says so and recording stops, the session
+    /// goes on [default: 64 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub transcript_cap: Option<u64>,
 }
 
 /// Everything resolved without asking anyone: what the flags, the environment and the
@@ -92,6 +96,7 @@ pub struct Resolved {
     pub max_time: Option<Duration>,
     pub reconnect: bool,
     pub output_limit: u64,
+    pub transcript_cap: u64,
     pub config: Config,
 }
 
@@ -164,6 +169,10 @@ impl ConnectArgs {
                 .output_limit
                 .or(profile_cfg.output_limit)
                 .unwrap_or(DEFAULT_OUTPUT_LIMIT),
+            transcript_cap: self
+                .transcript_cap
+                .or(profile_cfg.transcript_cap)
+                .unwrap_or(crate::transcript::DEFAULT_TRANSCRIPT_CAP),
             config,
         })
     }
@@ -256,7 +265,7 @@ impl Resolved {
             max_time: self.max_time,
             reconnect: self.reconnect,
             output_limit: self.output_limit,
-            transcript_cap: crate::transcript::DEFAULT_TRANSCRIPT_CAP,
+            transcript_cap: self.transcript_cap,
             profile: self.profile,
             cancel: None,
         })

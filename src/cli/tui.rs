@@ -52,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         timeout: r.timeout,
         max_time: r.max_time,
         output_limit: r.output_limit,
+        transcript_cap: r.transcript_cap,
         reconnect: r.reconnect,
         keep_channel: r.keep_channel,
         profile: r.profile,

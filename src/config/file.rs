@@ -57,6 +57,8 @@ pub struct ConsoleProfile {
     pub max_time: Option<u64>,
     /// Bytes: the largest output accepted from one command.
     pub output_limit: Option<u64>,
+    /// Bytes: the largest transcript; recording stops there with a note.
+    pub transcript_cap: Option<u64>,
 }
 
 impl ConsoleProfile {
@@ -83,7 +85,8 @@ impl ConsoleProfile {
             keep_channel,
             timeout,
             max_time,
-            output_limit
+            output_limit,
+            transcript_cap
         )
     }
 }

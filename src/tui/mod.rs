@@ -63,6 +63,7 @@ pub struct LiveOptions {
     pub timeout: Duration,
     pub max_time: Option<Duration>,
     pub output_limit: u64,
+    pub transcript_cap: u64,
     pub reconnect: bool,
     pub keep_channel: bool,
     /// The console style when configured; detected otherwise.
@@ -127,6 +128,7 @@ fn config(
     cfg.record = opts.record.clone();
     cfg.timeout = opts.timeout;
     cfg.output_limit = opts.output_limit;
+    cfg.transcript_cap = opts.transcript_cap;
     cfg.max_time = opts.max_time;
     cfg.reconnect = opts.reconnect;
     cfg.keep_channel = opts.keep_channel;

@@ -119,3 +119,24 @@ fn timeout_is_no_progress_and_max_time_caps_the_whole_run() {
     assert!(err.contains("--max-time 2"), "{err}");
     assert!(out.stdout.is_empty(), "no partial output on stdout");
 }
+
+/// `--transcript-cap` bounds the recording: the run still works and prints its output, and the
+/// transcript stops at the cap with a note saying so.
+#[test]
+fn transcript_cap_stops_the_recording_not_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cast = dir.path().join("capped.cast");
+    let out = sacdoc()
+        .args(["run", "sim:healthy?start=sac", "-q", "--transcript-cap", "3000", "--record"])
+        .arg(&cast)
+        .args(["--", "sc", "query", "TermService"])
+        .output()
+        .expect("run sacdoc");
+    let (want, code) = expected("healthy", "sc query TermService");
+    assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    let text = std::fs::read_to_string(&cast).expect("transcript");
+    assert!(text.contains(sacdoc::transcript::CAPPED_MARKER), "no cap note in the transcript");
+    // The cap, plus the one note line past it.
+    assert!(text.len() < 3000 + 400, "transcript of {} bytes", text.len());
+}
