@@ -67,8 +67,15 @@ const ERASE_WAIT: Duration = Duration::from_millis(1500);
 /// Repair rounds before giving up.
 const MAX_TRIES: u32 = 6;
 
+/// Longest run of keys sent before its echo is checked. On a noisy line a short run's echo comes
+/// back clean far more often than a whole command line's (at 1% noise 0.99^40 = 67%, against 8%
+/// for a 250-character capture line), and a damaged run is repaired in place, within itself,
+/// instead of the whole line being erased or typed again.
+const CHUNK: usize = 40;
+
 /// Types `text` (no Enter) at the prompt marked by `anchor` and waits until the screen shows it.
-/// Returns the number of repair rounds needed.
+/// Returns the number of repair rounds needed. A plain text longer than [`CHUNK`] is typed and
+/// checked a run at a time.
 pub fn type_checked(
     line: &mut Line,
     anchor: &Anchor,
@@ -76,16 +83,52 @@ pub fn type_checked(
     echo: Echo,
     timeout: Duration,
 ) -> Result<u32, TypeError> {
-    let want: Vec<char> = expected(text, echo);
-    if !text.is_empty() {
+    let deadline = Instant::now() + timeout;
+    let chars: Vec<char> = text.chars().collect();
+    let runs: Vec<usize> = match echo {
+        Echo::Plain => {
+            (1..=chars.len().div_ceil(CHUNK)).map(|i| (i * CHUNK).min(chars.len())).collect()
+        }
+        // A masked field is erased whole and typed again when its count is wrong (see
+        // `secret`); it is never split.
+        Echo::Masked => vec![chars.len()],
+    };
+    if runs.is_empty() {
+        // Nothing to type: only check that nothing stands after the anchor.
+        return echo_or_repair(line, anchor, text, echo, deadline);
+    }
+    let mut repairs = 0;
+    let mut sent = 0;
+    for end in runs {
+        let part: String = chars[sent..end].iter().collect();
         match line.debounce {
             // Known debounce: pause before each repeated key instead of repairing afterwards.
-            Some(d) => send_spaced(line, text, echo, d)?,
-            None => send_text(line, text, echo)?,
+            Some(d) => {
+                if sent > 0 && chars.get(sent - 1) == chars.get(sent) {
+                    std::thread::sleep(d);
+                }
+                send_spaced(line, &part, echo, d)?
+            }
+            None => send_text(line, &part, echo)?,
         }
+        let typed: String = chars[..end].iter().collect();
+        repairs += echo_or_repair(line, anchor, &typed, echo, deadline)?;
+        sent = end;
     }
+    Ok(repairs)
+}
+
+/// Waits for the screen to show `text` typed after the anchor, or for the line to fall quiet
+/// with a wrong echo, which is then repaired.
+fn echo_or_repair(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    echo: Echo,
+    deadline: Instant,
+) -> Result<u32, TypeError> {
+    let want: Vec<char> = expected(text, echo);
     // Fast path: wait for the whole echo, or for the line to fall quiet with a wrong one.
-    let deadline = Instant::now() + timeout;
     let mut last_change = Instant::now();
     let mut last_seen = anchor.typed(line).unwrap_or_default();
     loop {

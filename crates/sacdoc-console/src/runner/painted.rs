@@ -42,7 +42,8 @@ use crate::line::{Line, LineError};
 
 const MORE: &str = "-- More --";
 
-/// Most Enters pressed in one read of the spool to make a garbled screen paint again.
+/// Most Enters pressed in a row (without a page recognised between them) to make a garbled
+/// screen paint again.
 const PAGE_PROBES: u32 = 8;
 
 /// How many times the spool is paged before the capture is given up as unverifiable.
@@ -196,7 +197,9 @@ fn read_verified(
     let mut whole = 0;
     for _ in 0..READS + super::stream::ROW_ROUNDS {
         let unsettled = reads.unsettled();
-        if whole < 2 || unsettled.is_empty() {
+        // Whole reads while many rows are in doubt, then single rows (see the streaming path).
+        let many = unsettled.len() > 12;
+        if whole < 2 || unsettled.is_empty() || (many && whole < READS) {
             if whole >= READS {
                 break;
             }
@@ -366,6 +369,9 @@ fn page_through(
             State::Page => {
                 pages.collect(line);
                 seen_max = pages.max();
+                // The probes count garbled screens in a row, not in the whole capture: a long
+                // capture at a little noise meets many of them, each put right by one Enter.
+                probes = 0;
                 if !line.term().before_cursor().contains(MORE) {
                     // More went on by itself; read on.
                     continue;

@@ -73,24 +73,50 @@ fn exact(
     let mut reads = Reads::default();
     reads.add_hash(on_vm);
     let mut whole = 0;
-    for round in 0..READS + ROW_ROUNDS {
+    let mut round = 0u32;
+    loop {
+        // Row fetches in proportion to the output: a big one at a little noise has a few
+        // hundred rows in doubt after its whole reads, a small one a handful.
+        let budget =
+            READS + ROW_ROUNDS + u32::try_from(reads.rows() / ROWS_PER_FETCH / 4).unwrap_or(0);
+        if round >= budget {
+            break;
+        }
+        round += 1;
         let unsettled = reads.unsettled();
-        if whole < 2 || unsettled.is_empty() {
+        // Whole reads while many rows are in doubt (a big output at a little noise has damage in
+        // every read; a third read settles most rows two to one), then single rows.
+        let many = unsettled.len() > ROWS_PER_FETCH;
+        if whole < 2 || unsettled.is_empty() || (many && whole < READS) {
             if whole >= READS {
                 break;
             }
+            // The first read as certutil wrote it; later ones numbered (`findstr /n`), so a row
+            // stays in its place whatever the line did to the line breaks around it.
+            let numbered = whole > 0;
             whole += 1;
-            let encode = if round == 0 { format!("{} & ", spool.encode()) } else { String::new() };
-            let typed =
-                format!("{encode}type \"{}\" & {}", spool.b64, checksum::command(&spool.file));
+            let encode = if round == 1 { format!("{} & ", spool.encode()) } else { String::new() };
+            let show = if numbered {
+                format!("findstr /n /v @ \"{}\"", spool.b64)
+            } else {
+                format!("type \"{}\"", spool.b64)
+            };
+            let typed = format!("{encode}{show} & {}", checksum::command(&spool.file));
             let answer = helper(line, &typed, limits)?;
             let lines: Vec<&str> = answer.split("\r\n").collect();
-            let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
-            let end = lines.iter().rposition(|l| l.trim() == super::spool::END);
-            if let (Some(b), Some(e)) = (begin, end) {
-                if b < e {
-                    reads.add_hash(checksum::parse(&lines[e + 1..].join("\r\n")));
-                    reads.add(lines[b + 1..e].iter().map(|l| l.trim().to_string()).collect());
+            if numbered {
+                if let Some((rows, tail)) = numbered_rows(&lines) {
+                    reads.add_hash(checksum::parse(&tail.join("\r\n")));
+                    reads.add(rows);
+                }
+            } else {
+                let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
+                let end = lines.iter().rposition(|l| l.trim() == super::spool::END);
+                if let (Some(b), Some(e)) = (begin, end) {
+                    if b < e {
+                        reads.add_hash(checksum::parse(&lines[e + 1..].join("\r\n")));
+                        reads.add(base64_rows(&lines[b + 1..e]));
+                    }
                 }
             }
         } else {
@@ -122,10 +148,50 @@ fn exact(
     .into())
 }
 
+/// The 64-character rows certutil wrote, from the lines of one read, aligned row for row with
+/// the file even when the line lost a line break (two rows run together: split again at 64) or
+/// gained one (an empty line: dropped). A row that lost or gained a character stays one row,
+/// damaged, in its place.
+fn base64_rows(lines: &[&str]) -> Vec<String> {
+    let mut rows = Vec::with_capacity(lines.len());
+    for l in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        if l.len() >= 64 + 32 && l.is_ascii() {
+            rows.extend(l.as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()));
+        } else {
+            rows.push(l.to_string());
+        }
+    }
+    rows
+}
+
+/// The rows between BEGIN and END of a numbered read (`N:body`, BEGIN numbered 1), in place by
+/// number (a row that did not come is empty), and the lines after END (the hash); `None` when
+/// BEGIN or END did not come through.
+fn numbered_rows<'a>(lines: &[&'a str]) -> Option<(Vec<String>, Vec<&'a str>)> {
+    let mut rows = std::collections::BTreeMap::new();
+    let mut end = None;
+    let mut end_at = lines.len();
+    for (i, l) in lines.iter().enumerate() {
+        let Some((num, body)) = l.trim().split_once(':') else { continue };
+        let Ok(n) = num.parse::<usize>() else { continue };
+        if body == super::spool::END {
+            end = Some(n);
+            end_at = i;
+        }
+        rows.insert(n, body.to_string());
+    }
+    let end = end?;
+    if rows.get(&1).map(String::as_str) != Some(super::spool::BEGIN) || end < 2 {
+        return None;
+    }
+    let body = (2..end).map(|n| rows.get(&n).cloned().unwrap_or_default()).collect();
+    Some((body, lines[end_at + 1..].to_vec()))
+}
+
 /// Fetches of single rows after the whole reads.
-pub const ROW_ROUNDS: u32 = 8;
-/// Rows asked for in one fetch.
-const ROWS_PER_FETCH: usize = 24;
+pub const ROW_ROUNDS: u32 = 12;
+/// Rows asked for in one fetch (each costs about 6 typed characters and a 70-byte answer).
+const ROWS_PER_FETCH: usize = 64;
 
 /// Types `typed`, presses Enter, and once the prompt is back returns the stream text up to and
 /// including the `marker` line, and the text after it (the prompt line left out). Stops the
@@ -215,4 +281,22 @@ pub(crate) fn helper(line: &mut Line, typed: &str, limits: Limits) -> Result<Str
     // Drop the prompt line at the end.
     let cut = text.rfind("\r\n").map_or(0, |p| p + 2);
     Ok(text[..cut].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_rows;
+
+    #[test]
+    fn rows_stay_aligned_when_a_line_break_is_lost_or_doubled() {
+        let a = "A".repeat(64);
+        let b = "B".repeat(64);
+        let c = "C".repeat(20);
+        let joined = format!("{a}{b}");
+        let rows = base64_rows(&[joined.as_str(), "", c.as_str()]);
+        assert_eq!(rows, vec![a.clone(), b.clone(), c.clone()]);
+        // A row with one character more or less stays one (damaged) row.
+        let long = format!("{a}x");
+        assert_eq!(base64_rows(&[long.as_str(), b.as_str()]).len(), 2);
+    }
 }

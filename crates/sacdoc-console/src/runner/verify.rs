@@ -81,6 +81,10 @@ impl Reads {
             .flat_map(|r| r.iter().enumerate())
             .chain(self.extra.iter().map(|(i, b)| (*i, b)));
         for (i, body) in copies {
+            // A row that did not come at all is no copy of it.
+            if body.is_empty() {
+                continue;
+            }
             let Some(row) = v.get_mut(i) else { continue };
             match row.iter_mut().find(|(b, _)| *b == body.as_str()) {
                 Some((_, c)) => *c += 1,
