@@ -181,7 +181,7 @@ fn hash_into_b64(spool: &Spool) -> String {
 
 /// The line that pages the numbered base64 of the spool.
 fn show(spool: &Spool) -> String {
-    format!("findstr /n /v @ \"{}\" | more", spool.b64)
+    format!("{} | more", spool.numbered())
 }
 
 /// Pages the spool (the line that does so is typed, not yet entered) until a read, or a
@@ -246,9 +246,7 @@ fn fetch_rows(
     wanted: &[usize],
     limits: Limits,
 ) -> Result<Vec<(usize, String)>, RunError> {
-    let words: Vec<String> = wanted.iter().map(|m| format!("{m}:")).collect();
-    let cmd = format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
-    simple(line, &cmd, limits)?;
+    simple(line, &spool.numbered_lines(wanted), limits)?;
     Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
 }
 

@@ -48,6 +48,18 @@ impl Spool {
         format!("certutil -encode \"{}\" \"{}\" >nul", self.file, self.b64)
     }
 
+    /// Lists the base64 file with each line numbered (`12:QUJD...`; BEGIN is line 1). `@` never
+    /// occurs in base64, so `/v @` keeps every line.
+    pub fn numbered(&self) -> String {
+        format!("findstr /n /v @ \"{}\"", self.b64)
+    }
+
+    /// Lists only the numbered lines `numbers` of the base64 file.
+    pub fn numbered_lines(&self, numbers: &[usize]) -> String {
+        let words: Vec<String> = numbers.iter().map(|n| format!("{n}:")).collect();
+        format!("{} | findstr /b \"{}\"", self.numbered(), words.join(" "))
+    }
+
     /// Deletes both files.
     pub fn delete(&self) -> String {
         format!("del \"{}\" >nul 2>&1 & del \"{}\" >nul 2>&1", self.file, self.b64)
@@ -110,6 +122,15 @@ mod tests {
         assert_eq!(
             s.capture("ver"),
             ">\"%TEMP%\\sdabc123.txt\" 2>&1 ver&>>\"%TEMP%\\sdabc123.txt\" cal^l echo SDXabc123:%^erro^rlevel%:"
+        );
+    }
+
+    #[test]
+    fn numbered_lines_are_asked_for_by_their_numbers() {
+        let s = Spool::new("abc123");
+        assert_eq!(
+            s.numbered_lines(&[4, 12]),
+            "findstr /n /v @ \"%TEMP%\\sdabc123.b64\" | findstr /b \"4: 12:\""
         );
     }
 

@@ -96,11 +96,7 @@ fn exact(
             let numbered = whole > 0;
             whole += 1;
             let encode = if round == 1 { format!("{} & ", spool.encode()) } else { String::new() };
-            let show = if numbered {
-                format!("findstr /n /v @ \"{}\"", spool.b64)
-            } else {
-                format!("type \"{}\"", spool.b64)
-            };
+            let show = if numbered { spool.numbered() } else { format!("type \"{}\"", spool.b64) };
             let typed = format!("{encode}{show} & {}", checksum::command(&spool.file));
             let answer = helper(line, &typed, limits)?;
             let lines: Vec<&str> = answer.split("\r\n").collect();
@@ -122,10 +118,7 @@ fn exact(
         } else {
             // `findstr /n` numbers BEGIN as 1, so row i is line i + 2.
             let wanted: Vec<usize> = unsettled.iter().take(ROWS_PER_FETCH).map(|i| i + 2).collect();
-            let words: Vec<String> = wanted.iter().map(|n| format!("{n}:")).collect();
-            let typed =
-                format!("findstr /n /v @ \"{}\" | findstr /b \"{}\"", spool.b64, words.join(" "));
-            let answer = helper(line, &typed, limits)?;
+            let answer = helper(line, &spool.numbered_lines(&wanted), limits)?;
             for l in answer.split("\r\n") {
                 let Some((num, body)) = l.trim().split_once(':') else { continue };
                 match num.parse::<usize>() {
