@@ -112,7 +112,7 @@ fn offline_disk(s: &str) -> anyhow::Result<char> {
 /// The doctor's options the flags give for `target` (what to check and the fixes' settings).
 fn run_options(args: &Args, target: &str) -> anyhow::Result<RunOptions> {
     let mut opts = RunOptions::new(target, crate::paths::target_dir(target));
-    opts.only = args.checks.clone();
+    opts.only = check_ids(&args.checks)?;
     opts.full = args.full;
     opts.settings.tls12_only = args.tls12_only;
     opts.settings.new_rdp_port = args.rdp_port;
@@ -123,13 +123,18 @@ fn run_options(args: &Args, target: &str) -> anyhow::Result<RunOptions> {
 }
 
 /// Refuses a `--check` value that names no check.
-fn check_ids(checks: &[String]) -> anyhow::Result<()> {
-    for c in checks {
-        if doctor::checks::by_id(c).is_none() {
-            bail!("--check {c:?} is not a check id: use one of rdp-port, termservice, rdp-certificate, machinekeys-acl, tls-server, nla, group-policy, firewall, ems");
-        }
-    }
-    Ok(())
+fn check_ids(checks: &[String]) -> anyhow::Result<Vec<doctor::CheckId>> {
+    checks
+        .iter()
+        .map(|c| {
+            c.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "--check {c:?} is not a check id: use one of {}",
+                    doctor::CheckId::ALL.map(doctor::CheckId::as_str).join(", ")
+                )
+            })
+        })
+        .collect()
 }
 
 /// Asks on the terminal, one fix at a time (the progress line steps aside meanwhile).

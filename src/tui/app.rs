@@ -72,7 +72,7 @@ pub enum CheckState {
 /// One row of the doctor view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRow {
-    pub id: String,
+    pub id: crate::doctor::CheckId,
     pub step: String,
     pub state: CheckState,
     /// The fix a finding of this check proposed in this run (kept when a later pass is ok).
@@ -118,7 +118,7 @@ impl Default for DoctorState {
             rows: crate::doctor::checks::all()
                 .iter()
                 .map(|c| CheckRow {
-                    id: c.id().to_string(),
+                    id: c.id(),
                     step: c.step().to_string(),
                     state: CheckState::Waiting,
                     fix_id: None,

@@ -23,7 +23,7 @@ pub struct ChannelRow {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum DoctorProgress {
-    CheckStarted(String),
+    CheckStarted(crate::doctor::CheckId),
     CommandStarted { check: String, command: String },
     CommandFinished { check: String, output: CommandOutput, cached: bool },
     CheckFinished(Finding),
@@ -36,7 +36,7 @@ impl DoctorProgress {
     pub fn from_event(e: &crate::doctor::Event<'_>) -> DoctorProgress {
         use crate::doctor::Event;
         match e {
-            Event::CheckStarted { id } => DoctorProgress::CheckStarted(id.to_string()),
+            Event::CheckStarted { id } => DoctorProgress::CheckStarted(*id),
             Event::CommandStarted { check, command } => DoctorProgress::CommandStarted {
                 check: check.to_string(),
                 command: command.to_string(),

@@ -51,7 +51,7 @@ pub fn from_markers(tr: &Transcript) -> Placed {
         let EventKind::Marker(m) = &e.kind else { continue };
         if let Some(j) = m.strip_prefix(FINDING) {
             if let Ok(f) = serde_json::from_str::<Finding>(j) {
-                out.push((i, DoctorProgress::CheckStarted(f.id.clone())));
+                out.push((i, DoctorProgress::CheckStarted(f.id)));
                 out.push((i, DoctorProgress::CheckFinished(f)));
             }
         } else if let Some(j) = m.strip_prefix(OUTPUT) {

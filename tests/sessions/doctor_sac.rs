@@ -41,7 +41,7 @@ fn config(target: &str, scenario: &str) -> ConnectConfig {
 
 fn problems(rep: &doctor::Report) -> Vec<String> {
     let mut v: Vec<String> =
-        rep.checks.iter().filter(|c| c.status != Status::Ok).map(|c| c.id.clone()).collect();
+        rep.checks.iter().filter(|c| c.status != Status::Ok).map(|c| c.id.to_string()).collect();
     v.sort();
     v
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::backup;
 use super::commands::{q, BACKUP_DIR};
 use super::engine::{Ctx, DoctorError, Event};
-use super::model::{Finding, Fix, FixOutcome, FixState, Status};
-use super::pending::{Applied, TargetState};
+use super::model::{Applied, CheckId, Finding, Fix, FixOutcome, FixState, Status, Step};
+use super::pending::TargetState;
 
 /// Asks the user about each fix.
 pub trait Confirm {
@@ -44,16 +44,6 @@ pub fn plan(findings: &[Finding]) -> Vec<Fix> {
     out
 }
 
-/// Exit codes that mean "already in the wanted state" for service commands.
-fn acceptable(cmd: &str, code: Option<i32>) -> bool {
-    match code {
-        Some(0) => true,
-        Some(1056) => cmd.starts_with("sc start"),
-        Some(1062) => cmd.starts_with("sc stop"),
-        _ => false,
-    }
-}
-
 /// Applies `fixes` in order; the checks in `findings` that proposed a fix are run again after it.
 pub fn apply(
     cx: &mut Ctx<'_, '_>,
@@ -85,7 +75,7 @@ pub fn apply(
         };
         outcome.bytes = cx.spent();
         cx.emit(&Event::FixFinished { outcome: &outcome });
-        local.state.save(&local.state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+        local.state.save(&local.state_path)?;
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -110,7 +100,7 @@ fn apply_one(
         let failed = match &out {
             Ok(o) if o.exit_code == Some(0) => None,
             Ok(o) => Some(format!("exit code {:?}: {}", o.exit_code, o.output.trim())),
-            Err(e) => Some(e.clone()),
+            Err(e) => Some(e.to_string()),
         };
         if let Some(why) = failed {
             outcome.state = FixState::RolledBack;
@@ -131,16 +121,16 @@ fn apply_one(
             }
         }
     }
-    for (i, cmd) in fix.commands.iter().enumerate() {
-        let out = cx.run_uncached(cmd)?;
+    for (i, step) in fix.commands.iter().enumerate() {
+        let out = cx.run_uncached(&step.command)?;
         let failed = match &out {
-            Ok(o) if acceptable(cmd, o.exit_code) => None,
+            Ok(o) if step.succeeded(o.exit_code) => None,
             Ok(o) => Some(format!("exit code {:?}: {}", o.exit_code, o.output.trim())),
-            Err(e) => Some(e.clone()),
+            Err(e) => Some(e.to_string()),
         };
         if let Some(why) = failed {
             let ran = &fix.commands[..i];
-            return roll_back(cx, fix, cmd, &why, ran, outcome);
+            return roll_back(cx, fix, &step.command, &why, ran, outcome);
         }
     }
     let now = super::time::now_iso();
@@ -153,16 +143,16 @@ fn apply_one(
     }
     cx.invalidate();
     let mut all_ok = true;
-    let mut checks: Vec<String> = findings
+    let mut checks: Vec<CheckId> = findings
         .iter()
         .filter(|f| f.fix.as_ref().is_some_and(|x| x.id == fix.id))
-        .map(|f| f.id.clone())
+        .map(|f| f.id)
         .collect();
-    if !checks.contains(&fix.verify) {
-        checks.push(fix.verify.clone());
+    if let Some(v) = fix.verify.filter(|v| !checks.contains(v)) {
+        checks.push(v);
     }
     let mut notes = Vec::new();
-    for id in &checks {
+    for &id in &checks {
         let Some(check) = super::checks::by_id(id) else { continue };
         let f = super::run_check(cx, check.as_ref())?;
         if f.status != Status::Ok {
@@ -171,7 +161,7 @@ fn apply_one(
         }
         local.state.applied.push(Applied {
             fix: fix.id.clone(),
-            check: id.clone(),
+            check: id,
             at: now.clone(),
             verified: f.status == Status::Ok,
         });
@@ -180,7 +170,7 @@ fn apply_one(
     outcome.detail = if all_ok {
         format!(
             "applied; {} passes again{}",
-            checks.join(", "),
+            checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             if fix.reboot { " (takes effect after the restart)" } else { "" }
         )
     } else {
@@ -195,7 +185,7 @@ fn roll_back(
     fix: &Fix,
     failed_cmd: &str,
     why: &str,
-    ran: &[String],
+    ran: &[Step],
     mut outcome: FixOutcome,
 ) -> Result<FixOutcome, DoctorError> {
     cx.invalidate();
@@ -227,7 +217,7 @@ fn roll_back(
         outcome.state = FixState::Failed;
         outcome.detail = format!(
             "{failed_cmd:?} failed ({why}) after these ran: {}; not restored: {}",
-            ran.join(" ; "),
+            ran.iter().map(|s| s.command.as_str()).collect::<Vec<_>>().join(" ; "),
             if unrestored.is_empty() {
                 "no backup covers these commands".to_string()
             } else {

@@ -9,10 +9,32 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
+use sacdoc_parse::certutil;
 
 use super::commands::q;
-use super::engine::{Ctx, DoctorError};
+use super::engine::{Answer, CommandFailed, Ctx, DoctorError};
+
+pub use sacdoc_console::runner::checksum::sha256_hex;
+
+/// Why a backup on the VM does not count (and so no fix may run).
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("{0}")]
+    ReadBack(CommandFailed),
+    #[error(transparent)]
+    Decode(#[from] certutil::DecodeError),
+    #[error("cannot hash the backup on the VM: {0}")]
+    HashCommand(CommandFailed),
+    #[error("cannot hash the backup on the VM: no SHA-256 in the answer: {0}")]
+    NoHash(String),
+    #[error(
+        "the backup read back differs from {remote} on the VM (SHA-256 {here} here, {on_vm} \
+         there): the line garbled it; not relying on it"
+    )]
+    Differs { remote: String, here: String, on_vm: String },
+    #[error("cannot keep the backup at {}: {source}", path.display())]
+    Keep { path: PathBuf, source: std::io::Error },
+}
 
 /// The command that prints `remote` as base64 (`-----BEGIN CERTIFICATE-----` framed, as certutil
 /// writes it). One line: encode to a fresh file, then print it.
@@ -21,69 +43,50 @@ pub fn read_back_command(remote: &str) -> String {
     format!("certutil -encode {} {} >nul & type {}", q(remote), q(&b64), q(&b64))
 }
 
-/// Decodes certutil's base64 text (BEGIN/END lines dropped, line breaks ignored).
-pub fn decode_certutil(text: &str) -> Result<Vec<u8>, String> {
-    let body: String =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")).collect();
-    if !text.contains("-----BEGIN") {
-        return Err(format!("no certutil base64 block in the answer: {}", text.trim()));
-    }
-    base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|e| format!("the base64 read back does not decode: {e}"))
-}
-
 /// The command that prints the SHA-256 of `remote` on the VM.
 pub fn hash_command(remote: &str) -> String {
     format!("certutil -hashfile {} SHA256", q(remote))
 }
 
-/// The SHA-256 in certutil's answer (see [`checksum::parse`]), or why there is none.
-pub fn parse_hash(text: &str) -> Result<String, String> {
-    checksum::parse(text).ok_or_else(|| format!("no SHA-256 in the answer: {}", text.trim()))
-}
-
-pub use sacdoc_console::runner::checksum::{self, sha256_hex};
-
 /// Reads `remote` back, checks it against the VM's own hash of the file, and writes it to
-/// `local_dir`; returns the local path.
+/// `local_dir`. The outer error ends the run (the line is lost); the inner one says why this
+/// backup does not count.
 pub fn fetch(
     cx: &mut Ctx<'_, '_>,
     remote: &str,
     local_dir: &Path,
-) -> Result<Result<PathBuf, String>, DoctorError> {
-    let cmd = read_back_command(remote);
-    let out = match cx.run_uncached(&cmd)? {
-        Ok(o) => o,
-        Err(e) => return Ok(Err(e)),
+) -> Result<Result<PathBuf, BackupError>, DoctorError> {
+    let read = cx.run_uncached(&read_back_command(remote))?;
+    let hashed = match read {
+        Ok(_) => Some(cx.run_uncached(&hash_command(remote))?),
+        Err(_) => None,
     };
-    let bytes = match decode_certutil(&out.output) {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
-    };
-    let hashed = match cx.run_uncached(&hash_command(remote))? {
-        Ok(o) => o,
-        Err(e) => return Ok(Err(format!("cannot hash the backup on the VM: {e}"))),
-    };
-    let on_vm = match parse_hash(&hashed.output) {
-        Ok(h) => h,
-        Err(e) => return Ok(Err(format!("cannot hash the backup on the VM: {e}"))),
-    };
+    Ok(keep(read, hashed, remote, local_dir))
+}
+
+/// Decides from the read-back and the VM's hash whether the backup counts, and keeps it.
+fn keep(
+    read: Answer,
+    hashed: Option<Answer>,
+    remote: &str,
+    local_dir: &Path,
+) -> Result<PathBuf, BackupError> {
+    let out = read.map_err(BackupError::ReadBack)?;
+    let bytes = certutil::decode(&out.output)?;
+    let Some(hashed) = hashed else { return Err(BackupError::NoHash(String::new())) };
+    let hashed = hashed.map_err(BackupError::HashCommand)?;
+    let on_vm = certutil::sha256(&hashed.output)
+        .ok_or_else(|| BackupError::NoHash(hashed.output.trim().to_string()))?;
     let here = sha256_hex(&bytes);
     if on_vm != here {
-        return Ok(Err(format!(
-            "the backup read back differs from {remote} on the VM (SHA-256 {here} here, {on_vm} \
-             there): the line garbled it; not relying on it"
-        )));
+        return Err(BackupError::Differs { remote: remote.to_string(), here, on_vm });
     }
     let name = remote.rsplit('\\').next().unwrap_or(remote);
     let path = local_dir.join(name);
-    if let Err(e) = sacdoc_link::owner_only::create_dir_all(local_dir)
+    sacdoc_link::owner_only::create_dir_all(local_dir)
         .and_then(|()| sacdoc_link::owner_only::write(&path, &bytes))
-    {
-        return Ok(Err(format!("cannot keep the backup at {}: {e}", path.display())));
-    }
-    Ok(Ok(path))
+        .map_err(|source| BackupError::Keep { path: path.clone(), source })?;
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -91,16 +94,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_certutil_framing() {
-        let t = "-----BEGIN CERTIFICATE-----\r\n//5XAGkA\r\nbgA=\r\n-----END CERTIFICATE-----\r\n";
-        assert_eq!(decode_certutil(t).unwrap(), vec![0xff, 0xfe, b'W', 0, b'i', 0, b'n', 0]);
-        assert!(decode_certutil("The system cannot find the file specified.").is_err());
+    fn commands_quote_the_file() {
         assert!(read_back_command(r"C:\temp\a.reg").contains(r#"type "C:\temp\a.reg.b64""#));
+        assert_eq!(hash_command(r"C:\temp\a.reg"), r#"certutil -hashfile "C:\temp\a.reg" SHA256"#);
     }
 
     #[test]
     fn a_failed_hash_is_an_error() {
-        assert!(parse_hash("CertUtil: -hashfile command FAILED: 0x80070002").is_err());
-        assert_eq!(hash_command(r"C:\temp\a.reg"), r#"certutil -hashfile "C:\temp\a.reg" SHA256"#);
+        assert_eq!(certutil::sha256("CertUtil: -hashfile command FAILED: 0x80070002"), None);
     }
 }

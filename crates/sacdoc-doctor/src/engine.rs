@@ -3,15 +3,16 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use sacdoc_console::runner::{CommandOutput, RunError, Shell};
 
-use super::model::{Finding, FixOutcome};
+use super::model::{CheckId, Finding, FixOutcome};
 
 /// Progress of a doctor run, for a live view (CLI spinner, TUI).
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
-    CheckStarted { id: &'a str },
+    CheckStarted { id: CheckId },
     CommandStarted { check: &'a str, command: &'a str },
     CommandFinished { check: &'a str, output: &'a CommandOutput, cached: bool },
     CheckFinished { finding: &'a Finding },
@@ -46,8 +47,73 @@ pub enum DoctorError {
         #[source]
         source: RunError,
     },
-    #[error("{0}")]
-    Local(String),
+    /// This computer's record of the target (follow-ups, applied fixes) cannot be read or kept.
+    #[error(transparent)]
+    State(#[from] super::pending::StateError),
+}
+
+/// A command that ran but gave no usable answer (it timed out, its output was too long, its
+/// capture could not be verified): the check that needed it cannot decide, the diagnosis goes on.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{source}")]
+pub struct CommandFailed {
+    pub command: String,
+    /// Shared so a cached failure can be handed to several checks.
+    #[source]
+    pub source: Arc<RunError>,
+}
+
+/// Why one check could not decide. Only [`CheckError::Doctor`] ends the diagnosis; the others make
+/// the check's finding `unknown`, with the failed command as evidence.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Doctor(#[from] DoctorError),
+    #[error("could not run {}: {}", .0.command, .0.source)]
+    Command(#[from] CommandFailed),
+    /// The command ran but its answer does not say what the check needs.
+    #[error("{command}: {reason}")]
+    Unreadable { command: String, reason: Unreadable },
+}
+
+/// What was wrong with an answer a check could not read.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Unreadable {
+    /// `reg query` printed its error instead of values (the message, in the VM's language).
+    #[error("reg query failed: {0}")]
+    RegQuery(String),
+    /// `sc query` printed no `STATE` line.
+    #[error("no STATE line in the sc output")]
+    NoServiceState,
+    #[error(transparent)]
+    Certificates(#[from] sacdoc_parse::certs::JsonError),
+}
+
+impl CheckError {
+    /// The command this error is about, for evidence (none for a lost line).
+    pub fn command(&self) -> Option<&str> {
+        match self {
+            CheckError::Doctor(_) => None,
+            CheckError::Command(c) => Some(&c.command),
+            CheckError::Unreadable { command, .. } => Some(command),
+        }
+    }
+}
+
+/// For facts a check can do without: a command-level failure becomes `None`, a lost line still
+/// ends the diagnosis.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>, DoctorError>;
+}
+
+impl<T> Optional<T> for Result<T, CheckError> {
+    fn optional(self) -> Result<Option<T>, DoctorError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(CheckError::Doctor(e)) => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
 }
 
 /// Whether a run error ends the whole diagnosis (the session is gone) or only this command.
@@ -63,6 +129,7 @@ pub struct Ctx<'s, 'o> {
     shell: &'s mut dyn Shell,
     observer: &'o mut dyn Observer,
     cache: HashMap<String, Rc<CommandOutput>>,
+    /// The check or fix running now (names the commands in progress events).
     current: String,
     current_bytes: u64,
     /// Totals for the whole run.
@@ -86,7 +153,7 @@ pub struct Settings {
     /// Follow-ups already recorded for this target (so a stopped Group Policy is not a surprise).
     pub pending: Vec<super::model::PendingItem>,
     /// Fixes applied on this target in earlier runs (to recognise a change that reverted).
-    pub history: Vec<super::pending::Applied>,
+    pub history: Vec<super::model::Applied>,
     /// Names backup files on the VM and locally.
     pub run_id: String,
     /// Where to move RDP when the port's owner cannot be stopped (`--rdp-port`).
@@ -112,7 +179,7 @@ impl Default for Settings {
 }
 
 /// A command's answer as a check sees it: the output, or why there is none.
-pub type Answer = Result<Rc<CommandOutput>, String>;
+pub type Answer = Result<Rc<CommandOutput>, CommandFailed>;
 
 impl<'s, 'o> Ctx<'s, 'o> {
     pub fn new(
@@ -158,8 +225,13 @@ impl<'s, 'o> Ctx<'s, 'o> {
             Err(e) if is_fatal(&e) => {
                 Err(DoctorError::LineLost { command: command.to_string(), source: e })
             }
-            Err(e) => Ok(Err(e.to_string())),
+            Err(e) => Ok(Err(CommandFailed { command: command.to_string(), source: Arc::new(e) })),
         }
+    }
+
+    /// Runs `command` (cached) for a check that cannot decide without its answer.
+    pub fn need(&mut self, command: &str) -> Result<Rc<CommandOutput>, CheckError> {
+        Ok(self.run(command)??)
     }
 
     /// Runs a command that changes the VM: never cached, always counted.
@@ -175,10 +247,16 @@ impl<'s, 'o> Ctx<'s, 'o> {
         self.cache.clear();
     }
 
-    pub(crate) fn begin(&mut self, id: &str) {
-        self.current = id.to_string();
+    pub(crate) fn begin(&mut self, id: CheckId) {
+        self.current = id.as_str().to_string();
         self.current_bytes = 0;
         self.observer.event(&Event::CheckStarted { id });
+    }
+
+    /// Starts the `--full` article pass (its commands are nobody's check).
+    pub(crate) fn begin_article(&mut self) {
+        self.current = "article".to_string();
+        self.current_bytes = 0;
     }
 
     pub(crate) fn end(&mut self, finding: &mut Finding) {

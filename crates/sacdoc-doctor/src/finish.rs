@@ -13,7 +13,7 @@ fn as_fix(item: &PendingItem) -> Fix {
         why: format!("follow-up of {} recorded {}", item.from_fix, item.created),
         backups: Vec::new(),
         commands: item.commands.clone(),
-        verify: String::new(),
+        verify: None,
         reboot: item.kind == PendingKind::Reboot,
         later: Vec::new(),
         warning: None,
@@ -94,7 +94,8 @@ pub fn finish_pending(
         }
         let mut failed = None;
         let mut went_down = false;
-        for cmd in &item.commands {
+        for step in &item.commands {
+            let cmd = &step.command;
             let answer = match cx.run_uncached(cmd) {
                 // The line dropping while `shutdown /r` runs is the restart itself.
                 Err(DoctorError::LineLost { .. }) if item.kind == PendingKind::Reboot => {
@@ -104,9 +105,7 @@ pub fn finish_pending(
                 other => other?,
             };
             match answer {
-                Ok(o)
-                    if o.exit_code == Some(0)
-                        || (cmd.starts_with("sc start") && o.exit_code == Some(1056)) => {}
+                Ok(o) if step.succeeded(o.exit_code) => {}
                 Ok(o) => {
                     failed =
                         Some(format!("{cmd:?} exit code {:?}: {}", o.exit_code, o.output.trim()));
@@ -136,7 +135,7 @@ pub fn finish_pending(
             } else {
                 local.state.pending.retain(|p| p != &item);
             }
-            local.state.save(&local.state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+            local.state.save(&local.state_path)?;
             if item.kind == PendingKind::Reboot {
                 if !went_down {
                     wait_for_restart(cx)?;

@@ -1,10 +1,9 @@
 //! `--full`: the procedure's own commands, exactly as the article writes them (corrected where
 //! it is wrong), run for the record next to the doctor's cheaper ones. The bench compares both.
 
-use serde::{Deserialize, Serialize};
-
 use super::commands::{MACHINEKEYS, RDP_TCP, SCHANNEL_PROTOCOLS};
 use super::engine::{Ctx, DoctorError};
+pub use super::model::ArticleRun;
 
 /// The article's read-only commands (online path), with its corrections applied.
 pub fn article_commands() -> Vec<String> {
@@ -34,19 +33,10 @@ pub fn article_commands() -> Vec<String> {
     v
 }
 
-/// One article command as it ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArticleRun {
-    pub command: String,
-    pub exit_code: Option<i32>,
-    pub output: String,
-    pub bytes: u64,
-}
-
 /// Runs the article's commands and returns their complete outputs.
 pub fn run_article(cx: &mut Ctx<'_, '_>) -> Result<Vec<ArticleRun>, DoctorError> {
     let mut out = Vec::new();
-    cx.begin("article");
+    cx.begin_article();
     for cmd in article_commands() {
         match cx.run(&cmd)? {
             Ok(o) => out.push(ArticleRun {
@@ -55,7 +45,12 @@ pub fn run_article(cx: &mut Ctx<'_, '_>) -> Result<Vec<ArticleRun>, DoctorError>
                 output: o.output.clone(),
                 bytes: o.bytes_sent + o.bytes_received,
             }),
-            Err(e) => out.push(ArticleRun { command: cmd, exit_code: None, output: e, bytes: 0 }),
+            Err(e) => out.push(ArticleRun {
+                command: cmd,
+                exit_code: None,
+                output: e.to_string(),
+                bytes: 0,
+            }),
         }
     }
     Ok(out)

@@ -31,8 +31,10 @@ use std::time::Instant;
 use sacdoc_console::runner::Shell;
 
 pub use apply::{Confirm, Yes};
-pub use engine::{Ctx, DoctorError, Event, Observer, Quiet, Settings};
-pub use model::{Finding, Fix, FixOutcome, FixState, PendingItem, PendingKind, Report, Status};
+pub use engine::{CheckError, Ctx, DoctorError, Event, Observer, Quiet, Settings};
+pub use model::{
+    CheckId, Finding, Fix, FixOutcome, FixState, PendingItem, PendingKind, Report, Status, Step,
+};
 
 use checks::Check;
 use pending::TargetState;
@@ -53,7 +55,7 @@ pub struct RunOptions {
     /// Forget follow-ups of these kinds (done by hand: the Azure NSG, a manual restart).
     pub dismiss: Vec<PendingKind>,
     /// Only these checks (empty: all).
-    pub only: Vec<String>,
+    pub only: Vec<CheckId>,
     /// Also run the article's commands as written.
     pub full: bool,
 }
@@ -76,17 +78,22 @@ impl RunOptions {
 /// Runs one check with byte accounting and progress events.
 pub fn run_check(cx: &mut Ctx<'_, '_>, check: &dyn Check) -> Result<Finding, DoctorError> {
     cx.begin(check.id());
-    let mut f = check.run(cx)?;
+    let mut found = checks::Found::new(check);
+    let mut f = match check.run(cx, &mut found) {
+        Ok(f) => f,
+        Err(CheckError::Doctor(e)) => return Err(e),
+        Err(e) => found.undecided(&e),
+    };
     checks::attached::note(cx, &mut f)?;
     cx.end(&mut f);
     Ok(f)
 }
 
 /// Runs the checks (all, or those in `only`) in report order.
-pub fn diagnose(cx: &mut Ctx<'_, '_>, only: &[String]) -> Result<Vec<Finding>, DoctorError> {
+pub fn diagnose(cx: &mut Ctx<'_, '_>, only: &[CheckId]) -> Result<Vec<Finding>, DoctorError> {
     cx.findings.clear();
     for check in checks::all() {
-        if !only.is_empty() && !only.iter().any(|o| o == check.id()) {
+        if !only.is_empty() && !only.contains(&check.id()) {
             continue;
         }
         let f = run_check(cx, check.as_ref())?;
@@ -104,14 +111,13 @@ pub fn run(
 ) -> Result<Report, DoctorError> {
     let started = Instant::now();
     let state_path = pending::state_path(&opts.local_dir);
-    let mut state =
-        TargetState::load(&state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+    let mut state = TargetState::load(&state_path)?;
     let mut notes = Vec::new();
     if !opts.dismiss.is_empty() {
         let before = state.pending.len();
         state.pending.retain(|p| !opts.dismiss.contains(&p.kind));
         notes.push(format!("dismissed {} follow-up(s) done by hand", before - state.pending.len()));
-        state.save(&state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+        state.save(&state_path)?;
     }
     let mut settings = opts.settings.clone();
     settings.pending = state.pending.clone();
@@ -148,7 +154,7 @@ pub fn run(
             article = full::run_article(&mut cx)?;
         }
     }
-    state.save(&state_path).map_err(|e| DoctorError::Local(e.to_string()))?;
+    state.save(&state_path)?;
     Ok(Report {
         target: opts.target.clone(),
         checks,

@@ -25,6 +25,155 @@ impl Status {
     }
 }
 
+/// The checks of the procedure, by their stable ids (`rdp-port`, ...: reports, JSON, `--check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    RdpPort,
+    Termservice,
+    RdpCertificate,
+    MachinekeysAcl,
+    TlsServer,
+    Nla,
+    GroupPolicy,
+    Firewall,
+    Ems,
+}
+
+impl CheckId {
+    /// Every check, in the order the report lists them.
+    pub const ALL: [CheckId; 9] = [
+        CheckId::RdpPort,
+        CheckId::Termservice,
+        CheckId::RdpCertificate,
+        CheckId::MachinekeysAcl,
+        CheckId::TlsServer,
+        CheckId::Nla,
+        CheckId::GroupPolicy,
+        CheckId::Firewall,
+        CheckId::Ems,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::RdpPort => "rdp-port",
+            CheckId::Termservice => "termservice",
+            CheckId::RdpCertificate => "rdp-certificate",
+            CheckId::MachinekeysAcl => "machinekeys-acl",
+            CheckId::TlsServer => "tls-server",
+            CheckId::Nla => "nla",
+            CheckId::GroupPolicy => "group-policy",
+            CheckId::Firewall => "firewall",
+            CheckId::Ems => "ems",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `id == "rdp-port"`: ids are compared with their names in reports and tests.
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A name that is not one of the checks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no check is named {0:?} (the checks: {list})", list = CheckId::ALL.map(CheckId::as_str).join(", "))]
+pub struct UnknownCheck(pub String);
+
+impl std::str::FromStr for CheckId {
+    type Err = UnknownCheck;
+    fn from_str(s: &str) -> Result<CheckId, UnknownCheck> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownCheck(s.into()))
+    }
+}
+
+/// One command of a fix or follow-up, and the exit codes besides 0 that mean it did its job
+/// (`sc start` of a running service answers 1056, `sc stop` of a stopped one 1062).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StepRecord")]
+pub struct Step {
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_ok: Vec<i32>,
+}
+
+impl Step {
+    /// A command that must exit 0.
+    pub fn new(command: impl Into<String>) -> Step {
+        Step { command: command.into(), also_ok: Vec::new() }
+    }
+
+    /// Commands that must each exit 0.
+    pub fn all<S: Into<String>>(commands: impl IntoIterator<Item = S>) -> Vec<Step> {
+        commands.into_iter().map(Step::new).collect()
+    }
+
+    /// A command for which exit code `code` also means success.
+    pub fn also_ok(mut self, code: i32) -> Step {
+        self.also_ok.push(code);
+        self
+    }
+
+    /// Whether the command succeeded with this exit code.
+    pub fn succeeded(&self, code: Option<i32>) -> bool {
+        code.is_some_and(|c| c == 0 || self.also_ok.contains(&c))
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.command)
+    }
+}
+
+/// A step as stored: state files written before steps had exit codes hold plain command lines.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StepRecord {
+    Plain(String),
+    Full {
+        command: String,
+        #[serde(default)]
+        also_ok: Vec<i32>,
+    },
+}
+
+impl From<StepRecord> for Step {
+    fn from(r: StepRecord) -> Step {
+        match r {
+            StepRecord::Plain(command) => Step::new(command),
+            StepRecord::Full { command, also_ok } => Step { command, also_ok },
+        }
+    }
+}
+
+/// A fix applied on this target in an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    pub fix: String,
+    /// The check the fix repaired.
+    pub check: CheckId,
+    pub at: String,
+    /// The check passed right after the fix.
+    pub verified: bool,
+}
+
+/// One article command as it ran (`--full`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleRun {
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub output: String,
+    pub bytes: u64,
+}
+
 /// What decided a finding: the command and the lines of its output that mattered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
@@ -67,7 +216,7 @@ pub struct PendingItem {
     /// What to do and why, one or two sentences.
     pub description: String,
     /// What `--finish-pending` runs; empty when only a person can do it.
-    pub commands: Vec<String>,
+    pub commands: Vec<Step>,
     /// The item can only be finished after the VM restarted.
     pub after_reboot: bool,
     /// When the item was created (UTC, `YYYY-MM-DDTHH:MM:SSZ`).
@@ -85,10 +234,10 @@ pub struct Fix {
     pub why: String,
     /// Backups taken before the first command runs.
     pub backups: Vec<Backup>,
-    /// The commands, in order; each must exit 0.
-    pub commands: Vec<String>,
-    /// The check run again afterwards to confirm the fix holds.
-    pub verify: String,
+    /// The commands, in order; each must succeed.
+    pub commands: Vec<Step>,
+    /// The check run again afterwards to confirm the fix holds (none for a follow-up).
+    pub verify: Option<CheckId>,
     /// The change only takes effect after a restart.
     pub reboot: bool,
     /// Follow-ups recorded when the fix is applied.
@@ -100,7 +249,7 @@ pub struct Fix {
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub id: String,
+    pub id: CheckId,
     pub status: Status,
     pub summary: String,
     pub evidence: Vec<Evidence>,
@@ -156,7 +305,7 @@ pub struct Report {
     pub restarting: bool,
     /// `--full`: the article's commands as written, with their outputs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub article: Vec<super::full::ArticleRun>,
+    pub article: Vec<ArticleRun>,
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub duration_ms: u64,
@@ -189,5 +338,28 @@ impl Report {
         } else {
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_read_and_print_their_names() {
+        for id in CheckId::ALL {
+            assert_eq!(id.as_str().parse::<CheckId>(), Ok(id));
+            assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{id}\""));
+        }
+        let e = "rdp_port".parse::<CheckId>().unwrap_err().to_string();
+        assert!(e.contains("rdp-port, termservice"), "{e}");
+    }
+
+    #[test]
+    fn a_step_succeeds_on_zero_and_its_own_codes_only() {
+        let start = Step::new("sc start TermService").also_ok(1056);
+        assert!(start.succeeded(Some(0)) && start.succeeded(Some(1056)));
+        assert!(!start.succeeded(Some(1062)) && !start.succeeded(None));
+        assert!(!Step::new("sc config x start= demand").succeeded(Some(1056)));
     }
 }

@@ -6,18 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::model::Applied;
 use super::model::PendingItem;
-
-/// A fix applied on this target in an earlier run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Applied {
-    pub fix: String,
-    /// The check the fix repaired.
-    pub check: String,
-    pub at: String,
-    /// The check passed right after the fix.
-    pub verified: bool,
-}
 
 /// The per-target state file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +97,22 @@ mod tests {
     }
 
     #[test]
+    fn a_state_file_from_before_steps_had_exit_codes_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("doctor-state.json");
+        let old = r#"{"pending": [{"kind": "reenable-group-policy", "description": "d",
+            "commands": ["sc config gpsvc start= auto", "sc start gpsvc"], "after_reboot": true,
+            "created": "2026-01-01T00:00:00Z", "from_fix": "pause-group-policy"}],
+            "applied": [{"fix": "enable-tls", "check": "tls-server", "at": "x", "verified": true}]}"#;
+        std::fs::write(&p, old).unwrap();
+        let s = TargetState::load(&p).expect("old layout");
+        assert_eq!(s.pending[0].commands[1], crate::model::Step::new("sc start gpsvc"));
+        assert_eq!(s.applied[0].check, crate::model::CheckId::TlsServer);
+        s.save(&p).unwrap();
+        assert_eq!(TargetState::load(&p).unwrap(), s, "the new layout reads back the same");
+    }
+
+    #[test]
     fn saves_and_loads_and_dedups() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x").join("doctor-state.json");
@@ -115,7 +121,7 @@ mod tests {
         let item = PendingItem {
             kind: PendingKind::Reboot,
             description: "Restart".into(),
-            commands: vec!["shutdown /r /t 5".into()],
+            commands: vec![crate::model::Step::new("shutdown /r /t 5")],
             after_reboot: false,
             created: "2026-01-01T00:00:00Z".into(),
             from_fix: "enable-tls".into(),

@@ -158,7 +158,9 @@ fn fix_text(f: &Fix, p: &Paint) -> String {
     for c in &f.commands {
         let _ = writeln!(s, "    run: {c}");
     }
-    let _ = writeln!(s, "    then: check {} again", f.verify);
+    if let Some(v) = f.verify {
+        let _ = writeln!(s, "    then: check {v} again");
+    }
     if f.reboot {
         let _ = writeln!(s, "    takes effect after a restart of the VM (tracked as pending)");
     }

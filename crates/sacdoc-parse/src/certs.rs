@@ -22,8 +22,10 @@ use crate::text::Ledger;
 use crate::Unparsed;
 
 mod dates;
+pub mod json;
 
 pub use dates::normalize_date;
+pub use json::JsonError;
 
 /// Every certificate found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -25,7 +25,10 @@ pub struct Unparsed {
 
 pub mod bcdedit;
 pub mod certs;
+pub mod certutil;
+pub mod dates;
 pub mod firewall;
+pub mod gpresult;
 pub mod icacls;
 pub mod messages;
 pub mod netstat;

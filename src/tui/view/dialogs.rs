@@ -129,11 +129,12 @@ pub fn confirm(f: &mut Frame<'_>, area: Rect, fix: &Fix) {
     for c in &fix.commands {
         lines.push(Line::styled(format!("  {c}"), Style::default().fg(Color::Cyan)));
     }
-    lines.push(Line::raw(format!(
-        "Then check: {}{}",
-        fix.verify,
-        if fix.reboot { " (needs a restart)" } else { "" }
-    )));
+    let restart = if fix.reboot { " (needs a restart)" } else { "" };
+    match fix.verify {
+        Some(v) => lines.push(Line::raw(format!("Then check: {v}{restart}"))),
+        None if fix.reboot => lines.push(Line::raw("Then: the VM restarts")),
+        None => {}
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Apply this fix? y = yes, n / Esc = skip", bold));
     let h = (lines.len() as u16 + 8).min(area.height);

@@ -16,12 +16,7 @@ pub fn command(file: &str) -> String {
 
 /// The SHA-256 in certutil's answer, lowercased; `None` when no line has the shape of one (the
 /// command failed, or the line garbled the hash itself).
-pub fn parse(text: &str) -> Option<String> {
-    text.lines()
-        .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        .find(|l| l.len() == 64 && l.chars().all(|c| c.is_ascii_hexdigit()))
-        .map(|l| l.to_ascii_lowercase())
-}
+pub use sacdoc_parse::certutil::sha256 as parse;
 
 /// The SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

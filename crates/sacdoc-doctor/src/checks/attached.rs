@@ -4,10 +4,10 @@
 //! point to the offline script.
 
 use super::super::engine::{Ctx, DoctorError};
-use super::super::model::Finding;
+use super::super::model::{CheckId, Finding};
 
 /// The checks whose repair on an attached disk is the offline script's job.
-pub const OFFLINE_CHECKS: [&str; 3] = ["ems", "tls-server", "nla"];
+pub const OFFLINE_CHECKS: [CheckId; 3] = [CheckId::Ems, CheckId::TlsServer, CheckId::Nla];
 
 /// The probe for a Windows installation on drive `d` (one short line; answered once per run from
 /// the command cache however many checks ask).
@@ -34,7 +34,7 @@ pub fn sentence(d: char) -> String {
 /// Windows installation and `f` is one of [`OFFLINE_CHECKS`].
 pub fn note(cx: &mut Ctx<'_, '_>, f: &mut Finding) -> Result<(), DoctorError> {
     let Some(d) = cx.settings.offline_disk else { return Ok(()) };
-    if !OFFLINE_CHECKS.contains(&f.id.as_str()) {
+    if !OFFLINE_CHECKS.contains(&f.id) {
         return Ok(());
     }
     let cmd = probe(d);

@@ -6,10 +6,9 @@
 //! shape.
 
 use super::super::commands;
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, Step};
 use super::{Check, Found};
-use crate::need;
 use sacdoc_parse::bcdedit::{self, BcdEntry};
 
 pub struct Ems;
@@ -54,8 +53,8 @@ pub fn read(current: &str, emssettings: &str) -> Option<EmsRead> {
 }
 
 impl Check for Ems {
-    fn id(&self) -> &'static str {
-        "ems"
+    fn id(&self) -> CheckId {
+        CheckId::Ems
     }
     fn step(&self) -> &'static str {
         "offline 2: boot log and serial console"
@@ -63,17 +62,16 @@ impl Check for Ems {
     fn commands(&self) -> Vec<String> {
         vec![commands::bcd_current(), commands::bcd_emssettings()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
         let c1 = commands::bcd_current();
-        let cur = need!(cx, found, c1.clone());
+        let cur = cx.need(&c1)?;
         let Some(EmsRead { ems, .. }) = read(&cur.output, "") else {
             found.evidence(&c1, super::show(&cur, 4));
             return Ok(found.unknown("bcdedit printed no boot entry"));
         };
         found.evidence(&c1, format!("ems {ems}"));
         let c2 = commands::bcd_emssettings();
-        let es = need!(cx, found, c2.clone());
+        let es = cx.need(&c2)?;
         let Some(EmsRead { on, port, baud, .. }) = read(&cur.output, &es.output) else {
             return Ok(found.unknown("bcdedit printed no boot entry"));
         };
@@ -90,7 +88,7 @@ impl Check for Ems {
         let mut cmds = Vec::new();
         if !on {
             wrong.push(format!("EMS is off for the current boot entry (ems {ems})"));
-            cmds.push("bcdedit /ems {current} on".to_string());
+            cmds.push(Step::new("bcdedit /ems {current} on"));
         }
         let port_bad = port.as_deref().is_some_and(|p| p.trim() != want_port.to_string());
         let baud_bad = baud.as_deref().is_some_and(|b| b.trim() != want_baud.to_string());
@@ -100,7 +98,9 @@ impl Check for Ems {
                 port.as_deref().unwrap_or("?"),
                 baud.as_deref().unwrap_or("?")
             ));
-            cmds.push(format!("bcdedit /emssettings EMSPORT:{want_port} EMSBAUDRATE:{want_baud}"));
+            cmds.push(Step::new(format!(
+                "bcdedit /emssettings EMSPORT:{want_port} EMSBAUDRATE:{want_baud}"
+            )));
         }
         if wrong.is_empty() {
             return Ok(found.ok(format!(
@@ -126,7 +126,7 @@ impl Check for Ems {
                 restore: format!("bcdedit /import \"{file}\""),
             }],
             commands: cmds,
-            verify: "ems".into(),
+            verify: Some(CheckId::Ems),
             reboot: false,
             later: Vec::new(),
             warning: None,

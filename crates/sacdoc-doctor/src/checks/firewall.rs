@@ -4,10 +4,9 @@
 //! translates (the display name `Remote Desktop - User Mode (TCP-In)` is translated).
 
 use super::super::commands::{self, FW_RULE};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, PendingItem, PendingKind, Step};
 use super::{shared, Check, Found};
-use crate::need;
 use sacdoc_console::runner::powershell;
 use sacdoc_parse::firewall::{self, labels, Action};
 use sacdoc_parse::services::psformat::{self, ListRecord};
@@ -16,8 +15,8 @@ use sacdoc_parse::text::Ledger;
 pub struct Firewall;
 
 impl Check for Firewall {
-    fn id(&self) -> &'static str {
-        "firewall"
+    fn id(&self) -> CheckId {
+        CheckId::Firewall
     }
     fn step(&self) -> &'static str {
         "1: the RDP port (firewall)"
@@ -25,14 +24,10 @@ impl Check for Firewall {
     fn commands(&self) -> Vec<String> {
         vec![commands::rdp_tcp_values(), commands::fw_rule(), commands::fw_port()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
-        let port = match shared::rdp_tcp(cx)? {
-            Ok(t) => t.port(),
-            Err(e) => return Ok(found.unknown(format!("cannot read the RDP-Tcp settings: {e}"))),
-        };
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
+        let port = shared::rdp_tcp(cx)?.port();
         let c1 = commands::fw_rule();
-        let rule = need!(cx, found, c1.clone());
+        let rule = cx.need(&c1)?;
         let Some(obj) = first_record(&rule.output, "Enabled") else {
             found.evidence(&c1, super::show(&rule, 6));
             // PowerShell's error record names the cmdlet and the rule; anything else is an
@@ -48,7 +43,7 @@ impl Check for Firewall {
         let action = obj.get("Action").unwrap_or("?").to_string();
         found.evidence(&c1, format!("Enabled {enabled}, Action {action}"));
         let c2 = commands::fw_port();
-        let pf = need!(cx, found, c2.clone());
+        let pf = cx.need(&c2)?;
         let local = first_record(&pf.output, "LocalPort")
             .and_then(|o| o.get("LocalPort").map(str::to_string))
             .unwrap_or_default();
@@ -119,8 +114,10 @@ fn port_fix(port: u16, old: &str, run_id: &str) -> Fix {
             remote_file: file,
             restore: powershell(&format!("Set-NetFirewallRule -Name {FW_RULE} -LocalPort {old}")),
         }],
-        commands: vec![powershell(&format!("Set-NetFirewallRule -Name {FW_RULE} -LocalPort {port}"))],
-        verify: "firewall".into(),
+        commands: vec![Step::new(powershell(&format!(
+            "Set-NetFirewallRule -Name {FW_RULE} -LocalPort {port}"
+        )))],
+        verify: Some(CheckId::Firewall),
         reboot: false,
         later,
         warning: None,

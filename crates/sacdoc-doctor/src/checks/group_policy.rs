@@ -5,26 +5,17 @@
 //! reverted): it is the longest answer of the procedure.
 
 use super::super::commands::{self, q, GPSVC};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind, Status};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, PendingItem, PendingKind, Status, Step};
 use super::machinekeys_acl::reboot_item;
 use super::{shared, Check, Found};
-use crate::need;
+use sacdoc_parse::gpresult::{self, GpResult};
 use sacdoc_parse::reg;
 
 pub struct GroupPolicy;
 
 /// The checks whose values a domain policy commonly sets.
-const POLICY_CHECKS: [&str; 2] = ["tls-server", "nla"];
-
-/// What `gpresult /r` says about the computer side.
-#[derive(Debug, Clone, Default)]
-pub struct GpResult {
-    /// The computer's distinguished name (`CN=...,DC=...`): present only on a domain member.
-    pub dn: Option<String>,
-    /// Applied GPOs (other than the local policy).
-    pub gpos: Vec<String>,
-}
+const POLICY_CHECKS: [CheckId; 2] = [CheckId::TlsServer, CheckId::Nla];
 
 /// The machine's domain name from the Group Policy state key (`None` off a domain). The value is
 /// read by its `REG_*` token, so any display language reads.
@@ -35,40 +26,9 @@ pub fn distinguished_name(output: &str) -> Option<String> {
         .filter(|d| !d.is_empty())
 }
 
-/// Reads `gpresult /r` by shape (its labels are translated): the DN line has `DC=`; the applied
-/// GPOs are the first block under a dashed ruler whose lines hold neither `:` nor `=` (the blocks
-/// before it are `Label: value` lines and the DN).
-pub fn parse_gpresult(text: &str) -> GpResult {
-    let mut r = GpResult::default();
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    for l in &lines {
-        let t = l.trim();
-        if r.dn.is_none() && t.starts_with("CN=") && t.contains("DC=") {
-            r.dn = Some(t.to_string());
-        }
-    }
-    for (i, l) in lines.iter().enumerate() {
-        let t = l.trim();
-        if t.len() < 3 || !t.chars().all(|c| c == '-') {
-            continue;
-        }
-        let block: Vec<&str> =
-            lines[i + 1..].iter().map(|x| x.trim()).take_while(|x| !x.is_empty()).collect();
-        if !block.is_empty() && block.iter().all(|x| !x.contains(':') && !x.contains('=')) {
-            r.gpos = block
-                .into_iter()
-                .filter(|n| !n.eq_ignore_ascii_case("Local Group Policy"))
-                .map(str::to_string)
-                .collect();
-            break;
-        }
-    }
-    r
-}
-
 impl Check for GroupPolicy {
-    fn id(&self) -> &'static str {
-        "group-policy"
+    fn id(&self) -> CheckId {
+        CheckId::GroupPolicy
     }
     fn step(&self) -> &'static str {
         "3: TLS versions (Group Policy)"
@@ -81,25 +41,21 @@ impl Check for GroupPolicy {
             commands::gpresult(),
         ]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
-        let gp = match shared::service(cx, "gpsvc")? {
-            Ok(s) => s,
-            Err(e) => return Ok(found.unknown(format!("cannot read gpsvc: {e}"))),
-        };
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
+        let gp = shared::service(cx, "gpsvc")?;
         found.evidence(&commands::sc_query("gpsvc"), gp.evidence.clone());
         let paused_by_us =
             cx.settings.pending.iter().any(|p| p.kind == PendingKind::ReenableGroupPolicy);
-        let proposed: Vec<String> = cx
+        let proposed: Vec<CheckId> = cx
             .findings
             .iter()
-            .filter(|f| POLICY_CHECKS.contains(&f.id.as_str()) && f.status == Status::Problem)
-            .map(|f| f.id.clone())
+            .filter(|f| POLICY_CHECKS.contains(&f.id) && f.status == Status::Problem)
+            .map(|f| f.id)
             .collect();
-        let reverted: Vec<String> = proposed
+        let reverted: Vec<CheckId> = proposed
             .iter()
-            .filter(|id| cx.settings.history.iter().any(|h| &h.check == *id && h.verified))
-            .cloned()
+            .filter(|id| cx.settings.history.iter().any(|h| h.check == **id && h.verified))
+            .copied()
             .collect();
         let disabled = gp.start == Some(4);
         if disabled && paused_by_us {
@@ -108,7 +64,7 @@ impl Check for GroupPolicy {
             ));
         }
         let dn_cmd = commands::gp_dn();
-        let dn_out = need!(cx, found, dn_cmd.clone());
+        let dn_out = cx.need(&dn_cmd)?;
         let dn = distinguished_name(&dn_out.output);
         let mut domain = GpResult { dn: dn.clone(), gpos: Vec::new() };
         match &dn {
@@ -122,8 +78,8 @@ impl Check for GroupPolicy {
                 found.evidence(&dn_cmd, d.clone());
                 if !proposed.is_empty() || disabled {
                     let cmd = commands::gpresult();
-                    let out = need!(cx, found, cmd.clone());
-                    let r = parse_gpresult(&out.output);
+                    let out = cx.need(&cmd)?;
+                    let r = gpresult::parse(&out.output);
                     let names =
                         if r.gpos.is_empty() { "(none listed)".into() } else { r.gpos.join(", ") };
                     found.evidence(&cmd, format!("applied GPOs: {names}"));
@@ -143,7 +99,7 @@ impl Check for GroupPolicy {
             let summary = format!(
                 "{} reverted after Group Policy ran: {gpo_text} sets these values; change it in \
                  Active Directory (Group Policy Management), or pause Group Policy again",
-                reverted.join(", ")
+                names(&reverted)
             );
             let mut fix = pause_fix(&cx.settings.run_id, &gpo_text, &reverted);
             fix.id = "pause-group-policy-again".into();
@@ -153,7 +109,7 @@ impl Check for GroupPolicy {
             let summary = format!(
                 "{gpo_text} applies to this VM: the {} fix would revert at the next policy \
                  refresh unless Group Policy updates are paused",
-                proposed.join(", ")
+                names(&proposed)
             );
             return Ok(
                 found.problem(summary, Some(pause_fix(&cx.settings.run_id, &gpo_text, &proposed)))
@@ -168,7 +124,7 @@ impl Check for GroupPolicy {
                     .into(),
                 backups: vec![],
                 commands: reenable_commands(),
-                verify: "group-policy".into(),
+                verify: Some(CheckId::GroupPolicy),
                 reboot: false,
                 later: Vec::new(),
                 warning: None,
@@ -184,13 +140,22 @@ impl Check for GroupPolicy {
     }
 }
 
+/// `tls-server, nla`.
+fn names(checks: &[CheckId]) -> String {
+    checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 /// The procedure's re-enable step, as three commands (the article prints two of them as one line).
-pub fn reenable_commands() -> Vec<String> {
-    vec!["sc config gpsvc start= auto".into(), "sc start gpsvc".into(), "gpupdate /force".into()]
+pub fn reenable_commands() -> Vec<Step> {
+    vec![
+        Step::new("sc config gpsvc start= auto"),
+        shared::start_service("gpsvc"),
+        Step::new("gpupdate /force"),
+    ]
 }
 
 /// Pauses Group Policy (gpsvc disabled until the restart) and tracks turning it back on.
-fn pause_fix(run_id: &str, gpo: &str, checks: &[String]) -> Fix {
+fn pause_fix(run_id: &str, gpo: &str, checks: &[CheckId]) -> Fix {
     let file = format!(r"{}\{run_id}-gpsvc.reg", commands::BACKUP_DIR);
     Fix {
         id: "pause-group-policy".into(),
@@ -198,7 +163,7 @@ fn pause_fix(run_id: &str, gpo: &str, checks: &[String]) -> Fix {
         why: format!(
             "{gpo} would undo the {} change at the next refresh; the procedure disables the Group \
              Policy client, restarts, and turns it back on once RDP works.",
-            checks.join(", ")
+            names(checks)
         ),
         backups: vec![Backup {
             what: "gpsvc service key".into(),
@@ -206,8 +171,8 @@ fn pause_fix(run_id: &str, gpo: &str, checks: &[String]) -> Fix {
             remote_file: file.clone(),
             restore: format!("reg import {}", q(&file)),
         }],
-        commands: vec![format!("reg add {GPSVC} /v Start /t REG_DWORD /d 4 /f")],
-        verify: "group-policy".into(),
+        commands: vec![Step::new(format!("reg add {GPSVC} /v Start /t REG_DWORD /d 4 /f"))],
+        verify: Some(CheckId::GroupPolicy),
         reboot: true,
         later: vec![
             reboot_item(
@@ -229,7 +194,7 @@ fn pause_fix(run_id: &str, gpo: &str, checks: &[String]) -> Fix {
                 description: format!(
                     "{gpo} sets the values the {} fix changes: change it in Active Directory, \
                      or the change reverts when Group Policy is back on.",
-                    checks.join(", ")
+                    names(checks)
                 ),
                 commands: Vec::new(),
                 after_reboot: false,

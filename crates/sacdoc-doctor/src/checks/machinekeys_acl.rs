@@ -5,10 +5,9 @@
 //! ACE is matched by the SID `parse::icacls` resolves its principal to.
 
 use super::super::commands::{self, q, MACHINEKEYS};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, PendingItem, PendingKind, Step};
 use super::{Check, Found};
-use crate::need;
 use sacdoc_parse::icacls::{self, Ace};
 
 pub struct MachineKeysAcl;
@@ -122,8 +121,8 @@ pub fn problems(aces: &[Ace]) -> Vec<String> {
 }
 
 impl Check for MachineKeysAcl {
-    fn id(&self) -> &'static str {
-        "machinekeys-acl"
+    fn id(&self) -> CheckId {
+        CheckId::MachinekeysAcl
     }
     fn step(&self) -> &'static str {
         "2: the MachineKeys folder"
@@ -131,10 +130,9 @@ impl Check for MachineKeysAcl {
     fn commands(&self) -> Vec<String> {
         vec![commands::machinekeys_acl()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
         let cmd = commands::machinekeys_acl();
-        let out = need!(cx, found, cmd.clone());
+        let out = cx.need(&cmd)?;
         let aces = machinekeys_aces(&out.output);
         found.evidence(&cmd, super::show(&out, 12));
         if aces.is_empty() {
@@ -172,15 +170,15 @@ fn reset_fix(run_id: &str) -> Fix {
             remote_file: file.clone(),
             restore: format!("icacls {parent} /restore {} /c", q(&file)),
         }],
-        commands: vec![
+        commands: Step::all([
             format!("takeown /f {MACHINEKEYS} /a /r /d y"),
             format!(
                 "icacls {MACHINEKEYS} /grant \"{}:(F)\" \"{}:(R)\" \"{}:(F)\" /t /c",
                 WANTED[0].display, WANTED[1].display, WANTED[2].display
             ),
             sacdoc_console::runner::powershell("Restart-Service -Name TermService -Force"),
-        ],
-        verify: "machinekeys-acl".into(),
+        ]),
+        verify: Some(CheckId::MachinekeysAcl),
         reboot: true,
         later: vec![reboot_item(
             "reset-machinekeys-acl",
@@ -195,7 +193,7 @@ pub fn reboot_item(fix: &str, why: &str) -> PendingItem {
     PendingItem {
         kind: PendingKind::Reboot,
         description: format!("Restart the VM. {why}"),
-        commands: vec!["shutdown /r /t 0".into()],
+        commands: vec![Step::new("shutdown /r /t 0")],
         after_reboot: false,
         created: String::new(),
         from_fix: fix.into(),

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use sacdoc_console::runner::CommandOutput;
 
-use super::engine::{Ctx, DoctorError};
-use super::model::{Evidence, Finding, Fix, Status};
+use super::engine::{CheckError, Ctx};
+use super::model::{CheckId, Evidence, Finding, Fix, Status};
 
 pub mod attached;
 pub mod ems;
@@ -23,13 +23,14 @@ pub mod tls_server;
 /// One check of the procedure.
 pub trait Check {
     /// Stable id (`rdp-port`, ...), used in reports, JSON and `--check`.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> CheckId;
     /// The step of the procedure it belongs to.
     fn step(&self) -> &'static str;
     /// The commands it always runs (it may run more that depend on their answers).
     fn commands(&self) -> Vec<String>;
-    /// Reads the VM through `cx` and decides.
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError>;
+    /// Reads the VM through `cx` and decides, noting evidence in `found` as it goes. An error
+    /// other than a lost line makes the finding `unknown` with the evidence gathered so far.
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError>;
 }
 
 /// Every check, in the order the report lists them.
@@ -48,7 +49,7 @@ pub fn all() -> Vec<Box<dyn Check>> {
 }
 
 /// The check with this id.
-pub fn by_id(id: &str) -> Option<Box<dyn Check>> {
+pub fn by_id(id: CheckId) -> Option<Box<dyn Check>> {
     all().into_iter().find(|c| c.id() == id)
 }
 
@@ -61,7 +62,7 @@ impl Found {
     pub fn new(check: &dyn Check) -> Found {
         Found {
             f: Finding {
-                id: check.id().to_string(),
+                id: check.id(),
                 status: Status::Unknown,
                 summary: String::new(),
                 evidence: Vec::new(),
@@ -75,38 +76,36 @@ impl Found {
         self.f.evidence.push(Evidence { command: command.to_string(), excerpt: excerpt.into() });
         self
     }
-    pub fn ok(mut self, summary: impl Into<String>) -> Finding {
-        self.f.status = Status::Ok;
-        self.f.summary = summary.into();
-        self.f
+    pub fn ok(&mut self, summary: impl Into<String>) -> Finding {
+        self.decide(Status::Ok, summary.into(), None)
     }
-    pub fn problem(mut self, summary: impl Into<String>, fix: Option<Fix>) -> Finding {
-        self.f.status = Status::Problem;
-        self.f.summary = summary.into();
-        self.f.fix = fix;
-        self.f
+    pub fn problem(&mut self, summary: impl Into<String>, fix: Option<Fix>) -> Finding {
+        self.decide(Status::Problem, summary.into(), fix)
     }
-    pub fn unknown(mut self, summary: impl Into<String>) -> Finding {
-        self.f.status = Status::Unknown;
-        self.f.summary = summary.into();
-        self.f
+    pub fn unknown(&mut self, summary: impl Into<String>) -> Finding {
+        self.decide(Status::Unknown, summary.into(), None)
     }
-}
 
-/// Runs `command`; on a command-level failure returns the unknown finding from the caller.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! need {
-    ($cx:expr, $found:expr, $cmd:expr) => {{
-        let cmd: String = $cmd;
-        match $cx.run(&cmd)? {
-            Ok(out) => out,
-            Err(reason) => {
-                $found.evidence(&cmd, reason.clone());
-                return Ok($found.unknown(format!("could not run {cmd}: {reason}")));
-            }
+    /// The unknown finding of a check that stopped on `e` (its command and reason as evidence).
+    pub fn undecided(&mut self, e: &CheckError) -> Finding {
+        if let Some(command) = e.command() {
+            let reason = match e {
+                CheckError::Command(c) => c.source.to_string(),
+                CheckError::Unreadable { reason, .. } => reason.to_string(),
+                CheckError::Doctor(d) => d.to_string(),
+            };
+            self.evidence(command, reason);
         }
-    }};
+        self.unknown(e.to_string())
+    }
+
+    fn decide(&mut self, status: Status, summary: String, fix: Option<Fix>) -> Finding {
+        let mut f = self.f.clone();
+        f.status = status;
+        f.summary = summary;
+        f.fix = fix;
+        f
+    }
 }
 
 /// The output and the command line of a command, for evidence.

@@ -5,16 +5,16 @@
 //! is a problem; 1 (negotiate) and 2 (TLS) are both sound.
 
 use super::super::commands::{self, q};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, Step};
 use super::shared;
 use super::{Check, Found};
 
 pub struct Nla;
 
 impl Check for Nla {
-    fn id(&self) -> &'static str {
-        "nla"
+    fn id(&self) -> CheckId {
+        CheckId::Nla
     }
     fn step(&self) -> &'static str {
         "offline 5: NLA and the security layer"
@@ -22,12 +22,8 @@ impl Check for Nla {
     fn commands(&self) -> Vec<String> {
         vec![commands::rdp_tcp_values()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
-        let tcp = match shared::rdp_tcp(cx)? {
-            Ok(t) => t,
-            Err(e) => return Ok(found.unknown(format!("cannot read the RDP-Tcp settings: {e}"))),
-        };
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
+        let tcp = shared::rdp_tcp(cx)?;
         found.evidence(&commands::rdp_tcp_values(), tcp.lines.clone());
         let show = |v: Option<u64>| v.map_or("absent (default)".to_string(), |n| n.to_string());
         let summary = format!(
@@ -65,9 +61,14 @@ impl Check for Nla {
             }],
             commands: set
                 .iter()
-                .map(|v| format!("reg add {} /v {v} /t REG_DWORD /d 1 /f", q(commands::RDP_TCP)))
+                .map(|v| {
+                    Step::new(format!(
+                        "reg add {} /v {v} /t REG_DWORD /d 1 /f",
+                        q(commands::RDP_TCP)
+                    ))
+                })
                 .collect(),
-            verify: "nla".into(),
+            verify: Some(CheckId::Nla),
             reboot: false,
             later: Vec::new(),
             warning: None,

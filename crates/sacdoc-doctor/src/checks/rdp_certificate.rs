@@ -5,131 +5,18 @@
 //! display language changes, where `Format-List` would print a localized date.
 
 use super::super::commands::{self, q};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix};
+use super::super::engine::{CheckError, Ctx, Optional};
+use super::super::model::{Backup, CheckId, Finding, Fix, Step};
 use super::shared;
 use super::{Check, Found};
-use crate::need;
 use sacdoc_console::runner::powershell;
+use sacdoc_parse::certs::json::{self, JsonCert as Cert};
 
 pub struct RdpCertificate;
 
-/// One certificate of the store.
-#[derive(Debug, Clone)]
-pub struct Cert {
-    pub thumbprint: String,
-    /// Expiry in milliseconds since 1970 (`None` when it could not be read).
-    pub not_after_ms: Option<i64>,
-    pub not_after_text: String,
-    pub has_private_key: Option<bool>,
-}
-
-/// Splits the answer of [`commands::rdp_certs`] into the VM's clock (ms since 1970) and the rest.
-pub fn split_clock(text: &str) -> (Option<i64>, &str) {
-    let t = text.trim_start();
-    let (first, rest) = t.split_once('\n').unwrap_or((t, ""));
-    match parse_clock(first.trim()) {
-        Some(ms) => (Some(ms), rest),
-        None => (None, t),
-    }
-}
-
-/// `2026-01-15T08:00:00.0000000+00:00` (`Get-Date -Format o`), or the en-US long date
-/// `Thursday, January 15, 2026 8:00:00 AM` that `Get-Date` prints without `-Format`.
-pub fn parse_clock(s: &str) -> Option<i64> {
-    if let Some(ms) = super::super::time::ms_from_iso(s) {
-        let offset = s.get(19..).and_then(|r| r.find(['+', '-']).map(|i| &r[i..]));
-        let adj = offset
-            .and_then(|o| {
-                let sign = if o.starts_with('-') { -1 } else { 1 };
-                let h: i64 = o.get(1..3)?.parse().ok()?;
-                let m: i64 = o.get(4..6)?.parse().ok()?;
-                Some(sign * (h * 60 + m) * 60_000)
-            })
-            .unwrap_or(0);
-        return Some(ms - adj);
-    }
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    let words: Vec<String> =
-        s.split([' ', ',']).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    let mi = words.iter().position(|w| MONTHS.contains(&w.as_str()))?;
-    let month = MONTHS.iter().position(|m| *m == words[mi])? + 1;
-    let day: u32 = words.get(mi + 1)?.parse().ok()?;
-    let year: i64 = words.get(mi + 2)?.parse().ok()?;
-    let hms: Vec<i64> = words.get(mi + 3)?.split(':').filter_map(|x| x.parse().ok()).collect();
-    let (mut h, m, sec) = (*hms.first()?, *hms.get(1)?, hms.get(2).copied().unwrap_or(0));
-    match words.get(mi + 4).map(String::as_str) {
-        Some("pm") if h < 12 => h += 12,
-        Some("am") if h == 12 => h = 0,
-        _ => {}
-    }
-    let iso = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}");
-    super::super::time::ms_from_iso(&iso)
-}
-
-/// Reads `ConvertTo-Json` output: one object, an array, or nothing (empty store).
-pub fn parse_certs(text: &str) -> Result<Vec<Cert>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(Vec::new());
-    }
-    let v: serde_json::Value =
-        serde_json::from_str(t).map_err(|e| format!("the certificate listing is not JSON: {e}"))?;
-    let items = match v {
-        serde_json::Value::Array(a) => a,
-        o => vec![o],
-    };
-    let mut out = Vec::new();
-    for it in items {
-        let thumb =
-            it.get("Thumbprint").and_then(|x| x.as_str()).unwrap_or("").to_ascii_uppercase();
-        if thumb.is_empty() {
-            continue;
-        }
-        let na = it.get("NotAfter").cloned().unwrap_or(serde_json::Value::Null);
-        let (ms, txt) = date_value(&na);
-        let hpk = it.get("HasPrivateKey").and_then(|x| x.as_bool());
-        out.push(Cert {
-            thumbprint: thumb,
-            not_after_ms: ms,
-            not_after_text: txt,
-            has_private_key: hpk,
-        });
-    }
-    Ok(out)
-}
-
-/// `"\/Date(1735689599000)\/"`, `{"value": ...}`, or an ISO `2025-01-01T00:00:00` string.
-fn date_value(v: &serde_json::Value) -> (Option<i64>, String) {
-    if let Some(inner) = v.get("value") {
-        return date_value(inner);
-    }
-    let Some(s) = v.as_str() else { return (None, v.to_string()) };
-    if let Some(rest) = s.strip_prefix("/Date(").or_else(|| s.strip_prefix("\\/Date(")) {
-        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
-        if let Ok(ms) = digits.parse::<i64>() {
-            return (Some(ms), super::super::time::iso_from_ms(ms));
-        }
-    }
-    (super::super::time::ms_from_iso(s), s.to_string())
-}
-
 impl Check for RdpCertificate {
-    fn id(&self) -> &'static str {
-        "rdp-certificate"
+    fn id(&self) -> CheckId {
+        CheckId::RdpCertificate
     }
     fn step(&self) -> &'static str {
         "2: the RDP certificate"
@@ -137,28 +24,24 @@ impl Check for RdpCertificate {
     fn commands(&self) -> Vec<String> {
         vec![commands::rdp_certs(), commands::rdp_tcp_values()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
         let cmd = commands::rdp_certs();
-        let out = need!(cx, found, cmd.clone());
-        let (vm_now, json) = split_clock(&out.output);
-        let certs = match parse_certs(json) {
-            Ok(c) => c,
-            Err(e) => {
-                found.evidence(&cmd, super::show(&out, 6));
-                return Ok(found.unknown(e));
-            }
-        };
+        let out = cx.need(&cmd)?;
+        let (vm_now, listing) = json::split_clock(&out.output);
+        let certs = json::parse(listing).map_err(|e| {
+            found.evidence(&cmd, super::show(&out, 6));
+            CheckError::Unreadable { command: cmd.clone(), reason: e.into() }
+        })?;
         let now = vm_now.unwrap_or_else(super::super::time::now_ms);
         let clock = match vm_now {
-            Some(ms) => format!("VM clock {}", super::super::time::iso_from_ms(ms)),
+            Some(ms) => format!("VM clock {}", super::super::time::iso_or_ms(ms)),
             None => "VM clock unreadable: compared with this computer's clock".to_string(),
         };
         let listing = certs.iter().map(describe).collect::<Vec<_>>();
         let listing =
             if listing.is_empty() { "(store empty)".to_string() } else { listing.join("\n") };
         found.evidence(&cmd, format!("{clock}\n{listing}"));
-        let tcp = shared::rdp_tcp(cx)?.unwrap_or_default();
+        let tcp = shared::rdp_tcp(cx).optional()?.unwrap_or_default();
         let run_id = cx.settings.run_id.clone();
         // The certificate RDP uses: the configured hash (Remote Desktop or My store), else the
         // newest in the Remote Desktop store, as the listener picks it.
@@ -169,8 +52,8 @@ impl Check for RdpCertificate {
                     Some(c) => (c.clone(), true),
                     None => {
                         let my = commands::my_certs();
-                        let mo = need!(cx, found, my.clone());
-                        let mine = parse_certs(&mo.output).unwrap_or_default();
+                        let mo = cx.need(&my)?;
+                        let mine = json::parse(&mo.output).unwrap_or_default();
                         match mine.into_iter().find(|c| &c.thumbprint == h) {
                             Some(c) => {
                                 found.evidence(&my, describe(&c));
@@ -259,13 +142,16 @@ fn renew_fix(thumb: Option<&str>, clear_hash: bool, run_id: &str) -> Fix {
             remote_file: file,
             restore: String::new(),
         });
-        cmds.push(powershell(&format!("Remove-Item '{}\\{t}'", commands::RDP_STORE)));
+        cmds.push(Step::new(powershell(&format!("Remove-Item '{}\\{t}'", commands::RDP_STORE))));
     }
     if clear_hash {
         // The hash names the certificate being removed: without it RDP takes the new one.
-        cmds.push(format!("reg delete {} /v SSLCertificateSHA1Hash /f", q(commands::RDP_TCP)));
+        cmds.push(Step::new(format!(
+            "reg delete {} /v SSLCertificateSHA1Hash /f",
+            q(commands::RDP_TCP)
+        )));
     }
-    cmds.push(powershell("Restart-Service -Name SessionEnv -Force"));
+    cmds.push(Step::new(powershell("Restart-Service -Name SessionEnv -Force")));
     Fix {
         id: "renew-rdp-cert".into(),
         title: "Renew the RDP self-signed certificate".into(),
@@ -275,7 +161,7 @@ fn renew_fix(thumb: Option<&str>, clear_hash: bool, run_id: &str) -> Fix {
             .into(),
         backups,
         commands: cmds,
-        verify: "rdp-certificate".into(),
+        verify: Some(CheckId::RdpCertificate),
         reboot: false,
         later: Vec::new(),
         warning: None,
@@ -298,10 +184,10 @@ fn clear_hash_fix(run_id: &str) -> Fix {
             restore: format!("reg import {}", q(&file)),
         }],
         commands: vec![
-            format!("reg delete {} /v SSLCertificateSHA1Hash /f", q(commands::RDP_TCP)),
-            powershell("Restart-Service -Name SessionEnv -Force"),
+            Step::new(format!("reg delete {} /v SSLCertificateSHA1Hash /f", q(commands::RDP_TCP))),
+            Step::new(powershell("Restart-Service -Name SessionEnv -Force")),
         ],
-        verify: "rdp-certificate".into(),
+        verify: Some(CheckId::RdpCertificate),
         reboot: false,
         later: Vec::new(),
         warning: None,

@@ -5,18 +5,17 @@
 //! every connection on the machine.
 
 use super::super::commands::{self, q};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix, PendingItem, PendingKind};
+use super::super::engine::{CheckError, Ctx, Optional};
+use super::super::model::{Backup, CheckId, Finding, Fix, PendingItem, PendingKind, Step};
 use super::shared::{self, RDP_SERVICES};
 use super::{Check, Found};
-use crate::need;
 use sacdoc_parse::{netstat, tasklist, text};
 
 pub struct RdpPort;
 
 impl Check for RdpPort {
-    fn id(&self) -> &'static str {
-        "rdp-port"
+    fn id(&self) -> CheckId {
+        CheckId::RdpPort
     }
     fn step(&self) -> &'static str {
         "1: the RDP port"
@@ -24,23 +23,19 @@ impl Check for RdpPort {
     fn commands(&self) -> Vec<String> {
         vec![commands::rdp_tcp_values(), commands::netstat_port(3389), commands::tasklist_pid(0)]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
-        let tcp = match shared::rdp_tcp(cx)? {
-            Ok(t) => t,
-            Err(e) => return Ok(found.unknown(format!("cannot read the RDP-Tcp settings: {e}"))),
-        };
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
+        let tcp = shared::rdp_tcp(cx)?;
         let port = tcp.port();
         found.evidence(&commands::rdp_tcp_values(), tcp.lines.clone());
         let cmd = commands::netstat_port(port);
-        let out = need!(cx, found, cmd.clone());
+        let out = cx.need(&cmd)?;
         let listeners = listeners(&out.output, port);
         let rows = listeners.iter().map(|r| r.line.as_str()).collect::<Vec<_>>().join("\n");
         if listeners.is_empty() {
             found.evidence(&cmd, format!("no TCP listener on port {port}"));
             let mut services = Vec::new();
             for name in RDP_SERVICES {
-                if let Ok(s) = shared::service(cx, name)? {
+                if let Some(s) = shared::service(cx, name).optional()? {
                     services.push(s);
                 }
             }
@@ -54,7 +49,7 @@ impl Check for RdpPort {
         let mut owners: Vec<Owner> = Vec::new();
         for pid in pids {
             let tcmd = commands::tasklist_pid(pid);
-            let tout = need!(cx, found, tcmd.clone());
+            let tout = cx.need(&tcmd)?;
             found.evidence(&tcmd, super::show(&tout, 3));
             match owner(&tout.output, pid) {
                 Some(t) => owners.push(t),
@@ -151,12 +146,12 @@ fn stop_owner_fix(svc: &str, port: u16, run_id: &str) -> Fix {
             remote_file: file.clone(),
             restore: format!("reg import {}", q(&file)),
         }],
-        commands: vec![
+        commands: Step::all([
             sacdoc_console::runner::powershell(&format!("Stop-Service -Name {svc} -Force")),
             format!("sc config {svc} start= disabled"),
             sacdoc_console::runner::powershell("Restart-Service -Name TermService -Force"),
-        ],
-        verify: "rdp-port".into(),
+        ]),
+        verify: Some(CheckId::RdpPort),
         reboot: false,
         later: Vec::new(),
         warning: None,
@@ -181,7 +176,7 @@ fn move_port_fix(new: u16, old: u16, run_id: &str) -> Fix {
             remote_file: file.clone(),
             restore: format!("reg import {}", q(&file)),
         }],
-        commands: vec![
+        commands: Step::all([
             sacdoc_console::runner::powershell(&format!(
                 "Set-ItemProperty -Path '{}' -Name PortNumber -Value {new}",
                 commands::RDP_TCP_PS
@@ -191,8 +186,8 @@ fn move_port_fix(new: u16, old: u16, run_id: &str) -> Fix {
                 commands::FW_RULE
             )),
             sacdoc_console::runner::powershell("Restart-Service -Name TermService -Force"),
-        ],
-        verify: "rdp-port".into(),
+        ]),
+        verify: Some(CheckId::RdpPort),
         reboot: false,
         later: vec![PendingItem {
             kind: PendingKind::AzureNsgPort,

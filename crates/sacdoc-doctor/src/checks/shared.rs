@@ -1,8 +1,9 @@
 //! Facts more than one check reads, read once: the RDP-Tcp values and the RDP services.
 
 use super::super::commands::{self, q};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Fix};
+use super::super::engine::{CheckError, Ctx, Unreadable};
+use super::super::model::{Backup, CheckId, Fix, Step};
+use sacdoc_parse::sc::ServiceState;
 use sacdoc_parse::{reg, sc};
 
 /// The RDP-Tcp values the doctor cares about; `None` when the value is absent (Windows' default).
@@ -26,22 +27,19 @@ impl RdpTcp {
 }
 
 /// Reads the RDP-Tcp values (one filtered `reg query`, shared by every check).
-pub fn rdp_tcp(cx: &mut Ctx<'_, '_>) -> Result<Result<RdpTcp, String>, DoctorError> {
-    let cmd = commands::rdp_tcp_values();
-    let out = match cx.run(&cmd)? {
-        Ok(o) => o,
-        Err(e) => return Ok(Err(e)),
-    };
-    Ok(read_rdp_tcp(&out.output))
+pub fn rdp_tcp(cx: &mut Ctx<'_, '_>) -> Result<RdpTcp, CheckError> {
+    let command = commands::rdp_tcp_values();
+    let out = cx.need(&command)?;
+    read_rdp_tcp(&out.output).map_err(|reason| CheckError::Unreadable { command, reason })
 }
 
 /// Reads the RDP-Tcp values out of the filtered `reg query` output (value lines only, in any
 /// display language: the parser keys on the `REG_*` token).
-pub fn read_rdp_tcp(output: &str) -> Result<RdpTcp, String> {
+pub fn read_rdp_tcp(output: &str) -> Result<RdpTcp, Unreadable> {
     let parsed = reg::parse(output);
     let no_values = parsed.keys.iter().all(|k| k.values.is_empty());
     if no_values && (parsed.error.is_some() || output.contains("ERROR")) {
-        return Err(format!("reg query failed: {}", output.trim()));
+        return Err(Unreadable::RegQuery(output.trim().to_string()));
     }
     let get = |n: &str| parsed.value("", n);
     Ok(RdpTcp {
@@ -64,7 +62,7 @@ pub fn read_rdp_tcp(output: &str) -> Result<RdpTcp, String> {
 pub struct ServiceFacts {
     pub name: &'static str,
     /// `None` when the service does not exist.
-    pub state: Option<String>,
+    pub state: Option<ServiceState>,
     /// The `Start` value.
     pub start: Option<u64>,
     pub evidence: String,
@@ -74,42 +72,30 @@ pub struct ServiceFacts {
 pub const RDP_SERVICES: [&str; 3] = ["TermService", "SessionEnv", "UmRdpService"];
 
 /// Reads state and start type of one service.
-pub fn service(
-    cx: &mut Ctx<'_, '_>,
-    name: &'static str,
-) -> Result<Result<ServiceFacts, String>, DoctorError> {
+pub fn service(cx: &mut Ctx<'_, '_>, name: &'static str) -> Result<ServiceFacts, CheckError> {
     let q1 = commands::sc_query(name);
-    let out = match cx.run(&q1)? {
-        Ok(o) => o,
-        Err(e) => return Ok(Err(e)),
-    };
-    let state = match service_state(&out.output, name) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(format!("{q1}: {e}"))),
-    };
-    let mut evidence = match &state {
-        Some(s) => format!("{name}: {s}"),
+    let out = cx.need(&q1)?;
+    let state = service_state(&out.output, name)
+        .map_err(|reason| CheckError::Unreadable { command: q1.clone(), reason })?;
+    let mut evidence = match state {
+        Some(s) => format!("{name}: {}", state_word(s)),
         None => format!("{name}: not installed (FAILED 1060)"),
     };
     let mut start = None;
     if state.is_some() {
-        let q2 = commands::service_start(name);
-        let out2 = match cx.run(&q2)? {
-            Ok(o) => o,
-            Err(e) => return Ok(Err(e)),
-        };
+        let out2 = cx.need(&commands::service_start(name))?;
         start = reg::parse(&out2.output).dword("", "Start");
         if let Some(s) = start {
             evidence.push_str(&format!(", start {}", start_type_name(s)));
         }
     }
-    Ok(Ok(ServiceFacts { name, state, start, evidence }))
+    Ok(ServiceFacts { name, state, start, evidence })
 }
 
 /// The state of service `name` from `sc query NAME`, by the state number (the words after it
-/// are translated on some systems): `Ok(Some("RUNNING"))`, `Ok(None)` when the service does not
+/// are translated on some systems): `Ok(Some(Running))`, `Ok(None)` when the service does not
 /// exist (error 1060, whatever the message language), `Err` when the output has no state.
-pub fn service_state(output: &str, name: &str) -> Result<Option<String>, String> {
+pub fn service_state(output: &str, name: &str) -> Result<Option<ServiceState>, Unreadable> {
     let parsed = sc::parse(output);
     if parsed.service_missing() {
         return Ok(None);
@@ -119,15 +105,12 @@ pub fn service_state(output: &str, name: &str) -> Result<Option<String>, String>
         .or_else(|| parsed.services.first())
         .and_then(|s| s.state.as_ref())
         .and_then(|s| s.state.or_else(|| sc::ServiceState::from_code(s.code)));
-    match state {
-        Some(st) => Ok(Some(state_word(st).to_string())),
-        None => Err("no STATE line in the sc output".into()),
-    }
+    state.map(Some).ok_or(Unreadable::NoServiceState)
 }
 
 /// The constant name `sc` prints for a state (the doctor's findings speak these words).
-pub fn state_word(state: sc::ServiceState) -> &'static str {
-    use sc::ServiceState::*;
+pub fn state_word(state: ServiceState) -> &'static str {
+    use ServiceState::*;
     match state {
         Stopped => "STOPPED",
         StartPending => "START_PENDING",
@@ -137,6 +120,16 @@ pub fn state_word(state: sc::ServiceState) -> &'static str {
         PausePending => "PAUSE_PENDING",
         Paused => "PAUSED",
     }
+}
+
+/// `sc start NAME`; 1056 (already running) also counts as done.
+pub fn start_service(name: &str) -> Step {
+    Step::new(format!("sc start {name}")).also_ok(1056)
+}
+
+/// `sc stop NAME`; 1062 (not started) also counts as done.
+pub fn stop_service(name: &str) -> Step {
+    Step::new(format!("sc stop {name}")).also_ok(1062)
 }
 
 /// The words of the service `Start` value: 0 boot, 1 system, 2 auto, 3 demand, 4 disabled.
@@ -167,13 +160,13 @@ pub fn termservice_fix(services: &[ServiceFacts], run_id: &str) -> Option<Fix> {
                 remote_file: file.clone(),
                 restore: format!("reg import {}", q(&file)),
             });
-            commands.push(format!("sc config {} start= demand", s.name));
+            commands.push(Step::new(format!("sc config {} start= demand", s.name)));
         }
     }
     let ts_running =
-        services.iter().any(|s| s.name == "TermService" && s.state.as_deref() == Some("RUNNING"));
+        services.iter().any(|s| s.name == "TermService" && s.state == Some(ServiceState::Running));
     if !ts_running {
-        commands.push("sc start TermService".to_string());
+        commands.push(start_service("TermService"));
     }
     if commands.is_empty() {
         return None;
@@ -186,7 +179,7 @@ pub fn termservice_fix(services: &[ServiceFacts], run_id: &str) -> Option<Fix> {
             .into(),
         backups,
         commands,
-        verify: "termservice".into(),
+        verify: Some(CheckId::Termservice),
         reboot: false,
         later: Vec::new(),
         warning: None,
@@ -203,9 +196,9 @@ mod tests {
         let de = fixture(include_str!(
             "../../../sacdoc-parse/tests/fixtures/parse/sc/de_missing_1060.txt"
         ));
-        assert_eq!(service_state(&de, "w32tm"), Ok(None));
+        assert_eq!(service_state(&de, "w32tm").ok(), Some(None));
         let en = sim_output("healthy", &commands::sc_query("NoSuchService"));
-        assert_eq!(service_state(&en, "NoSuchService"), Ok(None));
+        assert_eq!(service_state(&en, "NoSuchService").ok(), Some(None));
     }
 
     #[test]
@@ -213,9 +206,10 @@ mod tests {
         let zh = fixture(include_str!(
             "../../../sacdoc-parse/tests/fixtures/parse/sc/zh_query_doubled_blank_lines.txt"
         ));
-        assert_eq!(service_state(&zh, "OraFenceService"), Ok(Some("RUNNING".to_string())));
+        let running = Some(ServiceState::Running);
+        assert_eq!(service_state(&zh, "OraFenceService").ok(), Some(running));
         let en = sim_output("healthy", &commands::sc_query("TermService"));
-        assert_eq!(service_state(&en, "TermService"), Ok(Some("RUNNING".to_string())));
+        assert_eq!(service_state(&en, "TermService").ok(), Some(running));
         assert!(service_state("nothing here", "TermService").is_err());
     }
 

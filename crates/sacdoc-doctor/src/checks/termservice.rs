@@ -5,16 +5,17 @@
 //! the service's `Start` value, a one-line `reg query` instead of the dozen lines of `sc qc`.
 
 use super::super::commands;
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::Finding;
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{CheckId, Finding};
 use super::shared::{self, RDP_SERVICES};
 use super::{Check, Found};
+use sacdoc_parse::sc::ServiceState;
 
 pub struct TermService;
 
 impl Check for TermService {
-    fn id(&self) -> &'static str {
-        "termservice"
+    fn id(&self) -> CheckId {
+        CheckId::Termservice
     }
     fn step(&self) -> &'static str {
         "1: the RDP port (TermService)"
@@ -25,25 +26,20 @@ impl Check for TermService {
             .flat_map(|s| [commands::sc_query(s), commands::service_start(s)])
             .collect()
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
         let mut services = Vec::new();
         for name in RDP_SERVICES {
-            match shared::service(cx, name)? {
-                Ok(s) => {
-                    found.evidence(&commands::sc_query(name), s.evidence.clone());
-                    services.push(s);
-                }
-                Err(e) => return Ok(found.unknown(format!("cannot read {name}: {e}"))),
-            }
+            let s = shared::service(cx, name)?;
+            found.evidence(&commands::sc_query(name), s.evidence.clone());
+            services.push(s);
         }
         let mut wrong = Vec::new();
         for s in &services {
-            match (&s.state, s.start) {
+            match (s.state, s.start) {
                 (None, _) => wrong.push(format!("{} is not installed", s.name)),
                 (_, Some(4)) => wrong.push(format!("{} is disabled", s.name)),
-                (Some(st), _) if s.name == "TermService" && st != "RUNNING" => {
-                    wrong.push(format!("TermService is {st}"))
+                (Some(st), _) if s.name == "TermService" && st != ServiceState::Running => {
+                    wrong.push(format!("TermService is {}", shared::state_word(st)))
                 }
                 _ => {}
             }

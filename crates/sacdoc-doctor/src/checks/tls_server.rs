@@ -5,11 +5,10 @@
 //! Protocols key reads all of them: on a default server that key holds a few lines.
 
 use super::super::commands::{self, q, SCHANNEL_PROTOCOLS};
-use super::super::engine::{Ctx, DoctorError};
-use super::super::model::{Backup, Finding, Fix};
+use super::super::engine::{CheckError, Ctx};
+use super::super::model::{Backup, CheckId, Finding, Fix, Step};
 use super::machinekeys_acl::reboot_item;
 use super::{Check, Found};
-use crate::need;
 use sacdoc_parse::reg::{self, RegQuery};
 
 pub struct TlsServer;
@@ -60,8 +59,8 @@ pub fn server_lines(vals: &RegQuery) -> Vec<String> {
 }
 
 impl Check for TlsServer {
-    fn id(&self) -> &'static str {
-        "tls-server"
+    fn id(&self) -> CheckId {
+        CheckId::TlsServer
     }
     fn step(&self) -> &'static str {
         "3: TLS versions"
@@ -69,10 +68,9 @@ impl Check for TlsServer {
     fn commands(&self) -> Vec<String> {
         vec![commands::schannel()]
     }
-    fn run(&self, cx: &mut Ctx<'_, '_>) -> Result<Finding, DoctorError> {
-        let mut found = Found::new(self);
+    fn run(&self, cx: &mut Ctx<'_, '_>, found: &mut Found) -> Result<Finding, CheckError> {
         let cmd = commands::schannel();
-        let out = need!(cx, found, cmd.clone());
+        let out = cx.need(&cmd)?;
         let vals = reg::parse(&out.output);
         if vals.keys.iter().all(|k| k.values.is_empty()) && out.exit_code != Some(0) {
             found.evidence(&cmd, super::show(&out, 4));
@@ -125,10 +123,12 @@ fn enable_fix(wanted: &[&Proto], run_id: &str) -> Fix {
     for p in wanted {
         let key = q(&format!("{SCHANNEL_PROTOCOLS}\\{}\\Server", p.version));
         if p.enabled.is_some_and(|e| e == 0) || p.enabled.is_none() {
-            cmds.push(format!("reg add {key} /v Enabled /t REG_DWORD /d 1 /f"));
+            cmds.push(Step::new(format!("reg add {key} /v Enabled /t REG_DWORD /d 1 /f")));
         }
         if p.disabled_by_default == Some(1) {
-            cmds.push(format!("reg add {key} /v DisabledByDefault /t REG_DWORD /d 0 /f"));
+            cmds.push(Step::new(format!(
+                "reg add {key} /v DisabledByDefault /t REG_DWORD /d 0 /f"
+            )));
         }
     }
     let old: Vec<&str> = wanted.iter().map(|p| p.version).filter(|v| *v != "TLS 1.2").collect();
@@ -156,7 +156,7 @@ fn enable_fix(wanted: &[&Proto], run_id: &str) -> Fix {
             restore: format!("reg import {}", q(&file)),
         }],
         commands: cmds,
-        verify: "tls-server".into(),
+        verify: Some(CheckId::TlsServer),
         reboot: true,
         later: vec![reboot_item("enable-tls", "SCHANNEL reads its protocol settings at start.")],
         warning,

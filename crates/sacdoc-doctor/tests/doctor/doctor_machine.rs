@@ -47,7 +47,7 @@ impl Shell for MachineShell {
 }
 
 fn problems(rep: &doctor::Report) -> Vec<String> {
-    rep.checks.iter().filter(|c| c.status != Status::Ok).map(|c| c.id.clone()).collect()
+    rep.checks.iter().filter(|c| c.status != Status::Ok).map(|c| c.id.to_string()).collect()
 }
 
 fn opts(target: &str) -> RunOptions {
@@ -177,7 +177,7 @@ fn tls12_only_enables_only_tls12() {
     let tls = rep.checks.iter().find(|c| c.id == "tls-server").unwrap();
     let fix = tls.fix.as_ref().unwrap();
     assert!(fix.warning.is_none());
-    assert!(fix.commands.iter().all(|c| c.contains("TLS 1.2")), "{:?}", fix.commands);
+    assert!(fix.commands.iter().all(|c| c.command.contains("TLS 1.2")), "{:?}", fix.commands);
     let mut all = opts("machine:tls-all");
     all.settings.tls12_only = false;
     let rep = doctor::run(&mut shell, &all, &mut Quiet, &mut doctor::Yes).unwrap();
@@ -303,4 +303,37 @@ fn a_backup_garbled_on_the_line_is_caught_by_its_hash_and_nothing_changes() {
     // Nothing was changed: a fresh diagnosis of the same VM still finds the port conflict.
     let again = doctor::run(&mut shell.0, &opts(target), &mut Quiet, &mut doctor::Yes).unwrap();
     assert_eq!(problems(&again), ["rdp-port"]);
+}
+
+/// A machine whose answer to one command never completes (as a capture that timed out).
+struct OneCommandTimesOut {
+    inner: MachineShell,
+    failing: String,
+}
+
+impl Shell for OneCommandTimesOut {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        if command.starts_with(&self.failing) {
+            return Err(RunError::NoProgress { secs: 60 });
+        }
+        self.inner.run(command)
+    }
+}
+
+#[test]
+fn a_command_that_fails_makes_only_its_checks_unknown_with_the_evidence_so_far() {
+    let mut sh =
+        OneCommandTimesOut { inner: MachineShell::new("healthy"), failing: "netstat -ano".into() };
+    let rep = doctor::run(&mut sh, &opts("one-timeout"), &mut Quiet, &mut doctor::Yes).unwrap();
+    let port = rep.checks.iter().find(|c| c.id == "rdp-port").unwrap();
+    assert_eq!(port.status, Status::Unknown, "{port:?}");
+    assert!(port.summary.starts_with("could not run netstat -ano"), "{}", port.summary);
+    let first = &port.evidence[0];
+    assert!(first.command.starts_with("reg query"), "earlier evidence kept: {:?}", port.evidence);
+    let last = port.evidence.last().unwrap();
+    assert!(last.command.starts_with("netstat -ano"), "{last:?}");
+    assert!(last.excerpt.contains("60"), "the reason: {last:?}");
+    let others: Vec<_> = rep.checks.iter().filter(|c| c.id != "rdp-port").collect();
+    assert!(others.iter().all(|c| c.status == Status::Ok), "{:?}", problems(&rep));
+    assert_eq!(rep.exit_code(), 2, "no diagnosis of the port: exit 2, not 0");
 }

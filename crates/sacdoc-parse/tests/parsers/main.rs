@@ -8,6 +8,7 @@ mod parse_certs;
 #[path = "../parse_common/mod.rs"]
 mod parse_common;
 mod parse_firewall;
+mod parse_gpresult;
 mod parse_icacls;
 mod parse_netstat;
 mod parse_pastes;

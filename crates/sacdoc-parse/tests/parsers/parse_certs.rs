@@ -119,3 +119,45 @@ proptest! {
         serde_json::to_string(&out).expect("serializes");
     }
 }
+
+/// The doctor's listing (clock line, then `ConvertTo-Json`), as the simulator answers it.
+const RDP_CERTS_JSON: &str = "powershell -NoProfile -NonInteractive -Command \"Get-Date -Format o; Get-ChildItem 'Cert:\\LocalMachine\\Remote Desktop' | Select-Object Thumbprint,NotAfter,HasPrivateKey | ConvertTo-Json\"";
+
+#[test]
+fn json_listing_with_the_vm_clock_reads_on_the_simulator() {
+    let healthy = parse_common::sim_output("healthy", RDP_CERTS_JSON);
+    let (clock, rest) = certs::json::split_clock(&healthy);
+    let clock = clock.expect("the first line is Get-Date -Format o");
+    let list = certs::json::parse(rest).expect("JSON");
+    assert_eq!(list.len(), 1, "{healthy}");
+    let c = &list[0];
+    assert!(certs::is_thumbprint(&c.thumbprint), "{c:?}");
+    assert!(c.not_after_ms.expect("a \\/Date(ms)\\/ expiry") > clock, "healthy: not expired");
+    assert_eq!(c.has_private_key, Some(true));
+    let expired = parse_common::sim_output("cert-expired", RDP_CERTS_JSON);
+    let (clock, rest) = certs::json::split_clock(&expired);
+    let c = &certs::json::parse(rest).expect("JSON")[0];
+    assert!(c.not_after_ms.expect("expiry") <= clock.expect("clock"), "{expired}");
+}
+
+#[test]
+fn json_listing_damaged_or_empty() {
+    assert_eq!(certs::json::parse("  \r\n").expect("an empty store"), vec![]);
+    let e = certs::json::parse("{\"Thumbprint\": \"AB").expect_err("cut JSON");
+    assert!(e.to_string().contains("not JSON"), "{e}");
+    let without = certs::json::parse(r#"[{"NotAfter": "2030-01-01T00:00:00"}]"#).expect("JSON");
+    assert!(without.is_empty(), "an object without a thumbprint is no certificate");
+}
+
+#[test]
+fn the_vm_clock_in_every_shape_get_date_prints() {
+    use certs::json::parse_clock;
+    let utc = parse_clock("2026-01-15T08:00:00.0000000+00:00").expect("ISO");
+    assert_eq!(parse_clock("2026-01-15T09:30:00.0000000+01:30"), Some(utc), "offset applied");
+    assert_eq!(parse_clock("Thursday, January 15, 2026 8:00:00 AM"), Some(utc), "en-US long");
+    assert_eq!(parse_clock("15.01.2026 08:00:00"), Some(utc), "de-DE");
+    assert_eq!(parse_clock("2026/1/15 8:00:00"), Some(utc), "zh-CN, ja-JP");
+    assert_eq!(parse_clock("1/15/2026 8:00:00 AM"), Some(utc), "en-US short");
+    assert_eq!(parse_clock("Donnerstag, 15. Januar 2026 08:00:00"), None, "not a shape read");
+    assert_eq!(parse_clock("9999999999-99-99T99:99:99"), None, "garbled: no panic");
+}
