@@ -55,14 +55,14 @@ impl Config {
 
     /// What an Azure console connection needs, from the environment.
     pub fn azure(&self) -> anyhow::Result<AzureSettings> {
-        azure_settings(&self.env).map_err(anyhow::Error::msg)
+        Ok(azure_settings(&self.env)?)
     }
 }
 
 /// The Azure settings the `SACDOC_AZURE_*` variables give.
 /// A proxy that cannot be read is an error, not ignored: on a network that needs one, going
 /// direct fails later with a less helpful message.
-pub fn azure_settings(env: &Env) -> Result<AzureSettings, String> {
+pub fn azure_settings(env: &Env) -> Result<AzureSettings, sacdoc_link::azure::proxy::ProxyError> {
     let mut endpoints = Endpoints::new(
         env.azure_arm_endpoint.as_deref(),
         env.azure_ws_base.as_deref(),

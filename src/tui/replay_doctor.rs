@@ -25,23 +25,58 @@ pub const OUTPUT: &str = "sacdoc-output ";
 /// Marker prefix of a finished fix (its outcome as JSON follows).
 pub const FIX: &str = "sacdoc-fix ";
 
+/// A result of the doctor as a transcript keeps it. The marker label (`PREFIX` and JSON) is
+/// only the stored form: it is written and read here, and everything else handles the value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Finding(Finding),
+    Output(CommandOutput),
+    Fix(FixOutcome),
+}
+
+impl Recorded {
+    /// The result a progress event carries, for the kinds a replay shows.
+    pub fn from_progress(p: &DoctorProgress) -> Option<Recorded> {
+        match p {
+            DoctorProgress::CheckFinished(f) => Some(Recorded::Finding(f.clone())),
+            DoctorProgress::CommandFinished { output, cached: false, .. } => {
+                Some(Recorded::Output(output.clone()))
+            }
+            DoctorProgress::FixFinished(o) => Some(Recorded::Fix(o.clone())),
+            _ => None,
+        }
+    }
+
+    /// The marker label.
+    pub fn label(&self) -> Option<String> {
+        let (prefix, json) = match self {
+            Recorded::Finding(f) => (FINDING, serde_json::to_string(f)),
+            Recorded::Output(o) => (OUTPUT, serde_json::to_string(o)),
+            Recorded::Fix(o) => (FIX, serde_json::to_string(o)),
+        };
+        json.ok().map(|j| format!("{prefix}{j}"))
+    }
+
+    /// The result a marker label holds (`None` for any other marker, or one that does not read).
+    pub fn from_label(label: &str) -> Option<Recorded> {
+        if let Some(j) = label.strip_prefix(FINDING) {
+            serde_json::from_str(j).ok().map(Recorded::Finding)
+        } else if let Some(j) = label.strip_prefix(OUTPUT) {
+            serde_json::from_str(j).ok().map(Recorded::Output)
+        } else if let Some(j) = label.strip_prefix(FIX) {
+            serde_json::from_str(j).ok().map(Recorded::Fix)
+        } else {
+            None
+        }
+    }
+}
+
 /// A result and the index of the transcript event after which it appears.
 pub type Placed = Vec<(usize, DoctorProgress)>;
 
 /// The marker label recording `p`, for the progress kinds a replay shows.
 pub fn marker_for(p: &DoctorProgress) -> Option<String> {
-    match p {
-        DoctorProgress::CheckFinished(f) => {
-            serde_json::to_string(f).ok().map(|j| format!("{FINDING}{j}"))
-        }
-        DoctorProgress::CommandFinished { output, cached: false, .. } => {
-            serde_json::to_string(output).ok().map(|j| format!("{OUTPUT}{j}"))
-        }
-        DoctorProgress::FixFinished(o) => {
-            serde_json::to_string(o).ok().map(|j| format!("{FIX}{j}"))
-        }
-        _ => None,
-    }
+    Recorded::from_progress(p)?.label()
 }
 
 /// Results recorded as markers by the TUI.
@@ -49,24 +84,18 @@ pub fn from_markers(tr: &Transcript) -> Placed {
     let mut out = Vec::new();
     for (i, e) in tr.events.iter().enumerate() {
         let EventKind::Marker(m) = &e.kind else { continue };
-        if let Some(j) = m.strip_prefix(FINDING) {
-            if let Ok(f) = serde_json::from_str::<Finding>(j) {
+        match Recorded::from_label(m) {
+            Some(Recorded::Finding(f)) => {
                 out.push((i, DoctorProgress::CheckStarted(f.id)));
                 out.push((i, DoctorProgress::CheckFinished(f)));
             }
-        } else if let Some(j) = m.strip_prefix(OUTPUT) {
-            if let Ok(o) = serde_json::from_str::<CommandOutput>(j) {
-                let p = DoctorProgress::CommandFinished {
-                    check: String::new(),
-                    output: o,
-                    cached: false,
-                };
+            Some(Recorded::Output(output)) => {
+                let p =
+                    DoctorProgress::CommandFinished { check: String::new(), output, cached: false };
                 out.push((i, p));
             }
-        } else if let Some(j) = m.strip_prefix(FIX) {
-            if let Ok(o) = serde_json::from_str::<FixOutcome>(j) {
-                out.push((i, DoctorProgress::FixFinished(o)));
-            }
+            Some(Recorded::Fix(o)) => out.push((i, DoctorProgress::FixFinished(o))),
+            None => {}
         }
     }
     out
@@ -193,4 +222,29 @@ pub fn results(tr: &Transcript, name: &str) -> Placed {
         return marked;
     }
     rerun(tr, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_result_reads_back_as_the_same_value() {
+        let f: Finding = serde_json::from_str(
+            r#"{"id": "termservice", "status": "problem", "summary": "TermService is STOPPED",
+                "evidence": [], "step": "1", "bytes": 5,
+                "fix": {"id": "start-termservice", "title": "t", "why": "w", "backups": [],
+                        "commands": ["sc start TermService"], "verify": "termservice",
+                        "reboot": false, "later": [], "warning": null}}"#,
+        )
+        .expect("a finding recorded before fix steps had exit codes still reads");
+        let fix = f.fix.as_ref().expect("fix");
+        assert_eq!(fix.commands[0].command, "sc start TermService");
+        let rec = Recorded::Finding(f.clone());
+        let label = rec.label().expect("serialises");
+        assert!(label.starts_with(FINDING), "{label}");
+        assert_eq!(Recorded::from_label(&label), Some(rec));
+        assert_eq!(Recorded::from_label("run: ver"), None, "other markers are not results");
+        assert_eq!(Recorded::from_label(&format!("{FINDING}{{not json")), None);
+    }
 }

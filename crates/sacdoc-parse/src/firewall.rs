@@ -346,6 +346,14 @@ fn set_local_port(r: &mut FirewallRule, v: &str) {
     r.local_ports = ports(v);
 }
 
+/// Whether a port filter's `LocalPort` (`3389`, `{3389, 3390}`, `3389-3390`, `Any` in any
+/// display language) covers `port`.
+pub fn port_allowed(local: &str, port: u16) -> bool {
+    let list = local.trim().trim_start_matches('{').trim_end_matches('}');
+    list.split(',').any(|p| labels::is_any(p.trim()))
+        || ports(list).iter().any(|r| r.from <= port && port <= r.to)
+}
+
 /// `3389`, `80,443`, `49152-65535` → ranges; anything else (keywords) → none.
 pub fn ports(v: &str) -> Vec<PortRange> {
     let mut out = Vec::new();

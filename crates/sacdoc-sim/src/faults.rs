@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::sac::rng::Rng;
+use crate::rng::Rng;
 
 /// Which faults to inject. All off by default.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -45,6 +45,7 @@ pub mod link;
 pub mod machine;
 #[cfg(windows)]
 pub mod pipe_server;
+pub mod rng;
 pub mod sac;
 pub mod server;
 pub mod telnetd;

@@ -8,9 +8,8 @@ use super::super::engine::{CheckError, Ctx};
 use super::super::model::{Backup, CheckId, Finding, Fix, PendingItem, PendingKind, Step};
 use super::{shared, Check, Found};
 use sacdoc_console::runner::powershell;
-use sacdoc_parse::firewall::{self, labels, Action};
-use sacdoc_parse::services::psformat::{self, ListRecord};
-use sacdoc_parse::text::Ledger;
+use sacdoc_parse::firewall::{labels, port_allowed, Action};
+use sacdoc_parse::services::psformat::first_record;
 
 pub struct Firewall;
 
@@ -69,22 +68,6 @@ impl Check for Firewall {
     }
 }
 
-/// The first `Format-List` record of PowerShell output (`Name : value` lines, continuation
-/// lines joined, as `parse::services::psformat` reads them) that holds property `field`. An error
-/// record's `Get-NetFirewallRule : No MSFT_NetFirewallRule objects found ...` line has the list
-/// shape too, so a record counts only with the property asked for.
-pub fn first_record(output: &str, field: &str) -> Option<ListRecord> {
-    let mut ledger = Ledger::new(output);
-    psformat::parse(&mut ledger, |_| false).records.into_iter().find(|r| r.get(field).is_some())
-}
-
-/// Whether a port filter's `LocalPort` (`3389`, `{3389, 3390}`, `3389-3390`, `Any`) covers `port`.
-pub fn port_allowed(local: &str, port: u16) -> bool {
-    let list = local.trim().trim_start_matches('{').trim_end_matches('}');
-    list.split(',').any(|p| labels::is_any(p.trim()))
-        || firewall::ports(list).iter().any(|r| r.from <= port && port <= r.to)
-}
-
 /// Points the rule at the configured port, after saving its current port filter.
 fn port_fix(port: u16, old: &str, run_id: &str) -> Fix {
     let file = format!(r"{}\{run_id}-firewall.txt", commands::BACKUP_DIR);
@@ -121,48 +104,5 @@ fn port_fix(port: u16, old: &str, run_id: &str) -> Fix {
         reboot: false,
         later,
         warning: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::testing::{fixture, sim_output};
-    use super::*;
-
-    #[test]
-    fn rule_properties_read_from_a_real_listing_and_the_simulator() {
-        let en = fixture(include_str!(
-            "../../../sacdoc-parse/tests/fixtures/parse/firewall/en_get_netfirewallrule_list.txt"
-        ));
-        let r = first_record(&en, "Enabled").expect("a record");
-        assert_eq!((r.get("Enabled"), r.get("Action")), (Some("True"), Some("Allow")));
-        let sim = sim_output("healthy", &commands::fw_rule());
-        let r = first_record(&sim, "Enabled").expect("a record");
-        assert_eq!(labels::enabled(r.get("Enabled").unwrap_or("")), Some(true));
-        let pf = sim_output("healthy", &commands::fw_port());
-        let local =
-            first_record(&pf, "LocalPort").and_then(|r| r.get("LocalPort").map(String::from));
-        assert_eq!(local.as_deref(), Some("3389"));
-    }
-
-    #[test]
-    fn an_error_record_is_not_a_rule() {
-        let out = sim_output(
-            "healthy",
-            &powershell(
-                "Get-NetFirewallRule -Name NoSuchRule | Format-List Enabled,Direction,Action",
-            ),
-        );
-        assert_eq!(first_record(&out, "Enabled"), None, "{out}");
-    }
-
-    #[test]
-    fn local_port_forms() {
-        assert!(port_allowed("3389", 3389));
-        assert!(port_allowed("{80, 3389}", 3389));
-        assert!(port_allowed("3000-4000", 3389));
-        assert!(port_allowed("Any", 3390));
-        assert!(!port_allowed("3390", 3389));
-        assert!(!port_allowed("", 3389));
     }
 }

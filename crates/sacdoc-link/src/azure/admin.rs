@@ -99,7 +99,7 @@ pub fn send_on(link: &AzureLink, cmd: AdminCommand, ok: Confirmation) -> Result<
     }
     let token: &Token = link.token();
     let url_text = admin_url(link.connection_string(), cmd);
-    let url = Url::parse(&url_text).map_err(|e| AzureError::Http(token.redact(&e)))?;
+    let url = Url::parse(&url_text).map_err(|e| AzureError::Http(token.redact(&e.to_string())))?;
     let body = json!({"command": cmd.as_str(), "requestId": request_id(), "commandParameters": {}});
     let auth = format!("Bearer {}", token.expose());
     let headers = [

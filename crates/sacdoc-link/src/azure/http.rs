@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use super::net::{Net, Url};
+use super::net::{Net, NetError, Url};
 
 /// How long one HTTP exchange may take.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,7 +30,7 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
     ep: &super::Endpoints,
-) -> Result<Response, String> {
+) -> Result<Response, NetError> {
     let mut net = Net::connect(url, Duration::from_secs(1), ep)?;
     let mut head = format!(
         "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sacdoc/{}\r\nAccept: application/json\r\n\
@@ -46,8 +46,7 @@ pub fn request(
     head.push_str("\r\n");
     let mut out = head.into_bytes();
     out.extend_from_slice(body);
-    net.write_all(&out).map_err(|e| format!("sending the request: {e}"))?;
-    net.flush().map_err(|e| format!("sending the request: {e}"))?;
+    net.write_all(&out).and_then(|()| net.flush()).map_err(NetError::Send)?;
     let deadline = Instant::now() + HTTP_TIMEOUT;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
@@ -56,7 +55,7 @@ pub fn request(
             return Ok(resp);
         }
         if Instant::now() >= deadline {
-            return Err(format!("no complete answer within {} s", HTTP_TIMEOUT.as_secs()));
+            return Err(NetError::NoCompleteAnswer(HTTP_TIMEOUT.as_secs()));
         }
         match net.read(&mut buf) {
             Ok(0) => return finish_at_eof(&raw),
@@ -64,7 +63,7 @@ pub fn request(
             Err(e) if crate::is_no_data(&e) => {}
             // A TLS server that closes without close_notify: what we have is the answer.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return finish_at_eof(&raw),
-            Err(e) => return Err(format!("reading the answer: {e}")),
+            Err(e) => return Err(NetError::Read(e)),
         }
     }
 }
@@ -78,7 +77,7 @@ struct Head<'a> {
 }
 
 /// Status line and headers, when the head is complete.
-fn split_head(raw: &[u8]) -> Result<Option<Head<'_>>, String> {
+fn split_head(raw: &[u8]) -> Result<Option<Head<'_>>, NetError> {
     let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { return Ok(None) };
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.split("\r\n");
@@ -88,9 +87,7 @@ fn split_head(raw: &[u8]) -> Result<Option<Head<'_>>, String> {
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
         .filter(|_| status_line.starts_with("HTTP/"))
-        .ok_or_else(|| {
-            format!("not an HTTP answer: {:?}", status_line.chars().take(60).collect::<String>())
-        })?;
+        .ok_or_else(|| NetError::NotHttp(status_line.chars().take(60).collect()))?;
     let mut chunked = false;
     let mut length = None;
     for line in lines {
@@ -106,7 +103,7 @@ fn split_head(raw: &[u8]) -> Result<Option<Head<'_>>, String> {
 }
 
 /// The response, when everything announced has arrived.
-fn complete(raw: &[u8]) -> Result<Option<Response>, String> {
+fn complete(raw: &[u8]) -> Result<Option<Response>, NetError> {
     let Some(Head { status, chunked, length, body }) = split_head(raw)? else { return Ok(None) };
     if chunked {
         return Ok(dechunk(body).map(|body| Response { status, body }));
@@ -117,13 +114,13 @@ fn complete(raw: &[u8]) -> Result<Option<Response>, String> {
     }
 }
 
-fn finish_at_eof(raw: &[u8]) -> Result<Response, String> {
+fn finish_at_eof(raw: &[u8]) -> Result<Response, NetError> {
     match split_head(raw)? {
         Some(Head { status, chunked: false, length: None, body }) => {
             Ok(Response { status, body: body.to_vec() })
         }
-        Some(_) => Err("the server closed the connection in the middle of its answer".into()),
-        None => Err("the server closed the connection without answering".into()),
+        Some(_) => Err(NetError::ClosedMidAnswer),
+        None => Err(NetError::ClosedWithoutAnswer),
     }
 }
 

@@ -86,8 +86,8 @@ impl AzureLink {
         if opts.first_message_is_handshake {
             url_text.push_str("&new=1");
         }
-        let url = Url::parse(&url_text).map_err(&relay)?;
-        let net = Net::connect(&url, HANDSHAKE_TIMEOUT, ep).map_err(&relay)?;
+        let url = Url::parse(&url_text).map_err(|e| relay(e.to_string()))?;
+        let net = Net::connect(&url, HANDSHAKE_TIMEOUT, ep).map_err(|e| relay(e.to_string()))?;
         let (ws, _resp) = match tungstenite::client::client(url_text.as_str(), net) {
             Ok(ok) => ok,
             Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {

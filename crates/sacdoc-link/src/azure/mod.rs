@@ -31,7 +31,7 @@ pub mod token;
 
 pub use admin::{send_admin, send_on, AdminCommand, Confirmation};
 pub use link::{AzureLink, AzureOptions};
-pub use token::Token;
+pub use token::{Token, TokenError};
 
 /// Environment variable overriding the management endpoint.
 pub const ARM_ENDPOINT_ENV: &str = "SACDOC_AZURE_ARM_ENDPOINT";
@@ -120,8 +120,8 @@ impl AzureSettings {
 /// Why the Azure console could not be used. Messages never contain the token.
 #[derive(Debug, thiserror::Error)]
 pub enum AzureError {
-    #[error("{0}")]
-    NoToken(String),
+    #[error(transparent)]
+    NoToken(#[from] TokenError),
     #[error("Azure rejected the token (HTTP {status} from {what}): it is expired or for the wrong tenant or resource; run `az login` again, or set SACDOC_AZURE_TOKEN to a fresh `az account get-access-token --resource https://management.azure.com/` token")]
     TokenRejected { status: u16, what: String },
     #[error("no permission (HTTP 403 from {what}): the signed-in account needs the Virtual Machine Contributor role (or one with Microsoft.SerialConsole/serialPorts/connect/action) on {vm}{detail}")]

@@ -12,6 +12,42 @@ use std::time::Duration;
 
 use crate::tcp;
 
+/// Why a URL, a connection or an HTTP exchange with an Azure endpoint failed. Messages may hold a
+/// URL with the token in its query: callers redact them ([`super::Token::redact`]) before showing.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("{0:?} is not an absolute URL")]
+    NotAbsolute(String),
+    #[error("{0:?}: only http, https, ws and wss URLs are used")]
+    Scheme(String),
+    #[error("{0:?} has no host")]
+    NoHost(String),
+    #[error("{CA_FILE_ENV}={path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error(transparent)]
+    Connect(#[from] tcp::TcpError),
+    #[error(transparent)]
+    Proxy(#[from] super::proxy::ProxyError),
+    #[error("setting the read timeout: {0}")]
+    Socket(io::Error),
+    #[error("TLS set-up: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("{host:?} is not a valid TLS server name: {source}")]
+    ServerName { host: String, source: rustls::pki_types::InvalidDnsNameError },
+    #[error("sending the request: {0}")]
+    Send(io::Error),
+    #[error("no complete answer within {0} s")]
+    NoCompleteAnswer(u64),
+    #[error("reading the answer: {0}")]
+    Read(io::Error),
+    #[error("not an HTTP answer: {0:?}")]
+    NotHttp(String),
+    #[error("the server closed the connection in the middle of its answer")]
+    ClosedMidAnswer,
+    #[error("the server closed the connection without answering")]
+    ClosedWithoutAnswer,
+}
+
 /// `scheme://host[:port]/path?query`, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
@@ -25,14 +61,13 @@ pub struct Url {
 
 impl Url {
     /// Parses an absolute http(s)/ws(s) URL.
-    pub fn parse(s: &str) -> Result<Url, String> {
-        let (scheme, rest) =
-            s.split_once("://").ok_or_else(|| format!("{s:?} is not an absolute URL"))?;
+    pub fn parse(s: &str) -> Result<Url, NetError> {
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| NetError::NotAbsolute(s.into()))?;
         let scheme = scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
             "http" | "ws" => 80,
             "https" | "wss" => 443,
-            _ => return Err(format!("{s:?}: only http, https, ws and wss URLs are used")),
+            _ => return Err(NetError::Scheme(s.into())),
         };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => (&rest[..i], rest[i..].to_string()),
@@ -50,7 +85,7 @@ impl Url {
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("{s:?} has no host"));
+            return Err(NetError::NoHost(s.into()));
         }
         Ok(Url { scheme, host: host.to_string(), port, path })
     }
@@ -96,7 +131,7 @@ pub fn encode(s: &str) -> String {
 pub const CA_FILE_ENV: &str = "SACDOC_AZURE_CA_FILE";
 
 /// The Mozilla roots plus those in `ca_file` (`SACDOC_AZURE_CA_FILE`), if given.
-fn roots(ca_file: Option<&std::path::Path>) -> Result<rustls::RootCertStore, String> {
+fn roots(ca_file: Option<&std::path::Path>) -> Result<rustls::RootCertStore, NetError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
     let mut roots = rustls::RootCertStore::empty();
@@ -104,8 +139,7 @@ fn roots(ca_file: Option<&std::path::Path>) -> Result<rustls::RootCertStore, Str
     let Some(path) = ca_file else {
         return Ok(roots);
     };
-    let shown = path.display().to_string();
-    let bad = |e: String| format!("{CA_FILE_ENV}={shown}: {e}");
+    let bad = |reason: String| NetError::CaFile { path: path.display().to_string(), reason };
     let mut added = 0;
     for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))? {
         let cert = cert.map_err(|e| bad(e.to_string()))?;
@@ -127,27 +161,25 @@ pub enum Net {
 impl Net {
     /// Connects to the URL's host, with TLS for https/wss. `timeout` is the read timeout.
     /// Through `ep.proxy` when it applies to the host (a CONNECT tunnel; TLS runs inside it).
-    pub fn connect(url: &Url, timeout: Duration, ep: &super::Endpoints) -> Result<Net, String> {
+    pub fn connect(url: &Url, timeout: Duration, ep: &super::Endpoints) -> Result<Net, NetError> {
         let ca_file = ep.ca_file.as_deref();
         let tcp = match &ep.proxy {
             Some(p) if p.applies_to(&url.host) => p.tunnel(&url.host, url.port)?,
             _ => tcp::connect(&url.host, url.port)?,
         };
-        tcp.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+        tcp.set_read_timeout(Some(timeout)).map_err(NetError::Socket)?;
         if !url.is_tls() {
             return Ok(Net::Plain(tcp));
         }
         let roots = roots(ca_file)?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS set-up: {e}"))?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let name = rustls::pki_types::ServerName::try_from(url.host.clone())
-            .map_err(|e| format!("{:?} is not a valid TLS server name: {e}", url.host))?;
-        let conn = rustls::ClientConnection::new(Arc::new(config), name)
-            .map_err(|e| format!("TLS set-up: {e}"))?;
+            .map_err(|source| NetError::ServerName { host: url.host.clone(), source })?;
+        let conn = rustls::ClientConnection::new(Arc::new(config), name)?;
         Ok(Net::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
     }
 

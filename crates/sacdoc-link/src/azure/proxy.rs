@@ -18,6 +18,38 @@ const CONNECT_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 /// Longest answer head accepted from a proxy.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// Why the proxy setting or a tunnel through the proxy failed. Never shows the credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// `HTTPS_PROXY` cannot be read (`shown` has its password replaced).
+    #[error("HTTPS_PROXY={shown}: {why}")]
+    Setting { shown: String, why: String },
+    #[error("the proxy {host}:{port}: {source}")]
+    Unreachable { host: String, port: u16, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("the proxy {host}:{port} did not answer CONNECT: {why}")]
+    NoAnswer { host: String, port: u16, why: HeadError },
+    #[error(
+        "the proxy {host}:{port} wants credentials (407): put them in HTTPS_PROXY as \
+         http://USER:PASSWORD@HOST:PORT"
+    )]
+    Credentials { host: String, port: u16 },
+    #[error("the proxy {host}:{port} refused a tunnel to {authority}: {status_line:?}")]
+    Refused { host: String, port: u16, authority: String, status_line: String },
+}
+
+/// Why a proxy's answer head could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadError {
+    #[error("an answer head over {MAX_HEAD} bytes")]
+    TooLong,
+    #[error("no answer within {} s", CONNECT_ANSWER_TIMEOUT.as_secs())]
+    Timeout,
+    #[error("it closed the connection")]
+    Closed,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// A proxy and the hosts it is not used for.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
@@ -43,10 +75,9 @@ impl std::fmt::Debug for Proxy {
 impl Proxy {
     /// Reads `HTTPS_PROXY`-style text (`http://[user:password@]host[:port]` or `host:port`; the
     /// port defaults to 1080 as curl's does) and a `NO_PROXY` list. `None` when no proxy is set.
-    pub fn parse(proxy: Option<&str>, no_proxy: Option<&str>) -> Result<Option<Proxy>, String> {
+    pub fn parse(proxy: Option<&str>, no_proxy: Option<&str>) -> Result<Option<Proxy>, ProxyError> {
         let Some(text) = proxy.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-        let shown = redact(text);
-        let bad = |why: &str| format!("HTTPS_PROXY={shown}: {why}");
+        let bad = |why: &str| ProxyError::Setting { shown: redact(text), why: why.to_string() };
         let rest = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             Some((scheme, _)) => {
@@ -95,9 +126,12 @@ impl Proxy {
 
     /// Connects to the proxy and asks it for a tunnel to `host:port`; the stream is then the
     /// tunnel.
-    pub fn tunnel(&self, host: &str, port: u16) -> Result<TcpStream, String> {
-        let mut tcp = crate::tcp::connect(&self.host, self.port)
-            .map_err(|e| format!("the proxy {}:{}: {e}", self.host, self.port))?;
+    pub fn tunnel(&self, host: &str, port: u16) -> Result<TcpStream, ProxyError> {
+        let unreachable = |source: Box<dyn std::error::Error + Send + Sync>| {
+            ProxyError::Unreachable { host: self.host.clone(), port: self.port, source }
+        };
+        let mut tcp =
+            crate::tcp::connect(&self.host, self.port).map_err(|e| unreachable(Box::new(e)))?;
         let authority =
             if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
         let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
@@ -107,46 +141,44 @@ impl Proxy {
         head.push_str("\r\n");
         tcp.write_all(head.as_bytes())
             .and_then(|()| tcp.flush())
-            .map_err(|e| format!("the proxy {}:{}: {e}", self.host, self.port))?;
-        let answer = read_head(&mut tcp).map_err(|e| {
-            format!("the proxy {}:{} did not answer CONNECT: {e}", self.host, self.port)
+            .map_err(|e| unreachable(Box::new(e)))?;
+        let answer = read_head(&mut tcp).map_err(|why| ProxyError::NoAnswer {
+            host: self.host.clone(),
+            port: self.port,
+            why,
         })?;
         let status_line = answer.lines().next().unwrap_or("").trim();
         let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok());
         match status {
             Some(200..=299) => Ok(tcp),
-            Some(407) => Err(format!(
-                "the proxy {}:{} wants credentials (407): put them in HTTPS_PROXY as \
-                 http://USER:PASSWORD@HOST:PORT",
-                self.host, self.port
-            )),
-            _ => Err(format!(
-                "the proxy {}:{} refused a tunnel to {authority}: {:?}",
-                self.host,
-                self.port,
-                status_line.chars().take(80).collect::<String>()
-            )),
+            Some(407) => Err(ProxyError::Credentials { host: self.host.clone(), port: self.port }),
+            _ => Err(ProxyError::Refused {
+                host: self.host.clone(),
+                port: self.port,
+                authority,
+                status_line: status_line.chars().take(80).collect(),
+            }),
         }
     }
 }
 
 /// Reads up to the end of an answer head (bounded in size and time); nothing after it is read.
-fn read_head(tcp: &mut TcpStream) -> Result<String, String> {
+fn read_head(tcp: &mut TcpStream) -> Result<String, HeadError> {
     let deadline = Instant::now() + CONNECT_ANSWER_TIMEOUT;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") {
         if head.len() > MAX_HEAD {
-            return Err(format!("an answer head over {MAX_HEAD} bytes"));
+            return Err(HeadError::TooLong);
         }
         if Instant::now() > deadline {
-            return Err(format!("no answer within {} s", CONNECT_ANSWER_TIMEOUT.as_secs()));
+            return Err(HeadError::Timeout);
         }
         match tcp.read(&mut byte) {
-            Ok(0) => return Err("it closed the connection".into()),
+            Ok(0) => return Err(HeadError::Closed),
             Ok(_) => head.push(byte[0]),
             Err(e) if crate::is_no_data(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(HeadError::Io(e)),
         }
     }
     Ok(String::from_utf8_lossy(&head).into_owned())
@@ -211,7 +243,7 @@ mod tests {
         assert!(!format!("{p:?}").contains("bWU6"), "{p:?}");
         assert_eq!(Proxy::parse(Some("  "), None).unwrap(), None);
         assert_eq!(Proxy::parse(None, Some("x")).unwrap(), None);
-        let e = Proxy::parse(Some("socks5://me:secret@h:1"), None).unwrap_err();
+        let e = Proxy::parse(Some("socks5://me:secret@h:1"), None).unwrap_err().to_string();
         assert!(e.contains("socks5") && !e.contains("secret"), "{e}");
         assert!(Proxy::parse(Some("http://h:port"), None).is_err());
     }

@@ -39,32 +39,38 @@ impl Token {
     }
 
     /// Asks the Azure CLI for a token.
-    pub fn from_azure_cli() -> Result<Token, String> {
+    pub fn from_azure_cli() -> Result<Token, TokenError> {
         let az = if cfg!(windows) { "az.cmd" } else { "az" };
         let out = Command::new(az)
             .args(["account", "get-access-token", "--resource", ARM_RESOURCE])
             .args(["--query", "accessToken", "--output", "tsv"])
             .output()
-            .map_err(|e| {
-                format!(
-                    "no Azure token: {TOKEN_ENV} is not set and the Azure CLI could not be run \
-                     ({e}); install it and run `az login`, or set {TOKEN_ENV} to the output of \
-                     `az account get-access-token --resource {ARM_RESOURCE} --query accessToken \
-                     -o tsv`"
-                )
-            })?;
+            .map_err(TokenError::NoCli)?;
         let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !out.status.success() || token.is_empty() {
             let err = String::from_utf8_lossy(&out.stderr);
             let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-            return Err(format!(
-                "no Azure token: `az account get-access-token` failed ({}); run `az login` (and \
-                 `az account set --subscription ...`), or set {TOKEN_ENV}",
-                Token::new(&token).redact(first.trim())
-            ));
+            return Err(TokenError::CliFailed(Token::new(&token).redact(first.trim())));
         }
         Ok(Token(token))
     }
+}
+
+/// Why no token came from the Azure CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error(
+        "no Azure token: {TOKEN_ENV} is not set and the Azure CLI could not be run ({0}); install \
+         it and run `az login`, or set {TOKEN_ENV} to the output of `az account \
+         get-access-token --resource {ARM_RESOURCE} --query accessToken -o tsv`"
+    )]
+    NoCli(std::io::Error),
+    /// The first line of the CLI's complaint (with any token redacted).
+    #[error(
+        "no Azure token: `az account get-access-token` failed ({0}); run `az login` (and `az \
+         account set --subscription ...`), or set {TOKEN_ENV}"
+    )]
+    CliFailed(String),
 }
 
 #[cfg(test)]

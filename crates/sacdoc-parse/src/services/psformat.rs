@@ -139,6 +139,15 @@ fn cut(text: &str, starts: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// The first `Format-List` record of PowerShell output (`Name : value` lines, continuation lines
+/// joined) that holds property `field`. An error record's `Get-NetFirewallRule : No
+/// MSFT_NetFirewallRule objects found ...` line has the list shape too, so a record counts only
+/// with the property asked for.
+pub fn first_record(output: &str, field: &str) -> Option<ListRecord> {
+    let mut ledger = Ledger::new(output);
+    parse(&mut ledger, |_| false).records.into_iter().find(|r| r.get(field).is_some())
+}
+
 /// Reads every table and list record in the ledger's lines. Lines for which `extra` returns true
 /// are the caller's (e.g. a `PSParentPath:` banner) and are marked parsed; lines that fit
 /// neither shape go to `unparsed`.

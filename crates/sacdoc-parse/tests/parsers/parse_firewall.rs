@@ -143,3 +143,38 @@ proptest! {
         serde_json::to_string(&out).expect("serializes");
     }
 }
+
+/// The doctor's two firewall questions, `Get-NetFirewallRule -Name RemoteDesktop-UserMode-In-TCP
+/// | Format-List Enabled,Direction,Action` and its port filter's `LocalPort`.
+const FW_RULE: &str = "powershell -NoProfile -NonInteractive -Command \"Get-NetFirewallRule -Name RemoteDesktop-UserMode-In-TCP | Format-List Enabled,Direction,Action\"";
+const FW_PORT: &str = "powershell -NoProfile -NonInteractive -Command \"Get-NetFirewallRule -Name RemoteDesktop-UserMode-In-TCP | Get-NetFirewallPortFilter | Format-List LocalPort\"";
+
+#[test]
+fn first_record_reads_rule_properties_from_a_real_listing_and_the_simulator() {
+    use sacdoc_parse::services::psformat::first_record;
+    let en = fixture("firewall", "en_get_netfirewallrule_list.txt");
+    let r = first_record(&en, "Enabled").expect("a record");
+    assert_eq!((r.get("Enabled"), r.get("Action")), (Some("True"), Some("Allow")));
+    let sim = parse_common::sim_output("healthy", FW_RULE);
+    let r = first_record(&sim, "Enabled").expect("a record");
+    assert_eq!(firewall::labels::enabled(r.get("Enabled").unwrap_or("")), Some(true));
+    let pf = parse_common::sim_output("healthy", FW_PORT);
+    let local = first_record(&pf, "LocalPort").and_then(|r| r.get("LocalPort").map(String::from));
+    assert_eq!(local.as_deref(), Some("3389"));
+    let missing = parse_common::sim_output(
+        "healthy",
+        "powershell -NoProfile -NonInteractive -Command \"Get-NetFirewallRule -Name NoSuchRule | Format-List Enabled,Direction,Action\"",
+    );
+    assert_eq!(first_record(&missing, "Enabled"), None, "an error record is not a rule: {missing}");
+}
+
+#[test]
+fn local_port_forms() {
+    use firewall::port_allowed;
+    assert!(port_allowed("3389", 3389));
+    assert!(port_allowed("{80, 3389}", 3389));
+    assert!(port_allowed("3000-4000", 3389));
+    assert!(port_allowed("Any", 3390));
+    assert!(!port_allowed("3390", 3389));
+    assert!(!port_allowed("", 3389));
+}

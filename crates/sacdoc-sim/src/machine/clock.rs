@@ -47,40 +47,35 @@ pub struct Civil {
     pub weekday: u32,
 }
 
-/// Unix seconds to a civil UTC date (Howard Hinnant's days-from-civil inverse).
+/// Unix seconds to a civil UTC date (the `time` crate's calendar; outside it, the epoch).
 pub fn civil(unix: i64) -> Civil {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     Civil {
-        year,
-        month,
-        day,
-        hour: (secs / 3600) as u32,
-        minute: (secs % 3600 / 60) as u32,
-        second: (secs % 60) as u32,
-        weekday: (days + 4).rem_euclid(7) as u32,
+        year: i64::from(t.year()),
+        month: u32::from(u8::from(t.month())),
+        day: u32::from(t.day()),
+        hour: u32::from(t.hour()),
+        minute: u32::from(t.minute()),
+        second: u32::from(t.second()),
+        weekday: u32::from(t.weekday().number_days_from_sunday()),
     }
 }
 
-/// A civil UTC date to unix seconds.
-pub fn unix_of(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+/// A civil UTC date to unix seconds; `None` when it names no instant (month 13, February 30).
+pub fn unix_of(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+) -> Option<i64> {
+    let n = |v: u32| u8::try_from(v).ok();
+    let month = time::Month::try_from(n(month)?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, n(day)?).ok()?;
+    let at = time::Time::from_hms(n(hour)?, n(minute)?, n(second)?).ok()?;
+    Some(time::PrimitiveDateTime::new(date, at).assume_utc().unix_timestamp())
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (or a bare `YYYY-MM-DD`) into unix seconds.
@@ -93,14 +88,14 @@ pub fn parse_iso(s: &str) -> Option<i64> {
         return None;
     }
     let sec = t.get(2).map_or(Some(0), |x| x.split('.').next()?.parse().ok())?;
-    Some(unix_of(
+    unix_of(
         d[0].parse().ok()?,
         d[1].parse().ok()?,
         d[2].parse().ok()?,
         t[0].parse().ok()?,
         t[1].parse().ok()?,
         sec,
-    ))
+    )
 }
 
 const DAYS: [&str; 7] =
@@ -159,7 +154,7 @@ mod tests {
 
     #[test]
     fn civil_round_trip() {
-        let t = unix_of(2026, 1, 15, 8, 0, 0);
+        let t = unix_of(2026, 1, 15, 8, 0, 0).unwrap();
         assert_eq!(t, 1_768_464_000);
         let c = civil(t);
         assert_eq!((c.year, c.month, c.day, c.hour), (2026, 1, 15, 8));
@@ -167,9 +162,9 @@ mod tests {
         assert_eq!(parse_iso("2026-01-15T08:00:00Z"), Some(t));
         assert_eq!(c.us_short(), "1/15/2026 8:00:00 AM");
         assert_eq!(c.us_long(), "Thursday, January 15, 2026 8:00:00 AM");
-        let pm = civil(unix_of(2026, 1, 14, 12, 0, 45));
+        let pm = civil(unix_of(2026, 1, 14, 12, 0, 45).unwrap());
         assert_eq!(pm.us_long(), "Wednesday, January 14, 2026 12:00:45 PM");
-        assert_eq!(civil(unix_of(2026, 1, 14, 23, 5, 9)).us_time(), "11:05:09 PM");
-        assert_eq!(civil(unix_of(2026, 1, 14, 0, 5, 9)).us_time(), "12:05:09 AM");
+        assert_eq!(civil(unix_of(2026, 1, 14, 23, 5, 9).unwrap()).us_time(), "11:05:09 PM");
+        assert_eq!(civil(unix_of(2026, 1, 14, 0, 5, 9).unwrap()).us_time(), "12:05:09 AM");
     }
 }

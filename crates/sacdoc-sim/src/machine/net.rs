@@ -152,27 +152,4 @@ pub fn parse_listen(spec: &str, rdp_port: u16, ip: &str) -> Option<ListenSpec> {
     Some(ListenSpec { proto, addr: addr.to_string(), port: port.parse().ok()? })
 }
 
-/// Deterministic pseudo-random numbers (xorshift64*), for generated connections and PIDs.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// A number in `lo..hi` (hi exclusive; returns lo when the range is empty).
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo {
-            return lo;
-        }
-        lo + self.next_u64() % (hi - lo)
-    }
-}
+pub use crate::rng::Rng;

@@ -450,7 +450,10 @@ impl SacDriver {
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 {
             return text::BAD_PARAMETER.into();
         }
-        let target = super::clock::unix_of(i64::from(y), mo, d, h, mi);
+        // GUESS: a day the month lacks (2/30) is refused like any other bad value.
+        let Some(target) = super::clock::unix_of(i64::from(y), mo, d, h, mi) else {
+            return text::BAD_PARAMETER.into();
+        };
         self.clock_offset_s = target - secs;
         format!("Date: {mo:02}/{d:02}/{y:02}  Time (GMT): {h:02}:{mi:02}\r\n")
     }

@@ -9,11 +9,11 @@ use super::channel::{Channel, Kind};
 use super::lineedit::{LineEditor, LineEvent};
 use super::options::{SimOptions, StartState};
 use super::painter;
-use super::rng::Rng;
 use super::screen::Screen;
 use super::settings::{CmdFailure, NicSetting, SacSettings};
 use super::text;
 use crate::machine::Machine;
+use crate::rng::Rng;
 
 /// Power state of the VM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

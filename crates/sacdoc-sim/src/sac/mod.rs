@@ -22,7 +22,6 @@ pub mod lineedit;
 pub mod options;
 mod output;
 pub mod painter;
-pub mod rng;
 pub mod screen;
 pub mod settings;
 pub mod text;

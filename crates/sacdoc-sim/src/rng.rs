@@ -1,5 +1,7 @@
-//! A small seeded generator (SplitMix64) for channel GUIDs and fault injection, so a run with a
-//! given `seed` is repeatable without pulling in a random-number crate.
+//! The simulator's one seeded generator (SplitMix64): channel GUIDs, fault injection, generated
+//! connections, PIDs and boot GUIDs, so a run with a given `seed` is repeatable. Ten lines of
+//! arithmetic, kept here rather than a random-number crate so the sequences never change under a
+//! dependency update (recorded sessions and documented figures depend on them).
 
 /// SplitMix64.
 #[derive(Debug, Clone)]
@@ -25,6 +27,14 @@ impl Rng {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// A number in `lo..hi` (hi exclusive; returns lo when the range is empty).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + self.next_u64() % (hi - lo)
     }
 
     /// A float in [0, 1).
