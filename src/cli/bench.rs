@@ -31,6 +31,13 @@ pub enum Which {
     /// Start states x line faults x console styles x jobs, each cell classified as correct, a
     /// clear error, wrong, over time or a panic.
     Resilience(super::bench_resilience::Args),
+    /// Hostile far ends (floods, a line without end, huge escape counts, control characters in
+    /// output, a password echoed in clear, noise at the password prompt): peak memory, CPU time,
+    /// outcome and what reached standard output, checked against the goals.
+    Hostile(super::bench_hostile::Args),
+    /// A hostile console for `exec:` targets (used by `bench hostile`).
+    #[command(hide = true)]
+    FarEnd(super::bench_hostile::FarEndArgs),
 }
 
 /// Arguments of `sacdoc bench line`.
@@ -54,12 +61,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.which {
         None => {
             super::output::print(
-                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n            `sacdoc bench resilience` (start states x faults: correct, error, wrong, over time)\n",
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n            `sacdoc bench resilience` (start states x faults: correct, error, wrong, over time)\n            `sacdoc bench hostile` (hostile far ends: peak memory, CPU, outcome)\n",
             )?;
             Ok(0)
         }
         Some(Which::Line(a)) => line(&a),
         Some(Which::Resilience(a)) => super::bench_resilience::run(&a),
+        Some(Which::Hostile(a)) => super::bench_hostile::run(&a),
+        Some(Which::FarEnd(a)) => super::bench_hostile::far_end(&a),
         Some(Which::Doctor) => {
             let table = doctor_default()?;
             super::output::print(&table)?;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod azure;
 pub mod bench;
+pub mod bench_hostile;
 pub mod bench_resilience;
 pub mod config;
 pub mod connect;

@@ -4,6 +4,7 @@
 //! binaries instead of one per file.
 
 mod azure_admin_cli;
+mod bench_hostile;
 mod cli_parse;
 mod config_file;
 mod conventions;

@@ -68,3 +68,37 @@ fn an_exec_relay_gets_no_secret_and_the_state_folder_is_private() {
     assert!(all.iter().any(|(p, _)| p.ends_with("logs/sacdoc.log")), "-v wrote a log: {all:?}");
     assert!(!stderr.contains(PASSWORD) && !stderr.contains(TOKEN), "{stderr}");
 }
+
+/// A far end that echoes the password in clear (no real SAC does; a broken or hostile relay
+/// might): the transcript keeps stars where the echo was, never the password.
+#[test]
+fn a_password_echoed_in_clear_never_reaches_the_transcript() {
+    let d = tempfile::tempdir().unwrap();
+    let state = d.path().join("state");
+    let sc = sacdoc::sim::machine::load_scenario("healthy").unwrap();
+    let account = sc.credentials.first().unwrap().clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(["run", "sim:healthy?clear_password_echo=1", "--timeout", "10", "--", "ver"])
+        .env("SACDOC_STATE_DIR", &state)
+        .env("SACDOC_CONFIG", d.path().join("none.toml"))
+        .env("SACDOC_USER", &account.user)
+        .env("SACDOC_PASSWORD", &account.password)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let all = files(&state);
+    let cast = all
+        .iter()
+        .find(|(p, _)| p.extension().is_some_and(|e| e == "cast"))
+        .unwrap_or_else(|| panic!("a transcript: {all:?} {stderr}"));
+    let text = std::fs::read_to_string(&cast.0).unwrap();
+    assert!(text.contains("Password:"), "the login was recorded: {text}");
+    assert!(text.contains(&"*".repeat(account.password.len())), "stars where the echo was");
+    for (p, _) in all.iter().filter(|(p, _)| p.is_file()) {
+        let t = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+        assert!(!t.contains(&account.password), "{} holds the password", p.display());
+    }
+    assert!(!stderr.contains(&account.password), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&account.password));
+}

@@ -349,3 +349,37 @@ fn a_flood_stops_at_the_transcript_cap_with_a_marker() {
     assert_eq!(markers.len(), 1, "{markers:?}");
     assert!(markers[0].starts_with(transcript::CAPPED_MARKER), "{markers:?}");
 }
+
+/// A far end that floods the line while sacdoc waits for SAC>: the wait ends with a flood error
+/// once the line's buffer holds its bound, whatever the far end would go on sending, and the
+/// error does not quote the flood.
+#[test]
+fn a_flood_while_waiting_ends_at_the_line_buffer_bound() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let flood = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let chunk =
+            b"SAC flood flood flood flood flood flood flood flood flood flood\r\n".repeat(64);
+        // Up to 64 MB; the reader stops long before.
+        for _ in 0..(64 * 1024 * 1024 / chunk.len()) {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let link = format!("tcp://127.0.0.1:{port}").parse::<Target>().unwrap().open().unwrap();
+    let mut line = sacdoc::line::Line::new(link);
+    line.set_max_buffer(1 << 20);
+    let e = line
+        .wait(Duration::from_secs(120), "waiting for SAC>", |l| {
+            l.buf().ends_with(b"SAC>").then_some(())
+        })
+        .unwrap_err();
+    assert!(matches!(e, sacdoc::line::LineError::Flood { limit } if limit == 1 << 20), "{e}");
+    assert!(line.buf().len() <= 1 << 20, "the buffer stayed within its bound");
+    assert!(line.received() < 2 << 20, "reading stopped at the bound: {}", line.received());
+    assert!(!e.to_string().contains("flood flood"), "{e}");
+    drop(line);
+    flood.join().unwrap();
+}

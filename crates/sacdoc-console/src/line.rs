@@ -25,7 +25,17 @@ pub enum LineError {
     /// SAC's start-up banner arrived while the line was watched for it: the VM restarted.
     #[error("the VM restarted (SAC's boot banner came while {what})")]
     Rebooted { what: String },
+    /// More arrived than any answer sacdoc waits for can hold: a flood, or a line without end.
+    #[error(
+        "the console sent more than {limit} bytes without the answer sacdoc was waiting for (a \
+         flood, or a line without end); stopped (--output-limit raises the bound)"
+    )]
+    Flood { limit: usize },
 }
+
+/// The most bytes kept between two [`Line::clear`]s unless set otherwise: whatever the far end
+/// sends, the buffer (and so sacdoc's memory) stays bounded.
+pub const DEFAULT_MAX_BUFFER: usize = 64 << 20;
 
 /// SAC's start-up message (sac-protocol.md §1.1); it follows a clear-screen sequence.
 const BOOT_BANNER: &[u8] = b"Computer is booting, SAC started and initialized.";
@@ -38,6 +48,8 @@ pub struct Line {
     link: Box<dyn Link>,
     term: Term,
     buf: Vec<u8>,
+    /// The most bytes `buf` may hold ([`LineError::Flood`] past it).
+    max_buffer: usize,
     sent: u64,
     received: u64,
     chunk: Vec<u8>,
@@ -80,6 +92,7 @@ impl Line {
             link,
             term: Term::new(),
             buf: Vec::new(),
+            max_buffer: DEFAULT_MAX_BUFFER,
             sent: 0,
             received: 0,
             chunk: vec![0; 4096],
@@ -133,6 +146,12 @@ impl Line {
         &self.buf
     }
 
+    /// Bounds the bytes kept between two [`Line::clear`]s (the largest answer waited for, with
+    /// room for the console's own drawing).
+    pub fn set_max_buffer(&mut self, bytes: usize) {
+        self.max_buffer = bytes.max(64 * 1024);
+    }
+
     /// Forgets the buffered bytes (the screen keeps its state).
     pub fn clear(&mut self) {
         self.buf.clear();
@@ -172,6 +191,9 @@ impl Line {
         match self.link.read(&mut self.chunk) {
             Ok(0) => Err(LineError::Closed),
             Ok(n) => {
+                if self.buf.len() + n > self.max_buffer {
+                    return Err(LineError::Flood { limit: self.max_buffer });
+                }
                 let data = &self.chunk[..n];
                 self.term.feed(data);
                 self.buf.extend_from_slice(data);

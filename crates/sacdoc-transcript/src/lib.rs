@@ -23,6 +23,7 @@
 
 use std::path::PathBuf;
 
+mod echo;
 mod header;
 mod reader;
 mod recorder;

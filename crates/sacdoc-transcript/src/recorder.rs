@@ -32,6 +32,8 @@ pub struct Recorder {
     out_carry: Vec<u8>,
     /// The same for input.
     in_carry: Vec<u8>,
+    /// Secrets sent in this session (memory only), whose echoes are starred in the output.
+    echoes: super::echo::EchoScrubber,
 }
 
 impl Recorder {
@@ -86,6 +88,7 @@ impl Recorder {
             start: Instant::now(),
             out_carry: Vec::new(),
             in_carry: Vec::new(),
+            echoes: Default::default(),
         };
         let line = format!("{}\n", header.to_json());
         rec.write_line(&line)?;
@@ -170,9 +173,23 @@ impl Recorder {
         self.write_bytes(code_, &buf)
     }
 
-    /// Records bytes received from the console.
+    /// Records bytes received from the console (an echo of a secret sent starred).
     pub fn output(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
-        self.record_stream(code::OUTPUT, bytes)
+        if self.echoes.is_empty() {
+            return self.record_stream(code::OUTPUT, bytes);
+        }
+        let clean = self.echoes.scrub(bytes);
+        self.record_stream(code::OUTPUT, &clean)
+    }
+
+    /// Remembers (in memory only) bytes of a secret being sent, so their echo is never written.
+    pub fn secret_bytes(&mut self, bytes: &[u8]) {
+        self.echoes.typed(bytes);
+    }
+
+    /// The secret being sent is complete.
+    pub fn secret_done(&mut self) {
+        self.echoes.end();
     }
 
     /// Records bytes sent to the console.
@@ -200,6 +217,8 @@ impl Recorder {
     }
 
     fn flush_carries(&mut self) -> Result<(), TranscriptError> {
+        let held = self.echoes.flush();
+        self.out_carry.extend_from_slice(&held);
         let out = std::mem::take(&mut self.out_carry);
         self.write_bytes(code::OUTPUT, &out)?;
         let inp = std::mem::take(&mut self.in_carry);
@@ -311,6 +330,9 @@ impl<L: Link> Write for RecordingLink<L> {
                     self.secret_recorded = true;
                     self.record(Recorder::secret);
                 }
+                if let Some(rec) = self.rec.as_mut() {
+                    rec.secret_bytes(&buf[..n]);
+                }
             } else {
                 // Only ordinary input ends a secret: a password sent in several pieces (pauses
                 // before repeated keys) is still one `s` event, so the transcript does not tell
@@ -333,6 +355,11 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     fn set_secret(&mut self, on: bool) {
+        if self.secret && !on {
+            if let Some(rec) = self.rec.as_mut() {
+                rec.secret_done();
+            }
+        }
         self.secret = on;
         self.inner.set_secret(on);
     }

@@ -242,6 +242,9 @@ pub(crate) fn line_error(e: LineError) -> RunError {
         LineError::Io(e) => RunError::LinkLost(e.to_string()),
         LineError::Rebooted { .. } => RunError::Restarting,
         LineError::Interrupted => RunError::Interrupted,
+        LineError::Flood { limit } => {
+            RunError::OutputTooLarge { limit: u64::try_from(limit).unwrap_or(u64::MAX) }
+        }
     }
 }
 

@@ -111,6 +111,10 @@ impl Session {
     pub fn attach(link: Box<dyn Link>, opts: SessionOptions) -> Result<Session, SessionError> {
         let mut line = Line::new(link);
         line.set_cancel(opts.cancel.clone());
+        // A command's whole answer (up to the output limit) and a screen's worth of drawing
+        // around it; a far end that sends more while nothing it sends is awaited is cut.
+        let limit = usize::try_from(opts.output_limit).unwrap_or(usize::MAX);
+        line.set_max_buffer(limit.saturating_add(1 << 20));
         line.mark("reach SAC>");
         let arrival = console::reach_sac(&mut line, opts.timeout)?;
         let place = match arrival {

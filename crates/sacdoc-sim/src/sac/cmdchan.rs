@@ -53,6 +53,7 @@ impl SacDriver {
 
     fn login_key(&mut self, slot: usize, c: char, now: Instant) {
         let Some(enter) = self.is_enter(slot, c, false) else { return };
+        let clear_echo = self.cfg.clear_password_echo;
         let Some(cmd) = self.cmd_mut(slot) else { return };
         let CmdState::Login { stage, user, domain, password } = &mut cmd.state else { return };
         if enter {
@@ -73,7 +74,7 @@ impl SacDriver {
             }
             return;
         }
-        let secret = *stage == LoginStage::Password;
+        let secret = *stage == LoginStage::Password && !clear_echo;
         let field = match stage {
             LoginStage::User => user,
             LoginStage::Domain => domain,

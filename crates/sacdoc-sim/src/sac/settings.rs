@@ -155,6 +155,9 @@ pub struct SacSettings {
     pub copyright_line: String,
     /// Send the Azure "VM Health Report" JSON instead of SAC (SAC not enabled).
     pub health_report: bool,
+    /// A hostile or broken far end: the cmd channel's password field echoes the keys in clear
+    /// instead of `*`. No real SAC does this; it tests that a transcript never keeps the echo.
+    pub clear_password_echo: bool,
     /// Seconds between two health reports. GUESS.
     pub health_interval_s: u64,
     /// Interfaces listed by `i`; empty = the machine's interfaces.
@@ -184,6 +187,7 @@ impl Default for SacSettings {
             version_line: String::new(),
             copyright_line: String::new(),
             health_report: false,
+            clear_password_echo: false,
             health_interval_s: 60,
             nics: Vec::new(),
         }
