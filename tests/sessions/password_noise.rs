@@ -65,3 +65,18 @@ fn noise_at_the_password_never_submits_a_wrong_one() {
     // logins must get through for the password field to have been exercised under noise.
     assert!(logged_in * 3 >= results.len(), "too few noisy logins got through: {results:?}");
 }
+
+/// The cases `sacdoc bench hostile` draws at 1% drop (seeds 1 to 10 from SAC>): each logs in or
+/// fails clearly, and none submits a wrong password.
+#[test]
+fn one_percent_drop_at_the_password_never_submits_a_wrong_one() {
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1u64..=10)
+            .map(|seed| s.spawn(move || (seed, login("ws2022", "drop=0.01", seed))))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("login thread")).collect()
+    });
+    for (seed, (outcome, refused)) in &results {
+        assert_eq!(*refused, 0, "seed {seed}: a wrong password was submitted ({outcome:?})");
+    }
+}

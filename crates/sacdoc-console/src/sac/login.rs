@@ -112,7 +112,11 @@ fn field(
 ) -> Result<u32, SessionError> {
     expect_prompt(line, prefix)?;
     let anchor = Anchor::here(line);
-    Ok(type_checked(line, &anchor, value, echo, timeout)?)
+    Ok(match echo {
+        // A login field is erased whole when its echo is wrong, never repaired from the screen.
+        Echo::Plain => super::secret::type_field(line, &anchor, value, timeout)?,
+        Echo::Masked => type_checked(line, &anchor, value, echo, timeout)?,
+    })
 }
 
 fn expect_prompt(line: &Line, prefix: &str) -> Result<(), SessionError> {

@@ -1,4 +1,11 @@
-//! Typing a password into a masked field, where the echo is one `*` per key.
+//! Typing a login field whole: the password into a masked field, where the echo is one `*` per
+//! key, and the user and domain names into visible ones.
+//!
+//! A visible field has the same hazard: when the line loses a key's echo (not the key), the
+//! screen shows `azreuser` while the field holds `azureuser`, and a repair that trusts the
+//! screen (erase the visible tail, retype the rest) submits `azuureuser`, a failed login that
+//! counts against the lockout threshold like a wrong password. So a login field whose echo is
+//! not exactly right is always erased whole, with the margin, and typed again.
 //!
 //! Stars say how many keys the far end echoed, not which: when the count is short, a key may
 //! have been dropped (a debouncing console) or only its star lost on the way back (line noise),
@@ -37,19 +44,42 @@ pub fn type_secret(
     secret: &str,
     timeout: Duration,
 ) -> Result<u32, TypeError> {
-    let want = secret.chars().count();
+    type_whole(line, anchor, secret, true, timeout)
+}
+
+/// Types a visible login field (user or domain name) at `anchor` until the screen shows exactly
+/// `value`, erasing the whole field and typing it again otherwise (see the module's note).
+pub fn type_field(
+    line: &mut Line,
+    anchor: &Anchor,
+    value: &str,
+    timeout: Duration,
+) -> Result<u32, TypeError> {
+    type_whole(line, anchor, value, false, timeout)
+}
+
+fn type_whole(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    masked: bool,
+    timeout: Duration,
+) -> Result<u32, TypeError> {
+    let want: String = if masked { text.chars().map(|_| '*').collect() } else { text.into() };
+    let want_len = want.chars().count();
     let deadline = Instant::now() + timeout;
     let pause = line.debounce.map_or(DEFAULT_REPEAT_PAUSE, |d| d.max(DEFAULT_REPEAT_PAUSE));
     let mut anchor = anchor.clone();
-    let mut last_shown = stars(line, &anchor);
+    let mut last_shown = shown(line, &anchor);
+    let field = if masked { "password" } else { "login" };
     for round in 0..MAX_ROUNDS {
-        if round > 0 || last_shown > 0 {
-            line.mark("password field: count of stars wrong, erasing the whole field");
-            erase(line, last_shown.max(want) + ERASE_MARGIN, pause)?;
+        if round > 0 || !last_shown.is_empty() {
+            line.mark(&format!("{field} field: echo wrong, erasing the whole field"));
+            erase(line, last_shown.chars().count().max(want_len) + ERASE_MARGIN, pause)?;
             anchor = Anchor::here(line);
         }
-        send_paced(line, secret, pause)?;
-        last_shown = settled_count(line, &anchor, want, deadline)?;
+        send_paced(line, text, masked, pause)?;
+        last_shown = settled(line, &anchor, &want, deadline)?;
         if last_shown == want {
             return Ok(round);
         }
@@ -57,34 +87,42 @@ pub fn type_secret(
             break;
         }
     }
-    // Leave nothing half typed behind: a later Enter must not submit a wrong password.
-    erase(line, last_shown.max(want) + ERASE_MARGIN, pause)?;
+    // Leave nothing half typed behind: a later Enter must not submit a wrong field.
+    erase(line, last_shown.chars().count().max(want_len) + ERASE_MARGIN, pause)?;
+    let count = |s: &str| format!("{} characters", s.chars().count());
     Err(TypeError::Garbled {
         tries: MAX_ROUNDS,
-        wanted: format!("{want} characters"),
-        shown: format!("{last_shown} characters"),
+        wanted: if masked { count(&want) } else { want.clone() },
+        shown: if masked { count(&last_shown) } else { last_shown },
     })
 }
 
-/// The number of characters shown after the anchor (stars, or anything the line garbled).
-fn stars(line: &Line, anchor: &Anchor) -> usize {
-    anchor.typed(line).unwrap_or_default().chars().count()
+/// What is shown after the anchor (stars, the typed text, or anything the line garbled).
+fn shown(line: &Line, anchor: &Anchor) -> String {
+    anchor.typed(line).unwrap_or_default()
 }
 
-/// Sends the password key by key runs, pausing before every key equal to the one before it.
-fn send_paced(line: &mut Line, secret: &str, pause: Duration) -> Result<(), LineError> {
+/// Sends the field in key runs, pausing before every key equal to the one before it.
+fn send_paced(line: &mut Line, text: &str, masked: bool, pause: Duration) -> Result<(), LineError> {
+    let send = |line: &mut Line, run: &str| {
+        if masked {
+            line.send_secret(run.as_bytes())
+        } else {
+            line.send(run.as_bytes())
+        }
+    };
     let mut run = String::new();
     let mut prev = None;
-    for c in secret.chars() {
+    for c in text.chars() {
         if prev == Some(c) {
-            line.send_secret(run.as_bytes())?;
+            send(line, &run)?;
             run.clear();
             std::thread::sleep(pause);
         }
         run.push(c);
         prev = Some(c);
     }
-    line.send_secret(run.as_bytes())
+    send(line, &run)
 }
 
 /// Presses backspace `count` times, each after the repeat pause (backspace is a repeated key),
@@ -101,15 +139,15 @@ fn erase(line: &mut Line, count: usize, pause: Duration) -> Result<(), TypeError
     Ok(())
 }
 
-/// Waits until the echo has stayed unchanged for [`SETTLE`] (or the deadline), and returns the
-/// count then.
-fn settled_count(
+/// Waits until the echo has stayed unchanged for [`SETTLE`] (or the deadline), and returns what
+/// it shows then.
+fn settled(
     line: &mut Line,
     anchor: &Anchor,
-    want: usize,
+    want: &str,
     deadline: Instant,
-) -> Result<usize, LineError> {
-    let mut shown = stars(line, anchor);
+) -> Result<String, LineError> {
+    let mut shown = self::shown(line, anchor);
     let mut since = Instant::now();
     loop {
         // An exact count still waits a little: a late or duplicated star would change it.
@@ -118,7 +156,7 @@ fn settled_count(
             return Ok(shown);
         }
         if line.poll()? > 0 {
-            let now = stars(line, anchor);
+            let now = self::shown(line, anchor);
             if now != shown {
                 shown = now;
                 since = Instant::now();
