@@ -369,14 +369,10 @@ impl Engine {
         );
         opts.apply = apply;
         let ui = self.ui.clone();
-        // Results go into the transcript as markers too, so a replay shows them where they came.
-        let mut marks = self.tap.clone();
+        // The doctor writes its results into the transcript as markers itself (through the
+        // session), so a replay shows them where they came.
         let mut observer = |e: &doctor::Event<'_>| {
-            let p = DoctorProgress::from_event(e);
-            if let (Some(label), Some(t)) = (super::replay_doctor::marker_for(&p), &mut marks) {
-                t.mark(&label);
-            }
-            emit(&ui, EngineEvent::Doctor(p));
+            emit(&ui, EngineEvent::Doctor(DoctorProgress::from_event(e)));
         };
         let mut confirm = UiConfirm { ui: &self.ui, rx: &self.rx, quit: false };
         let result = doctor::run(&mut session, &opts, &mut observer, &mut confirm);

@@ -2,9 +2,10 @@
 //! as they did.
 //!
 //! Two sources, best first:
-//! - Transcripts the TUI recorded carry the results as markers ([`FINDING`], [`OUTPUT`],
-//!   [`FIX`]), written by the engine as each check, command and fix finished.
-//! - Other transcripts of a doctor run (`sacdoc doctor --record`) are diagnosed again: the same
+//! - Transcripts of a doctor run carry the results as markers ([`FINDING`], [`OUTPUT`], [`FIX`]),
+//!   written by the doctor as each check, command and fix finished (the text UI's and, since
+//!   results became markers, `sacdoc doctor`'s): shown at once, nothing is computed again.
+//! - Older transcripts of a doctor run (without those markers) are diagnosed again: the same
 //!   doctor runs against the transcript acting as the VM ([`ReplayLink`]), and each result is
 //!   placed at the `run: COMMAND` marker of the command it waited for. A transcript that is not a
 //!   doctor run (or diverges) gives what could be replayed, possibly nothing.
@@ -12,72 +13,15 @@
 use std::time::Duration;
 
 use super::event::DoctorProgress;
-use crate::doctor::{self, Finding, FixOutcome, RunOptions};
-use crate::runner::CommandOutput;
+use crate::doctor::{self, RunOptions};
 use crate::sac::{Credentials, Secret, Session, SessionOptions};
 use crate::transcript::replay::{ReplayLink, ReplayOptions};
 use crate::transcript::{EventKind, Transcript};
 
-/// Marker prefix of a finished check (the finding as JSON follows).
-pub const FINDING: &str = "sacdoc-finding ";
-/// Marker prefix of a finished command (its output as JSON follows).
-pub const OUTPUT: &str = "sacdoc-output ";
-/// Marker prefix of a finished fix (its outcome as JSON follows).
-pub const FIX: &str = "sacdoc-fix ";
-
-/// A result of the doctor as a transcript keeps it. The marker label (`PREFIX` and JSON) is
-/// only the stored form: it is written and read here, and everything else handles the value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Recorded {
-    Finding(Finding),
-    Output(CommandOutput),
-    Fix(FixOutcome),
-}
-
-impl Recorded {
-    /// The result a progress event carries, for the kinds a replay shows.
-    pub fn from_progress(p: &DoctorProgress) -> Option<Recorded> {
-        match p {
-            DoctorProgress::CheckFinished(f) => Some(Recorded::Finding(f.clone())),
-            DoctorProgress::CommandFinished { output, cached: false, .. } => {
-                Some(Recorded::Output(output.clone()))
-            }
-            DoctorProgress::FixFinished(o) => Some(Recorded::Fix(o.clone())),
-            _ => None,
-        }
-    }
-
-    /// The marker label.
-    pub fn label(&self) -> Option<String> {
-        let (prefix, json) = match self {
-            Recorded::Finding(f) => (FINDING, serde_json::to_string(f)),
-            Recorded::Output(o) => (OUTPUT, serde_json::to_string(o)),
-            Recorded::Fix(o) => (FIX, serde_json::to_string(o)),
-        };
-        json.ok().map(|j| format!("{prefix}{j}"))
-    }
-
-    /// The result a marker label holds (`None` for any other marker, or one that does not read).
-    pub fn from_label(label: &str) -> Option<Recorded> {
-        if let Some(j) = label.strip_prefix(FINDING) {
-            serde_json::from_str(j).ok().map(Recorded::Finding)
-        } else if let Some(j) = label.strip_prefix(OUTPUT) {
-            serde_json::from_str(j).ok().map(Recorded::Output)
-        } else if let Some(j) = label.strip_prefix(FIX) {
-            serde_json::from_str(j).ok().map(Recorded::Fix)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::doctor::recorded::{Recorded, FINDING, FIX, OUTPUT};
 
 /// A result and the index of the transcript event after which it appears.
 pub type Placed = Vec<(usize, DoctorProgress)>;
-
-/// The marker label recording `p`, for the progress kinds a replay shows.
-pub fn marker_for(p: &DoctorProgress) -> Option<String> {
-    Recorded::from_progress(p)?.label()
-}
 
 /// Results recorded as markers by the TUI.
 pub fn from_markers(tr: &Transcript) -> Placed {
@@ -222,29 +166,4 @@ pub fn results(tr: &Transcript, name: &str) -> Placed {
         return marked;
     }
     rerun(tr, name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_recorded_result_reads_back_as_the_same_value() {
-        let f: Finding = serde_json::from_str(
-            r#"{"id": "termservice", "status": "problem", "summary": "TermService is STOPPED",
-                "evidence": [], "step": "1", "bytes": 5,
-                "fix": {"id": "start-termservice", "title": "t", "why": "w", "backups": [],
-                        "commands": ["sc start TermService"], "verify": "termservice",
-                        "reboot": false, "later": [], "warning": null}}"#,
-        )
-        .expect("a finding recorded before fix steps had exit codes still reads");
-        let fix = f.fix.as_ref().expect("fix");
-        assert_eq!(fix.commands[0].command, "sc start TermService");
-        let rec = Recorded::Finding(f.clone());
-        let label = rec.label().expect("serialises");
-        assert!(label.starts_with(FINDING), "{label}");
-        assert_eq!(Recorded::from_label(&label), Some(rec));
-        assert_eq!(Recorded::from_label("run: ver"), None, "other markers are not results");
-        assert_eq!(Recorded::from_label(&format!("{FINDING}{{not json")), None);
-    }
 }

@@ -334,8 +334,11 @@ fn replay_of_a_tui_session_shows_the_console_and_the_doctor_results_it_had() {
     assert!(app.results.outputs.iter().any(|o| o.command.starts_with("netstat")));
 }
 
+/// A doctor run outside the text UI keeps its results as markers too: the replay shows them at
+/// once. Diagnosing the transcript again (the path for transcripts made before results were
+/// markers) gives the same statuses.
 #[test]
-fn replay_of_a_cli_doctor_run_diagnoses_it_again() {
+fn replay_of_a_cli_doctor_run_shows_its_recorded_results() {
     let cast = state_dir().join("replay-cli.cast");
     let mut c = cfg(Recording::Path(cast.clone()));
     // Started at SAC> with the CMD service registered: a replay of a first `cmd` that SAC
@@ -353,6 +356,17 @@ fn replay_of_a_cli_doctor_run_diagnoses_it_again() {
             .expect("doctor");
     s.close().expect("close");
     let tr = read_cast(&cast, b"SAC>");
+    let marked = sacdoc::tui::replay_doctor::from_markers(&tr);
+    let again = sacdoc::tui::replay_doctor::rerun(&tr, "cli");
+    for f in &rep.checks {
+        for (how, placed) in [("markers", &marked), ("diagnosed again", &again)] {
+            let found = placed.iter().find_map(|(_, p)| match p {
+                sacdoc::tui::event::DoctorProgress::CheckFinished(g) if g.id == f.id => Some(g),
+                _ => None,
+            });
+            assert_eq!(found.map(|g| g.status), Some(f.status), "{}: {how}", f.id);
+        }
+    }
     let placed = sacdoc::tui::replay_doctor::results(&tr, "cli");
     let mut app = play(tr, "cli");
     app.tab = Tab::Doctor;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use sacdoc_console::runner::{CommandOutput, RunError, Shell};
 
 use super::model::{CheckId, Finding, FixOutcome};
+use super::recorded::Recorded;
 
 /// Progress of a doctor run, for a live view (CLI spinner, TUI).
 #[derive(Debug, Clone, Copy)]
@@ -219,6 +220,7 @@ impl<'s, 'o> Ctx<'s, 'o> {
                 let ev =
                     Event::CommandFinished { check: &self.current, output: &out, cached: false };
                 self.observer.event(&ev);
+                self.record(Recorded::Output((*out).clone()));
                 self.cache.insert(command.to_string(), Rc::clone(&out));
                 Ok(Ok(out))
             }
@@ -262,11 +264,22 @@ impl<'s, 'o> Ctx<'s, 'o> {
     pub(crate) fn end(&mut self, finding: &mut Finding) {
         finding.bytes = self.current_bytes;
         self.observer.event(&Event::CheckFinished { finding });
+        self.record(Recorded::Finding(finding.clone()));
         self.current.clear();
     }
 
     pub(crate) fn emit(&mut self, event: &Event<'_>) {
         self.observer.event(event);
+        if let Event::FixFinished { outcome } = event {
+            self.record(Recorded::Fix((*outcome).clone()));
+        }
+    }
+
+    /// Keeps a result in the session's transcript (see [`super::recorded`]).
+    fn record(&mut self, result: Recorded) {
+        if let Some(label) = result.label() {
+            self.shell.mark(&label);
+        }
     }
 
     /// Bytes spent since the current check or fix began.

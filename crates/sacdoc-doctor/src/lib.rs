@@ -22,6 +22,7 @@ pub mod full;
 pub mod model;
 pub mod offline;
 pub mod pending;
+pub mod recorded;
 pub mod report;
 pub mod time;
 

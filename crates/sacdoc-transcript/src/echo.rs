@@ -4,7 +4,9 @@
 //!
 //! The echo may arrive a key at a time, while the password is still being sent: the end of the
 //! output that could be the start of an echo is held back until the next output shows whether it
-//! is one (or until the recording ends).
+//! is one, and never past the next event of another kind (input, a secret, a marker), so the
+//! order of output and input in the transcript stays what happened and a replay gives each echo
+//! before the key that waited for it.
 
 /// The shortest text treated as an echo: shorter secrets would star ordinary output.
 const MIN_ECHO: usize = 3;
@@ -88,8 +90,8 @@ impl EchoScrubber {
         out
     }
 
-    /// The held output at the end of the recording: a held start of an echo long enough to be
-    /// one is starred.
+    /// The held output, before an event of another kind or at the end of the recording: a held
+    /// start of an echo long enough to be one is starred.
     pub fn flush(&mut self) -> Vec<u8> {
         let held = std::mem::take(&mut self.held);
         let mut out = Vec::new();

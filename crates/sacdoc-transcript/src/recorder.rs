@@ -194,11 +194,23 @@ impl Recorder {
 
     /// Records bytes sent to the console.
     pub fn input(&mut self, bytes: &[u8]) -> Result<(), TranscriptError> {
+        self.release_held_output()?;
         self.record_stream(code::INPUT, bytes)
+    }
+
+    /// Writes the output held back as a possible start of an echo, so that no event of another
+    /// kind is recorded before output that came before it.
+    fn release_held_output(&mut self) -> Result<(), TranscriptError> {
+        let held = self.echoes.flush();
+        if held.is_empty() {
+            return Ok(());
+        }
+        self.record_stream(code::OUTPUT, &held)
     }
 
     /// Records that something secret was sent, without its content or length.
     pub fn secret(&mut self) -> Result<(), TranscriptError> {
+        self.release_held_output()?;
         let held = std::mem::take(&mut self.in_carry);
         self.write_bytes(code::INPUT, &held)?;
         let line = self.event_line(code::SECRET, "");
@@ -207,6 +219,7 @@ impl Recorder {
 
     /// Records a named marker (for example the command about to run).
     pub fn marker(&mut self, label: &str) -> Result<(), TranscriptError> {
+        self.release_held_output()?;
         let line = self.event_line(code::MARKER, label);
         self.write_line(&line)
     }
@@ -336,7 +349,12 @@ impl<L: Link> Write for RecordingLink<L> {
             } else {
                 // Only ordinary input ends a secret: a password sent in several pieces (pauses
                 // before repeated keys) is still one `s` event, so the transcript does not tell
-                // where its repeated characters are.
+                // where its repeated characters are, and one secret whose echo is starred.
+                if self.secret_recorded {
+                    if let Some(rec) = self.rec.as_mut() {
+                        rec.secret_done();
+                    }
+                }
                 self.secret_recorded = false;
                 self.record(|r| r.input(&buf[..n]));
             }
@@ -355,11 +373,6 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     fn set_secret(&mut self, on: bool) {
-        if self.secret && !on {
-            if let Some(rec) = self.rec.as_mut() {
-                rec.secret_done();
-            }
-        }
         self.secret = on;
         self.inner.set_secret(on);
     }
@@ -367,5 +380,37 @@ impl<L: Link> Link for RecordingLink<L> {
     fn mark(&mut self, label: &str) {
         self.record(|r| r.marker(label));
         self.inner.mark(label);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Output held back as a possible start of an echo is written before the next input, so a
+    /// replay still gives each echo before the key that waited for it.
+    #[test]
+    fn held_output_never_moves_past_the_next_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let mut rec = Recorder::create(&path, &Header::new("test")).unwrap();
+        rec.secret().unwrap();
+        rec.secret_bytes(b"Swordfish");
+        rec.secret_done();
+        rec.output(b"C:\\>Sw").unwrap();
+        rec.input(b"x").unwrap();
+        rec.output(b"ordfish and more").unwrap();
+        rec.finish().unwrap();
+        let t = crate::read(&path).unwrap();
+        let kinds: Vec<String> = t
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                crate::EventKind::Output(b) => Some(format!("o:{}", String::from_utf8_lossy(b))),
+                crate::EventKind::Input(b) => Some(format!("i:{}", String::from_utf8_lossy(b))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, ["o:C:\\>", "o:Sw", "i:x", "o:ordfish and more"]);
     }
 }

@@ -43,6 +43,9 @@ pub use crate::error::{RunError, SessionFault};
 /// Implemented by the SAC cmd-channel session (`sac::Session`, the layer above), over any link.
 pub trait Shell {
     fn run(&mut self, command: &str) -> Result<CommandOutput, RunError>;
+
+    /// Writes a marker into the session's transcript, if it has one.
+    fn mark(&mut self, _label: &str) {}
 }
 
 /// Wraps a PowerShell one-liner into the cmd.exe line that runs it.

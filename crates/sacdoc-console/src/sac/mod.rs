@@ -347,6 +347,10 @@ impl Shell for Session {
     fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
         self.run_command(command)
     }
+
+    fn mark(&mut self, label: &str) {
+        self.line.mark(label);
+    }
 }
 
 /// Opens the configured target, wrapped in a transcript recorder unless recording is off.
