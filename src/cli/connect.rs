@@ -14,8 +14,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::config::{Config, ConsoleProfile};
-pub use crate::sac::{ConnectConfig, Credentials, Profile, Recording, Secret};
+pub use crate::sac::{ConnectConfig, Credentials, LinkEvents, Profile, Recording, Secret};
 use crate::target::{Console, Target};
+use crate::transport::reconnect::LinkEvent;
 use crate::transport::serial::{Flow, Parity};
 
 /// The default of `--timeout`, in seconds.
@@ -268,6 +269,12 @@ impl Resolved {
             transcript_cap: self.transcript_cap,
             profile: self.profile,
             cancel: None,
+            link_events: Some(LinkEvents(Arc::new(|e: &LinkEvent| match e {
+                LinkEvent::Reconnected { .. } | LinkEvent::Lost { .. } => {
+                    super::output::note(&e.to_string())
+                }
+                _ => super::output::warn(&e.to_string()),
+            }))),
         })
     }
 }

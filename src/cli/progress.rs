@@ -88,6 +88,9 @@ impl Link for CountingLink {
     fn mark(&mut self, label: &str) {
         self.inner.mark(label)
     }
+    fn reconnects(&self) -> Option<u64> {
+        self.inner.reconnects()
+    }
 }
 
 #[cfg(test)]

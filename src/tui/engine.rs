@@ -108,6 +108,9 @@ impl Link for TapLink {
             let _ = self.ui.send(Event::Engine(EngineEvent::Marker(label.to_string())));
         }
     }
+    fn reconnects(&self) -> Option<u64> {
+        self.with(|l| Ok(l.reconnects())).ok().flatten()
+    }
 }
 
 /// Asks the UI to confirm a fix and waits for the answer.

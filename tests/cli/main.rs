@@ -10,6 +10,7 @@ mod config_file;
 mod conventions;
 mod docs_examples;
 mod doctor_cli;
+mod reconnect_cli;
 mod run_cli;
 mod run_tmux;
 mod secrets;

@@ -31,7 +31,12 @@ fn transcripts_dir() -> PathBuf {
 
 /// Records one session against the in-process simulator into `path`.
 fn record(scenario: &str, profile: &str, path: &Path) {
-    let query = format!("profile={profile}&start=sac");
+    record_from(scenario, profile, "start=sac", path)
+}
+
+/// Records one session against the in-process simulator, in the state `start` gives, into `path`.
+fn record_from(scenario: &str, profile: &str, start: &str, path: &Path) {
+    let query = format!("profile={profile}&{start}");
     let target = format!("sim:{scenario}?{query}");
     let rec =
         Recorder::create(path, &Header::new(&target).with_profile(profile)).expect("recorder");
@@ -88,6 +93,24 @@ fn all_transcripts() -> Vec<PathBuf> {
     // A missing or emptied folder fails instead of passing with nothing replayed.
     assert!(v.len() >= 10, "only {} transcripts in {}", v.len(), dir.display());
     v
+}
+
+/// A session recorded from the VM's boot (the banner, `cmd` refused until SAC's CMD event, which
+/// comes two seconds later here) replays, as fast as it is read and (one style) in small pieces.
+#[test]
+fn a_session_recorded_while_the_vm_boots_replays() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for profile in ["ws2022", "ws2019"] {
+        let path = tmp.path().join(format!("boot-{profile}.cast"));
+        record_from("healthy", profile, "start=booting&cmd_delay_ms=2000", &path);
+        let cast = std::fs::read_to_string(&path).expect("transcript");
+        assert!(cast.contains("SAC started and initialized"), "{profile}: recorded from boot");
+        assert!(cast.contains("The CMD command is now available"), "{profile}");
+        replay(&path, Vec::new());
+        if profile == "ws2022" {
+            replay(&path, vec![1, 7, 64]);
+        }
+    }
 }
 
 #[test]

@@ -67,6 +67,14 @@ pub enum RunError {
     Session(SessionFault),
     #[error("I/O error on the line: {0}")]
     Io(#[from] std::io::Error),
+    /// The link was cut while the command ran and opened again (`--reconnect`). What the console
+    /// sent meanwhile is lost; nothing more was typed (no Ctrl+C, no clean-up) until the session
+    /// finds its place again. A read-only command may be run again; any other may have run.
+    #[error(
+        "the link was cut while the command ran and was opened again (--reconnect): the output \
+         is incomplete, so none is reported, and the command may or may not have run on the VM"
+    )]
+    Reconnected,
     /// The operator pressed Ctrl+C: the command was stopped on the VM (Ctrl+C into the channel)
     /// and its spool files deleted.
     #[error("interrupted (Ctrl+C): the command was stopped on the VM and its spool files deleted")]

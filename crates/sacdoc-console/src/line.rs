@@ -31,6 +31,10 @@ pub enum LineError {
          flood, or a line without end); stopped (--output-limit raises the bound)"
     )]
     Flood { limit: usize },
+    /// The link was lost and opened again (`--reconnect`): what the console sent in between is
+    /// gone, and it may now show another place. Reported once per reconnect.
+    #[error("the link was cut and opened again")]
+    Reconnected,
 }
 
 /// The most bytes kept between two [`Line::clear`]s unless set otherwise: whatever the far end
@@ -69,6 +73,11 @@ pub struct Line {
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// When the last byte arrived (or the line was made, or last written to).
     last_activity: Instant,
+    /// The link's reconnect count already reported (see [`LineError::Reconnected`]).
+    reconnects_seen: u64,
+    /// Set when the link came back: the screen may be stale and the console elsewhere, so
+    /// nothing is typed until the session has found its place again ([`Line::place_found`]).
+    place_lost: bool,
 }
 
 impl std::fmt::Debug for Line {
@@ -103,6 +112,8 @@ impl Line {
             watch_boot: None,
             cancel: None,
             last_activity: Instant::now(),
+            reconnects_seen: 0,
+            place_lost: false,
         }
     }
 
@@ -157,10 +168,19 @@ impl Line {
         self.buf.clear();
     }
 
-    /// Writes bytes and flushes them.
+    /// Writes bytes and flushes them. On a link that reopens itself, a write that fails because
+    /// the link is down waits (reading, which drives the attempts) until it is back, reported as
+    /// [`LineError::Reconnected`], or given up, reported as the link's error.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), LineError> {
-        self.link.write_all(bytes)?;
-        self.link.flush()?;
+        if let Err(e) = self.link.write_all(bytes).and_then(|()| self.link.flush()) {
+            if self.link.reconnects().is_none() {
+                return Err(e.into());
+            }
+            loop {
+                // Ends: the link's policy bounds its attempts, then reads fail for good.
+                self.poll()?;
+            }
+        }
         self.sent += bytes.len() as u64;
         if let Some(&b) = bytes.last() {
             self.last_byte = Some((b, Instant::now()));
@@ -188,7 +208,20 @@ impl Line {
             self.cancel = None;
             return Err(LineError::Interrupted);
         }
-        match self.link.read(&mut self.chunk) {
+        let read = self.link.read(&mut self.chunk);
+        let got = self.take(read)?;
+        if let Some(n) = self.link.reconnects().filter(|&n| n != self.reconnects_seen) {
+            self.reconnects_seen = n;
+            self.place_lost = true;
+            self.link.mark("the link was cut and opened again");
+            return Err(LineError::Reconnected);
+        }
+        Ok(got)
+    }
+
+    /// Keeps what one read brought (0 when it brought nothing).
+    fn take(&mut self, read: std::io::Result<usize>) -> Result<usize, LineError> {
+        match read {
             Ok(0) => Err(LineError::Closed),
             Ok(n) => {
                 if self.buf.len() + n > self.max_buffer {
@@ -205,6 +238,17 @@ impl Line {
             Err(e) if is_no_data(&e) => Ok(0),
             Err(e) => Err(LineError::Io(e)),
         }
+    }
+
+    /// True since the link came back and until the session has found the console's place again:
+    /// typing into what may be a stale screen is not safe.
+    pub fn place_lost(&self) -> bool {
+        self.place_lost
+    }
+
+    /// The session found the console's place again after a reconnect.
+    pub fn place_found(&mut self) {
+        self.place_lost = false;
     }
 
     /// Looks for the boot banner in the bytes just read (and the end of the ones before).

@@ -205,6 +205,12 @@ fn repair(
             // A masked echo says how many keys arrived, not which: keep none (see `secret`).
             Echo::Masked => 0,
         };
+        if echo == Echo::Plain && keep > 0 && chars.get(keep) == chars.get(keep - 1) {
+            // The echo went wrong at a key that repeats the one before: the mark of a console
+            // that debounces. Suspected until a repair measures it, so that a line typed over
+            // (after Ctrl+C, when this one cannot be erased) spaces its repeated keys.
+            suspect_debounce(line);
+        }
         let erase = shown.len().saturating_sub(keep);
         if erase > MAX_ERASE {
             // Erasing this much, one paced backspace at a time on a debouncing console and across
@@ -365,6 +371,20 @@ fn press_seen(line: &mut Line, key: &[u8]) -> Result<bool, LineError> {
         }
     }
     Ok(false)
+}
+
+/// The pause before a key equal to the previous one when the console's debounce is not known:
+/// above the half second that 2016/2019 guests are seen to swallow a repeated key in.
+/// GUESS: the exact window is undocumented (sac-protocol.md §12).
+pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
+
+/// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known; a known one that still
+/// lost a repeated key is doubled (up to 3 s).
+fn suspect_debounce(line: &mut Line) {
+    line.debounce = Some(match line.debounce {
+        None => DEFAULT_REPEAT_PAUSE,
+        Some(d) => (d * 2).min(Duration::from_secs(3)),
+    });
 }
 
 /// Remembers that a repeated key went through after `gap`: later repeated keys wait that long

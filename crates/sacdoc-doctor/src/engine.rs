@@ -42,12 +42,9 @@ impl Observer for Quiet {
 /// Why the doctor could not make a diagnosis.
 #[derive(Debug, thiserror::Error)]
 pub enum DoctorError {
-    #[error("the line to the VM was lost while running {command:?}: {source}")]
-    LineLost {
-        command: String,
-        #[source]
-        source: RunError,
-    },
+    /// The reason is part of the message (not a source), so a chain of causes prints it once.
+    #[error("the line to the VM was lost while running {command:?}: {error}")]
+    LineLost { command: String, error: RunError },
     /// This computer's record of the target (follow-ups, applied fixes) cannot be read or kept.
     #[error(transparent)]
     State(#[from] super::pending::StateError),
@@ -203,7 +200,12 @@ impl<'s, 'o> Ctx<'s, 'o> {
 
     /// Runs `command` once; later calls with the same line return the same output. A command that
     /// could not finish (timeout, too much output) yields `Err(reason)`; a lost line ends the run.
+    /// Only for commands that change nothing: one cut off by a reconnect is run again.
     pub fn run(&mut self, command: &str) -> Result<Answer, DoctorError> {
+        self.run_as(command, true)
+    }
+
+    fn run_as(&mut self, command: &str, read_only: bool) -> Result<Answer, DoctorError> {
         if let Some(out) = self.cache.get(command) {
             let out = Rc::clone(out);
             let ev = Event::CommandFinished { check: &self.current, output: &out, cached: true };
@@ -211,7 +213,15 @@ impl<'s, 'o> Ctx<'s, 'o> {
             return Ok(Ok(out));
         }
         self.observer.event(&Event::CommandStarted { check: &self.current, command });
-        match self.shell.run(command) {
+        let mut result = self.shell.run(command);
+        if read_only && matches!(result, Err(RunError::Reconnected)) {
+            // The link came back while it ran: a command that changes nothing is run again once
+            // the session has found the console anew. One that changes the VM is not (it may
+            // have run); its fix reports the failure and the check after it tells the state.
+            self.observer.event(&Event::CommandStarted { check: &self.current, command });
+            result = self.shell.run(command);
+        }
+        match result {
             Ok(out) => {
                 self.bytes_sent += out.bytes_sent;
                 self.bytes_received += out.bytes_received;
@@ -225,7 +235,7 @@ impl<'s, 'o> Ctx<'s, 'o> {
                 Ok(Ok(out))
             }
             Err(e) if is_fatal(&e) => {
-                Err(DoctorError::LineLost { command: command.to_string(), source: e })
+                Err(DoctorError::LineLost { command: command.to_string(), error: e })
             }
             Err(e) => Ok(Err(CommandFailed { command: command.to_string(), source: Arc::new(e) })),
         }
@@ -239,7 +249,7 @@ impl<'s, 'o> Ctx<'s, 'o> {
     /// Runs a command that changes the VM: never cached, always counted.
     pub fn run_uncached(&mut self, command: &str) -> Result<Answer, DoctorError> {
         self.cache.remove(command);
-        let r = self.run(command);
+        let r = self.run_as(command, false);
         self.cache.remove(command);
         r
     }

@@ -109,6 +109,12 @@ pub trait Link: Read + Write + Send {
     fn set_secret(&mut self, _on: bool) {}
     /// Writes a named marker into the recording (for example the command about to run).
     fn mark(&mut self, _label: &str) {}
+    /// How many times the link was lost and opened again, for a link that reopens itself
+    /// ([`reconnect::ReconnectingLink`] and wrappers around one); `None` for one that does not.
+    /// A change tells the session that what the console showed before may be gone.
+    fn reconnects(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<L: Link + ?Sized> Link for Box<L> {
@@ -120,6 +126,9 @@ impl<L: Link + ?Sized> Link for Box<L> {
     }
     fn mark(&mut self, label: &str) {
         (**self).mark(label)
+    }
+    fn reconnects(&self) -> Option<u64> {
+        (**self).reconnects()
     }
 }
 

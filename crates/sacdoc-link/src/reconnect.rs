@@ -332,4 +332,8 @@ impl Link for ReconnectingLink {
             link.mark(label);
         }
     }
+
+    fn reconnects(&self) -> Option<u64> {
+        Some(self.status.reconnects())
+    }
 }

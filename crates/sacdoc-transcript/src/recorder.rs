@@ -381,6 +381,10 @@ impl<L: Link> Link for RecordingLink<L> {
         self.record(|r| r.marker(label));
         self.inner.mark(label);
     }
+
+    fn reconnects(&self) -> Option<u64> {
+        self.inner.reconnects()
+    }
 }
 
 #[cfg(test)]

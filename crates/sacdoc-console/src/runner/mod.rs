@@ -144,6 +144,11 @@ pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Re
             // Nothing typed into a VM that restarted: it would land at `SAC>` or in the boot menu.
             return Err(RunError::Restarting);
         }
+        if line.place_lost() {
+            // Nothing typed after a reconnect until the session has found the console again: a
+            // stale screen can show a prompt where there is now a login field.
+            return Err(RunError::Reconnected);
+        }
         if !at_prompt(line) {
             return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
         }
@@ -245,6 +250,7 @@ pub(crate) fn line_error(e: LineError) -> RunError {
         LineError::Io(e) => RunError::LinkLost(e.to_string()),
         LineError::Rebooted { .. } => RunError::Restarting,
         LineError::Interrupted => RunError::Interrupted,
+        LineError::Reconnected => RunError::Reconnected,
         LineError::Flood { limit } => {
             RunError::OutputTooLarge { limit: u64::try_from(limit).unwrap_or(u64::MAX) }
         }
@@ -253,7 +259,7 @@ pub(crate) fn line_error(e: LineError) -> RunError {
 
 /// Stops a running command with Ctrl+C and waits (briefly) for the prompt to come back.
 pub(crate) fn interrupt(line: &mut Line) {
-    if line.rebooted() {
+    if line.rebooted() || line.place_lost() {
         return;
     }
     for _ in 0..3 {

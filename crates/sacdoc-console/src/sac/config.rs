@@ -82,6 +82,18 @@ pub struct ConnectConfig {
     pub profile: Option<Profile>,
     /// Set by the operator's Ctrl+C: the command running on the VM is stopped and cleaned up.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Told of every loss and reconnect of the link (with `reconnect`), for the operator.
+    pub link_events: Option<LinkEvents>,
+}
+
+/// Something told of every [`sacdoc_link::reconnect::LinkEvent`], from the thread doing the I/O.
+#[derive(Clone)]
+pub struct LinkEvents(pub Arc<dyn Fn(&sacdoc_link::reconnect::LinkEvent) + Send + Sync>);
+
+impl std::fmt::Debug for LinkEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkEvents")
+    }
 }
 
 impl ConnectConfig {
@@ -99,6 +111,7 @@ impl ConnectConfig {
             transcript_cap: sacdoc_transcript::DEFAULT_TRANSCRIPT_CAP,
             profile: None,
             cancel: None,
+            link_events: None,
         }
     }
 }

@@ -367,6 +367,24 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
 pub enum View {
     Login,
     Prompt,
+    /// A login form left half filled (at `Domain  :` or `Password:`; its typing was cut off).
+    /// Finishing it could submit a wrong password and leaving it needs Enter, which submits it
+    /// too: the channel is closed from `SAC>` instead.
+    HalfLogin,
+}
+
+/// The login prompts after the first: a form that shows one of them was begun before.
+const LATER_LOGIN_PROMPTS: [&str; 2] = ["Domain", "Password:"];
+
+/// What the text before the cursor shows of a channel: a prompt, or `None`.
+fn channel_view(before: &str) -> Option<View> {
+    if super::looks::prompt_is(before, "Username:") {
+        return Some(View::Login);
+    }
+    if LATER_LOGIN_PROMPTS.iter().any(|p| super::looks::prompt_is(before, p)) {
+        return Some(View::HalfLogin);
+    }
+    is_cmd_prompt(before).then_some(View::Prompt)
 }
 
 /// Switches from `SAC>` to channel `name` and views it (the key that leaves the switch screen is
@@ -390,19 +408,69 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     }
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
-    line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
-        let before = l.term().before_cursor();
-        (super::looks::prompt_is(&before, "Username:") || is_cmd_prompt(&before)).then_some(())
-    })?;
+    wait_for_channel_prompt(line, name, timeout)?;
     settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
-        let before = l.term().before_cursor();
-        if super::looks::prompt_is(&before, "Username:") {
-            return Some(View::Login);
-        }
-        is_cmd_prompt(&before).then_some(View::Prompt)
+        channel_view(&l.term().before_cursor())
     })?;
     Ok(view)
+}
+
+/// How long a channel must stay quiet with a half-typed line at its prompt before the line is
+/// dropped with Ctrl+C.
+const HALF_TYPED_AFTER: Duration = Duration::from_millis(1200);
+
+/// Waits for the channel to show its login prompt or a cmd prompt. A prompt with text typed after
+/// it and nothing arriving (a line whose typing was cut off: the link dropped, or another session
+/// left it) is dropped with Ctrl+C, which cmd.exe answers with a fresh prompt; at most twice.
+fn wait_for_channel_prompt(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), SessionError> {
+    let what = format!("waiting for channel {name} to show");
+    let start = std::time::Instant::now();
+    let mut drops = 0;
+    loop {
+        let step = timeout.saturating_sub(start.elapsed()).min(HALF_TYPED_AFTER);
+        match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
+            Ok(()) => return Ok(()),
+            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
+                if drops < 2 && half_typed(line.term()) && line.quiet_for() >= HALF_TYPED_AFTER {
+                    drops += 1;
+                    line.mark("drop the half-typed line");
+                    line.send(b"\x03")?;
+                }
+            }
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// True when a cmd prompt (`C:\...>`) with something typed after it ends at the cursor: on the
+/// cursor's row, or on one of the few rows above it that a long line wrapped from.
+fn half_typed(term: &crate::term::Term) -> bool {
+    let (row, _) = term.cursor();
+    let starts_typed = |text: &str| {
+        let b = text.as_bytes();
+        b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && b[2] == b'\\'
+            && text.find('>').is_some_and(|at| !text[at + 1..].trim().is_empty())
+    };
+    if starts_typed(&term.before_cursor()) {
+        return true;
+    }
+    // A wrapped line leaves no empty row between its prompt and the cursor.
+    let continued = |r: u16| !term.row_text(r).is_empty();
+    !term.before_cursor().is_empty()
+        && (1..=4u16)
+            .take_while(|&up| up <= row)
+            .any(|up| (1..up).all(|k| continued(row - k)) && starts_typed(&term.row_text(row - up)))
 }
 
 /// Waits for the full redraw that viewing a channel sends (sac-protocol.md §6.3) to end: its
@@ -443,6 +511,34 @@ fn redraw_done(buf: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn term(bytes: &[u8]) -> crate::term::Term {
+        let mut t = crate::term::Term::new();
+        t.feed(bytes);
+        t
+    }
+
+    #[test]
+    fn a_line_typed_half_way_is_recognised_on_its_row_and_wrapped() {
+        assert!(half_typed(&term(b"C:\\Windows\\system32>cls")));
+        assert!(!half_typed(&term(b"C:\\Windows\\system32>")));
+        assert!(!half_typed(&term(b"C:\\Windows\\system32>   ")));
+        // Wrapped onto the next row.
+        let long = format!("C:\\Windows\\system32>{}", "x".repeat(90));
+        assert!(half_typed(&term(long.as_bytes())));
+        // Output, then an empty row: not a line being typed.
+        assert!(!half_typed(&term(b"C:\\x>dir\r\n\r\nsome output")));
+        assert!(!half_typed(&term(b"Username: ")));
+    }
+
+    #[test]
+    fn each_prompt_of_a_channel_is_told_apart() {
+        assert_eq!(channel_view("Username: "), Some(View::Login));
+        assert_eq!(channel_view("Domain  : "), Some(View::HalfLogin));
+        assert_eq!(channel_view("Password: ***"), Some(View::HalfLogin));
+        assert_eq!(channel_view("C:\\Windows\\system32>"), Some(View::Prompt));
+        assert_eq!(channel_view("C:\\Windows\\system32>cls"), None);
+    }
 
     #[test]
     fn the_launch_answer_is_read_through_noise() {

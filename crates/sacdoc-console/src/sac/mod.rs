@@ -28,7 +28,7 @@ pub mod secret;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use config::{ConnectConfig, Credentials, Profile, Recording, Secret};
+pub use config::{ConnectConfig, Credentials, LinkEvents, Profile, Recording, Secret};
 pub use console::Arrival;
 
 pub use crate::error::SessionError;
@@ -75,6 +75,30 @@ enum Place {
     Sac,
     Cmd,
     Crashed,
+    /// The link was cut and opened again: the screen may be stale, so the place is found anew
+    /// from `SAC>` before anything is typed.
+    Lost,
+}
+
+/// How one round of [`Session::ensure_cmd`] ended.
+enum Round {
+    /// A logged-in cmd prompt is in view.
+    Ready,
+    /// The channel could not be used as it was (it was closed): start again.
+    Again,
+}
+
+/// How often [`Session::ensure_cmd`] starts again after the link came back in the middle of it.
+const RECONNECT_RESTARTS: u32 = 3;
+
+/// True when `e` only says that the link was cut and opened again.
+fn reconnected(e: &SessionError) -> bool {
+    matches!(
+        e,
+        SessionError::Line(LineError::Reconnected)
+            | SessionError::Typing(crate::typing::TypeError::Line(LineError::Reconnected))
+            | SessionError::Run(RunError::Reconnected)
+    )
 }
 
 /// A connected SAC console.
@@ -168,7 +192,7 @@ impl Session {
     /// Runs a SAC command (`i`, `id`, `ch`, ...) at `SAC>` (or a !SAC command at `!SAC>`) and
     /// returns what SAC printed.
     pub fn sac(&mut self, command: &str) -> Result<String, SessionError> {
-        if self.place == Place::Cmd {
+        if matches!(self.place, Place::Cmd | Place::Lost) {
             self.line.mark("back to SAC>");
             let arrival = console::reach_sac(&mut self.line, self.opts.timeout)?;
             self.place = if arrival == Arrival::Crashed { Place::Crashed } else { Place::Sac };
@@ -177,19 +201,50 @@ impl Session {
         console::sac_command(&mut self.line, command, self.opts.timeout)
     }
 
-    /// Makes sure a logged-in cmd channel is in view, opening one if this session has none.
+    /// Makes sure a logged-in cmd channel is in view, opening one if this session has none. When
+    /// the link is cut and comes back on the way, starts again from `SAC>` (a few times).
     pub fn ensure_cmd(&mut self) -> Result<(), SessionError> {
+        let mut restarts = 0;
+        loop {
+            match self.ensure_cmd_once() {
+                Ok(Round::Ready) => return Ok(()),
+                Ok(Round::Again) if restarts < RECONNECT_RESTARTS => {}
+                Ok(Round::Again) => {
+                    return Err(SessionError::CmdUnavailable(
+                        "every cmd channel opened showed a login form begun before".into(),
+                    ))
+                }
+                Err(e) if reconnected(&e) && restarts < RECONNECT_RESTARTS => {
+                    self.place = Place::Lost;
+                }
+                Err(e) => return Err(e),
+            }
+            restarts += 1;
+        }
+    }
+
+    fn ensure_cmd_once(&mut self) -> Result<Round, SessionError> {
         match self.place {
             Place::Crashed => return Err(SessionError::Crashed),
+            Place::Lost => {
+                self.line.mark("find the console again");
+                let arrival = console::reach_sac(&mut self.line, self.opts.timeout)?;
+                self.line.place_found();
+                if arrival == Arrival::Crashed {
+                    self.place = Place::Crashed;
+                    return Err(SessionError::Crashed);
+                }
+                self.place = Place::Sac;
+            }
             Place::Cmd => {
                 // Catch what arrived while idle (a timeout or `lock` repaints the login prompt)
                 // before typing anything: a command typed into `Username:` would be a mess.
                 self.line.drain(Duration::from_millis(300), Duration::from_millis(40))?;
                 if crate::runner::at_prompt(&self.line) {
-                    return Ok(());
+                    return Ok(Round::Ready);
                 }
                 if looks::prompt_is(&self.line.term().before_cursor(), "Username:") {
-                    return self.relogin();
+                    return self.relogin().map(|()| Round::Ready);
                 }
                 // Unknown state inside the channel: leave it and view it again.
                 console::reach_sac(&mut self.line, self.opts.timeout)?;
@@ -210,10 +265,18 @@ impl Session {
         self.line.mark(&format!("view {name}"));
         let view = console::view_channel(&mut self.line, &name, timeout)?;
         self.place = Place::Cmd;
-        if view == console::View::Login {
-            self.do_login()?;
+        match view {
+            console::View::Login => self.do_login()?,
+            console::View::Prompt => {}
+            console::View::HalfLogin => {
+                // Nothing typed into the form: closed from SAC>, and a new channel (which starts
+                // at `Username:`) is opened by the next round.
+                self.line.mark("the channel's login was left half done: closing it");
+                self.close_channel()?;
+                return Ok(Round::Again);
+            }
         }
-        Ok(())
+        Ok(Round::Ready)
     }
 
     fn do_login(&mut self) -> Result<(), SessionError> {
@@ -294,6 +357,10 @@ impl Session {
             self.channel = None;
             self.place = Place::Cmd;
         }
+        if matches!(result, Err(RunError::Reconnected)) {
+            // The channel is still there, but the console may show anything now.
+            self.place = Place::Lost;
+        }
         let (output, exit_code) = result?;
         Ok(CommandOutput {
             command: command.to_string(),
@@ -360,10 +427,12 @@ pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>)
     let link: Box<dyn Link> = if cfg.reconnect && cfg.target.can_reconnect() {
         // A dropped link is opened again; the session's state machine finds its place anew.
         let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
-        Box::new(
-            sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
-                .map_err(SessionError::Open)?,
-        )
+        let mut link = sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
+            .map_err(SessionError::Open)?;
+        if let Some(events) = cfg.link_events.clone() {
+            link = link.on_event(move |e| (events.0)(e));
+        }
+        Box::new(link)
     } else {
         cfg.target.open().map_err(SessionError::Open)?
     };

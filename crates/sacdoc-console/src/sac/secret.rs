@@ -21,12 +21,8 @@
 use std::time::{Duration, Instant};
 
 use crate::line::{Line, LineError};
-use crate::typing::{Anchor, TypeError};
+use crate::typing::{Anchor, TypeError, DEFAULT_REPEAT_PAUSE};
 
-/// The pause before a key equal to the previous one when the console's debounce is not known:
-/// above the half second that 2016/2019 guests are seen to swallow a repeated key in.
-/// GUESS: the exact window is undocumented (sac-protocol.md §12).
-pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
 /// Backspaces beyond what the field should hold: the far end may hold keys it never echoed, and
 /// up to this many backspaces may be lost on the way without leaving a key behind.
 const ERASE_MARGIN: usize = 4;
