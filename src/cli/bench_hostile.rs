@@ -12,7 +12,7 @@
 //!
 //! Goals (README): peak memory under `--memory-limit`, every row ended within its deadline with a
 //! clear error or the right answer, 0 wrong passwords sent, no control character from the VM on
-//! the operator's terminal, no secret in any file sacdoc wrote.
+//! the operator's terminal, no secret in any file sacdoc wrote, no fix after a damaged backup.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -191,6 +191,8 @@ mod imp {
         print_row(a.json, rows.last());
         rows.push(clear_echo(&exe, dir.path(), &account, deadline, limit_kib)?);
         print_row(a.json, rows.last());
+        rows.push(damaged_backup(a.timeout, &account, dir.path()));
+        print_row(a.json, rows.last());
         for rate in [0.001, 0.01, 0.05] {
             rows.push(password_noise(rate, a.seeds, a.timeout, &account));
             print_row(a.json, rows.last());
@@ -316,6 +318,100 @@ mod imp {
             problems,
             format!("{} bytes", m.stdout.len()),
         ))
+    }
+
+    /// A far end whose read-back of a fix's backup differs from the file by one base64 character
+    /// (a valid one: the bytes still decode; what a line or a VM that lies would give) under
+    /// `--apply` on port-conflict, whose fix changes the registry. Goal: no fix runs, and a new
+    /// diagnosis of the same VM still finds the problem.
+    fn damaged_backup(timeout: u64, account: &Account, dir: &Path) -> Row {
+        let started = Instant::now();
+        let (outcome, stdout) = match damaged_backup_run(timeout, account, dir) {
+            Ok((state, still)) => {
+                let fixed = state != crate::doctor::FixState::RolledBack
+                    && state != crate::doctor::FixState::Skipped;
+                let outcome = if fixed || !still {
+                    format!("FIX RAN after a damaged backup ({state:?})")
+                } else {
+                    "ok".to_string()
+                };
+                (outcome, format!("fix {state:?}; the problem is still there: {still}"))
+            }
+            Err(e) => (format!("no result: {e:#}"), String::new()),
+        };
+        Row {
+            input: "backup read back with one base64 character changed".into(),
+            outcome,
+            exit_code: None,
+            peak_mib: None,
+            cpu_seconds: None,
+            seconds: started.elapsed().as_secs_f64(),
+            stdout,
+        }
+    }
+
+    /// The doctor with `--apply` (confirmed) over the in-process simulator through [`Garbling`];
+    /// returns the fix's state and whether a second diagnosis still finds the port conflict.
+    fn damaged_backup_run(
+        timeout: u64,
+        account: &Account,
+        dir: &Path,
+    ) -> anyhow::Result<(crate::doctor::FixState, bool)> {
+        use crate::sac::{ConnectConfig, Credentials, Secret, Session, SessionOptions};
+        let link = crate::sim::open("port-conflict", "start=sac")?;
+        let creds = Credentials {
+            user: account.user.clone(),
+            domain: String::new(),
+            password: Secret::new(&account.password),
+        };
+        let target: crate::target::Target = "sim:port-conflict".parse()?;
+        let mut cfg = ConnectConfig::new(target, creds);
+        cfg.timeout = Duration::from_secs(timeout);
+        let session = Session::attach(Box::new(link), SessionOptions::from_config(&cfg))?;
+        let mut shell = Garbling(session);
+        let mut opts = crate::doctor::RunOptions::new("sim:port-conflict", dir.join("backups"));
+        opts.apply = true;
+        let quiet = &mut crate::doctor::Quiet;
+        let rep = crate::doctor::run(&mut shell, &opts, quiet, &mut crate::doctor::Yes)?;
+        let state = rep.fixes.first().context("port-conflict offered no fix")?.state;
+        opts.apply = false;
+        let again = crate::doctor::run(&mut shell.0, &opts, quiet, &mut crate::doctor::Yes)?;
+        let still = again
+            .checks
+            .iter()
+            .any(|c| c.id == "rdp-port" && c.status == crate::doctor::Status::Problem);
+        Ok((state, still))
+    }
+
+    /// A session whose answers to a backup's read-back (`certutil -encode ... & type ...`) have
+    /// one character of the first base64 row changed into another of the alphabet.
+    struct Garbling(crate::sac::Session);
+
+    impl crate::runner::Shell for Garbling {
+        fn run(
+            &mut self,
+            command: &str,
+        ) -> Result<crate::runner::CommandOutput, crate::runner::RunError> {
+            let mut out = self.0.run_command(command)?;
+            if command.starts_with("certutil -encode") {
+                let mut lines: Vec<String> = out.output.split("\r\n").map(String::from).collect();
+                if let Some(i) = lines.iter().position(|l| l.starts_with("-----BEGIN")) {
+                    if let Some(row) = lines.get_mut(i + 1) {
+                        let mut chars: Vec<char> = row.chars().collect();
+                        if let Some(c) = chars.get_mut(5) {
+                            *c = if *c == 'A' { 'B' } else { 'A' };
+                        }
+                        *row = chars.into_iter().collect();
+                    }
+                }
+                out.output = lines.join("\r\n");
+            }
+            Ok(out)
+        }
+
+        fn mark(&mut self, label: &str) {
+            crate::runner::Shell::mark(&mut self.0, label);
+        }
     }
 
     /// Logins through drop noise on the line at `rate`: the simulator counts the passwords it
