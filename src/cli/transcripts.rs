@@ -17,7 +17,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Action {
-    /// List the recorded transcripts, newest first: when, size, target, file.
+    /// List the recorded transcripts, newest first: size, target, passwords submitted, file.
     List {
         /// One JSON object per transcript, one per line.
         #[arg(short = 'j', long)]
@@ -47,6 +47,9 @@ pub struct Entry {
     pub modified: u64,
     /// The target from the file's header, when it has one.
     pub target: Option<String>,
+    /// Passwords submitted in the session (its `password submitted` markers): each one a login
+    /// attempt that counts against the account's lockout threshold.
+    pub passwords_submitted: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -86,7 +89,13 @@ pub fn entries(dir: &Path) -> anyhow::Result<Vec<Entry>> {
             .ok()
             .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        out.push(Entry { target: header_target(&path), path, bytes: meta.len(), modified });
+        out.push(Entry {
+            target: header_target(&path),
+            passwords_submitted: passwords_submitted(&path),
+            path,
+            bytes: meta.len(),
+            modified,
+        });
     }
     out.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.path.cmp(&a.path)));
     Ok(out)
@@ -100,6 +109,24 @@ fn header_target(path: &Path) -> Option<String> {
     std::io::BufReader::new(f.take(64 * 1024)).read_line(&mut first).ok()?;
     let v: serde_json::Value = serde_json::from_str(&first).ok()?;
     v["sacdoc"]["target"].as_str().map(str::to_string)
+}
+
+/// How many passwords the session submitted: its markers, counted in one pass over the file. A
+/// session's output cannot forge one: in the file, output is a JSON string, where the quotes of
+/// the marker's form would be escaped.
+fn passwords_submitted(path: &Path) -> u64 {
+    const MARKER: &[u8] = br#","m","password submitted"]"#;
+    let Ok(f) = std::fs::File::open(path) else { return 0 };
+    let mut reader = std::io::BufReader::new(f);
+    let mut line = Vec::new();
+    let mut count = 0;
+    while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+        if line.trim_ascii_end().ends_with(MARKER) {
+            count += 1;
+        }
+        line.clear();
+    }
+    count
 }
 
 /// What a prune removes: past the newest `keep`, or older than `older_than` days at `now`.
@@ -142,9 +169,14 @@ fn list(dir: &Path, entries: &[Entry], json: bool) -> anyhow::Result<i32> {
         let name = e.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         writeln!(
             out,
-            "  {:>9}  {:<40}  {name}",
+            "  {:>9}  {:<40}  {:>6}  {name}",
             crate::doctor::report::bytes(e.bytes),
-            e.target.as_deref().unwrap_or("?")
+            e.target.as_deref().unwrap_or("?"),
+            match e.passwords_submitted {
+                0 => String::new(),
+                1 => "1 login".to_string(),
+                n => format!("{n} logins"),
+            }
         )?;
     }
     Ok(0)

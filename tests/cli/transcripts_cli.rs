@@ -67,3 +67,33 @@ fn list_and_prune_keep_the_newest_and_touch_only_transcripts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--keep"));
 }
+
+/// Each transcript counts the passwords its session submitted: a run that logged in once shows
+/// 1, a SAC-only session 0.
+#[test]
+fn list_counts_the_passwords_each_session_submitted() {
+    let state = tempfile::tempdir().unwrap();
+    let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(["run", "sim:healthy?start=sac", "--", "ver"])
+        .env("SACDOC_STATE_DIR", state.path())
+        .env("SACDOC_CONFIG", state.path().join("none.toml"))
+        .env("SACDOC_USER", "azureuser")
+        .env("SACDOC_PASSWORD", "Sim-Passw0rd!")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sacdoc(state.path(), &["transcripts", "list", "--json"]);
+    let mut counts: Vec<u64> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|r| r["passwords_submitted"].as_u64().unwrap())
+        .collect();
+    counts.sort();
+    assert_eq!(counts, [0, 1]);
+    let o = sacdoc(state.path(), &["transcripts", "list"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.matches("1 login").count(), 1, "{text}");
+}
