@@ -1,7 +1,8 @@
 //! `--reconnect` against a simulated VM served on a real loopback TCP port that cuts the
 //! connection once, after a given number of bytes (the `cut_after` fault; the VM and its cmd
 //! channel live on, as behind a console server whose TCP session dropped). The real binary finds
-//! the console again and the doctor resumes; `run` says why its one command cannot be resumed.
+//! the console again and resumes: the doctor's report and `run`'s output are those of a run
+//! without the cut.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -80,28 +81,46 @@ fn a_doctor_run_cut_anywhere_finds_the_console_again_and_reports_every_check() {
     }
 }
 
-/// A user's command may change the VM, so it is not typed again: the error says the output is
-/// incomplete and that it may have run; the session still finds the console and closes its
-/// channel, so the next run finds SAC as it was.
+/// A user's command is never typed twice: once the console is found again, its spool on the VM
+/// says whether it never started (cut while it was typed: run now), or ran to its end (cut while
+/// its output came: read back from the spool, the paging `more` left open ended with `q`). Each
+/// way the output is byte for byte that of a run without a cut, and the channel is closed.
 #[test]
-fn a_run_cut_mid_command_says_why_it_is_not_resumed_and_leaves_no_channel() {
-    let server = sim_server("busy-server", "profile=ws2022&cut_after=6000");
-    let target = format!("tcp://{}", server.addr().unwrap());
-    let d = tempfile::tempdir().unwrap();
-    let out = sacdoc(d.path(), &["run", &target, "--reconnect", "--", "netstat", "-ano"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0), "{stderr}");
-    assert!(out.stdout.is_empty(), "no partial output: {}", String::from_utf8_lossy(&out.stdout));
-    assert!(stderr.contains("may or may not have run"), "{stderr}");
-    let cast = transcript(d.path());
-    assert!(cast.contains("the link was cut and opened again"), "{cast}");
-    // The channel the run opened was closed after the reconnect.
-    let d2 = tempfile::tempdir().unwrap();
-    let ch = sacdoc(d2.path(), &["sac", &target, "--", "ch"]);
-    let listing = String::from_utf8_lossy(&ch.stdout);
-    assert_eq!(ch.status.code(), Some(0), "{listing}");
-    assert!(listing.contains("SAC") && !listing.contains("Cmd0001"), "{listing}");
-    server.stop();
+fn a_run_cut_anywhere_resumes_from_its_spool_with_the_same_output() {
+    let cases = [
+        ("ws2022", 3450, "it never started: run it now"),
+        ("ws2022", 6000, "it ran to its end: read its output back"),
+        ("ws2019", 20000, "end the paging left open"),
+    ];
+    for (profile, cut, step) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let uncut = format!("sim:busy-server?profile={profile}&start=sac");
+        let want = sacdoc(d.path(), &["run", &uncut, "--", "netstat", "-ano"]);
+        assert_eq!(want.status.code(), Some(0), "{}", String::from_utf8_lossy(&want.stderr));
+        let server = sim_server("busy-server", &format!("profile={profile}&cut_after={cut}"));
+        let target = format!("tcp://{}", server.addr().unwrap());
+        let d = tempfile::tempdir().unwrap();
+        let out = sacdoc(d.path(), &["run", &target, "--reconnect", "--", "netstat", "-ano"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let case = format!("{profile}, cut after {cut} bytes: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{case}");
+        assert!(stderr.contains("reconnected (attempt 1)"), "{case}");
+        assert!(out.stdout == want.stdout, "{case}: the output differs from an uncut run's");
+        let cast = transcript(d.path());
+        assert!(
+            cast.contains("the link was cut and opened again") && cast.contains(step),
+            "{case}"
+        );
+        assert_eq!(cast.matches("\"run: netstat -ano\"").count(), 1, "{case}: typed once");
+        // The channel the run opened was closed after the reconnect.
+        let d2 = tempfile::tempdir().unwrap();
+        let ch = sacdoc(d2.path(), &["sac", &target, "--", "ch"]);
+        let listing = String::from_utf8_lossy(&ch.stdout);
+        assert_eq!(ch.status.code(), Some(0), "{listing}");
+        assert!(listing.contains("SAC") && !listing.contains("Cmd0001"), "{listing}");
+        assert_eq!(connections(&server), 3, "{case}");
+        server.stop();
+    }
 }
 
 /// Without `--reconnect`, the same cut ends the run with the lost link as the reason.

@@ -75,6 +75,14 @@ pub enum RunError {
          is incomplete, so none is reported, and the command may or may not have run on the VM"
     )]
     Reconnected,
+    /// The link was cut while the command ran; once it was back, the command's spool showed that
+    /// it had been stopped before its end (no exit marker).
+    #[error(
+        "the link was cut while the command ran (--reconnect found the console again), and the \
+         command was stopped before its end: it may have done part of its work; its output is \
+         not reported"
+    )]
+    CutShort,
     /// The operator pressed Ctrl+C: the command was stopped on the VM (Ctrl+C into the channel)
     /// and its spool files deleted.
     #[error("interrupted (Ctrl+C): the command was stopped on the VM and its spool files deleted")]

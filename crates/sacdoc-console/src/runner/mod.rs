@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod checksum;
 pub mod cmdline;
 pub mod painted;
+pub mod resume;
 pub mod spool;
 pub mod stream;
 pub mod verify;

@@ -174,6 +174,24 @@ pub fn run(
     got
 }
 
+/// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
+/// was cut (see [`super::resume`]): its base64 file and hash were written by the same line, after
+/// it. Then deletes the spool.
+pub(crate) fn read_spool(
+    line: &mut Line,
+    command: &str,
+    index: u64,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    let id = nonce(command, index);
+    let spool = Spool::new(&id);
+    clear_numbered_rows(line, limits)?;
+    type_command(line, &show(&spool), limits.timeout)?;
+    let got = read_verified(line, &spool, &id, limits);
+    cleanup(line, &spool, limits);
+    got
+}
+
 /// Appends the VM's SHA-256 of the spool to its base64 file, as the line after END.
 fn hash_into_b64(spool: &Spool) -> String {
     format!("{} | findstr /v : >>\"{}\"", checksum::command(&spool.file), spool.b64)
@@ -420,7 +438,7 @@ enum State {
 }
 
 /// Runs a helper line (no capture) and waits for the prompt.
-fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), RunError> {
+pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), RunError> {
     type_command(line, cmd, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;

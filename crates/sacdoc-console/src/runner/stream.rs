@@ -56,8 +56,25 @@ pub fn run(
         if verified { Ok(spool.split_exit(&text)) } else { exact(line, &spool, on_vm, limits) };
     let deleted = helper(line, &spool.delete(), limits);
     let out = result?;
-    deleted?;
-    Ok(out)
+    match deleted {
+        // The output is verified; only its clean-up was cut (the spool stays in %TEMP%).
+        Ok(_) | Err(RunError::Reconnected) => Ok(out),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
+/// was cut (see [`super::resume`]), then deletes it.
+pub(crate) fn read_spool(
+    line: &mut Line,
+    command: &str,
+    index: u64,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    let spool = Spool::new(&nonce(command, index));
+    let result = exact(line, &spool, None, limits);
+    let _ = helper(line, &spool.delete(), limits);
+    result
 }
 
 /// Reads the spool as certutil base64 until its decoded bytes have the VM's SHA-256: a whole

@@ -416,13 +416,17 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     Ok(view)
 }
 
+/// The prompt of `more` between pages (the painted capture pages its listing through it).
+const MORE: &str = "-- More --";
+
 /// How long a channel must stay quiet with a half-typed line at its prompt before the line is
 /// dropped with Ctrl+C.
 const HALF_TYPED_AFTER: Duration = Duration::from_millis(1200);
 
 /// Waits for the channel to show its login prompt or a cmd prompt. A prompt with text typed after
 /// it and nothing arriving (a line whose typing was cut off: the link dropped, or another session
-/// left it) is dropped with Ctrl+C, which cmd.exe answers with a fresh prompt; at most twice.
+/// left it) is dropped with Ctrl+C, which cmd.exe answers with a fresh prompt; a `-- More --` left
+/// waiting is ended with `q`; at most twice in all.
 fn wait_for_channel_prompt(
     line: &mut Line,
     name: &str,
@@ -436,7 +440,15 @@ fn wait_for_channel_prompt(
         match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
             Ok(()) => return Ok(()),
             Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
-                if drops < 2 && half_typed(line.term()) && line.quiet_for() >= HALF_TYPED_AFTER {
+                if drops >= 2 || line.quiet_for() < HALF_TYPED_AFTER {
+                    continue;
+                }
+                if line.term().before_cursor().contains(MORE) {
+                    // A listing paged through `more` whose reader went away: `q` ends it.
+                    drops += 1;
+                    line.mark("end the paging left open");
+                    line.send(b"q")?;
+                } else if half_typed(line.term()) {
                     drops += 1;
                     line.mark("drop the half-typed line");
                     line.send(b"\x03")?;

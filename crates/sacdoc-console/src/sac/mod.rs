@@ -91,6 +91,20 @@ enum Round {
 /// How often [`Session::ensure_cmd`] starts again after the link came back in the middle of it.
 const RECONNECT_RESTARTS: u32 = 3;
 
+/// Runs `command` as the `index`-th of the session, the way `profile` consoles need.
+fn run_in(
+    line: &mut Line,
+    profile: Profile,
+    command: &str,
+    index: u64,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
+    match profile {
+        Profile::Stream => crate::runner::stream::run(line, command, index, limits, 80),
+        Profile::Painted => crate::runner::painted::run(line, command, index, limits),
+    }
+}
+
 /// True when `e` only says that the link was cut and opened again.
 fn reconnected(e: &SessionError) -> bool {
     matches!(
@@ -224,6 +238,10 @@ impl Session {
     }
 
     fn ensure_cmd_once(&mut self) -> Result<Round, SessionError> {
+        if self.line.place_lost() && self.place != Place::Crashed {
+            // The link came back since the last look (in a clean-up, say): find the place anew.
+            self.place = Place::Lost;
+        }
         match self.place {
             Place::Crashed => return Err(SessionError::Crashed),
             Place::Lost => {
@@ -338,15 +356,12 @@ impl Session {
             output_limit: self.opts.output_limit,
         };
         let profile = self.profile.unwrap_or(Profile::Stream);
+        let index = self.commands;
         self.line.watch_boot(true);
-        let result = match profile {
-            Profile::Stream => {
-                crate::runner::stream::run(&mut self.line, command, self.commands, limits, 80)
-            }
-            Profile::Painted => {
-                crate::runner::painted::run(&mut self.line, command, self.commands, limits)
-            }
-        };
+        let mut result = run_in(&mut self.line, profile, command, index, limits);
+        if matches!(result, Err(RunError::Reconnected)) {
+            result = self.resume(command, index, profile, limits);
+        }
         self.line.watch_boot(false);
         self.commands += 1;
         if matches!(result, Err(RunError::Restarting)) {
@@ -370,6 +385,54 @@ impl Session {
             bytes_received: self.line.received() - recv0,
             duration_ms: start.elapsed().as_millis() as u64,
         })
+    }
+
+    /// The link was cut while `command` ran and came back: finds the cmd prompt again and takes
+    /// the command up from what its spool on the VM says (see [`crate::runner::resume`]): run
+    /// now when it never started, read back when it ended, an error when it was stopped half-way.
+    fn resume(
+        &mut self,
+        command: &str,
+        index: u64,
+        profile: Profile,
+        limits: Limits,
+    ) -> Result<(String, Option<i32>), RunError> {
+        use crate::runner::resume::{spooled, Spooled};
+        for _ in 0..RECONNECT_RESTARTS {
+            self.place = Place::Lost;
+            self.ensure_cmd().map_err(|e| SessionFault::Session(Box::new(e)))?;
+            self.line.mark(&format!("resume: {command}"));
+            let result = match spooled(&mut self.line, command, index, limits) {
+                Ok(Spooled::Absent) => {
+                    self.line.mark("it never started: run it now");
+                    run_in(&mut self.line, profile, command, index, limits)
+                }
+                Ok(Spooled::Finished) => {
+                    self.line.mark("it ran to its end: read its output back");
+                    match profile {
+                        Profile::Stream => crate::runner::stream::read_spool(
+                            &mut self.line,
+                            command,
+                            index,
+                            limits,
+                        ),
+                        Profile::Painted => crate::runner::painted::read_spool(
+                            &mut self.line,
+                            command,
+                            index,
+                            limits,
+                        ),
+                    }
+                }
+                Ok(Spooled::Unfinished) => Err(RunError::CutShort),
+                Err(e) => Err(e),
+            };
+            if !matches!(result, Err(RunError::Reconnected)) {
+                return result;
+            }
+        }
+        self.place = Place::Lost;
+        Err(RunError::Reconnected)
     }
 
     /// Ends the session: `exit` in the cmd channel this session opened (unless asked to keep it),
