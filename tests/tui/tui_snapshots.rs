@@ -220,8 +220,16 @@ fn doctor_running_problems_results_and_fix_confirmation() {
         .position(|o| o.command.starts_with("netstat"))
         .expect("netstat ran");
     live.app.results.selected = i;
+    // The PID that listens on 3389 in the raw output (the simulator makes it up per scenario).
+    let raw = &live.app.results.outputs[i].output;
+    let pid = raw
+        .lines()
+        .find(|l| l.contains(":3389 ") && l.contains("LISTENING"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("a listener on 3389")
+        .to_string();
     let s = snap("results-netstat", &live.app);
-    assert!(s.contains("RDP port 3389") && s.contains("5500"), "{s}");
+    assert!(s.contains("RDP port 3389") && s.contains(&format!(" {pid} ")), "{pid}:\n{s}");
     let i = live
         .app
         .results
