@@ -123,6 +123,34 @@ fn a_run_cut_anywhere_resumes_from_its_spool_with_the_same_output() {
     }
 }
 
+/// A cut right after a wrong password was submitted: once the link is back the channel asks for a
+/// login again, and that is taken as the refusal it may be: the password is not typed again.
+#[test]
+fn a_cut_after_the_password_never_types_it_again() {
+    let server = sim_server("busy-server", "profile=ws2022&cut_after=3260");
+    let target = format!("tcp://{}", server.addr().unwrap());
+    let d = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(["run", &target, "--reconnect", "--", "ver"])
+        .env("SACDOC_STATE_DIR", d.path())
+        .env("SACDOC_CONFIG", d.path().join("none.toml"))
+        .env("SACDOC_USER", USER)
+        .env("SACDOC_PASSWORD", "Wrong-Passw0rd!")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("may have been refused") && stderr.contains("Not typed again"),
+        "{stderr}"
+    );
+    let cast = transcript(d.path());
+    assert!(cast.contains("the link was cut and opened again"), "{cast}");
+    assert_eq!(cast.matches("\"password submitted\"").count(), 1, "one password sent");
+    server.stop();
+}
+
 /// Without `--reconnect`, the same cut ends the run with the lost link as the reason.
 #[test]
 fn without_reconnect_a_cut_is_a_lost_line() {

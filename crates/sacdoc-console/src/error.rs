@@ -27,6 +27,14 @@ pub enum SessionError {
     LoginFailed { user: String, domain: String },
     #[error("login as {}{user} failed, but the line lost or garbled keys while the login was typed ({repairs} repairs): the password may have been garbled on the way rather than wrong. Not retried, to spare the account's lockout count; check the line (speed, cable, console server) and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
     LoginFailedOnNoisyLine { user: String, domain: String, repairs: u32 },
+    /// The link was cut right after the password was submitted, and once it was back the channel
+    /// asked for a login again: the password may have been refused. Not typed again.
+    #[error("the link was cut right after the password for {}{user} was submitted, and the channel then asked for a login again: the password may have been refused. Not typed again, to spare the account's lockout count; check the credentials and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginOutcomeLost { user: String, domain: String },
+    /// The link was cut right after the password was submitted: the login's outcome is unknown
+    /// until the channel is seen again ([`SessionError::LoginOutcomeLost`] if it asks for a login).
+    #[error("the link was cut right after the password for {}{user} was submitted; whether the login worked is unknown", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginCut { user: String, domain: String },
     #[error("{0}")]
     Unexpected(String),
     #[error("typing failed: {0}")]

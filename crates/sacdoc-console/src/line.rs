@@ -37,6 +37,10 @@ pub enum LineError {
     Reconnected,
 }
 
+/// Longest wait, after a write failed on a link that reopens itself, for it to come back: above
+/// the reconnect policy's own span (about a minute), so that its verdict comes first.
+const RECONNECT_WAIT: Duration = Duration::from_secs(90);
+
 /// The most bytes kept between two [`Line::clear`]s unless set otherwise: whatever the far end
 /// sends, the buffer (and so sacdoc's memory) stays bounded.
 pub const DEFAULT_MAX_BUFFER: usize = 64 << 20;
@@ -97,6 +101,9 @@ impl Line {
     }
 
     pub fn new(link: Box<dyn Link>) -> Line {
+        // A link that came back before this line was made over it (the text UI makes a line per
+        // job) owes this line no report.
+        let reconnects_seen = link.reconnects().unwrap_or(0);
         Line {
             link,
             term: Term::new(),
@@ -112,7 +119,7 @@ impl Line {
             watch_boot: None,
             cancel: None,
             last_activity: Instant::now(),
-            reconnects_seen: 0,
+            reconnects_seen,
             place_lost: false,
         }
     }
@@ -170,16 +177,18 @@ impl Line {
 
     /// Writes bytes and flushes them. On a link that reopens itself, a write that fails because
     /// the link is down waits (reading, which drives the attempts) until it is back, reported as
-    /// [`LineError::Reconnected`], or given up, reported as the link's error.
+    /// [`LineError::Reconnected`], or given up, reported as the link's error; at most
+    /// [`RECONNECT_WAIT`], after which the write's own error is reported.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), LineError> {
         if let Err(e) = self.link.write_all(bytes).and_then(|()| self.link.flush()) {
             if self.link.reconnects().is_none() {
                 return Err(e.into());
             }
-            loop {
-                // Ends: the link's policy bounds its attempts, then reads fail for good.
+            let until = Instant::now() + RECONNECT_WAIT;
+            while Instant::now() < until {
                 self.poll()?;
             }
+            return Err(e.into());
         }
         self.sent += bytes.len() as u64;
         if let Some(&b) = bytes.last() {

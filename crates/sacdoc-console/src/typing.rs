@@ -378,13 +378,12 @@ fn press_seen(line: &mut Line, key: &[u8]) -> Result<bool, LineError> {
 /// GUESS: the exact window is undocumented (sac-protocol.md §12).
 pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
 
-/// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known; a known one that still
-/// lost a repeated key is doubled (up to 3 s).
+/// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known (a known one is only ever
+/// raised by a measurement, in the repair; noise on a repeated key must not slow all typing).
 fn suspect_debounce(line: &mut Line) {
-    line.debounce = Some(match line.debounce {
-        None => DEFAULT_REPEAT_PAUSE,
-        Some(d) => (d * 2).min(Duration::from_secs(3)),
-    });
+    if line.debounce.is_none() {
+        line.debounce = Some(DEFAULT_REPEAT_PAUSE);
+    }
 }
 
 /// Remembers that a repeated key went through after `gap`: later repeated keys wait that long

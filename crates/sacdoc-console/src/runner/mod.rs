@@ -80,17 +80,24 @@ impl Limits {
     }
 }
 
+/// FNV-1a, 64 bits: a stable hash (the same in every build and on replay).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// A marker for the `index`-th command of a session: six hex digits from a hash of both.
 ///
 /// Deterministic on purpose: a replayed session types the same bytes as the recorded one. It only
 /// has to differ from anything the command prints, and six hex digits after a fixed prefix do.
 pub fn nonce(command: &str, index: u64) -> String {
-    // FNV-1a, 64 bits.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in command.bytes().chain(index.to_le_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut bytes = command.as_bytes().to_vec();
+    bytes.extend_from_slice(&index.to_le_bytes());
+    let h = fnv1a(&bytes);
     // Six hex digits with no digit repeated next to itself: a debouncing console would drop the
     // second of a pair, and a marker must type fast.
     let mut out = String::with_capacity(6);
@@ -120,7 +127,13 @@ use crate::typing::{type_checked, Anchor, Echo, TypeError};
 /// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
 pub fn is_cmd_prompt(before_cursor: &str) -> bool {
     let b = before_cursor.as_bytes();
-    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && b.ends_with(b">")
+    // A path holds no `>`: the prompt's is its first, and nothing may follow it (a command line
+    // cut right after a `>` of its own, `2>` or `>>`, ends in one too).
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && b[2] == b'\\'
+        && before_cursor.find('>') == Some(b.len() - 1)
 }
 
 /// True when the cursor sits right after a cmd prompt.

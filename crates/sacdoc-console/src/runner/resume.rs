@@ -29,40 +29,45 @@ pub enum Spooled {
 const PROBES: u32 = 3;
 
 /// Asks the VM what became of the `index`-th command of the session, `command`. The answer is a
-/// row of its own that must read exactly as one of three words made from the spool's nonce, so
-/// line noise yields a new probe, not a wrong answer.
+/// row of its own that must read exactly as one of three words made from the spool's nonce and
+/// `tag` (a number the caller never gives twice), so line noise yields a new probe, not a wrong
+/// answer, and an answer still on screen from an earlier probe is not taken for this one's. The
+/// words are typed with a caret before their last part (`echo SDX..:4^ended`), which cmd.exe
+/// removes: the echo of the typed probe, wrapped however the screen wraps it, never holds one.
 pub fn spooled(
     line: &mut Line,
     command: &str,
     index: u64,
+    tag: u32,
     limits: Limits,
 ) -> Result<Spooled, RunError> {
     let spool = Spool::new(&nonce(command, index));
-    let word = |w: &str| format!("{}{w}", spool.marker);
     let answers = [
-        (word("ended"), Spooled::Finished),
-        (word("stopped"), Spooled::Unfinished),
-        (word("absent"), Spooled::Absent),
+        ("ended", Spooled::Finished),
+        ("stopped", Spooled::Unfinished),
+        ("absent", Spooled::Absent),
     ];
+    let shown = |w: &str| format!("{}{tag}{w}", spool.marker);
+    let typed = |w: &str| format!("{}{tag}^{w}", spool.marker);
     let probe = format!(
         "if exist \"{file}\" (findstr /c:\"{marker}\" \"{file}\" >nul && echo {ended}|| echo \
          {stopped}) else echo {absent}",
         file = spool.file,
         marker = spool.marker,
-        ended = answers[0].0,
-        stopped = answers[1].0,
-        absent = answers[2].0,
+        ended = typed(answers[0].0),
+        stopped = typed(answers[1].0),
+        absent = typed(answers[2].0),
     );
     for _ in 0..PROBES {
         super::painted::simple(line, &probe, limits)?;
         let rows: Vec<String> =
             (0..crate::term::ROWS).map(|r| line.term().row_text(r).trim().to_string()).collect();
         // The answer is the last row that is exactly one of the words (the echo of the probe
-        // holds all three, inside a longer row).
+        // holds them with their carets).
         if let Some(found) = rows
             .iter()
             .rev()
-            .find_map(|row| answers.iter().find(|(w, _)| row == w).map(|(_, s)| *s))
+            .find_map(|row| answers.iter().find(|(w, _)| *row == shown(w)).map(|(_, s)| *s))
         {
             return Ok(found);
         }

@@ -367,7 +367,8 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
 pub enum View {
     Login,
     Prompt,
-    /// A login form left half filled (at `Domain  :` or `Password:`; its typing was cut off).
+    /// A login form left half filled (a name typed after `Username:`, or at `Domain  :` or
+    /// `Password:`; its typing was cut off).
     /// Finishing it could submit a wrong password and leaving it needs Enter, which submits it
     /// too: the channel is closed from `SAC>` instead.
     HalfLogin,
@@ -376,10 +377,12 @@ pub enum View {
 /// The login prompts after the first: a form that shows one of them was begun before.
 const LATER_LOGIN_PROMPTS: [&str; 2] = ["Domain", "Password:"];
 
-/// What the text before the cursor shows of a channel: a prompt, or `None`.
+/// What the text before the cursor shows of a channel: a prompt, or `None`. A `Username:` with
+/// text after it was begun before: typing behind that text would submit a wrong name.
 fn channel_view(before: &str) -> Option<View> {
     if super::looks::prompt_is(before, "Username:") {
-        return Some(View::Login);
+        let typed = before.split_once(':').map_or("", |(_, rest)| rest.trim());
+        return Some(if typed.is_empty() { View::Login } else { View::HalfLogin });
     }
     if LATER_LOGIN_PROMPTS.iter().any(|p| super::looks::prompt_is(before, p)) {
         return Some(View::HalfLogin);
@@ -388,8 +391,13 @@ fn channel_view(before: &str) -> Option<View> {
 }
 
 /// Switches from `SAC>` to channel `name` and views it (the key that leaves the switch screen is
-/// consumed by SAC). Returns whether the channel asks for a login or shows a prompt.
-pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<View, SessionError> {
+/// consumed by SAC). Returns whether the channel asks for a login or shows a prompt, and the
+/// channel's GUID as its switch screen showed it.
+pub fn view_channel(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+) -> Result<(View, Option<String>), SessionError> {
     let from = line.buf().len();
     let anchor = Anchor::here(line);
     type_checked(line, &anchor, &format!("ch -sn {name}"), Echo::Plain, timeout)?;
@@ -406,6 +414,7 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     if !ok {
         return Err(SessionError::NoChannel(name.to_string()));
     }
+    let guid = super::looks::channel_guid(line.term());
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
     wait_for_channel_prompt(line, name, timeout)?;
@@ -413,7 +422,7 @@ pub fn view_channel(line: &mut Line, name: &str, timeout: Duration) -> Result<Vi
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         channel_view(&l.term().before_cursor())
     })?;
-    Ok(view)
+    Ok((view, guid))
 }
 
 /// The prompt of `more` between pages (the painted capture pages its listing through it).
@@ -546,10 +555,15 @@ mod tests {
     #[test]
     fn each_prompt_of_a_channel_is_told_apart() {
         assert_eq!(channel_view("Username: "), Some(View::Login));
+        // A name begun before: typing behind it would submit a wrong one.
+        assert_eq!(channel_view("Username: azu"), Some(View::HalfLogin));
         assert_eq!(channel_view("Domain  : "), Some(View::HalfLogin));
         assert_eq!(channel_view("Password: ***"), Some(View::HalfLogin));
         assert_eq!(channel_view("C:\\Windows\\system32>"), Some(View::Prompt));
         assert_eq!(channel_view("C:\\Windows\\system32>cls"), None);
+        // A command line cut right after a `>` of its own is no prompt.
+        assert_eq!(channel_view("C:\\Windows\\system32>>"), None);
+        assert_eq!(channel_view("C:\\Windows\\system32>netstat 2>"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::config::{Credentials, Profile};
 use super::secret::type_secret;
 use super::SessionError;
-use crate::line::{find, Line};
+use crate::line::{find, Line, LineError};
 use crate::runner::is_cmd_prompt;
 use crate::typing::{press, type_checked, Anchor, Echo};
 
@@ -31,18 +31,28 @@ pub fn login(
     let from = line.buf().len();
     // Every password submitted is counted in the transcript (never its content or length).
     line.mark("password submitted");
-    press(line, b"\r")?;
-    let ok = line.wait(timeout, "waiting for the cmd prompt after the password", |l| {
-        // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
-        if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
-            return Some(false);
+    // From here a cut link loses the login's outcome: that is said, so that the session does not
+    // take a login prompt seen after the reconnect for a fresh one and type the password again.
+    let lost = |e: LineError| match e {
+        LineError::Reconnected => {
+            SessionError::LoginCut { user: creds.user.clone(), domain: creds.domain.clone() }
         }
-        let before = l.term().before_cursor();
-        if super::looks::prompt_is(&before, "Username:") {
-            return Some(false);
-        }
-        is_cmd_prompt(&before).then_some(true)
-    })?;
+        e => e.into(),
+    };
+    press(line, b"\r").map_err(lost)?;
+    let ok = line
+        .wait(timeout, "waiting for the cmd prompt after the password", |l| {
+            // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
+            if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
+                return Some(false);
+            }
+            let before = l.term().before_cursor();
+            if super::looks::prompt_is(&before, "Username:") {
+                return Some(false);
+            }
+            is_cmd_prompt(&before).then_some(true)
+        })
+        .map_err(lost)?;
     if !ok {
         let (user, domain) = (creds.user.clone(), creds.domain.clone());
         return Err(if repairs > 0 {

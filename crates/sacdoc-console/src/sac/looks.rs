@@ -49,6 +49,16 @@ fn name_row(rows: &[String]) -> Option<String> {
     })
 }
 
+/// The value of the switch screen's `Channel GUID:` row: random for each channel a VM opens
+/// (sac-protocol.md §1), so it tells one channel from any other, in this session or an earlier one.
+pub fn channel_guid(t: &Term) -> Option<String> {
+    rows(t).iter().find_map(|r| {
+        let (label, value) = r.split_once(':')?;
+        let value = value.trim();
+        (near(label, "Channel GUID") && !value.is_empty()).then(|| value.to_string())
+    })
+}
+
 /// True when at least two of the switch screen's closing lines are on screen.
 fn is_switch_screen(rows: &[String]) -> bool {
     SWITCH_LINES.iter().filter(|want| rows.iter().any(|r| near(r, want))).count() >= 2

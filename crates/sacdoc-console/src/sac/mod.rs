@@ -127,6 +127,15 @@ pub struct Session {
     relogins: u32,
     /// Commands run so far (each gets its own marker).
     commands: u64,
+    /// Mixed into every command's spool name: a hash of the GUID of the channel this session
+    /// opened (random per channel on a real VM; recorded, so a replay gives the same), so that a
+    /// spool left on the VM by an earlier session is never taken for one of this session's.
+    salt: u64,
+    /// Probes of a cut command's spool made so far (each answer carries its number).
+    probes: u32,
+    /// The link was cut right after a password was submitted: until a cmd prompt shows that the
+    /// login worked, a login prompt means it may have been refused (never typed again).
+    login_outcome_lost: Option<SessionError>,
 }
 
 impl Session {
@@ -160,7 +169,18 @@ impl Session {
             Arrival::Crashed => Place::Crashed,
         };
         let profile = opts.profile;
-        Ok(Session { line, opts, place, channel: None, profile, relogins: 0, commands: 0 })
+        Ok(Session {
+            line,
+            opts,
+            place,
+            channel: None,
+            profile,
+            relogins: 0,
+            commands: 0,
+            salt: 0,
+            probes: 0,
+            login_outcome_lost: None,
+        })
     }
 
     /// The output style of the cmd channel (known after login, or given in the options).
@@ -206,7 +226,7 @@ impl Session {
     /// Runs a SAC command (`i`, `id`, `ch`, ...) at `SAC>` (or a !SAC command at `!SAC>`) and
     /// returns what SAC printed.
     pub fn sac(&mut self, command: &str) -> Result<String, SessionError> {
-        if matches!(self.place, Place::Cmd | Place::Lost) {
+        if matches!(self.place, Place::Cmd | Place::Lost) || self.line.place_lost() {
             self.line.mark("back to SAC>");
             let arrival = console::reach_sac(&mut self.line, self.opts.timeout)?;
             self.place = if arrival == Arrival::Crashed { Place::Crashed } else { Place::Sac };
@@ -229,6 +249,10 @@ impl Session {
                     ))
                 }
                 Err(e) if reconnected(&e) && restarts < RECONNECT_RESTARTS => {
+                    self.place = Place::Lost;
+                }
+                Err(SessionError::LoginCut { user, domain }) if restarts < RECONNECT_RESTARTS => {
+                    self.login_outcome_lost = Some(SessionError::LoginOutcomeLost { user, domain });
                     self.place = Place::Lost;
                 }
                 Err(e) => return Err(e),
@@ -281,10 +305,23 @@ impl Session {
             }
         };
         self.line.mark(&format!("view {name}"));
-        let view = console::view_channel(&mut self.line, &name, timeout)?;
+        let (view, guid) = console::view_channel(&mut self.line, &name, timeout)?;
         self.place = Place::Cmd;
+        if let (0, Some(guid)) = (self.salt, guid) {
+            self.salt = crate::runner::fnv1a(guid.as_bytes());
+        }
+        if view != console::View::Login {
+            // A cmd prompt: the login worked; a form begun: its password was never submitted.
+            self.login_outcome_lost = None;
+        }
         match view {
-            console::View::Login => self.do_login()?,
+            console::View::Login => {
+                if let Some(e) = self.login_outcome_lost.take() {
+                    let _ = self.close_channel();
+                    return Err(e);
+                }
+                self.do_login()?
+            }
             console::View::Prompt => {}
             console::View::HalfLogin => {
                 // Nothing typed into the form: closed from SAC>, and a new channel (which starts
@@ -356,7 +393,7 @@ impl Session {
             output_limit: self.opts.output_limit,
         };
         let profile = self.profile.unwrap_or(Profile::Stream);
-        let index = self.commands;
+        let index = self.commands.wrapping_add(self.salt);
         self.line.watch_boot(true);
         let mut result = run_in(&mut self.line, profile, command, index, limits);
         if matches!(result, Err(RunError::Reconnected)) {
@@ -400,16 +437,22 @@ impl Session {
         use crate::runner::resume::{spooled, Spooled};
         for _ in 0..RECONNECT_RESTARTS {
             self.place = Place::Lost;
-            self.ensure_cmd().map_err(|e| SessionFault::Session(Box::new(e)))?;
+            // Finding the console again may meet old output (a relay that replays its history
+            // on connect): an old boot banner there is no restart of this command.
+            self.line.watch_boot(false);
+            let found = self.ensure_cmd();
+            self.line.watch_boot(true);
+            found.map_err(|e| SessionFault::Session(Box::new(e)))?;
             self.line.mark(&format!("resume: {command}"));
-            let result = match spooled(&mut self.line, command, index, limits) {
+            self.probes += 1;
+            let result = match spooled(&mut self.line, command, index, self.probes, limits) {
                 Ok(Spooled::Absent) => {
                     self.line.mark("it never started: run it now");
                     run_in(&mut self.line, profile, command, index, limits)
                 }
                 Ok(Spooled::Finished) => {
                     self.line.mark("it ran to its end: read its output back");
-                    match profile {
+                    let read = match profile {
                         Profile::Stream => crate::runner::stream::read_spool(
                             &mut self.line,
                             command,
@@ -422,6 +465,11 @@ impl Session {
                             index,
                             limits,
                         ),
+                    };
+                    // The verified spool must end with its exit marker, as the probe said.
+                    match read {
+                        Ok((_, None)) => Err(RunError::CutShort),
+                        other => other,
                     }
                 }
                 Ok(Spooled::Unfinished) => Err(RunError::CutShort),
@@ -438,6 +486,9 @@ impl Session {
     /// Ends the session: `exit` in the cmd channel this session opened (unless asked to keep it),
     /// back to `SAC>`. Returns the totals (bytes sent, bytes received).
     pub fn close(mut self) -> Result<(u64, u64), SessionError> {
+        if self.line.place_lost() && self.place != Place::Crashed {
+            self.place = Place::Lost;
+        }
         if self.channel.is_some() && !self.opts.keep_channel && self.place == Place::Cmd {
             if crate::runner::at_prompt(&self.line) {
                 self.line.mark("exit");
