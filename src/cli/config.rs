@@ -31,6 +31,12 @@ pub const EXAMPLE: &str = r#"# sacdoc configuration. Flags and SACDOC_* variable
 # record = true         # record every session as a transcript
 # reconnect = false     # reopen a dropped link
 
+# How long transcripts are kept, applied when a session starts recording (default: all kept;
+# `sacdoc transcripts prune` does the same by hand).
+[transcripts]
+# keep = 200            # at most the newest N (the session starting counts)
+# older_than_days = 30  # and none last written longer ago
+
 # A named console: `sacdoc doctor web01` connects to it.
 [consoles.web01]
 target = "telnet://consoles.example:2001"

@@ -250,8 +250,12 @@ impl Resolved {
         Ok(self.target.preflight()?)
     }
 
-    /// Only an Azure target needs the Azure settings (and fails on a proxy it cannot read).
+    /// Only an Azure target needs the Azure settings (and fails on a proxy it cannot read). A
+    /// session about to record into the transcripts folder first applies the retention.
     fn connect_config(self, credentials: Credentials) -> anyhow::Result<ConnectConfig> {
+        if let Recording::InFolder(dir) = &self.record {
+            super::transcripts::apply_retention(dir, &self.config.file.transcripts);
+        }
         let azure = match self.target {
             Target::Azure { .. } => self.config.azure()?,
             _ => Default::default(),

@@ -48,8 +48,10 @@ pub struct Entry {
     /// The target from the file's header, when it has one.
     pub target: Option<String>,
     /// Passwords submitted in the session (its `password submitted` markers): each one a login
-    /// attempt that counts against the account's lockout threshold.
-    pub passwords_submitted: u64,
+    /// attempt that counts against the account's lockout threshold. Counted (reading the whole
+    /// file) only for `list`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passwords_submitted: Option<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -91,7 +93,7 @@ pub fn entries(dir: &Path) -> anyhow::Result<Vec<Entry>> {
             .map_or(0, |d| d.as_secs());
         out.push(Entry {
             target: header_target(&path),
-            passwords_submitted: passwords_submitted(&path),
+            passwords_submitted: None,
             path,
             bytes: meta.len(),
             modified,
@@ -129,6 +131,37 @@ fn passwords_submitted(path: &Path) -> u64 {
     count
 }
 
+/// Deletes the transcripts in `dir` that `retention` (`[transcripts]` in the configuration) does
+/// not keep, saying how many on stderr. Nothing is set by default: nothing goes. A failure to list
+/// or delete is a warning; it never stops the session about to start.
+pub fn apply_retention(dir: &Path, retention: &crate::config::file::Retention) {
+    if retention.keep.is_none() && retention.older_than_days.is_none() {
+        return;
+    }
+    let entries = match entries(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            super::output::warn(&format!("transcript retention: {e:#}"));
+            return;
+        }
+    };
+    // `keep` counts the transcript of the session about to start.
+    let keep = retention.keep.map(|k| k.saturating_sub(1));
+    let doomed = to_prune(&entries, keep, retention.older_than_days, SystemTime::now());
+    let mut deleted = 0;
+    for e in &doomed {
+        match std::fs::remove_file(&e.path) {
+            Ok(()) => deleted += 1,
+            Err(err) => super::output::warn(&format!("cannot delete {}: {err}", e.path.display())),
+        }
+    }
+    if deleted > 0 {
+        super::output::note(&format!(
+            "deleted {deleted} old transcript(s) ([transcripts] in the configuration)"
+        ));
+    }
+}
+
 /// What a prune removes: past the newest `keep`, or older than `older_than` days at `now`.
 pub fn to_prune(
     entries: &[Entry],
@@ -150,6 +183,11 @@ pub fn to_prune(
 }
 
 fn list(dir: &Path, entries: &[Entry], json: bool) -> anyhow::Result<i32> {
+    let entries: Vec<Entry> = entries
+        .iter()
+        .map(|e| Entry { passwords_submitted: Some(passwords_submitted(&e.path)), ..e.clone() })
+        .collect();
+    let entries = &entries[..];
     let mut out = super::output::stdout();
     if json {
         for e in entries {
@@ -172,7 +210,7 @@ fn list(dir: &Path, entries: &[Entry], json: bool) -> anyhow::Result<i32> {
             "  {:>9}  {:<40}  {:>6}  {name}",
             crate::doctor::report::bytes(e.bytes),
             e.target.as_deref().unwrap_or("?"),
-            match e.passwords_submitted {
+            match e.passwords_submitted.unwrap_or(0) {
                 0 => String::new(),
                 1 => "1 login".to_string(),
                 n => format!("{n} logins"),

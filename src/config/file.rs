@@ -91,6 +91,17 @@ impl ConsoleProfile {
     }
 }
 
+/// How long transcripts are kept (`[transcripts]`), applied each time a session starts recording
+/// into the transcripts folder: every session is recorded, and an afternoon's work leaves dozens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// At most N transcripts, the newest, counting the one of the session starting.
+    pub keep: Option<usize>,
+    /// Delete transcripts last written more than this many days ago.
+    pub older_than_days: Option<u64>,
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +110,8 @@ pub struct ConfigFile {
     pub defaults: ConsoleProfile,
     #[serde(default)]
     pub consoles: BTreeMap<String, ConsoleProfile>,
+    #[serde(default)]
+    pub transcripts: Retention,
 }
 
 /// The file could not be used.

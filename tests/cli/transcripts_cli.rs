@@ -97,3 +97,63 @@ fn list_counts_the_passwords_each_session_submitted() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(text.matches("1 login").count(), 1, "{text}");
 }
+
+/// `[transcripts]` in the configuration: each session that starts recording first deletes what
+/// the retention does not keep (at most `keep`, counting its own; none older than
+/// `older_than_days`), and says so.
+#[test]
+fn the_retention_setting_prunes_when_a_session_starts() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(state.path().join("none.toml"), "[transcripts]\nkeep = 2\n").unwrap();
+    let dir = state.path().join("transcripts");
+    let casts = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cast"))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut notes = String::new();
+    for _ in 0..3 {
+        let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        notes.push_str(&String::from_utf8_lossy(&o.stderr));
+        // Distinct modification times, so "newest" is well defined.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = casts();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert_eq!(notes.matches("deleted 1 old transcript(s)").count(), 1, "{notes}");
+    // Older than 15 days: an aged transcript goes at the next session, the recent one stays.
+    std::fs::write(state.path().join("none.toml"), "[transcripts]\nolder_than_days = 15\n")
+        .unwrap();
+    let old = &left[0];
+    let age = Duration::from_secs(86_400 * 20);
+    std::fs::File::options()
+        .append(true)
+        .open(old)
+        .unwrap()
+        .set_modified(SystemTime::now() - age)
+        .unwrap();
+    let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let now = casts();
+    // Names are reused within a second, so the aged one is told by its age, not its name.
+    let young = |p: &std::path::PathBuf| {
+        let m = std::fs::metadata(p).unwrap().modified().unwrap();
+        SystemTime::now().duration_since(m).unwrap_or_default() < Duration::from_secs(86_400)
+    };
+    assert!(now.len() == 2 && now.iter().all(young) && left[1].exists(), "{now:?}");
+    // A bad key is refused by name.
+    std::fs::write(state.path().join("none.toml"), "[transcripts]\nkeep_days = 3\n").unwrap();
+    let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("keep_days"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
