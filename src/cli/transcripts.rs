@@ -36,6 +36,17 @@ pub enum Action {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Take texts out of a transcript (a password typed where no prompt said so, names before
+    /// sharing it): every occurrence becomes stars, in place. The texts are read, one per line,
+    /// from --text-file, from standard input when it is not a terminal, or asked for with echo
+    /// off; never from the command line, which other users can see.
+    Redact {
+        /// The transcript to change.
+        file: PathBuf,
+        /// A file of texts to take out, one per line.
+        #[arg(long, value_name = "PATH")]
+        text_file: Option<PathBuf>,
+    },
 }
 
 /// One transcript file.
@@ -59,6 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let entries = entries(&dir)?;
     match args.action {
         Action::List { json } => list(&dir, &entries, json),
+        Action::Redact { file, text_file } => redact(&file, text_file.as_deref()),
         Action::Prune { keep, older_than, yes } => {
             if keep.is_none() && older_than.is_none() {
                 bail!("say what to keep: --keep N (the newest N) and/or --older-than DAYS");
@@ -111,6 +123,46 @@ fn header_target(path: &Path) -> Option<String> {
     std::io::BufReader::new(f.take(64 * 1024)).read_line(&mut first).ok()?;
     let v: serde_json::Value = serde_json::from_str(&first).ok()?;
     v["sacdoc"]["target"].as_str().map(str::to_string)
+}
+
+/// `transcripts redact`: reads the texts, stars them in `file` and says how many went.
+fn redact(file: &Path, text_file: Option<&Path>) -> anyhow::Result<i32> {
+    use std::io::IsTerminal;
+    let texts: Vec<String> = match text_file {
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read {}", p.display()))?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None if !std::io::stdin().is_terminal() => std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("reading the texts")?,
+        None => {
+            let mut v = Vec::new();
+            loop {
+                let t = rpassword::prompt_password("text to take out (Enter alone when done): ")
+                    .context("cannot read the text (give --text-file PATH instead)")?;
+                if t.is_empty() {
+                    break;
+                }
+                v.push(t);
+            }
+            v
+        }
+    };
+    let texts: Vec<String> = texts.into_iter().filter(|t| !t.trim().is_empty()).collect();
+    if texts.is_empty() {
+        bail!("no text to take out was given");
+    }
+    let mut t = crate::transcript::read(file)?;
+    let n = crate::transcript::redact::redact(&mut t, &texts);
+    if n > 0 {
+        crate::transcript::redact::write(file, &t)?;
+    }
+    writeln!(super::output::stdout(), "{n} occurrence(s) replaced by stars in {}", file.display())?;
+    Ok(0)
 }
 
 /// How many passwords the session submitted: its markers, counted in one pass over the file. A

@@ -157,3 +157,59 @@ fn the_retention_setting_prunes_when_a_session_starts() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `transcripts redact`: a text typed in clear (here as a command's argument) is taken out of the
+/// transcript everywhere it stands (the typed keys, their echo, the output, the markers), read
+/// from standard input, never from the command line; the file stays a readable transcript.
+#[test]
+fn redact_stars_a_text_everywhere_and_keeps_the_file_readable() {
+    use std::io::Write as _;
+    let state = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(["run", "sim:healthy?start=sac", "--", "echo", "Hunter2X"])
+        .env("SACDOC_STATE_DIR", state.path())
+        .env("SACDOC_CONFIG", state.path().join("none.toml"))
+        .env("SACDOC_USER", "azureuser")
+        .env("SACDOC_PASSWORD", "Sim-Passw0rd!")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = state.path().join("transcripts");
+    let cast = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).next().unwrap();
+    let before = std::fs::read_to_string(&cast).unwrap();
+    let has = |t: &sacdoc::transcript::Transcript| {
+        let found = |b: Vec<u8>| String::from_utf8_lossy(&b).contains("Hunter2X");
+        [found(t.input()), found(t.output()), t.markers().iter().any(|m| m.contains("Hunter2X"))]
+    };
+    // Typed (in runs of keys, so split across events), echoed and printed, and in a marker.
+    let t = sacdoc::transcript::read(&cast).unwrap();
+    assert_eq!(has(&t), [true, true, true]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(["transcripts", "redact"])
+        .arg(&cast)
+        .env("SACDOC_STATE_DIR", state.path())
+        .env("SACDOC_CONFIG", state.path().join("none.toml"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Hunter2X\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("occurrence(s) replaced") && !said.starts_with('0'), "{said}");
+    let after = std::fs::read_to_string(&cast).unwrap();
+    let t = sacdoc::transcript::read(&cast).unwrap();
+    assert_eq!(has(&t), [false, false, false], "{after}");
+    assert!(after.contains("********"));
+    assert_eq!(after.lines().count(), before.lines().count());
+    let o = sacdoc(state.path(), &["transcripts", "list", "--json"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sim:healthy"), "still a transcript");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cast).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

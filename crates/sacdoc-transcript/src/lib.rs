@@ -27,6 +27,7 @@ mod echo;
 mod header;
 mod reader;
 mod recorder;
+pub mod redact;
 pub mod replay;
 mod time;
 mod utf8;
