@@ -36,9 +36,8 @@ pub fn redact(t: &mut Transcript, texts: &[String]) -> usize {
 
 /// One direction (output or input) searched as one byte stream.
 fn redact_stream(events: &mut [Event], texts: &[&[u8]], output: bool) -> usize {
-    let pick = |k: &EventKind| match (k, output) {
-        (EventKind::Output(_), true) | (EventKind::Input(_), false) => true,
-        _ => false,
+    let pick = |k: &EventKind| {
+        matches!((k, output), (EventKind::Output(_), true) | (EventKind::Input(_), false))
     };
     // Where each event's bytes start in the joined stream.
     let mut joined = Vec::new();
