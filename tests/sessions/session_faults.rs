@@ -100,3 +100,23 @@ fn wrong_password_leaves_a_transcript_without_it() {
     assert!(!text.contains("NotThePassword"));
     transcript_readable(&path);
 }
+
+/// 1% of the bytes dropped (seed 6) leaves the new channel's switch screen without its name: the
+/// session goes back to `SAC>` and views the channel again (nothing was typed into it) instead of
+/// waiting out its timeout, and the command's output is still exact.
+#[test]
+fn an_unreadable_switch_screen_is_viewed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = "start=sac&drop=0.01&seed=6";
+    let (s, path) = recorded(dir.path(), q, 10);
+    let mut s = s.unwrap_or_else(|e| panic!("{e}"));
+    let out = s.run("ver").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.output, expected_in("healthy", q, "ver").0);
+    drop(s);
+    let t = sacdoc::transcript::read(&path).unwrap();
+    assert!(
+        t.markers().iter().any(|m| m.ends_with("not recognised on screen: view it again")),
+        "{:?}",
+        t.markers()
+    );
+}

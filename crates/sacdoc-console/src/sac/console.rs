@@ -398,11 +398,64 @@ pub fn view_channel(
     name: &str,
     timeout: Duration,
 ) -> Result<(View, Option<String>), SessionError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let again = tries < VIEW_TRIES;
+        match view_once(line, name, timeout, again) {
+            Err(SessionError::Line(LineError::Timeout { .. })) if again => {
+                // Noise left the switch screen or the redraw unreadable: from `SAC>`, view the
+                // channel again (idempotent; nothing was typed into it).
+                line.mark(&format!("{name} not recognised on screen: view it again"));
+                reach_sac(line, timeout)?;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Times a channel is viewed from `SAC>` when its switch screen or redraw could not be read.
+const VIEW_TRIES: u32 = 3;
+/// How long the line must stay quiet, with nothing recognisable on screen, before a view is
+/// tried again (a redraw or a switch screen takes well under a second).
+const UNREADABLE_AFTER: Duration = Duration::from_secs(3);
+
+/// Waits as [`Line::wait`] does; with `give_up_early`, also ends (as a timeout) once the line has
+/// been quiet for [`UNREADABLE_AFTER`] with `check` still unmet.
+fn wait_or_quiet<T>(
+    line: &mut Line,
+    timeout: Duration,
+    give_up_early: bool,
+    what: &str,
+    mut check: impl FnMut(&Line) -> Option<T>,
+) -> Result<T, LineError> {
+    let start = std::time::Instant::now();
+    loop {
+        let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
+        match line.wait(step, what, &mut check) {
+            Err(LineError::Timeout { .. })
+                if start.elapsed() < timeout
+                    && !(give_up_early && line.quiet_for() >= UNREADABLE_AFTER) => {}
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.into() })
+            }
+            other => return other,
+        }
+    }
+}
+
+fn view_once(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+    give_up_early: bool,
+) -> Result<(View, Option<String>), SessionError> {
     let from = line.buf().len();
     let anchor = Anchor::here(line);
     type_checked(line, &anchor, &format!("ch -sn {name}"), Echo::Plain, timeout)?;
     line.send(b"\r")?;
-    let ok = line.wait(timeout, &format!("waiting for the switch screen of {name}"), |l| {
+    let what = format!("waiting for the switch screen of {name}");
+    let ok = wait_or_quiet(line, timeout, give_up_early, &what, |l| {
         let b = &l.buf()[from..];
         if (find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some())
             && at_sac(l) == Some(0)
@@ -417,7 +470,7 @@ pub fn view_channel(
     let guid = super::looks::channel_guid(line.term());
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
-    wait_for_channel_prompt(line, name, timeout)?;
+    wait_for_channel_prompt(line, name, timeout, give_up_early)?;
     settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         channel_view(&l.term().before_cursor())
@@ -440,6 +493,7 @@ fn wait_for_channel_prompt(
     line: &mut Line,
     name: &str,
     timeout: Duration,
+    give_up_early: bool,
 ) -> Result<(), SessionError> {
     let what = format!("waiting for channel {name} to show");
     let start = std::time::Instant::now();
@@ -449,18 +503,25 @@ fn wait_for_channel_prompt(
         match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
             Ok(()) => return Ok(()),
             Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
-                if drops >= 2 || line.quiet_for() < HALF_TYPED_AFTER {
-                    continue;
+                let quiet = line.quiet_for();
+                if drops < 2 && quiet >= HALF_TYPED_AFTER {
+                    if line.term().before_cursor().contains(MORE) {
+                        // A listing paged through `more` whose reader went away: `q` ends it.
+                        drops += 1;
+                        line.mark("end the paging left open");
+                        line.send(b"q")?;
+                        continue;
+                    }
+                    if half_typed(line.term()) {
+                        drops += 1;
+                        line.mark("drop the half-typed line");
+                        line.send(b"\x03")?;
+                        continue;
+                    }
                 }
-                if line.term().before_cursor().contains(MORE) {
-                    // A listing paged through `more` whose reader went away: `q` ends it.
-                    drops += 1;
-                    line.mark("end the paging left open");
-                    line.send(b"q")?;
-                } else if half_typed(line.term()) {
-                    drops += 1;
-                    line.mark("drop the half-typed line");
-                    line.send(b"\x03")?;
+                if give_up_early && quiet >= UNREADABLE_AFTER {
+                    // Nothing recognisable and nothing coming: a redraw the line garbled.
+                    return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into());
                 }
             }
             Err(LineError::Timeout { .. }) => {
