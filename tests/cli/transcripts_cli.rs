@@ -14,6 +14,19 @@ fn sacdoc(state: &std::path::Path, args: &[&str]) -> std::process::Output {
         .expect("sacdoc runs")
 }
 
+/// `sacdoc ARGS` with the simulator's account.
+fn logged_in(state: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sacdoc"))
+        .args(args)
+        .env("SACDOC_STATE_DIR", state)
+        .env("SACDOC_CONFIG", state.join("none.toml"))
+        .env("SACDOC_USER", "azureuser")
+        .env("SACDOC_PASSWORD", "Sim-Passw0rd!")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sacdoc runs")
+}
+
 #[test]
 fn list_and_prune_keep_the_newest_and_touch_only_transcripts() {
     let state = tempfile::tempdir().unwrap();
@@ -75,15 +88,7 @@ fn list_counts_the_passwords_each_session_submitted() {
     let state = tempfile::tempdir().unwrap();
     let o = sacdoc(state.path(), &["sac", "sim:healthy?start=sac", "--", "id"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
-        .args(["run", "sim:healthy?start=sac", "--", "ver"])
-        .env("SACDOC_STATE_DIR", state.path())
-        .env("SACDOC_CONFIG", state.path().join("none.toml"))
-        .env("SACDOC_USER", "azureuser")
-        .env("SACDOC_PASSWORD", "Sim-Passw0rd!")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = logged_in(state.path(), &["run", "sim:healthy?start=sac", "--", "ver"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let o = sacdoc(state.path(), &["transcripts", "list", "--json"]);
     let mut counts: Vec<u64> = String::from_utf8_lossy(&o.stdout)
@@ -165,15 +170,7 @@ fn the_retention_setting_prunes_when_a_session_starts() {
 fn redact_stars_a_text_everywhere_and_keeps_the_file_readable() {
     use std::io::Write as _;
     let state = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
-        .args(["run", "sim:healthy?start=sac", "--", "echo", "Hunter2X"])
-        .env("SACDOC_STATE_DIR", state.path())
-        .env("SACDOC_CONFIG", state.path().join("none.toml"))
-        .env("SACDOC_USER", "azureuser")
-        .env("SACDOC_PASSWORD", "Sim-Passw0rd!")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = logged_in(state.path(), &["run", "sim:healthy?start=sac", "--", "echo", "Hunter2X"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let dir = state.path().join("transcripts");
     let cast = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).next().unwrap();

@@ -167,10 +167,22 @@ pub fn run(
         hash_into_b64(&spool),
         show(&spool)
     );
+    page_spool(line, &spool, &id, &typed, limits)
+}
+
+/// Types `typed` (a line that ends by paging the spool's base64), reads the spool back until it
+/// verifies, and deletes it.
+fn page_spool(
+    line: &mut Line,
+    spool: &Spool,
+    id: &str,
+    typed: &str,
+    limits: Limits,
+) -> Result<(String, Option<i32>), RunError> {
     clear_numbered_rows(line, limits)?;
-    type_command(line, &typed, limits.timeout)?;
-    let got = read_verified(line, &spool, &id, limits);
-    cleanup(line, &spool, limits);
+    type_command(line, typed, limits.timeout)?;
+    let got = read_verified(line, spool, id, limits);
+    cleanup(line, spool, limits);
     got
 }
 
@@ -185,11 +197,7 @@ pub(crate) fn read_spool(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    clear_numbered_rows(line, limits)?;
-    type_command(line, &show(&spool), limits.timeout)?;
-    let got = read_verified(line, &spool, &id, limits);
-    cleanup(line, &spool, limits);
-    got
+    page_spool(line, &spool, &id, &show(&spool), limits)
 }
 
 /// Appends the VM's SHA-256 of the spool to its base64 file, as the line after END.
