@@ -58,6 +58,9 @@ impl Anchor {
 
 /// How long one key may take to echo before it counts as lost.
 const KEY_ECHO_WAIT: Duration = Duration::from_millis(600);
+/// How long a key's echo may come after [`KEY_ECHO_WAIT`] and still count (before the key is
+/// pressed again).
+const LATE_ECHO_WAIT: Duration = Duration::from_millis(200);
 /// How long the line must stay quiet before a short echo counts as final.
 const QUIET: Duration = Duration::from_millis(250);
 /// Most characters erased in place; a longer damaged tail is left to the caller.
@@ -219,6 +222,9 @@ fn repair(
             return Err(TypeError::Unerased { shown: shown.len(), wanted: keep });
         }
         for _ in 0..erase {
+            if Instant::now() >= deadline {
+                break;
+            }
             // Backspaces repeat, so a debouncing console needs them one at a time: paced when
             // the debounce is known; pressed one by one while it is not (a lost key is pressed
             // again after a pause, and the pause that worked is learned).
@@ -285,13 +291,20 @@ fn repair(
                     failed = false;
                 }
                 Err(LineError::Timeout { .. }) => {
+                    // A short pause that keeps reading: an echo only late (a busy far end) is
+                    // taken, not answered with the key again (which would type it twice).
+                    line.drain(LATE_ECHO_WAIT, LATE_ECHO_WAIT)?;
+                    if anchor.typed(line).unwrap_or_default().chars().count() > have {
+                        have += 1;
+                        prev = Some(c);
+                        last_ok = Some(sent_at);
+                        failed = false;
+                        continue;
+                    }
                     failed = true;
                     if repeated {
                         // Lost to the debounce: wait longer before the repeated key.
                         debounce = (debounce * 2).min(Duration::from_millis(2000));
-                    } else {
-                        // Eaten (not debounced): a short pause, then the same key again.
-                        std::thread::sleep(Duration::from_millis(100));
                     }
                     if Instant::now() >= deadline {
                         break;
@@ -378,12 +391,14 @@ fn press_seen(line: &mut Line, key: &[u8]) -> Result<bool, LineError> {
 /// GUESS: the exact window is undocumented (sac-protocol.md §12).
 pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
 
-/// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known (a known one is only ever
-/// raised by a measurement, in the repair; noise on a repeated key must not slow all typing).
+/// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known; suspected again, the pause
+/// doubles (a busy far end takes keys late, so a window just under the pause still drops them),
+/// up to 3 s: the cost of noise that lands on repeated keys, bounded.
 fn suspect_debounce(line: &mut Line) {
-    if line.debounce.is_none() {
-        line.debounce = Some(DEFAULT_REPEAT_PAUSE);
-    }
+    line.debounce = Some(match line.debounce {
+        None => DEFAULT_REPEAT_PAUSE,
+        Some(d) => (d * 2).min(Duration::from_secs(3)),
+    });
 }
 
 /// Remembers that a repeated key went through after `gap`: later repeated keys wait that long
