@@ -129,12 +129,15 @@ fn ctrl_c_stops_the_command_on_the_vm_and_the_next_run_succeeds() {
     assert_eq!(spools, 1, "the interrupted command's spool files were deleted: {s}");
 }
 
-/// Waits until a transcript in `dir` holds `needle` (the command's output arriving).
+/// Waits until the output recorded in a transcript in `dir` holds `needle` more than 20 times
+/// (the command's output arriving). The output is read as one stream: the recorder writes it in
+/// the pieces the line delivered, which can split any text.
 fn wait_for_transcript(dir: &std::path::Path, needle: &str, secs: u64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         let found = std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-            std::fs::read_to_string(e.path()).is_ok_and(|t| t.matches(needle).count() > 20)
+            sacdoc::transcript::read(&e.path())
+                .is_ok_and(|t| String::from_utf8_lossy(&t.output()).matches(needle).count() > 20)
         });
         if found {
             return true;
