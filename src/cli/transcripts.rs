@@ -190,6 +190,13 @@ pub fn apply_retention(dir: &Path, retention: &crate::config::file::Retention) {
     if retention.keep.is_none() && retention.older_than_days.is_none() {
         return;
     }
+    if retention.keep == Some(0) || retention.older_than_days == Some(0) {
+        // 0 would delete every transcript, another session's live one among them.
+        super::output::warn(
+            "[transcripts] keep = 0 or older_than_days = 0 is ignored: give 1 or more",
+        );
+        return;
+    }
     let entries = match entries(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -227,7 +234,8 @@ pub fn to_prune(
         .enumerate()
         .filter(|(i, e)| {
             let beyond = keep.is_some_and(|k| *i >= k);
-            let old = older_than.is_some_and(|d| now.saturating_sub(e.modified) > d * 86_400);
+            let old = older_than
+                .is_some_and(|d| now.saturating_sub(e.modified) > d.saturating_mul(86_400));
             beyond || old
         })
         .map(|(_, e)| e.clone())

@@ -56,7 +56,8 @@ fn redact_stream(events: &mut [Event], texts: &[&[u8]], output: bool) -> usize {
             let start = from + at;
             starred[start..start + text.len()].iter_mut().for_each(|s| *s = true);
             count += 1;
-            from = start + text.len();
+            // Overlapping occurrences (`abab` in `ababab`) are all starred.
+            from = start + 1;
         }
     }
     if count == 0 {

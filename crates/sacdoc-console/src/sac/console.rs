@@ -407,7 +407,9 @@ pub fn view_channel(
                 // Noise left the switch screen or the redraw unreadable: from `SAC>`, view the
                 // channel again (idempotent; nothing was typed into it).
                 line.mark(&format!("{name} not recognised on screen: view it again"));
-                reach_sac(line, timeout)?;
+                if reach_sac(line, timeout)? == Arrival::Crashed {
+                    return Err(SessionError::Crashed);
+                }
             }
             other => return other,
         }
