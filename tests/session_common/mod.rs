@@ -33,9 +33,11 @@ pub fn sim_link(scenario: &str, query: &str) -> Box<dyn Link> {
     Box::new(sacdoc::sim::open(scenario, query).expect("open the simulator"))
 }
 
-/// A session logged in to a cmd channel of an in-process VM.
+/// A session logged in to a cmd channel of an in-process VM. The budget is generous: on a loaded
+/// 2-core machine running the whole suite, typing through the key-dropping quirks (pauses of up
+/// to 3 s before repeated keys once a debounce is suspected) can take most of 20 s.
 pub fn sim_session(scenario: &str, query: &str) -> Session {
-    let mut s = Session::attach(sim_link(scenario, query), options(scenario, 20)).expect("attach");
+    let mut s = Session::attach(sim_link(scenario, query), options(scenario, 60)).expect("attach");
     s.ensure_cmd().expect("cmd channel");
     s
 }

@@ -120,3 +120,36 @@ fn an_unreadable_switch_screen_is_viewed_again() {
         t.markers()
     );
 }
+
+/// A far end that falls silent while it echoes the capture line (a busy VM, a relay that
+/// buffers) and then sends the whole echo at once: the late echo is taken as it is, not answered
+/// by pressing its keys again, which typed the tail twice and cost a Ctrl+C and the whole line
+/// typed over (seen on a loaded 2-core machine, where the simulator itself ran late).
+#[test]
+fn a_late_echo_is_not_typed_twice() {
+    let (want, code) = expected_in("healthy", "start=sac", "ver");
+    // Where the third run of the capture line starts to echo, and what a calm line costs.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, path) = recorded(dir.path(), "start=sac", 20);
+    let calm = s.expect("login").run("ver").expect("ver on a calm line");
+    let received = sacdoc::transcript::read(&path).expect("transcript").output();
+    let third_run = received
+        .windows(b"rro^rlevel".len())
+        .position(|w| w == b"rro^rlevel")
+        .expect("the capture line's echo");
+    for stall_ms in [800, 1500] {
+        let q = format!("start=sac&stall_after={third_run}&stall_ms={stall_ms}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (s, path) = recorded(dir.path(), &q, 20);
+        let out = s.expect("login").run("ver").unwrap_or_else(|e| panic!("{stall_ms} ms: {e}"));
+        assert_eq!((out.output.as_str(), out.exit_code), (want.as_str(), Some(code)));
+        let typed = sacdoc::transcript::read(&path).expect("transcript").input();
+        assert!(!typed.contains(&0x03), "{stall_ms} ms: the line was started over");
+        assert!(
+            out.bytes_sent <= calm.bytes_sent + 4,
+            "{stall_ms} ms: {} bytes typed where a calm line took {}",
+            out.bytes_sent,
+            calm.bytes_sent
+        );
+    }
+}

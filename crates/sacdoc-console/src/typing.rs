@@ -61,8 +61,13 @@ const KEY_ECHO_WAIT: Duration = Duration::from_millis(600);
 /// How long a key's echo may come after [`KEY_ECHO_WAIT`] and still count (before the key is
 /// pressed again).
 const LATE_ECHO_WAIT: Duration = Duration::from_millis(200);
-/// How long the line must stay quiet before a short echo counts as final.
+/// How long the line must stay quiet after a repair round before it is judged.
 const QUIET: Duration = Duration::from_millis(250);
+/// How long the line must stay quiet before an echo that is right so far but short counts as
+/// final (a wrong echo is judged at once). Keys lost on the way leave the rest of the echo wrong (the keys after them still
+/// arrive), so a short but right echo is most often one still on its way from a busy far end:
+/// keys pressed again then would be typed twice once it lands.
+const SHORT_QUIET: Duration = Duration::from_millis(1000);
 /// Most characters erased in place; a longer damaged tail is left to the caller.
 const MAX_ERASE: usize = 32;
 /// How long an erase may take to show once its keys are sent.
@@ -143,7 +148,7 @@ fn echo_or_repair(
         // Judge only a settled echo: bytes of an escape sequence or of a backspace's `\b \b`
         // can show a wrong picture for a moment.
         let quiet = last_change.elapsed();
-        if (diverged && quiet >= Duration::from_millis(50)) || quiet >= QUIET {
+        if (diverged && quiet >= Duration::from_millis(50)) || quiet >= SHORT_QUIET {
             break;
         }
         if Instant::now() >= deadline {
@@ -261,6 +266,18 @@ fn repair(
         let mut last_ok: Option<Instant> = None;
         let mut failed = false;
         while have < chars.len() {
+            // An echo still on its way (a busy far end) may have landed meanwhile: take what
+            // it shows right instead of pressing those keys again; a wrong key ends the round.
+            let now: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
+            if now.len() > have {
+                let right = now.iter().zip(&want).take_while(|(a, b)| a == b).count();
+                if right < now.len() {
+                    break;
+                }
+                have = right;
+                prev = chars.get(have - 1).copied();
+                continue;
+            }
             let c = chars[have];
             let repeated = prev == Some(c);
             if repeated {
