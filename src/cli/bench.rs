@@ -2,8 +2,8 @@
 //!
 //! Each benchmark lives beside the code it measures; this file only dispatches.
 //! - `line`: `sacdoc run` of one command (default `netstat -anob` on `busy-server`) over the
-//!   in-process simulator paced at 115200 baud, per profile, next to the bytes and time of the
-//!   same output sent raw.
+//!   in-process simulator paced at 115200 baud, per profile, packed by makecab on the VM and
+//!   not (a VM without makecab), next to the bytes and time of the same output sent raw.
 //! - `doctor`: the doctor on `busy-server` against the article's commands ([`doctor_default`],
 //!   measured by [`crate::doctor::bench::measure`]).
 
@@ -81,6 +81,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LineFigure {
     pub profile: String,
+    /// How the output crossed the line: `packed` (makecab on the VM) or `unpacked`.
+    pub form: String,
     pub output_bytes: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -90,14 +92,17 @@ pub struct LineFigure {
 }
 
 /// Measures one command over one profile.
+/// `packed` false measures a VM without makecab.
 pub fn measure_line(
     scenario: &str,
     profile: &str,
     baud: u32,
     command: &str,
+    packed: bool,
 ) -> anyhow::Result<LineFigure> {
+    let missing = if packed { "" } else { "&missing=makecab" };
     let target: crate::target::Target =
-        format!("sim:{scenario}?baud={baud}&profile={profile}&start=sac").parse()?;
+        format!("sim:{scenario}?baud={baud}&profile={profile}&start=sac{missing}").parse()?;
     let sc = crate::sim::machine::load_scenario(scenario)
         .with_context(|| format!("scenario {scenario:?}"))?;
     let c = sc.credentials.first().context("the scenario has no account")?;
@@ -117,6 +122,7 @@ pub fn measure_line(
     let n = out.output.len() as u64;
     Ok(LineFigure {
         profile: profile.to_string(),
+        form: if packed { "packed" } else { "unpacked" }.to_string(),
         output_bytes: n,
         bytes_sent: out.bytes_sent,
         bytes_received: out.bytes_received,
@@ -127,27 +133,31 @@ pub fn measure_line(
 
 fn line(a: &LineArgs) -> anyhow::Result<i32> {
     super::output::println(&format!(
-        "`{}` on {} at {} baud (raw = the output alone at the line rate)",
+        "`{}` on {} at {} baud (raw = the output alone at the line rate; packed = compressed by \
+         makecab on the VM, unpacked = a VM without makecab)",
         a.command, a.scenario, a.baud
     ))?;
     super::output::println(&format!(
-        "{:<8} {:>10} {:>10} {:>12} {:>9} {:>9} {:>7}",
-        "profile", "output B", "sent B", "received B", "time s", "raw s", "ratio"
+        "{:<8} {:<9} {:>10} {:>8} {:>11} {:>8} {:>8} {:>8} {:>8}",
+        "profile", "form", "output B", "sent B", "received B", "time s", "raw s", "bytes", "time"
     ))?;
     for p in &a.profiles {
-        let f = measure_line(&a.scenario, p, a.baud, &a.command)?;
-        let ratio =
-            if f.output_bytes > 0 { f.bytes_received as f64 / f.output_bytes as f64 } else { 0.0 };
-        super::output::println(&format!(
-            "{:<8} {:>10} {:>10} {:>12} {:>9.2} {:>9.2} {:>6.2}x",
-            f.profile,
-            f.output_bytes,
-            f.bytes_sent,
-            f.bytes_received,
-            f.seconds,
-            f.raw_seconds,
-            ratio
-        ))?;
+        for packed in [true, false] {
+            let f = measure_line(&a.scenario, p, a.baud, &a.command, packed)?;
+            let ratio = |x: f64, raw: f64| if raw > 0.0 { x / raw } else { 0.0 };
+            super::output::println(&format!(
+                "{:<8} {:<9} {:>10} {:>8} {:>11} {:>8.2} {:>8.2} {:>7.2}x {:>7.2}x",
+                f.profile,
+                f.form,
+                f.output_bytes,
+                f.bytes_sent,
+                f.bytes_received,
+                f.seconds,
+                f.raw_seconds,
+                ratio(f.bytes_received as f64, f.output_bytes as f64),
+                ratio(f.seconds, f.raw_seconds),
+            ))?;
+        }
     }
     Ok(0)
 }

@@ -140,3 +140,24 @@ fn transcript_cap_stops_the_recording_not_the_run() {
     // The cap, plus the one note line past it.
     assert!(text.len() < 3000 + 400, "transcript of {} bytes", text.len());
 }
+
+/// A big output comes packed by makecab on the VM, and from a VM without makecab as plain
+/// base64: the same bytes either way, and the `-v` log says which way it came.
+#[test]
+fn a_big_output_is_packed_and_the_log_says_how_it_came() {
+    let (want, code) = expected("busy-server", "netstat -ano");
+    for (missing, said) in [("", "came packed by makecab"), ("&missing=makecab", "plain base64")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = format!("sim:busy-server?start=sac{missing}");
+        let out = sacdoc()
+            .args(["run", &target, "-v", "--", "netstat", "-ano"])
+            .env("SACDOC_STATE_DIR", dir.path())
+            .env("SACDOC_CONFIG", dir.path().join("none.toml"))
+            .output()
+            .expect("run sacdoc");
+        assert!(String::from_utf8_lossy(&out.stdout) == want, "{target}: stdout differs");
+        assert_eq!(out.status.code(), Some(code), "{target}");
+        let log = std::fs::read_to_string(dir.path().join("logs/sacdoc.log")).expect("log");
+        assert!(log.contains(said), "{target}: {log}");
+    }
+}

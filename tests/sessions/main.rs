@@ -11,6 +11,7 @@ mod replay_transcripts;
 mod session_common;
 mod session_faults;
 mod session_links;
+mod session_pack;
 mod session_parallel;
 mod session_reboot;
 mod session_sim;

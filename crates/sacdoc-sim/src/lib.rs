@@ -36,7 +36,7 @@
 //! `cronly=1` (or `quirks=dropkeys,cronly`) with `dropkeys_ms`, `eatchars_ms`, timings
 //! `cmd_delay_ms`, `channel_event_delay_ms`, `restart_delay_ms`, `paint_ms`, `idle_timeout_s`,
 //! `cols` (wrap width of the streaming profile), `cmd_failure=none|disabled|not_registered|timeout|failed`,
-//! `health_report=1`, faults `drop=RATE`, `dup=RATE`, `corrupt=RATE`, `cut_after=N`,
+//! `health_report=1`, `makecab_ms=N`, `missing=makecab[,...]` (programs the VM lacks), faults `drop=RATE`, `dup=RATE`, `corrupt=RATE`, `cut_after=N`,
 //! `stall_after=N`, `stall_ms=N`, `reboot_mid_command=1`.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 

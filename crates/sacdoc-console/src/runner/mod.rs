@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub mod checksum;
 pub mod cmdline;
+pub mod pack;
 pub mod painted;
 pub mod resume;
 pub mod spool;

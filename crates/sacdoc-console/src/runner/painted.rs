@@ -218,7 +218,7 @@ fn read_verified(
     id: &str,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
-    let mut reads = Reads::default();
+    let mut reads = Reads::new(usize::try_from(limits.output_limit).unwrap_or(usize::MAX));
     let mut last_fault = None;
     let mut whole = 0;
     for _ in 0..READS + super::stream::ROW_ROUNDS {
@@ -252,9 +252,13 @@ fn read_verified(
                 reads.add_row(n - 2, body);
             }
         }
-        if let Some(bytes) = reads.verified() {
+        if let Some((bytes, packed)) = reads.verified_packed() {
+            super::pack::log_form(bytes.len(), packed);
             return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
         }
+    }
+    if reads.packed_too_large() {
+        return Err(RunError::OutputTooLarge { limit: limits.output_limit });
     }
     Err(match last_fault {
         Some(f) if reads.count() == 0 => f,

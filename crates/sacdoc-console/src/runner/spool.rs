@@ -17,6 +17,8 @@ pub struct Spool {
     pub file: String,
     /// Its base64 form: `%TEMP%\sd<n>.b64`.
     pub b64: String,
+    /// Its cabinet (see [`super::pack`]), named for makecab's `/L "%TEMP%"`: `sd<n>.cab`.
+    pub cab_name: String,
     /// `SDX<n>:`, followed in the file by the exit code and `:`.
     pub marker: String,
 }
@@ -29,6 +31,7 @@ impl Spool {
         Spool {
             file: format!("%TEMP%\\sd{nonce}.txt"),
             b64: format!("%TEMP%\\sd{nonce}.b64"),
+            cab_name: format!("sd{nonce}.cab"),
             marker: format!("SDX{nonce}:"),
         }
     }
@@ -43,9 +46,22 @@ impl Spool {
         )
     }
 
-    /// `certutil -encode` of the spool into its base64 file.
+    /// The cabinet's path.
+    pub fn cab(&self) -> String {
+        format!("%TEMP%\\{}", self.cab_name)
+    }
+
+    /// `certutil -encode` of the spool into its base64 file: of its cabinet when the spool is
+    /// bigger than [`super::pack::MIN_PACKED`] and makecab made one, of the spool itself
+    /// otherwise (a small spool, or a VM without makecab).
     pub fn encode(&self) -> String {
-        format!("certutil -encode \"{}\" \"{}\" >nul", self.file, self.b64)
+        let (file, cab, b64) = (&self.file, self.cab(), &self.b64);
+        format!(
+            "(for %A in (\"{file}\") do @if %~zA GTR {min} makecab /L \"%TEMP%\" \"{file}\" {name} >nul 2>&1) & \
+             (if exist \"{cab}\" (certutil -encode \"{cab}\" \"{b64}\" >nul) else certutil -encode \"{file}\" \"{b64}\" >nul)",
+            min = super::pack::MIN_PACKED,
+            name = self.cab_name,
+        )
     }
 
     /// Lists the base64 file with each line numbered (`12:QUJD...`; BEGIN is line 1). `@` never
@@ -60,9 +76,9 @@ impl Spool {
         format!("{} | findstr /b \"{}\"", self.numbered(), words.join(" "))
     }
 
-    /// Deletes both files.
+    /// Deletes the spool, its base64 and its cabinet.
     pub fn delete(&self) -> String {
-        format!("del \"{}\" >nul 2>&1 & del \"{}\" >nul 2>&1", self.file, self.b64)
+        format!("del \"{}\" \"{}\" \"{}\" >nul 2>&1", self.file, self.b64, self.cab())
     }
 
     /// Splits the spool's text into the command's output and its exit code.

@@ -35,11 +35,15 @@ pub fn run(
     wrap: usize,
 ) -> Result<(String, Option<i32>), RunError> {
     let spool = Spool::new(&nonce(command, index));
+    // A big spool is not typed out: the VM says so with the marker followed by `Z:` (no exit
+    // code), and the spool is then read packed (see `pack`).
+    let packed = format!("{}Z:", spool.marker);
     let typed = format!(
-        "{} & type \"{}\" & {}",
+        "{} & (for %A in (\"{file}\") do @if %~zA GTR {min} (echo {packed}) else type \"{file}\") & {}",
         spool.capture(command),
-        spool.file,
-        checksum::command(&spool.file)
+        checksum::command(&spool.file),
+        file = spool.file,
+        min = super::pack::MIN_STREAM_PACKED,
     );
     let (text, tail) = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
         Ok(t) => t,
@@ -49,6 +53,12 @@ pub fn run(
         }
     };
     let on_vm = checksum::parse(&tail);
+    if text.trim_end() == packed {
+        tracing::debug!("the spool is over {} bytes: read packed", super::pack::MIN_STREAM_PACKED);
+        let result = exact(line, &spool, on_vm, limits);
+        let _ = helper(line, &spool.delete(), limits);
+        return result;
+    }
     let ambiguous = wrap > 0 && text.split("\r\n").any(|l| l.chars().count() == wrap);
     let verified =
         !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
@@ -87,7 +97,7 @@ fn exact(
     on_vm: Option<String>,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
-    let mut reads = Reads::default();
+    let mut reads = Reads::new(usize::try_from(limits.output_limit).unwrap_or(usize::MAX));
     reads.add_hash(on_vm);
     let mut whole = 0;
     let mut round = 0u32;
@@ -144,9 +154,13 @@ fn exact(
                 }
             }
         }
-        if let Some(bytes) = reads.verified() {
+        if let Some((bytes, packed)) = reads.verified_packed() {
+            super::pack::log_form(bytes.len(), packed);
             return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
         }
+    }
+    if reads.packed_too_large() {
+        return Err(RunError::OutputTooLarge { limit: limits.output_limit });
     }
     Err(if reads.count() == 0 {
         SessionFault::NoBase64

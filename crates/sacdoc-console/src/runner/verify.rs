@@ -21,8 +21,10 @@ const MAX_CANDIDATES: usize = 1024;
 const MAX_WORK: usize = 256 * 1024 * 1024;
 
 /// The reads of one spool so far, and every hash of it the VM printed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Reads {
+    /// The most bytes a compressed read may unpack to (the run's output limit).
+    unpack_limit: usize,
     /// Each read's base64 rows between BEGIN and END, in order.
     reads: Vec<Vec<String>>,
     /// Single rows fetched again by index (0 = the first row after BEGIN).
@@ -31,6 +33,11 @@ pub struct Reads {
 }
 
 impl Reads {
+    /// No reads yet; a compressed read unpacks to at most `unpack_limit` bytes.
+    pub fn new(unpack_limit: usize) -> Reads {
+        Reads { unpack_limit, reads: Vec::new(), extra: Vec::new(), hashes: BTreeSet::new() }
+    }
+
     pub fn add(&mut self, rows: Vec<String>) {
         self.reads.push(rows);
     }
@@ -97,6 +104,17 @@ impl Reads {
         v
     }
 
+    /// True when the newest read is a cabinet whose file is bigger than the unpack limit: the
+    /// output is too large, not damaged.
+    pub fn packed_too_large(&self) -> bool {
+        let Some(rows) = self.reads.last() else { return false };
+        let head: String = rows.iter().take(2).map(|r| r.trim()).collect();
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(head.as_bytes()) else {
+            return false;
+        };
+        super::pack::declared_size(&bytes).is_some_and(|n| n > self.unpack_limit as u64)
+    }
+
     /// True when `bytes` have one of the VM's hashes.
     pub fn vouches_for(&self, bytes: &[u8]) -> bool {
         !self.hashes.is_empty() && self.hashes.contains(&sha256_hex(bytes))
@@ -104,13 +122,18 @@ impl Reads {
 
     /// The decoded bytes of a read, or of a combination of reads, whose SHA-256 the VM printed.
     pub fn verified(&self) -> Option<Vec<u8>> {
+        self.verified_packed().map(|(b, _)| b)
+    }
+
+    /// [`Reads::verified`], and whether the bytes came packed in a cabinet.
+    pub fn verified_packed(&self) -> Option<(Vec<u8>, bool)> {
         if self.hashes.is_empty() {
             return None;
         }
         let mut work = 0usize;
         for rows in self.reads.iter().rev() {
             work += size(rows);
-            if let Some(b) = self.check(rows) {
+            if let Some(b) = self.check(rows, &mut work) {
                 return Some(b);
             }
         }
@@ -118,14 +141,14 @@ impl Reads {
     }
 
     /// The per-row majority, then every choice of copy on the rows where copies differ.
-    fn combined(&self, work: &mut usize) -> Option<Vec<u8>> {
+    fn combined(&self, work: &mut usize) -> Option<(Vec<u8>, bool)> {
         let variants = self.variants();
         if variants.is_empty() || variants.iter().any(Vec::is_empty) {
             return None;
         }
         let mut rows: Vec<String> = variants.iter().map(|v| v[0].0.to_string()).collect();
         *work += size(&rows);
-        if let Some(b) = self.check(&rows) {
+        if let Some(b) = self.check(&rows, work) {
             return Some(b);
         }
         let choices: Vec<(usize, &Vec<(&str, usize)>)> =
@@ -144,17 +167,28 @@ impl Reads {
                 rows[*i] = v[k % v.len()].0.to_string();
                 k /= v.len();
             }
-            if let Some(b) = self.check(&rows) {
+            if let Some(b) = self.check(&rows, work) {
                 return Some(b);
             }
         }
         None
     }
 
-    fn check(&self, rows: &[String]) -> Option<Vec<u8>> {
+    /// The spool's bytes from `rows` when the VM's hash vouches for them: the decoded bytes
+    /// themselves, or what they unpack to when they are a cabinet made on the VM (see `pack`).
+    /// Unpacking counts towards `work`.
+    fn check(&self, rows: &[String], work: &mut usize) -> Option<(Vec<u8>, bool)> {
         let joined: String = rows.iter().map(|r| r.trim()).collect();
         let bytes = base64::engine::general_purpose::STANDARD.decode(joined.as_bytes()).ok()?;
-        self.vouches_for(&bytes).then_some(bytes)
+        if self.vouches_for(&bytes) {
+            return Some((bytes, false));
+        }
+        if *work > MAX_WORK {
+            return None;
+        }
+        let unpacked = super::pack::unpack(&bytes, self.unpack_limit)?;
+        *work += unpacked.len();
+        self.vouches_for(&unpacked).then_some((unpacked, true))
     }
 }
 
@@ -186,7 +220,7 @@ mod tests {
     #[test]
     fn a_clean_read_with_its_hash_verifies() {
         let data = sample();
-        let mut reads = Reads::default();
+        let mut reads = Reads::new(1 << 20);
         reads.add(rows_of(&data));
         assert_eq!(reads.verified(), None, "no hash, no answer");
         reads.add_hash(Some(sha256_hex(&data)));
@@ -196,7 +230,7 @@ mod tests {
     #[test]
     fn a_garbled_read_never_verifies() {
         let data = sample();
-        let mut reads = Reads::default();
+        let mut reads = Reads::new(1 << 20);
         reads.add_hash(Some(sha256_hex(&data)));
         reads.add(garble(&rows_of(&data), 3));
         assert_eq!(reads.verified(), None);
@@ -209,7 +243,7 @@ mod tests {
     fn two_reads_damaged_in_different_rows_combine() {
         let data = sample();
         let rows = rows_of(&data);
-        let mut reads = Reads::default();
+        let mut reads = Reads::new(1 << 20);
         reads.add_hash(Some(sha256_hex(&data)));
         reads.add(garble(&garble(&rows, 1), 20));
         reads.add(garble(&rows, 7));
@@ -220,7 +254,7 @@ mod tests {
     fn rows_fetched_again_settle_a_row_damaged_in_every_read() {
         let data = sample();
         let rows = rows_of(&data);
-        let mut reads = Reads::default();
+        let mut reads = Reads::new(1 << 20);
         reads.add_hash(Some(sha256_hex(&data)));
         reads.add(garble(&rows, 4));
         let mut other = garble(&rows, 9);
@@ -236,7 +270,7 @@ mod tests {
     #[test]
     fn a_garbled_hash_does_not_hide_a_good_one() {
         let data = sample();
-        let mut reads = Reads::default();
+        let mut reads = Reads::new(1 << 20);
         reads.add_hash(Some("0".repeat(64)));
         reads.add(rows_of(&data));
         assert_eq!(reads.verified(), None);

@@ -306,16 +306,29 @@ impl ForF {
     }
 }
 
-/// Replaces `%x` (and `%~x`, which also removes surrounding quotes) for each loop variable.
-fn substitute(body: &str, vars: &[(char, String)]) -> String {
+/// Replaces `%x` (and `%~x`, which also removes surrounding quotes, and `%~zx`, the size in
+/// bytes of the file the value names, empty when there is none) for each loop variable.
+fn substitute(body: &str, vars: &[(char, String)], size: &dyn Fn(&str) -> Option<u64>) -> String {
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
+    let var = |c: Option<char>| c.and_then(|n| vars.iter().find(|(v, _)| *v == n));
     while let Some(i) = rest.find('%') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let (tilde, name_at) = if after.starts_with('~') { (true, 1) } else { (false, 0) };
-        let name = after[name_at..].chars().next();
-        match name.and_then(|n| vars.iter().find(|(v, _)| *v == n)) {
+        let mut chars = after.chars();
+        let first = chars.next();
+        let second = chars.next();
+        let third = chars.next();
+        if first == Some('~') && matches!(second, Some('z' | 'Z')) && var(second).is_none() {
+            if let Some((n, value)) = var(third) {
+                let path = value.trim_matches('"');
+                out.push_str(&size(path).map(|z| z.to_string()).unwrap_or_default());
+                rest = &after[2 + n.len_utf8()..];
+                continue;
+            }
+        }
+        let (tilde, name_at) = if first == Some('~') { (true, 1) } else { (false, 0) };
+        match var(after[name_at..].chars().next()) {
             Some((n, value)) => {
                 let v = if tilde { value.trim_matches('"') } else { value.as_str() };
                 out.push_str(v);
@@ -491,7 +504,14 @@ pub fn for_(ctx: &mut Ctx, rest: &str) -> Out {
         _ => plain_items(ctx, set).into_iter().map(|i| vec![(letter, i)]).collect(),
     };
     for vars in rows {
-        let cmd = substitute(&body, &vars);
+        let size = |p: &str| {
+            let path = ctx.path(p);
+            (!ctx.st.fs.is_dir(&path))
+                .then(|| ctx.st.fs.read_file(&path))
+                .flatten()
+                .map(|d| d.len() as u64)
+        };
+        let cmd = substitute(&body, &vars, &size);
         let shown = cmd.trim();
         if !shown.starts_with('@') {
             o.out(format!("\r\n{}{shown}\r\n", ctx.sh.prompt()));

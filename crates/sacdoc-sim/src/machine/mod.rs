@@ -22,6 +22,7 @@ pub mod cmd_arith;
 pub mod cmd_bcd;
 pub mod cmd_builtin;
 pub mod cmd_flow;
+pub mod cmd_makecab;
 pub mod cmd_misc;
 pub mod cmd_netstat;
 pub mod cmd_reg;

@@ -374,6 +374,9 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
     {
         return super::cmd_builtin::change_drive(ctx, &raw_name);
     }
+    if ctx.st.quirks.missing_tools.contains(&name) {
+        return not_recognized(raw_name.trim_matches('"'));
+    }
     match name.as_str() {
         "echo" | "set" | "cd" | "chdir" | "md" | "mkdir" | "type" | "del" | "erase" | "copy"
         | "dir" | "cls" | "ver" | "exit" | "rem" | "title" | "mode" | "chcp" | "hostname"
@@ -397,6 +400,7 @@ pub fn run_simple(ctx: &mut Ctx, text: &str) -> Out {
         "takeown" => Out::from_exec(super::fs::takeown(ctx.st, ctx.sh, &args)),
         "netsh" => Out::from_exec(super::firewall::netsh(ctx.st, ctx.sh, &args)),
         "powershell" => powershell(ctx, &args),
+        "makecab" => super::cmd_makecab::makecab(ctx, &args),
         _ => not_recognized(raw_name.trim_matches('"')),
     }
 }

@@ -52,11 +52,23 @@ pub struct Quirks {
     pub prompts_answer_yes: bool,
     /// `mode con cols= lines=` clears the screen (conhost recreates its buffer).
     pub mode_clears_screen: bool,
+    /// Milliseconds `makecab` takes to start and compress a file.
+    /// GUESS: unmeasured; makecab is a small native tool without .NET's start-up.
+    pub makecab_ms: u64,
+    /// Programs this VM lacks (lower case, without `.exe`), e.g. `makecab` on a trimmed image:
+    /// typing one gives cmd's "is not recognized" error.
+    pub missing_tools: Vec<String>,
 }
 
 impl Default for Quirks {
     fn default() -> Self {
-        Quirks { share_service_type_30: true, prompts_answer_yes: false, mode_clears_screen: false }
+        Quirks {
+            share_service_type_30: true,
+            prompts_answer_yes: false,
+            mode_clears_screen: false,
+            makecab_ms: 150,
+            missing_tools: Vec::new(),
+        }
     }
 }
 

@@ -158,6 +158,10 @@ pub struct SacSettings {
     /// A hostile or broken far end: the cmd channel's password field echoes the keys in clear
     /// instead of `*`. No real SAC does this; it tests that a transcript never keeps the echo.
     pub clear_password_echo: bool,
+    /// Overrides the machine's `makecab` time (milliseconds; see `Quirks::makecab_ms`).
+    pub makecab_ms: Option<u64>,
+    /// Programs the VM lacks (see `Quirks::missing_tools`).
+    pub missing_tools: Vec<String>,
     /// Seconds between two health reports. GUESS.
     pub health_interval_s: u64,
     /// Interfaces listed by `i`; empty = the machine's interfaces.
@@ -188,6 +192,8 @@ impl Default for SacSettings {
             copyright_line: String::new(),
             health_report: false,
             clear_password_echo: false,
+            makecab_ms: None,
+            missing_tools: Vec::new(),
             health_interval_s: 60,
             nics: Vec::new(),
         }
@@ -221,6 +227,10 @@ impl SacSettings {
     /// follows the profile; a scenario that sets another `[machine] build`, or a `version_line`
     /// of its own, keeps what it says.
     pub fn fit_os(&self, machine: &mut Machine) {
+        if let Some(ms) = self.makecab_ms {
+            machine.state.quirks.makecab_ms = ms;
+        }
+        machine.state.quirks.missing_tools.extend(self.missing_tools.iter().cloned());
         if !self.version_line.is_empty() || machine.info().build != BASE_BUILD {
             return;
         }
