@@ -64,6 +64,10 @@ pub struct Line {
     /// Learned while typing: the console drops a key that repeats the previous one within this
     /// long, so the typist waits this long before a repeated key.
     pub debounce: Option<std::time::Duration>,
+    /// Learned while capturing: a big spool came as plain base64, so the VM has no working
+    /// makecab, and a streaming console types big outputs out as text (1x) rather than as
+    /// unpacked base64 (4/3x).
+    pub no_makecab: bool,
     /// The last byte written and when.
     pub last_byte: Option<(u8, Instant)>,
     /// The last bytes received, kept to find the boot banner across reads.
@@ -113,6 +117,7 @@ impl Line {
             received: 0,
             chunk: vec![0; 4096],
             debounce: None,
+            no_makecab: false,
             last_byte: None,
             tail: Vec::new(),
             boot_at: None,

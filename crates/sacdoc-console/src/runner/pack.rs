@@ -82,10 +82,13 @@ fn plain_single_file(bytes: &[u8]) -> bool {
 
 /// Notes in the `-v` log how a verified spool crossed the line, and when a big one came unpacked
 /// (no makecab on the VM, or it failed): the cost the line paid for it.
-pub fn log_form(size: usize, packed: bool) {
+/// A big spool that came unpacked marks the VM as one without makecab (see
+/// `Line::no_makecab`).
+pub fn log_form(line: &mut crate::line::Line, size: usize, packed: bool) {
     if packed {
         tracing::info!("the spool ({size} bytes) came packed by makecab");
     } else if size as u64 > MIN_PACKED {
+        line.no_makecab = true;
         tracing::info!(
             "the spool ({size} bytes) came as plain base64: makecab is missing on the VM or failed"
         );

@@ -253,7 +253,7 @@ fn read_verified(
             }
         }
         if let Some((bytes, packed)) = reads.verified_packed() {
-            super::pack::log_form(bytes.len(), packed);
+            super::pack::log_form(line, bytes.len(), packed);
             return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
         }
     }

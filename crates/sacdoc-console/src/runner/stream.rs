@@ -36,15 +36,19 @@ pub fn run(
 ) -> Result<(String, Option<i32>), RunError> {
     let spool = Spool::new(&nonce(command, index));
     // A big spool is not typed out: the VM says so with the marker followed by `Z:` (no exit
-    // code), and the spool is then read packed (see `pack`).
+    // code), and the spool is then read packed (see `pack`). Where makecab is known to be
+    // missing, the text is cheaper than unpacked base64 whatever its size.
     let packed = format!("{}Z:", spool.marker);
-    let typed = format!(
-        "{} & (for %A in (\"{file}\") do @if %~zA GTR {min} (echo {packed}) else type \"{file}\") & {}",
-        spool.capture(command),
-        checksum::command(&spool.file),
-        file = spool.file,
-        min = super::pack::MIN_STREAM_PACKED,
-    );
+    let show = if line.no_makecab {
+        format!("type \"{}\"", spool.file)
+    } else {
+        format!(
+            "(for %A in (\"{file}\") do @if %~zA GTR {min} (echo {packed}) else type \"{file}\")",
+            file = spool.file,
+            min = super::pack::MIN_STREAM_PACKED,
+        )
+    };
+    let typed = format!("{} & {show} & {}", spool.capture(command), checksum::command(&spool.file));
     let (text, tail) = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
         Ok(t) => t,
         Err(e) => {
@@ -155,7 +159,7 @@ fn exact(
             }
         }
         if let Some((bytes, packed)) = reads.verified_packed() {
-            super::pack::log_form(bytes.len(), packed);
+            super::pack::log_form(line, bytes.len(), packed);
             return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
         }
     }
