@@ -4,17 +4,19 @@
 //! repetitive and compresses several times over, and on a 115200-baud line each byte not sent
 //! is time saved.
 //!
-//! The choice is made on the VM from the spool's size (`%~zA` of a `for` over the file): a
-//! small spool is not worth the cabinet's header and makecab's start-up, and goes as it is. A
-//! VM without makecab (a trimmed image) or where it fails falls back to the plain base64. The
-//! client tells the two apart by the cabinet's signature, and accepts either only when the bytes
-//! it ends with have the VM's SHA-256 of the spool (see `verify`).
+//! On a streaming console the choice is made on the VM from the spool's size (`%~zA` of a
+//! `for` over the file): a small spool is typed out as text, which costs its own size; a big one
+//! is packed. Whatever goes as base64 (every spool on a painted console, a big or an ambiguous
+//! one on a streaming console) is packed first: a cabinet of a small spool costs a row or two,
+//! less than a size test's longer typed line. A VM without makecab (a trimmed image) or where it
+//! fails falls back to the plain base64. The client tells the two apart by the cabinet's
+//! signature, and accepts either only when the bytes it ends with have the VM's SHA-256 of the
+//! spool (see `verify`).
 
 use std::io::Read as _;
 
-/// Spools bigger than this many bytes are compressed before they are sent: below it a cabinet's
-/// header (about 100 bytes), makecab's start-up and a longer typed line cost more than the
-/// compression saves.
+/// Spools bigger than this are expected to come packed; one that came as plain base64 marks the
+/// VM as one without a working makecab (see [`log_form`]).
 pub const MIN_PACKED: u64 = 2048;
 
 /// On a streaming console, spools bigger than this are not typed out as text but sent packed:

@@ -51,15 +51,15 @@ impl Spool {
         format!("%TEMP%\\{}", self.cab_name)
     }
 
-    /// `certutil -encode` of the spool into its base64 file: of its cabinet when the spool is
-    /// bigger than [`super::pack::MIN_PACKED`] and makecab made one, of the spool itself
-    /// otherwise (a small spool, or a VM without makecab).
+    /// `certutil -encode` of the spool into its base64 file: of its cabinet when makecab made
+    /// one (see [`super::pack`]), of the spool itself when it could not (a VM without
+    /// makecab). Every spool that goes as base64 is packed, small ones too: a size test on the
+    /// VM would cost more typed characters (about 80, each echoed and, on a painted console,
+    /// painted) than a small spool's cabinet costs rows (one or two).
     pub fn encode(&self) -> String {
         let (file, cab, b64) = (&self.file, self.cab(), &self.b64);
         format!(
-            "(for %A in (\"{file}\") do @if %~zA GTR {min} makecab /L \"%TEMP%\" \"{file}\" {name} >nul 2>&1) & \
-             (if exist \"{cab}\" (certutil -encode \"{cab}\" \"{b64}\" >nul) else certutil -encode \"{file}\" \"{b64}\" >nul)",
-            min = super::pack::MIN_PACKED,
+            "(makecab /L \"%TEMP%\" \"{file}\" {name} >nul 2>&1 && certutil -encode \"{cab}\" \"{b64}\" >nul || certutil -encode \"{file}\" \"{b64}\" >nul)",
             name = self.cab_name,
         )
     }
