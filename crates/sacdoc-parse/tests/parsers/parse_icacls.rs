@@ -296,6 +296,7 @@ const FIXTURES: &[&str] = &[
     "zh-dot.txt",
     "zh-modify-mode.txt",
     "es-grant-errors.txt",
+    "zh-tw-three-runs-prompted.txt",
 ];
 
 fn mutated_fixture() -> impl Strategy<Value = String> {

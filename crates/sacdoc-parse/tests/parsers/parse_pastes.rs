@@ -46,6 +46,7 @@ fn ja_icacls_summary_counts_are_read() {
     let r = icacls::parse(&input);
     assert_accounted(&input, &r.consumed_lines, &r.unparsed);
     assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
+    assert_eq!(r.trailer_language.as_deref(), Some("ja"));
     assert_eq!(r.objects.len(), 1);
     assert_eq!(r.objects[0].path, "config.json");
     assert!(r.unparsed.is_empty());
@@ -58,6 +59,33 @@ fn ja_icacls_summary_counts_are_read() {
     assert_eq!(r.errors[0].path, "history.json");
     assert_eq!(r.errors[0].message, "指定されたファイルが見つかりません。");
     assert!(r.trailer.as_deref().is_some_and(|t| t.contains("処理できませんでした")));
+}
+
+/// Root cause: a summary in another display language. Traditional Chinese (zh-TW), three
+/// modify-mode runs behind cmd prompts whose commands a web page wrapped in `<span>` tags: each
+/// prompt is a command with its line, each `已處理的檔案: <path>` is a processed path, the three
+/// summaries add up and are named by the sourced table (the text as printed is kept).
+#[test]
+fn zh_tw_icacls_summaries_of_three_prompted_runs() {
+    let input = fixture_raw("icacls", "zh-tw-three-runs-prompted.txt");
+    let r = icacls::parse(&input);
+    assert_accounted(&input, &r.consumed_lines, &r.unparsed);
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert!(r.objects.is_empty() && r.errors.is_empty(), "{:?} {:?}", r.objects, r.errors);
+    assert_eq!(r.processed, vec!["d:\\key\\janicekey01.pem"; 3]);
+    assert_eq!((r.succeeded, r.failed), (Some(3), Some(0)));
+    assert_eq!(r.trailer.as_deref(), Some("已順利處理 1 個檔案; 0 個檔案處理失敗"));
+    assert_eq!(r.trailer_language.as_deref(), Some("zh-TW"));
+    let lines: Vec<usize> = r.commands.iter().map(|c| c.line).collect();
+    assert_eq!(lines, vec![1, 5, 9]);
+    assert!(r.commands.iter().all(|c| c.prompt == "C:\\Users\\Janice_Chiang>"));
+    assert!(r.commands[2].command.contains("icacls d:\\key\\janicekey01.pem /inheritance:r"));
+    assert_eq!(r.runs.len(), 3);
+    // Without the table entry the same counts come from the structure alone.
+    let (ok, failed, _) =
+        sacdoc_parse::messages::icacls_summary("已順利處理 7 個檔案; 2 個檔案處理失敗")
+            .expect("a summary");
+    assert_eq!((ok, failed), (7, 2));
 }
 
 /// Root cause: several runs in one paste lost all but one error (`reg query` with two `エラー:`
@@ -210,6 +238,7 @@ mod spliced_prompts {
         ("netstat", "zh-anbo-padded.txt"),
         ("icacls", "en-unifi-video.txt"),
         ("icacls", "ja-summary-success.txt"),
+        ("icacls", "zh-tw-three-runs-prompted.txt"),
         ("reg", "ja-four-runs-two-errors.txt"),
         ("tasklist", "en_svc_wrapped.txt"),
         ("bcdedit", "de_enum.txt"),
