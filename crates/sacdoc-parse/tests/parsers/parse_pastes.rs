@@ -7,7 +7,7 @@
 use crate::parse_common;
 
 use parse_common::{assert_accounted, fixture, fixture_raw};
-use sacdoc_parse::{bcdedit, certs, icacls, reg, sc, services, tasklist};
+use sacdoc_parse::{bcdedit, certs, firewall, icacls, reg, sc, services, tasklist};
 
 /// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
 /// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
@@ -182,6 +182,61 @@ fn table_ruler_after_blank_lines_keeps_the_layout() {
     assert_eq!(b.unparsed.len(), a.unparsed.len());
 }
 
+/// The same root cause for the other rulers and for list records: a bcdedit section title and
+/// its dashed underline, a netsh rule's `Rule Name:` line and its dashed ruler, the lines of a
+/// `Format-List` record, separated by the blank lines of a paste that doubled every line break
+/// (real captures, doubled the way the zh `sc` paste is).
+#[test]
+fn section_and_rule_rulers_after_blank_lines_keep_the_layout() {
+    let double = |s: &str| s.replace('\n', "\n\n");
+    for name in ["de_enum.txt", "en_enum_all.txt", "zh_enum_all_v.txt"] {
+        let plain = fixture("bcdedit", name);
+        let spaced = double(&plain);
+        let (a, b) = (bcdedit::parse(&plain), bcdedit::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.entries.is_empty(), "{name}");
+        // Titles, identifiers and every element's values (line numbers differ).
+        let titles = |o: &bcdedit::BcdOutput| {
+            o.entries
+                .iter()
+                .map(|e| {
+                    let els: Vec<_> = e.elements.iter().map(|x| (&x.name, &x.values)).collect();
+                    format!("{} {:?} {els:?}", e.title, e.identifier)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(titles(&a), titles(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    // Format-List records: one blank line between a record's lines, more between records.
+    let plain = fixture("certs", "en_list_no_thumbprint_lazysign.txt");
+    let (a, b) = (certs::parse(&plain), certs::parse(&double(&plain)));
+    assert_accounted(&double(&plain), &b.consumed_lines, &b.unparsed);
+    assert_eq!(b.certificates.len(), 1);
+    assert_eq!(a.certificates[0].properties, b.certificates[0].properties);
+    let plain = fixture("services", "en_list_w32time.txt");
+    let (a, b) = (services::parse(&plain), services::parse(&double(&plain)));
+    assert_accounted(&double(&plain), &b.consumed_lines, &b.unparsed);
+    assert!(!a.services.is_empty());
+    assert_eq!(
+        a.services.iter().map(|s| (&s.name, &s.status)).collect::<Vec<_>>(),
+        b.services.iter().map(|s| (&s.name, &s.status)).collect::<Vec<_>>()
+    );
+    for name in ["en_netsh_verbose_protocol_any.txt", "en_get_netfirewallrule_list.txt"] {
+        let plain = fixture("firewall", name);
+        let spaced = double(&plain);
+        let (a, b) = (firewall::parse(&plain), firewall::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.rules.is_empty(), "{name}");
+        assert_eq!(
+            a.rules.iter().map(|r| (&r.name, &r.local_port, r.fields.len())).collect::<Vec<_>>(),
+            b.rules.iter().map(|r| (&r.name, &r.local_port, r.fields.len())).collect::<Vec<_>>(),
+            "{name}"
+        );
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
 /// Root cause: continuation lines that lost their indentation went to unparsed. No published
 /// capture was found with exactly that damage; it is what pasting through anything that trims
 /// lines does, so real captures are read here with the indentation of their continuation
@@ -267,7 +322,6 @@ mod spliced_prompts {
             _ => go!(firewall),
         }
     }
-    use sacdoc_parse::firewall;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
