@@ -155,40 +155,28 @@ fn json_line(w: &mut impl Write, name: &str, value: &impl serde::Serialize) -> a
     Ok(())
 }
 
-/// Writes every `\n` followed by `pad`: nests serde_json's pretty output inside a document
-/// written piece by piece (string values never contain a raw line break; JSON escapes it).
-struct Indent<'a, W: Write> {
-    w: &'a mut W,
-    pad: &'static [u8],
-}
-
-impl<W: Write> Write for Indent<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut start = 0;
-        for (i, &b) in buf.iter().enumerate() {
-            if b == b'\n' {
-                self.w.write_all(&buf[start..=i])?;
-                self.w.write_all(self.pad)?;
-                start = i + 1;
-            }
-        }
-        self.w.write_all(&buf[start..])?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
-    }
-}
-
-/// Writes `value` pretty, nested `pad` deep.
+/// Writes `value` pretty, nested `pad` deep: serde_json renders it into `scratch` (kept between
+/// calls, so a stream of records allocates once), then every line break is followed by `pad`
+/// while the text is copied out in one pass (string values never contain a raw line break;
+/// JSON escapes it).
 fn pretty_nested(
     w: &mut impl Write,
     pad: &'static [u8],
     value: &impl serde::Serialize,
+    scratch: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    let mut ind = Indent { w, pad };
-    serde_json::to_writer_pretty(&mut ind, value).map_err(std::io::Error::other)
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value).map_err(std::io::Error::other)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        w.write_all(first)?;
+    }
+    for line in lines {
+        w.write_all(b"\n")?;
+        w.write_all(pad)?;
+        w.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// The netstat sink that writes JSON as the stream reports: connections at once, the rest
@@ -202,6 +190,8 @@ struct NetstatJson<'w, W: Write> {
     commands: Vec<parse::Command>,
     unparsed: Vec<parse::Unparsed>,
     error: Option<std::io::Error>,
+    /// Reused rendering buffer of one record.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> NetstatJson<'_, W> {
@@ -217,7 +207,7 @@ impl<W: Write> NetstatJson<'_, W> {
         match self.style {
             Style::Pretty => {
                 self.w.write_all(if self.rows == 0 { b"\n    " } else { b",\n    " })?;
-                pretty_nested(self.w, b"    ", c)
+                pretty_nested(self.w, b"    ", c, &mut self.scratch)
             }
             Style::Compact => {
                 if self.rows > 0 {
@@ -298,7 +288,7 @@ mod erased {
 
     impl<T: serde::Serialize> Ser for T {
         fn pretty(&self, w: &mut dyn Write) -> std::io::Result<()> {
-            super::pretty_nested(&mut &mut *w, b"  ", self)
+            super::pretty_nested(&mut &mut *w, b"  ", self, &mut Vec::new())
         }
         fn compact(&self, w: &mut dyn Write) -> std::io::Result<()> {
             serde_json::to_writer(w, self).map_err(std::io::Error::other)
@@ -347,6 +337,7 @@ pub fn stream_netstat(
         commands: Vec::new(),
         unparsed: Vec::new(),
         error: None,
+        scratch: Vec::new(),
     };
     sink.begin().context("cannot write the JSON")?;
     let mut stream = parse::netstat::Stream::new();
