@@ -122,8 +122,20 @@ impl Icacls {
 pub fn parse(input: &str) -> Icacls {
     let ledger = Ledger::new(input);
     let joined = ledger.joined(continues_ace);
+    // In a paste that doubled every line break one blank line separates a block's lines and
+    // two end it.
+    let doubled = crate::text::double_spaced(joined.iter().map(Joined::is_blank));
     let mut p = Parser { ledger, out: Icacls::default(), block: None };
+    let mut blanks = 0;
     for j in &joined {
+        if j.is_blank() {
+            blanks += 1;
+            if doubled && blanks == 1 {
+                continue;
+            }
+        } else {
+            blanks = 0;
+        }
         p.line(j);
     }
     p.close_block();

@@ -211,6 +211,10 @@ pub struct Stream {
     /// with the cuts of their physical lines.
     pending: Vec<(Joined, Vec<(usize, usize)>)>,
     seen_row: bool,
+    /// The line in `buf` was a prompt or command line (shown as blank): it ends the record.
+    buf_is_command: bool,
+    /// Blank lines since the open record's last line.
+    gap: usize,
 }
 
 impl Stream {
@@ -229,7 +233,9 @@ impl Stream {
         self.number += 1;
         let number = self.number;
         let mut raw = raw;
+        let mut is_command = false;
         if let Some((p, c)) = crate::prompt::command_line(raw.trim_end()) {
+            is_command = true;
             sink.command(crate::Command {
                 line: number,
                 prompt: p.to_string(),
@@ -252,6 +258,7 @@ impl Stream {
         }
         self.buf.clear();
         self.buf.push_str(raw);
+        self.buf_is_command = is_command;
         self.cuts.clear();
         self.first = number;
         self.last = number;
@@ -292,9 +299,14 @@ impl Stream {
         let (first, last) = (self.first, self.last);
         self.first = 0;
         if text.trim_start().is_empty() {
-            // XP prints a blank line after every record; modern output has none inside the
-            // table. Either way nothing attaches across a blank line.
-            self.close(sink);
+            // XP prints a blank line after every record (its last owner line closes it);
+            // modern output has none inside the table, but a paste that doubled every line
+            // break puts one between a row and its owner lines: those still attach across one
+            // blank line. A prompt or command line ends the record.
+            if self.buf_is_command {
+                self.close(sink);
+            }
+            self.gap += 1;
             return;
         }
         if let Some(conn) = parse_row(text, first) {
@@ -303,7 +315,11 @@ impl Stream {
             sink.consumed(first, last);
             self.open = Some(conn);
             self.seen_row = true;
+            self.gap = 0;
             return;
+        }
+        if std::mem::take(&mut self.gap) > 1 {
+            self.close(sink);
         }
         match attach_owner(self.open.as_mut(), text) {
             Some(ends_record) => {

@@ -237,6 +237,70 @@ fn section_and_rule_rulers_after_blank_lines_keep_the_layout() {
     }
 }
 
+/// Blank-line noise in the record parsers: the same real captures with every line break doubled
+/// read as the plain ones (netstat owner lines, icacls ACE lines, reg values).
+#[test]
+fn doubled_line_breaks_keep_records_whole() {
+    use sacdoc_parse::netstat;
+    let double = |s: &str| s.replace('\n', "\n\n");
+    for name in ["en-win10-anob.txt", "zh-anbo-padded.txt", "fr-abo-names.txt"] {
+        let plain = fixture("netstat", name);
+        let spaced = double(&plain);
+        let (a, b) = (netstat::parse(&plain), netstat::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.connections.is_empty(), "{name}");
+        let owners = |o: &netstat::Netstat| {
+            o.connections
+                .iter()
+                .map(|c| {
+                    format!("{} {:?} {:?} {:?}", c.local_port_raw, c.pid, c.image, c.component)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(owners(&a), owners(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    for name in ["en-unifi-video.txt", "de-onedrivesetup.txt", "zh-dot.txt"] {
+        let plain = fixture("icacls", name);
+        let spaced = double(&plain);
+        let (a, b) = (icacls::parse(&plain), icacls::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.objects.is_empty(), "{name}");
+        let aces = |o: &icacls::Icacls| {
+            o.objects.iter().map(|x| (x.path.clone(), x.aces.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(aces(&a), aces(&b), "{name}");
+        assert_eq!((a.succeeded, a.failed), (b.succeeded, b.failed), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    for name in [
+        "en-rdp-tcp-portnumber.txt",
+        "zh-default-value.txt",
+        "de-error-then-dword.txt",
+        "ja-four-runs-two-errors.txt",
+        "en-evilwinrm-two-queries.txt",
+    ] {
+        let plain = fixture("reg", name);
+        let spaced = double(&plain);
+        let (a, b) = (reg::parse(&plain), reg::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.keys.is_empty(), "{name}");
+        let values = |o: &reg::RegQuery| {
+            o.keys
+                .iter()
+                .map(|k| {
+                    let v: Vec<_> =
+                        k.values.iter().map(|v| (&v.name, &v.kind, &v.data_raw)).collect();
+                    format!("{} {v:?} {:?}", k.path, k.subkeys)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&a), values(&b), "{name}");
+        assert_eq!(a.errors.len(), b.errors.len(), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
 /// Root cause: continuation lines that lost their indentation went to unparsed. No published
 /// capture was found with exactly that damage; it is what pasting through anything that trims
 /// lines does, so real captures are read here with the indentation of their continuation
