@@ -409,6 +409,34 @@ mod spliced_prompts {
             prop_assert_eq!(commands, before + inserts.len());
             prop_assert!(unparsed.iter().all(|u| !PROMPTS.contains(&u.text.as_str())));
         }
+
+        /// Blank-line noise: blank lines spliced in anywhere, or every line break doubled, with
+        /// prompts too; the accounting holds and no prompt becomes data.
+        #[test]
+        fn blank_line_noise_keeps_every_line_accounted(
+            which in 0..CAPTURES.len(),
+            blanks in prop::collection::vec(any::<u16>(), 0..12),
+            inserts in prop::collection::vec((any::<u16>(), 0..PROMPTS.len()), 0..4),
+            doubled in any::<bool>(),
+        ) {
+            let (kind, name) = CAPTURES[which];
+            let base = fixture_raw(kind, name);
+            let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+            for (at, p) in &inserts {
+                let at = *at as usize % (lines.len() + 1);
+                lines.insert(at, PROMPTS[*p].to_string());
+            }
+            for at in &blanks {
+                let at = *at as usize % (lines.len() + 1);
+                lines.insert(at, String::new());
+            }
+            let sep = if doubled { "\r\n\r\n" } else { "\r\n" };
+            let input = lines.join(sep);
+            let (consumed, unparsed, commands) = run(kind, &input);
+            assert_accounted(&input, &consumed, &unparsed);
+            prop_assert!(commands >= inserts.len());
+            prop_assert!(unparsed.iter().all(|u| !PROMPTS.contains(&u.text.as_str())));
+        }
     }
 }
 
