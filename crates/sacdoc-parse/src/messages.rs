@@ -141,6 +141,22 @@ pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
          32284432665)",
     ),
     (
+        "ru",
+        "Ошибка",
+        // «Ошибка: Не удается найти указанный раздел или параметр в реестре.»; also printed in
+        // capitals (ОШИБКА), hence the case-insensitive comparison.
+        "Microsoft documentation in Russian: the Defender for Endpoint proxy troubleshooting \
+         page quotes reg compare's error (code index find_string id 49064140103); batch \
+         scripts that match reg query's output with find (find_string id 21189378430)",
+    ),
+    (
+        "ko",
+        "오류",
+        // 오류: 지정된 레지스트리 키 또는 값을 찾을 수 없습니다
+        "Korean notes quoting reg query's output for a missing Run value (code index \
+         find_string id 65972647011)",
+    ),
+    (
         "ja",
         "エラー",
         "capture: Japanese notes on the reg command, four runs behind $ prompts (fixture \
@@ -148,10 +164,11 @@ pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The language of a `reg` error label, when the table knows it.
+/// The language of a `reg` error label, when the table knows it (compared case-insensitively in
+/// any script: `ОШИБКА` and `Ошибка` are both Russian).
 pub fn reg_error_language(label: &str) -> Option<&'static str> {
-    let l = label.trim();
-    REG_ERROR_LABELS.iter().find(|(_, w, _)| l.eq_ignore_ascii_case(w)).map(|(lang, ..)| *lang)
+    let l = label.trim().to_lowercase();
+    REG_ERROR_LABELS.iter().find(|(_, w, _)| l == w.to_lowercase()).map(|(lang, ..)| *lang)
 }
 
 #[cfg(test)]
@@ -182,6 +199,17 @@ mod tests {
         assert_eq!(icacls_summary("C:\\a 1 2"), None);
         assert_eq!(icacls_summary("Version 10.0 build 2"), None);
         assert_eq!(icacls_summary("3 things"), None);
+    }
+
+    #[test]
+    fn reg_error_labels_in_any_case_and_script() {
+        assert_eq!(reg_error_language("ERROR"), Some("en"));
+        assert_eq!(reg_error_language("Fehler"), Some("de"));
+        assert_eq!(reg_error_language("ОШИБКА"), Some("ru"));
+        assert_eq!(reg_error_language("Ошибка"), Some("ru"));
+        assert_eq!(reg_error_language("오류"), Some("ko"));
+        assert_eq!(reg_error_language("エラー"), Some("ja"));
+        assert_eq!(reg_error_language("HKEY_LOCAL_MACHINE"), None);
     }
 
     #[test]

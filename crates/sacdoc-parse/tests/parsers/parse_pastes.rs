@@ -98,6 +98,7 @@ fn several_runs_keep_every_reg_error() {
     let errs: Vec<(usize, &str)> = q.errors.iter().map(|e| (e.line, e.text.as_str())).collect();
     let msg = "エラー: 指定されたレジストリ キーまたは値が見つかりませんでした";
     assert_eq!(errs, vec![(15, msg), (18, msg)]);
+    assert!(q.errors.iter().all(|e| e.language.as_deref() == Some("ja")));
     assert_eq!(q.error.as_deref(), Some(msg), "`error` stays the first one");
     // Four `$ ` prompt lines, one run each.
     assert_eq!(q.commands.len(), 4);
