@@ -11,7 +11,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "NT AUTHORITY\\SYSTEM",  // capture
             "NT-AUTORITÄT\\SYSTEM",  // capture
-            "AUTORITE NT\\Système",  // GUESS fr
+            "AUTORITE NT\\Système",  // capture fr (fixture fr-ext2srv-prompted.txt)
             "NT AUTHORITY\\система", // capture ru (fixture ru-four-runs-prompted.txt; СИСТЕМА elsewhere)
             "SYSTEM",
         ],
@@ -21,7 +21,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "BUILTIN\\Administrators",       // capture
             "VORDEFINIERT\\Administratoren", // capture
-            "BUILTIN\\Administrateurs",      // GUESS fr
+            "BUILTIN\\Administrateurs",      // capture fr (fixture fr-ext2srv-prompted.txt)
             "BUILTIN\\Administradores",      // GUESS es
             "BUILTIN\\Администраторы",       // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
@@ -32,7 +32,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "BUILTIN\\Users",         // capture
             "VORDEFINIERT\\Benutzer", // capture
-            "BUILTIN\\Utilisateurs",  // GUESS fr
+            "BUILTIN\\Utilisateurs",  // capture fr (fixture fr-ext2srv-prompted.txt)
             "BUILTIN\\Usuarios",      // GUESS es
             "Users",
         ],
@@ -79,6 +79,8 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "APPLICATION PACKAGE AUTHORITY\\ALL APPLICATION PACKAGES",
             "ZERTIFIZIERUNGSSTELLE FÜR ANWENDUNGSPAKETE\\ALLE ANWENDUNGSPAKETE", // capture
+            // capture fr (fixture fr-ext2srv-prompted.txt), U+2019 apostrophes as printed
+            "AUTORITÉ DE PACKAGE D\u{2019}APPLICATION\\TOUS LES PACKAGES D\u{2019}APPLICATION",
         ],
     ),
     (
@@ -87,6 +89,9 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APPLICATION PACKAGES",
             "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APP PACKAGES",
             "ZERTIFIZIERUNGSSTELLE FÜR ANWENDUNGSPAKETE\\ALLE EINGESCHRÄNKTEN ANWENDUNGSPAKETE",
+            // capture fr (fixture fr-ext2srv-prompted.txt)
+            "AUTORITÉ DE PACKAGE D\u{2019}APPLICATION\\TOUS LES PACKAGES D\u{2019}APPLICATION \
+             RESTREINTS",
         ],
     ),
 ];
