@@ -9,10 +9,11 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
     (
         "S-1-5-18",
         &[
-            "NT AUTHORITY\\SYSTEM",  // capture
-            "NT-AUTORITÄT\\SYSTEM",  // capture
-            "AUTORITE NT\\Système",  // capture fr (fixture fr-ext2srv-prompted.txt)
+            "NT AUTHORITY\\SYSTEM",   // capture
+            "NT-AUTORITÄT\\SYSTEM",   // capture
+            "AUTORITE NT\\Système",   // capture fr (fixture fr-ext2srv-prompted.txt)
             "NT AUTHORITY\\система", // capture ru (fixture ru-four-runs-prompted.txt; СИСТЕМА elsewhere)
+            "AUTORIDADE NT\\SISTEMA", // capture pt-BR (code index id 2400582992, icacls example)
             "SYSTEM",
         ],
     ),
@@ -22,8 +23,8 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Administrators",       // capture
             "VORDEFINIERT\\Administratoren", // capture
             "BUILTIN\\Administrateurs",      // capture fr (fixture fr-ext2srv-prompted.txt)
-            "BUILTIN\\Administradores",      // GUESS es
-            "BUILTIN\\Администраторы",       // capture ru (fixture ru-four-runs-prompted.txt)
+            "BUILTIN\\Administradores", // capture es, pt (code index ids 40399789218, 70173378008)
+            "BUILTIN\\Администраторы",  // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
         ],
     ),
@@ -33,7 +34,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Users",         // capture
             "VORDEFINIERT\\Benutzer", // capture
             "BUILTIN\\Utilisateurs",  // capture fr (fixture fr-ext2srv-prompted.txt)
-            "BUILTIN\\Usuarios",      // GUESS es
+            "BUILTIN\\Usuarios",      // capture es (code index ids 40399789218, 70173378008)
             "Users",
         ],
     ),
@@ -50,7 +51,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "NT AUTHORITY\\Authenticated Users",
             "NT-AUTORITÄT\\Authentifizierte Benutzer",
             "AUTORITE NT\\Utilisateurs authentifiés",
-            "NT AUTHORITY\\Usuarios autentificados",
+            "NT AUTHORITY\\Usuarios autentificados", // capture es (code index id 70173378008)
         ],
     ),
     (
@@ -132,5 +133,11 @@ mod tests {
         assert_eq!(sid_of("*S-1-5-32-545").as_deref(), Some("S-1-5-32-545"));
         assert_eq!(sid_of("S-1-5-21-1-2-3-1001").as_deref(), Some("S-1-5-21-1-2-3-1001"));
         assert_eq!(sid_of("CONTOSO\\alice"), None);
+        // Names from captures in other languages.
+        assert_eq!(sid_of("AUTORITE NT\\Système").as_deref(), Some("S-1-5-18"));
+        assert_eq!(sid_of("AUTORIDADE NT\\SISTEMA").as_deref(), Some("S-1-5-18"));
+        assert_eq!(sid_of("BUILTIN\\Administradores").as_deref(), Some("S-1-5-32-544"));
+        assert_eq!(sid_of("BUILTIN\\Usuarios").as_deref(), Some("S-1-5-32-545"));
+        assert_eq!(sid_of("NT AUTHORITY\\Usuarios autentificados").as_deref(), Some("S-1-5-11"));
     }
 }
