@@ -335,6 +335,47 @@ fn unindented_continuation_lines_are_joined() {
     assert!(b.unparsed.is_empty(), "{:?}", b.unparsed);
 }
 
+/// Root cause: continuation lines that lost their indentation, in `sc` output whose every line
+/// lost it (pasted through something that trims lines): the fields, the flags line and the
+/// further dependencies (`: TcpIp` at the left margin) are read as from the indented capture.
+#[test]
+fn sc_lines_that_lost_their_indentation() {
+    for name in [
+        "de_qc_dependencies.txt",
+        "en_qc_usosvc_delayed.txt",
+        "zh_qc_postgresql.txt",
+        "en_query_usosvc_trailing_spaces.txt",
+        "en_prompted_query_qc_sdshow.txt",
+    ] {
+        let plain = fixture("sc", name);
+        let flat: String = plain.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+        assert_ne!(plain, flat, "{name}");
+        let (a, b) = (sc::parse(&plain), sc::parse(&flat));
+        assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+        assert!(!a.services.is_empty(), "{name}");
+        let view = |o: &sc::ScOutput| {
+            o.services
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+                        s.name,
+                        s.start_type_code(),
+                        s.binary_path,
+                        s.dependencies,
+                        s.start_name,
+                        s.state_code(),
+                        s.controls,
+                        s.fields.len()
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(view(&a), view(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
 /// Every parser on real captures with prompt lines spliced in at random places: every
 /// non-blank line is used or kept in `unparsed` exactly once, and every spliced prompt is a
 /// command (never data, never unparsed).
