@@ -376,6 +376,35 @@ fn sc_lines_that_lost_their_indentation() {
     }
 }
 
+/// The same damage in `netstat -b` output: owner lines at the left margin (`[svchost.exe]`, a
+/// service tag such as `RpcSs`) still belong to the row above them, and the header is still the
+/// header.
+#[test]
+fn netstat_owner_lines_that_lost_their_indentation() {
+    use sacdoc_parse::netstat;
+    for name in ["en-win10-anob.txt", "zh-anbo-padded.txt", "fr-abo-names.txt"] {
+        let plain = fixture("netstat", name);
+        let flat: String = plain.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+        let (a, b) = (netstat::parse(&plain), netstat::parse(&flat));
+        assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+        let owners = |o: &netstat::Netstat| {
+            o.connections
+                .iter()
+                .map(|c| {
+                    format!("{} {:?} {:?} {:?}", c.local_port_raw, c.pid, c.image, c.component)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(a.connections.iter().any(|c| c.image.is_some()), "{name}");
+        assert_eq!(owners(&a), owners(&b), "{name}");
+        let errors = |o: &netstat::Netstat| {
+            o.connections.iter().filter_map(|c| c.owner_error.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(errors(&a), errors(&b), "{name}");
+        assert!(b.header.is_some(), "{name}");
+    }
+}
+
 /// Every parser on real captures with prompt lines spliced in at random places: every
 /// non-blank line is used or kept in `unparsed` exactly once, and every spliced prompt is a
 /// command (never data, never unparsed).
