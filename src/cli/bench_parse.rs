@@ -51,10 +51,12 @@ pub struct Figure {
 }
 
 pub fn run(a: &Args) -> anyhow::Result<i32> {
-    let dir = TempDir(tempfile_dir()?);
+    // The generated input's folder, removed when this guard goes out of scope.
+    let mut _dir = None;
     let (input, generated) = match &a.input {
         Some(p) => (p.clone(), false),
         None => {
+            let dir = _dir.insert(TempDir(tempfile_dir()?));
             let p = dir.0.join("netstat-anob.txt");
             generate(&p, a.mb.saturating_mul(1_000_000))?;
             (p, true)
