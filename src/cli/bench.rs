@@ -6,6 +6,8 @@
 //!   not (a VM without makecab), next to the bytes and time of the same output sent raw.
 //! - `doctor`: the doctor on `busy-server` against the article's commands ([`doctor_default`],
 //!   measured by [`crate::doctor::bench::measure`]).
+//! - `parse`: `sacdoc parse netstat` on a large input, MB/s and peak memory next to jc
+//!   ([`super::bench_parse`]).
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +37,9 @@ pub enum Which {
     /// output, a password echoed in clear, noise at the password prompt): peak memory, CPU time,
     /// outcome and what reached standard output, checked against the goals.
     Hostile(super::bench_hostile::Args),
+    /// `sacdoc parse netstat` on a large input (50 MB by default) in each output layout: MB/s
+    /// and peak memory, next to jc on the same input when jc is installed.
+    Parse(super::bench_parse::Args),
     /// A hostile console for `exec:` targets (used by `bench hostile`).
     #[command(hide = true)]
     FarEnd(super::bench_hostile::FarEndArgs),
@@ -61,13 +66,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.which {
         None => {
             super::output::print(
-                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n            `sacdoc bench resilience` (start states x faults: correct, error, wrong, over time)\n            `sacdoc bench hostile` (hostile far ends: peak memory, CPU, outcome)\n",
+                "benchmarks: `sacdoc bench line` (bytes and time of `sacdoc run` per profile)\n            `sacdoc bench doctor` (the doctor's run)\n            `sacdoc bench resilience` (start states x faults: correct, error, wrong, over time)\n            `sacdoc bench hostile` (hostile far ends: peak memory, CPU, outcome)\n            `sacdoc bench parse` (parse netstat: MB/s and peak memory, next to jc)\n",
             )?;
             Ok(0)
         }
         Some(Which::Line(a)) => line(&a),
         Some(Which::Resilience(a)) => super::bench_resilience::run(&a),
         Some(Which::Hostile(a)) => super::bench_hostile::run(&a),
+        Some(Which::Parse(a)) => super::bench_parse::run(&a),
         Some(Which::FarEnd(a)) => super::bench_hostile::far_end(&a),
         Some(Which::Doctor) => {
             let table = doctor_default()?;

@@ -57,6 +57,16 @@ impl CodePage {
         Encoding::for_label(label.as_bytes()).map(CodePage::Whatwg)
     }
 
+    /// Whether text in this code page can be cut into lines before it is decoded: ASCII bytes
+    /// mean ASCII characters and CR/LF never occur inside a character (every OEM page, the
+    /// Windows pages, GBK, Shift_JIS, EUC-KR, Big5; not UTF-16 or ISO-2022-JP).
+    pub fn line_safe(self) -> bool {
+        match self {
+            CodePage::Oem(_) => true,
+            CodePage::Whatwg(e) => e.is_ascii_compatible(),
+        }
+    }
+
     /// The name shown in warnings.
     pub fn name(self) -> String {
         match self {

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod azure;
 pub mod bench;
 pub mod bench_hostile;
+pub mod bench_parse;
 pub mod bench_resilience;
 pub mod config;
 pub mod connect;

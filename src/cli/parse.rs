@@ -9,7 +9,9 @@
 //!
 //! Input bytes are decoded before any parser sees them ([`super::decode`]): UTF-8, UTF-16 with or
 //! without a BOM, or a legacy code page (`--encoding`, else a guessed Western page, with a
-//! warning on stderr naming it). `--encoding` reads netstat whole instead of streaming it.
+//! warning on stderr naming it). With `--encoding` netstat is still streamed, each line decoded
+//! in that code page, unless the page cannot be cut into lines before decoding (UTF-16,
+//! ISO-2022-JP): then it is read whole.
 
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -72,9 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         })?),
     };
     let mut out = BufWriter::with_capacity(1 << 16, super::output::stdout());
-    if kind == "netstat" && encoding.is_none() {
+    if kind == "netstat" && encoding.is_none_or(CodePage::line_safe) {
         let (reader, name) = open_input(args.file.as_ref())?;
-        stream_netstat(reader, &name, style, &mut out)?;
+        stream_netstat(reader, &name, encoding, style, &mut out)?;
     } else {
         let (bytes, name) = read_input(args.file.as_ref())?;
         let decoded = decode_owned(bytes, encoding);
@@ -155,40 +157,28 @@ fn json_line(w: &mut impl Write, name: &str, value: &impl serde::Serialize) -> a
     Ok(())
 }
 
-/// Writes every `\n` followed by `pad`: nests serde_json's pretty output inside a document
-/// written piece by piece (string values never contain a raw line break; JSON escapes it).
-struct Indent<'a, W: Write> {
-    w: &'a mut W,
-    pad: &'static [u8],
-}
-
-impl<W: Write> Write for Indent<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut start = 0;
-        for (i, &b) in buf.iter().enumerate() {
-            if b == b'\n' {
-                self.w.write_all(&buf[start..=i])?;
-                self.w.write_all(self.pad)?;
-                start = i + 1;
-            }
-        }
-        self.w.write_all(&buf[start..])?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
-    }
-}
-
-/// Writes `value` pretty, nested `pad` deep.
+/// Writes `value` pretty, nested `pad` deep: serde_json renders it into `scratch` (kept between
+/// calls, so a stream of records allocates once), then every line break is followed by `pad`
+/// while the text is copied out in one pass (string values never contain a raw line break;
+/// JSON escapes it).
 fn pretty_nested(
     w: &mut impl Write,
     pad: &'static [u8],
     value: &impl serde::Serialize,
+    scratch: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    let mut ind = Indent { w, pad };
-    serde_json::to_writer_pretty(&mut ind, value).map_err(std::io::Error::other)
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value).map_err(std::io::Error::other)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        w.write_all(first)?;
+    }
+    for line in lines {
+        w.write_all(b"\n")?;
+        w.write_all(pad)?;
+        w.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// The netstat sink that writes JSON as the stream reports: connections at once, the rest
@@ -202,6 +192,8 @@ struct NetstatJson<'w, W: Write> {
     commands: Vec<parse::Command>,
     unparsed: Vec<parse::Unparsed>,
     error: Option<std::io::Error>,
+    /// Reused rendering buffer of one record.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> NetstatJson<'_, W> {
@@ -217,7 +209,7 @@ impl<W: Write> NetstatJson<'_, W> {
         match self.style {
             Style::Pretty => {
                 self.w.write_all(if self.rows == 0 { b"\n    " } else { b",\n    " })?;
-                pretty_nested(self.w, b"    ", c)
+                pretty_nested(self.w, b"    ", c, &mut self.scratch)
             }
             Style::Compact => {
                 if self.rows > 0 {
@@ -298,7 +290,7 @@ mod erased {
 
     impl<T: serde::Serialize> Ser for T {
         fn pretty(&self, w: &mut dyn Write) -> std::io::Result<()> {
-            super::pretty_nested(&mut &mut *w, b"  ", self)
+            super::pretty_nested(&mut &mut *w, b"  ", self, &mut Vec::new())
         }
         fn compact(&self, w: &mut dyn Write) -> std::io::Result<()> {
             serde_json::to_writer(w, self).map_err(std::io::Error::other)
@@ -335,6 +327,7 @@ impl<W: Write> parse::netstat::Sink for NetstatJson<'_, W> {
 pub fn stream_netstat(
     mut reader: impl Read,
     name: &str,
+    encoding: Option<CodePage>,
     style: Style,
     w: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -347,6 +340,7 @@ pub fn stream_netstat(
         commands: Vec::new(),
         unparsed: Vec::new(),
         error: None,
+        scratch: Vec::new(),
     };
     sink.begin().context("cannot write the JSON")?;
     let mut stream = parse::netstat::Stream::new();
@@ -372,7 +366,7 @@ pub fn stream_netstat(
                 // UTF-16 (PowerShell redirection): decoded whole, then streamed line by line.
                 let mut bytes = head.to_vec();
                 reader.read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
-                let decoded = decode_owned(bytes, None);
+                let decoded = decode_owned(bytes, encoding);
                 if let Some(warning) = &decoded.warning {
                     super::output::warn(&format!("{name}: {warning}"));
                 }
@@ -386,12 +380,12 @@ pub fn stream_netstat(
         }
         splitter.feed(&chunk[..n], |l| {
             line_no += 1;
-            push_bytes(&mut stream, &mut sink, l, line_no, &mut bad_line);
+            push_bytes(&mut stream, &mut sink, l, line_no, encoding, &mut bad_line);
         });
     }
     splitter.finish(|l| {
         line_no += 1;
-        push_bytes(&mut stream, &mut sink, l, line_no, &mut bad_line);
+        push_bytes(&mut stream, &mut sink, l, line_no, encoding, &mut bad_line);
     });
     if let Some((n, warning)) = bad_line {
         super::output::warn(&format!("{name}: line {n} and maybe others: {warning}"));
@@ -406,8 +400,23 @@ fn push_bytes<W: Write>(
     sink: &mut NetstatJson<'_, W>,
     line: &[u8],
     number: usize,
+    encoding: Option<CodePage>,
     bad_line: &mut Option<(usize, String)>,
 ) {
+    if let Some(cp) = encoding {
+        // The code page named with --encoding, line by line (see `CodePage::line_safe`).
+        match cp.decode(line) {
+            Some(text) => stream.push_line(&text, sink),
+            None => {
+                bad_line.get_or_insert((
+                    number,
+                    format!("not valid {}; decoded as UTF-8 with U+FFFD for bad bytes", cp.name()),
+                ));
+                stream.push_line(&String::from_utf8_lossy(line), sink);
+            }
+        }
+        return;
+    }
     match std::str::from_utf8(line) {
         Ok(s) => stream.push_line(s, sink),
         Err(_) => {
@@ -486,16 +495,16 @@ mod tests {
                 } else {
                     Box::new(input.as_bytes())
                 };
-                stream_netstat(reader, "t", Style::Pretty, &mut out).expect("stream");
+                stream_netstat(reader, "t", None, Style::Pretty, &mut out).expect("stream");
                 assert_eq!(String::from_utf8(out).expect("utf-8"), whole);
             }
             let mut out = Vec::new();
-            stream_netstat(input.as_bytes(), "t", Style::Compact, &mut out).expect("stream");
+            stream_netstat(input.as_bytes(), "t", None, Style::Compact, &mut out).expect("stream");
             let v: serde_json::Value = serde_json::from_slice(&out).expect("one document");
             let w: serde_json::Value = serde_json::from_str(&whole).expect("whole");
             assert_eq!(v, w);
             let mut out = Vec::new();
-            stream_netstat(input.as_bytes(), "t", Style::Lines, &mut out).expect("stream");
+            stream_netstat(input.as_bytes(), "t", None, Style::Lines, &mut out).expect("stream");
             let rows = String::from_utf8(out)
                 .expect("utf-8")
                 .lines()
@@ -504,6 +513,29 @@ mod tests {
                 .count();
             assert_eq!(rows, w["connections"].as_array().map_or(0, Vec::len));
         }
+    }
+
+    /// With `--encoding`, netstat in a legacy code page is streamed line by line and reads as
+    /// the same capture in UTF-8 (the zh capture encoded in GBK, fed one byte at a time).
+    #[test]
+    fn streamed_netstat_in_a_named_code_page_matches_utf8() {
+        let fixture = include_str!(
+            "../../crates/sacdoc-parse/tests/fixtures/parse/netstat/zh-anbo-padded.txt"
+        );
+        // The capture without its `#|` source lines.
+        let text = fixture.split_once("#| ---\n").map_or(fixture, |(_, rest)| rest);
+        let whole = format!("{}\n", to_json("netstat", text).expect("json"));
+        let gbk = CodePage::from_name("gbk").expect("gbk");
+        assert!(gbk.line_safe());
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+        assert!(!unmappable);
+        assert_ne!(bytes.as_ref(), text.as_bytes(), "the capture has non-ASCII text");
+        let mut out = Vec::new();
+        let reader = OneByte(bytes.as_ref());
+        stream_netstat(reader, "t", Some(gbk), Style::Pretty, &mut out).expect("stream");
+        assert_eq!(String::from_utf8(out).expect("utf-8"), whole);
+        // UTF-16 cannot be cut into lines before decoding: read whole.
+        assert!(!CodePage::from_name("utf-16le").is_some_and(CodePage::line_safe));
     }
 
     /// A reader handing out one byte at a time (chunk boundaries everywhere).

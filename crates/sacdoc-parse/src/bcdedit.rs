@@ -112,6 +112,7 @@ pub fn parse(input: &str) -> BcdOutput {
     let mut ledger = Ledger::new(input);
     let joined = ledger.joined(wrapped);
     let mut out = BcdOutput::default();
+    let doubled = crate::text::double_spaced(joined.iter().map(Joined::is_blank));
     let mut i = 0;
     while i < joined.len() {
         let j = &joined[i];
@@ -119,18 +120,24 @@ pub fn parse(input: &str) -> BcdOutput {
             i += 1;
             continue;
         }
-        if joined.get(i + 1).is_some_and(|n| is_underline(&n.text)) && !is_underline(&j.text) {
+        // The underline is the next non-blank line: a paste that doubled every line break puts
+        // a blank line between a title and its underline.
+        let next = (i + 1..joined.len()).find(|&k| !joined[k].is_blank());
+        if let Some(u) = next.filter(|&k| is_underline(&joined[k].text) && !is_underline(&j.text)) {
             out.entries.push(BcdEntry {
                 title: j.text.trim().to_string(),
                 line: j.number,
                 ..Default::default()
             });
             ledger.take(j);
-            ledger.take(&joined[i + 1]);
-            i += 2;
+            ledger.take(&joined[u]);
+            i = u + 1;
             continue;
         }
-        let prev = i.checked_sub(1).and_then(|k| joined.get(k));
+        // The line before, in the text as printed: the previous non-blank line when it is
+        // right above, or (in a paste that doubled every line break) one blank line above.
+        let prev = (0..i).rev().find(|&k| !joined[k].is_blank()).map(|k| &joined[k]);
+        let prev = prev.filter(|p| p.last + 1 == j.number || (doubled && p.last + 2 == j.number));
         if element(&mut out, j, prev) {
             ledger.take(j);
         } else {
@@ -168,7 +175,8 @@ fn is_underline(text: &str) -> bool {
     t.len() >= 3 && t.chars().all(|c| c == '-')
 }
 
-/// Reads an element line, or a continuation value line, into the last section.
+/// Reads an element line, or a continuation value line, into the last section. `prev` is the
+/// element or value line printed right above `j`, if there is one.
 fn element(out: &mut BcdOutput, j: &Joined, prev: Option<&Joined>) -> bool {
     let Some(entry) = out.entries.last_mut() else { return false };
     let text = j.text.as_str();
@@ -186,7 +194,7 @@ fn element(out: &mut BcdOutput, j: &Joined, prev: Option<&Joined>) -> bool {
     // `{...}` identifier at the left margin right under a list element (`displayorder`,
     // `inherit`, ...), which holds identifiers. Element names never start with `{`.
     if f.len() == 1 && text.starts_with('{') && text.ends_with('}') {
-        let follows = prev.is_some_and(|p| p.last + 1 == j.number);
+        let follows = prev.is_some();
         if let Some(el) = entry.elements.last_mut().filter(|el| {
             follows && el.values.last().is_some_and(|v| v.starts_with('{') && v.ends_with('}'))
         }) {
@@ -197,7 +205,7 @@ fn element(out: &mut BcdOutput, j: &Joined, prev: Option<&Joined>) -> bool {
     if f.len() < 2 {
         // A value wrapped at the console width whose trailing cells were lost on the way
         // (pasted captures): one token right under a nearly full element line. GUESS: 72 cells.
-        let full = prev.is_some_and(|p| p.last + 1 == j.number && display_width(&p.text) >= 72);
+        let full = prev.is_some_and(|p| display_width(&p.text) >= 72);
         let under_element =
             entry.elements.last().is_some_and(|el| prev.is_some_and(|p| p.last >= el.line));
         return match entry.elements.last_mut().and_then(|el| el.values.last_mut()) {

@@ -153,7 +153,11 @@ const POSITIONS: &[&[&str]] = &[
 pub fn parse(input: &str) -> FirewallOutput {
     let mut ledger = Ledger::new(input);
     let lines = ledger.lines().to_vec();
-    let netsh = lines.windows(2).any(|w| label_value(w[0].text).is_some() && is_ruler(w[1].text));
+    // A label line whose next non-blank line is a ruler (blank lines between them when a paste
+    // doubled every line break).
+    let nonblank: Vec<&Line<'_>> = lines.iter().filter(|l| !l.is_blank()).collect();
+    let netsh =
+        nonblank.windows(2).any(|w| label_value(w[0].text).is_some() && is_ruler(w[1].text));
     let list = lines.iter().any(|l| psformat::list_item(l.text).is_some());
     let mut out = FirewallOutput::default();
     if netsh || !list {
@@ -228,16 +232,24 @@ fn wrapped(_cur: &str, next: &Line<'_>) -> bool {
 
 fn parse_netsh(ledger: &mut Ledger<'_>, out: &mut FirewallOutput) {
     let joined = ledger.joined(wrapped);
+    // In a paste that doubled every line break a rule's lines are one blank line apart and
+    // rules are several apart.
+    let doubled = crate::text::double_spaced(joined.iter().map(Joined::is_blank));
     let mut i = 0;
     let mut in_rule = false;
     while i < joined.len() {
         let j = &joined[i];
         if j.is_blank() {
-            in_rule = false;
+            let blank_before = i > 0 && joined[i - 1].is_blank();
+            if !doubled || blank_before {
+                in_rule = false;
+            }
             i += 1;
             continue;
         }
-        if let (Some((label, value)), Some(next)) = (label_value(&j.text), joined.get(i + 1)) {
+        let next_at = (i + 1..joined.len()).find(|&k| !joined[k].is_blank());
+        if let (Some((label, value)), Some(k)) = (label_value(&j.text), next_at) {
+            let next = &joined[k];
             if is_ruler(&next.text) {
                 out.rules.push(FirewallRule {
                     name: value.to_string(),
@@ -248,7 +260,7 @@ fn parse_netsh(ledger: &mut Ledger<'_>, out: &mut FirewallOutput) {
                 ledger.take(j);
                 ledger.take(next);
                 in_rule = true;
-                i += 2;
+                i = k + 1;
                 continue;
             }
         }

@@ -49,6 +49,11 @@ pub struct Icacls {
     /// The last trailer as printed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trailer: Option<String>,
+    /// The display language of the last trailer when a sourced entry of
+    /// [`crate::messages::ICACLS_SUMMARY`] matched it (`en`, `zh-TW`, ...); null when it was read
+    /// by its structure alone (two standalone counts, success first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trailer_language: Option<String>,
     /// Prompt and command-echo lines of the input (see [`crate::prompt`]), with line numbers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<crate::Command>,
@@ -117,8 +122,20 @@ impl Icacls {
 pub fn parse(input: &str) -> Icacls {
     let ledger = Ledger::new(input);
     let joined = ledger.joined(continues_ace);
+    // In a paste that doubled every line break one blank line separates a block's lines and
+    // two end it.
+    let doubled = crate::text::double_spaced(joined.iter().map(Joined::is_blank));
     let mut p = Parser { ledger, out: Icacls::default(), block: None };
+    let mut blanks = 0;
     for j in &joined {
+        if j.is_blank() {
+            blanks += 1;
+            if doubled && blanks == 1 {
+                continue;
+            }
+        } else {
+            blanks = 0;
+        }
         p.line(j);
     }
     p.close_block();
@@ -171,11 +188,15 @@ impl Parser<'_> {
             return;
         }
         let body = strip_ps_wrapper(j.text.trim());
-        if let Some((ok, failed)) = trailer_counts(body) {
+        if let Some((ok, failed, how)) = crate::messages::icacls_summary(body) {
             // Several runs in one capture: the counts add up, so any failure shows.
             self.out.succeeded = Some(self.out.succeeded.unwrap_or(0).saturating_add(ok));
             self.out.failed = Some(self.out.failed.unwrap_or(0).saturating_add(failed));
             self.out.trailer = Some(body.to_string());
+            self.out.trailer_language = match how {
+                crate::messages::Recognised::Table(lang) => Some(lang.to_string()),
+                crate::messages::Recognised::Structure => None,
+            };
             self.ledger.take(j);
             return;
         }
@@ -277,6 +298,7 @@ fn looks_like_path(s: &str) -> bool {
 }
 
 /// The two counts of the trailer in any language (see [`crate::messages::icacls_summary`]).
+#[cfg(test)]
 fn trailer_counts(body: &str) -> Option<(u64, u64)> {
     crate::messages::icacls_summary(body).map(|(ok, failed, _)| (ok, failed))
 }

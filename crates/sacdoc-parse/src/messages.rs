@@ -10,6 +10,11 @@
 
 /// icacls summary lines: (language, a fragment of the success part, a fragment of the failure
 /// part, source). In every entry the success count comes first.
+///
+/// No published capture or Microsoft page quoting the summary was found for fr, it, pt-BR, ko,
+/// pl, tr, nl, sv, cs or hu: those lines are read by structure (two standalone counts, success
+/// first) and `trailer_language` stays null. Simulators and test constants that print a French
+/// summary exist in public code, but they are someone's rendering, not Windows output.
 pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
     (
         "en",
@@ -41,6 +46,15 @@ pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
         "Успешно обработано",
         "не удалось обработать",
         "capture: ru-RU icacls notes (fixture ru-four-runs-prompted.txt)",
+    ),
+    (
+        "zh-TW",
+        "已順利處理",
+        "處理失敗",
+        // Three runs: 已順利處理 1 個檔案; 0 個檔案處理失敗
+        "capture: https://github.com/twcc/man-vip/blob/52b7fb3c7d1744b3e63e0aca2e0d369e01435bd8/\
+         doc-zh/docs/user-guides/twcc/vcs/instances/details/connect-to-instance/linux/\
+         from-windows.md (fixture zh-tw-three-runs-prompted.txt)",
     ),
     (
         "ja",
@@ -118,14 +132,43 @@ pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
     ("en", "ERROR", "capture: wine-mirror/wine programs/reg/tests/query.c and pastes"),
     ("de", "FEHLER", "capture: German Cygwin notes (fixture de-error-then-dword.txt)"),
     ("zh-CN", "错误", "capture quoted in shared reference notes, section 3.1"),
-    ("fr", "ERREUR", "fr error text quoted in this crate's reg unit tests"),
-    ("ja", "エラー", "quoted from Japanese console pastes in issue 15"),
+    (
+        "fr",
+        "ERREUR",
+        // « ERREUR : Le système n’a pas trouvé la clé ou la valeur de Registre spécifiée »
+        "Microsoft documentation in French: the Defender for Endpoint investigation package \
+         page quotes reg's message for a missing Autoruns key (code index find_string id \
+         32284432665)",
+    ),
+    (
+        "ru",
+        "Ошибка",
+        // «Ошибка: Не удается найти указанный раздел или параметр в реестре.»; also printed in
+        // capitals (ОШИБКА), hence the case-insensitive comparison.
+        "Microsoft documentation in Russian: the Defender for Endpoint proxy troubleshooting \
+         page quotes reg compare's error (code index find_string id 49064140103); batch \
+         scripts that match reg query's output with find (find_string id 21189378430)",
+    ),
+    (
+        "ko",
+        "오류",
+        // 오류: 지정된 레지스트리 키 또는 값을 찾을 수 없습니다
+        "Korean notes quoting reg query's output for a missing Run value (code index \
+         find_string id 65972647011)",
+    ),
+    (
+        "ja",
+        "エラー",
+        "capture: Japanese notes on the reg command, four runs behind $ prompts (fixture \
+         ja-four-runs-two-errors.txt, code index find_string id 9583168715)",
+    ),
 ];
 
-/// The language of a `reg` error label, when the table knows it.
+/// The language of a `reg` error label, when the table knows it (compared case-insensitively in
+/// any script: `ОШИБКА` and `Ошибка` are both Russian).
 pub fn reg_error_language(label: &str) -> Option<&'static str> {
-    let l = label.trim();
-    REG_ERROR_LABELS.iter().find(|(_, w, _)| l.eq_ignore_ascii_case(w)).map(|(lang, ..)| *lang)
+    let l = label.trim().to_lowercase();
+    REG_ERROR_LABELS.iter().find(|(_, w, _)| l == w.to_lowercase()).map(|(lang, ..)| *lang)
 }
 
 #[cfg(test)]
@@ -136,6 +179,13 @@ mod tests {
     fn summaries_by_table_and_by_structure() {
         let ja = "1 個のファイルが正常に処理されました。0 個のファイルを処理できませんでした";
         assert_eq!(icacls_summary(ja), Some((1, 0, Recognised::Table("ja"))));
+        let zh_tw = "已順利處理 1 個檔案; 0 個檔案處理失敗";
+        assert_eq!(icacls_summary(zh_tw), Some((1, 0, Recognised::Table("zh-TW"))));
+        // Simplified Chinese shares no fragment with the Traditional entry.
+        assert_eq!(
+            icacls_summary("已成功处理 1 个文件; 处理 0 个文件时失败"),
+            Some((1, 0, Recognised::Table("zh-CN")))
+        );
         assert_eq!(
             icacls_summary("Successfully processed 12 files; Failed processing 3 files"),
             Some((12, 3, Recognised::Table("en")))
@@ -149,6 +199,17 @@ mod tests {
         assert_eq!(icacls_summary("C:\\a 1 2"), None);
         assert_eq!(icacls_summary("Version 10.0 build 2"), None);
         assert_eq!(icacls_summary("3 things"), None);
+    }
+
+    #[test]
+    fn reg_error_labels_in_any_case_and_script() {
+        assert_eq!(reg_error_language("ERROR"), Some("en"));
+        assert_eq!(reg_error_language("Fehler"), Some("de"));
+        assert_eq!(reg_error_language("ОШИБКА"), Some("ru"));
+        assert_eq!(reg_error_language("Ошибка"), Some("ru"));
+        assert_eq!(reg_error_language("오류"), Some("ko"));
+        assert_eq!(reg_error_language("エラー"), Some("ja"));
+        assert_eq!(reg_error_language("HKEY_LOCAL_MACHINE"), None);
     }
 
     #[test]

@@ -211,6 +211,10 @@ pub struct Stream {
     /// with the cuts of their physical lines.
     pending: Vec<(Joined, Vec<(usize, usize)>)>,
     seen_row: bool,
+    /// The line in `buf` was a prompt or command line (shown as blank): it ends the record.
+    buf_is_command: bool,
+    /// Blank lines since the open record's last line.
+    gap: usize,
 }
 
 impl Stream {
@@ -229,7 +233,9 @@ impl Stream {
         self.number += 1;
         let number = self.number;
         let mut raw = raw;
+        let mut is_command = false;
         if let Some((p, c)) = crate::prompt::command_line(raw.trim_end()) {
+            is_command = true;
             sink.command(crate::Command {
                 line: number,
                 prompt: p.to_string(),
@@ -252,6 +258,7 @@ impl Stream {
         }
         self.buf.clear();
         self.buf.push_str(raw);
+        self.buf_is_command = is_command;
         self.cuts.clear();
         self.first = number;
         self.last = number;
@@ -267,7 +274,7 @@ impl Stream {
         if !self.seen_row {
             // A table with no rows (`-p udp` on a host without UDP sockets) still has its
             // title and header.
-            self.resolve_pending(sink);
+            self.resolve_pending(sink, false);
         }
         for (j, cuts) in std::mem::take(&mut self.pending) {
             reject(&j, &cuts, sink);
@@ -292,19 +299,46 @@ impl Stream {
         let (first, last) = (self.first, self.last);
         self.first = 0;
         if text.trim_start().is_empty() {
-            // XP prints a blank line after every record; modern output has none inside the
-            // table. Either way nothing attaches across a blank line.
-            self.close(sink);
+            // XP prints a blank line after every record (its last owner line closes it);
+            // modern output has none inside the table, but a paste that doubled every line
+            // break puts one between a row and its owner lines: those still attach across one
+            // blank line. A prompt or command line ends the record.
+            if self.buf_is_command {
+                self.close(sink);
+            }
+            self.gap += 1;
             return;
         }
         if let Some(conn) = parse_row(text, first) {
             self.close(sink);
-            self.resolve_pending(sink);
+            self.resolve_pending(sink, true);
             sink.consumed(first, last);
             self.open = Some(conn);
             self.seen_row = true;
+            self.gap = 0;
             return;
         }
+        let gap = std::mem::take(&mut self.gap);
+        if gap > 1 {
+            self.close(sink);
+        }
+        // An owner line pasted through something that trimmed lines sits at the left margin,
+        // right under its row: read it at the indentation netstat gave it (one space for the
+        // `[image]` and the failure text, two for a one-word service tag).
+        let shaped;
+        let text = if gap == 0 && indent(text) == 0 && self.open.is_some() {
+            let body = text.trim();
+            // A service tag is one ASCII name (`RpcSs`, `CDPUserSvc_46a8de2e`); the failure
+            // text is a sentence, in some languages one run of letters (`无法获取所有权信息`).
+            let tag = body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'-' | b'.'));
+            let pad = if tag { "  " } else { " " };
+            shaped = format!("{pad}{body}");
+            shaped.as_str()
+        } else {
+            text
+        };
         match attach_owner(self.open.as_mut(), text) {
             Some(ends_record) => {
                 sink.consumed(first, last);
@@ -326,11 +360,16 @@ impl Stream {
 
     /// Lines seen before a row: the last indented one with three or more fields is the header,
     /// an unindented line right before it is the title; anything else is unparsed.
-    fn resolve_pending(&mut self, sink: &mut impl Sink) {
+    fn resolve_pending(&mut self, sink: &mut impl Sink, row_follows: bool) {
         let pending = std::mem::take(&mut self.pending);
         let header_at = pending
             .last()
-            .filter(|(l, _)| indent(&l.text) >= 1 && text::fields(&l.text).len() >= 3)
+            // Indented with three or more labels; at the left margin (a paste that trimmed
+            // lines) four or more, right before a row.
+            .filter(|(l, _)| {
+                let n = text::fields(&l.text).len();
+                (indent(&l.text) >= 1 && n >= 3) || (row_follows && n >= 4)
+            })
             .map(|_| pending.len() - 1);
         let title_at = header_at.and_then(|h| h.checked_sub(1)).filter(|&t| {
             let t = &pending[t].0.text;

@@ -57,6 +57,11 @@ pub struct RegQuery {
 pub struct RegError {
     pub line: usize,
     pub text: String,
+    /// The display language of the label when a sourced entry of
+    /// [`crate::messages::REG_ERROR_LABELS`] names it (`en`, `ja`, `ru`, ...); null for a line
+    /// read as an error by its shape alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// One key with its values and (without `/s`) its immediate subkeys.
@@ -218,7 +223,9 @@ impl Parser<'_> {
         }
         if is_error_line(body) {
             self.out.error.get_or_insert_with(|| body.to_string());
-            self.out.errors.push(RegError { line: j.number, text: body.to_string() });
+            let language =
+                error_label(body).and_then(crate::messages::reg_error_language).map(str::to_string);
+            self.out.errors.push(RegError { line: j.number, text: body.to_string(), language });
             self.ledger.take(j);
             return;
         }
@@ -277,6 +284,11 @@ fn match_count(body: &str) -> Option<u64> {
     n.parse().ok()
 }
 
+/// The label before the colon of an error line (`ERROR`, `Ошибка`, `错误`).
+fn error_label(body: &str) -> Option<&str> {
+    body.split_once(": ").or_else(|| body.split_once('：')).map(|(l, _)| l.trim())
+}
+
 /// `ERROR: ...`, `FEHLER: ...`, `ERREUR : ...`, `错误: ...`: a short label, a colon, a message.
 fn is_error_line(body: &str) -> bool {
     let Some((label, msg)) = body.split_once(": ").or_else(|| body.split_once('：')) else {
@@ -312,6 +324,15 @@ mod tests {
             "ERREUR : Le système n’a pas trouvé la clé ou la valeur de Registre spécifiée."
         ));
         assert!(is_error_line("错误: 系统找不到指定的注册表项或值。"));
+        // The sourced ru and ko messages (see `messages::REG_ERROR_LABELS`).
+        let ru = "Ошибка: Не удается найти указанный раздел или параметр в реестре.";
+        let ko = "오류: 지정된 레지스트리 키 또는 값을 찾을 수 없습니다";
+        for (line, lang) in [(ru, "ru"), (ko, "ko")] {
+            let q = parse(&format!("{line}\r\n"));
+            assert_eq!(q.errors.len(), 1, "{line}");
+            assert_eq!(q.errors[0].language.as_deref(), Some(lang));
+            assert_eq!(q.error.as_deref(), Some(line));
+        }
         assert!(!is_error_line("HKEY_LOCAL_MACHINE\\x"));
         assert_eq!(match_count("End of search: 12 match(es) found."), Some(12));
         assert_eq!(match_count("Suche beendet: 2 Übereinstimmung(en) gefunden."), Some(2));

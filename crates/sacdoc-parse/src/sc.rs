@@ -259,7 +259,43 @@ fn continues(_cur: &str, next: &Line<'_>) -> bool {
     !(t.starts_with("[SC]")
         || top_label(t).is_some()
         || fields::field_line(t).is_some()
-        || controls_line(t).is_some())
+        || controls_line(t).is_some()
+        || unindented_field(t).is_some()
+        || unindented_controls(t).is_some())
+}
+
+/// A field line that lost its indentation (pasted through something that trims lines): its
+/// label is a constant padded to the colon (`TYPE               : 10  WIN32_OWN_PROCESS`), or a
+/// list continuation with no label (`: TcpIp`). A top label (`SERVICE_NAME: x`) has no padding.
+/// Returns the line as sc printed it, indented, for [`fields::field_line`].
+fn unindented_field(text: &str) -> Option<String> {
+    if text.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let colon = text.find(':')?;
+    let label = &text[..colon];
+    // Labels are constants (`SERVICE_START_NAME`, `RESET_PERIOD (in seconds)`), padded with
+    // at least one space (the longest, SERVICE_START_NAME, has exactly one).
+    let first = label.split_whitespace().next().unwrap_or("");
+    let constant = !first.is_empty()
+        && first.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let padded = label.ends_with(' ') && constant && label.split_whitespace().count() <= 4;
+    let continuation = label.is_empty() && !text[colon + 1..].trim().is_empty();
+    (padded || continuation).then(|| format!("        {text}"))
+}
+
+/// The flags line `(STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)` at the left margin.
+fn unindented_controls(text: &str) -> Option<Vec<String>> {
+    if text.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let inner = text.strip_prefix('(')?.strip_suffix(')')?;
+    let words: Vec<&str> = inner.split(',').map(str::trim).collect();
+    // Flag names are constants: upper-case letters and underscores.
+    words
+        .iter()
+        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        .then(|| words.iter().map(|w| w.to_string()).collect())
 }
 
 /// `SERVICE_NAME: TermService`: a label in column 0, a colon, a value.
@@ -354,6 +390,22 @@ impl Parser {
             }
         }
         self.pending_error = false;
+        if self.out.services.last().is_some() {
+            // Lines of the open service that lost their indentation.
+            if let Some(indented) = unindented_field(text) {
+                if let Some((label, value)) = fields::field_line(&indented) {
+                    if let Some(s) = self.out.services.last_mut() {
+                        return fields::apply(s, label, value, j.number);
+                    }
+                }
+            }
+            if let Some(controls) = unindented_controls(text) {
+                if let Some(s) = self.out.services.last_mut().filter(|s| s.state.is_some()) {
+                    s.controls.extend(controls);
+                    return true;
+                }
+            }
+        }
         if let Some((label, value)) = top_label(text) {
             return self.top(label, value, j.number);
         }

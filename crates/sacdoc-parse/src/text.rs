@@ -238,6 +238,23 @@ where
     rejoin(&lines(input), DEFAULT_WIDTH, continues)
 }
 
+/// Whether every line break of the input was doubled on the way (a paste or a serial capture
+/// that turned each CRLF into two breaks, as in the zh `sc query` fixture): nine in ten
+/// non-blank lines (the last one aside) are followed by a blank line, over at least four lines. Parsers that end a
+/// record at a blank line then end it at two.
+pub fn double_spaced(blank: impl IntoIterator<Item = bool>) -> bool {
+    let (mut nonblank, mut followed, mut prev_nonblank) = (0usize, 0usize, false);
+    for b in blank {
+        if b && prev_nonblank {
+            followed += 1;
+        }
+        nonblank += usize::from(!b);
+        prev_nonblank = !b;
+    }
+    // The last line has nothing after it to be followed by.
+    nonblank >= 4 && followed * 10 >= (nonblank - 1) * 9
+}
+
 /// Display width in console cells: East Asian wide and fullwidth characters take two cells,
 /// control and combining characters none, everything else one.
 pub fn display_width(s: &str) -> usize {
@@ -524,6 +541,15 @@ mod tests {
             s.finish(|l| got.push(String::from_utf8_lossy(l).into_owned()));
             assert_eq!(got, want, "chunk size {size}");
         }
+    }
+
+    #[test]
+    fn double_spacing_is_nine_in_ten_lines() {
+        let j = |s: &str| lines(s).iter().map(Line::is_blank).collect::<Vec<_>>();
+        assert!(double_spaced(j("a\n\nb\n\nc\n\nd\n\n")));
+        assert!(double_spaced(j("a\n\nb\n\nc\n\n\n\nd\n")));
+        assert!(!double_spaced(j("a\nb\n\nc\nd\n\n")));
+        assert!(!double_spaced(j("a\n\nb\n\n")));
     }
 
     #[test]

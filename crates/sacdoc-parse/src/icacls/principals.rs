@@ -9,10 +9,11 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
     (
         "S-1-5-18",
         &[
-            "NT AUTHORITY\\SYSTEM",  // capture
-            "NT-AUTORITÄT\\SYSTEM",  // capture
-            "AUTORITE NT\\Système",  // GUESS fr
+            "NT AUTHORITY\\SYSTEM",   // capture
+            "NT-AUTORITÄT\\SYSTEM",   // capture
+            "AUTORITE NT\\Système",   // capture fr (fixture fr-ext2srv-prompted.txt)
             "NT AUTHORITY\\система", // capture ru (fixture ru-four-runs-prompted.txt; СИСТЕМА elsewhere)
+            "AUTORIDADE NT\\SISTEMA", // capture pt-BR (code index id 2400582992, icacls example)
             "SYSTEM",
         ],
     ),
@@ -21,9 +22,9 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "BUILTIN\\Administrators",       // capture
             "VORDEFINIERT\\Administratoren", // capture
-            "BUILTIN\\Administrateurs",      // GUESS fr
-            "BUILTIN\\Administradores",      // GUESS es
-            "BUILTIN\\Администраторы",       // capture ru (fixture ru-four-runs-prompted.txt)
+            "BUILTIN\\Administrateurs",      // capture fr (fixture fr-ext2srv-prompted.txt)
+            "BUILTIN\\Administradores", // capture es, pt (code index ids 40399789218, 70173378008)
+            "BUILTIN\\Администраторы",  // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
         ],
     ),
@@ -32,8 +33,8 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "BUILTIN\\Users",         // capture
             "VORDEFINIERT\\Benutzer", // capture
-            "BUILTIN\\Utilisateurs",  // GUESS fr
-            "BUILTIN\\Usuarios",      // GUESS es
+            "BUILTIN\\Utilisateurs",  // capture fr (fixture fr-ext2srv-prompted.txt)
+            "BUILTIN\\Usuarios",      // capture es (code index ids 40399789218, 70173378008)
             "Users",
         ],
     ),
@@ -50,7 +51,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "NT AUTHORITY\\Authenticated Users",
             "NT-AUTORITÄT\\Authentifizierte Benutzer",
             "AUTORITE NT\\Utilisateurs authentifiés",
-            "NT AUTHORITY\\Usuarios autentificados",
+            "NT AUTHORITY\\Usuarios autentificados", // capture es (code index id 70173378008)
         ],
     ),
     (
@@ -79,6 +80,8 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
         &[
             "APPLICATION PACKAGE AUTHORITY\\ALL APPLICATION PACKAGES",
             "ZERTIFIZIERUNGSSTELLE FÜR ANWENDUNGSPAKETE\\ALLE ANWENDUNGSPAKETE", // capture
+            // capture fr (fixture fr-ext2srv-prompted.txt), U+2019 apostrophes as printed
+            "AUTORITÉ DE PACKAGE D\u{2019}APPLICATION\\TOUS LES PACKAGES D\u{2019}APPLICATION",
         ],
     ),
     (
@@ -87,6 +90,9 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APPLICATION PACKAGES",
             "APPLICATION PACKAGE AUTHORITY\\ALL RESTRICTED APP PACKAGES",
             "ZERTIFIZIERUNGSSTELLE FÜR ANWENDUNGSPAKETE\\ALLE EINGESCHRÄNKTEN ANWENDUNGSPAKETE",
+            // capture fr (fixture fr-ext2srv-prompted.txt)
+            "AUTORITÉ DE PACKAGE D\u{2019}APPLICATION\\TOUS LES PACKAGES D\u{2019}APPLICATION \
+             RESTREINTS",
         ],
     ),
 ];
@@ -127,5 +133,11 @@ mod tests {
         assert_eq!(sid_of("*S-1-5-32-545").as_deref(), Some("S-1-5-32-545"));
         assert_eq!(sid_of("S-1-5-21-1-2-3-1001").as_deref(), Some("S-1-5-21-1-2-3-1001"));
         assert_eq!(sid_of("CONTOSO\\alice"), None);
+        // Names from captures in other languages.
+        assert_eq!(sid_of("AUTORITE NT\\Système").as_deref(), Some("S-1-5-18"));
+        assert_eq!(sid_of("AUTORIDADE NT\\SISTEMA").as_deref(), Some("S-1-5-18"));
+        assert_eq!(sid_of("BUILTIN\\Administradores").as_deref(), Some("S-1-5-32-544"));
+        assert_eq!(sid_of("BUILTIN\\Usuarios").as_deref(), Some("S-1-5-32-545"));
+        assert_eq!(sid_of("NT AUTHORITY\\Usuarios autentificados").as_deref(), Some("S-1-5-11"));
     }
 }

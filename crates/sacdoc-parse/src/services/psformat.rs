@@ -156,6 +156,7 @@ where
     F: FnMut(&Line<'_>) -> bool,
 {
     let lines: Vec<Line<'_>> = ledger.lines().to_vec();
+    let doubled = crate::text::double_spaced(lines.iter().map(Line::is_blank));
     let mut out = Formatted::default();
     let mut i = 0;
     while i < lines.len() {
@@ -174,7 +175,7 @@ where
             continue;
         }
         if list_item(line.text).is_some() {
-            i = read_record(&lines, i, ledger, &mut out);
+            i = read_record(&lines, i, doubled, ledger, &mut out);
             continue;
         }
         reject_line(ledger, &line);
@@ -262,15 +263,25 @@ fn table_row_continues(lines: &[Line<'_>], k: usize) -> bool {
     list_item(l.text).is_none() && !l.text.starts_with(' ') && ruler_after(lines, k).is_none()
 }
 
+/// Reads one `Name : value` record from `at` to the blank line that ends it; in a paste that
+/// doubled every line break (`doubled`) one blank line separates its lines and two end it.
 fn read_record(
     lines: &[Line<'_>],
     at: usize,
+    doubled: bool,
     ledger: &mut Ledger<'_>,
     out: &mut Formatted,
 ) -> usize {
     let mut record = ListRecord { items: Vec::new(), line: lines[at].number, lines: Vec::new() };
     let mut i = at;
-    while i < lines.len() && !lines[i].is_blank() {
+    while i < lines.len() {
+        if lines[i].is_blank() {
+            let next = lines.get(i + 1).filter(|n| doubled && !n.is_blank());
+            match next {
+                Some(n) if list_item(n.text).is_some() || n.text.starts_with(' ') => i += 1,
+                _ => break,
+            }
+        }
         let line = lines[i];
         if let Some((name, value)) = list_item(line.text) {
             record.items.push(ListItem {

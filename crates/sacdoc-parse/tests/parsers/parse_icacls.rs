@@ -112,6 +112,33 @@ fn zh_relative_path_and_chinese_trailer() {
     assert_eq!(r.trailer.as_deref(), Some("已成功处理 1 个文件; 处理 0 个文件时失败"));
 }
 
+/// French well-known principals from a real capture resolve to their SIDs (the doctor compares
+/// SIDs), the application package groups with their typographic apostrophes included; the
+/// short `> ` PowerShell prompt is a command.
+#[test]
+fn fr_principals_resolve_to_sids() {
+    let r = check(&fixture_raw("icacls", "fr-ext2srv-prompted.txt"));
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert_eq!(r.commands.len(), 1);
+    assert_eq!(r.commands[0].prompt, ">");
+    assert_eq!(r.objects.len(), 1);
+    let o = &r.objects[0];
+    assert_eq!(o.path, "C:\\Program Files\\Ext2Fsd\\Ext2Srv.exe");
+    let sids: Vec<Option<&str>> = o.aces.iter().map(|a| a.sid.as_deref()).collect();
+    assert_eq!(
+        sids,
+        vec![
+            Some("S-1-5-18"),
+            Some("S-1-5-32-544"),
+            Some("S-1-5-32-545"),
+            Some("S-1-15-2-1"),
+            Some("S-1-15-2-2")
+        ]
+    );
+    assert!(o.aces.iter().all(|a| a.inherited));
+    assert_eq!(o.aces_for("BUILTIN\\Administrators").len(), 1);
+}
+
 #[test]
 fn zh_modify_mode_processed_lines() {
     let r = check(&fixture_raw("icacls", "zh-modify-mode.txt"));
@@ -296,6 +323,8 @@ const FIXTURES: &[&str] = &[
     "zh-dot.txt",
     "zh-modify-mode.txt",
     "es-grant-errors.txt",
+    "zh-tw-three-runs-prompted.txt",
+    "fr-ext2srv-prompted.txt",
 ];
 
 fn mutated_fixture() -> impl Strategy<Value = String> {

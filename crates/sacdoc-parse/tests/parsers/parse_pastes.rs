@@ -7,7 +7,7 @@
 use crate::parse_common;
 
 use parse_common::{assert_accounted, fixture, fixture_raw};
-use sacdoc_parse::{bcdedit, certs, icacls, reg, sc, services, tasklist};
+use sacdoc_parse::{bcdedit, certs, firewall, icacls, reg, sc, services, tasklist};
 
 /// Root cause: prompt lines read as data. `C:\WINDOWS\system32>sc qc ZSAService` made a fake
 /// service named `\WINDOWS\system32>sc qc ZSAService` (the `C:` looked like a label).
@@ -46,6 +46,7 @@ fn ja_icacls_summary_counts_are_read() {
     let r = icacls::parse(&input);
     assert_accounted(&input, &r.consumed_lines, &r.unparsed);
     assert_eq!((r.succeeded, r.failed), (Some(1), Some(0)));
+    assert_eq!(r.trailer_language.as_deref(), Some("ja"));
     assert_eq!(r.objects.len(), 1);
     assert_eq!(r.objects[0].path, "config.json");
     assert!(r.unparsed.is_empty());
@@ -60,6 +61,33 @@ fn ja_icacls_summary_counts_are_read() {
     assert!(r.trailer.as_deref().is_some_and(|t| t.contains("処理できませんでした")));
 }
 
+/// Root cause: a summary in another display language. Traditional Chinese (zh-TW), three
+/// modify-mode runs behind cmd prompts whose commands a web page wrapped in `<span>` tags: each
+/// prompt is a command with its line, each `已處理的檔案: <path>` is a processed path, the three
+/// summaries add up and are named by the sourced table (the text as printed is kept).
+#[test]
+fn zh_tw_icacls_summaries_of_three_prompted_runs() {
+    let input = fixture_raw("icacls", "zh-tw-three-runs-prompted.txt");
+    let r = icacls::parse(&input);
+    assert_accounted(&input, &r.consumed_lines, &r.unparsed);
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert!(r.objects.is_empty() && r.errors.is_empty(), "{:?} {:?}", r.objects, r.errors);
+    assert_eq!(r.processed, vec!["d:\\key\\janicekey01.pem"; 3]);
+    assert_eq!((r.succeeded, r.failed), (Some(3), Some(0)));
+    assert_eq!(r.trailer.as_deref(), Some("已順利處理 1 個檔案; 0 個檔案處理失敗"));
+    assert_eq!(r.trailer_language.as_deref(), Some("zh-TW"));
+    let lines: Vec<usize> = r.commands.iter().map(|c| c.line).collect();
+    assert_eq!(lines, vec![1, 5, 9]);
+    assert!(r.commands.iter().all(|c| c.prompt == "C:\\Users\\Janice_Chiang>"));
+    assert!(r.commands[2].command.contains("icacls d:\\key\\janicekey01.pem /inheritance:r"));
+    assert_eq!(r.runs.len(), 3);
+    // Without the table entry the same counts come from the structure alone.
+    let (ok, failed, _) =
+        sacdoc_parse::messages::icacls_summary("已順利處理 7 個檔案; 2 個檔案處理失敗")
+            .expect("a summary");
+    assert_eq!((ok, failed), (7, 2));
+}
+
 /// Root cause: several runs in one paste lost all but one error (`reg query` with two `エラー:`
 /// lines kept one).
 #[test]
@@ -70,6 +98,7 @@ fn several_runs_keep_every_reg_error() {
     let errs: Vec<(usize, &str)> = q.errors.iter().map(|e| (e.line, e.text.as_str())).collect();
     let msg = "エラー: 指定されたレジストリ キーまたは値が見つかりませんでした";
     assert_eq!(errs, vec![(15, msg), (18, msg)]);
+    assert!(q.errors.iter().all(|e| e.language.as_deref() == Some("ja")));
     assert_eq!(q.error.as_deref(), Some(msg), "`error` stays the first one");
     // Four `$ ` prompt lines, one run each.
     assert_eq!(q.commands.len(), 4);
@@ -154,6 +183,125 @@ fn table_ruler_after_blank_lines_keeps_the_layout() {
     assert_eq!(b.unparsed.len(), a.unparsed.len());
 }
 
+/// The same root cause for the other rulers and for list records: a bcdedit section title and
+/// its dashed underline, a netsh rule's `Rule Name:` line and its dashed ruler, the lines of a
+/// `Format-List` record, separated by the blank lines of a paste that doubled every line break
+/// (real captures, doubled the way the zh `sc` paste is).
+#[test]
+fn section_and_rule_rulers_after_blank_lines_keep_the_layout() {
+    let double = |s: &str| s.replace('\n', "\n\n");
+    for name in ["de_enum.txt", "en_enum_all.txt", "zh_enum_all_v.txt"] {
+        let plain = fixture("bcdedit", name);
+        let spaced = double(&plain);
+        let (a, b) = (bcdedit::parse(&plain), bcdedit::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.entries.is_empty(), "{name}");
+        // Titles, identifiers and every element's values (line numbers differ).
+        let titles = |o: &bcdedit::BcdOutput| {
+            o.entries
+                .iter()
+                .map(|e| {
+                    let els: Vec<_> = e.elements.iter().map(|x| (&x.name, &x.values)).collect();
+                    format!("{} {:?} {els:?}", e.title, e.identifier)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(titles(&a), titles(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    // Format-List records: one blank line between a record's lines, more between records.
+    let plain = fixture("certs", "en_list_no_thumbprint_lazysign.txt");
+    let (a, b) = (certs::parse(&plain), certs::parse(&double(&plain)));
+    assert_accounted(&double(&plain), &b.consumed_lines, &b.unparsed);
+    assert_eq!(b.certificates.len(), 1);
+    assert_eq!(a.certificates[0].properties, b.certificates[0].properties);
+    let plain = fixture("services", "en_list_w32time.txt");
+    let (a, b) = (services::parse(&plain), services::parse(&double(&plain)));
+    assert_accounted(&double(&plain), &b.consumed_lines, &b.unparsed);
+    assert!(!a.services.is_empty());
+    assert_eq!(
+        a.services.iter().map(|s| (&s.name, &s.status)).collect::<Vec<_>>(),
+        b.services.iter().map(|s| (&s.name, &s.status)).collect::<Vec<_>>()
+    );
+    for name in ["en_netsh_verbose_protocol_any.txt", "en_get_netfirewallrule_list.txt"] {
+        let plain = fixture("firewall", name);
+        let spaced = double(&plain);
+        let (a, b) = (firewall::parse(&plain), firewall::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.rules.is_empty(), "{name}");
+        assert_eq!(
+            a.rules.iter().map(|r| (&r.name, &r.local_port, r.fields.len())).collect::<Vec<_>>(),
+            b.rules.iter().map(|r| (&r.name, &r.local_port, r.fields.len())).collect::<Vec<_>>(),
+            "{name}"
+        );
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
+/// Blank-line noise in the record parsers: the same real captures with every line break doubled
+/// read as the plain ones (netstat owner lines, icacls ACE lines, reg values).
+#[test]
+fn doubled_line_breaks_keep_records_whole() {
+    use sacdoc_parse::netstat;
+    let double = |s: &str| s.replace('\n', "\n\n");
+    for name in ["en-win10-anob.txt", "zh-anbo-padded.txt", "fr-abo-names.txt"] {
+        let plain = fixture("netstat", name);
+        let spaced = double(&plain);
+        let (a, b) = (netstat::parse(&plain), netstat::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.connections.is_empty(), "{name}");
+        let owners = |o: &netstat::Netstat| {
+            o.connections
+                .iter()
+                .map(|c| {
+                    format!("{} {:?} {:?} {:?}", c.local_port_raw, c.pid, c.image, c.component)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(owners(&a), owners(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    for name in ["en-unifi-video.txt", "de-onedrivesetup.txt", "zh-dot.txt"] {
+        let plain = fixture("icacls", name);
+        let spaced = double(&plain);
+        let (a, b) = (icacls::parse(&plain), icacls::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.objects.is_empty(), "{name}");
+        let aces = |o: &icacls::Icacls| {
+            o.objects.iter().map(|x| (x.path.clone(), x.aces.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(aces(&a), aces(&b), "{name}");
+        assert_eq!((a.succeeded, a.failed), (b.succeeded, b.failed), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+    for name in [
+        "en-rdp-tcp-portnumber.txt",
+        "zh-default-value.txt",
+        "de-error-then-dword.txt",
+        "ja-four-runs-two-errors.txt",
+        "en-evilwinrm-two-queries.txt",
+    ] {
+        let plain = fixture("reg", name);
+        let spaced = double(&plain);
+        let (a, b) = (reg::parse(&plain), reg::parse(&spaced));
+        assert_accounted(&spaced, &b.consumed_lines, &b.unparsed);
+        assert!(!a.keys.is_empty(), "{name}");
+        let values = |o: &reg::RegQuery| {
+            o.keys
+                .iter()
+                .map(|k| {
+                    let v: Vec<_> =
+                        k.values.iter().map(|v| (&v.name, &v.kind, &v.data_raw)).collect();
+                    format!("{} {v:?} {:?}", k.path, k.subkeys)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&a), values(&b), "{name}");
+        assert_eq!(a.errors.len(), b.errors.len(), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
 /// Root cause: continuation lines that lost their indentation went to unparsed. No published
 /// capture was found with exactly that damage; it is what pasting through anything that trims
 /// lines does, so real captures are read here with the indentation of their continuation
@@ -187,6 +335,76 @@ fn unindented_continuation_lines_are_joined() {
     assert!(b.unparsed.is_empty(), "{:?}", b.unparsed);
 }
 
+/// Root cause: continuation lines that lost their indentation, in `sc` output whose every line
+/// lost it (pasted through something that trims lines): the fields, the flags line and the
+/// further dependencies (`: TcpIp` at the left margin) are read as from the indented capture.
+#[test]
+fn sc_lines_that_lost_their_indentation() {
+    for name in [
+        "de_qc_dependencies.txt",
+        "en_qc_usosvc_delayed.txt",
+        "zh_qc_postgresql.txt",
+        "en_query_usosvc_trailing_spaces.txt",
+        "en_prompted_query_qc_sdshow.txt",
+    ] {
+        let plain = fixture("sc", name);
+        let flat: String = plain.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+        assert_ne!(plain, flat, "{name}");
+        let (a, b) = (sc::parse(&plain), sc::parse(&flat));
+        assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+        assert!(!a.services.is_empty(), "{name}");
+        let view = |o: &sc::ScOutput| {
+            o.services
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+                        s.name,
+                        s.start_type_code(),
+                        s.binary_path,
+                        s.dependencies,
+                        s.start_name,
+                        s.state_code(),
+                        s.controls,
+                        s.fields.len()
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(view(&a), view(&b), "{name}");
+        assert_eq!(a.unparsed.len(), b.unparsed.len(), "{name}: {:?}", b.unparsed);
+    }
+}
+
+/// The same damage in `netstat -b` output: owner lines at the left margin (`[svchost.exe]`, a
+/// service tag such as `RpcSs`) still belong to the row above them, and the header is still the
+/// header.
+#[test]
+fn netstat_owner_lines_that_lost_their_indentation() {
+    use sacdoc_parse::netstat;
+    for name in ["en-win10-anob.txt", "zh-anbo-padded.txt", "fr-abo-names.txt"] {
+        let plain = fixture("netstat", name);
+        let flat: String = plain.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+        let (a, b) = (netstat::parse(&plain), netstat::parse(&flat));
+        assert_accounted(&flat, &b.consumed_lines, &b.unparsed);
+        let owners = |o: &netstat::Netstat| {
+            o.connections
+                .iter()
+                .map(|c| {
+                    format!("{} {:?} {:?} {:?}", c.local_port_raw, c.pid, c.image, c.component)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(a.connections.iter().any(|c| c.image.is_some()), "{name}");
+        assert_eq!(owners(&a), owners(&b), "{name}");
+        let errors = |o: &netstat::Netstat| {
+            o.connections.iter().filter_map(|c| c.owner_error.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(errors(&a), errors(&b), "{name}");
+        assert!(b.header.is_some(), "{name}");
+    }
+}
+
 /// Every parser on real captures with prompt lines spliced in at random places: every
 /// non-blank line is used or kept in `unparsed` exactly once, and every spliced prompt is a
 /// command (never data, never unparsed).
@@ -210,6 +428,10 @@ mod spliced_prompts {
         ("netstat", "zh-anbo-padded.txt"),
         ("icacls", "en-unifi-video.txt"),
         ("icacls", "ja-summary-success.txt"),
+        ("icacls", "zh-tw-three-runs-prompted.txt"),
+        ("icacls", "fr-ext2srv-prompted.txt"),
+        ("netstat", "en-win10-anob.txt"),
+        ("sc", "de_qc_dependencies.txt"),
         ("reg", "ja-four-runs-two-errors.txt"),
         ("tasklist", "en_svc_wrapped.txt"),
         ("bcdedit", "de_enum.txt"),
@@ -238,7 +460,6 @@ mod spliced_prompts {
             _ => go!(firewall),
         }
     }
-    use sacdoc_parse::firewall;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
@@ -260,6 +481,34 @@ mod spliced_prompts {
             let (consumed, unparsed, commands) = run(kind, &input);
             assert_accounted(&input, &consumed, &unparsed);
             prop_assert_eq!(commands, before + inserts.len());
+            prop_assert!(unparsed.iter().all(|u| !PROMPTS.contains(&u.text.as_str())));
+        }
+
+        /// Blank-line noise: blank lines spliced in anywhere, or every line break doubled, with
+        /// prompts too; the accounting holds and no prompt becomes data.
+        #[test]
+        fn blank_line_noise_keeps_every_line_accounted(
+            which in 0..CAPTURES.len(),
+            blanks in prop::collection::vec(any::<u16>(), 0..12),
+            inserts in prop::collection::vec((any::<u16>(), 0..PROMPTS.len()), 0..4),
+            doubled in any::<bool>(),
+        ) {
+            let (kind, name) = CAPTURES[which];
+            let base = fixture_raw(kind, name);
+            let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+            for (at, p) in &inserts {
+                let at = *at as usize % (lines.len() + 1);
+                lines.insert(at, PROMPTS[*p].to_string());
+            }
+            for at in &blanks {
+                let at = *at as usize % (lines.len() + 1);
+                lines.insert(at, String::new());
+            }
+            let sep = if doubled { "\r\n\r\n" } else { "\r\n" };
+            let input = lines.join(sep);
+            let (consumed, unparsed, commands) = run(kind, &input);
+            assert_accounted(&input, &consumed, &unparsed);
+            prop_assert!(commands >= inserts.len());
             prop_assert!(unparsed.iter().all(|u| !PROMPTS.contains(&u.text.as_str())));
         }
     }
