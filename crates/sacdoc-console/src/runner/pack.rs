@@ -4,14 +4,16 @@
 //! repetitive and compresses several times over, and on a 115200-baud line each byte not sent
 //! is time saved.
 //!
-//! On a streaming console the choice is made on the VM from the spool's size (`%~zA` of a
-//! `for` over the file): a small spool is typed out as text, which costs its own size; a big one
-//! is packed. Whatever goes as base64 (every spool on a painted console, a big or an ambiguous
-//! one on a streaming console) is packed first: a cabinet of a small spool costs a row or two,
-//! less than a size test's longer typed line. A VM without makecab (a trimmed image) or where it
-//! fails falls back to the plain base64. The client tells the two apart by the cabinet's
-//! signature, and accepts either only when the bytes it ends with have the VM's SHA-256 of the
-//! spool (see `verify`).
+//! The choice is measured, not guessed. On a streaming console the VM compares the spool's size
+//! (`%~zA` of a `for` over the file) with [`MIN_STREAM_PACKED`]: a smaller spool is typed out as
+//! text, which costs its own size; a bigger one is read packed, and so is one that must be read
+//! as base64 anyway (noise, a line of the console's width, bytes outside ASCII). On a painted
+//! console the spool is paged as plain base64 first, and when its first page ends at
+//! `-- More --` (more than a screen), `more` is quit and the cabinet paged instead: a short typed
+//! line costs less there than packing a one-screen output saves. A VM without makecab (a trimmed
+//! image) or where it fails falls back to the plain base64. The client tells the two apart by the
+//! cabinet's signature, and accepts either only when the bytes it ends with have the VM's SHA-256
+//! of the spool (see `verify`).
 
 use std::io::Read as _;
 

@@ -46,6 +46,10 @@ const MORE: &str = "-- More --";
 /// screen paint again.
 const PAGE_PROBES: u32 = 8;
 
+/// How long the line stays quiet after the last byte of a paint before the prompt it shows
+/// counts: a paint arrives in one stream, so a pause this long means it has ended.
+const PAINT_DONE: Duration = Duration::from_millis(100);
+
 /// How many times the spool is paged before the capture is given up as unverifiable.
 pub const READS: u32 = 3;
 
@@ -160,10 +164,14 @@ pub fn run(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
+    // The spool goes as plain base64 first: most outputs fit a screen, and packing them would
+    // cost a longer typed line (about 95 characters, painted a chunk at a time) to save nothing.
+    // One that fills more than a screen is packed once its first page shows it (see
+    // `read_back`).
     let typed = format!(
         "{} & {} & {} & {}",
         spool.capture(command),
-        spool.encode(),
+        spool.encode_plain(),
         hash_into_b64(&spool),
         show(&spool)
     );
@@ -234,7 +242,9 @@ fn read_verified(
                 type_command(line, &show(spool), limits.timeout)?;
             }
             whole += 1;
-            match read_back(line, spool, id, limits) {
+            // Only the first read may decide to pack: later reads page what it left in the
+            // base64 file, packed or not.
+            match read_back(line, spool, id, limits, whole == 1 && !line.no_makecab) {
                 Ok((body, hash)) => {
                     reads.add_hash(hash);
                     reads.add(body);
@@ -301,13 +311,22 @@ fn read_back(
     spool: &Spool,
     id: &str,
     limits: Limits,
+    pack: bool,
 ) -> Result<(Vec<String>, Option<String>), RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     let start = Instant::now();
     let received_at_start = line.received();
     let mut pages = Pages::new(id);
-    if let Err(e) = page_through(line, &mut pages, limits, start, received_at_start) {
+    let mut outcome = page_through(line, &mut pages, limits, start, received_at_start, pack);
+    if matches!(outcome, Ok(Paged::Big)) {
+        // More than a screen: stop `more`, pack the spool and page its cabinet instead.
+        outcome = repage_packed(line, spool, limits).and_then(|()| {
+            pages = Pages::new(id);
+            page_through(line, &mut pages, limits, start, received_at_start, false)
+        });
+    }
+    if let Err(e) = outcome {
         interrupt(line);
         return Err(e);
     }
@@ -351,7 +370,8 @@ fn page_through(
     limits: Limits,
     start: Instant,
     received_at_start: u64,
-) -> Result<(), RunError> {
+    pack: bool,
+) -> Result<Paged, RunError> {
     let mut seen_max = 0usize;
     let mut probes = 0;
     loop {
@@ -371,7 +391,9 @@ fn page_through(
                 if max > seen_max {
                     return Some(State::Page);
                 }
-            } else if at_prompt(l) && !l.buf().is_empty() {
+            } else if at_prompt(l) && !l.buf().is_empty() && l.quiet_for() >= PAINT_DONE {
+                // Only a finished paint: halfway through a paint that moves rows up, the cursor
+                // can sit for a moment after a prompt that an older row still shows.
                 return Some(State::Done);
             }
             None
@@ -404,6 +426,9 @@ fn page_through(
                     // More went on by itself; read on.
                     continue;
                 }
+                if pack {
+                    return Ok(Paged::Big);
+                }
                 // A console that debounces would drop a second space in a row and make every
                 // page wait out the debounce: alternate with Enter (one more line) instead.
                 let repeat = matches!(line.last_byte, Some((b' ', _)));
@@ -412,7 +437,7 @@ fn page_through(
             }
             State::Done => {
                 pages.collect(line);
-                return Ok(());
+                return Ok(Paged::Done);
             }
         }
     }
@@ -447,6 +472,55 @@ enum State {
     Page,
     Done,
     TooLarge,
+}
+
+/// How paging a spool ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Paged {
+    /// `more` is done and the prompt is back.
+    Done,
+    /// The first page ended at `-- More --` and packing was asked for: `more` still waits.
+    Big,
+}
+
+/// Quits `more` (`q`) and types the line that packs the spool with makecab into a cabinet,
+/// writes the cabinet's base64 (and the spool's hash after it) over the plain base64 file, and
+/// pages it. Without a working makecab the chain stops at once and the plain base64 file is
+/// paged as it was.
+fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), RunError> {
+    // `q` may be lost on the line, or the screen may still be finishing the page's paint: the
+    // prompt counts once the line has been quiet for a moment with it on the cursor row.
+    let mut quit = false;
+    for _ in 0..3 {
+        line.clear();
+        line.send(b"q").map_err(line_error)?;
+        let _ = line.wait(
+            limits.timeout.min(Duration::from_secs(5)),
+            "waiting for more to quit",
+            |l| (at_prompt(l) && !l.buf().is_empty()).then_some(()),
+        );
+        line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
+        if at_prompt(line) && !line.term().before_cursor().contains(MORE) {
+            quit = true;
+            break;
+        }
+    }
+    if !quit {
+        return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
+    }
+    let cab = spool.cab();
+    let typed = format!(
+        "(makecab /L \"%TEMP%\" \"{file}\" {name} >nul 2>&1 && del \"{b64}\" && certutil -encode \"{cab}\" \"{b64}\" >nul && {hash}) & {show}",
+        file = spool.file,
+        name = spool.cab_name,
+        b64 = spool.b64,
+        hash = hash_into_b64(spool),
+        show = show(spool),
+    );
+    type_command(line, &typed, limits.timeout)?;
+    line.clear();
+    line.send(b"\r").map_err(line_error)?;
+    Ok(())
 }
 
 /// Runs a helper line (no capture) and waits for the prompt.

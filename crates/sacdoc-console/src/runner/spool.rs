@@ -46,6 +46,11 @@ impl Spool {
         )
     }
 
+    /// `certutil -encode` of the spool itself into its base64 file.
+    pub fn encode_plain(&self) -> String {
+        format!("certutil -encode \"{}\" \"{}\" >nul", self.file, self.b64)
+    }
+
     /// The cabinet's path.
     pub fn cab(&self) -> String {
         format!("%TEMP%\\{}", self.cab_name)
@@ -53,9 +58,9 @@ impl Spool {
 
     /// `certutil -encode` of the spool into its base64 file: of its cabinet when makecab made
     /// one (see [`super::pack`]), of the spool itself when it could not (a VM without
-    /// makecab). Every spool that goes as base64 is packed, small ones too: a size test on the
-    /// VM would cost more typed characters (about 80, each echoed and, on a painted console,
-    /// painted) than a small spool's cabinet costs rows (one or two).
+    /// makecab). Used where a streaming console reads a spool as base64: a big one, or one its
+    /// text could not give exactly; a small one's cabinet costs a row or two more, less than a
+    /// size test's longer typed line.
     pub fn encode(&self) -> String {
         let (file, cab, b64) = (&self.file, self.cab(), &self.b64);
         format!(
