@@ -93,10 +93,11 @@ fn password_never_comes_from_argv() {
 
 /// `--timeout` counts seconds without progress, not the whole command: `netstat -ano` on
 /// busy-server over a paced line takes several times the timeout and still comes through whole,
-/// while `--max-time` caps the whole command with its own clear error.
+/// while `--max-time` caps the whole command with its own clear error. The VM has no makecab,
+/// so the output crosses unpacked and takes long enough for both.
 #[test]
 fn timeout_is_no_progress_and_max_time_caps_the_whole_run() {
-    let target = "sim:busy-server?start=sac&profile=ws2022&baud=460800";
+    let target = "sim:busy-server?start=sac&profile=ws2022&baud=460800&missing=makecab";
     let started = std::time::Instant::now();
     let out = sacdoc()
         .args(["run", target, "--no-record", "-q", "--timeout", "2", "--", "netstat", "-ano"])

@@ -237,21 +237,28 @@ pub(crate) fn wait_probing(
     let start = std::time::Instant::now();
     let received_at_start = line.received();
     let mut probes = 0;
+    let stop = |line: &mut Line, e: RunError| {
+        // The helper (a `type` of a big spool, paging) is stopped on the VM, as a command is:
+        // left running, its output would flood the next command or the next run.
+        interrupt(line);
+        Err(e)
+    };
     loop {
         if line.received() - received_at_start > limits.output_limit {
-            return Err(RunError::OutputTooLarge { limit: limits.output_limit });
+            return stop(line, RunError::OutputTooLarge { limit: limits.output_limit });
         }
         match line.wait(PROBE_AFTER.min(limits.timeout), what, |l| done(l).then_some(())) {
             Ok(()) => return Ok(()),
             Err(LineError::Timeout { .. }) => {
                 if let Some(e) = limits.expired(line, start) {
-                    return Err(e);
+                    return stop(line, e);
                 }
                 if line.quiet_for() >= PROBE_AFTER && probes < PROBES {
                     probes += 1;
                     line.send(b"\r").map_err(line_error)?;
                 }
             }
+            Err(LineError::Interrupted) => return stop(line, RunError::Interrupted),
             Err(e) => return Err(line_error(e)),
         }
     }
