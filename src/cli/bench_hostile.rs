@@ -116,7 +116,7 @@ mod imp {
 }
 
 #[cfg(unix)]
-mod imp {
+pub(super) mod imp {
     use std::io::Read as _;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::path::Path;
@@ -578,7 +578,7 @@ mod imp {
 
     /// The child's peak resident memory so far (KiB), once it runs its own program: `None`
     /// before exec (its command line is still this process's) or where `/proc` is missing.
-    fn high_water_kib(pid: i32, parent_cmdline: Option<&[u8]>) -> Option<u64> {
+    pub(in crate::cli) fn high_water_kib(pid: i32, parent_cmdline: Option<&[u8]>) -> Option<u64> {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
         if parent_cmdline == Some(cmdline.as_slice()) {
             return None;

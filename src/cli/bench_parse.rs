@@ -278,18 +278,9 @@ fn measure(tool: &str, mut cmd: Command, input_bytes: u64, count: bool) -> anyho
     })
 }
 
-/// The child's peak resident memory so far (KiB) once it runs its own program: `None` before
-/// exec (its command line is still this process's) or where `/proc` is missing.
+/// The child's peak resident memory, read as `bench hostile` reads it.
 #[cfg(unix)]
-fn high_water_kib(pid: i32, parent_cmdline: Option<&[u8]>) -> Option<u64> {
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    if parent_cmdline == Some(cmdline.as_slice()) {
-        return None;
-    }
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
+use super::bench_hostile::imp::high_water_kib;
 
 /// Elsewhere: wall time and output only (always counted).
 #[cfg(not(unix))]
