@@ -157,28 +157,111 @@ fn json_line(w: &mut impl Write, name: &str, value: &impl serde::Serialize) -> a
     Ok(())
 }
 
-/// Writes `value` pretty, nested `pad` deep: serde_json renders it into `scratch` (kept between
-/// calls, so a stream of records allocates once), then every line break is followed by `pad`
-/// while the text is copied out in one pass (string values never contain a raw line break;
-/// JSON escapes it).
+/// Writes `value` pretty, as if it stood `depth` levels deep in a pretty document: serde_json's
+/// layout (two spaces a level) written straight to `w`, with no copy to indent afterwards.
 fn pretty_nested(
     w: &mut impl Write,
-    pad: &'static [u8],
+    depth: usize,
     value: &impl serde::Serialize,
-    scratch: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    scratch.clear();
-    serde_json::to_writer_pretty(&mut *scratch, value).map_err(std::io::Error::other)?;
-    let mut lines = scratch.split(|&b| b == b'\n');
-    if let Some(first) = lines.next() {
-        w.write_all(first)?;
+    let mut ser =
+        serde_json::Serializer::with_formatter(w, NestedPretty { depth, has_value: false });
+    value.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// A comma, a line break and 64 spaces: the bytes between two values of a pretty document.
+const BREAK: &[u8] = b",\n                                                                ";
+
+/// serde_json's `PrettyFormatter`, starting `depth` levels in (it always starts at the left).
+struct NestedPretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    /// `,` (unless `first`), a line break and the indentation, in one write where it fits.
+    fn line_break<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        let from = usize::from(first);
+        match BREAK.get(from..2 + self.depth * 2) {
+            Some(bytes) => w.write_all(bytes),
+            None => {
+                w.write_all(&BREAK[from..2])?;
+                self.indent(w)
+            }
+        }
     }
-    for line in lines {
-        w.write_all(b"\n")?;
-        w.write_all(pad)?;
-        w.write_all(line)?;
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let spaces = &BREAK[2..];
+        let mut left = self.depth * 2;
+        while left > 0 {
+            let n = left.min(spaces.len());
+            w.write_all(&spaces[..n])?;
+            left -= n;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line_break(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line_break(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The netstat sink that writes JSON as the stream reports: connections at once, the rest
@@ -192,8 +275,6 @@ struct NetstatJson<'w, W: Write> {
     commands: Vec<parse::Command>,
     unparsed: Vec<parse::Unparsed>,
     error: Option<std::io::Error>,
-    /// Reused rendering buffer of one record.
-    scratch: Vec<u8>,
 }
 
 impl<W: Write> NetstatJson<'_, W> {
@@ -209,7 +290,7 @@ impl<W: Write> NetstatJson<'_, W> {
         match self.style {
             Style::Pretty => {
                 self.w.write_all(if self.rows == 0 { b"\n    " } else { b",\n    " })?;
-                pretty_nested(self.w, b"    ", c, &mut self.scratch)
+                pretty_nested(self.w, 2, c)
             }
             Style::Compact => {
                 if self.rows > 0 {
@@ -290,7 +371,7 @@ mod erased {
 
     impl<T: serde::Serialize> Ser for T {
         fn pretty(&self, w: &mut dyn Write) -> std::io::Result<()> {
-            super::pretty_nested(&mut &mut *w, b"  ", self, &mut Vec::new())
+            super::pretty_nested(&mut &mut *w, 1, self)
         }
         fn compact(&self, w: &mut dyn Write) -> std::io::Result<()> {
             serde_json::to_writer(w, self).map_err(std::io::Error::other)
@@ -340,7 +421,6 @@ pub fn stream_netstat(
         commands: Vec::new(),
         unparsed: Vec::new(),
         error: None,
-        scratch: Vec::new(),
     };
     sink.begin().context("cannot write the JSON")?;
     let mut stream = parse::netstat::Stream::new();
