@@ -147,6 +147,19 @@ pub enum SessionFault {
          the capture cannot be verified and is not reported"
     )]
     NoChecksum { reads: u32 },
+    /// The command line the VM held (read back from it) was not the one meant: noise made the
+    /// repair of its echo go wrong. Checked before it runs, and again in the verified output.
+    #[error(
+        "the VM's copy of the command line differed from the one typed (noise on the line garbled \
+         the repair of its echo); nothing from it is reported"
+    )]
+    CommandChanged,
+    /// The VM's copy of the command line could not be read back clearly, so it was not run.
+    #[error(
+        "the VM's copy of the command line could not be read back through the noise on the line \
+         in {reads} reads; it was not run"
+    )]
+    CommandUnread { reads: u32 },
 }
 
 impl From<SessionFault> for RunError {

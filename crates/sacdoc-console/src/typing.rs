@@ -82,7 +82,8 @@ const MAX_TRIES: u32 = 6;
 const CHUNK: usize = 40;
 
 /// Types `text` (no Enter) at the prompt marked by `anchor` and waits until the screen shows it.
-/// Returns the number of repair rounds needed. A plain text longer than [`CHUNK`] is typed and
+/// Returns the number of repair rounds that erased or pressed keys (one that only waited for a
+/// late echo does not count). A plain text longer than [`CHUNK`] is typed and
 /// checked a run at a time.
 pub fn type_checked(
     line: &mut Line,
@@ -203,10 +204,13 @@ fn repair(
     let chars: Vec<char> = text.chars().collect();
     let want = expected(text, echo);
     let mut debounce = line.debounce.unwrap_or(Duration::from_millis(150));
-    for round in 1..=MAX_TRIES {
+    // Rounds that erased or pressed a key: a round that only took a late echo changed nothing
+    // on the VM's line, and does not count as a repair.
+    let mut touched = 0;
+    for _ in 1..=MAX_TRIES {
         let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
         if shown == want {
-            return Ok(round - 1);
+            return Ok(touched);
         }
         let keep = match echo {
             Echo::Plain => shown.iter().zip(&want).take_while(|(a, b)| a == b).count(),
@@ -220,6 +224,7 @@ fn repair(
             suspect_debounce(line);
         }
         let erase = shown.len().saturating_sub(keep);
+        let mut pressed = erase > 0;
         if erase > MAX_ERASE {
             // Erasing this much, one paced backspace at a time on a debouncing console and across
             // wrapped rows, costs more than starting the line over, which the caller can do
@@ -285,6 +290,7 @@ fn repair(
             }
             let mut b = [0u8; 4];
             let sent_at = Instant::now();
+            pressed = true;
             send_text(line, c.encode_utf8(&mut b), echo)?;
             let key_deadline = (Instant::now() + KEY_ECHO_WAIT).min(deadline);
             let got = line.wait(
@@ -330,6 +336,7 @@ fn repair(
                 Err(e) => return Err(e.into()),
             }
         }
+        touched += u32::from(pressed);
         // Let any late echo land before judging the round.
         line.drain(QUIET, Duration::from_millis(80))?;
         if Instant::now() >= deadline {
@@ -338,7 +345,7 @@ fn repair(
     }
     let shown = anchor.typed(line).unwrap_or_default();
     if shown.chars().collect::<Vec<_>>() == want {
-        return Ok(MAX_TRIES);
+        return Ok(touched);
     }
     Err(TypeError::Garbled {
         tries: MAX_TRIES,

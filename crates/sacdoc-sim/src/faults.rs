@@ -28,6 +28,13 @@ pub struct FaultConfig {
     /// Drop, dup and corrupt start once this many bytes have been sent (0: from the first), so
     /// a test can put the noise on one phase (a capture) and not on the login before it.
     pub noise_after: u64,
+    /// Output bytes (counted from 0 on each connection) that are lost: one precise fault, for a
+    /// test that needs a given byte's loss (the echo of one key).
+    pub drop_at: Vec<u64>,
+    /// Output bytes (counted from 0) that are sent twice.
+    pub dup_at: Vec<u64>,
+    /// Output bytes (counted from 0) sent with their lowest bit flipped.
+    pub corrupt_at: Vec<u64>,
     /// Seed of the generator; `None` = from the clock.
     pub seed: Option<u64>,
 }
@@ -40,6 +47,9 @@ impl FaultConfig {
             && self.corrupt <= 0.0
             && self.cut_after.is_none()
             && self.stall_after.is_none()
+            && self.drop_at.is_empty()
+            && self.dup_at.is_empty()
+            && self.corrupt_at.is_empty()
     }
 }
 
@@ -118,7 +128,19 @@ impl FaultInjector {
                 out.cut = true;
                 break;
             }
+            let at = self.sent;
             self.sent += 1;
+            if self.cfg.drop_at.contains(&at) {
+                continue;
+            }
+            if self.cfg.dup_at.contains(&at) {
+                out.bytes.extend_from_slice(&[b, b]);
+                continue;
+            }
+            if self.cfg.corrupt_at.contains(&at) {
+                out.bytes.push(b ^ 1);
+                continue;
+            }
             if self.sent <= self.cfg.noise_after {
                 out.bytes.push(b);
                 continue;
@@ -158,6 +180,20 @@ mod tests {
         let r = f.apply(b"abcdefgh", now);
         assert_eq!(r.bytes, b"abcdefgh");
         assert!(!r.cut);
+    }
+
+    #[test]
+    fn precise_faults_hit_their_bytes_only() {
+        let cfg = FaultConfig {
+            drop_at: vec![1, 4],
+            dup_at: vec![2],
+            corrupt_at: vec![5],
+            ..Default::default()
+        };
+        let mut f = FaultInjector::new(cfg);
+        let now = Instant::now();
+        assert_eq!(f.apply(b"abc", now).bytes, b"acc");
+        assert_eq!(f.apply(b"def", now).bytes, b"dg");
     }
 
     #[test]

@@ -65,13 +65,22 @@ pub fn split_chain(line: &str) -> Vec<Part> {
 /// the block. Such a line is run as one redirected block, `>"F" 2>&1 (LINE)`, which cmd applies to
 /// every command inside it.
 pub fn redirect_all(line: &str, file: &str) -> String {
+    redirect(line, file, ">")
+}
+
+/// [`redirect_all`], with every part appending to `file` (something else created it).
+pub fn redirect_all_appending(line: &str, file: &str) -> String {
+    redirect(line, file, ">>")
+}
+
+fn redirect(line: &str, file: &str, first: &str) -> String {
     let parts = split_chain(line);
     if parts.iter().any(|p| starts_compound(&p.text)) {
-        return format!(">\"{file}\" 2>&1 ({line})");
+        return format!("{first}\"{file}\" 2>&1 ({line})");
     }
     let mut out = String::new();
     for (i, p) in parts.iter().enumerate() {
-        let arrow = if i == 0 { ">" } else { ">>" };
+        let arrow = if i == 0 { first } else { ">>" };
         // In a pipeline the output is what its last command prints.
         let (head, last) = split_last_pipe(&p.text);
         out.push_str(&format!("{head}{arrow}\"{file}\" 2>&1 {}{}", last.trim_start(), p.op));

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub mod checksum;
 pub mod cmdline;
+pub mod guard;
 pub mod pack;
 pub mod painted;
 pub mod resume;
@@ -150,7 +151,14 @@ pub fn at_prompt(line: &Line) -> bool {
 /// not show; noise damaged the repair too), the line is dropped with Ctrl+C, which cmd.exe
 /// answers with `^C` and a fresh prompt without running anything, and typed again, up to
 /// [`LINE_TRIES`] times within `timeout`.
-pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Result<(), RunError> {
+///
+/// Returns the number of in-place repairs the echo needed on the try that succeeded: after one,
+/// the VM's line may differ from the screen (see [`guard`]).
+pub(crate) fn type_command(
+    line: &mut Line,
+    text: &str,
+    timeout: Duration,
+) -> Result<u32, RunError> {
     let start = std::time::Instant::now();
     let mut tries = 0;
     loop {
@@ -175,7 +183,7 @@ pub(crate) fn type_command(line: &mut Line, text: &str, timeout: Duration) -> Re
         }
         let left = timeout.saturating_sub(start.elapsed());
         match type_checked(line, &anchor, &text, Echo::Plain, left) {
-            Ok(_) => return Ok(()),
+            Ok(repairs) => return Ok(repairs),
             Err(TypeError::Line(l)) => return Err(line_error(l)),
             Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
                 return Err(SessionFault::Typing(e).into())
@@ -190,7 +198,7 @@ pub const LINE_TRIES: u32 = 4;
 
 /// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
 /// after it.
-fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunError> {
+pub(crate) fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunError> {
     let start = std::time::Instant::now();
     for _ in 0..3 {
         line.clear();

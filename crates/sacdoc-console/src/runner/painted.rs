@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::checksum;
+use super::guard::{self, Form, Guard};
 use super::spool::{Spool, BEGIN, END};
 use super::verify::Reads;
 use super::{
@@ -168,30 +169,38 @@ pub fn run(
     // cost a longer typed line (about 95 characters, painted a chunk at a time) to save nothing.
     // One that fills more than a screen is packed once its first page shows it (see
     // `read_back`).
-    let typed = format!(
-        "{} & {} & {} & {}",
-        spool.capture(command),
-        spool.encode_plain(),
-        hash_into_b64(&spool),
-        show(&spool)
-    );
-    page_spool(line, &spool, &id, &typed, limits)
+    let rest = format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show(&spool));
+    let mut read = |l: &mut Line, typed: &str| output_rows(l, typed, limits);
+    page_spool(line, &spool, &id, limits, |line| {
+        guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
+    })
 }
 
-/// Types `typed` (a line that ends by paging the spool's base64), reads the spool back until it
-/// verifies, and deletes it.
+/// Types the line that ends by paging the spool's base64 (with `type_line`, which says how it
+/// went to the VM), reads the spool back until it verifies, and deletes it.
 fn page_spool(
     line: &mut Line,
     spool: &Spool,
     id: &str,
-    typed: &str,
     limits: Limits,
+    type_line: impl FnOnce(&mut Line) -> Result<Form, RunError>,
 ) -> Result<(String, Option<i32>), RunError> {
-    clear_numbered_rows(line, limits)?;
-    type_command(line, typed, limits.timeout)?;
-    let got = read_verified(line, spool, id, limits);
+    let got = clear_numbered_rows(line, limits)
+        .and_then(|()| type_line(line))
+        .and_then(|form| read_verified(line, spool, id, limits).map(|text| (form, text)))
+        .and_then(|(form, text)| form.finish(spool, &text));
     cleanup(line, spool, limits);
     got
+}
+
+/// Runs a helper line and returns the screen rows below its echo, up to the prompt, each padded
+/// to the screen's width (a row the console broke at the margin is full).
+fn output_rows(line: &mut Line, typed: &str, limits: Limits) -> Result<Vec<String>, RunError> {
+    simple(line, typed, limits)?;
+    let t = line.term();
+    let (cursor_row, _) = t.cursor();
+    let echo = (0..cursor_row).rev().find(|&r| t.row_text(r).ends_with(typed));
+    Ok(echo.map_or_else(Vec::new, |e| (e + 1..cursor_row).map(|r| t.row_cells(r)).collect()))
 }
 
 /// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
@@ -205,7 +214,10 @@ pub(crate) fn read_spool(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    page_spool(line, &spool, &id, &show(&spool), limits)
+    let form = Form::Unknown(Guard::new(&spool, command, &id));
+    page_spool(line, &spool, &id, limits, |line| {
+        type_command(line, &show(&spool), limits.timeout).map(|_| form)
+    })
 }
 
 /// Appends the VM's SHA-256 of the spool to its base64 file, as the line after END.
@@ -220,12 +232,13 @@ fn show(spool: &Spool) -> String {
 
 /// Pages the spool (the line that does so is typed, not yet entered) until a read, or a
 /// combination of reads, has the VM's hash; pages it again on a cleared screen when not.
+/// Returns the spool's verified text.
 fn read_verified(
     line: &mut Line,
     spool: &Spool,
     id: &str,
     limits: Limits,
-) -> Result<(String, Option<i32>), RunError> {
+) -> Result<String, RunError> {
     let mut reads = Reads::new(usize::try_from(limits.output_limit).unwrap_or(usize::MAX));
     let mut last_fault = None;
     let mut whole = 0;
@@ -264,7 +277,7 @@ fn read_verified(
         }
         if let Some((bytes, packed)) = reads.verified_packed() {
             super::pack::log_form(line, bytes.len(), packed);
-            return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
     if reads.packed_too_large() {

@@ -38,12 +38,22 @@ impl Spool {
 
     /// The part of a line that runs `command` into the spool and appends the exit marker.
     pub fn capture(&self, command: &str) -> String {
-        format!(
-            "{}&>>\"{}\" cal^l echo {}%^erro^rlevel%:",
-            super::cmdline::redirect_all(command, &self.file),
-            self.file,
-            self.marker,
-        )
+        self.with_marker(super::cmdline::redirect_all(command, &self.file))
+    }
+
+    /// [`Spool::capture`] whose spool starts with what `set VAR` prints: the line kept in the
+    /// variable `VAR` that this text is stored in (see [`super::guard`]), so the verified spool
+    /// says which command line ran.
+    pub fn capture_stored(&self, command: &str, var: &str) -> String {
+        self.with_marker(format!(
+            ">\"{file}\" 2>&1 set {var}&{}",
+            super::cmdline::redirect_all_appending(command, &self.file),
+            file = self.file,
+        ))
+    }
+
+    fn with_marker(&self, redirected: String) -> String {
+        format!("{redirected}&>>\"{}\" cal^l echo {}%^erro^rlevel%:", self.file, self.marker)
     }
 
     /// `certutil -encode` of the spool itself into its base64 file.

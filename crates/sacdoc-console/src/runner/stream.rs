@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use super::checksum;
+use super::guard;
 use super::spool::Spool;
 use super::verify::Reads;
 use super::{
@@ -34,7 +35,8 @@ pub fn run(
     limits: Limits,
     wrap: usize,
 ) -> Result<(String, Option<i32>), RunError> {
-    let spool = Spool::new(&nonce(command, index));
+    let id = nonce(command, index);
+    let spool = Spool::new(&id);
     // A big spool is not typed out: the VM says so with the marker followed by `Z:` (no exit
     // code), and the spool is then read packed (see `pack`). Where makecab is known to be
     // missing, the text is cheaper than unpacked base64 whatever its size.
@@ -48,8 +50,13 @@ pub fn run(
             min = super::pack::MIN_STREAM_PACKED,
         )
     };
-    let typed = format!("{} & {show} & {}", spool.capture(command), checksum::command(&spool.file));
-    let (text, tail) = match until_marker(line, &typed, spool.marker.as_bytes(), limits) {
+    let rest = format!("{show} & {}", checksum::command(&spool.file));
+    let mut read = |l: &mut Line, typed: &str| {
+        helper(l, typed, limits).map(|t| t.split("\r\n").map(String::from).collect())
+    };
+    let sent = guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
+        .and_then(|form| until_marker(line, spool.marker.as_bytes(), limits).map(|t| (form, t)));
+    let (form, (text, tail)) = match sent {
         Ok(t) => t,
         Err(e) => {
             let _ = helper(line, &spool.delete(), limits);
@@ -59,15 +66,15 @@ pub fn run(
     let on_vm = checksum::parse(&tail);
     if text.trim_end() == packed {
         tracing::debug!("the spool is over {} bytes: read packed", super::pack::MIN_STREAM_PACKED);
-        let result = exact(line, &spool, on_vm, limits);
+        let result = exact(line, &spool, on_vm, limits).and_then(|t| form.finish(&spool, &t));
         let _ = helper(line, &spool.delete(), limits);
         return result;
     }
     let ambiguous = wrap > 0 && text.split("\r\n").any(|l| l.chars().count() == wrap);
     let verified =
         !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
-    let result =
-        if verified { Ok(spool.split_exit(&text)) } else { exact(line, &spool, on_vm, limits) };
+    let result = if verified { Ok(text) } else { exact(line, &spool, on_vm, limits) }
+        .and_then(|t| form.finish(&spool, &t));
     let deleted = helper(line, &spool.delete(), limits);
     let out = result?;
     match deleted {
@@ -85,8 +92,10 @@ pub(crate) fn read_spool(
     index: u64,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
-    let spool = Spool::new(&nonce(command, index));
-    let result = exact(line, &spool, None, limits);
+    let id = nonce(command, index);
+    let spool = Spool::new(&id);
+    let form = guard::Form::Unknown(guard::Guard::new(&spool, command, &id));
+    let result = exact(line, &spool, None, limits).and_then(|t| form.finish(&spool, &t));
     let _ = helper(line, &spool.delete(), limits);
     result
 }
@@ -94,13 +103,14 @@ pub(crate) fn read_spool(
 /// Reads the spool as certutil base64 until its decoded bytes have the VM's SHA-256: a whole
 /// read, a second one when the first does not verify, then only the rows on which the reads
 /// disagree, fetched again by number until two copies of each agree (see [`Reads`]). Each whole
-/// read brings the hash again, so a hash garbled once does not fail the capture.
+/// read brings the hash again, so a hash garbled once does not fail the capture. Returns the
+/// spool's verified text.
 fn exact(
     line: &mut Line,
     spool: &Spool,
     on_vm: Option<String>,
     limits: Limits,
-) -> Result<(String, Option<i32>), RunError> {
+) -> Result<String, RunError> {
     let mut reads = Reads::new(usize::try_from(limits.output_limit).unwrap_or(usize::MAX));
     reads.add_hash(on_vm);
     let mut whole = 0;
@@ -160,7 +170,7 @@ fn exact(
         }
         if let Some((bytes, packed)) = reads.verified_packed() {
             super::pack::log_form(line, bytes.len(), packed);
-            return Ok(spool.split_exit(&String::from_utf8_lossy(&bytes)));
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
     if reads.packed_too_large() {
@@ -221,16 +231,14 @@ pub const ROW_ROUNDS: u32 = 12;
 /// Rows asked for in one fetch (each costs about 6 typed characters and a 70-byte answer).
 const ROWS_PER_FETCH: usize = 64;
 
-/// Types `typed`, presses Enter, and once the prompt is back returns the stream text up to and
-/// including the `marker` line, and the text after it (the prompt line left out). Stops the
+/// Presses Enter on the typed line, and once the prompt is back returns the stream text up to
+/// and including the `marker` line, and the text after it (the prompt line left out). Stops the
 /// command with Ctrl+C on timeout or when the output passes the limit.
 fn until_marker(
     line: &mut Line,
-    typed: &str,
     marker: &[u8],
     limits: Limits,
 ) -> Result<(String, String), RunError> {
-    type_command(line, typed, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     let start = Instant::now();

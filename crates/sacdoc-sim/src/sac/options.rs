@@ -101,6 +101,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "stall_ms",
     "reboot_mid_command",
     "noise_after",
+    "drop_at",
+    "dup_at",
+    "corrupt_at",
 ];
 
 impl SimOptions {
@@ -195,6 +198,18 @@ impl SimOptions {
             "stall_ms" => self.faults.stall_ms = num(key, value)?,
             "reboot_mid_command" => self.faults.reboot_mid_command = flag(key, value)?,
             "noise_after" => self.faults.noise_after = num(key, value)?,
+            // Byte offsets, several joined with `,` (a `&` would end the option).
+            "drop_at" | "dup_at" | "corrupt_at" => {
+                let offsets = value
+                    .split(',')
+                    .map(|v| num(key, v.trim()))
+                    .collect::<Result<Vec<u64>, _>>()?;
+                match key {
+                    "drop_at" => self.faults.drop_at.extend(offsets),
+                    "dup_at" => self.faults.dup_at.extend(offsets),
+                    _ => self.faults.corrupt_at.extend(offsets),
+                }
+            }
             _ => {
                 return Err(SimError::UnknownOption {
                     key: key.to_string(),
