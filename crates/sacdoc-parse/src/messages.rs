@@ -11,10 +11,18 @@
 /// icacls summary lines: (language, a fragment of the success part, a fragment of the failure
 /// part, source). In every entry the success count comes first.
 ///
-/// No published capture or Microsoft page quoting the summary was found for fr, it, pt-BR, ko,
-/// pl, tr, nl, sv, cs or hu: those lines are read by structure (two standalone counts, success
-/// first) and `trailer_language` stays null. Simulators and test constants that print a French
-/// summary exist in public code, but they are someone's rendering, not Windows output.
+/// No published capture or Microsoft page quoting the summary was found for fr, it, pt-BR, pl,
+/// tr, nl, sv, cs or hu: those lines are read by structure (two standalone counts, success
+/// first) and `trailer_language` stays null. Searched: the code index for the summary fragments
+/// one would expect (`fichiers correctement traités`, `échec du traitement de`, `elaborati
+/// correttamente`, `Elaborazione non riuscita`, `arquivos processados com êxito`, `falha ao
+/// processar`, `dosya başarıyla işlendi`, ...), for the `processed file:` line (`fichier traité :`,
+/// `file elaborato:`, `arquivo processado:`) and for localized principals next to icacls output
+/// (`AUTORIDADE NT\SISTEMA:(`, `AUTORITÀ NT\SYSTEM:(`, `Utenti autenticati:(`); GitHub issues,
+/// pastes and web pages by the same words; Microsoft's localized icacls pages (they keep the
+/// English examples). What turned up in French and Portuguese is simulators and test constants
+/// (`1 fichiers correctement traités ; échec du traitement de 0 fichiers`, `Processados 1 arquivos;
+/// falha ao processar 0 arquivos`): someone's rendering, not Windows output.
 pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
     (
         "en",
@@ -27,7 +35,9 @@ pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
         "de",
         "erfolgreich verarbeitet",
         "Verarbeitungsfehler",
-        "capture quoted in shared reference notes, section 2.1 (de trailer)",
+        // 0 Dateien erfolgreich verarbeitet, bei 1 Dateien ist ein Verarbeitungsfehler aufgetreten.
+        "capture: https://github.com/MicrosoftDocs/windowsserverdocs/issues/6185 (fixture \
+         de-no-mapping-failed.txt); also quoted in shared reference notes, section 2.1",
     ),
     (
         "zh-CN",
@@ -61,6 +71,15 @@ pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
         "正常に処理されました",
         "処理できませんでした",
         "capture: ClipForVRChat manual-check notes (fixtures ja-summary-*.txt)",
+    ),
+    (
+        "ko",
+        "파일을 처리했으며",
+        "처리하지 못했습니다",
+        // Three runs: 1 파일을 처리했으며 0 파일은 처리하지 못했습니다.
+        "capture: https://github.com/JungSangup/mspt3/blob/1428223227152466e01c2d9bbf749d5f0df4174f/\
+         doc/%5BHands-on%5D%2001_Environment_Setup-Docker%20(AWS%20Track).md \
+         (fixture ko-pem-three-runs-prompted.txt)",
     ),
 ];
 
@@ -128,6 +147,15 @@ pub fn standalone_counts(text: &str) -> Option<Vec<u64>> {
 
 /// Error labels `reg` prints before its message (`ERROR:`), per language, with sources. Any
 /// other short label-colon-message line is read as an error by structure (see `reg`).
+///
+/// Microsoft's pages are sources only where a person translated them (`ms.translationtype: HT`
+/// in the page's header): the machine-translated ones render reg's message afresh (the Polish
+/// proxy page even translates the command, `reg porównania`). So it, pl and tr have no entry:
+/// `ERRORE` (it, Defender for Endpoint's investigation package page), `BŁĄD` (pl, the
+/// machine-translated Azure ATP proxy page) and `HATA` (tr, the machine-translated proxy page and
+/// the investigation package page) were seen only in Microsoft pages that are machine-translated
+/// or whose translation is not labelled, never in a console capture. For nl, sv, cs and hu
+/// nothing was found (the sv and cs proxy pages are machine-translated too).
 pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
     ("en", "ERROR", "capture: wine-mirror/wine programs/reg/tests/query.c and pastes"),
     ("de", "FEHLER", "capture: German Cygwin notes (fixture de-error-then-dword.txt)"),
@@ -137,30 +165,50 @@ pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
         "ERREUR",
         // « ERREUR : Le système n’a pas trouvé la clé ou la valeur de Registre spécifiée »
         "Microsoft documentation in French: the Defender for Endpoint investigation package \
-         page quotes reg's message for a missing Autoruns key (code index find_string id \
-         32284432665)",
+         section quotes reg's message for a missing Autoruns key, file \
+         microsoft-365/security/defender-endpoint/respond-machine-alerts.md of \
+         https://github.com/MicrosoftDocs/microsoft-365-docs-pr.fr-FR (its later versions; \
+         learn.microsoft.com/fr-fr/microsoft-365/security/defender-endpoint/respond-machine-alerts); \
+         the human-translated Azure ATP proxy page quotes reg compare's « Erreur : le système \
+         n'a pas trouvé la clé ou la valeur de Registre spécifiée. », \
+         https://github.com/MicrosoftDocs/ATADocs.fr-fr/blob/\
+         678103f5f0e3ee361632e7c730f4a1e455d6fc42/ATPDocs/configure-proxy.md line 40",
     ),
     (
         "ru",
         "Ошибка",
         // «Ошибка: Не удается найти указанный раздел или параметр в реестре.»; also printed in
         // capitals (ОШИБКА), hence the case-insensitive comparison.
-        "Microsoft documentation in Russian: the Defender for Endpoint proxy troubleshooting \
-         page quotes reg compare's error (code index find_string id 49064140103); batch \
-         scripts that match reg query's output with find (find_string id 21189378430)",
+        "Microsoft documentation in Russian (human-translated): the Azure ATP proxy page quotes \
+         reg compare's error, https://github.com/Microsoft/ATADocs.ru-ru/blob/\
+         4a9eb51bd0f7c89e3b56bb912ad3fe9786d0502e/ATPDocs/configure-proxy.md line 40; batch \
+         scripts that match reg query's output with find, https://github.com/yudenisov/\
+         lite-botnet/blob/490432ecd843d618fc22eb903d427d5198c737a3/Windows/pub1/Util/\
+         check_reg_node.bat (and check_reg_item.bat beside it)",
     ),
     (
         "ko",
         "오류",
         // 오류: 지정된 레지스트리 키 또는 값을 찾을 수 없습니다
-        "Korean notes quoting reg query's output for a missing Run value (code index \
-         find_string id 65972647011)",
+        "Korean task notes quoting reg query's output for a missing Run value as the expected \
+         result, https://github.com/realkibeomkwon/bamti/blob/\
+         aea252673f7d8268ee6fa3e3b0eed84134a8446a/FIX-AUTOSTART-DELAY.md",
     ),
     (
         "ja",
         "エラー",
         "capture: Japanese notes on the reg command, four runs behind $ prompts (fixture \
-         ja-four-runs-two-errors.txt, code index find_string id 9583168715)",
+         ja-four-runs-two-errors.txt, code index find_string id 9583168715; the index does not \
+         show its repository)",
+    ),
+    (
+        "pt-BR",
+        "ERRO",
+        // "ERRO: O sistema não pôde localizar a chave do registro ou valor especificado."
+        "Microsoft documentation in Brazilian Portuguese (human-translated): the Azure ATP proxy \
+         page quotes reg compare's error, https://github.com/Microsoft/ATADocs.pt-br/blob/\
+         89665acba527c0072243cbef424f73c722444800/ATPDocs/configure-proxy.md line 40; no \
+         console capture found",
     ),
 ];
 
@@ -190,6 +238,11 @@ mod tests {
             icacls_summary("Successfully processed 12 files; Failed processing 3 files"),
             Some((12, 3, Recognised::Table("en")))
         );
+        let ko = "1 파일을 처리했으며 0 파일은 처리하지 못했습니다.";
+        assert_eq!(icacls_summary(ko), Some((1, 0, Recognised::Table("ko"))));
+        let de = "0 Dateien erfolgreich verarbeitet, bei 1 Dateien ist ein Verarbeitungsfehler \
+                  aufgetreten.";
+        assert_eq!(icacls_summary(de), Some((0, 1, Recognised::Table("de"))));
         // No entry (a made-up line, not any language's text): read by structure.
         assert_eq!(
             icacls_summary("Lorem 2 ipsum; dolor 1 sit").map(|r| (r.0, r.1, r.2)),
@@ -209,6 +262,10 @@ mod tests {
         assert_eq!(reg_error_language("Ошибка"), Some("ru"));
         assert_eq!(reg_error_language("오류"), Some("ko"));
         assert_eq!(reg_error_language("エラー"), Some("ja"));
+        assert_eq!(reg_error_language("ERRO"), Some("pt-BR"));
+        assert_eq!(reg_error_language("Erreur"), Some("fr"));
+        // Seen only in machine-translated pages: read by structure, no language.
+        assert_eq!(reg_error_language("HATA"), None);
         assert_eq!(reg_error_language("HKEY_LOCAL_MACHINE"), None);
     }
 

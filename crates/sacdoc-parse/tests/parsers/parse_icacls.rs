@@ -1,4 +1,4 @@
-//! icacls parser: real captures (en, de, zh), the /save format, named odd shapes, properties.
+//! icacls parser: real captures (en, de, zh, es, fr, ko), the /save format, named odd shapes, properties.
 //!
 //! Fixtures live in tests/fixtures/parse/icacls/; their first lines (`#| ...`) name the source
 //! and are stripped here, the rest is the capture as published.
@@ -168,6 +168,65 @@ fn es_grant_runs_with_localized_errors() {
     assert_eq!(r.unparsed.len(), 1, "{:?}", r.unparsed);
 }
 
+/// Korean summaries of three modify-mode runs behind `> ` prompts: the sourced table names
+/// the language and the three summaries add up. Each run's `처리된 파일: mspt3.pem` names a bare
+/// relative file, which is not taken for a path (`looks_like_path`), so those three lines come
+/// out as errors with the label as their path; that reading is not asserted here.
+#[test]
+fn ko_summaries_of_three_prompted_runs() {
+    let r = check(&fixture_raw("icacls", "ko-pem-three-runs-prompted.txt"));
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert!(r.objects.is_empty());
+    assert_eq!((r.succeeded, r.failed), (Some(3), Some(0)));
+    assert_eq!(r.trailer.as_deref(), Some("1 파일을 처리했으며 0 파일은 처리하지 못했습니다."));
+    assert_eq!(r.trailer_language.as_deref(), Some("ko"));
+    let cmds: Vec<(usize, &str, &str)> =
+        r.commands.iter().map(|c| (c.line, c.prompt.as_str(), c.command.as_str())).collect();
+    assert_eq!(cmds[0], (1, ">", "icacls.exe mspt3.pem /reset"));
+    assert_eq!(cmds.iter().map(|c| c.0).collect::<Vec<_>>(), vec![1, 4, 7]);
+    assert_eq!(r.runs.len(), 3);
+}
+
+/// German: an English group name that does not resolve on de-DE Windows, then a summary with
+/// one failure, read by the table.
+#[test]
+fn de_no_mapping_error_and_failed_summary() {
+    let r = check(&fixture_raw("icacls", "de-no-mapping-failed.txt"));
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].path, "Administrators");
+    assert!(r.errors[0].message.starts_with("Zuordnungen von Kontennamen"));
+    assert_eq!((r.succeeded, r.failed), (Some(0), Some(1)));
+    assert_eq!(r.trailer_language.as_deref(), Some("de"));
+}
+
+/// Every capture in the fixture folder parses with every line accounted for, and a summary in
+/// it is named by the table entry of the language its file name starts with (`zh-tw-` is
+/// zh-TW, `zh-` zh-CN); a language without an entry must read its summary by structure.
+#[test]
+fn every_fixture_in_the_folder_is_accounted_and_its_summary_named() {
+    let dir = format!("{}/tests/fixtures/parse/icacls", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixture folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in &names {
+        let r = check(&fixture_raw("icacls", name));
+        let Some(trailer) = r.trailer.as_deref() else { continue };
+        let lang = match name.split('-').next().unwrap_or("") {
+            "zh" if name.starts_with("zh-tw-") => "zh-TW",
+            "zh" => "zh-CN",
+            other => other,
+        };
+        let in_table = sacdoc_parse::messages::ICACLS_SUMMARY.iter().any(|(l, ..)| *l == lang);
+        let expected = in_table.then_some(lang);
+        assert_eq!(r.trailer_language.as_deref(), expected, "{name}: {trailer}");
+    }
+}
+
 #[test]
 fn odd_shapes_table() {
     type Check = fn(&Icacls);
@@ -325,6 +384,8 @@ const FIXTURES: &[&str] = &[
     "es-grant-errors.txt",
     "zh-tw-three-runs-prompted.txt",
     "fr-ext2srv-prompted.txt",
+    "ko-pem-three-runs-prompted.txt",
+    "de-no-mapping-failed.txt",
 ];
 
 fn mutated_fixture() -> impl Strategy<Value = String> {
