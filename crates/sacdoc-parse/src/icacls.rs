@@ -201,7 +201,7 @@ impl Parser<'_> {
             return;
         }
         if let Some((head, tail)) = split_message(body) {
-            if looks_like_path(tail) && !looks_like_path(head) {
+            if is_processed(head, tail) {
                 self.out.processed.push(tail.to_string());
             } else {
                 let (path, message) = (head.to_string(), tail.to_string());
@@ -278,6 +278,21 @@ fn split_message(body: &str) -> Option<(&str, &str)> {
     (!head.is_empty() && !tail.is_empty()).then_some((head, tail))
 }
 
+/// Whether `<head>: <tail>` is a modify-mode `processed file: <path>` line (any language) rather
+/// than an error (`<path>: <message>`). The tail is a path, or a bare relative name (`처리된
+/// 파일: mspt3.pem`, for icacls run in the key's folder): one word that does not end like a
+/// sentence, after a label of several words or in a script other than Latin.
+fn is_processed(head: &str, tail: &str) -> bool {
+    if looks_like_path(head) {
+        return false;
+    }
+    if looks_like_path(tail) {
+        return true;
+    }
+    let label = head.contains(char::is_whitespace) || !head.is_ascii();
+    label && !tail.contains(char::is_whitespace) && !tail.ends_with(['.', '。', '!', '！'])
+}
+
 /// PowerShell wraps native stderr as `icacls.exe : <message>`; drop that host prefix.
 fn strip_ps_wrapper(body: &str) -> &str {
     ["icacls.exe : ", "icacls : "]
@@ -322,6 +337,20 @@ mod tests {
             (p.as_str(), a.map(|a| a.principal)),
             ("C:\\My Docs\\f.txt", Some("DOMAIN\\John Smith".into()))
         );
+    }
+
+    #[test]
+    fn processed_lines_and_errors_with_bare_names() {
+        assert!(is_processed("processed file", "C:\\x\\a.pem"));
+        assert!(is_processed("처리된 파일", "mspt3.pem"));
+        assert!(is_processed("processed file", "mspt3.pem"));
+        assert!(!is_processed("mspt3.pem", "Access is denied."));
+        assert!(!is_processed("mspt3.pem", "アクセスが拒否されました。"));
+        assert!(!is_processed("my key.pem", "拒绝访问。"));
+        assert!(!is_processed(
+            "Administrators",
+            "Zuordnungen von Kontennamen wurden nicht durchgeführt."
+        ));
     }
 
     #[test]

@@ -170,8 +170,7 @@ fn es_grant_runs_with_localized_errors() {
 
 /// Korean summaries of three modify-mode runs behind `> ` prompts: the sourced table names
 /// the language and the three summaries add up. Each run's `처리된 파일: mspt3.pem` names a bare
-/// relative file, which is not taken for a path (`looks_like_path`), so those three lines come
-/// out as errors with the label as their path; that reading is not asserted here.
+/// relative file, read as the processed file (not as an error labelled `처리된 파일`).
 #[test]
 fn ko_summaries_of_three_prompted_runs() {
     let r = check(&fixture_raw("icacls", "ko-pem-three-runs-prompted.txt"));
@@ -185,6 +184,9 @@ fn ko_summaries_of_three_prompted_runs() {
     assert_eq!(cmds[0], (1, ">", "icacls.exe mspt3.pem /reset"));
     assert_eq!(cmds.iter().map(|c| c.0).collect::<Vec<_>>(), vec![1, 4, 7]);
     assert_eq!(r.runs.len(), 3);
+    // icacls ran in the key's folder: the processed file is a bare name, not an error.
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.processed, vec!["mspt3.pem"; 3]);
 }
 
 /// German: an English group name that does not resolve on de-DE Windows, then a summary with
