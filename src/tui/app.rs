@@ -252,6 +252,8 @@ pub struct App {
     /// The time views measure against (set by the loop on every event; fixed in tests).
     pub now: Instant,
     pub spinner: usize,
+    /// A training session: the side pane and the trainee's "done".
+    pub training: Option<super::training::Training>,
 }
 
 impl App {
@@ -277,6 +279,7 @@ impl App {
             quit: false,
             now: Instant::now(),
             spinner: 0,
+            training: None,
         }
     }
 

@@ -78,6 +78,10 @@ pub enum Action {
     Faster,
     Slower,
     NextMarker,
+    /// Training: reveal the next hint.
+    Hint,
+    /// Training: the trainee is done; grade the work.
+    Done,
 }
 
 /// The menu: key after the prefix, the action, and what the help overlay says about it.
@@ -96,7 +100,9 @@ pub const MENU: &[(char, Action, &str)] = &[
     (' ', Action::PauseResume, "replay: pause / resume"),
     ('+', Action::Faster, "replay: faster (1x, 2x, 10x, max)"),
     ('-', Action::Slower, "replay: slower"),
-    ('n', Action::NextMarker, "replay: jump to the next marker"),
+    ('n', Action::NextMarker, "replay: next marker"),
+    ('h', Action::Hint, "training: show the next hint"),
+    ('g', Action::Done, "training: done, grade my work"),
 ];
 
 /// The action for a key pressed after the prefix.

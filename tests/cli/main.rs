@@ -21,4 +21,8 @@ mod support;
 mod transcripts_cli;
 // tmux drives the text UI: Unix only.
 #[cfg(unix)]
+mod tmux_train;
+#[cfg(unix)]
+mod train_e2e;
+#[cfg(unix)]
 mod tui_e2e;

@@ -276,6 +276,22 @@ impl App {
         Some(Vec::new())
     }
 
+    /// A training action: a hint, or done (which ends the UI so the work can be graded).
+    fn training_action(&mut self, a: Action) -> Vec<Effect> {
+        let Some(t) = &mut self.training else {
+            self.message = Some("only in training (sacdoc train)".into());
+            return Vec::new();
+        };
+        if a == Action::Hint {
+            self.message = Some(t.next_hint());
+            self.tab = Tab::Console;
+            return Vec::new();
+        }
+        t.done = true;
+        self.quit = true;
+        cmd(Command::Quit)
+    }
+
     /// Carries out one of sacdoc's own actions.
     pub fn action(&mut self, a: Action) -> Vec<Effect> {
         match a {
@@ -295,6 +311,10 @@ impl App {
             Action::ShowDoctor => self.tab = Tab::Doctor,
             Action::ShowResults => self.tab = Tab::Results,
             Action::ShowPalette => self.tab = Tab::Palette,
+            Action::RunDoctor | Action::ApplyFixes if self.training.is_some() => {
+                self.message = Some("training: the doctor is off; work by hand".into());
+            }
+            Action::Hint | Action::Done => return self.training_action(a),
             Action::RunDoctor => {
                 self.tab = Tab::Doctor;
                 return self.job_cmd(Command::Doctor { apply: false });

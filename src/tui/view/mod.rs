@@ -35,10 +35,10 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             if says && area.height > 1 {
                 let [body, status] =
                     Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-                console::draw(f, body, app);
+                console_with_training(f, body, app);
                 draw_status(f, status, app);
             } else {
-                console::draw(f, area, app);
+                console_with_training(f, area, app);
             }
         } else {
             draw_main(f, area, app);
@@ -53,6 +53,15 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     }
 }
 
+/// The console, with the training pane beside it when training and there is room.
+fn console_with_training(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let (screen, pane) = super::training::split(area, app.training.as_ref());
+    console::draw(f, screen, app);
+    if let (Some(pane), Some(t)) = (pane, &app.training) {
+        super::training::draw(f, pane, t, &app.prefix.label());
+    }
+}
+
 /// The tab bar, the view of the selected tab, and the status bar.
 fn draw_main(f: &mut Frame<'_>, area: Rect, app: &App) {
     let [tabs, body, status] =
@@ -60,7 +69,7 @@ fn draw_main(f: &mut Frame<'_>, area: Rect, app: &App) {
             .areas(area);
     draw_tabs(f, tabs, app);
     match app.tab {
-        Tab::Console => console::draw(f, body, app),
+        Tab::Console => console_with_training(f, body, app),
         Tab::Channels => tables::channels(f, body, app),
         Tab::Doctor => doctor::draw(f, body, app),
         Tab::Results => tables::results(f, body, app),

@@ -1,0 +1,183 @@
+//! `sacdoc train [EXERCISE]`: practise the procedure by hand on a simulated VM, then a graded
+//! report card (text, or JSON with `--json`), and the session's transcript with each graded
+//! event as a marker.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+
+use crate::sac::{ConnectConfig, Credentials, Recording, Secret};
+use crate::train::{card, doctor_cost, exercise, grade, markers, procedure, vm};
+use crate::tui::training::Training;
+
+/// Arguments of `sacdoc train`.
+#[derive(Debug, clap::Args, Default)]
+pub struct Args {
+    /// The exercise (a scenario name, see --list).
+    #[arg(conflicts_with_all = ["random", "list"])]
+    pub exercise: Option<String>,
+    /// List the exercises and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// A random exercise; its cause stays hidden until the report card.
+    #[arg(long)]
+    pub random: bool,
+    /// The seed of --random (the same seed picks the same exercise).
+    #[arg(long, value_name = "N", requires = "random")]
+    pub seed: Option<u64>,
+    /// The console: ws2022 (streams) or ws2019 (paints an 80x24 screen).
+    #[arg(long, value_name = "PROFILE", default_value = "ws2022")]
+    pub profile: String,
+    /// Quirks of real guests: dropkeys (a repeated key is lost), eatchars, cronly.
+    #[arg(long, value_name = "QUIRK", value_delimiter = ',')]
+    pub quirks: Vec<String>,
+    /// Print the report card as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the report card as JSON to this file (the terminal shows the text card).
+    #[arg(long, value_name = "PATH")]
+    pub card: Option<PathBuf>,
+    /// Record the session to this file (default: a new file in sacdoc's transcripts folder).
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Do not measure what `sacdoc doctor --apply` needs for the same VM.
+    #[arg(long)]
+    pub no_doctor: bool,
+    /// The key that opens sacdoc's menu: ctrl-a, ctrl-b, ... [env: SACDOC_PREFIX]
+    #[arg(long, value_name = "KEY")]
+    pub prefix: Option<String>,
+}
+
+const QUIRKS: &[&str] = &["dropkeys", "eatchars", "cronly"];
+
+/// The simulator query of the options: `profile=ws2019&dropkeys=1`.
+fn query(args: &Args) -> anyhow::Result<String> {
+    let profile = args.profile.trim().to_ascii_lowercase();
+    if !matches!(profile.as_str(), "ws2022" | "ws2019") {
+        bail!("--profile {:?}: use ws2022 (streaming) or ws2019 (painted)", args.profile);
+    }
+    let mut q = format!("profile={profile}");
+    for quirk in &args.quirks {
+        let quirk = quirk.trim().to_ascii_lowercase();
+        if !QUIRKS.contains(&quirk.as_str()) {
+            bail!("--quirks {quirk:?}: use {}", QUIRKS.join(", "));
+        }
+        q.push_str(&format!("&{quirk}=1"));
+    }
+    Ok(q)
+}
+
+fn list(json: bool) -> anyhow::Result<i32> {
+    let all = exercise::all();
+    let mut out = super::output::stdout();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+    } else {
+        for e in &all {
+            writeln!(out, "{:<18} {}", e.name, e.title)?;
+        }
+        writeln!(out, "\nStart one: sacdoc train NAME (or sacdoc train --random)")?;
+    }
+    Ok(0)
+}
+
+fn choose(args: &Args) -> anyhow::Result<exercise::Exercise> {
+    if args.random {
+        let seed = args.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() ^ u64::from(d.subsec_nanos()))
+                .unwrap_or(0)
+        });
+        return exercise::pick(seed).context("no exercises are built in");
+    }
+    let Some(name) = &args.exercise else {
+        bail!("name an exercise (sacdoc train --list shows them) or use --random");
+    };
+    exercise::find(name).with_context(|| {
+        let names: Vec<String> = exercise::all().into_iter().map(|e| e.name).collect();
+        format!("no exercise named {name:?}; exercises: {}", names.join(", "))
+    })
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    if args.list {
+        return list(args.json);
+    }
+    let ex = choose(&args)?;
+    let query = query(&args)?;
+    let prefix = super::tui::prefix(&args.prefix)?;
+    let target =
+        vm::TrainTarget { scenario: ex.name.clone(), query: query.clone(), vm: Default::default() };
+    let vm = target.vm.clone();
+    let name = target.to_string();
+    // The account is the scenario's; sacdoc logs in only for `o` (open a cmd channel).
+    let acct = crate::sim::machine::load_scenario(&ex.name)?.credentials.first().cloned();
+    let creds = Credentials {
+        user: acct.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
+        domain: acct.as_ref().map(|a| a.domain.clone()).unwrap_or_default(),
+        password: Secret::new(acct.map(|a| a.password).unwrap_or_default()),
+    };
+    let mut cfg = ConnectConfig::new(Arc::new(target), creds);
+    cfg.record = match &args.record {
+        Some(p) => Recording::Path(p.clone()),
+        None => Recording::InFolder(crate::paths::transcripts_dir()),
+    };
+    let training = Training {
+        title: (!args.random).then(|| ex.title.clone()),
+        hints: ex.hints.clone(),
+        procedure: procedure::STEPS.iter().map(|s| s.to_string()).collect(),
+        ..Training::default()
+    };
+    let end = crate::tui::run_training(cfg, "simulated 115200 8N1", training, prefix)?;
+    let cost = vm.cost();
+    if !end.done {
+        super::output::note(
+            "training ended without grading (press the prefix key, then g, to grade)",
+        );
+        return Ok(0);
+    }
+    let after = vm.machine().context("the training VM was never opened")?;
+    let mut before = crate::sim::prepared_machine(&ex.name, &query)?;
+    before.boot();
+    let graded = grade::grade(&before, &after, &grade::Session { hints_used: end.hints_used });
+    let doctor = if args.no_doctor {
+        None
+    } else {
+        match doctor_cost::measure(&ex.name, &query) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                super::output::warn(&format!("measuring the doctor on the same VM: {e:#}"));
+                None
+            }
+        }
+    };
+    let cost = card::Cost {
+        commands: graded.commands,
+        bytes_sent: cost.bytes_out,
+        bytes_received: cost.bytes_in,
+        seconds: cost.elapsed.as_secs_f64(),
+        doctor,
+    };
+    let mut rc = card::ReportCard::new(&ex, &name, graded, cost);
+    if let Some(t) = &end.transcript {
+        match markers::write(std::path::Path::new(t), &rc.grade.items, &vm.stamps()) {
+            Ok(_) => rc.transcript = Some(t.clone()),
+            Err(e) => super::output::warn(&format!("writing the graded markers into {t}: {e:#}")),
+        }
+    }
+    if let Some(p) = &args.card {
+        std::fs::write(p, serde_json::to_string_pretty(&rc)?)
+            .with_context(|| format!("cannot write the report card to {}", p.display()))?;
+    }
+    let mut out = super::output::stdout();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&rc)?)?;
+    } else {
+        write!(out, "{}", card::text(&rc))?;
+    }
+    out.flush()?;
+    Ok(rc.exit_code())
+}
