@@ -109,10 +109,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let ex = choose(&args)?;
     let query = query(&args)?;
     let prefix = super::tui::prefix(&args.prefix)?;
-    let target =
-        vm::TrainTarget { scenario: ex.name.clone(), query: query.clone(), vm: Default::default() };
+    let target = vm::TrainTarget {
+        scenario: ex.name.clone(),
+        query: query.clone(),
+        vm: Default::default(),
+        hidden: args.random,
+    };
     let vm = target.vm.clone();
-    let name = target.to_string();
+    let name = format!("sim:{}?{query}", ex.name);
     // The account is the scenario's; sacdoc logs in only for `o` (open a cmd channel).
     let acct = crate::sim::machine::load_scenario(&ex.name)?.credentials.first().cloned();
     let creds = Credentials {

@@ -20,7 +20,12 @@ pub fn measure(scenario: &str, query: &str) -> anyhow::Result<DoctorCost> {
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("scenario {scenario} has no account to log in with"))?;
     let vm = TrainVm::default();
-    let target = TrainTarget { scenario: scenario.into(), query: query.into(), vm: vm.clone() };
+    let target = TrainTarget {
+        scenario: scenario.into(),
+        query: query.into(),
+        vm: vm.clone(),
+        hidden: false,
+    };
     let name = target.to_string();
     let creds =
         Credentials { user: acct.user, domain: acct.domain, password: Secret::new(acct.password) };

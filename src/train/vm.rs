@@ -83,14 +83,21 @@ pub struct TrainTarget {
     pub scenario: String,
     pub query: String,
     pub vm: TrainVm,
+    /// A random exercise: the scenario's name is kept out of the status bar, the link's
+    /// description and the transcript (the report card reveals it).
+    pub hidden: bool,
 }
+
+/// What a hidden exercise is called until the report card.
+pub const HIDDEN_NAME: &str = "random-exercise";
 
 impl std::fmt::Display for TrainTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = if self.hidden { HIDDEN_NAME } else { self.scenario.as_str() };
         if self.query.is_empty() {
-            write!(f, "sim:{}", self.scenario)
+            write!(f, "sim:{name}")
         } else {
-            write!(f, "sim:{}?{}", self.scenario, self.query)
+            write!(f, "sim:{name}?{}", self.query)
         }
     }
 }
@@ -99,7 +106,7 @@ impl Connector for TrainTarget {
     fn open(&self) -> Result<Box<dyn Link>, OpenError> {
         let link = crate::sim::open(&self.scenario, &self.query)
             .map_err(|e| OpenError::new(self.to_string(), e))?;
-        let describe = link.describe();
+        let describe = self.to_string();
         let mut s = self.vm.lock();
         s.link = Some(link);
         s.opened = Some(Instant::now());

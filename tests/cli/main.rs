@@ -18,6 +18,7 @@ mod sim_serve;
 mod sim_telnet;
 #[path = "../support/mod.rs"]
 mod support;
+mod train_cli;
 mod transcripts_cli;
 // tmux drives the text UI: Unix only.
 #[cfg(unix)]

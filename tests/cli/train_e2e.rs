@@ -145,3 +145,20 @@ fn missing_backup_and_group_policy_left_off_are_named_on_the_card() {
     assert!(markers.iter().any(|m| m.contains("missing-backup")), "{markers:?}");
     assert!(markers.iter().any(|m| m.contains("temporary-left")), "{markers:?}");
 }
+
+#[test]
+fn a_random_exercise_hides_its_cause_until_the_card() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start("random", dir.path(), "--random --seed 3");
+    let s = t.wait("the training pane", 20, |s| s.contains("training: hidden exercise"));
+    for e in sacdoc::train::exercise::all() {
+        assert!(!s.contains(&e.title) && !s.contains(&e.name), "{} is not named:\n{s}", e.name);
+    }
+    // Quitting is not done: no card.
+    t.keys(&["C-a"]);
+    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.keys(&["q"]);
+    let s = t.wait("the exit", 20, |s| s.contains("EXIT="));
+    assert!(s.contains("without grading") && s.contains("EXIT=0"), "{s}");
+    assert!(!dir.path().join("card.json").exists());
+}
