@@ -24,6 +24,10 @@ pub struct Args {
     /// A random exercise; its cause stays hidden until the report card.
     #[arg(long)]
     pub random: bool,
+    /// Follow a recorded session (a transcript): the replay answers as the recorded VM did while
+    /// what is typed matches the recording, and says where it differs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["exercise", "random", "list"])]
+    pub follow: Option<PathBuf>,
     /// The seed of --random (the same seed picks the same exercise).
     #[arg(long, value_name = "N", requires = "random")]
     pub seed: Option<u64>,
@@ -106,6 +110,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if args.list {
         return list(args.json);
     }
+    if let Some(file) = &args.follow {
+        return follow(&args, file);
+    }
     let ex = choose(&args)?;
     let query = query(&args)?;
     let prefix = super::tui::prefix(&args.prefix)?;
@@ -184,4 +191,82 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     out.flush()?;
     Ok(rc.exit_code())
+}
+
+/// `--follow FILE`: the recorded session as an exercise; a follow-along report at the end.
+fn follow(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
+    let t = crate::transcript::read(file)
+        .with_context(|| format!("cannot read the transcript {}", file.display()))?;
+    let rec = crate::train::follow::steps(&t);
+    if rec.steps.is_empty() {
+        bail!("{} has nothing typed in it to follow", file.display());
+    }
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let target = crate::train::follow_link::FollowTarget::new(&name, rec);
+    let handle = target.handle.clone();
+    let mut cfg = ConnectConfig::new(Arc::new(target), Credentials::default());
+    cfg.record = match &args.record {
+        Some(p) => Recording::Path(p.clone()),
+        None => Recording::Off,
+    };
+    let training = Training {
+        title: Some(format!("follow {name}")),
+        procedure: procedure::STEPS.iter().map(|s| s.to_string()).collect(),
+        follow: Some(handle.clone()),
+        ..Training::default()
+    };
+    let prefix = super::tui::prefix(&args.prefix)?;
+    let end = crate::tui::run_training(cfg, "recorded session", training, prefix)?;
+    let p = handle.progress();
+    let report = FollowReport {
+        transcript: file.display().to_string(),
+        done: end.done,
+        steps_followed: p.step,
+        steps: p.total,
+        divergences: p.divergences,
+        revealed: p.revealed.len(),
+    };
+    if let Some(c) = &args.card {
+        std::fs::write(c, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write the report to {}", c.display()))?;
+    }
+    let mut out = super::output::stdout();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", report.text())?;
+    }
+    out.flush()?;
+    let clean = report.divergences.is_empty() && report.steps_followed == report.steps;
+    Ok(i32::from(!clean))
+}
+
+/// How a follow-along went.
+#[derive(Debug, serde::Serialize)]
+struct FollowReport {
+    transcript: String,
+    done: bool,
+    steps_followed: usize,
+    steps: usize,
+    divergences: Vec<crate::train::follow_link::Divergence>,
+    revealed: usize,
+}
+
+impl FollowReport {
+    fn text(&self) -> String {
+        let mut s = format!("Follow-along of {}\n", self.transcript);
+        s.push_str(&format!("Steps followed: {} of {}\n", self.steps_followed, self.steps));
+        s.push_str(&format!("Divergences: {}\n", self.divergences.len()));
+        for d in &self.divergences {
+            s.push_str(&format!(
+                "  step {}: typed {:?}, the recording has {:?} (differs from column {})\n",
+                d.step + 1,
+                d.typed,
+                d.recorded,
+                d.column + 1
+            ));
+        }
+        s.push_str(&format!("Commands revealed: {}\n", self.revealed));
+        s
+    }
 }

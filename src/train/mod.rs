@@ -11,6 +11,8 @@ pub mod card;
 pub mod classify;
 pub mod doctor_cost;
 pub mod exercise;
+pub mod follow;
+pub mod follow_link;
 pub mod grade;
 pub mod markers;
 pub mod procedure;

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::term::COLS;
 
 /// The training side of the UI.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Training {
     /// Shown as the pane's title; `None` while the exercise is hidden (`--random`).
     pub title: Option<String>,
@@ -20,11 +20,16 @@ pub struct Training {
     /// The trainee said done: grade after the UI closes.
     pub done: bool,
     pub procedure: Vec<String>,
+    /// Following a recorded session: a hint reveals its next command.
+    pub follow: Option<crate::train::follow_link::FollowHandle>,
 }
 
 impl Training {
     /// Reveals the next hint; the status message for the UI.
     pub fn next_hint(&mut self) -> String {
+        if let Some(f) = &self.follow {
+            return f.reveal();
+        }
         if self.shown >= self.hints.len() {
             return "no more hints".into();
         }
@@ -60,8 +65,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, t: &Training, prefix: &str) {
         Some(s) => format!(" training: {s} "),
         None => " training: hidden exercise ".into(),
     };
+    let hint = match &t.follow {
+        Some(_) => format!("{prefix} h  reveal the next recorded command"),
+        None => format!("{prefix} h  hint ({}/{} used)", t.shown, t.hints.len()),
+    };
     let mut lines = vec![
-        Line::styled(format!("{prefix} h  hint ({}/{} used)", t.shown, t.hints.len()), bold),
+        Line::styled(hint, bold),
         Line::styled(format!("{prefix} g  done: grade my work"), bold),
         Line::raw(""),
     ];

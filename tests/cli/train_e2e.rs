@@ -162,3 +162,53 @@ fn a_random_exercise_hides_its_cause_until_the_card() {
     assert!(s.contains("without grading") && s.contains("EXIT=0"), "{s}");
     assert!(!dir.path().join("card.json").exists());
 }
+
+/// `sacdoc train --follow FILE` with the report written to `card`.
+fn start_follow(name: &str, dir: &Path, cast: &Path) -> Tmux {
+    let line = format!(
+        "env SACDOC_STATE_DIR='{d}/state' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
+         '{bin}' train --follow '{cast}' --card '{d}/follow.json'; echo \"EXIT=$?\"; sleep 60",
+        d = dir.display(),
+        cast = cast.display(),
+        bin = env!("CARGO_BIN_EXE_sacdoc"),
+    );
+    Tmux::start(name, (140, 40), &line)
+}
+
+#[test]
+fn following_a_recorded_session_answers_as_recorded_and_finds_the_divergence() {
+    // A session recorded by hand on the simulator.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = start("rec", dir.path(), "port-conflict");
+    login(&rec, "port-conflict");
+    rec.command("sc query TermService");
+    rec.command("netstat -ano");
+    done(&rec);
+    drop(rec);
+
+    let t = start_follow("follow", dir.path(), &dir.path().join("s.cast"));
+    t.wait("the follow pane", 20, |s| s.contains("reveal the next recorded command"));
+    login(&t, "port-conflict");
+    // Case and blank space are ignored as cmd.exe ignores them: the recorded answer comes.
+    t.command("SC  QUERY termservice");
+    t.wait("the recorded answer", 10, |s| s.contains("STATE") && s.contains("RUNNING"));
+    // Another command than the recorded one: no answer, the place where it differs.
+    t.text("netstat -an");
+    t.keys(&["Enter"]);
+    let s = t.wait("the divergence", 10, |s| s.contains("differs from the recording"));
+    assert!(s.contains("from column 12"), "{s}");
+    t.keys(&["C-a"]);
+    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.keys(&["h"]);
+    t.wait("the revealed command", 10, |s| s.contains("next recorded command: netstat -ano"));
+    t.command("netstat -ano");
+    t.wait("the recorded netstat", 10, |s| s.contains("LISTENING"));
+    let s = done(&t);
+    assert!(s.contains("Divergences: 1") && s.contains("EXIT=1"), "{s}");
+    let text = std::fs::read_to_string(dir.path().join("follow.json")).expect("the report");
+    let r: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(r["divergences"][0]["typed"], "netstat -an", "{r:#}");
+    assert_eq!(r["divergences"][0]["recorded"], "netstat -ano", "{r:#}");
+    assert_eq!(r["revealed"], 1, "{r:#}");
+    assert_eq!(r["steps_followed"], r["steps"], "every recorded step was followed: {r:#}");
+}
