@@ -157,6 +157,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let doctor = if args.no_doctor {
         None
     } else {
+        super::output::note(
+            "measuring what `sacdoc doctor --apply` needs on a fresh copy of this VM \
+             (--no-doctor skips it)",
+        );
         match doctor_cost::measure(&ex.name, &query) {
             Ok(d) => Some(d),
             Err(e) => {
