@@ -78,6 +78,9 @@ pub enum Action {
     Faster,
     Slower,
     NextMarker,
+    PrevMarker,
+    /// Replay: the list of chapters (markers).
+    Chapters,
     /// Training: reveal the next hint.
     Hint,
     /// Training: the trainee is done; grade the work.
@@ -101,6 +104,8 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('+', Action::Faster, "replay: faster (1x, 2x, 10x, max)"),
     ('-', Action::Slower, "replay: slower"),
     ('n', Action::NextMarker, "replay: next marker"),
+    ('p', Action::PrevMarker, "replay: previous marker"),
+    ('c', Action::Chapters, "replay: chapters (all markers)"),
     ('h', Action::Hint, "training: show the next hint"),
     ('g', Action::Done, "training: done, grade my work"),
 ];

@@ -8,6 +8,7 @@
 //! changed. Views ([`view`]) are pure functions of `&App`.
 
 pub mod app;
+pub mod chapters;
 pub mod connect;
 pub mod console;
 pub mod engine;
@@ -302,6 +303,7 @@ pub fn run_replay(file: PathBuf, speed: f64, prefix: keys::PrefixKey) -> anyhow:
         last_marker: None,
         ended: false,
     });
+    app.chapters.list = chapters::of(&tr);
     app.link.up = true;
     app.link.transcript = Some(file.display().to_string());
     let (ctx, crx) = unbounded();

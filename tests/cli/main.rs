@@ -22,6 +22,8 @@ mod train_cli;
 mod transcripts_cli;
 // tmux drives the text UI: Unix only.
 #[cfg(unix)]
+mod replay_chapters_e2e;
+#[cfg(unix)]
 mod tmux_train;
 #[cfg(unix)]
 mod train_e2e;

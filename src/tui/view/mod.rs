@@ -50,6 +50,9 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Overlay::Help => dialogs::help(f, area, app),
         Overlay::Confirm(fix) => dialogs::confirm(f, area, fix),
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
+        Overlay::Chapters(sel) => {
+            super::chapters::draw(f, area, &app.chapters.list, *sel);
+        }
     }
 }
 
