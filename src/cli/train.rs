@@ -28,6 +28,16 @@ pub struct Args {
     /// what is typed matches the recording, and says where it differs.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["exercise", "random", "list"])]
     pub follow: Option<PathBuf>,
+    /// Write the exercise as a lesson folder (scenario, expected findings, the example session
+    /// given with --example) for another sacdoc to import.
+    #[arg(long, value_name = "DIR", requires = "exercise")]
+    pub export_lesson: Option<PathBuf>,
+    /// The example session (a transcript) to put in the lesson (with --export-lesson).
+    #[arg(long, value_name = "FILE", requires = "export_lesson")]
+    pub example: Option<PathBuf>,
+    /// Import a lesson folder; it becomes an exercise named after the folder.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["exercise", "random", "list", "follow"])]
+    pub import_lesson: Option<PathBuf>,
     /// The seed of --random (the same seed picks the same exercise).
     #[arg(long, value_name = "N", requires = "random")]
     pub seed: Option<u64>,
@@ -73,14 +83,19 @@ fn query(args: &Args) -> anyhow::Result<String> {
     Ok(q)
 }
 
+fn catalogue() -> Vec<exercise::Exercise> {
+    exercise::catalogue(&crate::paths::lessons_dir())
+}
+
 fn list(json: bool) -> anyhow::Result<i32> {
-    let all = exercise::all();
+    let all = catalogue();
     let mut out = super::output::stdout();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
     } else {
         for e in &all {
-            writeln!(out, "{:<18} {}", e.name, e.title)?;
+            let kind = if e.lesson { " (lesson)" } else { "" };
+            writeln!(out, "{:<18} {}{kind}", e.name, e.title)?;
         }
         writeln!(out, "\nStart one: sacdoc train NAME (or sacdoc train --random)")?;
     }
@@ -95,13 +110,14 @@ fn choose(args: &Args) -> anyhow::Result<exercise::Exercise> {
                 .map(|d| d.as_secs() ^ u64::from(d.subsec_nanos()))
                 .unwrap_or(0)
         });
+        // Built-in exercises only: a lesson is picked by name.
         return exercise::pick(seed).context("no exercises are built in");
     }
     let Some(name) = &args.exercise else {
         bail!("name an exercise (sacdoc train --list shows them) or use --random");
     };
-    exercise::find(name).with_context(|| {
-        let names: Vec<String> = exercise::all().into_iter().map(|e| e.name).collect();
+    exercise::find_in(catalogue(), name).with_context(|| {
+        let names: Vec<String> = catalogue().into_iter().map(|e| e.name).collect();
         format!("no exercise named {name:?}; exercises: {}", names.join(", "))
     })
 }
@@ -113,11 +129,27 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(file) = &args.follow {
         return follow(&args, file);
     }
+    if let Some(dir) = &args.import_lesson {
+        let (to, lesson) = crate::train::lesson::import(dir, &crate::paths::lessons_dir())?;
+        let name = to.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let mut out = super::output::stdout();
+        writeln!(out, "imported lesson {name} ({}) into {}", lesson.title, to.display())?;
+        writeln!(out, "start it: sacdoc train {name}")?;
+        if let Some(e) = &lesson.example {
+            writeln!(out, "follow its example: sacdoc train --follow {}", to.join(e).display())?;
+        }
+        return Ok(0);
+    }
     let ex = choose(&args)?;
+    if let Some(dir) = &args.export_lesson {
+        crate::train::lesson::export(&ex, dir, args.example.as_deref())?;
+        super::output::println(&format!("lesson {} written to {}", ex.name, dir.display()))?;
+        return Ok(0);
+    }
     let query = query(&args)?;
     let prefix = super::tui::prefix(&args.prefix)?;
     let target = vm::TrainTarget {
-        scenario: ex.name.clone(),
+        scenario: ex.scenario.clone(),
         query: query.clone(),
         vm: Default::default(),
         hidden: args.random,
@@ -125,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let vm = target.vm.clone();
     let name = format!("sim:{}?{query}", ex.name);
     // The account is the scenario's; sacdoc logs in only for `o` (open a cmd channel).
-    let acct = crate::sim::machine::load_scenario(&ex.name)?.credentials.first().cloned();
+    let acct = crate::sim::machine::load_scenario(&ex.scenario)?.credentials.first().cloned();
     let creds = Credentials {
         user: acct.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
         domain: acct.as_ref().map(|a| a.domain.clone()).unwrap_or_default(),
@@ -151,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let after = vm.machine().context("the training VM was never opened")?;
-    let mut before = crate::sim::prepared_machine(&ex.name, &query)?;
+    let mut before = crate::sim::prepared_machine(&ex.scenario, &query)?;
     before.boot();
     let graded = grade::grade(&before, &after, &grade::Session { hints_used: end.hints_used });
     let doctor = if args.no_doctor {
@@ -161,7 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "measuring what `sacdoc doctor --apply` needs on a fresh copy of this VM \
              (--no-doctor skips it)",
         );
-        match doctor_cost::measure(&ex.name, &query) {
+        match doctor_cost::measure(&ex.scenario, &query) {
             Ok(d) => Some(d),
             Err(e) => {
                 super::output::warn(&format!("measuring the doctor on the same VM: {e:#}"));

@@ -15,8 +15,12 @@ use crate::sim::machine::scenario::{merged_doc, BUILT_IN};
 /// One exercise.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Exercise {
-    /// The scenario's name (`port-conflict`).
+    /// The exercise's name: the scenario's (`port-conflict`), or an imported lesson's.
     pub name: String,
+    /// What the simulator opens: a built-in scenario's name or a scenario file's path.
+    pub scenario: String,
+    /// Imported as a lesson (from the lessons folder), not built in.
+    pub lesson: bool,
     pub title: String,
     /// What is wrong, in the scenario's words (hidden from the trainee with `--random`).
     pub description: String,
@@ -40,7 +44,34 @@ const GENERIC_HINTS: &[&str] = &[
 /// scenario for the offline path, `[recovery]`, is graded on the recovery VM's own state, which
 /// tells nothing, so it is left out).
 pub fn all() -> Vec<Exercise> {
-    BUILT_IN.iter().filter_map(|(name, text)| from_text(name, text)).collect()
+    BUILT_IN.iter().filter_map(|(name, text)| from_text(name, name, text)).collect()
+}
+
+/// The built-in exercises, then the lessons imported into `lessons` (one folder each, holding
+/// `scenario.toml`), named by their folder.
+pub fn catalogue(lessons: &std::path::Path) -> Vec<Exercise> {
+    let mut list = all();
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(lessons)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    for dir in dirs {
+        let file = dir.join(super::lesson::SCENARIO_FILE);
+        let (Some(name), Ok(text)) = (dir.file_name(), std::fs::read_to_string(&file)) else {
+            continue;
+        };
+        let name = name.to_string_lossy();
+        if let Some(mut e) = from_text(&name, &file.display().to_string(), &text) {
+            e.lesson = true;
+            list.push(e);
+        }
+    }
+    list
+}
+
+/// The exercise of this name in `list` (case-insensitive).
+pub fn find_in(list: Vec<Exercise>, name: &str) -> Option<Exercise> {
+    list.into_iter().find(|e| e.name.eq_ignore_ascii_case(name.trim()))
 }
 
 /// The exercise of this name (case-insensitive).
@@ -58,7 +89,7 @@ pub fn pick(seed: u64) -> Option<Exercise> {
     list.into_iter().nth(i)
 }
 
-fn from_text(name: &str, text: &str) -> Option<Exercise> {
+fn from_text(name: &str, scenario: &str, text: &str) -> Option<Exercise> {
     let doc = merged_doc(text).ok()?;
     if doc.contains_key("recovery") {
         return None;
@@ -84,7 +115,15 @@ fn from_text(name: &str, text: &str) -> Option<Exercise> {
     if hints.is_empty() {
         hints = GENERIC_HINTS.iter().map(|h| h.to_string()).collect();
     }
-    Some(Exercise { name: name.to_string(), title, description, hints, problems })
+    Some(Exercise {
+        name: name.to_string(),
+        scenario: scenario.to_string(),
+        lesson: false,
+        title,
+        description,
+        hints,
+        problems,
+    })
 }
 
 #[cfg(test)]
@@ -101,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_scenario_without_an_exercise_table_gets_generic_hints() {
-        let e = from_text("x", "description = \"d\"\n[expect]\nproblems = [\"nla\"]\n")
+        let e = from_text("x", "x", "description = \"d\"\n[expect]\nproblems = [\"nla\"]\n")
             .expect("an exercise");
         assert_eq!(e.title, "d");
         assert_eq!(e.hints.len(), GENERIC_HINTS.len());
@@ -111,7 +150,7 @@ mod tests {
     fn the_exercise_table_gives_title_and_hints_in_order() {
         let text =
             "[expect]\nproblems = [\"nla\"]\n[exercise]\ntitle = \"T\"\nhints = [\"a\", \"b\"]\n";
-        let e = from_text("x", text).expect("an exercise");
+        let e = from_text("x", "x", text).expect("an exercise");
         assert_eq!((e.title.as_str(), e.hints.clone()), ("T", vec!["a".into(), "b".into()]));
     }
 

@@ -14,6 +14,7 @@ pub mod exercise;
 pub mod follow;
 pub mod follow_link;
 pub mod grade;
+pub mod lesson;
 pub mod markers;
 pub mod procedure;
 pub mod vm;
