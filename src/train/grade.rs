@@ -265,3 +265,118 @@ fn downgrades(before: &WinState, after: &WinState) -> Vec<Item> {
     }
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::machine::ShellState;
+
+    /// The scenario's machine booted, before and after running `lines` in its cmd.exe.
+    fn session(scenario: &str, lines: &[&str]) -> (Machine, Machine) {
+        let mut before = crate::sim::prepared_machine(scenario, "").expect("scenario");
+        before.boot();
+        let mut after = before.clone();
+        let mut shell = ShellState::default();
+        for l in lines {
+            after.exec(&mut shell, l);
+        }
+        (before, after)
+    }
+
+    fn kinds(g: &Grade) -> Vec<ItemKind> {
+        g.items.iter().map(|i| i.kind).collect()
+    }
+
+    const TLS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols";
+
+    #[test]
+    fn nothing_done_loses_the_connection_points_only() {
+        let (b, a) = session("tls-disabled", &[]);
+        let g = grade(&b, &a, &Session::default());
+        assert_eq!(kinds(&g), [ItemKind::RdpFails]);
+        assert_eq!(g.score, 100 - LOST_RDP_FAILS);
+        assert!(!g.rdp.connects);
+    }
+
+    #[test]
+    fn tls_12_alone_backed_up_and_checked_is_full_marks() {
+        let (b, a) = session(
+            "tls-disabled",
+            &[
+                r"md C:\temp",
+                &format!(r"reg export {TLS} C:\temp\tls.reg /y"),
+                &format!(r#"reg add "{TLS}\TLS 1.2\Server" /v Enabled /t REG_DWORD /d 1 /f"#),
+                &format!(r#"reg query "{TLS}" /s"#),
+            ],
+        );
+        let g = grade(&b, &a, &Session::default());
+        assert!(g.full_marks, "{:#?}", g.items);
+        assert!(kinds(&g).contains(&ItemKind::Backup));
+    }
+
+    #[test]
+    fn enabling_tls_10_and_11_too_is_a_downgrade() {
+        let mut lines =
+            vec![r"md C:\temp".to_string(), format!(r"reg export {TLS} C:\temp\t.reg /y")];
+        for v in ["1.0", "1.1", "1.2"] {
+            lines
+                .push(format!(r#"reg add "{TLS}\TLS {v}\Server" /v Enabled /t REG_DWORD /d 1 /f"#));
+            lines.push(format!(
+                r#"reg add "{TLS}\TLS {v}\Server" /v DisabledByDefault /t REG_DWORD /d 0 /f"#
+            ));
+        }
+        lines.push(format!(r#"reg query "{TLS}" /s"#));
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (b, a) = session("tls-disabled", &refs);
+        let g = grade(&b, &a, &Session::default());
+        assert!(g.rdp.connects);
+        let downgrades: Vec<&str> = g
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Downgrade)
+            .map(|i| i.what.as_str())
+            .collect();
+        assert_eq!(downgrades.len(), 2, "{downgrades:?}");
+        assert!(downgrades[0].contains("TLS 1.0") && downgrades[1].contains("TLS 1.1"));
+    }
+
+    #[test]
+    fn security_layer_0_and_nla_off_are_downgrades_and_a_failed_change_is_not_graded() {
+        let rdp = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp";
+        let (b, a) = session(
+            "healthy",
+            &[
+                &format!(r#"reg add "{rdp}" /v SecurityLayer /t REG_DWORD /d 0 /f"#),
+                &format!(r#"reg add "{rdp}" /v UserAuthentication /t REG_DWORD /d 0 /f"#),
+                r"reg add HKZZ\X /v Y /d 1 /f",
+            ],
+        );
+        let g = grade(&b, &a, &Session::default());
+        let k = kinds(&g);
+        assert_eq!(k.iter().filter(|k| **k == ItemKind::Downgrade).count(), 2, "{:#?}", g.items);
+        // Two changes, each without a backup and without a check; the failed line is not one.
+        assert_eq!(k.iter().filter(|k| **k == ItemKind::MissingBackup).count(), 2, "{k:?}");
+        assert_eq!(k.iter().filter(|k| **k == ItemKind::UncheckedChange).count(), 2, "{k:?}");
+    }
+
+    #[test]
+    fn group_policy_turned_back_on_is_credited_and_hints_cost_points() {
+        let gp = r"HKLM\SYSTEM\CurrentControlSet\Services\gpsvc";
+        let (b, a) = session(
+            "healthy",
+            &[
+                r"md C:\temp",
+                &format!(r"reg export {gp} C:\temp\gp.reg /y"),
+                &format!(r"reg add {gp} /v Start /t REG_DWORD /d 4 /f"),
+                "sc config gpsvc start= auto",
+                "sc qc gpsvc",
+            ],
+        );
+        let hints = Session { hints_used: vec!["one".into()] };
+        let g = grade(&b, &a, &hints);
+        let k = kinds(&g);
+        assert!(k.contains(&ItemKind::TemporaryUndone), "{:#?}", g.items);
+        assert!(!k.contains(&ItemKind::TemporaryLeft));
+        assert_eq!(g.score, 100 - LOST_HINT, "{:#?}", g.items);
+    }
+}
