@@ -9,6 +9,7 @@ pub const STEPS: &[&str] = &[
     "  icacls PATH /save FILE /t /c",
     "  Export-Certificate (a cert)",
     "and check it after the change.",
+    "Keep NLA on, SecurityLayer not 0.",
     "",
     "1 RDP port",
     "  reg query ...\\WinStations\\RDP-Tcp",
@@ -39,6 +40,4 @@ pub const STEPS: &[&str] = &[
     "    Start=4, restart; afterwards",
     "    sc config gpsvc start= auto,",
     "    sc start gpsvc, gpupdate /force",
-    "",
-    "Keep NLA on, SecurityLayer not 0.",
 ];
