@@ -52,10 +52,11 @@ fn kinds(card: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn port_conflict_solved_by_the_book_gets_full_marks() {
+/// The by-the-book solution of port-conflict on `profile`, typed by hand; the card must give full
+/// marks and the transcript the graded markers.
+fn port_conflict_by_the_book(name: &str, profile: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = start("full", dir.path(), "port-conflict");
+    let t = start(name, dir.path(), &format!("port-conflict --profile {profile}"));
     let s =
         t.wait("the training pane", 20, |s| s.contains("training: RDP fails: who has the port?"));
     assert!(s.contains("Procedure"), "the procedure is at hand:\n{s}");
@@ -89,6 +90,16 @@ fn port_conflict_solved_by_the_book_gets_full_marks() {
     assert!(markers.iter().any(|m| m.starts_with("grade ok rdp-connects")), "{markers:?}");
     let text = std::fs::read_to_string(dir.path().join("s.cast")).expect("the transcript text");
     assert!(!text.contains("Sim-Passw0rd!"), "the password never reaches the transcript");
+}
+
+#[test]
+fn port_conflict_solved_by_the_book_gets_full_marks() {
+    port_conflict_by_the_book("full", "ws2022");
+}
+
+#[test]
+fn port_conflict_solved_by_the_book_on_a_painted_console_gets_full_marks() {
+    port_conflict_by_the_book("full-painted", "ws2019");
 }
 
 #[test]

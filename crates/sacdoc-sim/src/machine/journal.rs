@@ -19,10 +19,16 @@ pub struct JournalEntry {
     pub boot: u32,
 }
 
-/// Every line run since the machine was built.
+/// The most lines kept: far more than any session types by hand, a bound for a simulator that
+/// serves scripted clients for days. Lines past it are counted, not kept.
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// Every line run since the machine was built (up to [`MAX_ENTRIES`]).
 #[derive(Debug, Clone, Default)]
 pub struct Journal {
     entries: Vec<JournalEntry>,
+    /// Lines run but not kept (past [`MAX_ENTRIES`]).
+    pub dropped: u64,
 }
 
 impl Journal {
@@ -30,6 +36,10 @@ impl Journal {
     pub fn record(&mut self, line: &str, mode: ShellMode, exit_code: i32, boot: u32) {
         let line = line.trim();
         if line.is_empty() {
+            return;
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            self.dropped += 1;
             return;
         }
         let shell = match mode {
