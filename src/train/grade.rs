@@ -379,4 +379,52 @@ mod tests {
         assert!(!k.contains(&ItemKind::TemporaryLeft));
         assert_eq!(g.score, 100 - LOST_HINT, "{:#?}", g.items);
     }
+
+    #[test]
+    fn the_certificate_exported_removed_renewed_and_listed_is_full_marks() {
+        let rd = r"Cert:\LocalMachine\Remote Desktop";
+        let thumb = "8E3B2F10C4A95D7716E0B2A3C94F5D1E07A6B3C2";
+        let rdp = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp";
+        let (b, a) = session(
+            "cert-expired",
+            &[
+                r"md C:\temp",
+                &format!(
+                    r#"powershell -NoProfile -Command "Export-Certificate -Cert '{rd}\{thumb}' -FilePath C:\temp\rdp.cer""#
+                ),
+                &format!(r#"reg export "{rdp}" C:\temp\rdp-tcp.reg /y"#),
+                &format!(r#"reg delete "{rdp}" /v SSLCertificateSHA1Hash /f"#),
+                &format!(r#"powershell -NoProfile -Command "Remove-Item -Path '{rd}\{thumb}'""#),
+                r#"powershell -NoProfile -Command "Restart-Service -Name SessionEnv -Force""#,
+                &format!(r#"powershell -NoProfile -Command "Get-ChildItem '{rd}'""#),
+                &format!(r#"reg query "{rdp}""#),
+                "sc query SessionEnv",
+            ],
+        );
+        let g = grade(&b, &a, &Session::default());
+        assert!(g.full_marks, "{:#?}", g.items);
+        let backups = g.items.iter().filter(|i| i.kind == ItemKind::Backup).count();
+        assert_eq!(backups, 2, "{:#?}", g.items);
+    }
+
+    #[test]
+    fn machinekeys_reset_after_icacls_save_is_full_marks() {
+        let mk = r"C:\ProgramData\Microsoft\Crypto\RSA\MachineKeys";
+        let (b, a) = session(
+            "machinekeys-acl",
+            &[
+                &format!(r"icacls {mk} /save C:\temp\mk.acl /t /c"),
+                &format!(r"takeown /f {mk} /a /r /d y"),
+                &format!(
+                    r#"icacls {mk} /grant "NT AUTHORITY\System:(F)" "NT AUTHORITY\NETWORK SERVICE:(R)" "BUILTIN\Administrators:(F)" /t /c"#
+                ),
+                r#"powershell -NoProfile -Command "Restart-Service -Name TermService -Force""#,
+                &format!(r"icacls {mk}"),
+                "netstat -ano",
+            ],
+        );
+        let g = grade(&b, &a, &Session::default());
+        assert!(g.rdp.connects, "{:#?}", g.rdp);
+        assert!(g.full_marks, "{:#?}", g.items);
+    }
 }
