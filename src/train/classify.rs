@@ -32,10 +32,35 @@ pub enum Act {
 
 const SERVICES: &str = "hkey_local_machine\\system\\currentcontrolset\\services\\";
 
-/// The acts of one line, in order.
+/// The acts of one line, in order. A read whose output the line saves to a file (`> FILE`,
+/// `Out-File`, `Export-Clixml`) is a backup of what it read, as the doctor keeps a firewall
+/// rule's ports (`Get-NetFirewallRule ... | Out-File`) or a service's configuration.
 pub fn acts(line: &str) -> Vec<Act> {
     let line = unwrap_powershell(line);
-    line.split(['&', ';', '|']).filter_map(|part| act(&words(part))).collect()
+    let saved = saves_to_file(&line);
+    line.split(['&', ';', '|'])
+        .filter_map(|part| act(&words(part)))
+        .map(|a| match a {
+            Act::Check(s) if saved => Act::Backup(s),
+            a => a,
+        })
+        .collect()
+}
+
+/// True when the line writes output to a file: `Out-File`, `Export-Clixml`, or a `>` redirection
+/// to something other than `nul` or another stream (`2>&1`).
+fn saves_to_file(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    if lower.contains("out-file") || lower.contains("export-clixml") {
+        return true;
+    }
+    lower.match_indices('>').any(|(i, _)| {
+        let rest = lower[i + 1..].trim_start_matches('>').trim_start();
+        !(rest.is_empty()
+            || rest.starts_with("nul")
+            || rest.starts_with('&')
+            || rest.starts_with("$null"))
+    })
 }
 
 /// `powershell [-NoProfile ...] -Command "X"` -> `X`; any other line as it is.
@@ -208,6 +233,10 @@ fn act(w: &[String]) -> Option<Act> {
 /// folder above it).
 pub fn covers(backup: &Subject, change: &Subject) -> bool {
     match (backup, change) {
+        // `sc qc NAME > FILE` records what `sc config NAME` changes.
+        (Subject::Service(s), Subject::Registry(k)) => {
+            k.strip_prefix(SERVICES).is_some_and(|n| n.split('\\').next() == Some(s.as_str()))
+        }
         (Subject::Registry(b), Subject::Registry(c)) => c == b || c.starts_with(&format!("{b}\\")),
         (Subject::Acl(b), Subject::Acl(c)) => c == b || c.starts_with(&format!("{b}\\")),
         (Subject::Certificate, Subject::Certificate) | (Subject::Firewall, Subject::Firewall) => {
@@ -312,6 +341,20 @@ mod tests {
             [Act::Change { subject: Subject::Certificate, needs_backup: true }]
         );
         assert_eq!(acts("echo hello"), []);
+    }
+
+    #[test]
+    fn a_read_saved_to_a_file_is_a_backup() {
+        assert_eq!(
+            acts(
+                r#"powershell -Command "Get-NetFirewallRule -Name X | Get-NetFirewallPortFilter | Out-File 'C:\temp\fw.txt'""#
+            ),
+            [Act::Backup(Subject::Firewall), Act::Backup(Subject::Firewall)]
+        );
+        let rsa = Subject::Service("rsa".into());
+        assert_eq!(acts(r"sc qc RSA > C:\temp\rsa.txt"), [Act::Backup(rsa.clone())]);
+        assert_eq!(acts("sc qc RSA >nul 2>&1"), [Act::Check(rsa.clone())]);
+        assert!(covers(&rsa, &reg("hkey_local_machine\\system\\currentcontrolset\\services\\rsa")));
     }
 
     #[test]
