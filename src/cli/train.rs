@@ -130,15 +130,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return follow(&args, file);
     }
     if let Some(dir) = &args.import_lesson {
-        let (to, lesson) = crate::train::lesson::import(dir, &crate::paths::lessons_dir())?;
-        let name = to.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let mut out = super::output::stdout();
-        writeln!(out, "imported lesson {name} ({}) into {}", lesson.title, to.display())?;
-        writeln!(out, "start it: sacdoc train {name}")?;
-        if let Some(e) = &lesson.example {
-            writeln!(out, "follow its example: sacdoc train --follow {}", to.join(e).display())?;
-        }
-        return Ok(0);
+        return import_lesson(dir);
     }
     let ex = choose(&args)?;
     if let Some(dir) = &args.export_lesson {
@@ -147,15 +139,63 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let query = query(&args)?;
+    let (end, vm) = session(&args, &ex, &query)?;
+    if !end.done {
+        super::output::note(
+            "training ended without grading (press the prefix key, then g, to grade)",
+        );
+        return Ok(0);
+    }
+    let line = vm.cost();
+    let after = vm.machine().context("the training VM was never opened")?;
+    let mut before = crate::sim::prepared_machine(&ex.scenario, &query)?;
+    before.boot();
+    let graded = grade::grade(&before, &after, &grade::Session { hints_used: end.hints_used });
+    let cost = card::Cost {
+        commands: graded.commands,
+        bytes_sent: line.bytes_out,
+        bytes_received: line.bytes_in,
+        seconds: line.elapsed.as_secs_f64(),
+        doctor: (!args.no_doctor).then(|| doctor_needs(&ex, &query)).flatten(),
+    };
+    let mut rc = card::ReportCard::new(&ex, &format!("sim:{}?{query}", ex.name), graded, cost);
+    if let Some(t) = &end.transcript {
+        match markers::write(std::path::Path::new(t), &rc.grade.items, &vm.stamps()) {
+            Ok(_) => rc.transcript = Some(t.clone()),
+            Err(e) => super::output::warn(&format!("writing the graded markers into {t}: {e:#}")),
+        }
+    }
+    print(&args, &rc, &card::text(&rc))?;
+    Ok(rc.exit_code())
+}
+
+/// `--import-lesson DIR`: the lesson copied into sacdoc's lessons folder, and how to start it.
+fn import_lesson(dir: &std::path::Path) -> anyhow::Result<i32> {
+    let (to, lesson) = crate::train::lesson::import(dir, &crate::paths::lessons_dir())?;
+    let name = to.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut out = super::output::stdout();
+    writeln!(out, "imported lesson {name} ({}) into {}", lesson.title, to.display())?;
+    writeln!(out, "start it: sacdoc train {name}")?;
+    if let Some(e) = &lesson.example {
+        writeln!(out, "follow its example: sacdoc train --follow {}", to.join(e).display())?;
+    }
+    Ok(0)
+}
+
+/// The exercise in the text UI on a new simulated VM; returns how the UI ended and the VM.
+fn session(
+    args: &Args,
+    ex: &exercise::Exercise,
+    query: &str,
+) -> anyhow::Result<(crate::tui::TrainingEnd, vm::TrainVm)> {
     let prefix = super::tui::prefix(&args.prefix)?;
     let target = vm::TrainTarget {
         scenario: ex.scenario.clone(),
-        query: query.clone(),
+        query: query.to_string(),
         vm: Default::default(),
         hidden: args.random,
     };
     let vm = target.vm.clone();
-    let name = format!("sim:{}?{query}", ex.name);
     // The account is the scenario's; sacdoc logs in only for `o` (open a cmd channel).
     let acct = crate::sim::machine::load_scenario(&ex.scenario)?.credentials.first().cloned();
     let creds = Credentials {
@@ -175,58 +215,34 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ..Training::default()
     };
     let end = crate::tui::run_training(cfg, "simulated 115200 8N1", training, prefix)?;
-    let cost = vm.cost();
-    if !end.done {
-        super::output::note(
-            "training ended without grading (press the prefix key, then g, to grade)",
-        );
-        return Ok(0);
-    }
-    let after = vm.machine().context("the training VM was never opened")?;
-    let mut before = crate::sim::prepared_machine(&ex.scenario, &query)?;
-    before.boot();
-    let graded = grade::grade(&before, &after, &grade::Session { hints_used: end.hints_used });
-    let doctor = if args.no_doctor {
-        None
-    } else {
-        super::output::note(
-            "measuring what `sacdoc doctor --apply` needs on a fresh copy of this VM \
-             (--no-doctor skips it)",
-        );
-        match doctor_cost::measure(&ex.scenario, &query) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                super::output::warn(&format!("measuring the doctor on the same VM: {e:#}"));
-                None
-            }
-        }
-    };
-    let cost = card::Cost {
-        commands: graded.commands,
-        bytes_sent: cost.bytes_out,
-        bytes_received: cost.bytes_in,
-        seconds: cost.elapsed.as_secs_f64(),
-        doctor,
-    };
-    let mut rc = card::ReportCard::new(&ex, &name, graded, cost);
-    if let Some(t) = &end.transcript {
-        match markers::write(std::path::Path::new(t), &rc.grade.items, &vm.stamps()) {
-            Ok(_) => rc.transcript = Some(t.clone()),
-            Err(e) => super::output::warn(&format!("writing the graded markers into {t}: {e:#}")),
-        }
-    }
+    Ok((end, vm))
+}
+
+/// What `sacdoc doctor --apply` needs for the exercise (a warning and `None` when it fails).
+fn doctor_needs(ex: &exercise::Exercise, query: &str) -> Option<card::DoctorCost> {
+    super::output::note(
+        "measuring what `sacdoc doctor --apply` needs on a fresh copy of this VM \
+         (--no-doctor skips it)",
+    );
+    doctor_cost::measure(&ex.scenario, query)
+        .map_err(|e| super::output::warn(&format!("measuring the doctor on the same VM: {e:#}")))
+        .ok()
+}
+
+/// Writes a report: JSON to `--card FILE` if asked, then JSON (`--json`) or `text` on stdout.
+fn print<T: serde::Serialize>(args: &Args, report: &T, text: &str) -> anyhow::Result<()> {
     if let Some(p) = &args.card {
-        std::fs::write(p, serde_json::to_string_pretty(&rc)?)
-            .with_context(|| format!("cannot write the report card to {}", p.display()))?;
+        std::fs::write(p, serde_json::to_string_pretty(report)?)
+            .with_context(|| format!("cannot write the report to {}", p.display()))?;
     }
     let mut out = super::output::stdout();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&rc)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
     } else {
-        write!(out, "{}", card::text(&rc))?;
+        write!(out, "{text}")?;
     }
     out.flush()?;
-    Ok(rc.exit_code())
+    Ok(())
 }
 
 /// `--follow FILE`: the recorded session as an exercise; a follow-along report at the end.
@@ -262,17 +278,7 @@ fn follow(args: &Args, file: &std::path::Path) -> anyhow::Result<i32> {
         divergences: p.divergences,
         revealed: p.revealed.len(),
     };
-    if let Some(c) = &args.card {
-        std::fs::write(c, serde_json::to_string_pretty(&report)?)
-            .with_context(|| format!("cannot write the report to {}", c.display()))?;
-    }
-    let mut out = super::output::stdout();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-    } else {
-        write!(out, "{}", report.text())?;
-    }
-    out.flush()?;
+    print(args, &report, &report.text())?;
     let clean = report.divergences.is_empty() && report.steps_followed == report.steps;
     Ok(i32::from(!clean))
 }
