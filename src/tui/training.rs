@@ -34,7 +34,9 @@ impl Training {
             return "no more hints".into();
         }
         self.shown += 1;
-        format!("hint {} of {} shown (noted in the grade)", self.shown, self.hints.len())
+        // Said in the status bar too: a terminal too narrow for the pane shows it only there.
+        let text = self.hints.get(self.shown - 1).map(String::as_str).unwrap_or_default();
+        format!("hint {}/{} (noted in the grade): {text}", self.shown, self.hints.len())
     }
 
     /// The hints revealed so far.
@@ -71,7 +73,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, t: &Training, prefix: &str) {
     };
     let mut lines = vec![
         Line::styled(hint, bold),
-        Line::styled(format!("{prefix} g  done: grade my work"), bold),
+        Line::styled(
+            match &t.follow {
+                Some(_) => format!("{prefix} g  done: the follow-along report"),
+                None => format!("{prefix} g  done: grade my work"),
+            },
+            bold,
+        ),
         Line::raw(""),
     ];
     for (i, h) in t.hints.iter().take(t.shown).enumerate() {

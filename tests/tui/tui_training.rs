@@ -99,3 +99,12 @@ fn hints_are_counted_done_quits_and_the_doctor_is_off() {
     menu(&mut app, 'g');
     assert!(app.quit && app.training.as_ref().is_some_and(|t| t.done));
 }
+
+#[test]
+fn at_80x24_the_hint_is_said_in_the_status_bar() {
+    let mut app = training_app();
+    menu(&mut app, 'h');
+    let screen = render(&app, 80, 24);
+    let last = screen.lines().last().unwrap_or("");
+    assert!(last.contains("hint 1/3") && last.contains("RDP needs"), "{screen}");
+}
