@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod paths;
 pub mod target;
+pub mod train;
 pub mod tui;
 
 // The layers below, under the names the binary and its tests use for them.

@@ -16,6 +16,11 @@ pub fn transcripts_dir() -> PathBuf {
     state_dir().join("transcripts")
 }
 
+/// Folder of the lessons imported with `sacdoc train --import-lesson`, one folder each.
+pub fn lessons_dir() -> PathBuf {
+    state_dir().join("lessons")
+}
+
 /// Folder of what sacdoc keeps about one target (backups, pending follow-ups). The target text is
 /// turned into a file-name-safe key.
 pub fn target_dir(target: &str) -> PathBuf {

@@ -23,6 +23,7 @@ pub mod parse;
 pub mod progress;
 pub mod run;
 pub mod sim;
+pub mod train;
 pub mod transcripts;
 pub mod tui;
 
@@ -58,6 +59,8 @@ pub enum Command {
     Sim(sim::Args),
     /// Open the text UI (the default when no command is given).
     Tui(tui::Args),
+    /// Practise the procedure by hand on a simulated VM and get a graded report card.
+    Train(train::Args),
     /// Play a recorded transcript in the console view.
     Replay(tui::ReplayArgs),
     /// Measure bytes over the line and time for the main jobs.
@@ -79,7 +82,10 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     output::setup(&cli.global);
     // The text UI handles its own keys (Ctrl+C goes to the VM there).
-    if !matches!(cli.command, None | Some(Command::Tui(_)) | Some(Command::Replay(_))) {
+    if !matches!(
+        cli.command,
+        None | Some(Command::Tui(_)) | Some(Command::Replay(_)) | Some(Command::Train(_))
+    ) {
         interrupt::install();
     }
     let result = match cli.command {
@@ -91,6 +97,7 @@ pub fn main() -> i32 {
         Some(Command::Sim(a)) => sim::run(a),
         Some(Command::Tui(a)) => tui::run(a),
         Some(Command::Replay(a)) => tui::run_replay(a),
+        Some(Command::Train(a)) => train::run(a),
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Azure(a)) => azure::run(a),
         Some(Command::Config(a)) => config::run(a),

@@ -36,6 +36,17 @@ pub enum Action {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Add a note to a transcript as a marker (`note: TEXT`): `sacdoc replay` lists it with the
+    /// other markers as a chapter.
+    Note {
+        /// The transcript to change.
+        file: PathBuf,
+        /// Where: seconds since the recording began (default: the end).
+        #[arg(long, value_name = "SECONDS")]
+        at: Option<f64>,
+        /// The note.
+        text: String,
+    },
     /// Take texts out of a transcript (a password typed where no prompt said so, names before
     /// sharing it): every occurrence becomes stars, in place. The texts are read, one per line,
     /// from --text-file, from standard input when it is not a terminal, or asked for with echo
@@ -71,6 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.action {
         Action::List { json } => list(&dir, &entries, json),
         Action::Redact { file, text_file } => redact(&file, text_file.as_deref()),
+        Action::Note { file, at, text } => note(&file, at, &text),
         Action::Prune { keep, older_than, yes } => {
             if keep.is_none() && older_than.is_none() {
                 bail!("say what to keep: --keep N (the newest N) and/or --older-than DAYS");
@@ -298,5 +310,20 @@ fn prune(doomed: &[Entry], yes: bool) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot delete {}", e.path.display()))?;
     }
     super::output::note(&format!("deleted {} transcript(s), {size}", doomed.len()));
+    Ok(0)
+}
+
+/// `sacdoc transcripts note FILE [--at SECONDS] TEXT`.
+fn note(file: &Path, at: Option<f64>, text: &str) -> anyhow::Result<i32> {
+    if at.is_some_and(|t| !t.is_finite() || t < 0.0) {
+        bail!("--at takes the seconds since the recording began: 0 or more");
+    }
+    let text = text.trim();
+    if text.is_empty() || text.contains(['\n', '\r']) {
+        bail!("a note is one line of text");
+    }
+    crate::train::markers::insert(file, &[(at, format!("note: {text}"))])
+        .with_context(|| format!("cannot add the note to {}", file.display()))?;
+    super::output::println(&format!("note added to {}", file.display()))?;
     Ok(0)
 }

@@ -31,7 +31,7 @@ pub struct ReplayArgs {
     pub prefix: Option<String>,
 }
 
-fn prefix(p: &Option<String>) -> anyhow::Result<PrefixKey> {
+pub(crate) fn prefix(p: &Option<String>) -> anyhow::Result<PrefixKey> {
     let from_env = || crate::config::Env::from_process().prefix;
     match p.clone().or_else(from_env) {
         None => Ok(PrefixKey::default()),

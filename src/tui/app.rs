@@ -58,6 +58,8 @@ pub enum Overlay {
     /// The doctor waits for an answer about this fix.
     Confirm(Box<Fix>),
     Credentials(CredForm),
+    /// The replay's chapter list, with the selected row.
+    Chapters(usize),
 }
 
 /// Where one check is.
@@ -252,6 +254,10 @@ pub struct App {
     /// The time views measure against (set by the loop on every event; fixed in tests).
     pub now: Instant,
     pub spinner: usize,
+    /// A training session: the side pane and the trainee's "done".
+    pub training: Option<super::training::Training>,
+    /// A replay's chapters (its markers) and where playback stands among them.
+    pub chapters: super::chapters::Chapters,
 }
 
 impl App {
@@ -277,6 +283,8 @@ impl App {
             quit: false,
             now: Instant::now(),
             spinner: 0,
+            training: None,
+            chapters: Default::default(),
         }
     }
 

@@ -338,7 +338,11 @@ impl Engine {
                 Ok(first_line(&out))
             }),
             // Replay controls and stray answers mean nothing to a live session.
-            Command::Confirm(_) | Command::Pause(_) | Command::Speed(_) | Command::NextMarker => {}
+            Command::Confirm(_)
+            | Command::Pause(_)
+            | Command::Speed(_)
+            | Command::NextMarker
+            | Command::Seek(_) => {}
         }
     }
 

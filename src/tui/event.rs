@@ -83,6 +83,9 @@ pub enum EngineEvent {
     Output(Box<crate::runner::CommandOutput>),
     /// A transcript marker was passed (replay) or written (live).
     Marker(String),
+    /// Replay: the player went back to the start to play up to an earlier place; the console
+    /// starts empty again.
+    Rewound,
     /// Replay position: seconds played of the total.
     ReplayClock {
         at: f64,
@@ -150,5 +153,7 @@ pub enum Command {
     Speed(f64),
     /// Replay: play up to the next marker at once.
     NextMarker,
+    /// Replay: play up to and including the event at this index (going back starts over).
+    Seek(usize),
     Quit,
 }

@@ -78,6 +78,13 @@ pub enum Action {
     Faster,
     Slower,
     NextMarker,
+    PrevMarker,
+    /// Replay: the list of chapters (markers).
+    Chapters,
+    /// Training: reveal the next hint.
+    Hint,
+    /// Training: the trainee is done; grade the work.
+    Done,
 }
 
 /// The menu: key after the prefix, the action, and what the help overlay says about it.
@@ -96,7 +103,11 @@ pub const MENU: &[(char, Action, &str)] = &[
     (' ', Action::PauseResume, "replay: pause / resume"),
     ('+', Action::Faster, "replay: faster (1x, 2x, 10x, max)"),
     ('-', Action::Slower, "replay: slower"),
-    ('n', Action::NextMarker, "replay: jump to the next marker"),
+    ('n', Action::NextMarker, "replay: next marker"),
+    ('p', Action::PrevMarker, "replay: previous marker"),
+    ('c', Action::Chapters, "replay: chapters (all markers)"),
+    ('h', Action::Hint, "training: show the next hint"),
+    ('g', Action::Done, "training: done, grade my work"),
 ];
 
 /// The action for a key pressed after the prefix.

@@ -8,6 +8,7 @@
 //! changed. Views ([`view`]) are pure functions of `&App`.
 
 pub mod app;
+pub mod chapters;
 pub mod connect;
 pub mod console;
 pub mod engine;
@@ -18,6 +19,7 @@ pub mod replay;
 pub mod replay_doctor;
 pub mod results;
 pub mod terminal;
+pub mod training;
 pub mod update;
 pub mod view;
 
@@ -301,6 +303,7 @@ pub fn run_replay(file: PathBuf, speed: f64, prefix: keys::PrefixKey) -> anyhow:
         last_marker: None,
         ended: false,
     });
+    app.chapters.list = chapters::of(&tr);
     app.link.up = true;
     app.link.transcript = Some(file.display().to_string());
     let (ctx, crx) = unbounded();
@@ -313,4 +316,44 @@ pub fn run_replay(file: PathBuf, speed: f64, prefix: keys::PrefixKey) -> anyhow:
     let r = run_loop(&mut term, &mut app, &rx, &tx, Some(ctx), None);
     terminal::leave(term)?;
     r.map(|_| 0)
+}
+
+/// How a training session in the UI ended.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingEnd {
+    /// The trainee said done (else the UI was quit without grading).
+    pub done: bool,
+    pub hints_used: Vec<String>,
+    /// The session's transcript, if recorded.
+    pub transcript: Option<String>,
+}
+
+/// Longest wait for the engine to close the link (and its transcript) after the UI quits.
+const ENGINE_CLOSE: Duration = Duration::from_secs(5);
+
+/// `sacdoc train`: the console on `cfg`'s VM with the training pane; returns when the trainee
+/// is done or quits, after the engine has closed the transcript (bounded wait).
+pub fn run_training(
+    cfg: ConnectConfig,
+    label: &str,
+    training: training::Training,
+    prefix: keys::PrefixKey,
+) -> anyhow::Result<TrainingEnd> {
+    let (tx, rx) = unbounded();
+    let target = cfg.target.to_string();
+    let mut app = App::new(&target, label, prefix);
+    app.training = Some(training);
+    let (ctx, crx) = unbounded();
+    let engine = engine::Engine::spawn(cfg, tx.clone(), crx).context("cannot start the engine")?;
+    let mut term = terminal::enter()?;
+    spawn_inputs(&tx)?;
+    let r = run_loop(&mut term, &mut app, &rx, &tx, Some(ctx), None);
+    terminal::leave(term)?;
+    r?;
+    let deadline = std::time::Instant::now() + ENGINE_CLOSE;
+    while !engine.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t = app.training.unwrap_or_default();
+    Ok(TrainingEnd { done: t.done, hints_used: t.used(), transcript: app.link.transcript })
 }

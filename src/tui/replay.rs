@@ -74,6 +74,27 @@ impl Player {
         }
     }
 
+    /// Plays up to and including event `index`; an earlier place starts over from an empty
+    /// console. The doctor's results already shown stay and are not sent again: the queue holds
+    /// only those still to come, which lie after the place played before. False when the UI is
+    /// gone.
+    fn seek(&mut self, index: usize) -> bool {
+        if index < self.pos {
+            if !emit(&self.ui, EngineEvent::Rewound) {
+                return false;
+            }
+            self.pos = 0;
+            self.at = 0.0;
+        }
+        let index = index.min(self.tr.events.len().saturating_sub(1));
+        while self.pos <= index && self.pos < self.tr.events.len() {
+            if !self.play_one() {
+                return false;
+            }
+        }
+        true
+    }
+
     fn clock(&self) -> bool {
         emit(&self.ui, EngineEvent::ReplayClock { at: self.at, total: self.total() })
     }
@@ -90,13 +111,22 @@ impl Player {
                 self.at = self.total();
                 self.clock();
                 emit(&self.ui, EngineEvent::LinkLost("end of the transcript".into()));
-                // Stay until the UI quits, so it keeps its screen.
-                while let Ok(c) = self.rx.recv() {
-                    if c == Command::Quit {
-                        return;
+                // Stay until the UI quits, so it keeps its screen; a chapter picked goes back.
+                loop {
+                    match self.rx.recv() {
+                        Ok(Command::Quit) | Err(_) => return,
+                        Ok(Command::Seek(index)) => {
+                            if !self.seek(index) {
+                                return;
+                            }
+                            self.paused = true;
+                            self.clock();
+                            break;
+                        }
+                        Ok(_) => {}
                     }
                 }
-                return;
+                continue;
             }
             let next = self.tr.events[self.pos].time;
             let wait = if self.paused {
@@ -146,6 +176,16 @@ impl Player {
                             break;
                         }
                     }
+                    wall = Instant::now();
+                    base = self.at;
+                    self.clock();
+                }
+                Some(Command::Seek(index)) => {
+                    if !self.seek(index) {
+                        return;
+                    }
+                    // A chapter is a place to look at: playback waits there (Space goes on).
+                    self.paused = true;
                     wall = Instant::now();
                     base = self.at;
                     self.clock();

@@ -18,7 +18,14 @@ mod sim_serve;
 mod sim_telnet;
 #[path = "../support/mod.rs"]
 mod support;
+mod train_cli;
 mod transcripts_cli;
 // tmux drives the text UI: Unix only.
+#[cfg(unix)]
+mod replay_chapters_e2e;
+#[cfg(unix)]
+mod tmux_train;
+#[cfg(unix)]
+mod train_e2e;
 #[cfg(unix)]
 mod tui_e2e;

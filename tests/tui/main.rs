@@ -5,3 +5,4 @@
 
 mod tui_results;
 mod tui_snapshots;
+mod tui_training;

@@ -111,8 +111,20 @@ impl App {
             }
             EngineEvent::Marker(m) => {
                 if let Some(r) = &mut self.replay {
+                    let c = &mut self.chapters;
+                    let next = c.list.iter().find(|x| {
+                        x.label == m
+                            && c.current.is_none_or(|i| x.index > i)
+                            && x.time >= r.at - 1e-9
+                    });
+                    c.current = next.map(|x| x.index).or(c.current);
                     r.last_marker = Some(m);
                 }
+            }
+            EngineEvent::Rewound => {
+                self.console = super::console::Console::new();
+                self.link.bytes_in = 0;
+                self.link.bytes_out = 0;
             }
             EngineEvent::ReplayClock { at, total } => {
                 if let Some(r) = &mut self.replay {
@@ -193,6 +205,7 @@ impl App {
         match &self.overlay {
             Overlay::Confirm(_) => return self.confirm_key(k),
             Overlay::Credentials(_) => return self.credentials_key(k),
+            Overlay::Chapters(_) => return self.chapters_key(&k),
             Overlay::Help => {
                 self.overlay = Overlay::None;
                 return Vec::new();
@@ -251,6 +264,8 @@ impl App {
             KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
             KeyCode::Char('-') => Action::Slower,
             KeyCode::Char('n') => Action::NextMarker,
+            KeyCode::Char('p') => Action::PrevMarker,
+            KeyCode::Char('c') => Action::Chapters,
             KeyCode::Char('q') => Action::Quit,
             KeyCode::Char('?') => Action::Help,
             KeyCode::Char(c @ '1'..='5') => match c {
@@ -276,6 +291,60 @@ impl App {
         Some(Vec::new())
     }
 
+    /// Asks the player for a place in the replay; playback waits there.
+    fn seek(&mut self, index: usize) -> Vec<Effect> {
+        if let Some(r) = &mut self.replay {
+            r.paused = true;
+            r.ended = false;
+            self.link.up = true;
+            self.link.lost = None;
+        }
+        cmd(Command::Seek(index))
+    }
+
+    /// Keys in the chapter list: move, jump to the selected chapter, close.
+    fn chapters_key(&mut self, k: &KeyEvent) -> Vec<Effect> {
+        let Overlay::Chapters(sel) = self.overlay else { return Vec::new() };
+        let Some(r) = &mut self.replay else {
+            self.overlay = Overlay::None;
+            return Vec::new();
+        };
+        let last = self.chapters.list.len().saturating_sub(1);
+        match super::chapters::list_key(k) {
+            super::chapters::ListKey::Move(d) => {
+                self.overlay = Overlay::Chapters(sel.saturating_add_signed(d).min(last));
+            }
+            super::chapters::ListKey::Pick => {
+                self.overlay = Overlay::None;
+                if let Some(c) = self.chapters.list.get(sel) {
+                    self.chapters.current = Some(c.index);
+                    r.last_marker = Some(c.label.clone());
+                    let i = c.index;
+                    return self.seek(i);
+                }
+            }
+            super::chapters::ListKey::Close => self.overlay = Overlay::None,
+            super::chapters::ListKey::Nothing => {}
+        }
+        Vec::new()
+    }
+
+    /// A training action: a hint, or done (which ends the UI so the work can be graded).
+    fn training_action(&mut self, a: Action) -> Vec<Effect> {
+        let Some(t) = &mut self.training else {
+            self.message = Some("only in training (sacdoc train)".into());
+            return Vec::new();
+        };
+        if a == Action::Hint {
+            self.message = Some(t.next_hint());
+            self.tab = Tab::Console;
+            return Vec::new();
+        }
+        t.done = true;
+        self.quit = true;
+        cmd(Command::Quit)
+    }
+
     /// Carries out one of sacdoc's own actions.
     pub fn action(&mut self, a: Action) -> Vec<Effect> {
         match a {
@@ -295,6 +364,10 @@ impl App {
             Action::ShowDoctor => self.tab = Tab::Doctor,
             Action::ShowResults => self.tab = Tab::Results,
             Action::ShowPalette => self.tab = Tab::Palette,
+            Action::RunDoctor | Action::ApplyFixes if self.training.is_some() => {
+                self.message = Some("training: the doctor is off; work by hand".into());
+            }
+            Action::Hint | Action::Done => return self.training_action(a),
             Action::RunDoctor => {
                 self.tab = Tab::Doctor;
                 return self.job_cmd(Command::Doctor { apply: false });
@@ -333,6 +406,27 @@ impl App {
                     return cmd(Command::NextMarker);
                 }
             }
+            Action::PrevMarker if self.replay.is_some() => {
+                let c = &self.chapters;
+                let at = self.replay.as_ref().map_or(0.0, |r| r.at);
+                match super::chapters::previous(&c.list, at, c.current).map(|c| c.index) {
+                    Some(i) => {
+                        self.chapters.current = Some(i);
+                        return self.seek(i);
+                    }
+                    None => self.message = Some("no earlier marker".into()),
+                }
+            }
+            Action::PrevMarker => {}
+            Action::Chapters => match &self.replay {
+                Some(_) if !self.chapters.list.is_empty() => {
+                    let c = &self.chapters;
+                    let at = c.current.and_then(|i| c.list.iter().position(|x| x.index == i));
+                    self.overlay = Overlay::Chapters(at.unwrap_or(0));
+                }
+                Some(_) => self.message = Some("this transcript has no markers".into()),
+                None => self.message = Some("chapters are for replays (sacdoc replay)".into()),
+            },
         }
         Vec::new()
     }

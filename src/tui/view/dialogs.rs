@@ -60,7 +60,9 @@ pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
         Line::raw("  Up/Down        select               Enter  act on the selection"),
         Line::raw("  doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw("  channels: o open, x close, r refresh   palette: type to search"),
-        Line::raw("  replay: Space pause, + / - speed, n next marker, q quit"),
+        Line::raw(
+            "  replay: Space pause, + / - speed, n / p next / previous marker, c chapters, q quit",
+        ),
         Line::raw(""),
         Line::raw("Any key closes this help."),
     ]);
@@ -100,7 +102,7 @@ fn compact_help(app: &App) -> Vec<Line<'static>> {
         Line::raw(" Tab/Shift+Tab views, Esc console, Up/Down select, Enter act"),
         Line::raw(" doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw(" channels: o open, x close, r refresh   palette: type to search"),
-        Line::raw(" replay: Space pause, + / - speed, n next marker, q quit"),
+        Line::raw(" replay: Space pause, +/- speed, n/p next/previous marker, c chapters"),
         Line::raw(" Any key closes this help."),
     ]);
     lines

@@ -35,10 +35,10 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             if says && area.height > 1 {
                 let [body, status] =
                     Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-                console::draw(f, body, app);
+                console_with_training(f, body, app);
                 draw_status(f, status, app);
             } else {
-                console::draw(f, area, app);
+                console_with_training(f, area, app);
             }
         } else {
             draw_main(f, area, app);
@@ -50,6 +50,18 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Overlay::Help => dialogs::help(f, area, app),
         Overlay::Confirm(fix) => dialogs::confirm(f, area, fix),
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
+        Overlay::Chapters(sel) => {
+            super::chapters::draw(f, area, &app.chapters.list, *sel);
+        }
+    }
+}
+
+/// The console, with the training pane beside it when training and there is room.
+fn console_with_training(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let (screen, pane) = super::training::split(area, app.training.as_ref());
+    console::draw(f, screen, app);
+    if let (Some(pane), Some(t)) = (pane, &app.training) {
+        super::training::draw(f, pane, t, &app.prefix.label());
     }
 }
 
@@ -60,7 +72,7 @@ fn draw_main(f: &mut Frame<'_>, area: Rect, app: &App) {
             .areas(area);
     draw_tabs(f, tabs, app);
     match app.tab {
-        Tab::Console => console::draw(f, body, app),
+        Tab::Console => console_with_training(f, body, app),
         Tab::Channels => tables::channels(f, body, app),
         Tab::Doctor => doctor::draw(f, body, app),
         Tab::Results => tables::results(f, body, app),

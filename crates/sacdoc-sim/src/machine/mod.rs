@@ -33,8 +33,10 @@ pub mod command;
 pub mod filters;
 pub mod firewall;
 pub mod fs;
+pub mod journal;
 pub mod net;
 pub mod powershell;
+pub mod rdp_reach;
 pub mod regfile;
 pub mod registry;
 pub mod scenario;
@@ -262,6 +264,8 @@ pub struct Machine {
     pub state: WinState,
     pub credentials: Vec<Credential>,
     info: MachineInfo,
+    /// Every line the shells ran (training grades a trainee's commands from it).
+    pub journal: journal::Journal,
 }
 
 impl Machine {
@@ -288,7 +292,7 @@ impl Machine {
         } else {
             scenario.credentials.clone()
         };
-        Machine { state, credentials, info }
+        Machine { state, credentials, info, journal: journal::Journal::default() }
     }
 
     /// Boot: start services by start type, re-apply domain policy when group policy runs.
@@ -318,6 +322,7 @@ impl Machine {
                 .map(|c| c.user.clone())
                 .unwrap_or_else(|| "Administrator".into());
         }
+        let mode = shell.mode;
         let result = match shell.mode {
             ShellMode::Cmd => shell::run_line(&mut self.state, shell, line),
             ShellMode::PowerShell => {
@@ -332,6 +337,7 @@ impl Machine {
         if result.delay_ms != u64::MAX {
             self.state.clock.advance(result.delay_ms);
         }
+        self.journal.record(line, mode, result.exit_code, self.state.boot_count);
         result
     }
 
