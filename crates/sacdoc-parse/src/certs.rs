@@ -136,7 +136,10 @@ fn from_table(
 ) {
     let thumb = t.column("Thumbprint");
     let subject = t.column("Subject");
-    let store = banners.iter().rev().find(|(n, _)| *n < t.line).map(|(_, s)| s.clone());
+    // Banners come in line order: the table's is the last one above it (a search, not a scan
+    // from the end, which made a capture of many small tables quadratic).
+    let above = banners.partition_point(|(n, _)| *n < t.line);
+    let store = above.checked_sub(1).map(|i| banners[i].1.clone());
     for row in &t.rows {
         let Some(tp) = row.cell(thumb).filter(|tp| is_thumbprint(tp)) else {
             ledger.untake(row.line);
