@@ -416,8 +416,10 @@ pub fn view_channel(
     }
 }
 
-/// Times a channel is viewed from `SAC>` when its switch screen or redraw could not be read.
-const VIEW_TRIES: u32 = 3;
+/// Times a channel is viewed from `SAC>` when its switch screen or redraw could not be read. Each
+/// try costs a few seconds; at 1% noise a redraw of about 2 KB is damaged more often than not,
+/// and one whose cursor-positioning sequences were hit can leave the prompt nowhere on screen.
+const VIEW_TRIES: u32 = 5;
 /// How long the line must stay quiet, with nothing recognisable on screen, before a view is
 /// tried again (a redraw or a switch screen takes well under a second).
 const UNREADABLE_AFTER: Duration = Duration::from_secs(3);
