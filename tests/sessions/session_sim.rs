@@ -90,6 +90,25 @@ fn exit_code_is_the_commands_own() {
 }
 
 /// Start states: the session reaches SAC> from each, without typing into a login prompt.
+/// A relay that replays the console's earlier output on connect (an old banner, an old login
+/// screen, an old prompt, `-- More --`): the session finds the state by acting, not by the first
+/// bytes read, and the command's output is exact.
+#[test]
+fn a_relay_that_replays_old_output_misleads_nothing() {
+    for start in ["sac", "cmd", "login", "switch", "more", "typed"] {
+        for profile in ["ws2022", "ws2019"] {
+            let q = format!("profile={profile}&start={start}&history=1");
+            let (want, code) = expected_in("healthy", &q, "ver");
+            let mut s = Session::attach(sim_link("healthy", &q), options("healthy", 20))
+                .unwrap_or_else(|e| panic!("{q}: {e}"));
+            s.ensure_cmd().unwrap_or_else(|e| panic!("{q}: cmd: {e}"));
+            let out = s.run("ver").unwrap_or_else(|e| panic!("{q}: ver: {e}"));
+            assert_eq!((out.output.as_str(), out.exit_code), (want.as_str(), Some(code)), "{q}");
+            s.close().unwrap_or_else(|e| panic!("{q}: close: {e}"));
+        }
+    }
+}
+
 #[test]
 fn reaches_sac_from_every_start_state() {
     for start in ["booting", "sac", "cmd", "login", "switch"] {

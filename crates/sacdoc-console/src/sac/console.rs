@@ -66,11 +66,23 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     if at_bang(line) {
         return Ok(Arrival::Crashed);
     }
-    if line.buf_has(0, b"SAC started and initialized") || booting_noise(line) {
-        // Booting: wait for the prompt before any key (a boot menu would take the keys).
-        line.wait(timeout, "waiting for the SAC prompt while the machine boots", |l| {
+    let banner = line.buf_has(0, b"SAC started and initialized");
+    if (banner || booting_noise(line)) && !shows_a_later_state(line) {
+        // Booting: wait for the prompt before any key (a boot menu would take the keys). SAC
+        // prints its prompt right after its banner, so a banner that no prompt follows within
+        // a few seconds is old output a relay replayed on connect (sac-protocol.md §12): the
+        // state is then found by acting, below.
+        let wait = if banner { BANNER_PROMPT_WAIT.min(timeout) } else { timeout };
+        let booted = line.wait(wait, "waiting for the SAC prompt while the machine boots", |l| {
             (at_sac(l).is_some() || at_bang(l)).then_some(())
-        })?;
+        });
+        match booted {
+            Ok(()) => {}
+            Err(LineError::Timeout { .. }) if banner => {
+                line.mark("a SAC banner with no prompt after it: old output replayed; acting");
+            }
+            Err(e) => return Err(e.into()),
+        }
         if at_bang(line) {
             return Ok(Arrival::Crashed);
         }
@@ -176,6 +188,20 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     let junk = at_sac(line).unwrap_or(0);
     erase(line, junk)?;
     Ok(Arrival::Sac)
+}
+
+/// How long a SAC banner may stand without the prompt that follows it before it counts as old
+/// output (a relay's replay), not a boot in progress.
+const BANNER_PROMPT_WAIT: Duration = Duration::from_secs(5);
+
+/// True when the screen shows a state no boot shows (a cmd prompt, a login prompt, `-- More --`,
+/// a channel's switch screen): a banner read before it is old output a relay replayed.
+fn shows_a_later_state(line: &Line) -> bool {
+    let before = line.term().before_cursor();
+    is_cmd_prompt(&before)
+        || before.contains(MORE)
+        || ["Username:", "Password:"].iter().any(|p| super::looks::prompt_is(&before, p))
+        || line.term().contains(SWITCH_LAST)
 }
 
 /// Bytes keep arriving and none of them is a SAC prompt: firmware or boot manager output.

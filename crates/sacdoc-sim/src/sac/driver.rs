@@ -60,6 +60,9 @@ pub struct SacDriver {
     pub(super) cfg: SacSettings,
     pub(super) rng: Rng,
     pub(super) out: Vec<u8>,
+    /// What the console printed before the client connected (a fast-forwarded start state),
+    /// kept for a link that replays it.
+    history: Vec<u8>,
     pub(super) power: Power,
     pub(super) crashed: bool,
     /// After `q` at `!SAC>`: the port no longer answers.
@@ -93,6 +96,10 @@ pub struct SacDriver {
     pub(super) failed_logins: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
+/// How much earlier output a replaying relay sends: Google's serial relay re-sends "up to about
+/// 10K characters" (sac-protocol.md §12). GUESS: the exact size, and that it counts bytes.
+const HISTORY_BYTES: usize = 10_000;
+
 impl SacDriver {
     /// Bytes of printed output still sent after Ctrl+C (see `SacSettings::ctrlc_keep`).
     pub fn ctrlc_keep(&self) -> usize {
@@ -116,6 +123,7 @@ impl SacDriver {
             cfg,
             rng: Rng::new(seed),
             out: Vec::new(),
+            history: Vec::new(),
             power: Power::On,
             crashed: false,
             crash_quit: false,
@@ -147,6 +155,13 @@ impl SacDriver {
         d.boot(now);
         if opts.start != StartState::Booting {
             d.fast_forward(opts.start, now);
+            if opts.history {
+                // The relay's buffer: the tail of everything the console printed, cut where it
+                // falls (an escape sequence may be cut in two, as a byte buffer cuts it).
+                let cut = d.history.len().saturating_sub(HISTORY_BYTES);
+                d.out = d.history.split_off(cut);
+            }
+            d.history = Vec::new();
         }
         d
     }
@@ -467,7 +482,8 @@ impl SacDriver {
                 }
             }
         }
-        self.out.clear();
+        // Nothing on the wire for a client that connects now, unless the link replays it.
+        self.history = std::mem::take(&mut self.out);
     }
 
     pub(super) fn slot_name(&self, slot: usize) -> String {

@@ -67,6 +67,11 @@ pub struct SimOptions {
     pub faults: FaultConfig,
     /// Seed for channel GUIDs and faults; `None` = from the clock.
     pub seed: Option<u64>,
+    /// The link replays the console's earlier output on connect, as Google's serial relay does
+    /// (up to about 10K characters, sac-protocol.md §12) and as the Azure portal shows it: the
+    /// client first reads an old banner, an old login screen or an old prompt that is not the
+    /// current state.
+    pub history: bool,
 }
 
 /// Keys accepted in a `sim:` query and by `sacdoc sim --fault` / `--quirks`.
@@ -74,6 +79,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "profile",
     "baud",
     "start",
+    "history",
     "seed",
     "quirks",
     "dropkeys",
@@ -138,6 +144,7 @@ impl SimOptions {
                     bad(key, value, &format!("use one of {}", StartState::NAMES.join(", ")))
                 })?
             }
+            "history" => self.history = flag(key, value)?,
             "seed" => {
                 let seed = num(key, value)?;
                 self.seed = Some(seed);
