@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(
         long,
         value_delimiter = ';',
-        default_value = "none;drop=0.001;drop=0.01;dup=0.01;corrupt=0.001;corrupt=0.01;cut_after=3000;stall_after=3000&stall_ms=5000;reboot_mid_command=1"
+        default_value = "none;drop=0.001;drop=0.01;dup=0.01;corrupt=0.001;corrupt=0.01;cut_after=3000;stall_after=3000&stall_ms=5000;reboot_mid_command=1;history=1"
     )]
     pub faults: Vec<String>,
     /// Jobs: `ver`, `netstat` (`netstat -ano` on busy-server), `doctor`.
