@@ -214,16 +214,44 @@ fn booting_noise(line: &Line) -> bool {
         && (line.buf_has(0, b"Windows Boot Manager") || line.buf_has(0, b"Computer is booting"))
 }
 
+/// Erases the `n` characters the screen shows after `SAC>`. Noise can paint characters there
+/// that SAC's line does not hold: SAC then erases nothing and echoes nothing (a backspace on an
+/// empty line does nothing, sac-protocol.md §2), and the screen keeps them. When not one byte
+/// answers the backspaces, the line was empty, and Enter on an empty line only brings a fresh
+/// `SAC>`. When some did answer, SAC's line held text: nothing is entered, since a line that is
+/// not empty would run.
 fn erase(line: &mut Line, n: usize) -> Result<(), SessionError> {
     if n == 0 {
         return Ok(());
     }
+    let before = line.received();
     line.send(&vec![0x08u8; n])?;
-    line.wait(Duration::from_secs(5), "waiting for backspaces at SAC>", |l| {
+    let erased = line.wait(ERASE_ANSWER, "waiting for backspaces at SAC>", |l| {
         (at_sac(l) == Some(0)).then_some(())
-    })?;
-    Ok(())
+    });
+    match erased {
+        Ok(()) => Ok(()),
+        Err(LineError::Timeout { .. }) if line.received() == before => {
+            line.mark("characters after SAC> that SAC did not hold (noise): a fresh prompt");
+            // The fresh prompt can be garbled too (`SCC>`): the line is empty, so Enter again.
+            let mut fresh = Ok(());
+            for _ in 0..3 {
+                line.send(b"\r")?;
+                fresh = line.wait(Duration::from_secs(3), "waiting for a fresh SAC prompt", |l| {
+                    (at_sac(l) == Some(0)).then_some(())
+                });
+                if !matches!(fresh, Err(LineError::Timeout { .. })) {
+                    break;
+                }
+            }
+            Ok(fresh?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
+
+/// How long the echo of backspaces at `SAC>` may take.
+const ERASE_ANSWER: Duration = Duration::from_secs(2);
 
 /// Runs one command at `SAC>` (or `!SAC>`) and returns what SAC printed before the next prompt,
 /// pressing Enter at SAC's own pager. The prompt must be showing.
