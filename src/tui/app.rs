@@ -172,6 +172,33 @@ pub struct ResultsState {
     pub editing_filter: bool,
     /// A command line being typed after `!`, to run and read into the view.
     pub running: Option<String>,
+    /// Outputs read from commands typed by hand in the console, by command line: `true` when
+    /// screens were skipped while it printed (a painted console), so rows may be missing.
+    pub by_hand: std::collections::BTreeMap<String, bool>,
+}
+
+impl ResultsState {
+    /// Adds (or replaces) the output of one command and selects it; `by_hand` says whether it was
+    /// read from the console as the operator typed it, and if so whether it may be incomplete.
+    pub fn add(&mut self, output: CommandOutput, by_hand: Option<bool>) {
+        self.outputs.retain(|o| o.command != output.command);
+        match by_hand {
+            Some(incomplete) => self.by_hand.insert(output.command.clone(), incomplete),
+            None => self.by_hand.remove(&output.command),
+        };
+        self.outputs.push(output);
+        self.selected = self.outputs.len() - 1;
+        self.filter.clear();
+    }
+
+    /// How the selected output was read, for its title: empty for a captured command.
+    pub fn origin(&self, command: &str) -> &'static str {
+        match self.by_hand.get(command) {
+            Some(true) => ", POSSIBLY INCOMPLETE (screens were skipped), typed by hand",
+            Some(false) => ", typed by hand",
+            None => "",
+        }
+    }
 }
 
 /// The palette view.
@@ -258,6 +285,8 @@ pub struct App {
     pub training: Option<super::training::Training>,
     /// A replay's chapters (its markers) and where playback stands among them.
     pub chapters: super::chapters::Chapters,
+    /// A recognised command typed by hand whose output is being read for Results.
+    pub by_hand: Option<super::by_hand::Capture>,
 }
 
 impl App {
@@ -285,6 +314,7 @@ impl App {
             spinner: 0,
             training: None,
             chapters: Default::default(),
+            by_hand: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! changed. Views ([`view`]) are pure functions of `&App`.
 
 pub mod app;
+pub mod by_hand;
 pub mod chapters;
 pub mod connect;
 pub mod console;

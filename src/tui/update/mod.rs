@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod by_hand;
 mod forms;
 mod views;
 
@@ -40,6 +41,7 @@ impl App {
             Event::Resize(..) => Vec::new(),
             Event::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
+                self.by_hand_quiet();
                 Vec::new()
             }
             Event::Engine(e) => {
@@ -54,6 +56,7 @@ impl App {
             EngineEvent::Bytes(b) => {
                 self.link.bytes_in += b.len() as u64;
                 self.console.feed(&b);
+                self.by_hand_bytes(&b);
             }
             EngineEvent::Sent(n) => self.link.bytes_out += n as u64,
             EngineEvent::LinkUp { describe, transcript } => {
@@ -73,6 +76,7 @@ impl App {
                 self.link.transcript = transcript;
             }
             EngineEvent::LinkLost(why) => {
+                self.by_hand = None;
                 self.link.up = false;
                 self.link.lost = Some(why);
                 if let Some(r) = &mut self.replay {
@@ -98,13 +102,7 @@ impl App {
                 self.doctor.report = Some(*r);
             }
             EngineEvent::ConfirmFix(fix) => self.overlay = Overlay::Confirm(fix),
-            EngineEvent::Output(output) => {
-                let r = &mut self.results;
-                r.outputs.retain(|o| o.command != output.command);
-                r.outputs.push(*output);
-                r.selected = r.outputs.len() - 1;
-                r.filter.clear();
-            }
+            EngineEvent::Output(output) => self.results.add(*output, None),
             EngineEvent::Channels(list) => {
                 self.channels = list;
                 self.channel_sel = self.channel_sel.min(self.channels.len().saturating_sub(1));
@@ -161,6 +159,7 @@ impl App {
                 if !cached {
                     let r = &mut self.results;
                     r.outputs.retain(|o| o.command != output.command);
+                    r.by_hand.remove(&output.command);
                     r.outputs.push(output);
                 }
             }
@@ -461,6 +460,8 @@ impl App {
             });
             return Vec::new();
         }
+        // A job types its own commands: what follows is not the output of one typed by hand.
+        self.by_hand = None;
         if let Command::Doctor { .. } = c {
             let keep_results = std::mem::take(&mut self.results.outputs);
             self.doctor = super::app::DoctorState::default();
@@ -511,6 +512,9 @@ impl App {
             return Vec::new();
         }
         let screen = self.console.screen().contents_formatted();
+        if enter {
+            self.by_hand_enter(&text);
+        }
         cmd(Command::Type { text, enter, screen })
     }
 
@@ -540,7 +544,14 @@ impl App {
             return e;
         }
         match keys::key_bytes(&k) {
-            Some(b) => self.send(b),
+            Some(b) => {
+                let sent = self.send(b.clone());
+                let enter = b == b"\r" && !sent.is_empty();
+                if enter && matches!(sent.as_slice(), [Effect::Engine(Command::Send(_))]) {
+                    self.by_hand_enter("");
+                }
+                sent
+            }
             None => Vec::new(),
         }
     }

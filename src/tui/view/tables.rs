@@ -47,13 +47,20 @@ pub fn results(f: &mut Frame<'_>, area: Rect, app: &App) {
         Kind::Other => results::other(out),
     };
     let exit = out.exit_code.map_or("exit ?".to_string(), |c| format!("exit {c}"));
+    // Typed by hand: the exit code was never read, and a painted console may have skipped rows.
+    let origin = r.origin(&out.command);
     let title = if let Some(line) = &r.running {
         format!(" run (Enter runs, Esc cancels): {line}_ ")
     } else if kind == Kind::Netstat {
         let cursor = if r.editing_filter { "_" } else { "" };
-        format!(" netstat, {exit}: sort by {} (s), filter /{}{} ", r.sort.label(), r.filter, cursor)
+        format!(
+            " netstat{origin}, {exit}: sort by {} (s), filter /{}{} ",
+            r.sort.label(),
+            r.filter,
+            cursor
+        )
     } else {
-        format!(" {}, {exit}, ! runs another ", kind.label())
+        format!(" {}{origin}, {exit}, ! runs another ", kind.label())
     };
     draw_table(f, table_area, &table, &title);
 }
