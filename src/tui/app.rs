@@ -194,8 +194,8 @@ impl ResultsState {
     /// How the selected output was read, for its title: empty for a captured command.
     pub fn origin(&self, command: &str) -> &'static str {
         match self.by_hand.get(command) {
-            Some(true) => ", POSSIBLY INCOMPLETE (screens were skipped), typed by hand",
-            Some(false) => ", typed by hand",
+            Some(true) => " by hand, MAY BE INCOMPLETE (screens skipped)",
+            Some(false) => " by hand",
             None => "",
         }
     }

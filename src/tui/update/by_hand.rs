@@ -54,10 +54,9 @@ impl App {
             Step::Done { output, incomplete } => {
                 self.by_hand = None;
                 let rows = output.output.lines().count();
-                let note =
-                    if incomplete { ", possibly incomplete: screens were skipped" } else { "" };
+                let note = if incomplete { ", may lack rows" } else { "" };
                 self.message =
-                    Some(format!("{}: {rows} line(s) read into Results (4){note}", output.command));
+                    Some(format!("{}: {rows} lines in Results (4){note}", output.command));
                 self.results.add(output, Some(incomplete));
             }
             Step::NotRecognised => self.by_hand = None,
