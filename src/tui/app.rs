@@ -261,6 +261,10 @@ pub struct App {
     pub screen: Screen,
     pub tab: Tab,
     pub overlay: Overlay,
+    /// How far the overlay's text is scrolled (0 when one opens; the view clamps it).
+    pub overlay_scroll: u16,
+    /// The terminal's columns and rows (set by the loop, then by resize events).
+    pub size: (u16, u16),
     pub console: Console,
     pub prefix: PrefixKey,
     /// What the configuration already says about logging in (prefills the credentials dialog).
@@ -296,6 +300,8 @@ impl App {
             screen: Screen::Main,
             tab: Tab::Console,
             overlay: Overlay::None,
+            overlay_scroll: 0,
+            size: (crate::term::COLS, crate::term::ROWS),
             console: Console::new(),
             prefix,
             login: LoginDefaults::default(),

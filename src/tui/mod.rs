@@ -186,6 +186,9 @@ fn run_loop(
     mut engine: Option<Sender<Command>>,
     opts: Option<&LiveOptions>,
 ) -> anyhow::Result<()> {
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+    }
     term.draw(|f| view::draw(f, app))?;
     while !app.quit {
         let first = rx.recv().context("the event channel closed")?;
@@ -226,8 +229,9 @@ fn run_loop(
                                 if let Err(e) = connect::remember(&target) {
                                     log(&format!("cannot save the recent targets: {e}"));
                                 }
-                                let prefix = app.prefix;
+                                let (prefix, size) = (app.prefix, app.size);
                                 *app = App::new(&target, &label, prefix);
+                                app.size = size;
                                 app.login = login;
                             }
                             Err(e) => {

@@ -488,7 +488,7 @@ fn at_80x24_the_whole_painted_screen_and_the_help_fit() {
     app.overlay = Overlay::Help;
     let help = render(&app, 80, 24);
     golden("help-80x24", &help);
-    assert!(help.contains("Any key closes this help."), "{help}");
+    assert!(help.contains("any other key closes this help."), "{help}");
     for (k, _, _) in sacdoc::tui::keys::MENU {
         let name = if *k == ' ' { "Space".to_string() } else { k.to_string() };
         assert!(

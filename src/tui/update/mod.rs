@@ -38,7 +38,10 @@ impl App {
             Event::Key(k) if keys::is_press(&k) => self.key(k),
             Event::Key(_) => Vec::new(),
             Event::Paste(text) => self.paste(text),
-            Event::Resize(..) => Vec::new(),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
             Event::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
                 self.by_hand_quiet();
@@ -101,7 +104,10 @@ impl App {
                 self.doctor.outcomes = r.fixes.clone();
                 self.doctor.report = Some(*r);
             }
-            EngineEvent::ConfirmFix(fix) => self.overlay = Overlay::Confirm(fix),
+            EngineEvent::ConfirmFix(fix) => {
+                self.overlay_scroll = 0;
+                self.overlay = Overlay::Confirm(fix);
+            }
             EngineEvent::Output(output) => self.results.add(*output, None),
             EngineEvent::Channels(list) => {
                 self.channels = list;
@@ -201,6 +207,9 @@ impl App {
     }
 
     fn key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if self.overlay_scroll_key(&k) {
+            return Vec::new();
+        }
         match &self.overlay {
             Overlay::Confirm(_) => return self.confirm_key(k),
             Overlay::Credentials(_) => return self.credentials_key(k),
@@ -219,6 +228,7 @@ impl App {
             Overlay::None => {}
         }
         if self.prefix.matches(&k) {
+            self.overlay_scroll = 0;
             self.overlay = Overlay::Menu;
             return Vec::new();
         }
@@ -351,7 +361,10 @@ impl App {
                 self.quit = true;
                 return cmd(Command::Quit);
             }
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Help => {
+                self.overlay_scroll = 0;
+                self.overlay = Overlay::Help;
+            }
             Action::ShowConsole => self.tab = Tab::Console,
             Action::ShowChannels => {
                 self.tab = Tab::Channels;
@@ -554,6 +567,27 @@ impl App {
             }
             None => Vec::new(),
         }
+    }
+
+    /// Up/Down, PgUp/PgDn, Home/End in an overlay whose text may not fit (the menu, the help, a
+    /// fix's confirmation) scroll it; true when the key was taken. The offset stops at the last
+    /// page for the terminal's size.
+    fn overlay_scroll_key(&mut self, k: &KeyEvent) -> bool {
+        if !matches!(self.overlay, Overlay::Menu | Overlay::Help | Overlay::Confirm(_)) {
+            return false;
+        }
+        let max = super::view::overlay_max_scroll(self, self.size);
+        let s = self.overlay_scroll;
+        self.overlay_scroll = match k.code {
+            KeyCode::Up => s.saturating_sub(1),
+            KeyCode::Down => s.saturating_add(1).min(max),
+            KeyCode::PageUp => s.saturating_sub(10),
+            KeyCode::PageDown => s.saturating_add(10).min(max),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        };
+        true
     }
 
     fn confirm_key(&mut self, k: KeyEvent) -> Vec<Effect> {

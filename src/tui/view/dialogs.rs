@@ -3,24 +3,51 @@
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
 use ratatui::Frame;
 
-use super::super::app::App;
+use super::super::app::{App, Overlay};
 use super::super::connect::{CredForm, Field};
 use super::super::keys::MENU;
 use crate::doctor::Fix;
 
-fn boxed(f: &mut Frame<'_>, area: Rect, w: u16, h: u16, title: &str, lines: Vec<Line<'static>>) {
-    let r = super::centred(area, w, h);
-    f.render_widget(Clear, r);
-    let p = Paragraph::new(lines)
-        .block(Block::default().borders(Borders::ALL).title(title.to_string()))
-        .wrap(Wrap { trim: false });
-    f.render_widget(p, r);
+/// A box of at most `w` x `h`; text that does not fit scrolls (see `scroll.rs`).
+fn boxed(
+    f: &mut Frame<'_>,
+    area: Rect,
+    (w, h): (u16, u16),
+    title: &str,
+    lines: &[Line<'static>],
+    scroll: u16,
+) {
+    super::scroll::boxed(f, area, (w, h), title, lines, scroll);
 }
 
-pub fn menu(f: &mut Frame<'_>, area: Rect, app: &App) {
+/// What an overlay box holds: its text, its widest width and its title.
+pub struct Content {
+    pub lines: Vec<Line<'static>>,
+    pub width: u16,
+    pub title: String,
+}
+
+/// The text of the overlay in `app` drawn over `area`, when it is one that scrolls.
+pub fn content(app: &App, area: Rect) -> Option<Content> {
+    match &app.overlay {
+        Overlay::Menu => Some(menu_content(app)),
+        Overlay::Help => Some(help_content(app, area)),
+        Overlay::Confirm(fix) => Some(confirm_content(fix, area)),
+        _ => None,
+    }
+}
+
+/// Draws the overlay in `app` (when it is one that scrolls), scrolled as the app says.
+pub fn scrolling(f: &mut Frame<'_>, area: Rect, app: &App) {
+    if let Some(c) = content(app, area) {
+        boxed(f, area, (c.width, u16::MAX), &c.title, &c.lines, app.overlay_scroll);
+    }
+}
+
+fn menu_content(app: &App) -> Content {
     let mut lines: Vec<Line> =
         MENU.iter().map(|(k, _, what)| Line::raw(format!(" {}  {what}", key_name(*k)))).collect();
     lines.push(Line::raw(format!(
@@ -28,8 +55,7 @@ pub fn menu(f: &mut Frame<'_>, area: Rect, app: &App) {
         app.prefix.label(),
         app.prefix.label()
     )));
-    let h = lines.len() as u16 + 2;
-    boxed(f, area, 60, h, " sacdoc menu (one key) ", lines);
+    Content { lines, width: 60, title: " sacdoc menu (one key) ".into() }
 }
 
 fn key_name(k: char) -> String {
@@ -40,7 +66,8 @@ fn key_name(k: char) -> String {
     }
 }
 
-pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
+/// The full help, or the compact one when the full one does not fit `area`'s height.
+fn help_content(app: &App, area: Rect) -> Content {
     let p = app.prefix.label();
     let mut lines = vec![Line::styled(
         format!("Prefix key: {p} (everything else goes to the VM)"),
@@ -64,16 +91,12 @@ pub fn help(f: &mut Frame<'_>, area: Rect, app: &App) {
             "  replay: Space pause, + / - speed, n / p next / previous marker, c chapters, q quit",
         ),
         Line::raw(""),
-        Line::raw("Any key closes this help."),
+        Line::raw("Up/Down/PgUp/PgDn scroll; any other key closes this help."),
     ]);
-    let h = lines.len() as u16 + 2;
-    if h > area.height {
-        let lines = compact_help(app);
-        let h = lines.len() as u16 + 2;
-        boxed(f, area, 78, h, " help ", lines);
-        return;
+    if lines.len() + 2 > usize::from(area.height) {
+        return Content { lines: compact_help(app), width: 78, title: " help ".into() };
     }
-    boxed(f, area, 76, h, " help ", lines);
+    Content { lines, width: 76, title: " help ".into() }
 }
 
 /// The help for a short terminal (80x24): the menu keys two to a line with short names, and the
@@ -103,13 +126,13 @@ fn compact_help(app: &App) -> Vec<Line<'static>> {
         Line::raw(" doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw(" channels: o open, x close, r refresh   palette: type to search"),
         Line::raw(" replay: Space pause, +/- speed, n/p next/previous marker, c chapters"),
-        Line::raw(" Any key closes this help."),
+        Line::raw(" Up/Down/PgUp/PgDn scroll; any other key closes this help."),
     ]);
     lines
 }
 
 /// The fix confirmation: exact commands and the backups taken first.
-pub fn confirm(f: &mut Frame<'_>, area: Rect, fix: &Fix) {
+fn confirm_content(fix: &Fix, area: Rect) -> Content {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines = vec![
         Line::styled(format!("[{}] {}", fix.id, fix.title), bold),
@@ -139,8 +162,8 @@ pub fn confirm(f: &mut Frame<'_>, area: Rect, fix: &Fix) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Apply this fix? y = yes, n / Esc = skip", bold));
-    let h = (lines.len() as u16 + 8).min(area.height);
-    boxed(f, area, area.width.saturating_sub(4).min(110), h, " confirm fix ", lines);
+    let width = area.width.saturating_sub(4).min(110);
+    Content { lines, width, title: " confirm fix: y yes, n / Esc skip ".into() }
 }
 
 pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {
@@ -164,5 +187,5 @@ pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {
     if let Some(e) = &form.error {
         lines.push(Line::styled(e.clone(), Style::default().fg(Color::Red)));
     }
-    boxed(f, area, 72, 11, " credentials ", lines);
+    boxed(f, area, (72, 11), " credentials ", &lines, 0);
 }
