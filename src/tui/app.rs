@@ -175,6 +175,8 @@ pub struct ResultsState {
     /// Outputs read from commands typed by hand in the console, by command line: `true` when
     /// screens were skipped while it printed (a painted console), so rows may be missing.
     pub by_hand: std::collections::BTreeMap<String, bool>,
+    /// The first table row shown (PgUp/PgDn; the view clamps it to the last page).
+    pub offset: usize,
 }
 
 impl ResultsState {
@@ -189,6 +191,7 @@ impl ResultsState {
         self.outputs.push(output);
         self.selected = self.outputs.len() - 1;
         self.filter.clear();
+        self.offset = 0;
     }
 
     /// How the selected output was read, for its title: empty for a captured command.

@@ -164,3 +164,47 @@ fn the_help_and_menu_fit_at_80x24_and_120x40() {
         }
     }
 }
+
+/// A netstat output longer than the Results table at 80x24: PgUp/PgDn and End reach every row.
+#[test]
+fn a_long_results_table_scrolls_to_its_last_row_at_80x24() {
+    let mut out = String::from(
+        "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n",
+    );
+    for i in 0..60u32 {
+        out.push_str(&format!(
+            "  TCP    0.0.0.0:{}           0.0.0.0:0              LISTENING       {}\r\n",
+            49000 + i,
+            1000 + i
+        ));
+    }
+    let mut app = app_at(80, 24);
+    app.results.add(
+        sacdoc::runner::CommandOutput {
+            command: "netstat -ano".into(),
+            exit_code: Some(0),
+            output: out,
+            bytes_sent: 0,
+            bytes_received: 0,
+            duration_ms: 0,
+        },
+        None,
+    );
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL)));
+    key(&mut app, KeyCode::Char('4'));
+    let top = render(&app, 80, 24);
+    assert!(top.contains("49000") && !top.contains("49059"), "{top}");
+    assert!(top.contains("rows 1-"), "the frame says there is more:\n{top}");
+    key(&mut app, KeyCode::End);
+    let end = render(&app, 80, 24);
+    golden("results-long-80x24-end", &end);
+    assert!(end.contains("49059"), "the last row is reachable:\n{end}");
+    assert!(end.contains("of 60: PgUp/PgDn"), "{end}");
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::PageDown);
+    let next = render(&app, 80, 24);
+    assert!(next.contains("rows 11-"), "{next}");
+    assert!(!next.contains("49009 ") && next.contains("49010"), "{next}");
+    let big = render(&app, 120, 40);
+    golden("results-long-120x40-page2", &big);
+}
