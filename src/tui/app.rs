@@ -294,6 +294,12 @@ pub struct App {
     pub chapters: super::chapters::Chapters,
     /// A recognised command typed by hand whose output is being read for Results.
     pub by_hand: Option<super::by_hand::Capture>,
+    /// What the user types is shown at once on the console too (for a VM that does not echo).
+    pub local_echo: bool,
+    /// The console view shows the bytes received in hex instead of the screen.
+    pub hex: bool,
+    /// The last bytes received, for the hex view.
+    pub recent: super::hexview::Recent,
 }
 
 impl App {
@@ -324,6 +330,9 @@ impl App {
             training: None,
             chapters: Default::default(),
             by_hand: None,
+            local_echo: false,
+            hex: false,
+            recent: Default::default(),
         }
     }
 

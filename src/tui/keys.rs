@@ -85,6 +85,10 @@ pub enum Action {
     Hint,
     /// Training: the trainee is done; grade the work.
     Done,
+    /// Show what is typed on the console at once (tio's and PuTTY's local echo).
+    LocalEcho,
+    /// The console view shows the received bytes in hex (tio's hex mode).
+    HexView,
 }
 
 /// The menu: key after the prefix, the action, and what the help overlay says about it.
@@ -98,6 +102,8 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('a', Action::ApplyFixes, "apply fixes (each confirmed in a dialog)"),
     ('o', Action::OpenCmd, "open a new cmd channel"),
     ('r', Action::Reconnect, "reconnect a lost link"),
+    ('e', Action::LocalEcho, "local echo on / off"),
+    ('x', Action::HexView, "hex view of the bytes received on / off"),
     ('?', Action::Help, "this help"),
     ('q', Action::Quit, "quit sacdoc"),
     (' ', Action::PauseResume, "replay: pause / resume"),

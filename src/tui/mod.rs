@@ -14,6 +14,7 @@ pub mod connect;
 pub mod console;
 pub mod engine;
 pub mod event;
+pub mod hexview;
 pub mod keys;
 pub mod palette;
 pub mod replay;

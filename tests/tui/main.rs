@@ -6,4 +6,5 @@
 mod tui_overlays;
 mod tui_results;
 mod tui_snapshots;
+mod tui_terminal_habits;
 mod tui_training;

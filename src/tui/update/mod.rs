@@ -59,6 +59,7 @@ impl App {
             EngineEvent::Bytes(b) => {
                 self.link.bytes_in += b.len() as u64;
                 self.console.feed(&b);
+                self.recent.push(&b);
                 self.by_hand_bytes(&b);
             }
             EngineEvent::Sent(n) => self.link.bytes_out += n as u64,
@@ -397,6 +398,17 @@ impl App {
                 }
             }
             Action::SendPrefix => return self.send(vec![self.prefix.byte()]),
+            Action::LocalEcho => {
+                self.local_echo = !self.local_echo;
+                let on = if self.local_echo { "on" } else { "off" };
+                self.message = Some(format!("local echo {on}"));
+            }
+            Action::HexView => {
+                self.hex = !self.hex;
+                self.tab = Tab::Console;
+                let on = if self.hex { "on: bytes received, in hex" } else { "off" };
+                self.message = Some(format!("hex view {on}"));
+            }
             Action::PauseResume => {
                 if let Some(r) = &mut self.replay {
                     r.paused = !r.paused;
@@ -537,6 +549,14 @@ impl App {
             return Vec::new();
         }
         if !self.console.at_password_prompt() {
+            if self.local_echo {
+                // Shown as a terminal with local echo shows it: Enter starts a new line.
+                let shown: Vec<u8> = bytes
+                    .iter()
+                    .flat_map(|&b| if b == b'\r' { vec![b'\r', b'\n'] } else { vec![b] })
+                    .collect();
+                self.console.feed(&shown);
+            }
             return cmd(Command::Send(bytes));
         }
         // The password is what comes before Enter; Enter and what follows are plain again.
