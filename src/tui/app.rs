@@ -60,6 +60,8 @@ pub enum Overlay {
     Credentials(CredForm),
     /// The replay's chapter list, with the selected row.
     Chapters(usize),
+    /// An Azure admin action waits for a yes.
+    Admin(crate::transport::azure::AdminCommand),
 }
 
 /// Where one check is.

@@ -301,6 +301,7 @@ impl Engine {
                 self.send(&b)
             }
             Command::Quit => self.quit = true,
+            Command::AzureAdmin(c) => self.azure_admin(c),
             Command::Reconnect => {
                 if self.tap.is_none() {
                     self.open();
@@ -344,6 +345,26 @@ impl Engine {
             | Command::NextMarker
             | Command::Seek(_) => {}
         }
+    }
+
+    /// Sends an Azure admin action the user confirmed in the UI, over a console connection of its
+    /// own (the CLI's `sacdoc azure` path); the link in view is left as it is.
+    fn azure_admin(&mut self, c: crate::transport::azure::AdminCommand) {
+        use crate::transport::azure;
+        let what = c.as_str().to_uppercase();
+        emit(&self.ui, EngineEvent::JobStarted(format!("sending {what}")));
+        let target = self.cfg.target.to_string();
+        let result = (|| -> anyhow::Result<String> {
+            let vm = crate::cli::azure::azure_vm(&target)?;
+            let settings = crate::config::Config::load()?.azure()?;
+            azure::send_admin(&vm, &settings, c, azure::Confirmation::given_by_user())?;
+            Ok(format!("{what} sent to {vm}"))
+        })()
+        .map_err(|e| format!("{what}: {}", crate::transport::chain(e.as_ref())));
+        if let Err(e) = &result {
+            super::log(e);
+        }
+        emit(&self.ui, EngineEvent::JobDone(result));
     }
 
     /// Runs `f` with a session attached to the link (at `SAC>`); reports start and end.

@@ -89,6 +89,10 @@ pub enum Action {
     LocalEcho,
     /// The console view shows the received bytes in hex (tio's hex mode).
     HexView,
+    /// Azure: a non-maskable interrupt to the VM, after a confirmation.
+    AzureNmi,
+    /// Azure: a hard reset of the VM, after a confirmation.
+    AzureReset,
 }
 
 /// The menu: key after the prefix, the action, and what the help overlay says about it.
@@ -104,6 +108,8 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('r', Action::Reconnect, "reconnect a lost link"),
     ('e', Action::LocalEcho, "local echo on / off"),
     ('x', Action::HexView, "hex view of the bytes received on / off"),
+    ('N', Action::AzureNmi, "Azure: NMI, a crash for a dump (asks first)"),
+    ('R', Action::AzureReset, "Azure: hard reset (asks first)"),
     ('?', Action::Help, "this help"),
     ('q', Action::Quit, "quit sacdoc"),
     (' ', Action::PauseResume, "replay: pause / resume"),

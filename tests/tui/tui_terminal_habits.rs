@@ -113,3 +113,38 @@ fn the_hex_view_dumps_the_bytes_received_and_goes_back_to_the_screen() {
         render(&app, w, h);
     }
 }
+
+#[test]
+fn azure_nmi_and_reset_ask_first_and_only_for_azure_vms() {
+    use sacdoc::transport::azure::AdminCommand;
+    use sacdoc::tui::app::Overlay;
+    // Not an Azure VM: refused with the reason, nothing to confirm.
+    let mut app = live();
+    menu(&mut app, 'N');
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.message.as_deref().is_some_and(|m| m.contains("azure://")), "{:?}", app.message);
+
+    // An Azure VM, even with its link lost (a hung VM is when a reset is wanted).
+    let mut app = App::new("azure://sub-1/rg-web/vm-web-01", "azure", PrefixKey::default());
+    app.update(Event::Engine(EngineEvent::LinkLost("the far end closed the link".into())));
+    menu(&mut app, 'R');
+    assert_eq!(app.overlay, Overlay::Admin(AdminCommand::Reset));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = render(&app, w, h);
+        golden(&format!("azure-reset-{w}x{h}"), &s);
+        assert!(s.contains("hard-reset the VM"), "the consequence is shown:\n{s}");
+        assert!(s.contains("vm-web-01"), "the VM is named:\n{s}");
+        assert!(s.contains("y = send it"), "{s}");
+    }
+    // Other keys wait; n sends nothing; y sends it.
+    assert!(press(&mut app, KeyCode::Char('z')).is_empty());
+    assert_eq!(app.overlay, Overlay::Admin(AdminCommand::Reset));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.message.as_deref(), Some("RESET not sent"));
+    menu(&mut app, 'N');
+    assert_eq!(app.overlay, Overlay::Admin(AdminCommand::Nmi));
+    let sent = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(sent, vec![Effect::Engine(Command::AzureAdmin(AdminCommand::Nmi))]);
+    assert_eq!(app.overlay, Overlay::None);
+}

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod admin;
 mod by_hand;
 mod forms;
 mod views;
@@ -215,6 +216,10 @@ impl App {
             Overlay::Confirm(_) => return self.confirm_key(k),
             Overlay::Credentials(_) => return self.credentials_key(k),
             Overlay::Chapters(_) => return self.chapters_key(&k),
+            Overlay::Admin(c) => {
+                let c = *c;
+                return self.admin_key(&k, c);
+            }
             Overlay::Help => {
                 self.overlay = Overlay::None;
                 return Vec::new();
@@ -398,6 +403,10 @@ impl App {
                 }
             }
             Action::SendPrefix => return self.send(vec![self.prefix.byte()]),
+            Action::AzureNmi => return self.admin(crate::transport::azure::AdminCommand::Nmi),
+            Action::AzureReset => {
+                return self.admin(crate::transport::azure::AdminCommand::Reset);
+            }
             Action::LocalEcho => {
                 self.local_echo = !self.local_echo;
                 let on = if self.local_echo { "on" } else { "off" };
@@ -593,7 +602,10 @@ impl App {
     /// fix's confirmation) scroll it; true when the key was taken. The offset stops at the last
     /// page for the terminal's size.
     fn overlay_scroll_key(&mut self, k: &KeyEvent) -> bool {
-        if !matches!(self.overlay, Overlay::Menu | Overlay::Help | Overlay::Confirm(_)) {
+        if !matches!(
+            self.overlay,
+            Overlay::Menu | Overlay::Help | Overlay::Confirm(_) | Overlay::Admin(_)
+        ) {
             return false;
         }
         let max = super::view::overlay_max_scroll(self, self.size);

@@ -33,11 +33,28 @@ pub struct Content {
 /// The text of the overlay in `app` drawn over `area`, when it is one that scrolls.
 pub fn content(app: &App, area: Rect) -> Option<Content> {
     match &app.overlay {
-        Overlay::Menu => Some(menu_content(app)),
+        Overlay::Menu => Some(menu_content(app, area)),
         Overlay::Help => Some(help_content(app, area)),
         Overlay::Confirm(fix) => Some(confirm_content(fix, area)),
+        Overlay::Admin(c) => Some(admin_content(*c, &app.link.target)),
         _ => None,
     }
+}
+
+/// The question before an Azure admin action: what it does, to which VM (the CLI's words).
+fn admin_content(c: crate::transport::azure::AdminCommand, target: &str) -> Content {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let question = match crate::cli::azure::azure_vm(target) {
+        Ok(vm) => crate::cli::azure::question(c, &vm),
+        Err(e) => format!("{e}"),
+    };
+    let mut lines: Vec<Line<'static>> = question
+        .lines()
+        .map(|l| Line::styled(l.trim_end_matches(" [y/N] ").to_string(), bold))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::raw("y = send it, n / Esc = do not"));
+    Content { lines, width: 76, title: format!(" Azure {}: y yes, n / Esc no ", c.as_str()) }
 }
 
 /// Draws the overlay in `app` (when it is one that scrolls), scrolled as the app says.
@@ -47,15 +64,39 @@ pub fn scrolling(f: &mut Frame<'_>, area: Rect, app: &App) {
     }
 }
 
-fn menu_content(app: &App) -> Content {
+/// The menu, one key a row; on a short terminal (80x24) two keys a row with short names, as in
+/// the compact help.
+fn menu_content(app: &App, area: Rect) -> Content {
+    let p = app.prefix.label();
+    let title = " sacdoc menu (one key) ".to_string();
+    if MENU.len() + 3 > usize::from(area.height) {
+        let mut lines = compact_menu();
+        lines.push(Line::raw(format!(" {p} {p}  send {p} itself to the VM")));
+        return Content { lines, width: 78, title };
+    }
     let mut lines: Vec<Line> =
         MENU.iter().map(|(k, _, what)| Line::raw(format!(" {}  {what}", key_name(*k)))).collect();
-    lines.push(Line::raw(format!(
-        " {}  send {} itself to the VM",
-        app.prefix.label(),
-        app.prefix.label()
-    )));
-    Content { lines, width: 60, title: " sacdoc menu (one key) ".into() }
+    lines.push(Line::raw(format!(" {p}  send {p} itself to the VM")));
+    Content { lines, width: 60, title }
+}
+
+/// The menu's keys two to a row, with short names (the views by name, the actions without
+/// their parenthesis).
+fn compact_menu() -> Vec<Line<'static>> {
+    let short = |k: char, what: &str| -> String {
+        let w = if k.is_ascii_digit() { what.split(':').next().unwrap_or(what) } else { what };
+        let w = w.split(" (").next().unwrap_or(w);
+        w.chars().take(31).collect()
+    };
+    let cells: Vec<String> =
+        MENU.iter().map(|(k, _, what)| format!("{} {}", key_name(*k), short(*k, what))).collect();
+    cells
+        .chunks(2)
+        .map(|pair| {
+            let left = format!("{:<37}", pair[0]);
+            Line::raw(format!(" {left}{}", pair.get(1).map_or("", |s| s.as_str())))
+        })
+        .collect()
 }
 
 fn key_name(k: char) -> String {
@@ -107,18 +148,7 @@ fn compact_help(app: &App) -> Vec<Line<'static>> {
         format!("Prefix key: {p}, then:"),
         Style::default().add_modifier(Modifier::BOLD),
     )];
-    // The views (1-5) by name; the other actions as said, without their parenthesis.
-    let short = |k: char, what: &str| -> String {
-        let w = if k.is_ascii_digit() { what.split(':').next().unwrap_or(what) } else { what };
-        let w = w.split(" (").next().unwrap_or(w);
-        w.chars().take(31).collect()
-    };
-    let cells: Vec<String> =
-        MENU.iter().map(|(k, _, what)| format!("{} {}", key_name(*k), short(*k, what))).collect();
-    for pair in cells.chunks(2) {
-        let left = format!("{:<37}", pair[0]);
-        lines.push(Line::raw(format!(" {left}{}", pair.get(1).map_or("", |s| s.as_str()))));
-    }
+    lines.extend(compact_menu());
     lines.extend([
         Line::raw(format!(" {p} again sends {p}; every other key goes to the VM")),
         Line::raw(" Esc Tab switches channels as on SAC; Shift+PgUp/Dn: history"),

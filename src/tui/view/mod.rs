@@ -58,7 +58,9 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     }
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Menu | Overlay::Help | Overlay::Confirm(_) => dialogs::scrolling(f, area, app),
+        Overlay::Menu | Overlay::Help | Overlay::Confirm(_) | Overlay::Admin(_) => {
+            dialogs::scrolling(f, area, app)
+        }
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
         Overlay::Chapters(sel) => {
             super::chapters::draw(f, area, &app.chapters.list, *sel);
