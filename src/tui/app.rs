@@ -298,6 +298,8 @@ pub struct App {
     pub by_hand: Option<super::by_hand::Capture>,
     /// What the user types is shown at once on the console too (for a VM that does not echo).
     pub local_echo: bool,
+    /// A lost link is reopened by the engine by itself.
+    pub auto_reconnect: bool,
     /// The console view shows the bytes received in hex instead of the screen.
     pub hex: bool,
     /// The last bytes received, for the hex view.
@@ -333,6 +335,7 @@ impl App {
             chapters: Default::default(),
             by_hand: None,
             local_echo: false,
+            auto_reconnect: false,
             hex: false,
             recent: Default::default(),
         }

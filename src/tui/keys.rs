@@ -89,6 +89,8 @@ pub enum Action {
     LocalEcho,
     /// The console view shows the received bytes in hex (tio's hex mode).
     HexView,
+    /// Reopen the link by itself whenever it is lost (tio's auto-reconnect).
+    AutoReconnect,
     /// Azure: a non-maskable interrupt to the VM, after a confirmation.
     AzureNmi,
     /// Azure: a hard reset of the VM, after a confirmation.
@@ -107,6 +109,7 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('o', Action::OpenCmd, "open a new cmd channel"),
     ('r', Action::Reconnect, "reconnect a lost link"),
     ('e', Action::LocalEcho, "local echo on / off"),
+    ('A', Action::AutoReconnect, "auto-reconnect on / off (retry every 2 s)"),
     ('x', Action::HexView, "hex view of the bytes received on / off"),
     ('N', Action::AzureNmi, "Azure: NMI, a crash for a dump (asks first)"),
     ('R', Action::AzureReset, "Azure: hard reset (asks first)"),

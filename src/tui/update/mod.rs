@@ -407,6 +407,16 @@ impl App {
             Action::AzureReset => {
                 return self.admin(crate::transport::azure::AdminCommand::Reset);
             }
+            Action::AutoReconnect => {
+                if self.replay.is_some() {
+                    self.message = Some("this is a replay: there is no link".into());
+                    return Vec::new();
+                }
+                self.auto_reconnect = !self.auto_reconnect;
+                let on = if self.auto_reconnect { "on: a lost link is reopened" } else { "off" };
+                self.message = Some(format!("auto-reconnect {on}"));
+                return cmd(Command::AutoReconnect(self.auto_reconnect));
+            }
             Action::LocalEcho => {
                 self.local_echo = !self.local_echo;
                 let on = if self.local_echo { "on" } else { "off" };

@@ -128,13 +128,13 @@ fn help_content(app: &App, area: Rect) -> Content {
         Line::raw("  Up/Down        select               Enter  act on the selection"),
         Line::raw("  doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw("  channels: o open, x close, r refresh   palette: type to search"),
-        Line::raw(
-            "  replay: Space pause, + / - speed, n / p next / previous marker, c chapters, q quit",
-        ),
+        Line::raw("  replay: Space pause, +/- speed, n/p next/previous marker, c chapters"),
         Line::raw(""),
         Line::raw("Up/Down/PgUp/PgDn scroll; any other key closes this help."),
     ]);
-    if lines.len() + 2 > usize::from(area.height) {
+    // The full help as it wraps in its box (76 wide, 74 inside), else the compact one.
+    let rows = super::scroll::wrap(&lines, 76u16.min(area.width).saturating_sub(2)).len();
+    if rows + 2 > usize::from(area.height) {
         return Content { lines: compact_help(app), width: 78, title: " help ".into() };
     }
     Content { lines, width: 76, title: " help ".into() }
