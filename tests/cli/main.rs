@@ -30,4 +30,6 @@ mod train_e2e;
 #[cfg(unix)]
 mod tui_e2e;
 #[cfg(unix)]
+mod tui_habits_tmux;
+#[cfg(unix)]
 mod tui_results_tmux;
