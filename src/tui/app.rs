@@ -60,6 +60,8 @@ pub enum Overlay {
     Credentials(CredForm),
     /// The replay's chapter list, with the selected row.
     Chapters(usize),
+    /// An Azure admin action waits for a yes.
+    Admin(crate::transport::azure::AdminCommand),
 }
 
 /// Where one check is.
@@ -172,6 +174,36 @@ pub struct ResultsState {
     pub editing_filter: bool,
     /// A command line being typed after `!`, to run and read into the view.
     pub running: Option<String>,
+    /// Outputs read from commands typed by hand in the console, by command line: `true` when
+    /// screens were skipped while it printed (a painted console), so rows may be missing.
+    pub by_hand: std::collections::BTreeMap<String, bool>,
+    /// The first table row shown (PgUp/PgDn; the view clamps it to the last page).
+    pub offset: usize,
+}
+
+impl ResultsState {
+    /// Adds (or replaces) the output of one command and selects it; `by_hand` says whether it was
+    /// read from the console as the operator typed it, and if so whether it may be incomplete.
+    pub fn add(&mut self, output: CommandOutput, by_hand: Option<bool>) {
+        self.outputs.retain(|o| o.command != output.command);
+        match by_hand {
+            Some(incomplete) => self.by_hand.insert(output.command.clone(), incomplete),
+            None => self.by_hand.remove(&output.command),
+        };
+        self.outputs.push(output);
+        self.selected = self.outputs.len() - 1;
+        self.filter.clear();
+        self.offset = 0;
+    }
+
+    /// How the selected output was read, for its title: empty for a captured command.
+    pub fn origin(&self, command: &str) -> &'static str {
+        match self.by_hand.get(command) {
+            Some(true) => " by hand, MAY BE INCOMPLETE (screens skipped)",
+            Some(false) => " by hand",
+            None => "",
+        }
+    }
 }
 
 /// The palette view.
@@ -234,6 +266,10 @@ pub struct App {
     pub screen: Screen,
     pub tab: Tab,
     pub overlay: Overlay,
+    /// How far the overlay's text is scrolled (0 when one opens; the view clamps it).
+    pub overlay_scroll: u16,
+    /// The terminal's columns and rows (set by the loop, then by resize events).
+    pub size: (u16, u16),
     pub console: Console,
     pub prefix: PrefixKey,
     /// What the configuration already says about logging in (prefills the credentials dialog).
@@ -258,6 +294,16 @@ pub struct App {
     pub training: Option<super::training::Training>,
     /// A replay's chapters (its markers) and where playback stands among them.
     pub chapters: super::chapters::Chapters,
+    /// A recognised command typed by hand whose output is being read for Results.
+    pub by_hand: Option<super::by_hand::Capture>,
+    /// What the user types is shown at once on the console too (for a VM that does not echo).
+    pub local_echo: bool,
+    /// A lost link is reopened by the engine by itself.
+    pub auto_reconnect: bool,
+    /// The console view shows the bytes received in hex instead of the screen.
+    pub hex: bool,
+    /// The last bytes received, for the hex view.
+    pub recent: super::hexview::Recent,
 }
 
 impl App {
@@ -267,6 +313,8 @@ impl App {
             screen: Screen::Main,
             tab: Tab::Console,
             overlay: Overlay::None,
+            overlay_scroll: 0,
+            size: (crate::term::COLS, crate::term::ROWS),
             console: Console::new(),
             prefix,
             login: LoginDefaults::default(),
@@ -285,6 +333,11 @@ impl App {
             spinner: 0,
             training: None,
             chapters: Default::default(),
+            by_hand: None,
+            local_echo: false,
+            auto_reconnect: false,
+            hex: false,
+            recent: Default::default(),
         }
     }
 

@@ -69,6 +69,19 @@ impl Console {
         is_password_prompt(&line)
     }
 
+    /// The live screen's rows (whatever history the view shows) and the text before the cursor
+    /// on the cursor's row: what a capture of a command typed by hand reads.
+    pub fn live_rows(&mut self) -> (Vec<String>, String) {
+        let scroll = self.scroll;
+        self.parser.set_scrollback(0);
+        let screen = self.parser.screen();
+        let rows: Vec<String> = screen.rows(0, crate::term::COLS).collect();
+        let (row, col) = screen.cursor_position();
+        let before = screen.contents_between(row, 0, row, col);
+        self.parser.set_scrollback(scroll);
+        (rows, before)
+    }
+
     /// Back to the live screen.
     pub fn live(&mut self) {
         self.parser.set_scrollback(0);

@@ -149,7 +149,12 @@ pub struct Engine {
     quit: bool,
     /// Keys typed at a password prompt are being sent (the transcript records one `s`).
     secret: bool,
+    /// Reopen a lost link by itself, every [`AUTO_RETRY`].
+    auto: bool,
 }
+
+/// How long a lost link waits between attempts to reopen it while auto-reconnect is on.
+const AUTO_RETRY: Duration = Duration::from_secs(2);
 
 fn emit(ui: &Sender<Event>, e: EngineEvent) {
     let _ = ui.send(Event::Engine(e));
@@ -163,7 +168,7 @@ impl Engine {
         rx: Receiver<Command>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("sacdoc-engine".into()).spawn(move || {
-            let mut e = Engine { cfg, ui, rx, tap: None, quit: false, secret: false };
+            let mut e = Engine { cfg, ui, rx, tap: None, quit: false, secret: false, auto: false };
             e.open();
             e.run();
         })
@@ -215,9 +220,18 @@ impl Engine {
                 }
             }
             let Some(tap) = &mut self.tap else {
-                match self.rx.recv() {
+                if !self.auto {
+                    match self.rx.recv() {
+                        Ok(c) => self.command(c),
+                        Err(_) => return,
+                    }
+                    continue;
+                }
+                // Auto-reconnect: a command or, when none comes for a while, another attempt.
+                match self.rx.recv_timeout(AUTO_RETRY) {
                     Ok(c) => self.command(c),
-                    Err(_) => return,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => self.open(),
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
                 }
                 continue;
             };
@@ -301,6 +315,13 @@ impl Engine {
                 self.send(&b)
             }
             Command::Quit => self.quit = true,
+            Command::AzureAdmin(c) => self.azure_admin(c),
+            Command::AutoReconnect(on) => {
+                self.auto = on;
+                if on && self.tap.is_none() {
+                    self.open();
+                }
+            }
             Command::Reconnect => {
                 if self.tap.is_none() {
                     self.open();
@@ -344,6 +365,26 @@ impl Engine {
             | Command::NextMarker
             | Command::Seek(_) => {}
         }
+    }
+
+    /// Sends an Azure admin action the user confirmed in the UI, over a console connection of its
+    /// own (the CLI's `sacdoc azure` path); the link in view is left as it is.
+    fn azure_admin(&mut self, c: crate::transport::azure::AdminCommand) {
+        use crate::transport::azure;
+        let what = c.as_str().to_uppercase();
+        emit(&self.ui, EngineEvent::JobStarted(format!("sending {what}")));
+        let target = self.cfg.target.to_string();
+        let result = (|| -> anyhow::Result<String> {
+            let vm = crate::cli::azure::azure_vm(&target)?;
+            let settings = crate::config::Config::load()?.azure()?;
+            azure::send_admin(&vm, &settings, c, azure::Confirmation::given_by_user())?;
+            Ok(format!("{what} sent to {vm}"))
+        })()
+        .map_err(|e| format!("{what}: {}", crate::transport::chain(e.as_ref())));
+        if let Err(e) = &result {
+            super::log(e);
+        }
+        emit(&self.ui, EngineEvent::JobDone(result));
     }
 
     /// Runs `f` with a session attached to the link (at `SAC>`); reports start and end.

@@ -147,6 +147,10 @@ pub enum Command {
     CloseChannel(u32),
     /// Reopen a lost link.
     Reconnect,
+    /// Reopen the link by itself whenever it is lost (tio's auto-reconnect), or stop doing so.
+    AutoReconnect(bool),
+    /// Send an Azure admin action (confirmed by the user) to the target VM.
+    AzureAdmin(crate::transport::azure::AdminCommand),
     /// Replay: pause or resume.
     Pause(bool),
     /// Replay: speed factor (`f64::INFINITY` = as fast as possible).

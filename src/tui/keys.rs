@@ -85,6 +85,16 @@ pub enum Action {
     Hint,
     /// Training: the trainee is done; grade the work.
     Done,
+    /// Show what is typed on the console at once (tio's and PuTTY's local echo).
+    LocalEcho,
+    /// The console view shows the received bytes in hex (tio's hex mode).
+    HexView,
+    /// Reopen the link by itself whenever it is lost (tio's auto-reconnect).
+    AutoReconnect,
+    /// Azure: a non-maskable interrupt to the VM, after a confirmation.
+    AzureNmi,
+    /// Azure: a hard reset of the VM, after a confirmation.
+    AzureReset,
 }
 
 /// The menu: key after the prefix, the action, and what the help overlay says about it.
@@ -98,6 +108,11 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('a', Action::ApplyFixes, "apply fixes (each confirmed in a dialog)"),
     ('o', Action::OpenCmd, "open a new cmd channel"),
     ('r', Action::Reconnect, "reconnect a lost link"),
+    ('e', Action::LocalEcho, "local echo on / off"),
+    ('A', Action::AutoReconnect, "auto-reconnect on / off (retry every 2 s)"),
+    ('x', Action::HexView, "hex view of the bytes received on / off"),
+    ('N', Action::AzureNmi, "Azure: NMI, a crash for a dump (asks first)"),
+    ('R', Action::AzureReset, "Azure: hard reset (asks first)"),
     ('?', Action::Help, "this help"),
     ('q', Action::Quit, "quit sacdoc"),
     (' ', Action::PauseResume, "replay: pause / resume"),

@@ -8,11 +8,13 @@
 //! changed. Views ([`view`]) are pure functions of `&App`.
 
 pub mod app;
+pub mod by_hand;
 pub mod chapters;
 pub mod connect;
 pub mod console;
 pub mod engine;
 pub mod event;
+pub mod hexview;
 pub mod keys;
 pub mod palette;
 pub mod replay;
@@ -185,6 +187,9 @@ fn run_loop(
     mut engine: Option<Sender<Command>>,
     opts: Option<&LiveOptions>,
 ) -> anyhow::Result<()> {
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+    }
     term.draw(|f| view::draw(f, app))?;
     while !app.quit {
         let first = rx.recv().context("the event channel closed")?;
@@ -225,8 +230,9 @@ fn run_loop(
                                 if let Err(e) = connect::remember(&target) {
                                     log(&format!("cannot save the recent targets: {e}"));
                                 }
-                                let prefix = app.prefix;
+                                let (prefix, size) = (app.prefix, app.size);
                                 *app = App::new(&target, &label, prefix);
+                                app.size = size;
                                 app.login = login;
                             }
                             Err(e) => {

@@ -29,3 +29,7 @@ mod tmux_train;
 mod train_e2e;
 #[cfg(unix)]
 mod tui_e2e;
+#[cfg(unix)]
+mod tui_habits_tmux;
+#[cfg(unix)]
+mod tui_results_tmux;

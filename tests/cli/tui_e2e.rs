@@ -8,12 +8,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A tmux server on its own socket, killed at the end even when the test fails.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -23,23 +23,29 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "t"])
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
 
-    fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "t", "-l", text]);
     }
 
     /// `sacdoc tui ARGS` in a new tmux server of `w` x `h` with its own state folder (and `env`
     /// before it), then its exit code; the server is killed when the value is dropped.
-    fn tui(name: &str, (w, h): (u16, u16), state: &std::path::Path, env: &str, args: &str) -> Tmux {
+    pub(crate) fn tui(
+        name: &str,
+        (w, h): (u16, u16),
+        state: &std::path::Path,
+        env: &str,
+        args: &str,
+    ) -> Tmux {
         let t = Tmux { socket: format!("sacdoc-test-{name}-{}", std::process::id()) };
         let cmdline = format!(
             "env {env} SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
@@ -58,7 +64,7 @@ impl Tmux {
     }
 
     /// The prefix key, then q: sacdoc quits with exit code 0.
-    fn quit(&self) {
+    pub(crate) fn quit(&self) {
         self.keys(&["C-a"]);
         self.keys(&["q"]);
         let s = self.wait("sacdoc to quit", |s| s.contains("EXIT="));
@@ -66,12 +72,12 @@ impl Tmux {
     }
 
     /// Polls the screen until `pred` holds (bounded).
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         self.wait_secs(what, 20, pred)
     }
 
     /// Polls the screen until `pred` holds, for at most `secs` seconds.
-    fn wait_secs(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_secs(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
@@ -342,7 +348,7 @@ fn at_80x24_the_painted_screen_is_fully_visible_in_a_real_terminal() {
     assert!(!s.contains("1 Console |"), "no tab bar at 80x24:\n{s}");
     t.keys(&["C-a"]);
     t.keys(&["?"]);
-    let s = t.wait("the help", |s| s.contains("Any key closes this help."));
+    let s = t.wait("the help", |s| s.contains("any other key closes this help."));
     assert!(s.contains("Prefix key: Ctrl+A"), "{s}");
     t.keys(&["Escape"]);
     t.quit();

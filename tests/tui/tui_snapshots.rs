@@ -416,6 +416,33 @@ fn a_lost_link_shows_as_such_keeps_the_history_and_reconnects_when_asked() {
     assert!(kept, "history kept after the reconnect");
 }
 
+/// With auto-reconnect on (prefix, then A), a lost link is reopened by the engine itself, with
+/// no key pressed: the simulated line is cut after 200 bytes, and comes back.
+#[test]
+fn auto_reconnect_reopens_a_lost_link_by_itself() {
+    let mut c = cfg(Recording::Off);
+    c.target = std::sync::Arc::new(
+        "sim:port-conflict?cut_after=200".parse::<sacdoc::target::Target>().expect("target"),
+    );
+    let mut live = Live::start_with(c);
+    live.until("the link", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    live.app.update(Event::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL)));
+    let effects =
+        live.app.update(Event::Key(KeyEvent::new(KeyCode::Char('A'), KeyModifiers::NONE)));
+    assert!(live.app.auto_reconnect);
+    let [sacdoc::tui::update::Effect::Engine(on @ Command::AutoReconnect(true))] =
+        effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    live.send(on.clone());
+    live.until("the cut", |_, e| matches!(e, EngineEvent::LinkLost(_)));
+    // No Reconnect is sent: the engine reopens the link by itself.
+    live.until("the link again", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
+    assert!(live.app.link.up);
+}
+
 /// Compares a screen with its golden file in `tests/snapshots/tui/`; with
 /// `SACDOC_REGEN_SNAPSHOTS=1` the file is written instead (review the diff).
 fn golden(name: &str, text: &str) {
@@ -488,7 +515,7 @@ fn at_80x24_the_whole_painted_screen_and_the_help_fit() {
     app.overlay = Overlay::Help;
     let help = render(&app, 80, 24);
     golden("help-80x24", &help);
-    assert!(help.contains("Any key closes this help."), "{help}");
+    assert!(help.contains("any other key closes this help."), "{help}");
     for (k, _, _) in sacdoc::tui::keys::MENU {
         let name = if *k == ' ' { "Space".to_string() } else { k.to_string() };
         assert!(

@@ -4,6 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod admin;
+mod by_hand;
 mod forms;
 mod views;
 
@@ -37,9 +39,13 @@ impl App {
             Event::Key(k) if keys::is_press(&k) => self.key(k),
             Event::Key(_) => Vec::new(),
             Event::Paste(text) => self.paste(text),
-            Event::Resize(..) => Vec::new(),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
             Event::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
+                self.by_hand_quiet();
                 Vec::new()
             }
             Event::Engine(e) => {
@@ -54,6 +60,8 @@ impl App {
             EngineEvent::Bytes(b) => {
                 self.link.bytes_in += b.len() as u64;
                 self.console.feed(&b);
+                self.recent.push(&b);
+                self.by_hand_bytes(&b);
             }
             EngineEvent::Sent(n) => self.link.bytes_out += n as u64,
             EngineEvent::LinkUp { describe, transcript } => {
@@ -73,6 +81,7 @@ impl App {
                 self.link.transcript = transcript;
             }
             EngineEvent::LinkLost(why) => {
+                self.by_hand = None;
                 self.link.up = false;
                 self.link.lost = Some(why);
                 if let Some(r) = &mut self.replay {
@@ -97,14 +106,11 @@ impl App {
                 self.doctor.outcomes = r.fixes.clone();
                 self.doctor.report = Some(*r);
             }
-            EngineEvent::ConfirmFix(fix) => self.overlay = Overlay::Confirm(fix),
-            EngineEvent::Output(output) => {
-                let r = &mut self.results;
-                r.outputs.retain(|o| o.command != output.command);
-                r.outputs.push(*output);
-                r.selected = r.outputs.len() - 1;
-                r.filter.clear();
+            EngineEvent::ConfirmFix(fix) => {
+                self.overlay_scroll = 0;
+                self.overlay = Overlay::Confirm(fix);
             }
+            EngineEvent::Output(output) => self.results.add(*output, None),
             EngineEvent::Channels(list) => {
                 self.channels = list;
                 self.channel_sel = self.channel_sel.min(self.channels.len().saturating_sub(1));
@@ -161,6 +167,7 @@ impl App {
                 if !cached {
                     let r = &mut self.results;
                     r.outputs.retain(|o| o.command != output.command);
+                    r.by_hand.remove(&output.command);
                     r.outputs.push(output);
                 }
             }
@@ -202,10 +209,17 @@ impl App {
     }
 
     fn key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if self.overlay_scroll_key(&k) {
+            return Vec::new();
+        }
         match &self.overlay {
             Overlay::Confirm(_) => return self.confirm_key(k),
             Overlay::Credentials(_) => return self.credentials_key(k),
             Overlay::Chapters(_) => return self.chapters_key(&k),
+            Overlay::Admin(c) => {
+                let c = *c;
+                return self.admin_key(&k, c);
+            }
             Overlay::Help => {
                 self.overlay = Overlay::None;
                 return Vec::new();
@@ -220,6 +234,7 @@ impl App {
             Overlay::None => {}
         }
         if self.prefix.matches(&k) {
+            self.overlay_scroll = 0;
             self.overlay = Overlay::Menu;
             return Vec::new();
         }
@@ -352,7 +367,10 @@ impl App {
                 self.quit = true;
                 return cmd(Command::Quit);
             }
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Help => {
+                self.overlay_scroll = 0;
+                self.overlay = Overlay::Help;
+            }
             Action::ShowConsole => self.tab = Tab::Console,
             Action::ShowChannels => {
                 self.tab = Tab::Channels;
@@ -385,6 +403,31 @@ impl App {
                 }
             }
             Action::SendPrefix => return self.send(vec![self.prefix.byte()]),
+            Action::AzureNmi => return self.admin(crate::transport::azure::AdminCommand::Nmi),
+            Action::AzureReset => {
+                return self.admin(crate::transport::azure::AdminCommand::Reset);
+            }
+            Action::AutoReconnect => {
+                if self.replay.is_some() {
+                    self.message = Some("this is a replay: there is no link".into());
+                    return Vec::new();
+                }
+                self.auto_reconnect = !self.auto_reconnect;
+                let on = if self.auto_reconnect { "on: a lost link is reopened" } else { "off" };
+                self.message = Some(format!("auto-reconnect {on}"));
+                return cmd(Command::AutoReconnect(self.auto_reconnect));
+            }
+            Action::LocalEcho => {
+                self.local_echo = !self.local_echo;
+                let on = if self.local_echo { "on" } else { "off" };
+                self.message = Some(format!("local echo {on}"));
+            }
+            Action::HexView => {
+                self.hex = !self.hex;
+                self.tab = Tab::Console;
+                let on = if self.hex { "on: bytes received, in hex" } else { "off" };
+                self.message = Some(format!("hex view {on}"));
+            }
             Action::PauseResume => {
                 if let Some(r) = &mut self.replay {
                     r.paused = !r.paused;
@@ -461,6 +504,8 @@ impl App {
             });
             return Vec::new();
         }
+        // A job types its own commands: what follows is not the output of one typed by hand.
+        self.by_hand = None;
         if let Command::Doctor { .. } = c {
             let keep_results = std::mem::take(&mut self.results.outputs);
             self.doctor = super::app::DoctorState::default();
@@ -511,6 +556,9 @@ impl App {
             return Vec::new();
         }
         let screen = self.console.screen().contents_formatted();
+        if enter {
+            self.by_hand_enter(&text);
+        }
         cmd(Command::Type { text, enter, screen })
     }
 
@@ -520,6 +568,14 @@ impl App {
             return Vec::new();
         }
         if !self.console.at_password_prompt() {
+            if self.local_echo {
+                // Shown as a terminal with local echo shows it: Enter starts a new line.
+                let shown: Vec<u8> = bytes
+                    .iter()
+                    .flat_map(|&b| if b == b'\r' { vec![b'\r', b'\n'] } else { vec![b] })
+                    .collect();
+                self.console.feed(&shown);
+            }
             return cmd(Command::Send(bytes));
         }
         // The password is what comes before Enter; Enter and what follows are plain again.
@@ -540,9 +596,40 @@ impl App {
             return e;
         }
         match keys::key_bytes(&k) {
-            Some(b) => self.send(b),
+            Some(b) => {
+                let sent = self.send(b.clone());
+                let enter = b == b"\r" && !sent.is_empty();
+                if enter && matches!(sent.as_slice(), [Effect::Engine(Command::Send(_))]) {
+                    self.by_hand_enter("");
+                }
+                sent
+            }
             None => Vec::new(),
         }
+    }
+
+    /// Up/Down, PgUp/PgDn, Home/End in an overlay whose text may not fit (the menu, the help, a
+    /// fix's confirmation) scroll it; true when the key was taken. The offset stops at the last
+    /// page for the terminal's size.
+    fn overlay_scroll_key(&mut self, k: &KeyEvent) -> bool {
+        if !matches!(
+            self.overlay,
+            Overlay::Menu | Overlay::Help | Overlay::Confirm(_) | Overlay::Admin(_)
+        ) {
+            return false;
+        }
+        let max = super::view::overlay_max_scroll(self, self.size);
+        let s = self.overlay_scroll;
+        self.overlay_scroll = match k.code {
+            KeyCode::Up => s.saturating_sub(1),
+            KeyCode::Down => s.saturating_add(1).min(max),
+            KeyCode::PageUp => s.saturating_sub(10),
+            KeyCode::PageDown => s.saturating_add(10).min(max),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        };
+        true
     }
 
     fn confirm_key(&mut self, k: KeyEvent) -> Vec<Effect> {

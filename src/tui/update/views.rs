@@ -82,8 +82,19 @@ impl App {
             return Vec::new();
         }
         match k.code {
-            KeyCode::Up => r.selected = r.selected.saturating_sub(1),
-            KeyCode::Down => r.selected = (r.selected + 1).min(r.outputs.len().saturating_sub(1)),
+            KeyCode::Up => {
+                r.selected = r.selected.saturating_sub(1);
+                r.offset = 0;
+            }
+            KeyCode::Down => {
+                r.selected = (r.selected + 1).min(r.outputs.len().saturating_sub(1));
+                r.offset = 0;
+            }
+            // The table's rows (the view stops at the last page).
+            KeyCode::PageDown => r.offset = r.offset.saturating_add(10),
+            KeyCode::PageUp => r.offset = r.offset.saturating_sub(10),
+            KeyCode::Home => r.offset = 0,
+            KeyCode::End => r.offset = usize::MAX,
             KeyCode::Char('s') => r.sort = r.sort.next(),
             KeyCode::Char('/') => r.editing_filter = true,
             KeyCode::Char('!') => r.running = Some(String::new()),

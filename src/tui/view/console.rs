@@ -66,7 +66,22 @@ impl Widget for Screen<'_> {
     }
 }
 
+/// The hex view: the last bytes received, as many rows as fit.
+fn draw_hex(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" received, in hex (prefix, then x: back to the screen) ");
+    let inner = block.inner(area);
+    let rows = app.recent.dump(usize::from(inner.height));
+    let lines: Vec<ratatui::text::Line> = rows.into_iter().map(ratatui::text::Line::raw).collect();
+    f.render_widget(ratatui::widgets::Paragraph::new(lines).block(block), area);
+}
+
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
+    if app.hex {
+        draw_hex(f, area, app);
+        return;
+    }
     let screen = app.console.screen();
     let framed = area.width >= COLS + 2 && area.height >= ROWS + 2;
     let inner = if framed {

@@ -13,7 +13,19 @@ mod connect;
 mod console;
 mod dialogs;
 mod doctor;
+mod scroll;
 mod tables;
+
+/// How far the overlay in `app` can scroll on a terminal of `size` (0 when it fits or does not
+/// scroll): the update bounds the offset with it, so Up works at once after End.
+pub fn overlay_max_scroll(app: &App, size: (u16, u16)) -> u16 {
+    let area = Rect::new(0, 0, size.0, size.1);
+    let Some(c) = dialogs::content(app, area) else { return 0 };
+    let w = c.width.min(area.width);
+    let rows = scroll::wrap(&c.lines, w.saturating_sub(2)).len();
+    let inner = usize::from(area.height.saturating_sub(2));
+    u16::try_from(rows.saturating_sub(inner)).unwrap_or(u16::MAX)
+}
 
 /// Draws the whole UI. Any size works, zero included.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
@@ -46,9 +58,9 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     }
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Menu => dialogs::menu(f, area, app),
-        Overlay::Help => dialogs::help(f, area, app),
-        Overlay::Confirm(fix) => dialogs::confirm(f, area, fix),
+        Overlay::Menu | Overlay::Help | Overlay::Confirm(_) | Overlay::Admin(_) => {
+            dialogs::scrolling(f, area, app)
+        }
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
         Overlay::Chapters(sel) => {
             super::chapters::draw(f, area, &app.chapters.list, *sel);

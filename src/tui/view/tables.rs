@@ -13,8 +13,10 @@ use super::super::results::{self, Kind};
 
 pub fn results(f: &mut Frame<'_>, area: Rect, app: &App) {
     let r = &app.results;
+    // At PuTTY's 80 columns the table needs the room: the list of outputs narrows.
+    let list_w = if area.width < 100 { 18 } else { 36 };
     let [list_area, table_area] =
-        Layout::horizontal([Constraint::Length(36), Constraint::Min(0)]).areas(area);
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(area);
     let items: Vec<ListItem> = r
         .outputs
         .iter()
@@ -47,18 +49,27 @@ pub fn results(f: &mut Frame<'_>, area: Rect, app: &App) {
         Kind::Other => results::other(out),
     };
     let exit = out.exit_code.map_or("exit ?".to_string(), |c| format!("exit {c}"));
+    // Typed by hand: the exit code was never read, and a painted console may have skipped rows.
+    let origin = r.origin(&out.command);
     let title = if let Some(line) = &r.running {
         format!(" run (Enter runs, Esc cancels): {line}_ ")
     } else if kind == Kind::Netstat {
         let cursor = if r.editing_filter { "_" } else { "" };
-        format!(" netstat, {exit}: sort by {} (s), filter /{}{} ", r.sort.label(), r.filter, cursor)
+        format!(
+            " netstat{origin}, {exit}: sort by {} (s), filter /{}{} ",
+            r.sort.label(),
+            r.filter,
+            cursor
+        )
     } else {
-        format!(" {}, {exit}, ! runs another ", kind.label())
+        format!(" {}{origin}, {exit}, ! runs another ", kind.label())
     };
-    draw_table(f, table_area, &table, &title);
+    draw_table(f, table_area, &table, &title, r.offset);
 }
 
-fn draw_table(f: &mut Frame<'_>, area: Rect, t: &results::Table, title: &str) {
+/// A table with its header; rows from `offset` on (clamped to the last page), and when they do
+/// not all fit, the frame says which show and how to see the rest.
+fn draw_table(f: &mut Frame<'_>, area: Rect, t: &results::Table, title: &str, offset: usize) {
     let n = t.header.len() + 1;
     let mut header: Vec<String> = t.header.iter().map(|h| h.to_string()).collect();
     header.push("note".into());
@@ -93,10 +104,19 @@ fn draw_table(f: &mut Frame<'_>, area: Rect, t: &results::Table, title: &str) {
             Constraint::Length(widest.min(48) as u16)
         })
         .collect();
+    // Frame and header take 3 rows.
+    let fit = usize::from(area.height.saturating_sub(3));
+    let total = rows.len();
+    let first = offset.min(total.saturating_sub(fit));
+    let mut block = Block::default().borders(Borders::ALL).title(title.to_string());
+    if total > fit {
+        let last = (first + fit).min(total);
+        block = block.title_bottom(format!(" rows {}-{last} of {total}: PgUp/PgDn ", first + 1));
+    }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::default().add_modifier(Modifier::UNDERLINED)))
-        .block(Block::default().borders(Borders::ALL).title(title.to_string()));
-    f.render_stateful_widget(table, area, &mut TableState::default());
+        .block(block);
+    f.render_stateful_widget(table, area, &mut TableState::default().with_offset(first));
 }
 
 pub fn channels(f: &mut Frame<'_>, area: Rect, app: &App) {
