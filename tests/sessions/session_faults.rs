@@ -202,3 +202,39 @@ fn a_lost_or_doubled_echo_never_runs_another_command() {
         }
     }
 }
+
+/// Noise moves the cursor past characters SAC's line does not hold (the column of the redraw's
+/// last cursor position, `ESC[11;5H`, arrives as `ESC[11;55H`, so the screen shows 50 blanks
+/// typed after `SAC>`): the backspaces meant to erase them get no answer, and the session asks
+/// for a fresh prompt with Enter on the empty line instead of failing; the output is exact.
+#[test]
+fn text_noise_shows_after_the_sac_prompt_is_cleared_with_a_fresh_prompt() {
+    for profile in ["ws2022", "ws2019"] {
+        let base = format!("start=sac&profile={profile}");
+        let (want, code) = expected_in("healthy", &base, "ver");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (s, path) = recorded(dir.path(), &base, 20);
+        s.expect("login").run("ver").expect("ver on a calm line");
+        let received = sacdoc::transcript::read(&path).expect("transcript").output();
+        let prompt = received
+            .windows(4)
+            .position(|w| w == b"SAC>")
+            .unwrap_or_else(|| panic!("{profile}: the first SAC prompt"));
+        let column = received[prompt..]
+            .windows(3)
+            .position(|w| w == b";5H")
+            .unwrap_or_else(|| panic!("{profile}: the cursor placed after the prompt"));
+        let q = format!("{base}&dup_at={}", prompt + column + 1);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (s, path) = recorded(dir.path(), &q, 20);
+        let out = s.unwrap_or_else(|e| panic!("{q}: {e}")).run("ver");
+        let out = out.unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert_eq!((out.output.as_str(), out.exit_code), (want.as_str(), Some(code)), "{q}");
+        let t = sacdoc::transcript::read(&path).expect("transcript");
+        assert!(
+            t.markers().iter().any(|m| m.contains("that SAC did not hold")),
+            "{q}: {:?}",
+            t.markers()
+        );
+    }
+}
