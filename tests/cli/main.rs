@@ -24,7 +24,7 @@ mod transcripts_cli;
 #[cfg(unix)]
 mod replay_chapters_e2e;
 #[cfg(unix)]
-mod tmux_train;
+mod tmux;
 #[cfg(unix)]
 mod train_e2e;
 #[cfg(unix)]

@@ -1,7 +1,7 @@
 //! `sacdoc replay` in a real terminal (tmux): the transcript's markers are chapters; the list
 //! (c) jumps to one, n to the next, p to the previous, and going back starts the console over.
 
-use super::tmux_train::Tmux;
+use super::tmux::Tmux;
 use sacdoc::transcript::{Event, EventKind, Header, Transcript};
 
 fn out(time: f64, s: &str) -> Event {
@@ -36,26 +36,29 @@ fn markers_are_chapters_to_jump_between() {
         bin = env!("CARGO_BIN_EXE_sacdoc"),
     );
     let t = Tmux::start("chapters", (120, 40), &line);
-    t.wait("the whole replay", 20, |s| s.contains("part-three") && s.contains("ended"));
+    t.wait_secs("the whole replay", 20, |s| s.contains("part-three") && s.contains("ended"));
 
     // The list: both chapters; the last one passed is selected; Up, Enter jumps to the first.
     t.keys(&["c"]);
-    let s = t.wait("the chapter list", 10, |s| s.contains("chapters (2)"));
+    let s = t.wait_secs("the chapter list", 10, |s| s.contains("chapters (2)"));
     assert!(s.contains("chapter one") && s.contains("chapter two"), "{s}");
     t.keys(&["Up"]);
     t.keys(&["Enter"]);
-    let s = t.wait("the first chapter", 10, |s| !s.contains("part-two") && s.contains("part-one"));
+    let s =
+        t.wait_secs("the first chapter", 10, |s| !s.contains("part-two") && s.contains("part-one"));
     assert!(!s.contains("part-three"), "{s}");
 
     // Next: up to the second chapter.
     t.keys(&["n"]);
-    let s = t.wait("the second chapter", 10, |s| s.contains("part-two"));
+    let s = t.wait_secs("the second chapter", 10, |s| s.contains("part-two"));
     assert!(!s.contains("part-three"), "{s}");
 
     // Previous: back to the first, the console started over.
     t.keys(&["p"]);
-    t.wait("back at the first chapter", 10, |s| s.contains("part-one") && !s.contains("part-two"));
+    t.wait_secs("back at the first chapter", 10, |s| {
+        s.contains("part-one") && !s.contains("part-two")
+    });
     t.keys(&["q"]);
-    let s = t.wait("the exit", 10, |s| s.contains("EXIT="));
+    let s = t.wait_secs("the exit", 10, |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::tmux_train::Tmux;
+use super::tmux::Tmux;
 
 /// `sacdoc train ARGS` with its own state folder, the card written to `card`, the transcript to
 /// `cast`; the shell prints the exit code after it.
@@ -28,9 +28,9 @@ fn login(t: &Tmux, scenario: &str) {
 /// The prefix key, then g: done. Waits for the shell's exit line.
 fn done(t: &Tmux) -> String {
     t.keys(&["C-a"]);
-    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.wait_secs("the menu", 10, |s| s.contains("sacdoc menu"));
     t.keys(&["g"]);
-    t.wait("the report card", 30, |s| s.contains("EXIT="))
+    t.wait_secs("the report card", 30, |s| s.contains("EXIT="))
 }
 
 fn card(dir: &Path) -> serde_json::Value {
@@ -57,8 +57,9 @@ fn kinds(card: &serde_json::Value) -> Vec<(String, String)> {
 fn port_conflict_by_the_book(name: &str, profile: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(name, dir.path(), &format!("port-conflict --profile {profile}"));
-    let s =
-        t.wait("the training pane", 20, |s| s.contains("training: RDP fails: who has the port?"));
+    let s = t.wait_secs("the training pane", 20, |s| {
+        s.contains("training: RDP fails: who has the port?")
+    });
     assert!(s.contains("Procedure"), "the procedure is at hand:\n{s}");
     login(&t, "port-conflict");
     t.command("netstat -ano");
@@ -106,7 +107,7 @@ fn port_conflict_solved_by_the_book_on_a_painted_console_gets_full_marks() {
 fn missing_backup_and_group_policy_left_off_are_named_on_the_card() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start("gpo", dir.path(), "gpo-reverts-tls");
-    t.wait("the training pane", 20, |s| s.contains("training: RDP fails, and a fix"));
+    t.wait_secs("the training pane", 20, |s| s.contains("training: RDP fails, and a fix"));
     login(&t, "gpo-reverts-tls");
     let tls12 = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server";
     // The TLS fix without a backup, checked after.
@@ -121,9 +122,9 @@ fn missing_backup_and_group_policy_left_off_are_named_on_the_card() {
     t.command("reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\gpsvc /v Start");
     // A hint, noted in the grade.
     t.keys(&["C-a"]);
-    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.wait_secs("the menu", 10, |s| s.contains("sacdoc menu"));
     t.keys(&["h"]);
-    t.wait("the hint", 10, |s| s.contains("Hint 1:"));
+    t.wait_secs("the hint", 10, |s| s.contains("Hint 1:"));
     let s = done(&t);
     assert!(s.contains("EXIT=1"), "points lost exit 1:\n{s}");
     assert!(s.contains("Score:") && s.contains("(points lost)"), "{s}");
@@ -161,15 +162,15 @@ fn missing_backup_and_group_policy_left_off_are_named_on_the_card() {
 fn a_random_exercise_hides_its_cause_until_the_card() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start("random", dir.path(), "--random --seed 3");
-    let s = t.wait("the training pane", 20, |s| s.contains("training: hidden exercise"));
+    let s = t.wait_secs("the training pane", 20, |s| s.contains("training: hidden exercise"));
     for e in sacdoc::train::exercise::all() {
         assert!(!s.contains(&e.title) && !s.contains(&e.name), "{} is not named:\n{s}", e.name);
     }
     // Quitting is not done: no card.
     t.keys(&["C-a"]);
-    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.wait_secs("the menu", 10, |s| s.contains("sacdoc menu"));
     t.keys(&["q"]);
-    let s = t.wait("the exit", 20, |s| s.contains("EXIT="));
+    let s = t.wait_secs("the exit", 20, |s| s.contains("EXIT="));
     assert!(s.contains("without grading") && s.contains("EXIT=0"), "{s}");
     assert!(!dir.path().join("card.json").exists());
 }
@@ -198,22 +199,22 @@ fn following_a_recorded_session_answers_as_recorded_and_finds_the_divergence() {
     drop(rec);
 
     let t = start_follow("follow", dir.path(), &dir.path().join("s.cast"));
-    t.wait("the follow pane", 20, |s| s.contains("reveal the next recorded command"));
+    t.wait_secs("the follow pane", 20, |s| s.contains("reveal the next recorded command"));
     login(&t, "port-conflict");
     // Case and blank space are ignored as cmd.exe ignores them: the recorded answer comes.
     t.command("SC  QUERY termservice");
-    t.wait("the recorded answer", 10, |s| s.contains("STATE") && s.contains("RUNNING"));
+    t.wait_secs("the recorded answer", 10, |s| s.contains("STATE") && s.contains("RUNNING"));
     // Another command than the recorded one: no answer, the place where it differs.
     t.text("netstat -an");
     t.keys(&["Enter"]);
-    let s = t.wait("the divergence", 10, |s| s.contains("differs from the recording"));
+    let s = t.wait_secs("the divergence", 10, |s| s.contains("differs from the recording"));
     assert!(s.contains("from column 12"), "{s}");
     t.keys(&["C-a"]);
-    t.wait("the menu", 10, |s| s.contains("sacdoc menu"));
+    t.wait_secs("the menu", 10, |s| s.contains("sacdoc menu"));
     t.keys(&["h"]);
-    t.wait("the revealed command", 10, |s| s.contains("next recorded command: netstat -ano"));
+    t.wait_secs("the revealed command", 10, |s| s.contains("next recorded command: netstat -ano"));
     t.command("netstat -ano");
-    t.wait("the recorded netstat", 10, |s| s.contains("LISTENING"));
+    t.wait_secs("the recorded netstat", 10, |s| s.contains("LISTENING"));
     let s = done(&t);
     assert!(s.contains("Divergences: 1") && s.contains("EXIT=1"), "{s}");
     let text = std::fs::read_to_string(dir.path().join("follow.json")).expect("the report");

@@ -4,107 +4,11 @@
 //! the fix (prefix, a, then y in the confirmation dialog), and read the screen with
 //! `tmux capture-pane -p` to see the problem found and then fixed.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// A tmux server on its own socket, killed at the end even when the test fails.
-pub(crate) struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    pub(crate) fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    pub(crate) fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    pub(crate) fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    pub(crate) fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", text]);
-    }
-
-    /// `sacdoc tui ARGS` in a new tmux server of `w` x `h` with its own state folder (and `env`
-    /// before it), then its exit code; the server is killed when the value is dropped.
-    pub(crate) fn tui(
-        name: &str,
-        (w, h): (u16, u16),
-        state: &std::path::Path,
-        env: &str,
-        args: &str,
-    ) -> Tmux {
-        let t = Tmux { socket: format!("sacdoc-test-{name}-{}", std::process::id()) };
-        let cmdline = format!(
-            "env {env} SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
-             '{}' tui {args}; echo \"EXIT=$?\"; sleep 30",
-            state.display(),
-            env!("CARGO_BIN_EXE_sacdoc")
-        );
-        let out = Command::new("tmux")
-            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
-            .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .arg(&cmdline)
-            .output()
-            .expect("tmux starts");
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
-        t
-    }
-
-    /// The prefix key, then q: sacdoc quits with exit code 0.
-    pub(crate) fn quit(&self) {
-        self.keys(&["C-a"]);
-        self.keys(&["q"]);
-        let s = self.wait("sacdoc to quit", |s| s.contains("EXIT="));
-        assert!(s.contains("EXIT=0"), "{s}");
-    }
-
-    /// Polls the screen until `pred` holds (bounded).
-    pub(crate) fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        self.wait_secs(what, 20, pred)
-    }
-
-    /// Polls the screen until `pred` holds, for at most `secs` seconds.
-    pub(crate) fn wait_secs(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-        // tmux leaves the socket file behind; it lives in $TMUX_TMPDIR (or /tmp)/tmux-UID.
-        let dir = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
-        // SAFETY: getuid has no preconditions.
-        let uid = unsafe { libc::getuid() };
-        let _ = std::fs::remove_file(format!("{dir}/tmux-{uid}/{}", self.socket));
-    }
-}
+use super::tmux::Tmux;
 
 #[test]
 fn keyboard_session_finds_and_fixes_the_port_conflict() {
     let state = tempfile::tempdir().expect("tempdir");
-    let t = Tmux { socket: format!("sacdoc-test-{}", std::process::id()) };
     // After sacdoc quits, the shell prints the terminal's modes: they must be back to normal.
     let cmdline = format!(
         "env SACDOC_STATE_DIR='{}' TERM=xterm-256color '{}' tui sim:port-conflict; \
@@ -112,25 +16,7 @@ fn keyboard_session_finds_and_fixes_the_port_conflict() {
         state.path().display(),
         env!("CARGO_BIN_EXE_sacdoc")
     );
-    let out = Command::new("tmux")
-        .args([
-            "-L",
-            &t.socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-        ])
-        .arg(&cmdline)
-        .output()
-        .expect("tmux starts");
-    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    let t = Tmux::start("keyboard", (120, 40), &cmdline);
 
     let s = t.wait("SAC>", |s| s.contains("SAC>") && s.contains("[connected]"));
     assert!(s.contains("Ctrl+A menu"), "the status bar names the prefix key:\n{s}");

@@ -1,7 +1,7 @@
 //! End to end, the real binary in tmux at PuTTY's 80x24 against the simulator: the serial
 //! terminal habits on the prefix menu (hex view, local echo) and the help that scrolls.
 
-use super::tui_e2e::Tmux;
+use super::tmux::Tmux;
 
 #[test]
 fn the_hex_view_local_echo_and_the_help_work_in_a_real_terminal() {

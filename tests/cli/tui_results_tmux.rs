@@ -2,7 +2,7 @@
 //! prompt of the console view lands in Results, parsed, as a `!` command's would (issue 13's
 //! "done means").
 
-use super::tui_e2e::Tmux;
+use super::tmux::Tmux;
 
 /// On a streaming console (Server 2022), `netstat -anob` typed by hand appears in Results with
 /// its rows: the RDP port's listener marked, with the program that holds it.

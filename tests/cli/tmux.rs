@@ -1,5 +1,5 @@
-//! A small tmux driver for the training tests: a server on its own socket, killed when dropped,
-//! the screen read with `capture-pane`, every wait bounded.
+//! The tmux driver of the end-to-end tests: the real binary in a real terminal, a tmux server on
+//! its own socket (killed when dropped), the screen read with `capture-pane`, every wait bounded.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ pub struct Tmux {
 impl Tmux {
     /// Runs `shell_line` in a new tmux server of `w` x `h` named after `name`.
     pub fn start(name: &str, (w, h): (u16, u16), shell_line: &str) -> Tmux {
-        let t = Tmux { socket: format!("sacdoc-train-{name}-{}", std::process::id()) };
+        let t = Tmux { socket: format!("sacdoc-test-{name}-{}", std::process::id()) };
         let out = Command::new("tmux")
             .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
@@ -22,7 +22,33 @@ impl Tmux {
         t
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    /// `sacdoc tui ARGS` in a new tmux server of `w` x `h` with its own state folder (and `env`
+    /// before it), then its exit code.
+    pub fn tui(
+        name: &str,
+        size: (u16, u16),
+        state: &std::path::Path,
+        env: &str,
+        args: &str,
+    ) -> Tmux {
+        let line = format!(
+            "env {env} SACDOC_STATE_DIR='{}' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
+             '{}' tui {args}; echo \"EXIT=$?\"; sleep 30",
+            state.display(),
+            env!("CARGO_BIN_EXE_sacdoc")
+        );
+        Tmux::start(name, size, &line)
+    }
+
+    /// The prefix key, then q: sacdoc quits with exit code 0.
+    pub fn quit(&self) {
+        self.keys(&["C-a"]);
+        self.keys(&["q"]);
+        let s = self.wait("sacdoc to quit", |s| s.contains("EXIT="));
+        assert!(s.contains("EXIT=0"), "{s}");
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -46,8 +72,13 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", "-l", text]);
     }
 
+    /// Polls the screen until `pred` holds (for at most 20 s).
+    pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_secs(what, 20, pred)
+    }
+
     /// Polls the screen until `pred` holds, for at most `secs` seconds.
-    pub fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    pub fn wait_secs(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
@@ -65,35 +96,35 @@ impl Tmux {
         self.text(line);
         // A long line wraps at 80 columns: the console's rows are joined, blanks left out.
         let bare: String = line.chars().filter(|c| *c != ' ').collect();
-        self.wait(&format!("the echo of {line:?}"), 20, |s| console_text(s).contains(&bare));
+        self.wait_secs(&format!("the echo of {line:?}"), 20, |s| console_text(s).contains(&bare));
         self.keys(&["Enter"]);
-        self.wait(&format!("the prompt after {line:?}"), 30, |s| {
+        self.wait_secs(&format!("the prompt after {line:?}"), 30, |s| {
             last_console_row(s).is_some_and(|r| r == "C:\\Windows\\system32>")
         });
     }
 
     /// From SAC> to a logged-in cmd prompt, by hand as on SAC: `cmd`, Esc Tab, Enter, the account.
     pub fn login(&self, user: &str, domain: &str, password: &str) {
-        self.wait("SAC>", 30, |s| s.contains("SAC>"));
-        self.wait("the CMD service", 30, |s| s.contains("The CMD command is now available"));
+        self.wait_secs("SAC>", 30, |s| s.contains("SAC>"));
+        self.wait_secs("the CMD service", 30, |s| s.contains("The CMD command is now available"));
         self.text("cmd");
         self.keys(&["Enter"]);
-        self.wait("the channel", 20, |s| s.contains("Cmd0001"));
+        self.wait_secs("the channel", 20, |s| s.contains("Cmd0001"));
         self.keys(&["Escape", "Tab"]);
-        self.wait("the switch screen", 20, |s| {
+        self.wait_secs("the switch screen", 20, |s| {
             s.contains("Use any other key to view this channel")
         });
         self.keys(&["Enter"]);
-        self.wait("the login", 20, |s| s.contains("Username:"));
+        self.wait_secs("the login", 20, |s| s.contains("Username:"));
         self.text(user);
         self.keys(&["Enter"]);
-        self.wait("the domain prompt", 20, |s| s.contains("Domain"));
+        self.wait_secs("the domain prompt", 20, |s| s.contains("Domain"));
         self.text(domain);
         self.keys(&["Enter"]);
-        self.wait("the password prompt", 20, |s| s.contains("Password:"));
+        self.wait_secs("the password prompt", 20, |s| s.contains("Password:"));
         self.text(password);
         self.keys(&["Enter"]);
-        self.wait("the cmd prompt", 20, |s| s.contains("C:\\Windows\\system32>"));
+        self.wait_secs("the cmd prompt", 20, |s| s.contains("C:\\Windows\\system32>"));
     }
 }
 
