@@ -3,6 +3,7 @@
 //! One test binary per group (each file is a module), so the suite links a handful of
 //! binaries instead of one per file.
 
+mod screen;
 mod tui_overlays;
 mod tui_results;
 mod tui_snapshots;

@@ -7,12 +7,11 @@
 //! Each capture is written to `target/tui-snapshots/NAME.txt` for review (the README's
 //! screenshots come from there); the assertions check what each screen must show.
 
+use super::screen::{golden, render};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 use sacdoc::sac::{ConnectConfig, Credentials, Recording, Secret};
 use sacdoc::tui::app::{App, Overlay, Tab};
@@ -20,7 +19,6 @@ use sacdoc::tui::connect::{self, Choice};
 use sacdoc::tui::engine::Engine;
 use sacdoc::tui::event::{Command, EngineEvent, Event};
 use sacdoc::tui::keys::PrefixKey;
-use sacdoc::tui::view;
 
 fn state_dir() -> &'static std::path::Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -30,21 +28,6 @@ fn state_dir() -> &'static std::path::Path {
         d
     })
     .path()
-}
-
-/// Draws `app` at `w` x `h` and returns the screen as text, one line per row.
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// Renders at 120x40 (saved for review) and at small sizes (must not panic).
@@ -441,23 +424,6 @@ fn auto_reconnect_reopens_a_lost_link_by_itself() {
     // No Reconnect is sent: the engine reopens the link by itself.
     live.until("the link again", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
     assert!(live.app.link.up);
-}
-
-/// Compares a screen with its golden file in `tests/snapshots/tui/`; with
-/// `SACDOC_REGEN_SNAPSHOTS=1` the file is written instead (review the diff).
-fn golden(name: &str, text: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots/tui")
-        .join(format!("{name}.txt"));
-    let text: String = text.lines().map(|l| l.trim_end().to_string() + "\n").collect();
-    if std::env::var_os("SACDOC_REGEN_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
-        std::fs::write(&path, &text).expect("write golden");
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run with SACDOC_REGEN_SNAPSHOTS=1", path.display()));
-    assert_eq!(text, want, "{name} differs from {}", path.display());
 }
 
 #[test]
