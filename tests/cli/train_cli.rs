@@ -3,16 +3,10 @@
 
 use std::process::Command;
 
+/// `sacdoc` with a fresh state folder of its own.
 fn sacdoc(args: &[&str]) -> (Option<i32>, String, String) {
     let state = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(env!("CARGO_BIN_EXE_sacdoc"))
-        .args(args)
-        .env("SACDOC_STATE_DIR", state.path())
-        .env("SACDOC_CONFIG", "/nonexistent")
-        .output()
-        .expect("sacdoc runs");
-    let s = |b: &[u8]| String::from_utf8_lossy(b).to_string();
-    (out.status.code(), s(&out.stdout), s(&out.stderr))
+    sacdoc_in(state.path(), args)
 }
 
 #[test]
