@@ -63,8 +63,54 @@ impl Check for Firewall {
         if wrong.is_empty() {
             return Ok(found.ok(format!("{FW_RULE} allows TCP {port} inbound")));
         }
-        let fix = (is_enabled && is_allow).then(|| port_fix(port, &local, &cx.settings.run_id));
+        let run_id = &cx.settings.run_id;
+        // A rule that blocks is somebody's decision, not a slip: it is reported, not changed.
+        let fix = match (is_allow, is_enabled) {
+            (false, _) => None,
+            (true, true) => Some(port_fix(port, &local, run_id)),
+            (true, false) => Some(enable_fix(port, (!allows).then_some(local.as_str()), run_id)),
+        };
         Ok(found.problem(wrong.join("; "), fix))
+    }
+}
+
+/// Enables the rule (and points it at the configured port when `old_port` says it opens
+/// another), after saving its state: a firewall baseline that disables the rule leaves RDP
+/// listening behind a closed door.
+fn enable_fix(port: u16, old_port: Option<&str>, run_id: &str) -> Fix {
+    let file = format!(r"{}\{run_id}-firewall-rule.txt", commands::BACKUP_DIR);
+    let mut backups = vec![Backup {
+        what: "the rule's state".into(),
+        command: powershell(&format!(
+            "Get-NetFirewallRule -Name {FW_RULE} | Format-List Enabled,Direction,Action | Out-File '{file}'"
+        )),
+        remote_file: file,
+        restore: powershell(&format!("Disable-NetFirewallRule -Name {FW_RULE}")),
+    }];
+    let mut cmds = vec![Step::new(powershell(&format!("Enable-NetFirewallRule -Name {FW_RULE}")))];
+    let mut later = Vec::new();
+    if let Some(old) = old_port {
+        let mut p = port_fix(port, old, run_id);
+        backups.append(&mut p.backups);
+        cmds.append(&mut p.commands);
+        later = p.later;
+    }
+    Fix {
+        id: "enable-rdp-firewall-rule".into(),
+        title: match old_port {
+            Some(old) => {
+                format!("Enable the inbound RDP rule and allow TCP {port} in it (now {old})")
+            }
+            None => format!("Enable the inbound RDP rule {FW_RULE}"),
+        },
+        why: "The Windows firewall drops inbound RDP while the rule that lets it in is disabled."
+            .into(),
+        backups,
+        commands: cmds,
+        verify: Some(CheckId::Firewall),
+        reboot: false,
+        later,
+        warning: None,
     }
 }
 

@@ -115,14 +115,36 @@ impl Check for GroupPolicy {
                 found.problem(summary, Some(pause_fix(&cx.settings.run_id, &gpo_text, &proposed)))
             );
         }
+        if disabled && !proposed.is_empty() && domain.dn.is_some() {
+            // Someone paused Group Policy before (the article's step 3) and nobody tracks turning
+            // it back on. Turning it on now would re-apply the policy and undo the fix, so the
+            // pause is kept until the restart and its re-enable step becomes sacdoc's follow-up.
+            let summary = format!(
+                "the Group Policy client (gpsvc) was disabled before this run, not by sacdoc: it \
+                 keeps {gpo_text} from undoing the {} fix for now, but nobody tracks turning it \
+                 back on",
+                names(&proposed)
+            );
+            let mut fix = pause_fix(&cx.settings.run_id, &gpo_text, &proposed);
+            fix.id = "adopt-group-policy-pause".into();
+            fix.title =
+                "Keep Group Policy paused until the restart and track turning it back on".into();
+            return Ok(found.problem(summary, Some(fix)));
+        }
         if disabled {
+            let file = format!(r"{}\{}-gpsvc.reg", commands::BACKUP_DIR, cx.settings.run_id);
             let fix = Fix {
                 id: "reenable-group-policy".into(),
                 title: "Turn Group Policy updates back on".into(),
                 why: "gpsvc is disabled and sacdoc did not pause it: the VM no longer receives \
                       policy. The procedure turns it back on once RDP works."
                     .into(),
-                backups: vec![],
+                backups: vec![Backup {
+                    what: "gpsvc service key".into(),
+                    command: format!("reg export {GPSVC} {} /y", q(&file)),
+                    remote_file: file.clone(),
+                    restore: format!("reg import {}", q(&file)),
+                }],
                 commands: reenable_commands(),
                 verify: Some(CheckId::GroupPolicy),
                 reboot: false,

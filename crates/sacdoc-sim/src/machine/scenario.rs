@@ -32,6 +32,20 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("gpo-reverts-tls", include_str!("../../../../scenarios/gpo-reverts-tls.toml")),
     ("busy-server", include_str!("../../../../scenarios/busy-server.toml")),
     ("recovery-vm", include_str!("../../../../scenarios/recovery-vm.toml")),
+    ("cert-hash-missing", include_str!("../../../../scenarios/cert-hash-missing.toml")),
+    ("termservice-disabled", include_str!("../../../../scenarios/termservice-disabled.toml")),
+    ("firewall-port-mismatch", include_str!("../../../../scenarios/firewall-port-mismatch.toml")),
+    (
+        "tls12-disabled-by-default",
+        include_str!("../../../../scenarios/tls12-disabled-by-default.toml"),
+    ),
+    ("decoy-nearby-port", include_str!("../../../../scenarios/decoy-nearby-port.toml")),
+    ("security-layer-zero", include_str!("../../../../scenarios/security-layer-zero.toml")),
+    ("gpsvc-disabled-earlier", include_str!("../../../../scenarios/gpsvc-disabled-earlier.toml")),
+    ("port-conflict-and-tls", include_str!("../../../../scenarios/port-conflict-and-tls.toml")),
+    ("machinekeys-and-tls", include_str!("../../../../scenarios/machinekeys-and-tls.toml")),
+    ("gpo-paused-halfway", include_str!("../../../../scenarios/gpo-paused-halfway.toml")),
+    ("firewall-rule-disabled", include_str!("../../../../scenarios/firewall-rule-disabled.toml")),
 ];
 
 /// Deep-merges `over` into `base` (see the module docs for the rules).
