@@ -99,6 +99,10 @@ impl BcdOutput {
 }
 
 /// `Yes`/`No` as printed; translated forms are a GUESS (the captures found keep English).
+///
+/// Every capture here (de, fr, pl, zh-CN, en) prints `Yes`/`No` untranslated, so the translated
+/// words are kept only as a harmless first try. Searched for a translated value in the code
+/// index (`recoveryenabled` followed by `Ja`): nothing.
 pub fn yes_no(v: &str) -> Option<bool> {
     match v.trim().to_lowercase().as_str() {
         "yes" | "ja" | "oui" | "sí" | "si" | "是" | "はい" | "true" => Some(true),

@@ -23,6 +23,17 @@
 /// English examples). What turned up in French and Portuguese is simulators and test constants
 /// (`1 fichiers correctement traités ; échec du traitement de 0 fichiers`, `Processados 1 arquivos;
 /// falha ao processar 0 arquivos`): someone's rendering, not Windows output.
+///
+/// Searched again later: exact strings in the code index (`Traitement de 1 fichiers`, `Elaborazione
+/// completata per`, `Elaborazione non riuscita per 0 file`, `arquivos processados com êxito`,
+/// `Pomyślnie przetworzono`, `dosya başarıyla işlendi`, `bestanden is mislukt`, `Úspěšně
+/// zpracováno`, `Sikeresen feldolgozva`): only unrelated application messages, and for French again
+/// test constants (`2 fichiers traites correctement ; echec du traitement de 1 fichiers`, a C#
+/// test; a JavaScript simulator), which agree with the French wording above but are not captures.
+/// Web pages by the same words and icacls: tutorials without output, and file-info.xyz dumps of
+/// `ICacls.exe.mui` per language (fr, it, pt-BR, ...), whose stored excerpts stop inside the usage
+/// text before the summary string, so they cannot be quoted for it. GitHub issues about icacls in
+/// Italian: none quote it.
 pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
     (
         "en",
@@ -198,8 +209,8 @@ pub const REG_ERROR_LABELS: &[(&str, &str, &str)] = &[
         "ja",
         "エラー",
         "capture: Japanese notes on the reg command, four runs behind $ prompts (fixture \
-         ja-four-runs-two-errors.txt, code index find_string id 9583168715; the index does not \
-         show its repository)",
+         ja-four-runs-two-errors.txt, code index id 9583168715; unresolved: the index names no \
+         repository or path for it)",
     ),
     (
         "pt-BR",

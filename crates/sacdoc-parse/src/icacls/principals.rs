@@ -9,11 +9,14 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
     (
         "S-1-5-18",
         &[
-            "NT AUTHORITY\\SYSTEM",   // capture
-            "NT-AUTORITÄT\\SYSTEM",   // capture
-            "AUTORITE NT\\Système",   // capture fr (fixture fr-ext2srv-prompted.txt)
+            "NT AUTHORITY\\SYSTEM",  // capture
+            "NT-AUTORITÄT\\SYSTEM",  // capture
+            "AUTORITE NT\\Système",  // capture fr (fixture fr-ext2srv-prompted.txt)
             "NT AUTHORITY\\система", // capture ru (fixture ru-four-runs-prompted.txt; СИСТЕМА elsewhere)
-            "AUTORIDADE NT\\SISTEMA", // capture pt-BR (code index id 2400582992, icacls example)
+            // capture pt-BR: an icacls example printed by a Brazilian pentest menu script,
+            // https://github.com/JPGress/PROJECTS/blob/58a6582cd60166d49b786071914cb0f8f6df8fc7/
+            // PORTFOLIO/OWL-SH/0wL.sh line 1841
+            "AUTORIDADE NT\\SISTEMA",
             "SYSTEM",
         ],
     ),
@@ -23,8 +26,10 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Administrators",       // capture
             "VORDEFINIERT\\Administratoren", // capture
             "BUILTIN\\Administrateurs",      // capture fr (fixture fr-ext2srv-prompted.txt)
-            "BUILTIN\\Administradores", // capture es, pt (code index ids 40399789218, 70173378008)
-            "BUILTIN\\Администраторы",  // capture ru (fixture ru-four-runs-prompted.txt)
+            // capture es, pt: code index ids 40399789218, 70173378008 (unresolved: the index names
+            // no repository or path for them); pt-BR also in the 0wL.sh example above
+            "BUILTIN\\Administradores",
+            "BUILTIN\\Администраторы", // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
         ],
     ),
@@ -34,12 +39,14 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Users",         // capture
             "VORDEFINIERT\\Benutzer", // capture
             "BUILTIN\\Utilisateurs",  // capture fr (fixture fr-ext2srv-prompted.txt)
-            "BUILTIN\\Usuarios",      // capture es (code index ids 40399789218, 70173378008)
+            // capture es: code index ids 40399789218, 70173378008 (unresolved, as above)
+            "BUILTIN\\Usuarios",
             "Users",
         ],
     ),
-    // en, de capture; ru capture (code index find_string id 43251244293: `screen Все:(F)`); fr/es
-    // GUESS
+    // en, de capture; ru capture (`screen Все:(F)`, a lab report,
+    // https://github.com/skyreaper925/lanit_labs/blob/49907c2ff111dbcc0efb40e691622d440aa6e3a3/
+    // lab2/report.md); fr/es GUESS
     ("S-1-1-0", &["Everyone", "Jeder", "Tout le monde", "Todos", "Все"]),
     (
         "S-1-3-0",
@@ -51,7 +58,9 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "NT AUTHORITY\\Authenticated Users",
             "NT-AUTORITÄT\\Authentifizierte Benutzer",
             "AUTORITE NT\\Utilisateurs authentifiés",
-            "NT AUTHORITY\\Usuarios autentificados", // capture es (code index id 70173378008)
+            // capture es: code index id 70173378008 (unresolved: the index names no repository or
+            // path for it)
+            "NT AUTHORITY\\Usuarios autentificados",
         ],
     ),
     (

@@ -6,6 +6,11 @@
 /// Entries marked "capture" come from published German netstat output; the others are the
 /// remaining German state names of the same message table and common translations seen in
 /// parsers' tests, kept because an unknown word costs nothing and a known one helps the reader.
+///
+/// Searched for the GUESS words in the code index: `SYN_EMPFANGEN` appears only in two other
+/// parsers' alias tables and tests; `0.0.0.0:0              ESCUCHANDO` only in other tools' test
+/// strings, a JavaScript constant and a Spanish tutorial's "expected output (reference example)",
+/// never in a pasted capture. They stay GUESS.
 const TABLE: &[(&str, &str)] = &[
     ("ABHÖREN", "LISTENING"),            // capture
     ("HERGESTELLT", "ESTABLISHED"),      // capture
