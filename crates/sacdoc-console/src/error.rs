@@ -35,6 +35,15 @@ pub enum SessionError {
     /// until the channel is seen again ([`SessionError::LoginOutcomeLost`] if it asks for a login).
     #[error("the link was cut right after the password for {}{user} was submitted; whether the login worked is unknown", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
     LoginCut { user: String, domain: String },
+    /// The password was submitted, but noise on the line hid the console's answer: the login's
+    /// outcome is unknown until the channel is seen again ([`SessionError::LoginAnswerUnread`] if
+    /// it asks for a login).
+    #[error("the password for {}{user} was submitted, but noise on the line hid the console's answer; whether the login worked is unknown", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginUnconfirmed { user: String, domain: String },
+    /// The console's answer to the password was unreadable, and when the channel was viewed again
+    /// it asked for a login: the password may have been refused. Not typed again.
+    #[error("the console's answer to the password for {}{user} was garbled on the line, and the channel then asked for a login again: the password may have been refused. Not typed again, to spare the account's lockout count; check the credentials and the line, and run again", if domain.is_empty() { String::new() } else { format!("{domain}\\") })]
+    LoginAnswerUnread { user: String, domain: String },
     #[error("{0}")]
     Unexpected(String),
     #[error("typing failed: {0}")]

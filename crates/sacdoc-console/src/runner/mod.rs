@@ -161,6 +161,9 @@ pub(crate) fn type_command(
 ) -> Result<u32, RunError> {
     let start = std::time::Instant::now();
     let mut tries = 0;
+    // The prompt as it stood before the first try: a fresh prompt after Ctrl+C must read the
+    // same, since the VM wraps the line by the prompt's true length.
+    let prompt = line.term().before_cursor();
     loop {
         tries += 1;
         if line.rebooted() {
@@ -188,9 +191,49 @@ pub(crate) fn type_command(
             Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
                 return Err(SessionFault::Typing(e).into())
             }
-            Err(_) => cancel_line(line, timeout.saturating_sub(start.elapsed()))?,
+            Err(_) => {
+                cancel_line(line, timeout.saturating_sub(start.elapsed()))?;
+                clean_prompt(line, &prompt)?;
+            }
         }
     }
+}
+
+/// Times Enter is pressed at an empty prompt that the line garbled.
+const CLEAN_PROMPT_TRIES: u32 = 3;
+
+/// Presses Enter at the empty prompt until it reads as `prompt` again, or as the fresh prompt
+/// before it (an empty line runs nothing; cmd.exe prints a fresh prompt), at most
+/// [`CLEAN_PROMPT_TRIES`] times. A prompt the
+/// line garbled (`C:\Wndows\system32>`) anchors the next line one column off the VM's own, and
+/// every row the line wraps onto would then read wrong.
+fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError> {
+    let mut last = None;
+    for _ in 0..CLEAN_PROMPT_TRIES {
+        let now = line.term().before_cursor();
+        // The prompt before the first try can itself have come garbled: two fresh prompts that
+        // read the same are taken as the true one (noise seldom garbles two alike).
+        if now == prompt || last.as_ref() == Some(&now) {
+            return Ok(());
+        }
+        last = Some(now);
+        line.mark("the fresh prompt was garbled on the line: Enter for another");
+        let from = line.buf().len();
+        line.send(b"\r").map_err(line_error)?;
+        let got = line.wait(Duration::from_secs(3), "waiting for a fresh prompt", |l| {
+            (l.buf().len() > from && at_prompt(l)).then_some(())
+        });
+        match got {
+            Ok(()) => {
+                line.drain(Duration::from_millis(200), Duration::from_millis(40))
+                    .map_err(line_error)?;
+            }
+            Err(LineError::Timeout { .. }) => {}
+            Err(e) => return Err(line_error(e)),
+        }
+    }
+    // Still garbled: typing goes on; its echo check tells whether the line came out right.
+    Ok(())
 }
 
 /// Times a command line is typed afresh (after Ctrl+C) before typing gives up.

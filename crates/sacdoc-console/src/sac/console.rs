@@ -94,19 +94,33 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     let on_sac_switch = super::looks::sac_switch_screen(line.term());
     // Anywhere else (cmd channel, login prompt, another switch screen, silent line): Esc Tab 0.
     let from = line.buf().len();
-    if !on_sac_switch {
-        line.send(ESC_TAB_0)?;
-    }
-    let outcome = line.wait(
-        Duration::from_secs(5).min(timeout),
-        "waiting for the SAC switch screen after Esc Tab 0",
-        |l| {
-            if at_bang(l) {
-                return Some(false);
-            }
-            super::looks::sac_switch_screen(l.term()).then_some(true)
-        },
-    );
+    let mut presses = 0;
+    let outcome = loop {
+        if !on_sac_switch {
+            line.send(ESC_TAB_0)?;
+            presses += 1;
+        }
+        let outcome = line.wait(
+            Duration::from_secs(5).min(timeout),
+            "waiting for the SAC switch screen after Esc Tab 0",
+            |l| {
+                if at_bang(l) {
+                    return Some(false);
+                }
+                super::looks::sac_switch_screen(l.term()).then_some(true)
+            },
+        );
+        // Something came back but no SAC switch screen was recognised in it: noise can garble
+        // every line that names it. Esc Tab 0 again is harmless (from the SAC switch screen it
+        // shows the same screen), unless the `0` was echoed at a prompt that ignores Esc Tab.
+        let garbled = matches!(outcome, Err(LineError::Timeout { .. }))
+            && line.buf().len() > from
+            && !crate::term::stream_text(&line.buf()[from..]).ends_with('0');
+        if !(garbled && !on_sac_switch && presses < ESC_TAB_PRESSES) {
+            break outcome;
+        }
+        line.mark("the SAC switch screen was not recognised: Esc Tab 0 again");
+    };
     match outcome {
         Ok(true) => {}
         Ok(false) => return Ok(Arrival::Crashed),
@@ -190,6 +204,9 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     Ok(Arrival::Sac)
 }
 
+/// Times Esc Tab 0 is pressed when what came back was not recognised as the SAC switch screen.
+const ESC_TAB_PRESSES: u32 = 3;
+
 /// How long a SAC banner may stand without the prompt that follows it before it counts as old
 /// output (a relay's replay), not a boot in progress.
 const BANNER_PROMPT_WAIT: Duration = Duration::from_secs(5);
@@ -234,17 +251,7 @@ fn erase(line: &mut Line, n: usize) -> Result<(), SessionError> {
         Err(LineError::Timeout { .. }) if line.received() == before => {
             line.mark("characters after SAC> that SAC did not hold (noise): a fresh prompt");
             // The fresh prompt can be garbled too (`SCC>`): the line is empty, so Enter again.
-            let mut fresh = Ok(());
-            for _ in 0..3 {
-                line.send(b"\r")?;
-                fresh = line.wait(Duration::from_secs(3), "waiting for a fresh SAC prompt", |l| {
-                    (at_sac(l) == Some(0)).then_some(())
-                });
-                if !matches!(fresh, Err(LineError::Timeout { .. })) {
-                    break;
-                }
-            }
-            Ok(fresh?)
+            Ok(fresh_sac_prompt(line)?)
         }
         Err(e) => Err(e.into()),
     }
@@ -263,8 +270,17 @@ pub fn sac_command(line: &mut Line, cmd: &str, timeout: Duration) -> Result<Stri
     line.send(b"\r")?;
     let prompt = if bang { BANG_PROMPT } else { SAC_PROMPT };
     let mut pages = 0;
+    // Commands that stop or restart the machine leave no prompt to probe for: nothing is
+    // pressed after them (a key could reach a boot menu).
+    let word = cmd.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let mut probes =
+        if ["restart", "shutdown", "crashdump"].contains(&word.as_str()) { 3 } else { 0 };
     loop {
-        let got = line.wait(timeout, &format!("waiting for SAC to answer {cmd:?}"), |l| {
+        // SAC answers at once: a line quiet for a few seconds with no prompt recognised showed
+        // it garbled, and Enter brings a fresh one (an empty line at `SAC>` does nothing; at
+        // SAC's pager it shows the next page, which is wanted too).
+        let what = format!("waiting for SAC to answer {cmd:?}");
+        let got = wait_or_quiet(line, timeout, probes < 3, &what, |l| {
             let before = l.term().before_cursor();
             if before == MORE_SAC || before.ends_with(MORE_SAC) {
                 return Some(false);
@@ -272,7 +288,17 @@ pub fn sac_command(line: &mut Line, cmd: &str, timeout: Duration) -> Result<Stri
             // The answer ends with a fresh prompt at the cursor, after the echoed Enter.
             let tail = tail_after_enter(l.buf());
             (before == prompt && tail.ends_with(prompt.as_bytes())).then_some(true)
-        })?;
+        });
+        let got = match got {
+            Ok(got) => got,
+            Err(LineError::Timeout { .. }) if probes < 3 => {
+                probes += 1;
+                line.mark("SAC's answer ended with no prompt recognised: Enter for a fresh one");
+                line.send(b"\r")?;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         if got {
             break;
         }
@@ -313,6 +339,44 @@ fn launched_channel(answer: &[u8]) -> Option<String> {
     })
 }
 
+/// What an answer to `cmd` whose launch line or event noise garbled still tells: a name such as
+/// `Cmd0001` that survived whole (only the event names a channel), else, when one of the two
+/// lines survived nearly, that a channel was made whose name SAC's list must give. `None` when
+/// nothing says a channel was made: `cmd` is then typed again.
+fn launched_unread(answer: &[u8]) -> Option<Result<String, u32>> {
+    let text = crate::term::stream_text(answer);
+    if let Some(name) =
+        text.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| is_cmd_channel_name(w))
+    {
+        return Some(Ok(name.to_string()));
+    }
+    let launch = String::from_utf8_lossy(LAUNCHED);
+    let made = text.split("\r\n").any(|l| {
+        looks::near(l.trim(), &launch)
+            || looks::near(
+                l.trim(),
+                "EVENT:   A new channel has been created.  Use \"ch -?\" for channel help.",
+            )
+    });
+    made.then(|| Ok(String::new()))
+}
+
+/// Presses Enter at `SAC>` (an empty line there does nothing but print a fresh prompt) until an
+/// empty prompt shows, at most 3 times: the way back from a prompt the line garbled.
+fn fresh_sac_prompt(line: &mut Line) -> Result<(), LineError> {
+    let mut fresh = Ok(());
+    for _ in 0..3 {
+        line.send(b"\r")?;
+        fresh = line.wait(Duration::from_secs(3), "waiting for a fresh SAC prompt", |l| {
+            (at_sac(l) == Some(0)).then_some(())
+        });
+        if !matches!(fresh, Err(LineError::Timeout { .. })) {
+            break;
+        }
+    }
+    fresh
+}
+
 /// True for a cmd channel's name as SAC makes them: `Cmd` and four digits (§7 of the notes).
 fn is_cmd_channel_name(name: &str) -> bool {
     name.len() == 7 && name.starts_with("Cmd") && name[3..].bytes().all(|b| b.is_ascii_digit())
@@ -343,7 +407,10 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
         let anchor = Anchor::here(line);
         type_checked(line, &anchor, "cmd", Echo::Plain, timeout)?;
         line.send(b"\r")?;
-        let got = line.wait(timeout, "waiting for SAC to launch a cmd channel", |l| {
+        // SAC answers `cmd` at once and the event follows within moments, so a line quiet for
+        // a few seconds with neither recognised garbled them.
+        let what = "waiting for SAC to launch a cmd channel";
+        let got = wait_or_quiet(line, timeout, true, what, |l| {
             let b = &l.buf()[from..];
             for (needle, what) in
                 [(NOT_REGISTERED, 1), (TIMED_OUT, 2), (DISABLED, 3), (MAX_CHANNELS, 4), (FAILED, 5)]
@@ -353,12 +420,29 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
                 }
             }
             launched_channel(b).map(Ok)
-        })?;
+        });
+        let got = match got {
+            Ok(got) => got,
+            Err(LineError::Timeout { .. }) => match launched_unread(&line.buf()[from..]) {
+                Some(got) => got,
+                None => {
+                    return Err(
+                        LineError::Timeout { secs: timeout.as_secs(), what: what.into() }.into()
+                    )
+                }
+            },
+            Err(e) => return Err(e.into()),
+        };
         match got {
             Ok(name) => {
-                line.wait(Duration::from_secs(5), "waiting for SAC> after the event", |l| {
-                    (at_sac(l) == Some(0)).then_some(())
-                })?;
+                if line
+                    .wait(Duration::from_secs(5), "waiting for SAC> after the event", |l| {
+                        (at_sac(l) == Some(0)).then_some(())
+                    })
+                    .is_err()
+                {
+                    fresh_sac_prompt(line)?;
+                }
                 if is_cmd_channel_name(&name) {
                     return Ok(name);
                 }
@@ -476,7 +560,7 @@ pub fn view_channel(
 const VIEW_TRIES: u32 = 5;
 /// How long the line must stay quiet, with nothing recognisable on screen, before a view is
 /// tried again (a redraw or a switch screen takes well under a second).
-const UNREADABLE_AFTER: Duration = Duration::from_secs(3);
+pub(super) const UNREADABLE_AFTER: Duration = Duration::from_secs(3);
 
 /// Waits as [`Line::wait`] does; with `give_up_early`, also ends (as a timeout) once the line has
 /// been quiet for [`UNREADABLE_AFTER`] with `check` still unmet.

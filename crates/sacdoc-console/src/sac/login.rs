@@ -3,7 +3,9 @@
 //! One try only: a wrong password is reported, never retried, because each failure counts
 //! against the account's lockout threshold.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::console::UNREADABLE_AFTER;
 
 use super::config::{Credentials, Profile};
 use super::secret::type_secret;
@@ -52,7 +54,15 @@ pub fn login(
             }
             is_cmd_prompt(&before).then_some(true)
         })
-        .map_err(lost)?;
+        .map_err(|e| match e {
+            // Noise hid the answer (a garbled prompt is never recognised): the session views the
+            // channel again to learn the outcome, and never types the password a second time.
+            LineError::Timeout { .. } => SessionError::LoginUnconfirmed {
+                user: creds.user.clone(),
+                domain: creds.domain.clone(),
+            },
+            e => lost(e),
+        })?;
     if !ok {
         let (user, domain) = (creds.user.clone(), creds.domain.clone());
         return Err(if repairs > 0 {
@@ -63,7 +73,16 @@ pub fn login(
     }
     line.settle()?;
     let profile = detect_profile(&line.buf()[from..]);
-    settle_prompt(line, timeout)?;
+    match settle_prompt(line, timeout) {
+        Ok(()) => {}
+        // The login worked; only the probe's echo or erase was lost on the line. Ctrl+C drops
+        // whatever the probe left on the VM's line and brings a fresh prompt.
+        Err(SessionError::Line(LineError::Timeout { .. })) => {
+            line.mark("the probe key's echo was unreadable: dropping the line with Ctrl+C");
+            crate::runner::cancel_line(line, timeout).map_err(SessionError::Run)?;
+        }
+        Err(e) => return Err(e),
+    }
     Ok(profile)
 }
 
@@ -103,10 +122,27 @@ pub fn detect_profile(bytes: &[u8]) -> Profile {
     Profile::Stream
 }
 
+/// Waits for the login prompt that follows the one just answered. The prompt comes with the
+/// answer to Enter (which [`press`] has seen begin), so a line quiet for [`UNREADABLE_AFTER`]
+/// without it showed it garbled: the wait ends early (as a timeout) and the session views the
+/// channel again, rather than wait out the whole timeout.
 fn wait_prompt(line: &mut Line, prefix: &str, timeout: Duration) -> Result<(), SessionError> {
-    line.wait(timeout, &format!("waiting for the {prefix:?} login prompt"), |l| {
-        super::looks::prompt_is(&l.term().before_cursor(), prefix).then_some(())
-    })?;
+    let what = format!("waiting for the {prefix:?} login prompt");
+    let start = Instant::now();
+    loop {
+        let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
+        match line.wait(step, &what, |l| {
+            super::looks::prompt_is(&l.term().before_cursor(), prefix).then_some(())
+        }) {
+            Ok(()) => break,
+            Err(LineError::Timeout { .. })
+                if start.elapsed() < timeout && line.quiet_for() < UNREADABLE_AFTER => {}
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     // The prompt may still be arriving (its trailing blank): typing starts after it.
     line.settle()?;
     Ok(())

@@ -115,6 +115,27 @@ fn reconnected(e: &SessionError) -> bool {
     )
 }
 
+/// Times the way to a logged-in cmd channel starts over from `SAC>` when noise on the line made
+/// an answer unreadable. Every step on that way can be taken again: Esc Tab 0 leaves any
+/// state, a channel is viewed again from `SAC>`, a login form begun is closed and a new channel
+/// opened, and a password already submitted is never typed again (its outcome is read from the
+/// channel's view).
+const UNREADABLE_RESTARTS: u32 = 4;
+
+/// True when `e` says only that the console's answer was not recognised on screen (a wait that
+/// ended without the text it looked for, an echo the line garbled, a screen other than the one
+/// expected, a channel name SAC did not know because the line was typed wrong), not that the
+/// console refused or cannot do what was asked.
+fn unreadable_on_screen(e: &SessionError) -> bool {
+    match e {
+        SessionError::Line(LineError::Timeout { .. }) => true,
+        SessionError::Typing(t) => !matches!(t, crate::typing::TypeError::Line(_)),
+        SessionError::Unexpected(_) | SessionError::NoChannel(_) => true,
+        SessionError::Run(RunError::Session(_)) => true,
+        _ => false,
+    }
+}
+
 /// A connected SAC console.
 #[derive(Debug)]
 pub struct Session {
@@ -239,9 +260,10 @@ impl Session {
     /// the link is cut and comes back on the way, starts again from `SAC>` (a few times).
     pub fn ensure_cmd(&mut self) -> Result<(), SessionError> {
         let mut restarts = 0;
+        let mut unreadable = 0;
         loop {
             match self.ensure_cmd_once() {
-                Ok(Round::Ready) => return Ok(()),
+                Ok(Round::Ready) => return self.learn_profile(),
                 Ok(Round::Again) if restarts < RECONNECT_RESTARTS => {}
                 Ok(Round::Again) => {
                     return Err(SessionError::CmdUnavailable(
@@ -254,6 +276,26 @@ impl Session {
                 Err(SessionError::LoginCut { user, domain }) if restarts < RECONNECT_RESTARTS => {
                     self.login_outcome_lost = Some(SessionError::LoginOutcomeLost { user, domain });
                     self.place = Place::Lost;
+                }
+                Err(SessionError::LoginUnconfirmed { user, domain })
+                    if unreadable < UNREADABLE_RESTARTS =>
+                {
+                    self.line.mark("the answer to the password was unreadable: view the channel");
+                    self.login_outcome_lost =
+                        Some(SessionError::LoginAnswerUnread { user, domain });
+                    self.place = Place::Lost;
+                    unreadable += 1;
+                    continue;
+                }
+                Err(e) if unreadable < UNREADABLE_RESTARTS && unreadable_on_screen(&e) => {
+                    self.line
+                        .mark(&format!("not recognised on screen ({e}): start from SAC> again"));
+                    self.place = Place::Lost;
+                    unreadable += 1;
+                    continue;
+                }
+                Err(SessionError::LoginUnconfirmed { user, domain }) => {
+                    return Err(SessionError::LoginAnswerUnread { user, domain })
                 }
                 Err(e) => return Err(e),
             }
@@ -332,6 +374,24 @@ impl Session {
             }
         }
         Ok(Round::Ready)
+    }
+
+    /// Finds the console's style when the login that shows it was not read (its answer was
+    /// garbled, and the channel was viewed again at a cmd prompt): Enter at the idle prompt runs
+    /// an empty line, and the prompt comes back painted (cursor positions) or streamed.
+    fn learn_profile(&mut self) -> Result<(), SessionError> {
+        if self.profile.is_some() {
+            return Ok(());
+        }
+        self.line.mark("the console's style is not known yet: Enter at the prompt shows it");
+        let from = self.line.buf().len();
+        self.line.send(b"\r")?;
+        self.line.wait(self.opts.timeout, "waiting for the prompt after Enter", |l| {
+            (l.buf().len() > from && crate::runner::at_prompt(l)).then_some(())
+        })?;
+        self.line.settle()?;
+        self.profile = Some(login::detect_profile(&self.line.buf()[from..]));
+        Ok(())
     }
 
     fn do_login(&mut self) -> Result<(), SessionError> {
