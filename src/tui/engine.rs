@@ -13,7 +13,8 @@ use super::event::{ChannelRow, Command, DoctorProgress, EngineEvent, Event};
 use crate::doctor::{self, Confirm, Fix, RunOptions};
 use crate::runner::Shell;
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
-use crate::transport::{is_no_data, Link};
+use crate::transport::serial::SerialSettings;
+use crate::transport::{is_no_data, Control, ControlError, Link};
 
 /// The file after `path` for the next part of one recording: `x.cast` -> `x.part2.cast`,
 /// `x.part2.cast` -> `x.part3.cast`, skipping names that exist.
@@ -110,6 +111,22 @@ impl Link for TapLink {
     }
     fn reconnects(&self) -> Option<u64> {
         self.with(|l| Ok(l.reconnects())).ok().flatten()
+    }
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        self.with(|l| Ok(l.pause_recording(paused))).unwrap_or(false)
+    }
+    fn send_break(&mut self, d: Duration) -> Result<(), ControlError> {
+        self.with(|l| Ok(l.send_break(d))).unwrap_or_else(|e| {
+            Err(ControlError::failed(&self.describe, Control::Break, e))
+        })
+    }
+    fn line_settings(&self) -> Option<SerialSettings> {
+        self.with(|l| Ok(l.line_settings())).ok().flatten()
+    }
+    fn set_line_settings(&mut self, s: &SerialSettings) -> Result<(), ControlError> {
+        self.with(|l| Ok(l.set_line_settings(s))).unwrap_or_else(|e| {
+            Err(ControlError::failed(&self.describe, Control::LineSettings, e))
+        })
     }
 }
 

@@ -5,12 +5,13 @@ use std::fs::File;
 use sacdoc_link::owner_only;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 
 use super::{code, utf8, Header, TranscriptError};
-use sacdoc_link::Link;
+use sacdoc_link::serial::SerialSettings;
+use sacdoc_link::{ControlError, Link};
 
 /// The size a transcript may grow to unless told otherwise: a far end that floods the line must
 /// not fill the operator's disk (one flood wrote 160 MB in six seconds).
@@ -257,6 +258,8 @@ pub struct RecordingLink<L: Link> {
     secret: bool,
     /// A redaction marker was already written for the current secret stretch.
     secret_recorded: bool,
+    /// Recording is paused: bytes pass through unrecorded (see [`Link::pause_recording`]).
+    paused: bool,
     error: Option<TranscriptError>,
 }
 
@@ -270,6 +273,7 @@ impl<L: Link> RecordingLink<L> {
             path,
             secret: false,
             secret_recorded: false,
+            paused: false,
             error: None,
         }
     }
@@ -282,6 +286,7 @@ impl<L: Link> RecordingLink<L> {
             path: None,
             secret: false,
             secret_recorded: false,
+            paused: false,
             error: None,
         }
     }
@@ -327,7 +332,7 @@ impl<L: Link> RecordingLink<L> {
 impl<L: Link> Read for RecordingLink<L> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n > 0 {
+        if n > 0 && !self.paused {
             self.record(|r| r.output(&buf[..n]));
         }
         Ok(n)
@@ -337,7 +342,7 @@ impl<L: Link> Read for RecordingLink<L> {
 impl<L: Link> Write for RecordingLink<L> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        if n > 0 {
+        if n > 0 && !self.paused {
             if self.secret {
                 if !self.secret_recorded {
                     self.secret_recorded = true;
@@ -378,12 +383,66 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     fn mark(&mut self, label: &str) {
-        self.record(|r| r.marker(label));
+        // A command's marker names what was typed: not written while paused either.
+        if !self.paused {
+            self.record(|r| r.marker(label));
+        }
         self.inner.mark(label);
     }
 
     fn reconnects(&self) -> Option<u64> {
         self.inner.reconnects()
+    }
+
+    /// Writes `recording paused` and stops recording, or `recording resumed` and goes on, in
+    /// the same file. A secret stretch under way is ended first, so its echo is still scrubbed.
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        if self.rec.is_none() && self.error.is_none() {
+            return false;
+        }
+        if paused == self.paused {
+            return true;
+        }
+        if paused {
+            self.record(|r| r.marker("recording paused"));
+            if self.secret_recorded {
+                if let Some(rec) = self.rec.as_mut() {
+                    rec.secret_done();
+                }
+                self.secret_recorded = false;
+            }
+            self.paused = true;
+        } else {
+            self.paused = false;
+            self.record(|r| r.marker("recording resumed"));
+        }
+        true
+    }
+
+    /// Passes the break on and, once sent, marks it in the recording (`break 500 ms`), so a
+    /// replay shows where the console was signalled.
+    fn send_break(&mut self, duration: Duration) -> Result<(), ControlError> {
+        self.inner.send_break(duration)?;
+        let label = format!("break {} ms", duration.as_millis());
+        if !self.paused {
+            self.record(|r| r.marker(&label));
+        }
+        Ok(())
+    }
+
+    fn line_settings(&self) -> Option<SerialSettings> {
+        self.inner.line_settings()
+    }
+
+    /// Passes the change on and, once made, marks it (`line settings 9600 7E1 flow none`):
+    /// output after it may look different for that reason alone.
+    fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
+        self.inner.set_line_settings(settings)?;
+        let label = format!("line settings {settings}");
+        if !self.paused {
+            self.record(|r| r.marker(&label));
+        }
+        Ok(())
     }
 }
 
