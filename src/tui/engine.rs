@@ -168,6 +168,8 @@ pub struct Engine {
     secret: bool,
     /// Reopen a lost link by itself, every [`AUTO_RETRY`].
     auto: bool,
+    /// The user paused the recording.
+    paused: bool,
 }
 
 /// How long a lost link waits between attempts to reopen it while auto-reconnect is on.
@@ -185,7 +187,16 @@ impl Engine {
         rx: Receiver<Command>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("sacdoc-engine".into()).spawn(move || {
-            let mut e = Engine { cfg, ui, rx, tap: None, quit: false, secret: false, auto: false };
+            let mut e = Engine {
+                cfg,
+                ui,
+                rx,
+                tap: None,
+                quit: false,
+                secret: false,
+                auto: false,
+                paused: false,
+            };
             e.open();
             e.run();
         })
@@ -204,8 +215,13 @@ impl Engine {
                 );
                 // Nothing is typed on connecting: the console may sit at a login's Password:
                 // prompt, where even a bare Enter would count as a failed logon.
+                emit(&self.ui, EngineEvent::LineSettings(tap.line_settings()));
                 self.tap = Some(tap);
                 self.secret = false;
+                if self.paused {
+                    // A reopened link records again from the start: keep the pause the user set.
+                    self.pause_recording(true);
+                }
             }
             Err(e) => {
                 let e = crate::transport::chain(&e);
@@ -310,6 +326,43 @@ impl Engine {
         emit(&self.ui, EngineEvent::JobDone(result));
     }
 
+    /// Sends a break; the link says whether it can.
+    fn send_break(&mut self, d: Duration) {
+        let Some(tap) = &mut self.tap else { return };
+        let r = match tap.send_break(d) {
+            Ok(()) => Ok(format!("break sent ({} ms)", d.as_millis())),
+            Err(e) => Err(crate::transport::chain(&e)),
+        };
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
+    /// Changes the line settings and tells the UI what the line is at afterwards.
+    fn set_line(&mut self, s: SerialSettings) {
+        let Some(tap) = &mut self.tap else { return };
+        let r = match tap.set_line_settings(&s) {
+            Ok(()) => Ok(format!("line settings now {s}")),
+            Err(e) => Err(crate::transport::chain(&e)),
+        };
+        emit(&self.ui, EngineEvent::LineSettings(tap.line_settings()));
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
+    /// Pauses or resumes the recording in the same file.
+    fn pause_recording(&mut self, paused: bool) {
+        self.paused = paused;
+        let Some(tap) = &mut self.tap else { return };
+        let r = if tap.pause_recording(paused) {
+            Ok(if paused {
+                "recording paused: nothing is written until you resume (prefix l)".to_string()
+            } else {
+                "recording resumed in the same file".to_string()
+            })
+        } else {
+            Err("nothing records this session".to_string())
+        };
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         let Some(tap) = &mut self.tap else { return };
         if let Err(e) = tap.write_all(bytes).and_then(|_| tap.flush()) {
@@ -333,6 +386,9 @@ impl Engine {
             }
             Command::Quit => self.quit = true,
             Command::AzureAdmin(c) => self.azure_admin(c),
+            Command::Break(d) => self.send_break(d),
+            Command::SetLine(s) => self.set_line(s),
+            Command::PauseRecording(p) => self.pause_recording(p),
             Command::AutoReconnect(on) => {
                 self.auto = on;
                 if on && self.tap.is_none() {

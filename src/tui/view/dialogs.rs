@@ -196,6 +196,27 @@ fn confirm_content(fix: &Fix, area: Rect) -> Content {
     Content { lines, width, title: " confirm fix: y yes, n / Esc skip ".into() }
 }
 
+/// The line-settings dialog: one line of text, the format, and why Enter was refused.
+pub fn line_settings(
+    f: &mut Frame<'_>,
+    area: Rect,
+    form: &super::super::line_form::LineForm,
+    target: &str,
+) {
+    let mut lines = vec![
+        Line::raw(format!("Line settings of {target}")),
+        Line::raw(""),
+        Line::styled(format!("> {}_", form.text), Style::default().add_modifier(Modifier::BOLD)),
+        Line::raw(""),
+        Line::raw("BAUD DPS [flow none|software|hardware], e.g. 9600 7E1"),
+        Line::raw("Enter apply, Esc keep the current settings"),
+    ];
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), Style::default().fg(Color::Red)));
+    }
+    boxed(f, area, (72, 10), " line settings ", &lines, 0);
+}
+
 pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {
     let mark = |fl: Field| if form.field == fl { ">" } else { " " };
     let mut lines = vec![

@@ -43,6 +43,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             let says = app.job.is_some()
                 || app.message.is_some()
                 || !app.link.up
+                || app.link.recording_paused
                 || app.overlay != Overlay::None;
             if says && area.height > 1 {
                 let [body, status] =
@@ -62,6 +63,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             dialogs::scrolling(f, area, app)
         }
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
+        Overlay::LineSettings(form) => dialogs::line_settings(f, area, form, &app.link.target),
         Overlay::Chapters(sel) => {
             super::chapters::draw(f, area, &app.chapters.list, *sel);
         }
@@ -141,8 +143,13 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(format!("{} ", l.line)),
         Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
     ]);
-    if let Some(t) = &l.transcript {
-        spans.push(Span::raw(format!(" rec {}", short_path(t))));
+    match &l.transcript {
+        Some(t) if l.recording_paused => spans.push(Span::styled(
+            format!(" REC PAUSED {}", short_path(t)),
+            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )),
+        Some(t) => spans.push(Span::raw(format!(" rec {}", short_path(t)))),
+        None => {}
     }
     let hint = if area.width >= 100 {
         format!(" {} menu, ? help ", app.prefix.label())
