@@ -295,6 +295,8 @@ pub struct App {
     pub quit: bool,
     /// The time views measure against (set by the loop on every event; fixed in tests).
     pub now: Instant,
+    /// When the session began: timestamps count from it (`+MM:SS`), as tio's `24hour-start`.
+    pub started: Instant,
     pub spinner: usize,
     /// A training session: the side pane and the trainee's "done".
     pub training: Option<super::training::Training>,
@@ -317,6 +319,7 @@ pub struct App {
 impl App {
     /// A main screen on `target`.
     pub fn new(target: &str, line: &str, prefix: PrefixKey) -> App {
+        let now = Instant::now();
         App {
             screen: Screen::Main,
             tab: Tab::Console,
@@ -337,7 +340,8 @@ impl App {
             connect: ConnectState::default(),
             message: None,
             quit: false,
-            now: Instant::now(),
+            now,
+            started: now,
             spinner: 0,
             training: None,
             chapters: Default::default(),

@@ -60,7 +60,7 @@ impl App {
         match e {
             EngineEvent::Bytes(b) => {
                 self.link.bytes_in += b.len() as u64;
-                self.console.feed(&b);
+                self.console.feed_at(&b, self.now);
                 self.recent.push(&b);
                 self.by_hand_bytes(&b);
             }

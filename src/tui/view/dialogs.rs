@@ -119,17 +119,13 @@ fn help_content(app: &App, area: Rect) -> Content {
     }
     lines.extend([
         Line::raw(format!("  {p} {p}  send {p} itself to the VM")),
-        Line::raw(""),
-        Line::styled("Console", Style::default().add_modifier(Modifier::BOLD)),
         Line::raw("  any key        typed to the VM; Esc Tab switches channels as on SAC"),
         Line::raw("  Shift+PgUp/Dn  scroll the console history"),
-        Line::styled("Other views", Style::default().add_modifier(Modifier::BOLD)),
         Line::raw("  Tab/Shift+Tab  next/previous view   Esc  back to the console"),
         Line::raw("  Up/Down        select               Enter  act on the selection"),
         Line::raw("  doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw("  channels: o open, x close, r refresh   palette: type to search"),
         Line::raw("  replay: Space pause, +/- speed, n/p next/previous marker, c chapters"),
-        Line::raw(""),
         Line::raw("Up/Down/PgUp/PgDn scroll; any other key closes this help."),
     ]);
     // The full help as it wraps in its box (76 wide, 74 inside), else the compact one.
