@@ -116,17 +116,15 @@ impl Link for TapLink {
         self.with(|l| Ok(l.pause_recording(paused))).unwrap_or(false)
     }
     fn send_break(&mut self, d: Duration) -> Result<(), ControlError> {
-        self.with(|l| Ok(l.send_break(d))).unwrap_or_else(|e| {
-            Err(ControlError::failed(&self.describe, Control::Break, e))
-        })
+        self.with(|l| Ok(l.send_break(d)))
+            .unwrap_or_else(|e| Err(ControlError::failed(&self.describe, Control::Break, e)))
     }
     fn line_settings(&self) -> Option<SerialSettings> {
         self.with(|l| Ok(l.line_settings())).ok().flatten()
     }
     fn set_line_settings(&mut self, s: &SerialSettings) -> Result<(), ControlError> {
-        self.with(|l| Ok(l.set_line_settings(s))).unwrap_or_else(|e| {
-            Err(ControlError::failed(&self.describe, Control::LineSettings, e))
-        })
+        self.with(|l| Ok(l.set_line_settings(s)))
+            .unwrap_or_else(|e| Err(ControlError::failed(&self.describe, Control::LineSettings, e)))
     }
 }
 

@@ -134,7 +134,10 @@ pub trait Link: Read + Write + Send {
     }
     /// Changes the line's speed and framing. [`ControlError::Unsupported`] for links without a
     /// serial line of their own to set (a TCP socket to a relay, a pty, a replay).
-    fn set_line_settings(&mut self, _settings: &serial::SerialSettings) -> Result<(), ControlError> {
+    fn set_line_settings(
+        &mut self,
+        _settings: &serial::SerialSettings,
+    ) -> Result<(), ControlError> {
         Err(ControlError::unsupported(self.describe(), Control::LineSettings, UNSUPPORTED_BYTES))
     }
 }

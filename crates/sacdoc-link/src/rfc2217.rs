@@ -340,8 +340,8 @@ impl Link for Rfc2217Link {
     /// Sends the five settings again and checks every answer, as on connect.
     fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
         let name = self.inner.describe();
-        self.negotiate(settings)
-            .map_err(|e| ControlError::failed(name, Control::LineSettings, e))
+        settings.validate().map_err(|e| ControlError::failed(&name, Control::LineSettings, e))?;
+        self.negotiate(settings).map_err(|e| ControlError::failed(name, Control::LineSettings, e))
     }
 }
 

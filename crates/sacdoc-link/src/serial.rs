@@ -100,6 +100,10 @@ impl Flow {
 /// Why a serial port could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SerialError {
+    /// The port accepted the request but reads back other values (a pty forces 8 data bits
+    /// and no parity; some adapters cannot do every speed).
+    #[error("the port did not take the line settings: {}", wrong.join("; "))]
+    NotTaken { wrong: Vec<String> },
     #[error("{0} baud is not possible")]
     Baud(u32),
     #[error("{0} data bits is not possible (use 5, 6, 7 or 8)")]
@@ -199,6 +203,50 @@ impl SerialLink {
     }
 }
 
+impl SerialLink {
+    /// The settings the port reports now.
+    fn read_back(&self) -> Option<SerialSettings> {
+        let data_bits = match self.port.data_bits().ok()? {
+            serialport::DataBits::Five => 5,
+            serialport::DataBits::Six => 6,
+            serialport::DataBits::Seven => 7,
+            serialport::DataBits::Eight => 8,
+        };
+        let parity = match self.port.parity().ok()? {
+            serialport::Parity::None => Parity::None,
+            serialport::Parity::Odd => Parity::Odd,
+            serialport::Parity::Even => Parity::Even,
+        };
+        let stop_bits = match self.port.stop_bits().ok()? {
+            serialport::StopBits::One => 1,
+            serialport::StopBits::Two => 2,
+        };
+        let flow = match self.port.flow_control().ok()? {
+            serialport::FlowControl::None => Flow::None,
+            serialport::FlowControl::Software => Flow::Software,
+            serialport::FlowControl::Hardware => Flow::Hardware,
+        };
+        let baud = self.port.baud_rate().ok()?;
+        Some(SerialSettings { baud, parity, data_bits, stop_bits, flow })
+    }
+}
+
+/// What differs between the settings asked for and those the port is at, in words.
+fn differences(asked: &SerialSettings, got: &SerialSettings) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut diff = |what: &str, a: String, g: String| {
+        if a != g {
+            out.push(format!("asked for {a} {what}, the port is at {g}"));
+        }
+    };
+    diff("baud", asked.baud.to_string(), got.baud.to_string());
+    diff("data bits", asked.data_bits.to_string(), got.data_bits.to_string());
+    diff("parity", asked.parity.as_str().into(), got.parity.as_str().into());
+    diff("stop bits", asked.stop_bits.to_string(), got.stop_bits.to_string());
+    diff("flow control", asked.flow.as_str().into(), got.flow.as_str().into());
+    out
+}
+
 /// Turns a `serialport` open error into advice: the usual causes are a wrong name, a port held by
 /// another program (a hypervisor console, minicom, screen) and missing permissions.
 fn open_error(path: &str, e: serialport::Error) -> SerialError {
@@ -295,12 +343,17 @@ impl Link for SerialLink {
             .and_then(|_| self.port.set_stop_bits(stop_bits))
             .and_then(|_| self.port.set_flow_control(flow))
             .and_then(|_| self.port.set_baud_rate(settings.baud));
-        match r {
-            Ok(()) => {
-                self.settings = *settings;
-                Ok(())
-            }
-            Err(e) => Err(ControlError::failed(&self.name, what, e)),
+        if let Err(e) = r {
+            return Err(ControlError::failed(&self.name, what, e));
+        }
+        // What the port is at now, as it reads back: the settings kept and reported.
+        let actual = self.read_back().unwrap_or(*settings);
+        self.settings = actual;
+        let wrong = differences(settings, &actual);
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(ControlError::failed(&self.name, what, SerialError::NotTaken { wrong }))
         }
     }
 }
