@@ -135,7 +135,8 @@ impl App {
             }
             EngineEvent::LineSettings(s) => {
                 if let Some(s) = &s {
-                    self.link.line = s.to_string();
+                    // `115200 8N1`, with the flow control only when there is one.
+                    self.link.line = s.to_string().trim_end_matches(" flow none").to_string();
                 }
                 self.link.settings = s;
             }

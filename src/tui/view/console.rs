@@ -135,8 +135,8 @@ pub fn stamp_text(since_start: std::time::Duration) -> String {
 /// to the edge shows no time).
 fn draw_stamps(buf: &mut Buffer, area: Rect, inner: Rect, r0: u16, app: &App) {
     let dim = Style::default().fg(Color::DarkGray);
-    let gutter_x = inner.x + inner.width + 1;
-    let gutter = gutter_x + 9 <= area.x + area.width;
+    let gutter_x = inner.x + inner.width + 2;
+    let gutter = gutter_x + 8 <= area.x + area.width;
     for row in 0..inner.height {
         let Some(at) = app.console.stamp(r0 + row) else { continue };
         let text = stamp_text(at.saturating_duration_since(app.started));

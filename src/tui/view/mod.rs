@@ -130,6 +130,13 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
     // What is happening now comes first (the state, a job or a message); the fixed facts (target,
     // line, bytes, recording) follow: on a narrow terminal the end of the line is what is cut.
     let mut spans = vec![Span::styled(format!("[{state}]"), Style::default().fg(colour))];
+    // A paused recording is said next to the state, where no width cuts it.
+    if l.recording_paused && l.transcript.is_some() {
+        spans.push(Span::styled(
+            " REC PAUSED",
+            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(j) = &app.job {
         spans.push(Span::styled(
             format!(" {} {j}", spinner(app.spinner)),
@@ -143,13 +150,9 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(format!("{} ", l.line)),
         Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
     ]);
-    match &l.transcript {
-        Some(t) if l.recording_paused => spans.push(Span::styled(
-            format!(" REC PAUSED {}", short_path(t)),
-            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        )),
-        Some(t) => spans.push(Span::raw(format!(" rec {}", short_path(t)))),
-        None => {}
+    if let Some(t) = &l.transcript {
+        let what = if l.recording_paused { "paused" } else { "rec" };
+        spans.push(Span::raw(format!(" {what} {}", short_path(t))));
     }
     let hint = if area.width >= 100 {
         format!(" {} menu, ? help ", app.prefix.label())
