@@ -105,7 +105,7 @@ fn a_link_without_line_settings_says_so_instead_of_a_dialog() {
     assert!(menu(&mut app, 's').is_empty());
     assert_eq!(app.overlay, Overlay::None);
     let m = app.message.clone().unwrap_or_default();
-    assert!(m.contains("tcp://127.0.0.1:2323 has no line settings"), "{m}");
+    assert!(m.contains("no line settings to change on tcp://127.0.0.1:2323"), "{m}");
 }
 
 #[test]

@@ -38,7 +38,7 @@ impl App {
             self.overlay = Overlay::LineSettings(LineForm::new(s));
         } else {
             self.message = Some(format!(
-                "{} has no line settings sacdoc can change (serial ports and rfc2217:// do; \
+                "no line settings to change on {} (serial ports and rfc2217:// have them; \
                  set the speed on the console server)",
                 self.link.target
             ));
