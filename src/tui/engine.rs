@@ -13,11 +13,14 @@ use super::event::{ChannelRow, Command, DoctorProgress, EngineEvent, Event};
 use crate::doctor::{self, Confirm, Fix, RunOptions};
 use crate::runner::Shell;
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
+use crate::transcript::{Header, Recorder, RecordingLink};
 use crate::transport::serial::SerialSettings;
 use crate::transport::{is_no_data, Control, ControlError, Link};
+use std::path::PathBuf;
 
 /// The file after `path` for the next part of one recording: `x.cast` -> `x.part2.cast`,
-/// `x.part2.cast` -> `x.part3.cast`, skipping names that exist.
+/// `x.part2.cast` -> `x.part3.cast`, skipping names that exist. Used only when a reopened link
+/// cannot continue the session's transcript (the file was moved or damaged meanwhile).
 fn next_part(path: &std::path::Path) -> std::path::PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
@@ -168,6 +171,8 @@ pub struct Engine {
     auto: bool,
     /// The user paused the recording.
     paused: bool,
+    /// The transcript this session records into, once created: reopening continues it.
+    transcript: Option<PathBuf>,
 }
 
 /// How long a lost link waits between attempts to reopen it while auto-reconnect is on.
@@ -194,14 +199,54 @@ impl Engine {
                 secret: false,
                 auto: false,
                 paused: false,
+                transcript: None,
             };
             e.open();
             e.run();
         })
     }
 
+    /// Opens the link: the first time with the recording configured (`--record PATH`, the
+    /// transcripts folder, or none); after a loss the recording goes on in that same file, with a
+    /// `link reopened` marker, so a session is one transcript however often the link drops.
+    fn open_recorded(&mut self) -> Result<(Box<dyn Link>, Option<PathBuf>), String> {
+        // The old recorder (inside the old link) is closed first, its held bytes written.
+        self.tap = None;
+        let Some(path) = self.transcript.clone() else {
+            let (link, t) =
+                crate::sac::open_link(&self.cfg).map_err(|e| crate::transport::chain(&e))?;
+            self.transcript.clone_from(&t);
+            return Ok((link, t));
+        };
+        let mut cfg = self.cfg.clone();
+        cfg.record = Recording::Off;
+        let (link, _) = crate::sac::open_link(&cfg).map_err(|e| crate::transport::chain(&e))?;
+        let recorder = Recorder::resume(&path).or_else(|e| {
+            // The file cannot be continued (moved, unreadable): a new one beside it, said in
+            // the status bar by its new name.
+            super::log(&format!("cannot continue {}: {e}", path.display()));
+            let next = next_part(&path);
+            Recorder::create(&next, &Header::new(&self.cfg.target.to_string()))
+        });
+        match recorder {
+            Ok(mut rec) => {
+                rec.set_cap(self.cfg.transcript_cap);
+                let now = rec.path().to_path_buf();
+                let mut rec = RecordingLink::new(link, rec);
+                rec.mark("link reopened");
+                self.transcript = Some(now.clone());
+                Ok((Box::new(rec), Some(now)))
+            }
+            Err(e) => {
+                super::log(&format!("recording stopped: {e}"));
+                self.transcript = None;
+                Ok((link, None))
+            }
+        }
+    }
+
     fn open(&mut self) {
-        match crate::sac::open_link(&self.cfg) {
+        match self.open_recorded() {
             Ok((link, transcript)) => {
                 let tap = TapLink::new(link, self.ui.clone());
                 emit(
@@ -222,19 +267,10 @@ impl Engine {
                 }
             }
             Err(e) => {
-                let e = crate::transport::chain(&e);
                 super::log(&format!("open {}: {e}", self.cfg.target));
                 emit(&self.ui, EngineEvent::LinkLost(e));
             }
         }
-        // A reconnect records into a new file (the old one is closed and never overwritten):
-        // beside `--record PATH` as `PATH.part2.cast`, `.part3`, ..., else in the transcripts
-        // folder.
-        self.cfg.record = match &self.cfg.record {
-            Recording::Off => Recording::Off,
-            Recording::Path(p) => Recording::Path(next_part(p)),
-            Recording::InFolder(_) => Recording::InFolder(crate::paths::transcripts_dir()),
-        };
     }
 
     fn run(&mut self) {

@@ -79,6 +79,34 @@ impl Recorder {
         Err(TranscriptError::Exists { path: base })
     }
 
+    /// Goes on recording at the end of the transcript at `path` (written by [`Recorder::create`]
+    /// earlier in this session): after a reconnect the session stays in the one file the user
+    /// named. The clock continues from the file's last event, so times keep increasing; a
+    /// transcript that reached its cap stays capped.
+    pub fn resume(path: &Path) -> Result<Recorder, TranscriptError> {
+        let io_err = |action, source| TranscriptError::Io { action, path: path.into(), source };
+        let before = crate::read(path)?;
+        let last = before.events.last().map_or(0.0, |e| e.time).max(0.0);
+        let capped = before
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, crate::EventKind::Marker(m) if m == CAPPED_MARKER));
+        let file = owner_only::append(path).map_err(|e| io_err("open", e))?;
+        let written = file.metadata().map_err(|e| io_err("inspect", e))?.len();
+        let now = Instant::now();
+        Ok(Recorder {
+            file,
+            path: path.into(),
+            written,
+            cap: DEFAULT_CAP,
+            capped,
+            start: now.checked_sub(Duration::from_secs_f64(last)).unwrap_or(now),
+            out_carry: Vec::new(),
+            in_carry: Vec::new(),
+            echoes: Default::default(),
+        })
+    }
+
     fn start(file: File, path: PathBuf, header: &Header) -> Result<Recorder, TranscriptError> {
         let mut rec = Recorder {
             file,
@@ -449,6 +477,30 @@ impl<L: Link> Link for RecordingLink<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resumed recording appends to the same file, after a header written once, with times
+    /// that keep increasing from the file's last event.
+    #[test]
+    fn resume_appends_to_the_same_file_with_a_continuing_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let mut rec = Recorder::create(&path, &Header::new("test")).unwrap();
+        rec.output(b"first\r\n").unwrap();
+        rec.finish().unwrap();
+        let mut rec = Recorder::resume(&path).unwrap();
+        rec.marker("link reopened").unwrap();
+        rec.output(b"second").unwrap();
+        rec.finish().unwrap();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(raw.lines().filter(|l| l.starts_with('{')).count(), 1, "one header:\n{raw}");
+        let t = crate::read(&path).unwrap();
+        assert_eq!(t.output(), b"first\r\nsecond");
+        assert_eq!(t.markers(), ["link reopened"]);
+        assert!(t.events.windows(2).all(|w| w[0].time <= w[1].time));
+        // A file that is not a transcript is not continued.
+        std::fs::write(dir.path().join("x.cast"), "not json\n").unwrap();
+        assert!(Recorder::resume(&dir.path().join("x.cast")).is_err());
+    }
 
     /// Output held back as a possible start of an echo is written before the next input, so a
     /// replay still gives each echo before the key that waited for it.
