@@ -248,3 +248,30 @@ fn a_pty_opened_as_a_serial_port_takes_settings_and_accepts_a_break() {
     assert_eq!(got, b"after");
     drop(slave);
 }
+
+#[test]
+fn a_secret_typed_while_paused_is_not_written_even_when_echoed_after_the_resume() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let t: Target = format!("tcp://127.0.0.1:{port}").parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.cast");
+    let rec = Recorder::create(&path, &Header::new("tcp")).unwrap();
+    let mut link = RecordingLink::new(t.open().unwrap(), rec);
+    let (mut vm, _) = listener.accept().unwrap();
+    assert!(link.pause_recording(true));
+    link.set_secret(true);
+    link.write_all(b"Swordfish").unwrap();
+    assert!(link.pause_recording(false));
+    link.set_secret(false);
+    vm.write_all(b"Password: Swordfish\r\nC:\\>").unwrap();
+    support::read_until(&mut link, "C:\\>").unwrap();
+    link.write_all(b"dir\r").unwrap();
+    let (_, done) = link.finish();
+    done.unwrap();
+    let raw = std::fs::read_to_string(&path).unwrap();
+    assert!(!raw.contains("Swordfish") && !raw.contains("Sword"), "{raw}");
+    let t = transcript::read(&path).unwrap();
+    assert!(String::from_utf8_lossy(&t.output()).contains("Password: "), "the rest is recorded");
+    assert_eq!(t.markers(), ["recording paused", "recording resumed"]);
+}

@@ -370,11 +370,15 @@ impl<L: Link> Read for RecordingLink<L> {
 impl<L: Link> Write for RecordingLink<L> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        if n > 0 && !self.paused {
+        // While paused nothing is written, but a secret is still remembered (in memory only),
+        // so its echo is starred should it come after the resume.
+        if n > 0 {
             if self.secret {
                 if !self.secret_recorded {
                     self.secret_recorded = true;
-                    self.record(Recorder::secret);
+                    if !self.paused {
+                        self.record(Recorder::secret);
+                    }
                 }
                 if let Some(rec) = self.rec.as_mut() {
                     rec.secret_bytes(&buf[..n]);
@@ -389,7 +393,9 @@ impl<L: Link> Write for RecordingLink<L> {
                     }
                 }
                 self.secret_recorded = false;
-                self.record(|r| r.input(&buf[..n]));
+                if !self.paused {
+                    self.record(|r| r.input(&buf[..n]));
+                }
             }
         }
         Ok(n)
@@ -423,7 +429,7 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     /// Writes `recording paused` and stops recording, or `recording resumed` and goes on, in
-    /// the same file. A secret stretch under way is ended first, so its echo is still scrubbed.
+    /// the same file.
     fn pause_recording(&mut self, paused: bool) -> bool {
         if self.rec.is_none() && self.error.is_none() {
             return false;
@@ -433,12 +439,6 @@ impl<L: Link> Link for RecordingLink<L> {
         }
         if paused {
             self.record(|r| r.marker("recording paused"));
-            if self.secret_recorded {
-                if let Some(rec) = self.rec.as_mut() {
-                    rec.secret_done();
-                }
-                self.secret_recorded = false;
-            }
             self.paused = true;
         } else {
             self.paused = false;
