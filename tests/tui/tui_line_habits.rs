@@ -206,11 +206,63 @@ fn every_state_at_80x24_and_120x40() {
         ..Default::default()
     });
     states.push(("credentials", creds));
+    let replay_app = || {
+        let mut replay = App::new("sim:healthy", "replay", PrefixKey::default());
+        replay.replay = Some(sacdoc::tui::app::ReplayState {
+            file: "case.cast".into(),
+            paused: true,
+            speed: 0,
+            at: 12.5,
+            total: 60.0,
+            last_marker: Some("cmd: netstat -anob".into()),
+            ended: false,
+        });
+        replay.update(Event::Engine(EngineEvent::LinkUp {
+            describe: "replay".into(),
+            transcript: None,
+        }));
+        replay.update(Event::Engine(EngineEvent::Bytes(b"\r\nSAC>cmd\r\n".to_vec())));
+        replay.message = None;
+        replay
+    };
+    let replay = replay_app();
+    let mut chapters = replay_app();
+    states.push(("replay", replay));
+    chapters.chapters.list = ["cmd: sc query TermService", "cmd: netstat -anob"]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| sacdoc::tui::chapters::Chapter {
+            time: 2.0 + i as f64 * 5.0,
+            label: l.to_string(),
+            index: i * 10,
+        })
+        .collect();
+    chapters.overlay = Overlay::Chapters(1);
+    states.push(("chapters", chapters));
+    let mut history = base();
+    let lines: String = (1..=60).map(|i| format!("line {i}\r\n")).collect();
+    history.update(Event::Engine(EngineEvent::Bytes(lines.into_bytes())));
+    history.console.scroll_by(12);
+    states.push(("history", history));
+    let mut training = base();
+    training.training = Some(sacdoc::tui::training::Training {
+        title: Some("port conflict".into()),
+        hints: vec!["look at who holds port 3389".into()],
+        procedure: vec!["1. open a cmd channel".into(), "2. netstat -anob".into()],
+        ..Default::default()
+    });
+    states.push(("training", training));
     for (name, app) in &states {
         for (w, h) in SIZES {
             let s = render(app, w, h);
             assert_eq!(s.lines().count(), usize::from(h));
             golden(&format!("state-{name}-{w}x{h}"), &s);
+            if *name == "replay" {
+                assert!(
+                    s.contains("[replay paused 1x 12.5/60.0s]"),
+                    "a paused replay says so:\n{s}"
+                );
+            }
         }
     }
 }

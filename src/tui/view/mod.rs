@@ -44,6 +44,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
                 || app.message.is_some()
                 || !app.link.up
                 || app.link.recording_paused
+                || app.replay.as_ref().is_some_and(|r| r.paused || r.ended)
                 || app.overlay != Overlay::None;
             if says && area.height > 1 {
                 let [body, status] =
