@@ -275,3 +275,62 @@ fn a_secret_typed_while_paused_is_not_written_even_when_echoed_after_the_resume(
     assert!(String::from_utf8_lossy(&t.output()).contains("Password: "), "the rest is recorded");
     assert_eq!(t.markers(), ["recording paused", "recording resumed"]);
 }
+
+/// A link that takes line settings and then fails on the first read: the loss that makes
+/// [`ReconnectingLink`] open the real one.
+struct DropsAtOnce;
+
+impl Read for DropsAtOnce {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cable pulled"))
+    }
+}
+
+impl Write for DropsAtOnce {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Link for DropsAtOnce {
+    fn describe(&self) -> String {
+        "drops-at-once".into()
+    }
+    fn set_line_settings(&mut self, _: &SerialSettings) -> Result<(), ControlError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn after_a_loss_the_reconnecting_wrapper_sets_the_chosen_line_settings_again() {
+    let sim = support::sim_server("healthy", "profile=ws2022");
+    let server = ConsoleServer::start(ServerConfig::rfc2217(sim.addr().unwrap()));
+    let t: Target = format!("rfc2217://127.0.0.1:{}", server.port()).parse().unwrap();
+    let mut opened = 0;
+    let opener = Box::new(move || {
+        opened += 1;
+        if opened == 1 {
+            Ok(Box::new(DropsAtOnce) as Box<dyn Link>)
+        } else {
+            t.open()
+        }
+    });
+    let mut link =
+        ReconnectingLink::with_opener("flaky".into(), opener, ReconnectPolicy::default()).unwrap();
+    let want = settings(57_600, 8, Parity::None, 1, Flow::None);
+    link.set_line_settings(&want).unwrap();
+    assert!(server.log().requests.is_empty(), "the first link took them itself");
+    let mut buf = [0u8; 64];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while link.reconnects() == Some(0) && Instant::now() < deadline {
+        let _ = link.read(&mut buf);
+    }
+    let requests = server.log().requests;
+    assert_eq!(requests.len(), 10, "the five on connect, then the five chosen: {requests:?}");
+    assert_eq!(requests[0], (1, 115_200u32.to_be_bytes().to_vec()), "connect: the target's");
+    assert_eq!(requests[5], (1, 57_600u32.to_be_bytes().to_vec()), "then the user's again");
+    assert_eq!(link.line_settings(), Some(want));
+}
