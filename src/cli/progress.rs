@@ -91,6 +91,21 @@ impl Link for CountingLink {
     fn reconnects(&self) -> Option<u64> {
         self.inner.reconnects()
     }
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        self.inner.pause_recording(paused)
+    }
+    fn send_break(&mut self, d: std::time::Duration) -> Result<(), crate::transport::ControlError> {
+        self.inner.send_break(d)
+    }
+    fn line_settings(&self) -> Option<crate::transport::serial::SerialSettings> {
+        self.inner.line_settings()
+    }
+    fn set_line_settings(
+        &mut self,
+        s: &crate::transport::serial::SerialSettings,
+    ) -> Result<(), crate::transport::ControlError> {
+        self.inner.set_line_settings(s)
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub enum Overlay {
     Credentials(CredForm),
     /// The replay's chapter list, with the selected row.
     Chapters(usize),
+    /// The line-settings dialog.
+    LineSettings(super::line_form::LineForm),
     /// An Azure admin action waits for a yes.
     Admin(crate::transport::azure::AdminCommand),
 }
@@ -234,6 +236,10 @@ pub struct LinkInfo {
     pub transcript: Option<String>,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// The line settings the link can change, as it reported them; `None` when it cannot.
+    pub settings: Option<crate::transport::serial::SerialSettings>,
+    /// The recording is paused (the status bar says so).
+    pub recording_paused: bool,
 }
 
 /// Replay speeds offered, in order.
@@ -289,6 +295,8 @@ pub struct App {
     pub quit: bool,
     /// The time views measure against (set by the loop on every event; fixed in tests).
     pub now: Instant,
+    /// When the session began: timestamps count from it (`+MM:SS`), as tio's `24hour-start`.
+    pub started: Instant,
     pub spinner: usize,
     /// A training session: the side pane and the trainee's "done".
     pub training: Option<super::training::Training>,
@@ -300,6 +308,8 @@ pub struct App {
     pub local_echo: bool,
     /// A lost link is reopened by the engine by itself.
     pub auto_reconnect: bool,
+    /// The time each console line arrived is shown (see `view/console.rs`).
+    pub timestamps: bool,
     /// The console view shows the bytes received in hex instead of the screen.
     pub hex: bool,
     /// The last bytes received, for the hex view.
@@ -309,6 +319,7 @@ pub struct App {
 impl App {
     /// A main screen on `target`.
     pub fn new(target: &str, line: &str, prefix: PrefixKey) -> App {
+        let now = Instant::now();
         App {
             screen: Screen::Main,
             tab: Tab::Console,
@@ -329,7 +340,8 @@ impl App {
             connect: ConnectState::default(),
             message: None,
             quit: false,
-            now: Instant::now(),
+            now,
+            started: now,
             spinner: 0,
             training: None,
             chapters: Default::default(),
@@ -337,6 +349,7 @@ impl App {
             local_echo: false,
             auto_reconnect: false,
             hex: false,
+            timestamps: false,
             recent: Default::default(),
         }
     }

@@ -2,6 +2,8 @@
 //! byte received, with a scrollback so the history survives a lost link, a reconnect and a
 //! painted console that scrolls nothing.
 
+use std::time::Instant;
+
 /// Rows of history kept above the screen.
 pub const SCROLLBACK: usize = 2000;
 
@@ -13,6 +15,11 @@ pub struct Console {
     scratch: Vec<u8>,
     /// How many rows the view is scrolled back into history (0 = live).
     pub scroll: usize,
+    /// When each row of the live screen last got its present text (`None`: blank), for the
+    /// timestamps; a row that only moved (the screen scrolled) keeps its time.
+    stamps: Vec<Option<Instant>>,
+    /// The live rows' text at the last feed, to tell moved rows from new ones.
+    rows: Vec<String>,
 }
 
 impl std::fmt::Debug for Console {
@@ -34,6 +41,8 @@ impl Console {
             clamp: sacdoc_console::clamp::CsiClamp::new(),
             scratch: Vec::new(),
             scroll: 0,
+            stamps: vec![None; usize::from(crate::term::ROWS)],
+            rows: vec![String::new(); usize::from(crate::term::ROWS)],
         }
     }
 
@@ -46,6 +55,34 @@ impl Console {
         if self.scroll > 0 {
             self.parser.set_scrollback(self.scroll);
         }
+    }
+
+    /// Feeds bytes that arrived at `at`, and stamps the rows they changed with it.
+    pub fn feed_at(&mut self, bytes: &[u8], at: Instant) {
+        self.feed(bytes);
+        let (rows, _) = self.live_rows();
+        let mut stamps = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let stamp = if row.trim().is_empty() {
+                None
+            } else if self.rows.get(i) == Some(row) {
+                self.stamps.get(i).copied().flatten()
+            } else {
+                // The same text elsewhere on the last screen: the row moved, it did not arrive.
+                match self.rows.iter().position(|r| r == row) {
+                    Some(j) => self.stamps.get(j).copied().flatten(),
+                    None => Some(at),
+                }
+            };
+            stamps.push(stamp);
+        }
+        self.stamps = stamps;
+        self.rows = rows;
+    }
+
+    /// When the live screen's row `row` got its text, if it has any.
+    pub fn stamp(&self, row: u16) -> Option<Instant> {
+        self.stamps.get(usize::from(row)).copied().flatten()
     }
 
     /// The screen as vt100 shows it (scrolled back when `scroll > 0`).

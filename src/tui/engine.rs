@@ -13,10 +13,14 @@ use super::event::{ChannelRow, Command, DoctorProgress, EngineEvent, Event};
 use crate::doctor::{self, Confirm, Fix, RunOptions};
 use crate::runner::Shell;
 use crate::sac::{ConnectConfig, Recording, Session, SessionOptions};
-use crate::transport::{is_no_data, Link};
+use crate::transcript::{Header, Recorder, RecordingLink};
+use crate::transport::serial::SerialSettings;
+use crate::transport::{is_no_data, Control, ControlError, Link};
+use std::path::PathBuf;
 
 /// The file after `path` for the next part of one recording: `x.cast` -> `x.part2.cast`,
-/// `x.part2.cast` -> `x.part3.cast`, skipping names that exist.
+/// `x.part2.cast` -> `x.part3.cast`, skipping names that exist. Used only when a reopened link
+/// cannot continue the session's transcript (the file was moved or damaged meanwhile).
 fn next_part(path: &std::path::Path) -> std::path::PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
@@ -111,6 +115,20 @@ impl Link for TapLink {
     fn reconnects(&self) -> Option<u64> {
         self.with(|l| Ok(l.reconnects())).ok().flatten()
     }
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        self.with(|l| Ok(l.pause_recording(paused))).unwrap_or(false)
+    }
+    fn send_break(&mut self, d: Duration) -> Result<(), ControlError> {
+        self.with(|l| Ok(l.send_break(d)))
+            .unwrap_or_else(|e| Err(ControlError::failed(&self.describe, Control::Break, e)))
+    }
+    fn line_settings(&self) -> Option<SerialSettings> {
+        self.with(|l| Ok(l.line_settings())).ok().flatten()
+    }
+    fn set_line_settings(&mut self, s: &SerialSettings) -> Result<(), ControlError> {
+        self.with(|l| Ok(l.set_line_settings(s)))
+            .unwrap_or_else(|e| Err(ControlError::failed(&self.describe, Control::LineSettings, e)))
+    }
 }
 
 /// Asks the UI to confirm a fix and waits for the answer.
@@ -151,6 +169,10 @@ pub struct Engine {
     secret: bool,
     /// Reopen a lost link by itself, every [`AUTO_RETRY`].
     auto: bool,
+    /// The user paused the recording.
+    paused: bool,
+    /// The transcript this session records into, once created: reopening continues it.
+    transcript: Option<PathBuf>,
 }
 
 /// How long a lost link waits between attempts to reopen it while auto-reconnect is on.
@@ -168,14 +190,63 @@ impl Engine {
         rx: Receiver<Command>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("sacdoc-engine".into()).spawn(move || {
-            let mut e = Engine { cfg, ui, rx, tap: None, quit: false, secret: false, auto: false };
+            let mut e = Engine {
+                cfg,
+                ui,
+                rx,
+                tap: None,
+                quit: false,
+                secret: false,
+                auto: false,
+                paused: false,
+                transcript: None,
+            };
             e.open();
             e.run();
         })
     }
 
+    /// Opens the link: the first time with the recording configured (`--record PATH`, the
+    /// transcripts folder, or none); after a loss the recording goes on in that same file, with a
+    /// `link reopened` marker, so a session is one transcript however often the link drops.
+    fn open_recorded(&mut self) -> Result<(Box<dyn Link>, Option<PathBuf>), String> {
+        // The old recorder (inside the old link) is closed first, its held bytes written.
+        self.tap = None;
+        let Some(path) = self.transcript.clone() else {
+            let (link, t) =
+                crate::sac::open_link(&self.cfg).map_err(|e| crate::transport::chain(&e))?;
+            self.transcript.clone_from(&t);
+            return Ok((link, t));
+        };
+        let mut cfg = self.cfg.clone();
+        cfg.record = Recording::Off;
+        let (link, _) = crate::sac::open_link(&cfg).map_err(|e| crate::transport::chain(&e))?;
+        let recorder = Recorder::resume(&path).or_else(|e| {
+            // The file cannot be continued (moved, unreadable): a new one beside it, said in
+            // the status bar by its new name.
+            super::log(&format!("cannot continue {}: {e}", path.display()));
+            let next = next_part(&path);
+            Recorder::create(&next, &Header::new(&self.cfg.target.to_string()))
+        });
+        match recorder {
+            Ok(mut rec) => {
+                rec.set_cap(self.cfg.transcript_cap);
+                let now = rec.path().to_path_buf();
+                let mut rec = RecordingLink::new(link, rec);
+                rec.mark("link reopened");
+                self.transcript = Some(now.clone());
+                Ok((Box::new(rec), Some(now)))
+            }
+            Err(e) => {
+                super::log(&format!("recording stopped: {e}"));
+                self.transcript = None;
+                Ok((link, None))
+            }
+        }
+    }
+
     fn open(&mut self) {
-        match crate::sac::open_link(&self.cfg) {
+        match self.open_recorded() {
             Ok((link, transcript)) => {
                 let tap = TapLink::new(link, self.ui.clone());
                 emit(
@@ -187,23 +258,19 @@ impl Engine {
                 );
                 // Nothing is typed on connecting: the console may sit at a login's Password:
                 // prompt, where even a bare Enter would count as a failed logon.
+                emit(&self.ui, EngineEvent::LineSettings(tap.line_settings()));
                 self.tap = Some(tap);
                 self.secret = false;
+                if self.paused {
+                    // A reopened link records again from the start: keep the pause the user set.
+                    self.pause_recording(true);
+                }
             }
             Err(e) => {
-                let e = crate::transport::chain(&e);
                 super::log(&format!("open {}: {e}", self.cfg.target));
                 emit(&self.ui, EngineEvent::LinkLost(e));
             }
         }
-        // A reconnect records into a new file (the old one is closed and never overwritten):
-        // beside `--record PATH` as `PATH.part2.cast`, `.part3`, ..., else in the transcripts
-        // folder.
-        self.cfg.record = match &self.cfg.record {
-            Recording::Off => Recording::Off,
-            Recording::Path(p) => Recording::Path(next_part(p)),
-            Recording::InFolder(_) => Recording::InFolder(crate::paths::transcripts_dir()),
-        };
     }
 
     fn run(&mut self) {
@@ -293,6 +360,43 @@ impl Engine {
         emit(&self.ui, EngineEvent::JobDone(result));
     }
 
+    /// Sends a break; the link says whether it can.
+    fn send_break(&mut self, d: Duration) {
+        let Some(tap) = &mut self.tap else { return };
+        let r = match tap.send_break(d) {
+            Ok(()) => Ok(format!("break sent ({} ms)", d.as_millis())),
+            Err(e) => Err(crate::transport::chain(&e)),
+        };
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
+    /// Changes the line settings and tells the UI what the line is at afterwards.
+    fn set_line(&mut self, s: SerialSettings) {
+        let Some(tap) = &mut self.tap else { return };
+        let r = match tap.set_line_settings(&s) {
+            Ok(()) => Ok(format!("line settings now {s}")),
+            Err(e) => Err(crate::transport::chain(&e)),
+        };
+        emit(&self.ui, EngineEvent::LineSettings(tap.line_settings()));
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
+    /// Pauses or resumes the recording in the same file.
+    fn pause_recording(&mut self, paused: bool) {
+        self.paused = paused;
+        let Some(tap) = &mut self.tap else { return };
+        let r = if tap.pause_recording(paused) {
+            Ok(if paused {
+                "recording paused: nothing is written until you resume (prefix l)".to_string()
+            } else {
+                "recording resumed in the same file".to_string()
+            })
+        } else {
+            Err("nothing records this session".to_string())
+        };
+        emit(&self.ui, EngineEvent::Notice(r));
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         let Some(tap) = &mut self.tap else { return };
         if let Err(e) = tap.write_all(bytes).and_then(|_| tap.flush()) {
@@ -316,6 +420,9 @@ impl Engine {
             }
             Command::Quit => self.quit = true,
             Command::AzureAdmin(c) => self.azure_admin(c),
+            Command::Break(d) => self.send_break(d),
+            Command::SetLine(s) => self.set_line(s),
+            Command::PauseRecording(p) => self.pause_recording(p),
             Command::AutoReconnect(on) => {
                 self.auto = on;
                 if on && self.tap.is_none() {

@@ -86,6 +86,11 @@ pub enum EngineEvent {
     /// Replay: the player went back to the start to play up to an earlier place; the console
     /// starts empty again.
     Rewound,
+    /// The line settings of the link now (`None`: it has none it can change), on opening and
+    /// after a change.
+    LineSettings(Option<crate::transport::serial::SerialSettings>),
+    /// A line of news for the status bar that ends no job: `Err` when what was asked failed.
+    Notice(Result<String, String>),
     /// Replay position: seconds played of the total.
     ReplayClock {
         at: f64,
@@ -149,6 +154,12 @@ pub enum Command {
     Reconnect,
     /// Reopen the link by itself whenever it is lost (tio's auto-reconnect), or stop doing so.
     AutoReconnect(bool),
+    /// Send a break of this length (tio's Ctrl+T b).
+    Break(std::time::Duration),
+    /// Change the line's speed and framing.
+    SetLine(crate::transport::serial::SerialSettings),
+    /// Pause (`true`) or resume the recording, in the same file.
+    PauseRecording(bool),
     /// Send an Azure admin action (confirmed by the user) to the target VM.
     AzureAdmin(crate::transport::azure::AdminCommand),
     /// Replay: pause or resume.

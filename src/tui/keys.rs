@@ -91,6 +91,14 @@ pub enum Action {
     HexView,
     /// Reopen the link by itself whenever it is lost (tio's auto-reconnect).
     AutoReconnect,
+    /// Send a break on the serial line (tio's Ctrl+T b).
+    Break,
+    /// The line-settings dialog (speed, data bits, parity, stop bits, flow control).
+    LineSettings,
+    /// Pause or resume the recording of the session (tio's logging toggle).
+    Logging,
+    /// Show the time each console line arrived (tio's timestamps).
+    Timestamps,
     /// Azure: a non-maskable interrupt to the VM, after a confirmation.
     AzureNmi,
     /// Azure: a hard reset of the VM, after a confirmation.
@@ -111,6 +119,10 @@ pub const MENU: &[(char, Action, &str)] = &[
     ('e', Action::LocalEcho, "local echo on / off"),
     ('A', Action::AutoReconnect, "auto-reconnect on / off (retry every 2 s)"),
     ('x', Action::HexView, "hex view of the bytes received on / off"),
+    ('t', Action::Timestamps, "timestamps on / off (time each line came)"),
+    ('b', Action::Break, "send a break (500 ms)"),
+    ('s', Action::LineSettings, "line settings (baud, data, parity, stop, flow)"),
+    ('l', Action::Logging, "recording pause / resume (same file)"),
     ('N', Action::AzureNmi, "Azure: NMI, a crash for a dump (asks first)"),
     ('R', Action::AzureReset, "Azure: hard reset (asks first)"),
     ('?', Action::Help, "this help"),

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod event;
 pub mod hexview;
 pub mod keys;
+pub mod line_form;
 pub mod palette;
 pub mod replay;
 pub mod replay_doctor;

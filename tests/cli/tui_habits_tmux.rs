@@ -44,3 +44,68 @@ fn the_hex_view_local_echo_and_the_help_work_in_a_real_terminal() {
     t.keys(&["Escape"]);
     t.quit();
 }
+
+/// The line habits in the real binary: a break and line settings on a link that has no serial
+/// line (the simulator) say so; the recording pauses and resumes in the `--record` file itself,
+/// with nothing typed meanwhile written; timestamps appear beside the lines.
+#[test]
+fn break_line_settings_recording_pause_and_timestamps_in_a_real_terminal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let cast = state.path().join("kept.cast");
+    let args = format!("--record '{}' 'sim:healthy?profile=ws2022&start=sac'", cast.display());
+    let t = Tmux::tui("linehabits", (80, 24), state.path(), "", &args);
+    t.wait("the link", |s| s.contains("[connected]"));
+    t.keys(&["Enter"]);
+    t.wait("SAC>", |s| s.contains("SAC>"));
+
+    let menu = |k: &str| {
+        t.keys(&["C-a"]);
+        t.wait("the menu", |s| s.contains("sacdoc menu"));
+        t.keys(&[k]);
+    };
+    menu("b");
+    t.wait("the refusal", |s| s.contains("cannot send a break"));
+    menu("s");
+    t.wait("the refusal", |s| s.contains("no line settings to change"));
+
+    menu("l");
+    t.wait("the indicator", |s| s.contains("REC PAUSED"));
+    t.text("ch");
+    t.keys(&["Enter"]);
+    t.wait("the channel list", |s| s.contains("SAC") && s.matches("SAC>").count() >= 2);
+    menu("l");
+    t.wait("resumed", |s| s.contains("resumed") && !s.contains("REC PAUSED"));
+    t.text("id");
+    t.keys(&["Enter"]);
+    t.wait("id's answer", |s| s.contains("Computer Name"));
+
+    menu("t");
+    t.wait("a timestamp", |s| {
+        s.lines()
+            .any(|l| l.trim_end().ends_with(|c: char| c.is_ascii_digit()) && l.contains(" +00:"))
+    });
+    t.quit();
+
+    let raw = std::fs::read_to_string(&cast).expect("the --record file");
+    assert!(raw.contains("recording paused") && raw.contains("recording resumed"), "{raw}");
+    assert!(raw.contains("Computer Name"), "recorded after the resume:\n{raw}");
+    let t = sacdoc::transcript::read(&cast).expect("a valid transcript");
+    let typed: String = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            sacdoc::transcript::EventKind::Input(b) => {
+                Some(String::from_utf8_lossy(b).into_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!typed.contains("ch"), "nothing typed while paused: {typed:?}");
+    assert!(typed.contains("id"), "{typed:?}");
+    let parts: Vec<_> = std::fs::read_dir(state.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".part"))
+        .collect();
+    assert!(parts.is_empty(), "one file only");
+}

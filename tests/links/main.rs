@@ -7,6 +7,7 @@ mod azure_relay;
 mod azure_target;
 mod azure_tls;
 mod console_server_busy;
+mod line_control;
 mod rfc2217_link;
 #[path = "../support/mod.rs"]
 mod support;

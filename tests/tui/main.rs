@@ -4,6 +4,7 @@
 //! binaries instead of one per file.
 
 mod screen;
+mod tui_line_habits;
 mod tui_overlays;
 mod tui_results;
 mod tui_snapshots;

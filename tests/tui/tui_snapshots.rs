@@ -531,10 +531,10 @@ fn a_command_run_from_results_is_captured_parsed_and_filtered() {
     assert!(screen.contains("LISTENING") && !screen.contains("ESTABLISHED"), "{screen}");
 }
 
-/// `--record PATH` and a reconnect: the first file is kept as it was, the recording goes on beside
-/// it in `PATH.part2.cast`, and the status says so.
+/// `--record PATH` and a reconnect: the recording goes on in PATH itself (no second file), with
+/// a `link reopened` marker, its clock still increasing, and both connections' output in it.
 #[test]
-fn after_a_reconnect_the_recording_goes_on_beside_the_given_file_and_says_so() {
+fn after_a_reconnect_the_recording_goes_on_in_the_given_file() {
     let d = tempfile::tempdir().expect("tempdir");
     let path = d.path().join("case-4711.cast");
     let mut c = cfg(Recording::Path(path.clone()));
@@ -544,11 +544,26 @@ fn after_a_reconnect_the_recording_goes_on_beside_the_given_file_and_says_so() {
     let mut live = Live::start_with(c);
     live.until("the link", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
     live.until("the cut", |_, e| matches!(e, EngineEvent::LinkLost(_)));
+    let first = sacdoc::transcript::read(&path).expect("the first connection's transcript");
     live.send(Command::Reconnect);
     live.until("the link again", |_, e| matches!(e, EngineEvent::LinkUp { .. }));
-    let part2 = d.path().join("case-4711.part2.cast");
-    assert!(path.exists() && part2.exists(), "{:?}", std::fs::read_dir(d.path()).unwrap().count());
-    assert_eq!(live.app.link.transcript.as_deref(), part2.to_str());
+    live.send(Command::Send(b"\r".to_vec()));
+    live.until("the prompt again", |a, _| a.console.text().matches("SAC>").count() >= 2);
+    let files = std::fs::read_dir(d.path()).expect("dir").count();
+    assert_eq!(files, 1, "no second file");
+    assert_eq!(live.app.link.transcript.as_deref(), path.to_str());
     let m = live.app.message.clone().unwrap_or_default();
-    assert!(m.contains("recording continues in") && m.contains("part2"), "{m}");
+    assert!(!m.contains("recording continues in"), "{m}");
+    live.send(Command::Quit);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let t = loop {
+        let t = sacdoc::transcript::read(&path).expect("still one valid transcript");
+        if t.input().contains(&b'\r') || Instant::now() > deadline {
+            break t;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(t.events.len() > first.events.len(), "the second connection is in it");
+    assert!(t.markers().contains(&"link reopened"), "{:?}", t.markers());
+    assert!(t.events.windows(2).all(|w| w[0].time <= w[1].time), "times keep increasing");
 }

@@ -115,6 +115,82 @@ pub trait Link: Read + Write + Send {
     fn reconnects(&self) -> Option<u64> {
         None
     }
+    /// Pauses (`true`) or resumes (`false`) the recording of a link that records, in the same
+    /// file: nothing received or sent meanwhile is written, only a marker at each end. Returns
+    /// false when nothing records this link.
+    fn pause_recording(&mut self, _paused: bool) -> bool {
+        false
+    }
+    /// Holds the line in the break condition for `duration` (the SysRq-style attention signal a
+    /// serial console understands). A link that cannot send one says so with
+    /// [`ControlError::Unsupported`]: silently doing nothing would leave the user waiting.
+    fn send_break(&mut self, _duration: Duration) -> Result<(), ControlError> {
+        Err(ControlError::unsupported(self.describe(), Control::Break, UNSUPPORTED_BYTES))
+    }
+    /// The line settings in force, for links that have a serial line they can set; `None` for
+    /// the others (a dialog then has nothing to prefill and says the link cannot change them).
+    fn line_settings(&self) -> Option<serial::SerialSettings> {
+        None
+    }
+    /// Changes the line's speed and framing. [`ControlError::Unsupported`] for links without a
+    /// serial line of their own to set (a TCP socket to a relay, a pty, a replay).
+    fn set_line_settings(
+        &mut self,
+        _settings: &serial::SerialSettings,
+    ) -> Result<(), ControlError> {
+        Err(ControlError::unsupported(self.describe(), Control::LineSettings, UNSUPPORTED_BYTES))
+    }
+}
+
+/// Why a plain byte link cannot send a break or set the line: what it carries is bytes only.
+pub const UNSUPPORTED_BYTES: &str =
+    "the link carries bytes only, with no way to signal the serial line behind it";
+
+/// A line control: what [`ControlError`] says could not be done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Break,
+    LineSettings,
+}
+
+impl std::fmt::Display for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Control::Break => "send a break",
+            Control::LineSettings => "change the line settings",
+        })
+    }
+}
+
+/// A break or a change of line settings failed, or the link cannot do it.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// The kind of link has no way to do it; `why` says what it lacks.
+    #[error("{link} cannot {what}: {why}")]
+    Unsupported { link: String, what: Control, why: &'static str },
+    /// The link tried and failed.
+    #[error("{link}: could not {what}")]
+    Failed {
+        link: String,
+        what: Control,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl ControlError {
+    /// `link` cannot do `what` at all, because `why`.
+    pub fn unsupported(link: impl Into<String>, what: Control, why: &'static str) -> Self {
+        ControlError::Unsupported { link: link.into(), what, why }
+    }
+    /// `link` tried `what` and failed with `source`.
+    pub fn failed(link: impl Into<String>, what: Control, source: impl Into<BoxError>) -> Self {
+        ControlError::Failed { link: link.into(), what, source: source.into() }
+    }
+    /// True when the link cannot do it at all (as opposed to trying and failing).
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, ControlError::Unsupported { .. })
+    }
 }
 
 impl<L: Link + ?Sized> Link for Box<L> {
@@ -130,7 +206,23 @@ impl<L: Link + ?Sized> Link for Box<L> {
     fn reconnects(&self) -> Option<u64> {
         (**self).reconnects()
     }
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        (**self).pause_recording(paused)
+    }
+    fn send_break(&mut self, duration: Duration) -> Result<(), ControlError> {
+        (**self).send_break(duration)
+    }
+    fn line_settings(&self) -> Option<serial::SerialSettings> {
+        (**self).line_settings()
+    }
+    fn set_line_settings(&mut self, settings: &serial::SerialSettings) -> Result<(), ControlError> {
+        (**self).set_line_settings(settings)
+    }
 }
+
+/// How long a break lasts unless the user says otherwise: 500 ms, well beyond the one character
+/// time a receiver needs to see it even at 300 baud, and what tio and picocom use.
+pub const DEFAULT_BREAK: Duration = Duration::from_millis(500);
 
 /// True when an I/O error only means "no data arrived within the read timeout".
 pub fn is_no_data(e: &std::io::Error) -> bool {

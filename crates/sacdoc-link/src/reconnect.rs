@@ -10,7 +10,8 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{is_no_data, no_data, Link, READ_TIMEOUT};
+use super::serial::SerialSettings;
+use super::{is_no_data, no_data, Control, ControlError, Link, READ_TIMEOUT};
 use crate::{Connector, OpenError};
 
 /// How often and how patiently to reconnect.
@@ -55,6 +56,9 @@ pub enum LinkEvent {
     Reconnected { attempt: u32 },
     /// All attempts failed; the link stays down.
     GaveUp { attempts: u32, error: String },
+    /// The link came back but the line settings changed since opening could not be set again;
+    /// it runs at the settings it opened with.
+    SettingsNotRestored { error: String },
 }
 
 impl std::fmt::Display for LinkEvent {
@@ -71,6 +75,9 @@ impl std::fmt::Display for LinkEvent {
             }
             LinkEvent::GaveUp { attempts, error } => {
                 write!(f, "gave up after {attempts} reconnect attempts: {error}")
+            }
+            LinkEvent::SettingsNotRestored { error } => {
+                write!(f, "reconnected, but the line settings were not set again: {error}")
             }
         }
     }
@@ -133,6 +140,8 @@ pub struct ReconnectingLink {
     sink: Option<EventSink>,
     status: LinkStatus,
     secret: bool,
+    /// Line settings changed since opening, applied again after every reopen.
+    settings: Option<SerialSettings>,
 }
 
 impl ReconnectingLink {
@@ -162,6 +171,7 @@ impl ReconnectingLink {
             sink: None,
             status,
             secret: false,
+            settings: None,
         })
     }
 
@@ -220,8 +230,15 @@ impl ReconnectingLink {
         match (self.opener)() {
             Ok(mut link) => {
                 link.set_secret(self.secret);
+                let restored = match self.settings {
+                    Some(settings) => link.set_line_settings(&settings).err(),
+                    None => None,
+                };
                 self.state = State::Up(link);
                 self.report(LinkEvent::Reconnected { attempt });
+                if let Some(e) = restored {
+                    self.report(LinkEvent::SettingsNotRestored { error: super::chain(&e) });
+                }
                 true
             }
             Err(e) => {
@@ -335,5 +352,32 @@ impl Link for ReconnectingLink {
 
     fn reconnects(&self) -> Option<u64> {
         Some(self.status.reconnects())
+    }
+
+    fn send_break(&mut self, duration: Duration) -> Result<(), ControlError> {
+        match &mut self.state {
+            State::Up(link) => link.send_break(duration),
+            _ => Err(ControlError::failed(&self.name, Control::Break, self.down_error())),
+        }
+    }
+
+    fn line_settings(&self) -> Option<SerialSettings> {
+        match &self.state {
+            State::Up(link) => link.line_settings(),
+            _ => self.settings,
+        }
+    }
+
+    /// Sets the line now and again on every reopen, so a lost link comes back at the speed the
+    /// user chose rather than the one it was first opened with.
+    fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
+        match &mut self.state {
+            State::Up(link) => {
+                link.set_line_settings(settings)?;
+                self.settings = Some(*settings);
+                Ok(())
+            }
+            _ => Err(ControlError::failed(&self.name, Control::LineSettings, self.down_error())),
+        }
     }
 }

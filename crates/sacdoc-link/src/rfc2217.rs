@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::serial::{Flow, Parity, SerialSettings};
 use super::telnet::code::{COM_PORT, IAC, SB, SE, WILL};
 use super::telnet::{TelnetCodec, TelnetLink};
-use super::{tcp, Link};
+use super::{tcp, BoxError, Control, ControlError, Link};
 
 /// How long the server may take to agree to the option and to answer each setting.
 pub const NEGOTIATION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,6 +32,9 @@ pub mod command {
     pub const SET_CONTROL: u8 = 5;
     pub const NOTIFY_LINESTATE: u8 = 6;
     pub const NOTIFY_MODEMSTATE: u8 = 7;
+    /// SET-CONTROL values that turn the break condition on and off (RFC 2217).
+    pub const CONTROL_BREAK_ON: u8 = 5;
+    pub const CONTROL_BREAK_OFF: u8 = 6;
     /// Added to a command code in the server's answer.
     pub const SERVER_OFFSET: u8 = 100;
 }
@@ -290,9 +293,55 @@ impl Write for Rfc2217Link {
     }
 }
 
+impl Rfc2217Link {
+    /// Sends one SET-CONTROL request and waits for the server's answer (SET-CONTROL + 100).
+    /// Serial data arriving meanwhile is kept for later reads.
+    fn control(&mut self, value: u8, what: &'static str) -> Result<(), ControlError> {
+        let name = self.inner.describe();
+        let fail = |e: BoxError| ControlError::failed(&name, Control::Break, e);
+        // Earlier notifications must not be taken for the answer.
+        let _ = self.inner.codec_mut().take_subnegotiations();
+        self.inner
+            .send_command(&subnegotiation(SET_CONTROL, &[value]))
+            .map_err(|e| fail(e.into()))?;
+        let mut answered = false;
+        self.wait_for(what, |l| {
+            for sub in l.inner.codec_mut().take_subnegotiations() {
+                if sub.first() == Some(&(SET_CONTROL + SERVER_OFFSET)) {
+                    answered = true;
+                }
+            }
+            answered
+        })
+        .map_err(|e| fail(e.into()))
+    }
+}
+
 impl Link for Rfc2217Link {
     fn describe(&self) -> String {
         self.inner.describe()
+    }
+
+    /// SET-CONTROL BREAK-ON, `duration`, SET-CONTROL BREAK-OFF, each confirmed by the server.
+    /// BREAK-OFF is sent even when BREAK-ON was not confirmed, so the line is not left in break.
+    fn send_break(&mut self, duration: Duration) -> Result<(), ControlError> {
+        let on = self.control(CONTROL_BREAK_ON, "to SET-CONTROL BREAK-ON");
+        if on.is_ok() {
+            std::thread::sleep(duration);
+        }
+        let off = self.control(CONTROL_BREAK_OFF, "to SET-CONTROL BREAK-OFF");
+        on.and(off)
+    }
+
+    fn line_settings(&self) -> Option<SerialSettings> {
+        Some(self.settings)
+    }
+
+    /// Sends the five settings again and checks every answer, as on connect.
+    fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
+        let name = self.inner.describe();
+        settings.validate().map_err(|e| ControlError::failed(&name, Control::LineSettings, e))?;
+        self.negotiate(settings).map_err(|e| ControlError::failed(name, Control::LineSettings, e))
     }
 }
 

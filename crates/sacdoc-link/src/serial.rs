@@ -5,7 +5,9 @@
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
-use super::{Link, READ_TIMEOUT, WRITE_TIMEOUT};
+use serialport::SerialPort;
+
+use super::{Control, ControlError, Link, READ_TIMEOUT, WRITE_TIMEOUT};
 
 #[cfg(unix)]
 type NativePort = serialport::TTYPort;
@@ -98,6 +100,12 @@ impl Flow {
 /// Why a serial port could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SerialError {
+    /// The port accepted the request but reads back other values (a pty forces 8 data bits
+    /// and no parity; some adapters cannot do every speed).
+    #[error("the port did not take the line settings: {}", wrong.join("; "))]
+    NotTaken { wrong: Vec<String> },
+    #[error("{0} baud is not possible")]
+    Baud(u32),
     #[error("{0} data bits is not possible (use 5, 6, 7 or 8)")]
     DataBits(u8),
     #[error("{0} stop bits is not possible (use 1 or 2)")]
@@ -112,34 +120,77 @@ pub enum SerialError {
 pub struct SerialLink {
     port: NativePort,
     name: String,
+    settings: SerialSettings,
+}
+
+/// The `serialport` values for `settings`, or why they are impossible.
+fn native(
+    settings: &SerialSettings,
+) -> Result<
+    (serialport::DataBits, serialport::StopBits, serialport::Parity, serialport::FlowControl),
+    SerialError,
+> {
+    let data_bits = match settings.data_bits {
+        5 => serialport::DataBits::Five,
+        6 => serialport::DataBits::Six,
+        7 => serialport::DataBits::Seven,
+        8 => serialport::DataBits::Eight,
+        n => return Err(SerialError::DataBits(n)),
+    };
+    let stop_bits = match settings.stop_bits {
+        1 => serialport::StopBits::One,
+        2 => serialport::StopBits::Two,
+        n => return Err(SerialError::StopBits(n)),
+    };
+    let parity = match settings.parity {
+        Parity::None => serialport::Parity::None,
+        Parity::Odd => serialport::Parity::Odd,
+        Parity::Even => serialport::Parity::Even,
+    };
+    let flow = match settings.flow {
+        Flow::None => serialport::FlowControl::None,
+        Flow::Software => serialport::FlowControl::Software,
+        Flow::Hardware => serialport::FlowControl::Hardware,
+    };
+    Ok((data_bits, stop_bits, parity, flow))
+}
+
+impl SerialSettings {
+    /// Checks the values a serial line can take: a baud rate above zero, 5 to 8 data bits, 1 or
+    /// 2 stop bits. What a dialog calls before sending them.
+    pub fn validate(&self) -> Result<(), SerialError> {
+        if self.baud == 0 {
+            return Err(SerialError::Baud(self.baud));
+        }
+        native(self).map(|_| ())
+    }
+}
+
+impl std::fmt::Display for SerialSettings {
+    /// `115200 8N1 flow none`, the way terminal programs print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = match self.parity {
+            Parity::None => 'N',
+            Parity::Odd => 'O',
+            Parity::Even => 'E',
+        };
+        write!(
+            f,
+            "{} {}{}{} flow {}",
+            self.baud,
+            self.data_bits,
+            p,
+            self.stop_bits,
+            self.flow.as_str()
+        )
+    }
 }
 
 impl SerialLink {
     /// Opens `path` (`COM1`, `/dev/ttyS0`, a pty slave, ...) with `settings`. `name` is what
     /// [`Link::describe`] reports.
     pub fn open(path: &str, settings: &SerialSettings, name: String) -> Result<Self, SerialError> {
-        let data_bits = match settings.data_bits {
-            5 => serialport::DataBits::Five,
-            6 => serialport::DataBits::Six,
-            7 => serialport::DataBits::Seven,
-            8 => serialport::DataBits::Eight,
-            n => return Err(SerialError::DataBits(n)),
-        };
-        let stop_bits = match settings.stop_bits {
-            1 => serialport::StopBits::One,
-            2 => serialport::StopBits::Two,
-            n => return Err(SerialError::StopBits(n)),
-        };
-        let parity = match settings.parity {
-            Parity::None => serialport::Parity::None,
-            Parity::Odd => serialport::Parity::Odd,
-            Parity::Even => serialport::Parity::Even,
-        };
-        let flow = match settings.flow {
-            Flow::None => serialport::FlowControl::None,
-            Flow::Software => serialport::FlowControl::Software,
-            Flow::Hardware => serialport::FlowControl::Hardware,
-        };
+        let (data_bits, stop_bits, parity, flow) = native(settings)?;
         let port = serialport::new(path, settings.baud)
             .data_bits(data_bits)
             .stop_bits(stop_bits)
@@ -148,8 +199,52 @@ impl SerialLink {
             .timeout(READ_TIMEOUT)
             .open_native()
             .map_err(|e| open_error(path, e))?;
-        Ok(SerialLink { port, name })
+        Ok(SerialLink { port, name, settings: *settings })
     }
+}
+
+impl SerialLink {
+    /// The settings the port reports now.
+    fn read_back(&self) -> Option<SerialSettings> {
+        let data_bits = match self.port.data_bits().ok()? {
+            serialport::DataBits::Five => 5,
+            serialport::DataBits::Six => 6,
+            serialport::DataBits::Seven => 7,
+            serialport::DataBits::Eight => 8,
+        };
+        let parity = match self.port.parity().ok()? {
+            serialport::Parity::None => Parity::None,
+            serialport::Parity::Odd => Parity::Odd,
+            serialport::Parity::Even => Parity::Even,
+        };
+        let stop_bits = match self.port.stop_bits().ok()? {
+            serialport::StopBits::One => 1,
+            serialport::StopBits::Two => 2,
+        };
+        let flow = match self.port.flow_control().ok()? {
+            serialport::FlowControl::None => Flow::None,
+            serialport::FlowControl::Software => Flow::Software,
+            serialport::FlowControl::Hardware => Flow::Hardware,
+        };
+        let baud = self.port.baud_rate().ok()?;
+        Some(SerialSettings { baud, parity, data_bits, stop_bits, flow })
+    }
+}
+
+/// What differs between the settings asked for and those the port is at, in words.
+fn differences(asked: &SerialSettings, got: &SerialSettings) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut diff = |what: &str, a: String, g: String| {
+        if a != g {
+            out.push(format!("asked for {a} {what}, the port is at {g}"));
+        }
+    };
+    diff("baud", asked.baud.to_string(), got.baud.to_string());
+    diff("data bits", asked.data_bits.to_string(), got.data_bits.to_string());
+    diff("parity", asked.parity.as_str().into(), got.parity.as_str().into());
+    diff("stop bits", asked.stop_bits.to_string(), got.stop_bits.to_string());
+    diff("flow control", asked.flow.as_str().into(), got.flow.as_str().into());
+    out
 }
 
 /// Turns a `serialport` open error into advice: the usual causes are a wrong name, a port held by
@@ -219,5 +314,46 @@ impl Write for SerialLink {
 impl Link for SerialLink {
     fn describe(&self) -> String {
         self.name.clone()
+    }
+
+    /// Sets the break condition, holds it for `duration`, and clears it (clearing is tried even
+    /// if the wait was cut short, so the line is never left in break).
+    fn send_break(&mut self, duration: std::time::Duration) -> Result<(), ControlError> {
+        let fail = |e: serialport::Error| ControlError::failed(&self.name, Control::Break, e);
+        self.port.set_break().map_err(fail)?;
+        std::thread::sleep(duration);
+        self.port.clear_break().map_err(fail)
+    }
+
+    fn line_settings(&self) -> Option<SerialSettings> {
+        Some(self.settings)
+    }
+
+    /// Applies every value, in the order a terminal program does (framing, then speed); on a
+    /// failure the settings kept are the ones read back from the port where it can say.
+    fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
+        let what = Control::LineSettings;
+        settings.validate().map_err(|e| ControlError::failed(&self.name, what, e))?;
+        let (data_bits, stop_bits, parity, flow) =
+            native(settings).map_err(|e| ControlError::failed(&self.name, what, e))?;
+        let r = self
+            .port
+            .set_data_bits(data_bits)
+            .and_then(|_| self.port.set_parity(parity))
+            .and_then(|_| self.port.set_stop_bits(stop_bits))
+            .and_then(|_| self.port.set_flow_control(flow))
+            .and_then(|_| self.port.set_baud_rate(settings.baud));
+        if let Err(e) = r {
+            return Err(ControlError::failed(&self.name, what, e));
+        }
+        // What the port is at now, as it reads back: the settings kept and reported.
+        let actual = self.read_back().unwrap_or(*settings);
+        self.settings = actual;
+        let wrong = differences(settings, &actual);
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(ControlError::failed(&self.name, what, SerialError::NotTaken { wrong }))
+        }
     }
 }

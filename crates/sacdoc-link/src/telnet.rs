@@ -14,7 +14,7 @@ use std::io::{self, Read, Write};
 
 use super::busy::BusyWatch;
 use super::tcp;
-use super::Link;
+use super::{Control, ControlError, Link};
 
 pub mod proto;
 
@@ -316,6 +316,25 @@ impl<S: Read + Write + Send> Write for TelnetLink<S> {
 impl<S: Read + Write + Send> Link for TelnetLink<S> {
     fn describe(&self) -> String {
         self.name.clone()
+    }
+
+    /// Sends `IAC BRK` (RFC 854). How long the break lasts is the server's business (ser2net
+    /// holds it for a fixed time), so `duration` is not sent: telnet has no way to say it.
+    fn send_break(&mut self, _duration: std::time::Duration) -> Result<(), ControlError> {
+        self.send_command(&[IAC, BRK])
+            .map_err(|e| ControlError::failed(&self.name, Control::Break, e))
+    }
+
+    fn set_line_settings(
+        &mut self,
+        _settings: &super::serial::SerialSettings,
+    ) -> Result<(), ControlError> {
+        Err(ControlError::unsupported(
+            &self.name,
+            Control::LineSettings,
+            "plain telnet cannot set the serial line (connect with rfc2217://HOST:PORT to a \
+             console server that speaks RFC 2217, or set the speed on the server)",
+        ))
     }
 }
 

@@ -5,12 +5,13 @@ use std::fs::File;
 use sacdoc_link::owner_only;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 
 use super::{code, utf8, Header, TranscriptError};
-use sacdoc_link::Link;
+use sacdoc_link::serial::SerialSettings;
+use sacdoc_link::{ControlError, Link};
 
 /// The size a transcript may grow to unless told otherwise: a far end that floods the line must
 /// not fill the operator's disk (one flood wrote 160 MB in six seconds).
@@ -76,6 +77,34 @@ impl Recorder {
             }
         }
         Err(TranscriptError::Exists { path: base })
+    }
+
+    /// Goes on recording at the end of the transcript at `path` (written by [`Recorder::create`]
+    /// earlier in this session): after a reconnect the session stays in the one file the user
+    /// named. The clock continues from the file's last event, so times keep increasing; a
+    /// transcript that reached its cap stays capped.
+    pub fn resume(path: &Path) -> Result<Recorder, TranscriptError> {
+        let io_err = |action, source| TranscriptError::Io { action, path: path.into(), source };
+        let before = crate::read(path)?;
+        let last = before.events.last().map_or(0.0, |e| e.time).max(0.0);
+        let capped = before
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, crate::EventKind::Marker(m) if m == CAPPED_MARKER));
+        let file = owner_only::append(path).map_err(|e| io_err("open", e))?;
+        let written = file.metadata().map_err(|e| io_err("inspect", e))?.len();
+        let now = Instant::now();
+        Ok(Recorder {
+            file,
+            path: path.into(),
+            written,
+            cap: DEFAULT_CAP,
+            capped,
+            start: now.checked_sub(Duration::from_secs_f64(last)).unwrap_or(now),
+            out_carry: Vec::new(),
+            in_carry: Vec::new(),
+            echoes: Default::default(),
+        })
     }
 
     fn start(file: File, path: PathBuf, header: &Header) -> Result<Recorder, TranscriptError> {
@@ -257,6 +286,8 @@ pub struct RecordingLink<L: Link> {
     secret: bool,
     /// A redaction marker was already written for the current secret stretch.
     secret_recorded: bool,
+    /// Recording is paused: bytes pass through unrecorded (see [`Link::pause_recording`]).
+    paused: bool,
     error: Option<TranscriptError>,
 }
 
@@ -270,6 +301,7 @@ impl<L: Link> RecordingLink<L> {
             path,
             secret: false,
             secret_recorded: false,
+            paused: false,
             error: None,
         }
     }
@@ -282,6 +314,7 @@ impl<L: Link> RecordingLink<L> {
             path: None,
             secret: false,
             secret_recorded: false,
+            paused: false,
             error: None,
         }
     }
@@ -327,7 +360,7 @@ impl<L: Link> RecordingLink<L> {
 impl<L: Link> Read for RecordingLink<L> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n > 0 {
+        if n > 0 && !self.paused {
             self.record(|r| r.output(&buf[..n]));
         }
         Ok(n)
@@ -337,11 +370,15 @@ impl<L: Link> Read for RecordingLink<L> {
 impl<L: Link> Write for RecordingLink<L> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
+        // While paused nothing is written, but a secret is still remembered (in memory only),
+        // so its echo is starred should it come after the resume.
         if n > 0 {
             if self.secret {
                 if !self.secret_recorded {
                     self.secret_recorded = true;
-                    self.record(Recorder::secret);
+                    if !self.paused {
+                        self.record(Recorder::secret);
+                    }
                 }
                 if let Some(rec) = self.rec.as_mut() {
                     rec.secret_bytes(&buf[..n]);
@@ -356,7 +393,9 @@ impl<L: Link> Write for RecordingLink<L> {
                     }
                 }
                 self.secret_recorded = false;
-                self.record(|r| r.input(&buf[..n]));
+                if !self.paused {
+                    self.record(|r| r.input(&buf[..n]));
+                }
             }
         }
         Ok(n)
@@ -378,18 +417,90 @@ impl<L: Link> Link for RecordingLink<L> {
     }
 
     fn mark(&mut self, label: &str) {
-        self.record(|r| r.marker(label));
+        // A command's marker names what was typed: not written while paused either.
+        if !self.paused {
+            self.record(|r| r.marker(label));
+        }
         self.inner.mark(label);
     }
 
     fn reconnects(&self) -> Option<u64> {
         self.inner.reconnects()
     }
+
+    /// Writes `recording paused` and stops recording, or `recording resumed` and goes on, in
+    /// the same file.
+    fn pause_recording(&mut self, paused: bool) -> bool {
+        if self.rec.is_none() && self.error.is_none() {
+            return false;
+        }
+        if paused == self.paused {
+            return true;
+        }
+        if paused {
+            self.record(|r| r.marker("recording paused"));
+            self.paused = true;
+        } else {
+            self.paused = false;
+            self.record(|r| r.marker("recording resumed"));
+        }
+        true
+    }
+
+    /// Passes the break on and, once sent, marks it in the recording (`break 500 ms`), so a
+    /// replay shows where the console was signalled.
+    fn send_break(&mut self, duration: Duration) -> Result<(), ControlError> {
+        self.inner.send_break(duration)?;
+        let label = format!("break {} ms", duration.as_millis());
+        if !self.paused {
+            self.record(|r| r.marker(&label));
+        }
+        Ok(())
+    }
+
+    fn line_settings(&self) -> Option<SerialSettings> {
+        self.inner.line_settings()
+    }
+
+    /// Passes the change on and, once made, marks it (`line settings 9600 7E1 flow none`):
+    /// output after it may look different for that reason alone.
+    fn set_line_settings(&mut self, settings: &SerialSettings) -> Result<(), ControlError> {
+        self.inner.set_line_settings(settings)?;
+        let label = format!("line settings {settings}");
+        if !self.paused {
+            self.record(|r| r.marker(&label));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resumed recording appends to the same file, after a header written once, with times
+    /// that keep increasing from the file's last event.
+    #[test]
+    fn resume_appends_to_the_same_file_with_a_continuing_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let mut rec = Recorder::create(&path, &Header::new("test")).unwrap();
+        rec.output(b"first\r\n").unwrap();
+        rec.finish().unwrap();
+        let mut rec = Recorder::resume(&path).unwrap();
+        rec.marker("link reopened").unwrap();
+        rec.output(b"second").unwrap();
+        rec.finish().unwrap();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(raw.lines().filter(|l| l.starts_with('{')).count(), 1, "one header:\n{raw}");
+        let t = crate::read(&path).unwrap();
+        assert_eq!(t.output(), b"first\r\nsecond");
+        assert_eq!(t.markers(), ["link reopened"]);
+        assert!(t.events.windows(2).all(|w| w[0].time <= w[1].time));
+        // A file that is not a transcript is not continued.
+        std::fs::write(dir.path().join("x.cast"), "not json\n").unwrap();
+        assert!(Recorder::resume(&dir.path().join("x.cast")).is_err());
+    }
 
     /// Output held back as a possible start of an echo is written before the next input, so a
     /// replay still gives each echo before the key that waited for it.

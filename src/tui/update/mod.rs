@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 mod admin;
 mod by_hand;
 mod forms;
+mod line;
 mod views;
 
 pub use forms::needs_credentials;
@@ -59,7 +60,7 @@ impl App {
         match e {
             EngineEvent::Bytes(b) => {
                 self.link.bytes_in += b.len() as u64;
-                self.console.feed(&b);
+                self.console.feed_at(&b, self.now);
                 self.recent.push(&b);
                 self.by_hand_bytes(&b);
             }
@@ -131,6 +132,19 @@ impl App {
                 self.console = super::console::Console::new();
                 self.link.bytes_in = 0;
                 self.link.bytes_out = 0;
+            }
+            EngineEvent::LineSettings(s) => {
+                if let Some(s) = &s {
+                    // `115200 8N1`, with the flow control only when there is one.
+                    self.link.line = s.to_string().trim_end_matches(" flow none").to_string();
+                }
+                self.link.settings = s;
+            }
+            EngineEvent::Notice(r) => {
+                self.message = Some(match r {
+                    Ok(m) => m,
+                    Err(e) => format!("failed: {e}"),
+                });
             }
             EngineEvent::ReplayClock { at, total } => {
                 if let Some(r) = &mut self.replay {
@@ -216,6 +230,7 @@ impl App {
             Overlay::Confirm(_) => return self.confirm_key(k),
             Overlay::Credentials(_) => return self.credentials_key(k),
             Overlay::Chapters(_) => return self.chapters_key(&k),
+            Overlay::LineSettings(_) => return self.line_settings_key(&k),
             Overlay::Admin(c) => {
                 let c = *c;
                 return self.admin_key(&k, c);
@@ -417,6 +432,10 @@ impl App {
                 self.message = Some(format!("auto-reconnect {on}"));
                 return cmd(Command::AutoReconnect(self.auto_reconnect));
             }
+            Action::Break => return self.send_break(),
+            Action::LineSettings => return self.line_settings(),
+            Action::Logging => return self.toggle_logging(),
+            Action::Timestamps => return self.toggle_timestamps(),
             Action::LocalEcho => {
                 self.local_echo = !self.local_echo;
                 let on = if self.local_echo { "on" } else { "off" };

@@ -113,4 +113,47 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     if show {
         f.set_cursor_position(Position::new(inner.x + col, inner.y + row));
     }
+    if app.timestamps && app.console.scroll == 0 {
+        draw_stamps(f.buffer_mut(), area, inner, r0, app);
+    }
+}
+
+/// How a row's time is written: time since the session began, `+MM:SS` (`+H:MM:SS` past an
+/// hour), so it reads the same in any time zone and in tests.
+pub fn stamp_text(since_start: std::time::Duration) -> String {
+    let s = since_start.as_secs();
+    if s >= 3600 {
+        format!("+{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("+{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// The time each row arrived. Where the area has room beside the 80 columns (a terminal wider
+/// than 90), in a gutter to their right; at 80 columns, written over the right end of a row only
+/// when those cells are blank, so no column of the VM's screen is taken or hidden (a row filled
+/// to the edge shows no time).
+fn draw_stamps(buf: &mut Buffer, area: Rect, inner: Rect, r0: u16, app: &App) {
+    let dim = Style::default().fg(Color::DarkGray);
+    let gutter_x = inner.x + inner.width + 2;
+    let gutter = gutter_x + 8 <= area.x + area.width;
+    for row in 0..inner.height {
+        let Some(at) = app.console.stamp(r0 + row) else { continue };
+        let text = stamp_text(at.saturating_duration_since(app.started));
+        let w = text.chars().count() as u16;
+        let y = inner.y + row;
+        let x = if gutter {
+            gutter_x
+        } else {
+            let x = (inner.x + inner.width).saturating_sub(w);
+            let blank = (x.saturating_sub(1)..inner.x + inner.width).all(|cx| {
+                buf.cell(Position::new(cx, y)).is_none_or(|c| c.symbol().trim().is_empty())
+            });
+            if !blank || x <= inner.x {
+                continue;
+            }
+            x
+        };
+        buf.set_string(x, y, &text, dim);
+    }
 }

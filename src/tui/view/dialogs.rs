@@ -119,17 +119,13 @@ fn help_content(app: &App, area: Rect) -> Content {
     }
     lines.extend([
         Line::raw(format!("  {p} {p}  send {p} itself to the VM")),
-        Line::raw(""),
-        Line::styled("Console", Style::default().add_modifier(Modifier::BOLD)),
         Line::raw("  any key        typed to the VM; Esc Tab switches channels as on SAC"),
         Line::raw("  Shift+PgUp/Dn  scroll the console history"),
-        Line::styled("Other views", Style::default().add_modifier(Modifier::BOLD)),
         Line::raw("  Tab/Shift+Tab  next/previous view   Esc  back to the console"),
         Line::raw("  Up/Down        select               Enter  act on the selection"),
         Line::raw("  doctor: d run, a apply   results: s sort, / filter, ! run a command"),
         Line::raw("  channels: o open, x close, r refresh   palette: type to search"),
         Line::raw("  replay: Space pause, +/- speed, n/p next/previous marker, c chapters"),
-        Line::raw(""),
         Line::raw("Up/Down/PgUp/PgDn scroll; any other key closes this help."),
     ]);
     // The full help as it wraps in its box (76 wide, 74 inside), else the compact one.
@@ -194,6 +190,27 @@ fn confirm_content(fix: &Fix, area: Rect) -> Content {
     lines.push(Line::styled("Apply this fix? y = yes, n / Esc = skip", bold));
     let width = area.width.saturating_sub(4).min(110);
     Content { lines, width, title: " confirm fix: y yes, n / Esc skip ".into() }
+}
+
+/// The line-settings dialog: one line of text, the format, and why Enter was refused.
+pub fn line_settings(
+    f: &mut Frame<'_>,
+    area: Rect,
+    form: &super::super::line_form::LineForm,
+    target: &str,
+) {
+    let mut lines = vec![
+        Line::raw(format!("Line settings of {target}")),
+        Line::raw(""),
+        Line::styled(format!("> {}_", form.text), Style::default().add_modifier(Modifier::BOLD)),
+        Line::raw(""),
+        Line::raw("BAUD DPS [flow none|software|hardware], e.g. 9600 7E1"),
+        Line::raw("Enter apply, Esc keep the current settings"),
+    ];
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), Style::default().fg(Color::Red)));
+    }
+    boxed(f, area, (72, 10), " line settings ", &lines, 0);
 }
 
 pub fn credentials(f: &mut Frame<'_>, area: Rect, form: &CredForm) {

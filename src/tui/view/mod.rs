@@ -43,6 +43,8 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             let says = app.job.is_some()
                 || app.message.is_some()
                 || !app.link.up
+                || app.link.recording_paused
+                || app.replay.as_ref().is_some_and(|r| r.paused || r.ended)
                 || app.overlay != Overlay::None;
             if says && area.height > 1 {
                 let [body, status] =
@@ -62,6 +64,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
             dialogs::scrolling(f, area, app)
         }
         Overlay::Credentials(form) => dialogs::credentials(f, area, form),
+        Overlay::LineSettings(form) => dialogs::line_settings(f, area, form, &app.link.target),
         Overlay::Chapters(sel) => {
             super::chapters::draw(f, area, &app.chapters.list, *sel);
         }
@@ -128,6 +131,13 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
     // What is happening now comes first (the state, a job or a message); the fixed facts (target,
     // line, bytes, recording) follow: on a narrow terminal the end of the line is what is cut.
     let mut spans = vec![Span::styled(format!("[{state}]"), Style::default().fg(colour))];
+    // A paused recording is said next to the state, where no width cuts it.
+    if l.recording_paused && l.transcript.is_some() {
+        spans.push(Span::styled(
+            " REC PAUSED",
+            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(j) = &app.job {
         spans.push(Span::styled(
             format!(" {} {j}", spinner(app.spinner)),
@@ -142,7 +152,8 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(format!("in {} out {}", human(l.bytes_in), human(l.bytes_out))),
     ]);
     if let Some(t) = &l.transcript {
-        spans.push(Span::raw(format!(" rec {}", short_path(t))));
+        let what = if l.recording_paused { "paused" } else { "rec" };
+        spans.push(Span::raw(format!(" {what} {}", short_path(t))));
     }
     let hint = if area.width >= 100 {
         format!(" {} menu, ? help ", app.prefix.label())

@@ -12,6 +12,8 @@ pub mod code {
     pub const WILL: u8 = 251;
     pub const SB: u8 = 250;
     pub const SE: u8 = 240;
+    /// Break (RFC 854): the server is to send a break on its serial line.
+    pub const BRK: u8 = 243;
     pub const BINARY: u8 = 0;
     pub const ECHO: u8 = 1;
     pub const SGA: u8 = 3;
