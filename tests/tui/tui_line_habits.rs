@@ -74,7 +74,9 @@ fn the_line_settings_dialog_is_prefilled_validated_and_sends_what_was_typed() {
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "refused");
     let Overlay::LineSettings(form) = &app.overlay else { panic!("the dialog stays") };
     assert!(form.error.as_deref().unwrap_or("").contains("9 data bits"), "{form:?}");
-    golden("line-settings-error-80x24", &render(&app, 80, 24));
+    for (w, h) in SIZES {
+        golden(&format!("line-settings-error-{w}x{h}"), &render(&app, w, h));
+    }
     for _ in 0..3 {
         key(&mut app, KeyCode::Backspace);
     }
