@@ -83,6 +83,23 @@ fn query(args: &Args) -> anyhow::Result<String> {
     Ok(q)
 }
 
+impl Args {
+    /// `sacdoc train NAME` with every other option at its default, as clap gives them (the
+    /// text UI's connect screen starts an exercise this way).
+    pub fn for_exercise(name: &str, prefix: Option<String>) -> Args {
+        #[derive(clap::Parser)]
+        struct Train {
+            #[command(flatten)]
+            args: Args,
+        }
+        let mut args =
+            <Train as clap::Parser>::try_parse_from(["train"]).map(|t| t.args).unwrap_or_default();
+        args.exercise = Some(name.to_string());
+        args.prefix = prefix;
+        args
+    }
+}
+
 fn catalogue() -> Vec<exercise::Exercise> {
     exercise::catalogue(&crate::paths::lessons_dir())
 }

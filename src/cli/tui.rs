@@ -58,7 +58,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         profile: r.profile,
         prefix: prefix(&args.prefix)?,
     };
-    crate::tui::run_live(opts)
+    match crate::tui::run_live(opts)? {
+        crate::tui::LiveEnd::Quit => Ok(0),
+        crate::tui::LiveEnd::Train(name) => {
+            super::train::run(super::train::Args::for_exercise(&name, args.prefix))
+        }
+    }
 }
 
 pub fn run_replay(args: ReplayArgs) -> anyhow::Result<i32> {

@@ -293,6 +293,8 @@ pub struct App {
     /// One line of news for the status bar (the last job's result, a refusal).
     pub message: Option<String>,
     pub quit: bool,
+    /// An exercise chosen on the connect screen: the UI ends and `sacdoc train NAME` begins.
+    pub start_training: Option<String>,
     /// The time views measure against (set by the loop on every event; fixed in tests).
     pub now: Instant,
     /// When the session began: timestamps count from it (`+MM:SS`), as tio's `24hour-start`.
@@ -340,6 +342,7 @@ impl App {
             connect: ConnectState::default(),
             message: None,
             quit: false,
+            start_training: None,
             now,
             started: now,
             spinner: 0,

@@ -95,7 +95,28 @@ pub fn choices(ports: Vec<Choice>, recent: Vec<String>) -> Vec<Choice> {
             crate::sim::machine::load_scenario(name).map(|s| s.description).unwrap_or_default();
         out.push(Choice { group: "simulator", target: format!("sim:{name}"), note });
     }
+    out.extend(exercises(&crate::train::exercise::catalogue(&crate::paths::lessons_dir())));
     out
+}
+
+/// What an exercise's choice holds in place of a target: `train:NAME`.
+pub const TRAIN_PREFIX: &str = "train:";
+
+/// The training exercises (built in and imported lessons), each started as `sacdoc train NAME`
+/// would start it. The note is the title only: the cause is the trainee's to find.
+pub fn exercises(list: &[crate::train::exercise::Exercise]) -> Vec<Choice> {
+    list.iter()
+        .map(|e| Choice {
+            group: "exercise",
+            target: format!("{TRAIN_PREFIX}{}", e.name),
+            note: e.title.clone(),
+        })
+        .collect()
+}
+
+/// The exercise a connect-screen entry names (`train:port-conflict`), if it names one.
+pub fn exercise_of(target: &str) -> Option<&str> {
+    target.strip_prefix(TRAIN_PREFIX).map(str::trim).filter(|n| !n.is_empty())
 }
 
 /// Which field of the credentials form has the focus.

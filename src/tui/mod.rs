@@ -142,13 +142,24 @@ fn config(
 }
 
 /// Starts the key reader and the ticker; both stop when the loop's receiver is gone.
+/// Which key reader is the live one: each UI started in this process (the connect screen, then
+/// the exercise it starts) takes the next number, and an older reader stops before it reads
+/// another key, so that no key typed into the new UI is swallowed by the old one's thread.
+static KEY_READER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn spawn_inputs(tx: &Sender<Event>) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
     let keys = tx.clone();
+    let me = KEY_READER.fetch_add(1, Ordering::SeqCst) + 1;
     std::thread::Builder::new()
         .name("sacdoc-keys".into())
         .spawn(move || loop {
             // Polling with a timeout lets the thread notice that the UI has gone.
-            match crossterm::event::poll(Duration::from_millis(500)) {
+            let polled = crossterm::event::poll(Duration::from_millis(500));
+            if KEY_READER.load(Ordering::SeqCst) != me {
+                return;
+            }
+            match polled {
                 Ok(true) => {}
                 // Nothing typed; the thread ends with the process when the UI has quit.
                 Ok(false) => continue,
@@ -256,7 +267,15 @@ fn run_loop(
 }
 
 /// `sacdoc` / `sacdoc tui [TARGET]`.
-pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
+/// How the live UI ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveEnd {
+    Quit,
+    /// An exercise was chosen on the connect screen: start it as `sacdoc train NAME`.
+    Train(String),
+}
+
+pub fn run_live(opts: LiveOptions) -> anyhow::Result<LiveEnd> {
     let (tx, rx) = unbounded();
     let login = app::LoginDefaults {
         user: opts.user.clone().unwrap_or_default(),
@@ -290,7 +309,8 @@ pub fn run_live(opts: LiveOptions) -> anyhow::Result<i32> {
     spawn_inputs(&tx)?;
     let r = run_loop(&mut term, &mut app, &rx, &tx, engine, Some(&opts));
     terminal::leave(term)?;
-    r.map(|_| 0)
+    r?;
+    Ok(app.start_training.take().map_or(LiveEnd::Quit, LiveEnd::Train))
 }
 
 /// `sacdoc replay FILE`.

@@ -224,3 +224,32 @@ fn following_a_recorded_session_answers_as_recorded_and_finds_the_divergence() {
     assert_eq!(r["revealed"], 1, "{r:#}");
     assert_eq!(r["steps_followed"], r["steps"], "every recorded step was followed: {r:#}");
 }
+
+/// The connect screen of `sacdoc tui` lists the exercises; choosing one starts it as
+/// `sacdoc train NAME` does: the training pane on its own simulated VM, graded when done.
+#[test]
+fn an_exercise_starts_from_the_connect_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = format!(
+        "env SACDOC_STATE_DIR='{d}/state' SACDOC_CONFIG=/nonexistent TERM=xterm-256color \
+         '{bin}' tui; echo \"EXIT=$?\"; sleep 60",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_sacdoc"),
+    );
+    let t = Tmux::start("sacdoc-train-connect", (140, 40), &line);
+    t.wait_secs("the connect screen", 20, |s| s.contains("pick the VM's serial console"));
+    // The list holds every exercise, after the simulator's scenarios (the first page shows
+    // the ports and the first scenarios): End goes to the last entry.
+    t.keys(&["End"]);
+    let s = t.wait_secs("an exercise on the list", 10, |s| s.contains("train:"));
+    assert!(s.contains("exercise"), "{s}");
+    t.text("train:port-conflict");
+    t.keys(&["Enter"]);
+    let s = t.wait_secs("the training pane", 30, |s| {
+        s.contains("training: RDP fails: who has the port?")
+    });
+    assert!(s.contains("Procedure"), "{s}");
+    let s = done(&t);
+    assert!(s.contains("EXIT="), "{s}");
+    assert!(s.contains("Score:"), "the report card is printed:\n{s}");
+}

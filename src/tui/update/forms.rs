@@ -64,6 +64,8 @@ impl App {
             KeyCode::Esc => c.typed.clear(),
             KeyCode::Up => c.selected = c.selected.saturating_sub(1),
             KeyCode::Down => c.selected = (c.selected + 1).min(c.choices.len().saturating_sub(1)),
+            KeyCode::Home => c.selected = 0,
+            KeyCode::End => c.selected = c.choices.len().saturating_sub(1),
             KeyCode::Backspace => {
                 c.typed.pop();
             }
@@ -77,6 +79,13 @@ impl App {
                 } else {
                     c.typed.trim().to_string()
                 };
+                if let Some(name) = crate::tui::connect::exercise_of(&target) {
+                    // Training runs on its own simulated VM with the training pane and grading:
+                    // the UI ends here and `sacdoc train NAME` takes over.
+                    self.start_training = Some(name.to_string());
+                    self.quit = true;
+                    return Vec::new();
+                }
                 if let Err(e) = target.parse::<crate::target::Target>() {
                     c.error = Some(e.reason);
                     return Vec::new();
