@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let line = match &c.error {
         Some(e) => Line::styled(format!(" {e}"), Style::default().fg(Color::Red)),
         None => Line::raw(
-            " Up/Down/Home/End choose, type a target, Enter connect or start an exercise, Esc quit",
+            " Up/Down/Home/End choose, type a target, Enter connect or start, Esc quit",
         ),
     };
     f.render_widget(Paragraph::new(line), help);
