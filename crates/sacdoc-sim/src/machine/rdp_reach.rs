@@ -131,6 +131,9 @@ fn certificate(st: &mut WinState) -> Condition {
         RdpCertStatus::KeyUnreadable(t) => {
             (false, format!("the private key of certificate {t} cannot be read (MachineKeys ACLs)"))
         }
+        RdpCertStatus::KeyMissing(t) => {
+            (false, format!("the private key file of certificate {t} is missing from MachineKeys"))
+        }
         RdpCertStatus::HashMismatch(h) => {
             (false, format!("SSLCertificateSHA1Hash names {h}, which no store holds"))
         }
@@ -214,6 +217,7 @@ mod tests {
             ("machinekeys-acl", "certificate"),
             ("tls-disabled", "tls"),
             ("gpo-reverts-tls", "tls"),
+            ("cert-key-missing", "certificate"),
         ] {
             let r = evaluate(&booted(scenario).state);
             let failing: Vec<&str> = r.failing().iter().map(|c| c.name).collect();
