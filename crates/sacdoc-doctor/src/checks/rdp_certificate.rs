@@ -115,12 +115,15 @@ impl Check for RdpCertificate {
                     let fix = renew_fix(Some(&pick.thumbprint), hash_names_it, &run_id);
                     Ok(found.problem(summary, Some(fix)))
                 }
-                KeyState::Opens | KeyState::Unreadable | KeyState::Unknown => {
-                    Ok(found.ok(format!(
-                        "certificate {} valid until {} (its private key's access: machinekeys-acl)",
-                        pick.thumbprint, pick.not_after_text
-                    )))
-                }
+                KeyState::Unreadable => Ok(found.ok(format!(
+                    "certificate {} valid until {}; its key file is in MachineKeys but cannot be \
+                     opened (its access: machinekeys-acl)",
+                    pick.thumbprint, pick.not_after_text
+                ))),
+                KeyState::Opens | KeyState::Unknown => Ok(found.ok(format!(
+                    "certificate {} valid until {} (its private key's access: machinekeys-acl)",
+                    pick.thumbprint, pick.not_after_text
+                ))),
             },
             None => Ok(found.ok(format!(
                 "certificate {} valid until {} (its private key's access: machinekeys-acl)",

@@ -299,9 +299,8 @@ fn dir(ctx: &mut Ctx, args: &[String]) -> Out {
         Some((f, p)) if p.contains(['*', '?']) => (f.to_string(), Some(p.to_string())),
         _ => (String::new(), None),
     };
-    if let Some(pat) = &pattern {
-        let names: Vec<(String, bool, u64)> = ctx
-            .st
+    let matched: Option<Vec<(String, bool, u64)>> = pattern.as_ref().map(|pat| {
+        ctx.st
             .fs
             .children(&folder)
             .iter()
@@ -309,7 +308,9 @@ fn dir(ctx: &mut Ctx, args: &[String]) -> Out {
                 (n.path.rsplit('\\').next().unwrap_or("").to_string(), n.dir, n.data.len() as u64)
             })
             .filter(|(name, _, _)| super::cmd_flow::wildcard(pat, name))
-            .collect();
+            .collect()
+    });
+    if let Some(names) = &matched {
         if bare {
             // `dir /b`: the names only; no match prints only the error.
             if names.is_empty() {
@@ -364,17 +365,7 @@ fn dir(ctx: &mut Ctx, args: &[String]) -> Out {
     };
     // GUESS: nodes have no timestamps; every entry shows the current time.
     let stamp = format!("{:02}/{:02}/{}  {:02}:{:02} {ampm}", c.month, c.day, c.year, h, c.minute);
-    let (dir_path, entries): (String, Vec<(String, bool, u64)>) = if let Some(pat) = &pattern {
-        let v = ctx
-            .st
-            .fs
-            .children(&folder)
-            .iter()
-            .map(|n| {
-                (n.path.rsplit('\\').next().unwrap_or("").to_string(), n.dir, n.data.len() as u64)
-            })
-            .filter(|(name, _, _)| super::cmd_flow::wildcard(pat, name))
-            .collect();
+    let (dir_path, entries): (String, Vec<(String, bool, u64)>) = if let Some(v) = matched {
         (folder.clone(), v)
     } else if ctx.st.fs.is_dir(&target) {
         let mut v = vec![(".".to_string(), true, 0), ("..".to_string(), true, 0)];
