@@ -260,6 +260,9 @@ pub fn rdp_certificate_status(st: &mut WinState) -> RdpCertStatus {
 /// Called when TermService or SessionEnv starts: creates a self-signed RDP certificate when the
 /// `Remote Desktop` store holds no valid one. Fails (with the event Windows logs) when SYSTEM cannot
 /// write the key container to MachineKeys.
+///
+/// GUESS: a valid certificate whose key file is gone still counts (no source says Windows replaces
+/// it by itself; the documented fix removes it from the store first, then restarts SessionEnv).
 pub fn ensure_rdp_certificate(st: &mut WinState) {
     prepare(st);
     let now = st.now();

@@ -235,6 +235,19 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_key_is_named_and_a_renewed_certificate_connects() {
+        let mut m = booted("cert-key-missing");
+        let r = evaluate(&m.state);
+        let cert = r.conditions.iter().find(|c| c.name == "certificate").expect("certificate");
+        assert!(!cert.ok && cert.detail.contains("missing from MachineKeys"), "{cert:?}");
+        // The documented fix: remove the certificate, restart SessionEnv.
+        m.state.certs.store_mut(certs::RDP_STORE).clear();
+        m.state.stop_service("SessionEnv", true).expect("stop");
+        m.state.start_service("SessionEnv").expect("start");
+        assert!(evaluate(&m.state).connects(), "{:?}", evaluate(&m.state));
+    }
+
+    #[test]
     fn security_layer_zero_with_nla_cannot_connect() {
         let mut m = booted("healthy");
         m.state.registry.set(RDP_TCP_KEY, "SecurityLayer", RegValue::Dword(0));
