@@ -25,6 +25,7 @@ fn the_list_names_every_exercise_with_its_title() {
     let (code, text, _) = sacdoc(&["train", "--list"]);
     assert_eq!(code, Some(0));
     assert!(text.contains("port-conflict") && text.contains("sacdoc train NAME"), "{text}");
+    assert!(text.contains("cert-key-missing"), "{text}");
 }
 
 #[test]

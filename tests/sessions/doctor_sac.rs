@@ -135,6 +135,8 @@ scenario_tests! {
     machinekeys_and_tls_painted: "machinekeys-and-tls", "ws2019";
     gpo_paused_halfway_stream: "gpo-paused-halfway", "ws2022";
     gpo_paused_halfway_painted: "gpo-paused-halfway", "ws2019";
+    cert_key_missing_stream: "cert-key-missing", "ws2022";
+    cert_key_missing_painted: "cert-key-missing", "ws2019";
 }
 
 /// Records a diagnosis, replays the transcript as the VM, and gets the same report (timing

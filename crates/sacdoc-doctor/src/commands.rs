@@ -69,6 +69,26 @@ pub fn my_certs() -> String {
     )
 }
 
+/// The file-name stem of the RDP self-signed certificate's key in MachineKeys: the hash of its
+/// container name `TSSecKeySet1`, followed by `_<machine guid>` (published as the prefix of the
+/// RDP certificate's key file: https://qiita.com/mtmana/items/424579c1b9738c7a18c1).
+pub const RDP_KEY_STEM: &str = "f686aace6942fb7f7ceb231212eef4a4";
+
+/// What certutil finds of a Remote Desktop certificate's private key, filtered on the VM to the
+/// one line that tells: `  Unique container name: <file>` when the key opens, `Missing stored
+/// keyset` when it does not (about 100 bytes back instead of a 700-byte listing).
+pub fn rdp_cert_key(thumbprint: &str) -> String {
+    format!(
+        "certutil -store \"Remote Desktop\" {thumbprint} | findstr /c:\"Missing stored\" /c:\"Unique container\""
+    )
+}
+
+/// The RDP self-signed certificate's key file in MachineKeys, if it is there (asked only when
+/// certutil cannot open the key: tells a missing key from an unreadable one).
+pub fn rdp_key_file() -> String {
+    format!("dir /b {MACHINEKEYS}\\{RDP_KEY_STEM}_*")
+}
+
 /// The ACL of the MachineKeys folder itself.
 pub fn machinekeys_acl() -> String {
     format!("icacls {MACHINEKEYS}")

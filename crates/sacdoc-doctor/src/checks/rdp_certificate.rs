@@ -1,6 +1,9 @@
 //! `rdp-certificate`: the self-signed certificate in `Cert:\LocalMachine\Remote Desktop` (present,
 //! not expired, with a private key) and the certificate hash RDP-Tcp is configured with (step 2).
 //!
+//! A valid certificate's key is then opened with certutil: the store keeps a certificate whose key
+//! file was deleted from MachineKeys, and PowerShell's `HasPrivateKey` still says `True` for it.
+//!
 //! The listing is asked as JSON: Windows PowerShell writes `NotAfter` as `\/Date(ms)\/`, which no
 //! display language changes, where `Format-List` would print a localized date.
 
@@ -101,11 +104,78 @@ impl Check for RdpCertificate {
                 };
                 Ok(found.problem(summary, fix))
             }
+            None if in_rdp_store => match key_state(cx, found, &pick.thumbprint)? {
+                KeyState::Missing => {
+                    let summary = format!(
+                        "the RDP certificate {} has lost its private key: certutil finds no \
+                         stored keyset and MachineKeys has no {}_* file",
+                        pick.thumbprint,
+                        commands::RDP_KEY_STEM
+                    );
+                    let fix = renew_fix(Some(&pick.thumbprint), hash_names_it, &run_id);
+                    Ok(found.problem(summary, Some(fix)))
+                }
+                KeyState::Unreadable => Ok(found.ok(format!(
+                    "certificate {} valid until {}; its key file is in MachineKeys but cannot be \
+                     opened (its access: machinekeys-acl)",
+                    pick.thumbprint, pick.not_after_text
+                ))),
+                KeyState::Opens | KeyState::Unknown => Ok(found.ok(format!(
+                    "certificate {} valid until {} (its private key's access: machinekeys-acl)",
+                    pick.thumbprint, pick.not_after_text
+                ))),
+            },
             None => Ok(found.ok(format!(
                 "certificate {} valid until {} (its private key's access: machinekeys-acl)",
                 pick.thumbprint, pick.not_after_text
             ))),
         }
+    }
+}
+
+/// What the VM shows of the RDP certificate's private key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    /// certutil opens it (`Unique container name:`).
+    Opens,
+    /// certutil cannot open it and its file is not in MachineKeys.
+    Missing,
+    /// certutil cannot open it but the file is there: its permissions (machinekeys-acl).
+    Unreadable,
+    /// certutil's answer has neither line (another display language, or an error).
+    Unknown,
+}
+
+/// Asks certutil whether the key opens; only when it does not, looks for the key file. The
+/// certificate store keeps a certificate's key provider information when the key file is deleted,
+/// so `HasPrivateKey` stays `True` and only opening the key tells.
+fn key_state(cx: &mut Ctx<'_, '_>, found: &mut Found, thumb: &str) -> Result<KeyState, CheckError> {
+    let cmd = commands::rdp_cert_key(thumb);
+    let out = cx.need(&cmd)?;
+    let state = key_answer(&out.output);
+    found.evidence(&cmd, super::show(&out, 3));
+    if state != KeyState::Missing {
+        return Ok(state);
+    }
+    let dir = commands::rdp_key_file();
+    let listing = cx.need(&dir)?;
+    found.evidence(&dir, super::show(&listing, 3));
+    let present = listing
+        .output
+        .lines()
+        .any(|l| l.trim().to_ascii_lowercase().starts_with(commands::RDP_KEY_STEM));
+    Ok(if present { KeyState::Unreadable } else { KeyState::Missing })
+}
+
+/// Reads the filtered certutil answer ([`commands::rdp_cert_key`]); `Missing` here means only
+/// that certutil could not open the key.
+fn key_answer(text: &str) -> KeyState {
+    if text.contains("Unique container name") {
+        KeyState::Opens
+    } else if text.contains("Missing stored keyset") {
+        KeyState::Missing
+    } else {
+        KeyState::Unknown
     }
 }
 
@@ -191,5 +261,40 @@ fn clear_hash_fix(run_id: &str) -> Fix {
         reboot: false,
         later: Vec::new(),
         warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::sim_output;
+    use super::*;
+
+    /// The thumbprint certutil lists first in the Remote Desktop store of `scenario`.
+    fn thumb(scenario: &str) -> String {
+        let all = sim_output(scenario, "certutil -store \"Remote Desktop\"");
+        all.lines().find_map(|l| l.strip_prefix("Cert Hash(sha1): ")).expect("one").to_string()
+    }
+
+    #[test]
+    fn the_filtered_certutil_answer_tells_an_opening_key_from_a_missing_one() {
+        let ok = sim_output("healthy", &commands::rdp_cert_key(&thumb("healthy")));
+        assert_eq!(key_answer(&ok), KeyState::Opens, "{ok}");
+        let gone = commands::rdp_cert_key(&thumb("cert-key-missing"));
+        let gone = sim_output("cert-key-missing", &gone);
+        assert_eq!(key_answer(&gone), KeyState::Missing, "{gone}");
+        // Another display language: neither label, no verdict either way.
+        assert_eq!(key_answer("Fehlender gespeicherter Schlüsselsatz"), KeyState::Unknown);
+    }
+
+    #[test]
+    fn the_key_file_listing_tells_missing_from_unreadable() {
+        let gone = sim_output("cert-key-missing", &commands::rdp_key_file());
+        assert!(!gone.contains(commands::RDP_KEY_STEM), "{gone}");
+        // MachineKeys owned by a deleted account: certutil cannot open the key, the file is there.
+        let t = thumb("machinekeys-acl");
+        let acl = sim_output("machinekeys-acl", &commands::rdp_cert_key(&t));
+        assert_eq!(key_answer(&acl), KeyState::Missing, "{acl}");
+        let there = sim_output("machinekeys-acl", &commands::rdp_key_file());
+        assert!(there.trim().starts_with(commands::RDP_KEY_STEM), "{there}");
     }
 }

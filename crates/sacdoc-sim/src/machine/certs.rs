@@ -198,6 +198,10 @@ pub enum RdpCertStatus {
     Expired(String),
     /// The private key container cannot be read by NETWORK SERVICE (MachineKeys ACLs).
     KeyUnreadable(String),
+    /// The certificate names a key container whose file is gone from MachineKeys (deleted by
+    /// hand, by a cleanup tool, or lost with a restored disk): the certificate stays in the store
+    /// with its key provider information, so only opening the key shows it.
+    KeyMissing(String),
 }
 
 fn configured_hash(st: &WinState) -> Option<String> {
@@ -206,6 +210,13 @@ fn configured_hash(st: &WinState) -> Option<String> {
         Some(RegValue::Sz(s)) => Some(s.to_ascii_uppercase()),
         _ => None,
     }
+}
+
+/// Whether the certificate has key provider information naming a file MachineKeys lacks.
+fn key_file_missing(st: &WinState, c: &Certificate) -> bool {
+    c.key_file
+        .as_ref()
+        .is_some_and(|k| st.fs.node(&format!("{}\\{k}", super::fs::MACHINE_KEYS)).is_none())
 }
 
 fn key_readable(st: &WinState, c: &Certificate) -> bool {
@@ -237,6 +248,8 @@ pub fn rdp_certificate_status(st: &mut WinState) -> RdpCertStatus {
     };
     if now >= pick.not_after || now < pick.not_before {
         RdpCertStatus::Expired(pick.thumbprint)
+    } else if key_file_missing(st, &pick) {
+        RdpCertStatus::KeyMissing(pick.thumbprint)
     } else if !key_readable(st, &pick) {
         RdpCertStatus::KeyUnreadable(pick.thumbprint)
     } else {
@@ -247,6 +260,9 @@ pub fn rdp_certificate_status(st: &mut WinState) -> RdpCertStatus {
 /// Called when TermService or SessionEnv starts: creates a self-signed RDP certificate when the
 /// `Remote Desktop` store holds no valid one. Fails (with the event Windows logs) when SYSTEM cannot
 /// write the key container to MachineKeys.
+///
+/// GUESS: a valid certificate whose key file is gone still counts (no source says Windows replaces
+/// it by itself; the documented fix removes it from the store first, then restarts SessionEnv).
 pub fn ensure_rdp_certificate(st: &mut WinState) {
     prepare(st);
     let now = st.now();

@@ -292,11 +292,62 @@ fn dir(ctx: &mut Ctx, args: &[String]) -> Out {
         .find(|a| !a.starts_with('/'))
         .map_or_else(|| ctx.sh.cwd.clone(), |a| ctx.path(a));
     let drive = target.get(..1).unwrap_or("C").to_ascii_uppercase();
+    let bare = args.iter().any(|a| a.eq_ignore_ascii_case("/b"));
     let mut o = Out::new();
+    // A `*` or `?` in the last component lists the matching entries of its folder.
+    let (folder, pattern) = match target.rsplit_once('\\') {
+        Some((f, p)) if p.contains(['*', '?']) => (f.to_string(), Some(p.to_string())),
+        _ => (String::new(), None),
+    };
+    let matched: Option<Vec<(String, bool, u64)>> = pattern.as_ref().map(|pat| {
+        ctx.st
+            .fs
+            .children(&folder)
+            .iter()
+            .map(|n| {
+                (n.path.rsplit('\\').next().unwrap_or("").to_string(), n.dir, n.data.len() as u64)
+            })
+            .filter(|(name, _, _)| super::cmd_flow::wildcard(pat, name))
+            .collect()
+    });
+    if let Some(names) = &matched {
+        if bare {
+            // `dir /b`: the names only; no match prints only the error.
+            if names.is_empty() {
+                o.err("File Not Found\r\n");
+                o.code = 1;
+            }
+            for (name, _, _) in names {
+                o.out(format!("{name}\r\n"));
+            }
+            return o;
+        }
+        if names.is_empty() {
+            o.out(format!(
+                " Volume in drive {drive} has no label.\r\n Volume Serial Number is 8C2A-1F3E\r\n\r\n Directory of {folder}\r\n\r\n"
+            ));
+            o.err("File Not Found\r\n");
+            o.code = 1;
+            return o;
+        }
+    }
+    if bare && pattern.is_none() {
+        if !ctx.st.fs.exists(&target) {
+            o.err("File Not Found\r\n");
+            o.code = 1;
+        } else if ctx.st.fs.is_dir(&target) {
+            for n in ctx.st.fs.children(&target) {
+                o.out(format!("{}\r\n", n.path.rsplit('\\').next().unwrap_or("")));
+            }
+        } else {
+            o.out(format!("{}\r\n", target.rsplit('\\').next().unwrap_or("")));
+        }
+        return o;
+    }
     o.out(format!(
         " Volume in drive {drive} has no label.\r\n Volume Serial Number is 8C2A-1F3E\r\n"
     ));
-    if !ctx.st.fs.exists(&target) {
+    if pattern.is_none() && !ctx.st.fs.exists(&target) {
         o.out(format!("\r\n Directory of {}\r\n\r\n", parent_of(&target)));
         o.err("File Not Found\r\n");
         o.code = 1;
@@ -314,7 +365,9 @@ fn dir(ctx: &mut Ctx, args: &[String]) -> Out {
     };
     // GUESS: nodes have no timestamps; every entry shows the current time.
     let stamp = format!("{:02}/{:02}/{}  {:02}:{:02} {ampm}", c.month, c.day, c.year, h, c.minute);
-    let (dir_path, entries): (String, Vec<(String, bool, u64)>) = if ctx.st.fs.is_dir(&target) {
+    let (dir_path, entries): (String, Vec<(String, bool, u64)>) = if let Some(v) = matched {
+        (folder.clone(), v)
+    } else if ctx.st.fs.is_dir(&target) {
         let mut v = vec![(".".to_string(), true, 0), ("..".to_string(), true, 0)];
         v.extend(ctx.st.fs.children(&target).iter().map(|n| {
             (n.path.rsplit('\\').next().unwrap_or("").to_string(), n.dir, n.data.len() as u64)

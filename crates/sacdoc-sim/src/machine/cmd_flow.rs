@@ -384,7 +384,7 @@ fn plain_items(ctx: &Ctx, set: &str) -> Vec<String> {
 }
 
 /// `*` and `?` matching, case-insensitive, as file names compare on Windows.
-fn wildcard(pat: &str, name: &str) -> bool {
+pub(crate) fn wildcard(pat: &str, name: &str) -> bool {
     fn go(p: &[char], n: &[char]) -> bool {
         match p.split_first() {
             None => n.is_empty(),

@@ -1,4 +1,5 @@
-//! `gpupdate`, `gpresult /r`, `shutdown`, `certutil -encode`, `ipconfig [/all]`.
+//! `gpupdate`, `gpresult /r`, `shutdown`, `certutil -encode` / `-hashfile` (and `-store`, in
+//! `cmd_certstore`), `ipconfig [/all]`.
 
 use base64::Engine;
 
@@ -164,6 +165,9 @@ fn certutil_hashfile(ctx: &mut Ctx, args: &[String]) -> Out {
 fn certutil(ctx: &mut Ctx, args: &[String]) -> Out {
     if args.first().is_some_and(|a| a.eq_ignore_ascii_case("-hashfile")) {
         return certutil_hashfile(ctx, args);
+    }
+    if args.first().is_some_and(|a| a.eq_ignore_ascii_case("-store")) {
+        return super::cmd_certstore::store(ctx, args);
     }
     let force = args.iter().any(|a| a.eq_ignore_ascii_case("-f"));
     let rest: Vec<&String> = args.iter().filter(|a| !a.eq_ignore_ascii_case("-f")).collect();

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod cmd_arith;
 pub mod cmd_bcd;
 pub mod cmd_builtin;
+pub mod cmd_certstore;
 pub mod cmd_flow;
 pub mod cmd_makecab;
 pub mod cmd_misc;

@@ -131,6 +131,9 @@ fn certificate(st: &mut WinState) -> Condition {
         RdpCertStatus::KeyUnreadable(t) => {
             (false, format!("the private key of certificate {t} cannot be read (MachineKeys ACLs)"))
         }
+        RdpCertStatus::KeyMissing(t) => {
+            (false, format!("the private key file of certificate {t} is missing from MachineKeys"))
+        }
         RdpCertStatus::HashMismatch(h) => {
             (false, format!("SSLCertificateSHA1Hash names {h}, which no store holds"))
         }
@@ -214,6 +217,7 @@ mod tests {
             ("machinekeys-acl", "certificate"),
             ("tls-disabled", "tls"),
             ("gpo-reverts-tls", "tls"),
+            ("cert-key-missing", "certificate"),
         ] {
             let r = evaluate(&booted(scenario).state);
             let failing: Vec<&str> = r.failing().iter().map(|c| c.name).collect();
@@ -227,6 +231,19 @@ mod tests {
         m.state.stop_service("RemoteSupportAgent", true).expect("stop");
         m.state.stop_service("TermService", true).expect("stop");
         m.state.start_service("TermService").expect("start");
+        assert!(evaluate(&m.state).connects(), "{:?}", evaluate(&m.state));
+    }
+
+    #[test]
+    fn a_missing_key_is_named_and_a_renewed_certificate_connects() {
+        let mut m = booted("cert-key-missing");
+        let r = evaluate(&m.state);
+        let cert = r.conditions.iter().find(|c| c.name == "certificate").expect("certificate");
+        assert!(!cert.ok && cert.detail.contains("missing from MachineKeys"), "{cert:?}");
+        // The documented fix: remove the certificate, restart SessionEnv.
+        m.state.certs.store_mut(certs::RDP_STORE).clear();
+        m.state.stop_service("SessionEnv", true).expect("stop");
+        m.state.start_service("SessionEnv").expect("start");
         assert!(evaluate(&m.state).connects(), "{:?}", evaluate(&m.state));
     }
 

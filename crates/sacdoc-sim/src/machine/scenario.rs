@@ -46,6 +46,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("machinekeys-and-tls", include_str!("../../../../scenarios/machinekeys-and-tls.toml")),
     ("gpo-paused-halfway", include_str!("../../../../scenarios/gpo-paused-halfway.toml")),
     ("firewall-rule-disabled", include_str!("../../../../scenarios/firewall-rule-disabled.toml")),
+    ("cert-key-missing", include_str!("../../../../scenarios/cert-key-missing.toml")),
 ];
 
 /// Deep-merges `over` into `base` (see the module docs for the rules).

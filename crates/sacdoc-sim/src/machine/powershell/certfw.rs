@@ -51,6 +51,9 @@ fn cert_obj(c: &Certificate, loc: &str, store: &str) -> Value {
                     Value::s("System.Security.Cryptography.Oid"),
                 ]),
             )
+            // The certificate's key provider information, not the key file: it stays `True` when
+            // the file is gone or unreadable (CryptoPro/libcore issue #14: a LocalMachine
+            // certificate with HasPrivateKey = true whose signing fails "Keyset does not exist").
             .with("HasPrivateKey", Value::Bool(c.key_file.is_some()))
             .with("PSPath", Value::s(format!("{parent}\\{}", c.thumbprint)))
             .with("PSParentPath", Value::s(parent));
