@@ -173,3 +173,23 @@ fn idle_timeout_leads_to_one_relogin() {
     assert_eq!(s.relogins(), 1);
     s.close().expect("close");
 }
+
+/// A command that prints nothing for seconds (`ping -n N` waits N seconds in the simulator, as
+/// `gpupdate /force` and others do on a real VM) is a busy VM, not a console that drops keys.
+/// The painted capture's wait for its first screen presses Enter to bring back a prompt the line
+/// may have garbled; the late answer to that Enter must not be learned as a debounce, which would
+/// pause seconds before every repeated key of every later line. Several lengths, so that the
+/// answer lands inside the Enters' own retry window whenever the first one goes out.
+#[test]
+fn a_slow_command_teaches_no_debounce() {
+    let q = "profile=ws2019&start=sac";
+    let mut s = sim_session("healthy", q);
+    for secs in 3..=7 {
+        let cmd = format!("ping -n {secs} 127.0.0.1");
+        let out = s.run(&cmd).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert!(out.output.contains(&format!("Sent = {secs}")), "{cmd}: {:?}", out.output);
+        assert_eq!(s.debounce(), None, "after {cmd}: a debounce was learned from a busy VM");
+    }
+    check_same(&mut s, "healthy", q, "ver");
+    s.close().expect("close");
+}

@@ -425,9 +425,19 @@ fn suspect_debounce(line: &mut Line) {
     });
 }
 
+/// The longest gap between two equal keys that is taken for a debounce: the windows seen on
+/// 2016/2019 guests are about half a second (sac-protocol.md §12), so a repeated key that went
+/// through only after two seconds says the far end was busy, not that it debounces.
+const MAX_LEARNED_GAP: Duration = Duration::from_millis(2000);
+
 /// Remembers that a repeated key went through after `gap`: later repeated keys wait that long
 /// (plus a margin) instead of being lost and repaired.
 fn learn(line: &mut Line, gap: Duration) {
+    if gap > MAX_LEARNED_GAP {
+        // Not a debounce: a far end that was busy (a command still running, a slow paint)
+        // answered late. Learned, it would pause seconds before every repeated key.
+        return;
+    }
     let d = gap + Duration::from_millis(100);
     line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
 }

@@ -44,9 +44,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     f.render_stateful_widget(list, list_area, &mut st);
     let line = match &c.error {
         Some(e) => Line::styled(format!(" {e}"), Style::default().fg(Color::Red)),
-        None => Line::raw(
-            " Up/Down/Home/End choose, type a target, Enter connect or start, Esc quit",
-        ),
+        None => {
+            Line::raw(" Up/Down/Home/End choose, type a target, Enter connect or start, Esc quit")
+        }
     };
     f.render_widget(Paragraph::new(line), help);
 }

@@ -419,7 +419,10 @@ fn page_through(
                 }
                 if line.quiet_for() >= PROBE_AFTER && probes < PAGE_PROBES {
                     probes += 1;
-                    crate::typing::press(line, b"\r").map_err(line_error)?;
+                    // Sent once, not pressed until it shows: a command still running (gpupdate
+                    // takes seconds) answers nothing, and reading that silence as a dropped key
+                    // would learn a seconds-long debounce that slows every later line.
+                    line.send(b"\r").map_err(line_error)?;
                 }
                 continue;
             }

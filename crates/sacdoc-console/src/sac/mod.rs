@@ -209,6 +209,12 @@ impl Session {
         self.profile
     }
 
+    /// The pause this session keeps before a key equal to the previous one: `None` until the
+    /// console was seen to drop a repeated key (2016/2019 guests debounce; sac-protocol.md §12).
+    pub fn debounce(&self) -> Option<std::time::Duration> {
+        self.line.debounce
+    }
+
     /// How many times the channel asked for credentials again (idle timeout, `lock`) and got them.
     pub fn relogins(&self) -> u32 {
         self.relogins
