@@ -16,6 +16,7 @@ pub mod checksum;
 pub mod cmdline;
 pub mod guard;
 pub mod pack;
+pub mod phases;
 pub mod painted;
 pub mod resume;
 pub mod spool;
@@ -124,7 +125,7 @@ pub fn nonce(command: &str, index: u64) -> String {
 use std::time::Duration;
 
 use crate::line::{Line, LineError};
-use crate::typing::{type_checked, Anchor, Echo, TypeError};
+use crate::typing::{type_checked_in_runs, Anchor, Echo, TypeError, CHUNK};
 
 /// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
 pub fn is_cmd_prompt(before_cursor: &str) -> bool {
@@ -159,6 +160,10 @@ pub(crate) fn type_command(
     text: &str,
     timeout: Duration,
 ) -> Result<u32, RunError> {
+    phases::timed(phases::Phase::Typing, || type_command_untimed(line, text, timeout))
+}
+
+fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Result<u32, RunError> {
     let start = std::time::Instant::now();
     let mut tries = 0;
     loop {
@@ -182,14 +187,58 @@ pub(crate) fn type_command(
             text.push(' ');
         }
         let left = timeout.saturating_sub(start.elapsed());
-        match type_checked(line, &anchor, &text, Echo::Plain, left) {
-            Ok(repairs) => return Ok(repairs),
+        let run = if tries == 1 && !noisy::recently() { WIDE_RUN } else { CHUNK };
+        match type_checked_in_runs(line, &anchor, &text, Echo::Plain, left, run) {
+            Ok(repairs) => {
+                if repairs > 0 {
+                    noisy::seen();
+                }
+                return Ok(repairs);
+            }
             Err(TypeError::Line(l)) => return Err(line_error(l)),
             Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
-                return Err(SessionFault::Typing(e).into())
+                noisy::seen();
+                return Err(SessionFault::Typing(e).into());
             }
-            Err(_) => cancel_line(line, timeout.saturating_sub(start.elapsed()))?,
+            Err(_) => {
+                noisy::seen();
+                cancel_line(line, timeout.saturating_sub(start.elapsed()))?
+            }
         }
+    }
+}
+
+/// Keys per run when the line has been clean: about two screen rows. Each run's echo costs a
+/// round trip, and on a painted console that round trip waits for the console's next paint
+/// (`paint_ms` in the simulator, a GUESS of 100 ms), so a 300-character capture line typed 40
+/// keys at a time spends most of its time waiting. After a repair the runs are short again
+/// ([`CHUNK`], see [`noisy`]): on a noisy line short runs come back clean far more often.
+pub const WIDE_RUN: usize = 160;
+
+/// Whether typing met noise lately, on this thread (one session's runner runs on one thread):
+/// after a repair or a retyped line, the next [`noisy::LINES`] lines are typed in short runs.
+pub mod noisy {
+    use std::cell::Cell;
+
+    /// Lines typed in short runs after noise was seen.
+    pub const LINES: u32 = 50;
+
+    thread_local! {
+        static LEFT: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Noise was seen: type short runs for a while.
+    pub fn seen() {
+        LEFT.with(|l| l.set(LINES));
+    }
+
+    /// True while lines are to be typed in short runs; counts one line down.
+    pub fn recently() -> bool {
+        LEFT.with(|l| {
+            let left = l.get();
+            l.set(left.saturating_sub(1));
+            left > 0
+        })
     }
 }
 
@@ -199,6 +248,10 @@ pub const LINE_TRIES: u32 = 4;
 /// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
 /// after it.
 pub(crate) fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunError> {
+    phases::timed(phases::Phase::Typing, || cancel_line_untimed(line, left))
+}
+
+fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> {
     let start = std::time::Instant::now();
     for _ in 0..3 {
         line.clear();

@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::checksum;
+use super::phases::{timed, Phase};
 use super::guard::{self, Form, Guard};
 use super::spool::{Spool, BEGIN, END};
 use super::verify::Reads;
@@ -169,23 +170,34 @@ pub fn run(
     // cost a longer typed line (about 95 characters, painted a chunk at a time) to save nothing.
     // One that fills more than a screen is packed once its first page shows it (see
     // `read_back`).
-    let rest = format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show(&spool));
+    // The screen is cleared right before paging, by the same line (no `cls` line of its own
+    // before it): only this capture's rows are then on the screen.
+    let rest = format!(
+        "{} & {} & {}",
+        spool.encode_plain(),
+        hash_into_b64(&spool),
+        show_cleared(&spool)
+    );
     let mut read = |l: &mut Line, typed: &str| output_rows(l, typed, limits);
-    page_spool(line, &spool, &id, limits, |line| {
+    page_spool(line, &spool, &id, limits, false, |line| {
         guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
     })
 }
 
 /// Types the line that ends by paging the spool's base64 (with `type_line`, which says how it
-/// went to the VM), reads the spool back until it verifies, and deletes it.
+/// went to the VM), reads the spool back until it verifies, and deletes it. `clear` clears
+/// numbered rows of an earlier capture off the screen first (a line that does not clear the
+/// screen itself before paging).
 fn page_spool(
     line: &mut Line,
     spool: &Spool,
     id: &str,
     limits: Limits,
+    clear: bool,
     type_line: impl FnOnce(&mut Line) -> Result<Form, RunError>,
 ) -> Result<(String, Option<i32>), RunError> {
-    let got = clear_numbered_rows(line, limits)
+    let cleared = if clear { clear_numbered_rows(line, limits) } else { Ok(()) };
+    let got = cleared
         .and_then(|()| type_line(line))
         .and_then(|form| read_verified(line, spool, id, limits).map(|text| (form, text)))
         .and_then(|(form, text)| form.finish(spool, &text));
@@ -215,7 +227,7 @@ pub(crate) fn read_spool(
     let id = nonce(command, index);
     let spool = Spool::new(&id);
     let form = Form::Unknown(Guard::new(&spool, command, &id));
-    page_spool(line, &spool, &id, limits, |line| {
+    page_spool(line, &spool, &id, limits, true, |line| {
         type_command(line, &show(&spool), limits.timeout).map(|_| form)
     })
 }
@@ -228,6 +240,12 @@ fn hash_into_b64(spool: &Spool) -> String {
 /// The line that pages the numbered base64 of the spool.
 fn show(spool: &Spool) -> String {
     format!("{} | more", spool.numbered())
+}
+
+/// [`show`] on a screen cleared by `cls` first: a line that ends with it needs no `cls` line of
+/// its own before it.
+fn show_cleared(spool: &Spool) -> String {
+    format!("cls & {}", show(spool))
 }
 
 /// Pages the spool (the line that does so is typed, not yet entered) until a read, or a
@@ -299,7 +317,7 @@ fn fetch_rows(
     wanted: &[usize],
     limits: Limits,
 ) -> Result<Vec<(usize, String)>, RunError> {
-    simple(line, &spool.numbered_lines(wanted), limits)?;
+    timed(Phase::Fetch, || simple(line, &spool.numbered_lines(wanted), limits))?;
     Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
 }
 
@@ -313,7 +331,7 @@ fn clear_numbered_rows(line: &mut Line, limits: Limits) -> Result<(), RunError> 
 }
 
 fn clear_screen(line: &mut Line, limits: Limits) -> Result<(), RunError> {
-    simple(line, "cls", limits)
+    timed(Phase::Helper, || simple(line, "cls", limits))
 }
 
 /// Presses Enter on the typed line that pages the spool and reads it back: the base64 rows
@@ -334,7 +352,7 @@ fn read_back(
     let mut outcome = page_through(line, &mut pages, limits, start, received_at_start, pack);
     if matches!(outcome, Ok(Paged::Big)) {
         // More than a screen: stop `more`, pack the spool and page its cabinet instead.
-        outcome = repage_packed(line, spool, limits).and_then(|()| {
+        outcome = timed(Phase::Repack, || repage_packed(line, spool, limits)).and_then(|()| {
             pages = Pages::new(id);
             page_through(line, &mut pages, limits, start, received_at_start, false)
         });
@@ -345,7 +363,8 @@ fn read_back(
     }
     // The last rows may still be painting when the prompt is recognised: read what is left of
     // the paint, then the screen once more.
-    line.drain(Duration::from_millis(300), Duration::from_millis(40)).map_err(line_error)?;
+    timed(Phase::Tail, || line.drain(Duration::from_millis(300), Duration::from_millis(40)))
+        .map_err(line_error)?;
     pages.collect(line);
     let Some(end) = pages.end() else {
         return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
@@ -392,7 +411,8 @@ fn page_through(
         // spell, Enter (one more line at `-- More --`, an empty line at the prompt: harmless
         // either way) makes the console paint again.
         let slice = PROBE_AFTER.min(limits.timeout);
-        let state = line.wait(slice, "waiting for the next screen of output", |l| {
+        let phase = if seen_max == 0 { Phase::FirstScreen } else { Phase::NextScreen };
+        let state = timed(phase, || line.wait(slice, "waiting for the next screen of output", |l| {
             if l.received() - received_at_start > limits.output_limit {
                 return Some(State::TooLarge);
             }
@@ -410,7 +430,7 @@ fn page_through(
                 return Some(State::Done);
             }
             None
-        });
+        }));
         let state = match state {
             Ok(s) => s,
             Err(LineError::Timeout { .. }) => {
@@ -426,11 +446,11 @@ fn page_through(
             Err(e) => return Err(line_error(e)),
         };
         // A paint ends by placing the cursor; until then (or a short quiet spell) it is not done.
-        settle(line).map_err(line_error)?;
+        timed(Phase::Settle, || settle(line)).map_err(line_error)?;
         match state {
             State::TooLarge => return Err(RunError::OutputTooLarge { limit: limits.output_limit }),
             State::Page => {
-                pages.collect(line);
+                timed(Phase::Read, || pages.collect(line));
                 seen_max = pages.max();
                 // The probes count garbled screens in a row, not in the whole capture: a long
                 // capture at a little noise meets many of them, each put right by one Enter.
@@ -446,7 +466,7 @@ fn page_through(
                 // page wait out the debounce: alternate with Enter (one more line) instead.
                 let repeat = matches!(line.last_byte, Some((b' ', _)));
                 let key: &[u8] = if line.debounce.is_some() && repeat { b"\r" } else { b" " };
-                crate::typing::press(line, key).map_err(line_error)?;
+                timed(Phase::Key, || crate::typing::press(line, key)).map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);
@@ -528,7 +548,7 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
         name = spool.cab_name,
         b64 = spool.b64,
         hash = hash_into_b64(spool),
-        show = show(spool),
+        show = show_cleared(spool),
     );
     type_command(line, &typed, limits.timeout)?;
     line.clear();
@@ -541,16 +561,18 @@ pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), R
     type_command(line, cmd, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
-        at_prompt(l) && !l.buf().is_empty()
-    })?;
-    line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
-    Ok(())
+    timed(Phase::HelperWait, || {
+        wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
+            at_prompt(l) && !l.buf().is_empty()
+        })?;
+        line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
+        Ok(())
+    })
 }
 
 /// Deletes the spool files; a failure here loses nothing, so it is ignored.
 fn cleanup(line: &mut Line, spool: &Spool, limits: Limits) {
-    let _ = simple(line, &spool.delete(), limits);
+    let _ = timed(Phase::Cleanup, || simple(line, &spool.delete(), limits));
 }
 
 #[cfg(test)]
