@@ -69,6 +69,9 @@ pub struct LineArgs {
     /// Profiles to measure.
     #[arg(long, value_delimiter = ',', default_value = "ws2022,ws2019")]
     pub profiles: Vec<String>,
+    /// Measure only the packed form (skip the VM without makecab).
+    #[arg(long)]
+    pub packed_only: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -164,6 +167,9 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
     ))?;
     for p in &a.profiles {
         for packed in [true, false] {
+            if a.packed_only && !packed {
+                continue;
+            }
             let f = measure_line(&a.scenario, p, a.baud, &a.command, packed)?;
             let ratio = |x: f64, raw: f64| if raw > 0.0 { x / raw } else { 0.0 };
             super::output::println(&format!(

@@ -208,12 +208,12 @@ fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Resul
     }
 }
 
-/// Keys per run when the line has been clean: about two screen rows. Each run's echo costs a
+/// Keys per run when the line has been clean: most capture lines in one run. Each run's echo costs a
 /// round trip, and on a painted console that round trip waits for the console's next paint
 /// (`paint_ms` in the simulator, a GUESS of 100 ms), so a 300-character capture line typed 40
 /// keys at a time spends most of its time waiting. After a repair the runs are short again
 /// ([`CHUNK`], see [`noisy`]): on a noisy line short runs come back clean far more often.
-pub const WIDE_RUN: usize = 160;
+pub const WIDE_RUN: usize = 320;
 
 /// Whether typing met noise lately, on this thread (one session's runner runs on one thread):
 /// after a repair or a retyped line, the next [`noisy::LINES`] lines are typed in short runs.

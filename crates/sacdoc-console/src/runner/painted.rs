@@ -52,6 +52,19 @@ const PAGE_PROBES: u32 = 8;
 /// counts: a paint arrives in one stream, so a pause this long means it has ended.
 const PAINT_DONE: Duration = Duration::from_millis(100);
 
+/// A paint that ended by placing the cursor (the diff painter's last sequence) counts as done
+/// after this much quiet; [`PAINT_DONE`] is the rule for a buffer that ends otherwise. A
+/// cursor placed at the start of a row within a paint is followed by that row's text at once,
+/// so a pause after it this long is the paint's end.
+const PLACED_DONE: Duration = Duration::from_millis(40);
+
+/// True when the paint the line last showed has ended: quiet for [`PLACED_DONE`] after a cursor
+/// placement, or for [`PAINT_DONE`] after anything else.
+fn paint_done(l: &Line) -> bool {
+    let quiet = l.quiet_for();
+    quiet >= PAINT_DONE || (quiet >= PLACED_DONE && ends_with_cursor_position(l.buf()))
+}
+
 /// How many times the spool is paged before the capture is given up as unverifiable.
 pub const READS: u32 = 3;
 
@@ -363,8 +376,10 @@ fn read_back(
     }
     // The last rows may still be painting when the prompt is recognised: read what is left of
     // the paint, then the screen once more.
-    timed(Phase::Tail, || line.drain(Duration::from_millis(300), Duration::from_millis(40)))
-        .map_err(line_error)?;
+    if !ends_with_cursor_position(line.buf()) {
+        timed(Phase::Tail, || line.drain(Duration::from_millis(300), Duration::from_millis(40)))
+            .map_err(line_error)?;
+    }
     pages.collect(line);
     let Some(end) = pages.end() else {
         return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
@@ -424,7 +439,7 @@ fn page_through(
                 if max > seen_max {
                     return Some(State::Page);
                 }
-            } else if at_prompt(l) && !l.buf().is_empty() && l.quiet_for() >= PAINT_DONE {
+            } else if at_prompt(l) && !l.buf().is_empty() && paint_done(l) {
                 // Only a finished paint: halfway through a paint that moves rows up, the cursor
                 // can sit for a moment after a prompt that an older row still shows.
                 return Some(State::Done);
@@ -527,12 +542,16 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
     for _ in 0..3 {
         line.clear();
         line.send(b"q").map_err(line_error)?;
-        let _ = line.wait(
+        let quit_seen = line.wait(
             limits.timeout.min(Duration::from_secs(5)),
             "waiting for more to quit",
-            |l| (at_prompt(l) && !l.buf().is_empty()).then_some(()),
+            |l| (at_prompt(l) && !l.buf().is_empty() && paint_done(l)).then_some(()),
         );
-        line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
+        // A paint that ended by placing the cursor after the prompt is the whole answer to
+        // `q`; anything else gets a longer quiet spell to finish.
+        if quit_seen.is_err() || !ends_with_cursor_position(line.buf()) {
+            line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
+        }
         if at_prompt(line) && !line.term().before_cursor().contains(MORE) {
             quit = true;
             break;
@@ -562,11 +581,10 @@ pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), R
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     timed(Phase::HelperWait, || {
+        // The prompt counts once the paint that shows it has ended (see `paint_done`).
         wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
-            at_prompt(l) && !l.buf().is_empty()
-        })?;
-        line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
-        Ok(())
+            at_prompt(l) && !l.buf().is_empty() && paint_done(l)
+        })
     })
 }
 
