@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::checksum;
-use super::phases::{timed, Phase};
 use super::guard::{self, Form, Guard};
+use super::phases::{timed, Phase};
 use super::spool::{Spool, BEGIN, END};
 use super::verify::Reads;
 use super::{
@@ -185,12 +185,8 @@ pub fn run(
     // `read_back`).
     // The screen is cleared right before paging, by the same line (no `cls` line of its own
     // before it): only this capture's rows are then on the screen.
-    let rest = format!(
-        "{} & {} & {}",
-        spool.encode_plain(),
-        hash_into_b64(&spool),
-        show_cleared(&spool)
-    );
+    let rest =
+        format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show_cleared(&spool));
     let mut read = |l: &mut Line, typed: &str| output_rows(l, typed, limits);
     page_spool(line, &spool, &id, limits, false, |line| {
         guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
@@ -427,25 +423,30 @@ fn page_through(
         // either way) makes the console paint again.
         let slice = PROBE_AFTER.min(limits.timeout);
         let phase = if seen_max == 0 { Phase::FirstScreen } else { Phase::NextScreen };
-        let state = timed(phase, || line.wait(slice, "waiting for the next screen of output", |l| {
-            if l.received() - received_at_start > limits.output_limit {
-                return Some(State::TooLarge);
-            }
-            let before = l.term().before_cursor();
-            if before.contains(MORE) {
-                // A new page: the highest number on screen went up.
-                let max =
-                    rows_after_echo(l, &pages.nonce).into_iter().map(|(n, _)| n).max().unwrap_or(0);
-                if max > seen_max {
-                    return Some(State::Page);
+        let state = timed(phase, || {
+            line.wait(slice, "waiting for the next screen of output", |l| {
+                if l.received() - received_at_start > limits.output_limit {
+                    return Some(State::TooLarge);
                 }
-            } else if at_prompt(l) && !l.buf().is_empty() && paint_done(l) {
-                // Only a finished paint: halfway through a paint that moves rows up, the cursor
-                // can sit for a moment after a prompt that an older row still shows.
-                return Some(State::Done);
-            }
-            None
-        }));
+                let before = l.term().before_cursor();
+                if before.contains(MORE) {
+                    // A new page: the highest number on screen went up.
+                    let max = rows_after_echo(l, &pages.nonce)
+                        .into_iter()
+                        .map(|(n, _)| n)
+                        .max()
+                        .unwrap_or(0);
+                    if max > seen_max {
+                        return Some(State::Page);
+                    }
+                } else if at_prompt(l) && !l.buf().is_empty() && paint_done(l) {
+                    // Only a finished paint: halfway through a paint that moves rows up, the cursor
+                    // can sit for a moment after a prompt that an older row still shows.
+                    return Some(State::Done);
+                }
+                None
+            })
+        });
         let state = match state {
             Ok(s) => s,
             Err(LineError::Timeout { .. }) => {
