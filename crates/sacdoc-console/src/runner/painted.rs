@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! COMMAND >"F" 2>&1 & call echo SDX<n>:%^errorlevel%:>>"F" & certutil -encode "F" "B" >nul
-//!   & certutil -hashfile "F" SHA256 | findstr /v : >>"B" & findstr /n /v @ "B" | more
+//!   & certutil -hashfile "F" SHA256 | findstr /v : >>"B" & cls & findstr /n /v @ "B" | more
 //! ```
 //!
 //! spools stdout and stderr of every part of COMMAND to a file, appends the exit code, encodes the
@@ -13,8 +13,10 @@
 //! too), appends the VM's SHA-256 of the spool (`findstr /v :` keeps only the hash line: the
 //! header names the file's path and the last line starts `CertUtil:`, in every language), numbers
 //! the lines (`12:QUJD...`; `@` never occurs in base64, so `/v @` keeps every line) and pages them
-//! with `more`, one screen per space. Each screen is read from the emulated terminal; the
-//! numbers make overlapping or repeated screens harmless. Lines a screen did not show (the last
+//! with `more`, one screen per space, on a screen `cls` cleared first (no line of its own: on a
+//! painted console every typed line costs a paint for its echo and one for its prompt). Each
+//! screen is read from the emulated terminal; the numbers make overlapping or repeated screens
+//! harmless. Lines a screen did not show (the last
 //! page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then both
 //! files are deleted.
 //!
