@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::runner::Shell;
+use crate::runner::phases::{self, Phases};
+use crate::runner::{CommandOutput, RunError, Shell};
 use crate::sac::{ConnectConfig, Credentials, Recording, Secret, Session};
 
 /// Arguments of `sacdoc bench`.
@@ -29,7 +30,7 @@ pub enum Which {
     /// Bytes over the line and time of `sacdoc run` per profile, against the raw output.
     Line(LineArgs),
     /// The doctor on busy-server at 115200 baud, next to the article's commands as written.
-    Doctor,
+    Doctor(DoctorArgs),
     /// Start states x line faults x console styles x jobs, each cell classified as correct, a
     /// clear error, wrong, over time or a panic.
     Resilience(super::bench_resilience::Args),
@@ -43,6 +44,14 @@ pub enum Which {
     /// A hostile console for `exec:` targets (used by `bench hostile`).
     #[command(hide = true)]
     FarEnd(super::bench_hostile::FarEndArgs),
+}
+
+/// Arguments of `sacdoc bench doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Profiles to measure.
+    #[arg(long, value_delimiter = ',', default_value = "ws2022,ws2019")]
+    pub profiles: Vec<String>,
 }
 
 /// Arguments of `sacdoc bench line`.
@@ -60,6 +69,9 @@ pub struct LineArgs {
     /// Profiles to measure.
     #[arg(long, value_delimiter = ',', default_value = "ws2022,ws2019")]
     pub profiles: Vec<String>,
+    /// Measure only the packed form (skip the VM without makecab).
+    #[arg(long)]
+    pub packed_only: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -75,8 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Some(Which::Hostile(a)) => super::bench_hostile::run(&a),
         Some(Which::Parse(a)) => super::bench_parse::run(&a),
         Some(Which::FarEnd(a)) => super::bench_hostile::far_end(&a),
-        Some(Which::Doctor) => {
-            let table = doctor_default()?;
+        Some(Which::Doctor(a)) => {
+            let table = doctor_default(&a.profiles)?;
             super::output::print(&table)?;
             Ok(0)
         }
@@ -95,6 +107,9 @@ pub struct LineFigure {
     pub seconds: f64,
     /// Time the raw output alone takes at the line rate (10 bits per byte).
     pub raw_seconds: f64,
+    /// Where the runner's time went.
+    #[serde(skip)]
+    pub phases: Phases,
 }
 
 /// Measures one command over one profile.
@@ -122,8 +137,10 @@ pub fn measure_line(
     cfg.timeout = Duration::from_secs(120);
     let mut s = Session::connect(&cfg).context("connecting to the simulator")?;
     let start = Instant::now();
+    let before = phases::snapshot();
     let out = s.run(command).context("running the command")?;
     let seconds = start.elapsed().as_secs_f64();
+    let phases = phases::snapshot().since(&before);
     let _ = s.close();
     let n = out.output.len() as u64;
     Ok(LineFigure {
@@ -134,6 +151,7 @@ pub fn measure_line(
         bytes_received: out.bytes_received,
         seconds,
         raw_seconds: n as f64 * 10.0 / f64::from(baud),
+        phases,
     })
 }
 
@@ -149,6 +167,9 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
     ))?;
     for p in &a.profiles {
         for packed in [true, false] {
+            if a.packed_only && !packed {
+                continue;
+            }
             let f = measure_line(&a.scenario, p, a.baud, &a.command, packed)?;
             let ratio = |x: f64, raw: f64| if raw > 0.0 { x / raw } else { 0.0 };
             super::output::println(&format!(
@@ -163,27 +184,71 @@ fn line(a: &LineArgs) -> anyhow::Result<i32> {
                 ratio(f.bytes_received as f64, f.output_bytes as f64),
                 ratio(f.seconds, f.raw_seconds),
             ))?;
+            super::output::print(&breakdown(&f.phases, Duration::from_secs_f64(f.seconds)))?;
         }
     }
     Ok(0)
+}
+
+/// Where the runner's time went, one indented row per phase, and what is left of `total` (the
+/// session's own work: SAC set-up, login, channel switches).
+fn breakdown(p: &Phases, total: Duration) -> String {
+    let mut s = String::new();
+    for (phase, t, n) in p.rows() {
+        s.push_str(&format!("    {:<28} {:>8.2} s {:>6}x\n", phase.name(), t.as_secs_f64(), n));
+    }
+    let rest = total.saturating_sub(p.total());
+    s.push_str(&format!("    {:<28} {:>8.2} s\n", "other (session)", rest.as_secs_f64()));
+    s
+}
+
+/// A shell that notes the runner's counters after each command, so the doctor's share of a
+/// benchmark that runs the doctor and then the article's commands can be told apart.
+struct Noting<'a> {
+    inner: &'a mut dyn Shell,
+    start: Instant,
+    notes: Vec<(Duration, Phases)>,
+}
+
+impl Shell for Noting<'_> {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        let out = self.inner.run(command);
+        self.notes.push((self.start.elapsed(), phases::snapshot()));
+        out
+    }
+
+    fn mark(&mut self, label: &str) {
+        self.inner.mark(label);
+    }
 }
 
 /// The doctor benchmark over one connection: connects, measures, and returns the table.
 fn doctor_once(cfg: &ConnectConfig) -> anyhow::Result<String> {
     let mut session =
         Session::connect(cfg).map_err(|e| super::output::connecting(e, &cfg.target))?;
-    let r = crate::doctor::bench::measure(&mut session);
+    let before = phases::snapshot();
+    let mut noting = Noting { inner: &mut session, start: Instant::now(), notes: Vec::new() };
+    let r = crate::doctor::bench::measure(&mut noting);
+    let notes = std::mem::take(&mut noting.notes);
     let _ = session.close();
     let (ours, article) = r?;
-    Ok(crate::doctor::bench::table(&ours, &article))
+    // The doctor's commands are those that ended within its time (the article's come after).
+    let doctor_end = Duration::from_millis(ours.millis + 1);
+    let at_end = notes.iter().rev().find(|(t, _)| *t <= doctor_end).map(|(_, p)| p.clone());
+    let mut out = crate::doctor::bench::table(&ours, &article);
+    if let Some(p) = at_end {
+        out.push_str("  the doctor's time by phase:\n");
+        out.push_str(&breakdown(&p.since(&before), Duration::from_millis(ours.millis)));
+    }
+    Ok(out)
 }
 
 /// `sacdoc bench doctor`: both profiles of `busy-server`, paced at 115200 baud, not recorded.
-fn doctor_default() -> anyhow::Result<String> {
+fn doctor_default(profiles: &[String]) -> anyhow::Result<String> {
     let sc = crate::sim::machine::load_scenario("busy-server")?;
     let c = sc.credentials.first().context("busy-server has no documented account")?;
     let mut out = String::new();
-    for profile in ["ws2022", "ws2019"] {
+    for profile in profiles {
         let target = format!("sim:busy-server?profile={profile}&baud=115200");
         let creds = Credentials {
             user: c.user.clone(),

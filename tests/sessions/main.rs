@@ -12,6 +12,7 @@ mod session_common;
 mod session_faults;
 mod session_links;
 mod session_pack;
+mod session_painted_pages;
 mod session_parallel;
 mod session_reboot;
 mod session_sim;

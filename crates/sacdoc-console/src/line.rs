@@ -68,6 +68,9 @@ pub struct Line {
     /// makecab, and a streaming console types big outputs out as text (1x) rather than as
     /// unpacked base64 (4/3x).
     pub no_makecab: bool,
+    /// Learned while typing: lines left to type in short runs, after typing met noise (see
+    /// `runner::WIDE_RUN`).
+    pub short_runs_left: u32,
     /// The last byte written and when.
     pub last_byte: Option<(u8, Instant)>,
     /// The last bytes received, kept to find the boot banner across reads.
@@ -118,6 +121,7 @@ impl Line {
             chunk: vec![0; 4096],
             debounce: None,
             no_makecab: false,
+            short_runs_left: 0,
             last_byte: None,
             tail: Vec::new(),
             boot_at: None,

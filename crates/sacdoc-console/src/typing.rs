@@ -79,7 +79,7 @@ const MAX_TRIES: u32 = 6;
 /// back clean far more often than a whole command line's (at 1% noise 0.99^40 = 67%, against 8%
 /// for a 250-character capture line), and a damaged run is repaired in place, within itself,
 /// instead of the whole line being erased or typed again.
-const CHUNK: usize = 40;
+pub const CHUNK: usize = 40;
 
 /// Types `text` (no Enter) at the prompt marked by `anchor` and waits until the screen shows it.
 /// Returns the number of repair rounds that erased or pressed keys (one that only waited for a
@@ -92,11 +92,26 @@ pub fn type_checked(
     echo: Echo,
     timeout: Duration,
 ) -> Result<u32, TypeError> {
+    type_checked_in_runs(line, anchor, text, echo, timeout, CHUNK)
+}
+
+/// [`type_checked`] with runs of at most `run` keys (plain text only). Each run costs a round
+/// trip for its echo, which on a painted console waits for the next paint: on a clean line
+/// longer runs save those waits, on a noisy one short runs save repairs.
+pub fn type_checked_in_runs(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    echo: Echo,
+    timeout: Duration,
+    run: usize,
+) -> Result<u32, TypeError> {
+    let run = run.max(1);
     let deadline = Instant::now() + timeout;
     let chars: Vec<char> = text.chars().collect();
     let runs: Vec<usize> = match echo {
         Echo::Plain => {
-            (1..=chars.len().div_ceil(CHUNK)).map(|i| (i * CHUNK).min(chars.len())).collect()
+            (1..=chars.len().div_ceil(run)).map(|i| (i * run).min(chars.len())).collect()
         }
         // A masked field is erased whole and typed again when its count is wrong (see
         // `secret`); it is never split.

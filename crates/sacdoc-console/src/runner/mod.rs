@@ -17,6 +17,7 @@ pub mod cmdline;
 pub mod guard;
 pub mod pack;
 pub mod painted;
+pub mod phases;
 pub mod resume;
 pub mod spool;
 pub mod stream;
@@ -124,7 +125,7 @@ pub fn nonce(command: &str, index: u64) -> String {
 use std::time::Duration;
 
 use crate::line::{Line, LineError};
-use crate::typing::{type_checked, Anchor, Echo, TypeError};
+use crate::typing::{type_checked_in_runs, Anchor, Echo, TypeError, CHUNK};
 
 /// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
 pub fn is_cmd_prompt(before_cursor: &str) -> bool {
@@ -159,6 +160,10 @@ pub(crate) fn type_command(
     text: &str,
     timeout: Duration,
 ) -> Result<u32, RunError> {
+    phases::timed(phases::Phase::Typing, || type_command_untimed(line, text, timeout))
+}
+
+fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Result<u32, RunError> {
     let start = std::time::Instant::now();
     let mut tries = 0;
     // The prompt as it stood before the first try: a fresh prompt after Ctrl+C must read the
@@ -185,13 +190,21 @@ pub(crate) fn type_command(
             text.push(' ');
         }
         let left = timeout.saturating_sub(start.elapsed());
-        match type_checked(line, &anchor, &text, Echo::Plain, left) {
-            Ok(repairs) => return Ok(repairs),
+        let run = if tries == 1 && !noisy_recently(line) { WIDE_RUN } else { CHUNK };
+        match type_checked_in_runs(line, &anchor, &text, Echo::Plain, left, run) {
+            Ok(repairs) => {
+                if repairs > 0 {
+                    noisy_seen(line);
+                }
+                return Ok(repairs);
+            }
             Err(TypeError::Line(l)) => return Err(line_error(l)),
             Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
-                return Err(SessionFault::Typing(e).into())
+                noisy_seen(line);
+                return Err(SessionFault::Typing(e).into());
             }
             Err(_) => {
+                noisy_seen(line);
                 cancel_line(line, timeout.saturating_sub(start.elapsed()))?;
                 clean_prompt(line, &prompt)?;
             }
@@ -236,12 +249,39 @@ fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Keys per run when the line has been clean: most capture lines in one run. Each run's echo costs a
+/// round trip, and on a painted console that round trip waits for the console's next paint
+/// (`paint_ms` in the simulator, a GUESS of 100 ms), so a 300-character capture line typed 40
+/// keys at a time spends most of its time waiting. After a repair the runs are short again
+/// ([`CHUNK`]) for the next [`NOISY_LINES`] lines: on a noisy line short runs come back clean
+/// far more often.
+pub const WIDE_RUN: usize = 320;
+
+/// Lines typed in short runs after typing met noise.
+pub const NOISY_LINES: u32 = 50;
+
+/// Typing met noise (a repair, a retyped line): type short runs for a while.
+fn noisy_seen(line: &mut Line) {
+    line.short_runs_left = NOISY_LINES;
+}
+
+/// True while lines are to be typed in short runs; counts one line down.
+fn noisy_recently(line: &mut Line) -> bool {
+    let left = line.short_runs_left;
+    line.short_runs_left = left.saturating_sub(1);
+    left > 0
+}
+
 /// Times a command line is typed afresh (after Ctrl+C) before typing gives up.
 pub const LINE_TRIES: u32 = 4;
 
 /// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
 /// after it.
 pub(crate) fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunError> {
+    phases::timed(phases::Phase::Typing, || cancel_line_untimed(line, left))
+}
+
+fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> {
     let start = std::time::Instant::now();
     for _ in 0..3 {
         line.clear();

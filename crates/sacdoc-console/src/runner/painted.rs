@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! COMMAND >"F" 2>&1 & call echo SDX<n>:%^errorlevel%:>>"F" & certutil -encode "F" "B" >nul
-//!   & certutil -hashfile "F" SHA256 | findstr /v : >>"B" & findstr /n /v @ "B" | more
+//!   & certutil -hashfile "F" SHA256 | findstr /v : >>"B" & cls & findstr /n /v @ "B" | more
 //! ```
 //!
 //! spools stdout and stderr of every part of COMMAND to a file, appends the exit code, encodes the
@@ -13,8 +13,10 @@
 //! too), appends the VM's SHA-256 of the spool (`findstr /v :` keeps only the hash line: the
 //! header names the file's path and the last line starts `CertUtil:`, in every language), numbers
 //! the lines (`12:QUJD...`; `@` never occurs in base64, so `/v @` keeps every line) and pages them
-//! with `more`, one screen per space. Each screen is read from the emulated terminal; the
-//! numbers make overlapping or repeated screens harmless. Lines a screen did not show (the last
+//! with `more`, one screen per space, on a screen `cls` cleared first (no line of its own: on a
+//! painted console every typed line costs a paint for its echo and one for its prompt). Each
+//! screen is read from the emulated terminal; the numbers make overlapping or repeated screens
+//! harmless. Lines a screen did not show (the last
 //! page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then both
 //! files are deleted.
 //!
@@ -33,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use super::checksum;
 use super::guard::{self, Form, Guard};
+use super::phases::{timed, Phase};
 use super::spool::{Spool, BEGIN, END};
 use super::verify::Reads;
 use super::{
@@ -50,6 +53,19 @@ const PAGE_PROBES: u32 = 8;
 /// How long the line stays quiet after the last byte of a paint before the prompt it shows
 /// counts: a paint arrives in one stream, so a pause this long means it has ended.
 const PAINT_DONE: Duration = Duration::from_millis(100);
+
+/// A paint that ended by placing the cursor (the diff painter's last sequence) counts as done
+/// after this much quiet; [`PAINT_DONE`] is the rule for a buffer that ends otherwise. A
+/// cursor placed at the start of a row within a paint is followed by that row's text at once,
+/// so a pause after it this long is the paint's end.
+const PLACED_DONE: Duration = Duration::from_millis(40);
+
+/// True when the paint the line last showed has ended: quiet for [`PLACED_DONE`] after a cursor
+/// placement, or for [`PAINT_DONE`] after anything else.
+fn paint_done(l: &Line) -> bool {
+    let quiet = l.quiet_for();
+    quiet >= PAINT_DONE || (quiet >= PLACED_DONE && ends_with_cursor_position(l.buf()))
+}
 
 /// How many times the spool is paged before the capture is given up as unverifiable.
 pub const READS: u32 = 3;
@@ -169,23 +185,30 @@ pub fn run(
     // cost a longer typed line (about 95 characters, painted a chunk at a time) to save nothing.
     // One that fills more than a screen is packed once its first page shows it (see
     // `read_back`).
-    let rest = format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show(&spool));
+    // The screen is cleared right before paging, by the same line (no `cls` line of its own
+    // before it): only this capture's rows are then on the screen.
+    let rest =
+        format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show_cleared(&spool));
     let mut read = |l: &mut Line, typed: &str| output_rows(l, typed, limits);
-    page_spool(line, &spool, &id, limits, |line| {
+    page_spool(line, &spool, &id, limits, false, |line| {
         guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
     })
 }
 
 /// Types the line that ends by paging the spool's base64 (with `type_line`, which says how it
-/// went to the VM), reads the spool back until it verifies, and deletes it.
+/// went to the VM), reads the spool back until it verifies, and deletes it. `clear` clears
+/// numbered rows of an earlier capture off the screen first (a line that does not clear the
+/// screen itself before paging).
 fn page_spool(
     line: &mut Line,
     spool: &Spool,
     id: &str,
     limits: Limits,
+    clear: bool,
     type_line: impl FnOnce(&mut Line) -> Result<Form, RunError>,
 ) -> Result<(String, Option<i32>), RunError> {
-    let got = clear_numbered_rows(line, limits)
+    let cleared = if clear { clear_numbered_rows(line, limits) } else { Ok(()) };
+    let got = cleared
         .and_then(|()| type_line(line))
         .and_then(|form| read_verified(line, spool, id, limits).map(|text| (form, text)))
         .and_then(|(form, text)| form.finish(spool, &text));
@@ -215,7 +238,7 @@ pub(crate) fn read_spool(
     let id = nonce(command, index);
     let spool = Spool::new(&id);
     let form = Form::Unknown(Guard::new(&spool, command, &id));
-    page_spool(line, &spool, &id, limits, |line| {
+    page_spool(line, &spool, &id, limits, true, |line| {
         type_command(line, &show(&spool), limits.timeout).map(|_| form)
     })
 }
@@ -228,6 +251,12 @@ fn hash_into_b64(spool: &Spool) -> String {
 /// The line that pages the numbered base64 of the spool.
 fn show(spool: &Spool) -> String {
     format!("{} | more", spool.numbered())
+}
+
+/// [`show`] on a screen cleared by `cls` first: a line that ends with it needs no `cls` line of
+/// its own before it.
+fn show_cleared(spool: &Spool) -> String {
+    format!("cls & {}", show(spool))
 }
 
 /// Pages the spool (the line that does so is typed, not yet entered) until a read, or a
@@ -299,7 +328,7 @@ fn fetch_rows(
     wanted: &[usize],
     limits: Limits,
 ) -> Result<Vec<(usize, String)>, RunError> {
-    simple(line, &spool.numbered_lines(wanted), limits)?;
+    timed(Phase::Fetch, || simple(line, &spool.numbered_lines(wanted), limits))?;
     Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
 }
 
@@ -313,7 +342,7 @@ fn clear_numbered_rows(line: &mut Line, limits: Limits) -> Result<(), RunError> 
 }
 
 fn clear_screen(line: &mut Line, limits: Limits) -> Result<(), RunError> {
-    simple(line, "cls", limits)
+    timed(Phase::Helper, || simple(line, "cls", limits))
 }
 
 /// Presses Enter on the typed line that pages the spool and reads it back: the base64 rows
@@ -334,7 +363,7 @@ fn read_back(
     let mut outcome = page_through(line, &mut pages, limits, start, received_at_start, pack);
     if matches!(outcome, Ok(Paged::Big)) {
         // More than a screen: stop `more`, pack the spool and page its cabinet instead.
-        outcome = repage_packed(line, spool, limits).and_then(|()| {
+        outcome = timed(Phase::Repack, || repage_packed(line, spool, limits)).and_then(|()| {
             pages = Pages::new(id);
             page_through(line, &mut pages, limits, start, received_at_start, false)
         });
@@ -345,7 +374,10 @@ fn read_back(
     }
     // The last rows may still be painting when the prompt is recognised: read what is left of
     // the paint, then the screen once more.
-    line.drain(Duration::from_millis(300), Duration::from_millis(40)).map_err(line_error)?;
+    if !ends_with_cursor_position(line.buf()) {
+        timed(Phase::Tail, || line.drain(Duration::from_millis(300), Duration::from_millis(40)))
+            .map_err(line_error)?;
+    }
     pages.collect(line);
     let Some(end) = pages.end() else {
         return Err(SessionFault::NoEnd { screen: line.term().snapshot().text() }.into());
@@ -392,24 +424,30 @@ fn page_through(
         // spell, Enter (one more line at `-- More --`, an empty line at the prompt: harmless
         // either way) makes the console paint again.
         let slice = PROBE_AFTER.min(limits.timeout);
-        let state = line.wait(slice, "waiting for the next screen of output", |l| {
-            if l.received() - received_at_start > limits.output_limit {
-                return Some(State::TooLarge);
-            }
-            let before = l.term().before_cursor();
-            if before.contains(MORE) {
-                // A new page: the highest number on screen went up.
-                let max =
-                    rows_after_echo(l, &pages.nonce).into_iter().map(|(n, _)| n).max().unwrap_or(0);
-                if max > seen_max {
-                    return Some(State::Page);
+        let phase = if seen_max == 0 { Phase::FirstScreen } else { Phase::NextScreen };
+        let state = timed(phase, || {
+            line.wait(slice, "waiting for the next screen of output", |l| {
+                if l.received() - received_at_start > limits.output_limit {
+                    return Some(State::TooLarge);
                 }
-            } else if at_prompt(l) && !l.buf().is_empty() && l.quiet_for() >= PAINT_DONE {
-                // Only a finished paint: halfway through a paint that moves rows up, the cursor
-                // can sit for a moment after a prompt that an older row still shows.
-                return Some(State::Done);
-            }
-            None
+                let before = l.term().before_cursor();
+                if before.contains(MORE) {
+                    // A new page: the highest number on screen went up.
+                    let max = rows_after_echo(l, &pages.nonce)
+                        .into_iter()
+                        .map(|(n, _)| n)
+                        .max()
+                        .unwrap_or(0);
+                    if max > seen_max {
+                        return Some(State::Page);
+                    }
+                } else if at_prompt(l) && !l.buf().is_empty() && paint_done(l) {
+                    // Only a finished paint: halfway through a paint that moves rows up, the cursor
+                    // can sit for a moment after a prompt that an older row still shows.
+                    return Some(State::Done);
+                }
+                None
+            })
         });
         let state = match state {
             Ok(s) => s,
@@ -429,11 +467,11 @@ fn page_through(
             Err(e) => return Err(line_error(e)),
         };
         // A paint ends by placing the cursor; until then (or a short quiet spell) it is not done.
-        settle(line).map_err(line_error)?;
+        timed(Phase::Settle, || settle(line)).map_err(line_error)?;
         match state {
             State::TooLarge => return Err(RunError::OutputTooLarge { limit: limits.output_limit }),
             State::Page => {
-                pages.collect(line);
+                timed(Phase::Read, || pages.collect(line));
                 seen_max = pages.max();
                 // The probes count garbled screens in a row, not in the whole capture: a long
                 // capture at a little noise meets many of them, each put right by one Enter.
@@ -449,7 +487,7 @@ fn page_through(
                 // page wait out the debounce: alternate with Enter (one more line) instead.
                 let repeat = matches!(line.last_byte, Some((b' ', _)));
                 let key: &[u8] = if line.debounce.is_some() && repeat { b"\r" } else { b" " };
-                crate::typing::press(line, key).map_err(line_error)?;
+                timed(Phase::Key, || crate::typing::press(line, key)).map_err(line_error)?;
             }
             State::Done => {
                 pages.collect(line);
@@ -510,12 +548,16 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
     for _ in 0..3 {
         line.clear();
         line.send(b"q").map_err(line_error)?;
-        let _ = line.wait(
+        let quit_seen = line.wait(
             limits.timeout.min(Duration::from_secs(5)),
             "waiting for more to quit",
-            |l| (at_prompt(l) && !l.buf().is_empty()).then_some(()),
+            |l| (at_prompt(l) && !l.buf().is_empty() && paint_done(l)).then_some(()),
         );
-        line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
+        // A paint that ended by placing the cursor after the prompt is the whole answer to
+        // `q`; anything else gets a longer quiet spell to finish.
+        if quit_seen.is_err() || !ends_with_cursor_position(line.buf()) {
+            line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
+        }
         if at_prompt(line) && !line.term().before_cursor().contains(MORE) {
             quit = true;
             break;
@@ -531,7 +573,7 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
         name = spool.cab_name,
         b64 = spool.b64,
         hash = hash_into_b64(spool),
-        show = show(spool),
+        show = show_cleared(spool),
     );
     type_command(line, &typed, limits.timeout)?;
     line.clear();
@@ -544,16 +586,17 @@ pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), R
     type_command(line, cmd, limits.timeout)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
-        at_prompt(l) && !l.buf().is_empty()
-    })?;
-    line.drain(Duration::from_millis(500), Duration::from_millis(40)).map_err(line_error)?;
-    Ok(())
+    timed(Phase::HelperWait, || {
+        // The prompt counts once the paint that shows it has ended (see `paint_done`).
+        wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
+            at_prompt(l) && !l.buf().is_empty() && paint_done(l)
+        })
+    })
 }
 
 /// Deletes the spool files; a failure here loses nothing, so it is ignored.
 fn cleanup(line: &mut Line, spool: &Spool, limits: Limits) {
-    let _ = simple(line, &spool.delete(), limits);
+    let _ = timed(Phase::Cleanup, || simple(line, &spool.delete(), limits));
 }
 
 #[cfg(test)]

@@ -35,6 +35,18 @@ pub fn run(
     limits: Limits,
     wrap: usize,
 ) -> Result<(String, Option<i32>), RunError> {
+    super::phases::timed(super::phases::Phase::Stream, || {
+        run_untimed(line, command, index, limits, wrap)
+    })
+}
+
+fn run_untimed(
+    line: &mut Line,
+    command: &str,
+    index: u64,
+    limits: Limits,
+    wrap: usize,
+) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
     // A big spool is not typed out: the VM says so with the marker followed by `Z:` (no exit

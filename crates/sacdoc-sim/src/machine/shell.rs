@@ -199,6 +199,10 @@ fn run_items(
                 run.effect = Some(Effect::ExitShell);
                 break;
             }
+            // `cls` after a command that scheduled a restart or shut the VM down (`shutdown /r
+            // /t 0 >f & ... & cls & ...`) clears the screen; it does not cancel the restart.
+            Some(Effect::ClearScreen)
+                if run.effect.as_ref().is_some_and(|e| *e != Effect::ClearScreen) => {}
             Some(e) => run.effect = Some(e),
             None => {}
         }

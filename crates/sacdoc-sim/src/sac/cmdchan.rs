@@ -284,6 +284,16 @@ impl SacDriver {
         line: &str,
         now: Instant,
     ) {
+        // `cls` followed by more commands on the same line (`cls & findstr ... | more`): cmd.exe
+        // clears the screen when it reaches `cls`, and what follows is printed on the cleared
+        // screen (the shell kept only that output), followed by the usual blank line and prompt.
+        // A line that ends with `cls` clears after its output, leaving the prompt on the top row.
+        let effect = if effect == Effect::ClearScreen && !output.is_empty() {
+            self.chan_write(slot, "\x1b[2J\x1b[1;1H");
+            Effect::None
+        } else {
+            effect
+        };
         if paged {
             let rows = self.page_rows(slot);
             let lines: VecDeque<String> =

@@ -133,3 +133,27 @@ fn baud_paces_the_output() {
     vm.seen.extend_from_slice(&buf[..n]);
     assert_eq!(vm.until("SAC>"), text::BANNER);
 }
+
+/// `cls` before more commands on one line clears the screen when cmd.exe reaches it: what
+/// follows (paged output included) is on the cleared screen, not wiped after it.
+#[test]
+fn cls_in_a_line_clears_before_what_follows() {
+    let mut vm = Vm::new("start=switch&profile=ws2019&paint_ms=10&seed=5");
+    let mut term = vt100::Parser::new(24, 80, 0);
+    vm.send(b"x");
+    let (user, domain, password) = creds();
+    vm.send(format!("{user}\r{domain}\r{password}\r").as_bytes());
+    for cmd in ["echo one", "echo two", "cls & echo three", "cls & ver | more"] {
+        vm.send(format!("{cmd}\r").as_bytes());
+        let got = vm.drain(300);
+        term.process(got.as_bytes());
+        let buffer = vm.link.console().driver().screen(1).map(|s| s.text()).unwrap_or_default();
+        assert_eq!(vt_text(&term), buffer, "after {cmd}");
+        if cmd == "cls & echo three" {
+            assert!(vt_text(&term).starts_with("three\n\nC:\\Windows\\system32>"), "{buffer}");
+        }
+    }
+    let shown = vt_text(&term);
+    assert!(shown.starts_with("\nMicrosoft Windows [Version"), "{shown}");
+    assert!(!shown.contains("three"), "{shown}");
+}
