@@ -101,4 +101,10 @@ fn a_password_echoed_in_clear_never_reaches_the_transcript() {
     }
     assert!(!stderr.contains(&account.password), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&account.password));
+    // Seen once, the clear echo ends the login: the password is not typed again on a console
+    // that displays it, and nothing was submitted.
+    assert!(stderr.contains("echoed the password in clear"), "{stderr}");
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(text.matches("echoed it in clear").count(), 1, "{text}");
+    assert!(!text.contains("password submitted"), "{text}");
 }

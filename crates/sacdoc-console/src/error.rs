@@ -46,7 +46,7 @@ pub enum SessionError {
     LoginAnswerUnread { user: String, domain: String },
     #[error("{0}")]
     Unexpected(String),
-    #[error("typing failed: {0}")]
+    #[error(transparent)]
     Typing(#[from] TypeError),
     #[error(transparent)]
     Line(#[from] LineError),

@@ -30,6 +30,11 @@ pub enum TypeError {
     /// Backspaces did not shorten the echo as expected (typically across a wrapped row).
     #[error("the console did not show the erase of a damaged line ({shown} characters shown, {wanted} expected)")]
     Unerased { shown: usize, wanted: usize },
+    /// The masked field showed what was typed instead of stars: the far end displays the
+    /// password. Typing it again would only display it again, on a console others may watch and
+    /// relays may log, so the field is erased and nothing is typed again.
+    #[error("the console echoed the password in clear instead of masking it: the field was erased and the password is not typed again on this console")]
+    ClearEcho,
     #[error(transparent)]
     Line(#[from] LineError),
 }

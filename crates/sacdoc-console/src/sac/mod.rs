@@ -129,7 +129,11 @@ const UNREADABLE_RESTARTS: u32 = 4;
 fn unreadable_on_screen(e: &SessionError) -> bool {
     match e {
         SessionError::Line(LineError::Timeout { .. }) => true,
-        SessionError::Typing(t) => !matches!(t, crate::typing::TypeError::Line(_)),
+        // A password echoed in clear is the far end's behaviour, not noise: starting over would
+        // display the password again.
+        SessionError::Typing(t) => {
+            !matches!(t, crate::typing::TypeError::Line(_) | crate::typing::TypeError::ClearEcho)
+        }
         SessionError::Unexpected(_) | SessionError::NoChannel(_) => true,
         SessionError::Run(RunError::Session(_)) => true,
         _ => false,

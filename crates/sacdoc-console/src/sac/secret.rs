@@ -79,6 +79,11 @@ fn type_whole(
         if last_shown == want {
             return Ok(round);
         }
+        if masked && shows_in_clear(&last_shown, text) {
+            line.mark("password field: the console echoed it in clear; erased, not typed again");
+            erase(line, last_shown.chars().count().max(want_len) + ERASE_MARGIN, pause)?;
+            return Err(TypeError::ClearEcho);
+        }
         if Instant::now() >= deadline {
             break;
         }
@@ -91,6 +96,26 @@ fn type_whole(
         wanted: if masked { count(&want) } else { want.clone() },
         shown: if masked { count(&last_shown) } else { last_shown },
     })
+}
+
+/// How many of the secret's characters in a row, shown in a masked field, mean the far end
+/// echoes it in clear: noise that garbles stars into the secret's own characters, in its order,
+/// this many times running is not a line's doing.
+const CLEAR_RUN: usize = 3;
+
+/// True when `shown` holds a run of the secret's characters ([`CLEAR_RUN`] in a row, or the
+/// whole secret when it is shorter): the field displays what was typed.
+fn shows_in_clear(shown: &str, secret: &str) -> bool {
+    let secret: Vec<char> = secret.chars().collect();
+    let shown: Vec<char> = shown.chars().collect();
+    let k = CLEAR_RUN.min(secret.len());
+    if k == 0 {
+        return false;
+    }
+    secret
+        .windows(k)
+        .filter(|w| w.iter().any(|c| *c != '*'))
+        .any(|w| shown.windows(k).any(|s| s == w))
 }
 
 /// What is shown after the anchor (stars, the typed text, or anything the line garbled).
@@ -158,5 +183,28 @@ fn settled(
                 since = Instant::now();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_in_clear;
+
+    #[test]
+    fn a_clear_echo_is_told_from_stars_and_noise() {
+        let pw = "Sim-Passw0rd!";
+        assert!(shows_in_clear(pw, pw));
+        assert!(shows_in_clear("Sim", pw), "the start of the password");
+        assert!(shows_in_clear("**w0r**", pw), "a run from its middle");
+        assert!(!shows_in_clear("*************", pw));
+        assert!(!shows_in_clear("******x******", pw), "one garbled star");
+        assert!(!shows_in_clear("**Sx*", pw), "two of its characters, not in a run");
+        assert!(!shows_in_clear("", pw));
+        // Short passwords: the whole of it; a password of stars is never "in clear".
+        assert!(shows_in_clear("ab", "ab"));
+        assert!(!shows_in_clear("a*", "ab"));
+        assert!(!shows_in_clear("*****", "***abc"));
+        assert!(shows_in_clear("**abc", "***abc"));
+        assert!(!shows_in_clear("", ""));
     }
 }
