@@ -34,6 +34,22 @@
 /// `ICacls.exe.mui` per language (fr, it, pt-BR, ...), whose stored excerpts stop inside the usage
 /// text before the summary string, so they cannot be quoted for it. GitHub issues about icacls in
 /// Italian: none quote it.
+///
+/// A third search (exact strings in the code index, and web pages) found for pt-BR and tr only
+/// texts that are not output, so they stay out of the table:
+/// - pt-BR: two project notes quote the line, and they disagree with each other and with the
+///   simulators above: `Processados 0 arquivos; Falha no processamento de 1 arquivo` (a
+///   troubleshooting page, code index id 61173696062; note the singular) and `Processados com
+///   sucesso 0 arquivos; falha no processamento de 20` (a table cell, id 71505808022, cut short).
+///   Both read as retellings, not pastes.
+/// - tr: `1 dosya başarıyla işlendi; 0 dosya işlenemedi` appears only in a machine translation of
+///   a TryHackMe room (id 8343995530) that translates the commands too (`cmd.exe'yi kopyalayın
+///   utilman.exe`), so its output lines are translated English, not Windows output.
+/// - fr: once more only renderings: a course page's "Sortie" example (id 70524587274) with the
+///   wording above, and a test with another one (`Fichiers correctement traités : 1 ; Échec du
+///   traitement de 0 fichiers`, id 65760450838), which shows that the renderings disagree.
+/// - it, pl, sv, nl, cs, hu: nothing (`Elaborazione completata per 1 file` in web pages,
+///   `przetworzenie 0 plików`, `bearbeta 0 filer` in the code index).
 pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
     (
         "en",
@@ -66,7 +82,9 @@ pub const ICACLS_SUMMARY: &[(&str, &str, &str, &str)] = &[
         "ru",
         "Успешно обработано",
         "не удалось обработать",
-        "capture: ru-RU icacls notes (fixture ru-four-runs-prompted.txt)",
+        // Успешно обработано 1 файлов; не удалось обработать 0 файлов
+        "capture: https://github.com/mnasoft/icacls/blob/81eff647362b252b4e0fec1ede46dbd60b7ffede/\
+         README.txt (fixture ru-four-runs-prompted.txt)",
     ),
     (
         "zh-TW",

@@ -26,8 +26,13 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Administrators",       // capture
             "VORDEFINIERT\\Administratoren", // capture
             "BUILTIN\\Administrateurs",      // capture fr (fixture fr-ext2srv-prompted.txt)
-            // capture es, pt: code index ids 40399789218, 70173378008 (unresolved: the index names
-            // no repository or path for them); pt-BR also in the 0wL.sh example above
+            // capture es: an icacls readback of a Spanish Windows host, as printed,
+            // https://github.com/marioap-afk/Calculadora_de_racks/blob/
+            // c1982b2a4b483f98beccc161e9635f92e1504895/docs/automation/evidence/
+            // I-52-ct21d-host-prep/cad-manager-attestation-and-readback.md (code index id
+            // 70173378008), and a Spanish security audit quoting `icacls .env` (code index id
+            // 40399789218; unresolved: the index names no repository or path for it); pt-BR in
+            // the 0wL.sh example above
             "BUILTIN\\Administradores",
             "BUILTIN\\Администраторы", // capture ru (fixture ru-four-runs-prompted.txt)
             "Administrators",
@@ -39,7 +44,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "BUILTIN\\Users",         // capture
             "VORDEFINIERT\\Benutzer", // capture
             "BUILTIN\\Utilisateurs",  // capture fr (fixture fr-ext2srv-prompted.txt)
-            // capture es: code index ids 40399789218, 70173378008 (unresolved, as above)
+            // capture es: the two sources of BUILTIN\Administradores above
             "BUILTIN\\Usuarios",
             "Users",
         ],
@@ -58,8 +63,7 @@ const WELL_KNOWN: &[(&str, &[&str])] = &[
             "NT AUTHORITY\\Authenticated Users",
             "NT-AUTORITÄT\\Authentifizierte Benutzer",
             "AUTORITE NT\\Utilisateurs authentifiés",
-            // capture es: code index id 70173378008 (unresolved: the index names no repository or
-            // path for it)
+            // capture es: the Calculadora_de_racks readback cited for BUILTIN\Administradores
             "NT AUTHORITY\\Usuarios autentificados",
         ],
     ),

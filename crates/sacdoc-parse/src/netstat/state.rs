@@ -11,6 +11,13 @@
 /// parsers' alias tables and tests; `0.0.0.0:0              ESCUCHANDO` only in other tools' test
 /// strings, a JavaScript constant and a Spanish tutorial's "expected output (reference example)",
 /// never in a pasted capture. They stay GUESS.
+///
+/// Spanish captures print the English words: `netstat -ano` on a Spanish SQL Server host in an HTB
+/// write-up (`Conexiones activas` ... `LISTENING`, code index id 7185566013), `netstat -o` in
+/// Spanish course notes (`ESTABLISHED`, id 48430195983), and a course's "real output of the VM"
+/// (`LISTENING`, id 57983894135). `ESCUCHANDO`/`ESTABLECIDO` were seen only in other tools' test
+/// constants (id 68999390421). So the es entries are not what es-ES Windows prints; they are kept
+/// only because an unknown word costs nothing.
 const TABLE: &[(&str, &str)] = &[
     ("ABHÖREN", "LISTENING"),            // capture
     ("HERGESTELLT", "ESTABLISHED"),      // capture
