@@ -92,6 +92,16 @@ pub enum RunError {
          is incomplete, so none is reported, and the command may or may not have run on the VM"
     )]
     Reconnected,
+    /// Noise garbled the console's picture of the cmd prompt beyond what Ctrl+C and `cls`
+    /// repair (a painted console repaints only the cells it believes changed). The session views
+    /// the channel again, which repaints the whole screen, and takes the command up as after a
+    /// reconnect; this error is reported only when that did not help either.
+    #[error(
+        "noise on the line left the console's screen unreadable (the cursor row shows {row:?}) and \
+         viewing the channel again did not bring the prompt back; the command's output is not \
+         reported"
+    )]
+    ScreenLost { row: String },
     /// The link was cut while the command ran; once it was back, the command's spool showed that
     /// it had been stopped before its end (no exit marker).
     #[error(
@@ -156,19 +166,20 @@ pub enum SessionFault {
          the capture cannot be verified and is not reported"
     )]
     NoChecksum { reads: u32 },
-    /// The command line the VM held (read back from it) was not the one meant: noise made the
-    /// repair of its echo go wrong. Checked before it runs, and again in the verified output.
+    /// The command line that ran (its values, which the verified spool starts with) was not the
+    /// one meant: noise on the line reached what the VM stored. Nothing from it is reported.
     #[error(
-        "the VM's copy of the command line differed from the one typed (noise on the line garbled \
-         the repair of its echo); nothing from it is reported"
+        "the VM's copy of the command line differed from the one typed (noise on the line); \
+         nothing from it is reported"
     )]
     CommandChanged,
-    /// The VM's copy of the command line could not be read back clearly, so it was not run.
+    /// A command line too long to be stored in pieces (see `runner::guard`) on a line whose
+    /// echo needed them.
     #[error(
-        "the VM's copy of the command line could not be read back through the noise on the line \
-         in {reads} reads; it was not run"
+        "the command line is too long to be typed safely on this noisy line (its echo came back \
+         wrong, and it needs more than 26 stored pieces); it was not run"
     )]
-    CommandUnread { reads: u32 },
+    CommandTooLong,
 }
 
 impl From<SessionFault> for RunError {

@@ -147,6 +147,52 @@ pub fn type_checked_in_runs(
     Ok(repairs)
 }
 
+/// Types `text` (plain, no Enter) in runs of at most `run` keys and checks each run's echo, but
+/// never repairs: returns whether the screen shows exactly `text`, stopping at the first run
+/// whose echo is wrong (the rest is not sent). For a line that is started over rather than
+/// repaired in place (see `runner::guard`): an in-place repair trusts the screen to show what
+/// the VM holds, which display noise breaks. A wrong echo at a key that repeats the one before
+/// marks a suspected debounce, so the next try spaces its repeated keys.
+pub fn type_unrepaired(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    timeout: Duration,
+    run: usize,
+) -> Result<bool, TypeError> {
+    let run = run.max(1);
+    let deadline = Instant::now() + timeout;
+    let chars: Vec<char> = text.chars().collect();
+    let mut sent = 0;
+    while sent < chars.len() || sent == 0 {
+        let end = (sent + run).min(chars.len());
+        let part: String = chars[sent..end].iter().collect();
+        match line.debounce {
+            Some(d) => {
+                if sent > 0 && chars.get(sent - 1) == chars.get(sent) {
+                    std::thread::sleep(d);
+                }
+                send_spaced(line, &part, Echo::Plain, d)?
+            }
+            None => send_text(line, &part, Echo::Plain)?,
+        }
+        let typed: String = chars[..end].iter().collect();
+        if !echo_settled(line, anchor, &typed, Echo::Plain, deadline)? {
+            let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
+            let keep = shown.iter().zip(&chars).take_while(|(a, b)| a == b).count();
+            if keep > 0 && keep < chars.len() && chars[keep] == chars[keep - 1] {
+                suspect_debounce(line);
+            }
+            return Ok(false);
+        }
+        sent = end;
+        if chars.is_empty() {
+            break;
+        }
+    }
+    Ok(true)
+}
+
 /// Waits for the screen to show `text` typed after the anchor, or for the line to fall quiet
 /// with a wrong echo, which is then repaired.
 fn echo_or_repair(
@@ -156,6 +202,21 @@ fn echo_or_repair(
     echo: Echo,
     deadline: Instant,
 ) -> Result<u32, TypeError> {
+    if echo_settled(line, anchor, text, echo, deadline)? {
+        return Ok(0);
+    }
+    repair(line, anchor, text, echo, deadline)
+}
+
+/// Waits until the screen shows `text` typed after the anchor (true), or the line falls quiet
+/// with a wrong echo, or with a short one for [`SHORT_QUIET`], or the deadline passes (false).
+fn echo_settled(
+    line: &mut Line,
+    anchor: &Anchor,
+    text: &str,
+    echo: Echo,
+    deadline: Instant,
+) -> Result<bool, TypeError> {
     let want: Vec<char> = expected(text, echo);
     // Fast path: wait for the whole echo, or for the line to fall quiet with a wrong one.
     let mut last_change = Instant::now();
@@ -163,7 +224,7 @@ fn echo_or_repair(
     loop {
         let shown: Vec<char> = last_seen.chars().collect();
         if shown == want {
-            return Ok(0);
+            return Ok(true);
         }
         let diverged = shown.iter().zip(&want).any(|(a, b)| a != b) || shown.len() > want.len();
         // Judge only a settled echo: bytes of an escape sequence or of a backspace's `\b \b`
@@ -180,7 +241,7 @@ fn echo_or_repair(
             last_change = Instant::now();
         }
     }
-    repair(line, anchor, text, echo, deadline)
+    Ok(false)
 }
 
 fn expected(text: &str, echo: Echo) -> Vec<char> {

@@ -1,39 +1,55 @@
-//! Making sure the VM runs the command line that was meant, when its echo needed a repair.
+//! Making sure the VM runs the command line that was meant, on a line whose echo cannot be
+//! trusted.
 //!
-//! The typing code repairs a wrong echo in place: it erases what the screen shows past the first
-//! wrong character and types the rest again. That is exact when a key was lost on the way to the
-//! VM. When the key arrived and only its echo was lost on the way back (or an echo byte was
-//! doubled), the VM's line and the screen differ after the repair: the VM holds `netstat -anoo`
-//! while the screen shows `netstat -ano`. The capture would then be verified (its hash is the
-//! VM's) but of the wrong command: a wrong answer reported as right, or, for a fix, a wrong change.
+//! A capture line is typed whole first. When its echo comes back exactly, the VM holds it (noise
+//! that damaged both the key and its echo so that they cancel out is not met in practice) and it
+//! runs. When the echo is wrong, the line is never repaired in place: an in-place repair trusts
+//! the screen to show what the VM holds, and noise on the way back breaks that. A key that
+//! arrived but whose echo was lost leaves the VM holding `vver` while the screen, after the
+//! repair, shows `ver`; a dropped byte of the erase's `\b \b` makes the screen's line look
+//! longer or shorter than the VM's. The capture would then be verified (its hash is the VM's) but
+//! of the wrong command: a wrong answer reported as right, or, for a fix, a wrong change. And at
+//! 1% noise a 400-character line almost never comes back clean (0.99^400 = 2%), so typing it
+//! whole again does not help either.
 //!
-//! So when the capture line's echo needed any repair, the line is dropped with Ctrl+C (which runs
-//! nothing) and goes through a variable instead:
+//! So the line is dropped with Ctrl+C (which runs nothing) and goes through variables instead:
 //!
-//! 1. `set SDQ<n>=<the capture line, escaped>` is typed (repairs allowed) and entered;
-//! 2. `set SDQ<n>` prints the value the VM holds; it is compared with the line meant before
-//!    anything runs. A value that two reads agree is wrong is typed again; a read that noise
-//!    garbled is read again;
-//! 3. `%SDQ<n>% & <the rest>` runs it. Its first part is `set SDQ<n>` into the spool, so the
-//!    verified spool starts with the value that ran, which is checked again and cut off. A
-//!    damaged `%SDQ<n>%` runs no capture (no marker, no spool) or one whose first line is wrong:
-//!    an error either way, never an answer.
+//! 1. it is cut into pieces of at most [`PIECE`] characters, each stored by a short line
+//!    `set SDQa=<piece, escaped>`, `set SDQb=...`; each is typed with no in-place repair (a wrong
+//!    echo drops it with Ctrl+C and types it again) and entered only once its echo is exact. A
+//!    short line comes back clean about half the time at 1% noise;
+//! 2. `%SDQa%%SDQb%...` runs them, typed the same way. Its first part is `set SDQ` into the
+//!    spool, so the verified spool starts with the values that ran, which are checked against
+//!    the line meant and cut off. A damaged value runs no capture (no marker, no spool) or one
+//!    whose first lines are wrong: an error either way, never an answer.
 //!
 //! cmd expands `%VAR%` once, when it reads a line, and does not look at the value again; the
 //! stored line's own `%TEMP%` is therefore expanded when the `set` line is read, and the value
-//! printed back holds the VM's path there. The comparison accepts, for each `%NAME%` of the line
+//! printed back holds the VM's path there. A piece never ends inside a reference, so each is
+//! expanded as the whole line would be. The comparison accepts, for each `%NAME%` of the line
 //! meant, either the reference itself (an undefined name stays as typed) or one value, the same at
 //! every place the name occurs (see [`expands_to`]).
 
 use super::spool::Spool;
-use super::{cancel_line, type_command, Limits, RunError, SessionFault};
+use super::{
+    cancel_line, clean_prompt, type_command, Limits, Pad, RunError, SessionFault, LINE_TRIES,
+};
 use crate::line::Line;
 
-/// The variable a capture line is kept in, and the line.
+/// The prefix of the variables a capture line is kept in; `SDQa`, `SDQb`, ... hold its pieces.
+pub const VAR: &str = "SDQ";
+
+/// Most characters of the capture line per piece: with `set SDQa=`, the carets and a prompt,
+/// a piece's line stays under one 80-column row plus a little, short enough to come back clean
+/// about half the time at 1% noise.
+pub const PIECE: usize = 56;
+
+/// Most pieces: the letters `a` to `z`, which `set SDQ` prints in this order.
+const MAX_PIECES: usize = 26;
+
+/// A capture line kept in variables, and the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guard {
-    /// `SDQ<nonce>`.
-    pub var: String,
     /// The capture line as cmd should hold it (before `%NAME%` expansion).
     pub value: String,
 }
@@ -43,77 +59,140 @@ pub struct Guard {
 pub enum Form {
     /// Typed as it is; its echo came back right without a repair.
     Typed,
-    /// Kept in a variable and run from it: the spool starts with the variable's value.
+    /// Kept in variables and run from them: the spool starts with their values.
     Stored(Guard),
-    /// Not known (a spool read back after a reconnect): the value line is checked and cut off if
-    /// the spool has one.
+    /// Not known (a spool read back after a reconnect): the value lines are checked and cut off
+    /// if the spool has them.
     Unknown(Guard),
 }
 
 impl Guard {
-    pub fn new(spool: &Spool, command: &str, nonce: &str) -> Guard {
-        let var = format!("SDQ{nonce}");
-        let value = spool.capture_stored(command, &var);
-        Guard { var, value }
+    /// The guard of `command`'s capture line, `capture & rest`.
+    pub fn new(spool: &Spool, command: &str, rest: &str) -> Guard {
+        Guard { value: format!("{} & {rest}", spool.capture_stored(command, VAR)) }
     }
 
-    /// The line that stores the capture line: every character cmd would act on is escaped with
-    /// `^` (quotes too, so the `set` line is never inside quotes, where a caret is kept as
-    /// typed), except `%`, which cannot be escaped on cmd's command line.
-    pub fn set_line(&self) -> String {
-        let mut out = format!("set {}=", self.var);
-        for c in self.value.chars() {
-            if matches!(c, '^' | '&' | '|' | '<' | '>' | '"' | '(' | ')') {
-                out.push('^');
-            }
-            out.push(c);
+    /// The value cut into pieces of at most [`PIECE`] characters, never inside a `%NAME%`
+    /// reference (see [`references`]), never right after a blank (`set` keeps a trailing blank
+    /// and the echo check could not see it), and so that no `set` line plus `prompt_len` fills
+    /// whole 80-column rows (the typist would add a blank to it). `None` when the line needs
+    /// more than [`MAX_PIECES`].
+    pub fn pieces(&self, prompt_len: usize) -> Option<Vec<String>> {
+        let chars: Vec<char> = self.value.chars().collect();
+        let inside = references(&chars);
+        let width = usize::from(crate::term::COLS);
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        while start < chars.len() {
+            let longest = (start + PIECE).min(chars.len());
+            let end = (start + 1..=longest).rev().find(|&end| {
+                let piece: String = chars[start..end].iter().collect();
+                let set = set_line(pieces.len(), &piece);
+                (end == chars.len() || !inside[end])
+                    && chars[end - 1] != ' '
+                    && set.chars().count() <= WHOLE_MAX
+                    && !(prompt_len + set.chars().count()).is_multiple_of(width)
+            })?;
+            pieces.push(chars[start..end].iter().collect::<String>());
+            start = end;
         }
-        out
+        (pieces.len() <= MAX_PIECES).then_some(pieces)
     }
 
-    /// The line that prints the stored value back.
-    pub fn show_line(&self) -> String {
-        format!("set {}", self.var)
+    /// The line that runs the stored capture line.
+    pub fn run_line(&self, pieces: usize) -> String {
+        (0..pieces).map(|i| format!("%{}%", name(i))).collect()
     }
 
-    /// The line that runs the stored capture line, followed by `rest`.
-    pub fn run_line(&self, rest: &str) -> String {
-        format!("%{}% & {rest}", self.var)
-    }
-
-    /// True when `printed` (the value `set VAR` printed, without `VAR=`) is the value meant.
+    /// True when `printed` (the values `set SDQ` printed, joined) is the value meant.
     pub fn holds(&self, printed: &str) -> bool {
-        // Blanks at the end of the value do not change what runs (the marker's echo gets them).
+        // Blanks at the end of the value do not change what runs.
         expands_to(self.value.trim_end(), printed.trim_end())
     }
 
-    /// The value in the output of `set VAR`, given as lines (stream lines, or screen rows padded
-    /// to the width): the line that starts with `VAR=` and the lines after it up to a blank one,
-    /// joined (the console breaks a long line where it reaches the right margin).
-    pub fn printed_value(&self, lines: &[String]) -> Option<String> {
-        let head = format!("{}=", self.var);
-        let start = lines.iter().position(|l| l.starts_with(&head))?;
-        let mut value = String::new();
-        for l in &lines[start..] {
-            if l.trim().is_empty() {
+    /// The spool's text without the `set SDQ` lines at its start, once their pieces, joined in
+    /// order, are the value meant. `required`: the spool must start with them.
+    fn strip<'a>(&self, text: &'a str, required: bool) -> Result<&'a str, RunError> {
+        let mut rest = text;
+        let mut values: Vec<(String, String)> = Vec::new();
+        while let Some((first, after)) = rest.split_once("\r\n") {
+            let Some((var, value)) = first.split_once('=') else { break };
+            if !var.get(..VAR.len()).is_some_and(|p| p.eq_ignore_ascii_case(VAR)) {
                 break;
             }
-            value.push_str(l);
+            values.push((var.to_ascii_lowercase(), value.to_string()));
+            rest = after;
         }
-        Some(value[head.len()..].trim_end().to_string())
+        if values.is_empty() {
+            return if required { Err(SessionFault::CommandChanged.into()) } else { Ok(text) };
+        }
+        // `set SDQ` prints every variable whose name starts so (pieces left from a longer line,
+        // too): the pieces are read by name, from `SDQa` on, as long as there are any.
+        let mut joined = String::new();
+        for i in 0..MAX_PIECES {
+            let want = name(i).to_ascii_lowercase();
+            match values.iter().find(|(v, _)| *v == want) {
+                Some((_, value)) => {
+                    joined.push_str(value);
+                    if self.holds(&joined) {
+                        return Ok(rest);
+                    }
+                }
+                None => break,
+            }
+        }
+        tracing::debug!(?values, meant = %self.value, "the stored values are not the line meant");
+        Err(SessionFault::CommandChanged.into())
     }
+}
 
-    /// The spool's text without its first line, the value that ran, once that is the value meant.
-    fn strip<'a>(&self, text: &'a str, required: bool) -> Result<&'a str, RunError> {
-        let head = format!("{}=", self.var);
-        let (first, rest) = text.split_once("\r\n").unwrap_or((text, ""));
-        match first.strip_prefix(&head) {
-            Some(value) if self.holds(value) => Ok(rest),
-            Some(_) => Err(SessionFault::CommandChanged.into()),
-            None if required => Err(SessionFault::CommandChanged.into()),
-            None => Ok(text),
+/// The variable of the `i`-th piece: `SDQa`, `SDQb`, ...
+fn name(i: usize) -> String {
+    let letter = char::from(b'a' + u8::try_from(i % MAX_PIECES).unwrap_or(0));
+    format!("{VAR}{letter}")
+}
+
+/// The line that stores `piece` as the `i`-th: every character cmd would act on is escaped with
+/// `^` (quotes too, so the `set` line is never inside quotes, where a caret is kept as typed),
+/// except `%`, which cannot be escaped on cmd's command line.
+pub fn set_line(i: usize, piece: &str) -> String {
+    let mut out = format!("set {}=", name(i));
+    for c in piece.chars() {
+        if matches!(c, '^' | '&' | '|' | '<' | '>' | '"' | '(' | ')') {
+            out.push('^');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// For each position of `chars`, whether a cut there would fall inside a `%NAME%` reference
+/// (after its opening `%`, up to its closing one). References are found as cmd scans a command
+/// line: from a `%` to the next; a name that cannot be a variable's (a blank, a quote, a
+/// bracket, an operator in it) is no reference, and the scan goes on from the character after
+/// the first `%`, as cmd does for an undefined name.
+fn references(chars: &[char]) -> Vec<bool> {
+    let mut inside = vec![false; chars.len() + 1];
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '%' {
+            i += 1;
+            continue;
+        }
+        let close = chars[i + 1..].iter().position(|&c| c == '%').map(|j| i + 1 + j);
+        let plausible = close.filter(|&j| {
+            j > i + 1
+                && chars[i + 1..j].iter().all(|c| !c.is_whitespace() && !"\"()&|<>".contains(*c))
+        });
+        match plausible {
+            Some(j) => {
+                inside[i + 1..=j].iter_mut().for_each(|x| *x = true);
+                i = j + 1;
+            }
+            None => i += 1,
         }
     }
+    inside
 }
 
 impl Form {
@@ -221,95 +300,145 @@ fn matches_from(
     }
 }
 
-/// Times the `set` line is typed again when the VM's value is wrong.
-const SET_TRIES: u32 = 3;
-/// Reads of the stored value per `set` line before it is given up as unreadable.
-const READBACKS: u32 = 4;
+/// Presses Enter on a line typed and waits for the prompt after it.
+pub(crate) type Enter<'a> = dyn FnMut(&mut Line) -> Result<(), RunError> + 'a;
 
-/// Runs a helper line and returns the lines it printed: stream lines, or the screen rows below
-/// its echo (padded to the width).
-pub(crate) type ReadLines<'a> = dyn FnMut(&mut Line, &str) -> Result<Vec<String>, RunError> + 'a;
+/// Lines at most this long are typed again whole when their echo came back wrong (at 1% noise a
+/// third of them come back clean); longer ones are stored in pieces.
+pub const WHOLE_MAX: usize = 100;
+
+/// Types `text` at the prompt, without Enter, so that the VM holds it: whole when its echo comes
+/// back exact; otherwise dropped with Ctrl+C and typed again (a short line) or stored in pieces
+/// that `enter` enters, the line typed being then the one that runs them (see the module docs).
+pub(crate) fn type_line(
+    line: &mut Line,
+    text: &str,
+    limits: Limits,
+    enter: &mut Enter<'_>,
+) -> Result<(), RunError> {
+    type_or_store(line, text, &Guard { value: text.to_string() }, limits, enter).map(|_| ())
+}
 
 /// Types the capture line of `command` (`capture & rest`) at the prompt, without Enter. When its
-/// echo needed a repair, drops it and types the variable form instead (see the module docs):
-/// the value is stored, read back and compared before the line that runs it is typed.
+/// echo is not exact, drops it and stores it in pieces instead (see the module docs), then types
+/// the line that runs them.
 pub(crate) fn type_capture(
     line: &mut Line,
     spool: &Spool,
     command: &str,
-    nonce: &str,
     rest: &str,
     limits: Limits,
-    read: &mut ReadLines<'_>,
+    enter: &mut Enter<'_>,
 ) -> Result<Form, RunError> {
     let plain = format!("{} & {rest}", spool.capture(command));
-    if type_command(line, &plain, limits.timeout)? == 0 {
-        return Ok(Form::Typed);
+    let guard = Guard::new(spool, command, rest);
+    if type_or_store(line, &plain, &guard, limits, enter)? {
+        Ok(Form::Stored(guard))
+    } else {
+        Ok(Form::Typed)
     }
-    tracing::debug!(
-        "the capture line's echo needed a repair: it goes through a variable the VM reads back"
-    );
-    cancel_line(line, limits.timeout)?;
-    let guard = Guard::new(spool, command, nonce);
-    store(line, &guard, read)?;
-    type_command(line, &guard.run_line(rest), limits.timeout)?;
-    Ok(Form::Stored(guard))
 }
 
-/// Stores the guard's value in its variable and reads it back until one read shows the value
-/// meant. Two reads that agree on something else mean the VM holds a wrong value: it is set
-/// again.
-fn store(line: &mut Line, guard: &Guard, read: &mut ReadLines<'_>) -> Result<(), RunError> {
-    for _ in 0..SET_TRIES {
-        read(line, &guard.set_line())?;
-        let mut seen: Vec<Option<String>> = Vec::new();
-        let mut wrong = false;
-        for _ in 0..READBACKS {
-            let value = guard.printed_value(&read(line, &guard.show_line())?);
-            if value.as_deref().is_some_and(|v| guard.holds(v)) {
-                return Ok(());
-            }
-            if seen.contains(&value) {
-                wrong = true;
-                break;
-            }
-            seen.push(value);
-        }
-        if !wrong {
-            return Err(SessionFault::CommandUnread { reads: READBACKS }.into());
-        }
-        tracing::debug!("the VM holds a different command line: it is stored again");
+/// Types `text`; when its echo is not exact and it is long, stores `stored` in pieces and types
+/// the line that runs them. Returns whether it went through the pieces.
+fn type_or_store(
+    line: &mut Line,
+    text: &str,
+    stored: &Guard,
+    limits: Limits,
+    enter: &mut Enter<'_>,
+) -> Result<bool, RunError> {
+    let prompt = line.term().before_cursor();
+    // One try: a wrong echo of a long line goes to the pieces, not to the same line again.
+    match type_command(line, text, limits.timeout, 1, Pad::Margin) {
+        Ok(()) => return Ok(false),
+        Err(RunError::Session(SessionFault::Typing(_))) => {}
+        Err(e) => return Err(e),
     }
-    Err(SessionFault::CommandChanged.into())
+    cancel_line(line, limits.timeout)?;
+    clean_prompt(line, &prompt)?;
+    if text.chars().count() <= WHOLE_MAX {
+        type_command(line, text, limits.timeout, LINE_TRIES, Pad::Margin)?;
+        return Ok(false);
+    }
+    tracing::debug!("a long line's echo was not exact: it goes to the VM in pieces");
+    let pieces = stored.pieces(prompt.chars().count()).ok_or(SessionFault::CommandTooLong)?;
+    for (i, piece) in pieces.iter().enumerate() {
+        // Never padded with a blank at the margin: `set` would keep it in the value (the
+        // pieces are cut so that no `set` line ends there).
+        type_command(line, &set_line(i, piece), limits.timeout, LINE_TRIES, Pad::Never)?;
+        enter(line)?;
+    }
+    type_command(line, &stored.run_line(pieces.len()), limits.timeout, LINE_TRIES, Pad::Margin)?;
+    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const REST: &str =
+        "type \"%TEMP%\\sdabc123.txt\" & certutil -hashfile \"%TEMP%\\sdabc123.txt\" SHA256";
+
     fn guard() -> Guard {
-        Guard::new(&Spool::new("abc123"), "netstat -ano | findstr \"LISTENING\"", "abc123")
+        Guard::new(&Spool::new("abc123"), "netstat -ano | findstr \"LISTENING\"", REST)
+    }
+
+    fn unescape(set: &str) -> (String, String) {
+        let (head, escaped) = set.split_once('=').unwrap();
+        let mut value = String::new();
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            value.push(if c == '^' { chars.next().unwrap() } else { c });
+        }
+        (head.to_string(), value)
     }
 
     #[test]
-    fn the_stored_line_writes_its_value_first_and_escapes_every_operator() {
+    fn the_stored_line_writes_its_values_first_and_escapes_every_operator() {
         let g = guard();
         assert_eq!(
             g.value,
-            ">\"%TEMP%\\sdabc123.txt\" 2>&1 set SDQabc123&netstat -ano |>>\"%TEMP%\\sdabc123.txt\" 2>&1 findstr \"LISTENING\"&>>\"%TEMP%\\sdabc123.txt\" cal^l echo SDXabc123:%^erro^rlevel%:"
+            format!(">\"%TEMP%\\sdabc123.txt\" 2>&1 set SDQ&netstat -ano |>>\"%TEMP%\\sdabc123.txt\" 2>&1 findstr \"LISTENING\"&>>\"%TEMP%\\sdabc123.txt\" cal^l echo SDXabc123:%^erro^rlevel%: & {REST}")
         );
-        let set = g.set_line();
-        assert!(
-            set.starts_with("set SDQabc123=^>^\"%TEMP%\\sdabc123.txt^\" 2^>^&1 set SDQabc123^&")
-        );
-        assert!(set.ends_with("cal^^l echo SDXabc123:%^^erro^^rlevel%:"));
-        // Every character cmd acts on is escaped: removing the carets gives the value back.
-        let mut unescaped = String::new();
-        let mut chars = set["set SDQabc123=".len()..].chars();
-        while let Some(c) = chars.next() {
-            unescaped.push(if c == '^' { chars.next().unwrap() } else { c });
+        let pieces = g.pieces(20).unwrap();
+        assert!(pieces.len() > 1);
+        let mut joined = String::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            assert!(piece.chars().count() <= PIECE);
+            let set = set_line(i, piece);
+            // Every character cmd acts on is escaped: removing the carets gives the piece back.
+            let (head, value) = unescape(&set);
+            assert_eq!(head, format!("set SDQ{}", char::from(b'a' + i as u8)));
+            assert_eq!(&value, piece);
+            assert!(!set.ends_with(' '));
+            assert!(!(20 + set.chars().count()).is_multiple_of(80), "{set}");
+            joined.push_str(piece);
         }
-        assert_eq!(unescaped, g.value);
+        assert_eq!(joined, g.value);
+        assert_eq!(&g.run_line(3), "%SDQa%%SDQb%%SDQc%");
+    }
+
+    #[test]
+    fn no_piece_ends_inside_a_reference() {
+        let g = guard();
+        for prompt in 0..80 {
+            let pieces = g.pieces(prompt).unwrap();
+            for piece in &pieces {
+                // `%TEMP%` and `%^erro^rlevel%` are whole in one piece.
+                let refs =
+                    piece.matches("%TEMP%").count() + piece.matches("%^erro^rlevel%").count();
+                assert_eq!(piece.matches('%').count(), 2 * refs, "{prompt}: {piece}");
+            }
+        }
+        // The scan of `for %A in ("%TEMP%...")`: `%A in ("%` is no reference, `%TEMP%` is.
+        let chars: Vec<char> = "x %A in (\"%TEMP%\") do".chars().collect();
+        let inside = references(&chars);
+        let at = |s: &str| "x %A in (\"%TEMP%\") do".find(s).unwrap();
+        assert!(!inside[at("A in")]);
+        assert!(inside[at("TEMP")]);
+        assert!(inside[at("TEMP") + 4]);
+        assert!(!inside[at("\") do")]);
     }
 
     #[test]
@@ -357,28 +486,33 @@ mod tests {
         assert!(expands_to(&pattern, &"x".repeat(300)));
     }
 
-    #[test]
-    fn the_printed_value_is_joined_across_broken_rows() {
-        let g = guard();
-        let lines: Vec<String> =
-            ["C:\\Windows\\system32>set SDQabc123", "SDQabc123=abc", "def  ", "", "C:\\>"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        assert_eq!(g.printed_value(&lines).as_deref(), Some("abcdef"));
-        assert_eq!(g.printed_value(&lines[..1]), None);
+    /// What `set SDQ` prints for the pieces, in cmd's order, with `extra` variables among them.
+    fn printed(g: &Guard, extra: &[&str]) -> String {
+        let pieces = g.pieces(20).unwrap();
+        let mut lines: Vec<String> =
+            pieces.iter().enumerate().map(|(i, p)| format!("{}={p}", name(i))).collect();
+        lines.extend(extra.iter().map(|s| s.to_string()));
+        lines.sort_by_key(|l| l.to_ascii_lowercase());
+        lines.iter().map(|l| format!("{l}\r\n")).collect()
     }
 
     #[test]
-    fn the_spool_must_start_with_the_value_that_ran() {
+    fn the_spool_must_start_with_the_values_that_ran() {
         let s = Spool::new("abc123");
         let g = guard();
-        let out = format!("SDQabc123={}\r\nok\r\nSDXabc123:0:\r\n", g.value);
+        let out = format!("{}ok\r\nSDXabc123:0:\r\n", printed(&g, &[]));
         let stored = Form::Stored(g.clone());
         assert_eq!(stored.finish(&s, &out).unwrap(), ("ok\r\n".to_string(), Some(0)));
+        // Pieces left from a longer line, and other SDQ variables, are not part of it.
+        let stale = format!("{}ok\r\nSDXabc123:0:\r\n", printed(&g, &["SDQz=old", "SDQabc=x"]));
+        assert_eq!(stored.finish(&s, &stale).unwrap(), ("ok\r\n".to_string(), Some(0)));
         let wrong = out.replace("-ano", "-anoo");
         assert!(stored.finish(&s, &wrong).is_err());
         assert!(stored.finish(&s, "ok\r\nSDXabc123:0:\r\n").is_err());
+        // A piece missing: the joined value is not the line meant.
+        let missing: String =
+            out.split_inclusive("\r\n").filter(|l| !l.starts_with("SDQb=")).collect();
+        assert!(stored.finish(&s, &missing).is_err());
         let unknown = Form::Unknown(g);
         assert_eq!(
             unknown.finish(&s, "ok\r\nSDXabc123:0:\r\n").unwrap(),

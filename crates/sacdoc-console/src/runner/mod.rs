@@ -125,7 +125,7 @@ pub fn nonce(command: &str, index: u64) -> String {
 use std::time::Duration;
 
 use crate::line::{Line, LineError};
-use crate::typing::{type_checked_in_runs, Anchor, Echo, TypeError, CHUNK};
+use crate::typing::{type_unrepaired, Anchor, TypeError, CHUNK};
 
 /// True for a cmd.exe prompt such as `C:\Windows\system32>` (the text before the cursor).
 pub fn is_cmd_prompt(before_cursor: &str) -> bool {
@@ -144,28 +144,43 @@ pub fn at_prompt(line: &Line) -> bool {
     is_cmd_prompt(&line.term().before_cursor())
 }
 
-/// Types `text` at the cmd prompt (checking and repairing its echo) without pressing Enter.
-/// A space is added when the line would end exactly at the right margin, where a painted
-/// console parks the cursor on the last column and the echo cannot be read back exactly.
+/// Types `text` at the cmd prompt without pressing Enter, and checks its echo. A space is added
+/// when the line would end exactly at the right margin, where a painted console parks the cursor
+/// on the last column and the echo cannot be read back exactly.
 ///
-/// When the echo cannot be repaired in place (backspaces across a row the line wrapped onto do
-/// not show; noise damaged the repair too), the line is dropped with Ctrl+C, which cmd.exe
-/// answers with `^C` and a fresh prompt without running anything, and typed again, up to
-/// [`LINE_TRIES`] times within `timeout`.
-///
-/// Returns the number of in-place repairs the echo needed on the try that succeeded: after one,
-/// the VM's line may differ from the screen (see [`guard`]).
+/// A wrong echo is never repaired in place (see [`guard`]: the screen need not show what the VM
+/// holds): the line is dropped with Ctrl+C, which cmd.exe answers with `^C` and a fresh prompt
+/// without running anything, and typed again, up to `most` times within `timeout`. Long lines
+/// are better stored in pieces than typed again whole: see [`guard::type_line`].
 pub(crate) fn type_command(
     line: &mut Line,
     text: &str,
     timeout: Duration,
-) -> Result<u32, RunError> {
-    phases::timed(phases::Phase::Typing, || type_command_untimed(line, text, timeout))
+    most: u32,
+    pad: Pad,
+) -> Result<(), RunError> {
+    phases::timed(phases::Phase::Typing, || type_command_untimed(line, text, timeout, most, pad))
 }
 
-fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Result<u32, RunError> {
+/// Whether a blank may be added to a line that would end exactly at the right margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pad {
+    /// Yes: a trailing blank changes nothing in a command line.
+    Margin,
+    /// No: the line's every character counts (a `set` line keeps a trailing blank).
+    Never,
+}
+
+fn type_command_untimed(
+    line: &mut Line,
+    text: &str,
+    timeout: Duration,
+    most: u32,
+    pad: Pad,
+) -> Result<(), RunError> {
     let start = std::time::Instant::now();
     let mut tries = 0;
+    let mut recovered = 0;
     // The prompt as it stood before the first try: a fresh prompt after Ctrl+C must read the
     // same, since the VM wraps the line by the prompt's true length.
     let prompt = line.term().before_cursor();
@@ -181,25 +196,42 @@ fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Resul
             return Err(RunError::Reconnected);
         }
         if !at_prompt(line) {
-            return Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into());
+            if recovered >= PROMPT_RECOVERIES {
+                return Err(RunError::ScreenLost { row: line.term().before_cursor() });
+            }
+            // The VM waits at its prompt (the last wait saw it), but noise garbled the paint
+            // that showed it: a painted console repaints only the cells it believes changed, so
+            // the row stays wrong until something changes it. Ctrl+C at an empty prompt runs
+            // nothing and brings a fresh prompt on a repainted row.
+            recovered += 1;
+            tries -= 1;
+            line.mark("the prompt is not readable on the screen: Ctrl+C for a fresh one");
+            cancel_line(line, timeout.saturating_sub(start.elapsed()))?;
+            continue;
         }
         let anchor = Anchor::here(line);
         let mut text = text.to_string();
         let width = usize::from(crate::term::COLS);
-        if (anchor.prefix.chars().count() + text.chars().count()).is_multiple_of(width) {
+        if pad == Pad::Margin
+            && (anchor.prefix.chars().count() + text.chars().count()).is_multiple_of(width)
+        {
             text.push(' ');
         }
         let left = timeout.saturating_sub(start.elapsed());
         let run = if tries == 1 && !noisy_recently(line) { WIDE_RUN } else { CHUNK };
-        match type_checked_in_runs(line, &anchor, &text, Echo::Plain, left, run) {
-            Ok(repairs) => {
-                if repairs > 0 {
-                    noisy_seen(line);
-                }
-                return Ok(repairs);
-            }
+        let typed = match type_unrepaired(line, &anchor, &text, left, run) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(TypeError::Garbled {
+                tries,
+                wanted: text.clone(),
+                shown: anchor.typed(line).unwrap_or_default(),
+            }),
+            Err(e) => Err(e),
+        };
+        match typed {
+            Ok(()) => return Ok(()),
             Err(TypeError::Line(l)) => return Err(line_error(l)),
-            Err(e) if tries >= LINE_TRIES || start.elapsed() >= timeout => {
+            Err(e) if tries >= most || start.elapsed() >= timeout => {
                 noisy_seen(line);
                 return Err(SessionFault::Typing(e).into());
             }
@@ -212,6 +244,9 @@ fn type_command_untimed(line: &mut Line, text: &str, timeout: Duration) -> Resul
     }
 }
 
+/// Times one line's typing brings a fresh prompt with Ctrl+C when the screen shows none.
+const PROMPT_RECOVERIES: u32 = 2;
+
 /// Times Enter is pressed at an empty prompt that the line garbled.
 const CLEAN_PROMPT_TRIES: u32 = 3;
 
@@ -220,7 +255,7 @@ const CLEAN_PROMPT_TRIES: u32 = 3;
 /// [`CLEAN_PROMPT_TRIES`] times. A prompt the
 /// line garbled (`C:\Wndows\system32>`) anchors the next line one column off the VM's own, and
 /// every row the line wraps onto would then read wrong.
-fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError> {
+pub(crate) fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError> {
     let mut last = None;
     for _ in 0..CLEAN_PROMPT_TRIES {
         let now = line.term().before_cursor();
@@ -272,8 +307,10 @@ fn noisy_recently(line: &mut Line) -> bool {
     left > 0
 }
 
-/// Times a command line is typed afresh (after Ctrl+C) before typing gives up.
-pub const LINE_TRIES: u32 = 4;
+/// Times a line is typed afresh (after Ctrl+C) before typing gives up: lines typed again whole
+/// are short (see [`guard::WHOLE_MAX`]), so at 1% noise a third or more come back clean, and
+/// twelve tries leave few untyped.
+pub const LINE_TRIES: u32 = 12;
 
 /// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
 /// after it.
@@ -283,12 +320,38 @@ pub(crate) fn cancel_line(line: &mut Line, left: Duration) -> Result<(), RunErro
 
 fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> {
     let start = std::time::Instant::now();
-    for _ in 0..3 {
+    for attempt in 0..3 {
         line.clear();
         line.send(b"\x03").map_err(line_error)?;
         let wait = left.saturating_sub(start.elapsed()).min(Duration::from_secs(3));
+        if attempt > 0 {
+            // The fresh prompt came but noise garbled its paint (a painted console that
+            // scrolls repaints the whole screen, about 2 KB, for every new line): once cmd has
+            // answered the Ctrl+C, its line is empty, and `cls` brings a prompt on a cleared
+            // screen, painted in a few bytes, with no scrolling for the lines after it.
+            let answered =
+                line.wait(wait.min(Duration::from_millis(1500)), "waiting for ^C", |l| {
+                    l.buf().windows(2).any(|w| w == b"^C").then_some(())
+                });
+            match answered {
+                Ok(()) => {
+                    line.drain(Duration::from_millis(200), Duration::from_millis(40))
+                        .map_err(line_error)?;
+                    if at_prompt(line) {
+                        return Ok(());
+                    }
+                    line.mark("the prompt after Ctrl+C was unreadable: cls for a clean screen");
+                    line.clear();
+                    line.send(b"cls\r").map_err(line_error)?;
+                }
+                Err(LineError::Timeout { .. }) => continue,
+                Err(e) => return Err(line_error(e)),
+            }
+        }
+        let wait = left.saturating_sub(start.elapsed()).min(Duration::from_secs(3));
         let fresh = line.wait(wait, "waiting for a fresh prompt after Ctrl+C", |l| {
-            (l.buf().windows(2).any(|w| w == b"^C") && at_prompt(l)).then_some(())
+            let answered = attempt > 0 || l.buf().windows(2).any(|w| w == b"^C");
+            (answered && !l.buf().is_empty() && at_prompt(l)).then_some(())
         });
         match fresh {
             Ok(()) => {
@@ -303,7 +366,7 @@ fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> 
             Err(e) => return Err(line_error(e)),
         }
     }
-    Err(SessionFault::NotAtPrompt { row: line.term().before_cursor() }.into())
+    Err(RunError::ScreenLost { row: line.term().before_cursor() })
 }
 
 /// How long the line must stay quiet, with no prompt recognised, before Enter is pressed to

@@ -39,8 +39,8 @@ use super::phases::{timed, Phase};
 use super::spool::{Spool, BEGIN, END};
 use super::verify::Reads;
 use super::{
-    at_prompt, interrupt, line_error, nonce, type_command, wait_probing, Limits, RunError,
-    SessionFault, PROBE_AFTER,
+    at_prompt, interrupt, line_error, nonce, wait_probing, Limits, RunError, SessionFault,
+    PROBE_AFTER,
 };
 use crate::line::{Line, LineError};
 
@@ -187,11 +187,10 @@ pub fn run(
     // `read_back`).
     // The screen is cleared right before paging, by the same line (no `cls` line of its own
     // before it): only this capture's rows are then on the screen.
-    let rest =
-        format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(&spool), show_cleared(&spool));
-    let mut read = |l: &mut Line, typed: &str| output_rows(l, typed, limits);
+    let rest = rest(&spool);
+    let mut enter = |l: &mut Line| entered(l, limits);
     page_spool(line, &spool, &id, limits, false, |line| {
-        guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
+        guard::type_capture(line, &spool, command, &rest, limits, &mut enter)
     })
 }
 
@@ -216,16 +215,6 @@ fn page_spool(
     got
 }
 
-/// Runs a helper line and returns the screen rows below its echo, up to the prompt, each padded
-/// to the screen's width (a row the console broke at the margin is full).
-fn output_rows(line: &mut Line, typed: &str, limits: Limits) -> Result<Vec<String>, RunError> {
-    simple(line, typed, limits)?;
-    let t = line.term();
-    let (cursor_row, _) = t.cursor();
-    let echo = (0..cursor_row).rev().find(|&r| t.row_text(r).ends_with(typed));
-    Ok(echo.map_or_else(Vec::new, |e| (e + 1..cursor_row).map(|r| t.row_cells(r)).collect()))
-}
-
 /// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
 /// was cut (see [`super::resume`]): its base64 file and hash were written by the same line, after
 /// it. Then deletes the spool.
@@ -237,10 +226,16 @@ pub(crate) fn read_spool(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let form = Form::Unknown(Guard::new(&spool, command, &id));
+    let form = Form::Unknown(Guard::new(&spool, command, &rest(&spool)));
     page_spool(line, &spool, &id, limits, true, |line| {
-        type_command(line, &show(&spool), limits.timeout).map(|_| form)
+        type_typed(line, &show(&spool), limits).map(|()| form)
     })
+}
+
+/// What the capture line does after the command: encodes the spool, appends its SHA-256 and
+/// pages the numbered base64 on a cleared screen.
+fn rest(spool: &Spool) -> String {
+    format!("{} & {} & {}", spool.encode_plain(), hash_into_b64(spool), show_cleared(spool))
 }
 
 /// Appends the VM's SHA-256 of the spool to its base64 file, as the line after END.
@@ -281,7 +276,7 @@ fn read_verified(
             }
             if whole > 0 {
                 clear_screen(line, limits)?;
-                type_command(line, &show(spool), limits.timeout)?;
+                type_typed(line, &show(spool), limits)?;
             }
             whole += 1;
             // Only the first read may decide to pack: later reads page what it left in the
@@ -575,7 +570,7 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
         hash = hash_into_b64(spool),
         show = show_cleared(spool),
     );
-    type_command(line, &typed, limits.timeout)?;
+    type_typed(line, &typed, limits)?;
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     Ok(())
@@ -583,7 +578,12 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
 
 /// Runs a helper line (no capture) and waits for the prompt.
 pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), RunError> {
-    type_command(line, cmd, limits.timeout)?;
+    type_typed(line, cmd, limits)?;
+    entered(line, limits)
+}
+
+/// Presses Enter on the line typed and waits for the prompt after it (see [`simple`]).
+fn entered(line: &mut Line, limits: Limits) -> Result<(), RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     timed(Phase::HelperWait, || {
@@ -592,6 +592,12 @@ pub(crate) fn simple(line: &mut Line, cmd: &str, limits: Limits) -> Result<(), R
             at_prompt(l) && !l.buf().is_empty() && paint_done(l)
         })
     })
+}
+
+/// Types a line at the prompt without Enter (see [`guard::type_line`]); a long line whose echo
+/// came back wrong is stored in pieces, each entered as [`simple`] does.
+fn type_typed(line: &mut Line, text: &str, limits: Limits) -> Result<(), RunError> {
+    guard::type_line(line, text, limits, &mut |l: &mut Line| entered(l, limits))
 }
 
 /// Deletes the spool files; a failure here loses nothing, so it is ignored.

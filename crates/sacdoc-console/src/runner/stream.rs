@@ -17,8 +17,8 @@ use super::guard;
 use super::spool::Spool;
 use super::verify::Reads;
 use super::{
-    at_prompt, interrupt, line_error, nonce, type_command, wait_probing, Limits, RunError,
-    SessionFault, PROBES, PROBE_AFTER,
+    at_prompt, interrupt, line_error, nonce, wait_probing, Limits, RunError, SessionFault, PROBES,
+    PROBE_AFTER,
 };
 use crate::line::{find, Line, LineError};
 use crate::term::stream_text;
@@ -40,18 +40,11 @@ pub fn run(
     })
 }
 
-fn run_untimed(
-    line: &mut Line,
-    command: &str,
-    index: u64,
-    limits: Limits,
-    wrap: usize,
-) -> Result<(String, Option<i32>), RunError> {
-    let id = nonce(command, index);
-    let spool = Spool::new(&id);
-    // A big spool is not typed out: the VM says so with the marker followed by `Z:` (no exit
-    // code), and the spool is then read packed (see `pack`). Where makecab is known to be
-    // missing, the text is cheaper than unpacked base64 whatever its size.
+/// What the capture line does after the command: shows the spool and its SHA-256. A big spool
+/// is not typed out: the VM says so with the marker followed by `Z:` (no exit code), and the
+/// spool is then read packed (see `pack`). Where makecab is known to be missing, the text is
+/// cheaper than unpacked base64 whatever its size.
+fn rest(line: &Line, spool: &Spool) -> String {
     let packed = format!("{}Z:", spool.marker);
     let show = if line.no_makecab {
         format!("type \"{}\"", spool.file)
@@ -62,11 +55,22 @@ fn run_untimed(
             min = super::pack::MIN_STREAM_PACKED,
         )
     };
-    let rest = format!("{show} & {}", checksum::command(&spool.file));
-    let mut read = |l: &mut Line, typed: &str| {
-        helper(l, typed, limits).map(|t| t.split("\r\n").map(String::from).collect())
-    };
-    let sent = guard::type_capture(line, &spool, command, &id, &rest, limits, &mut read)
+    format!("{show} & {}", checksum::command(&spool.file))
+}
+
+fn run_untimed(
+    line: &mut Line,
+    command: &str,
+    index: u64,
+    limits: Limits,
+    wrap: usize,
+) -> Result<(String, Option<i32>), RunError> {
+    let id = nonce(command, index);
+    let spool = Spool::new(&id);
+    let packed = format!("{}Z:", spool.marker);
+    let rest = rest(line, &spool);
+    let mut enter = |l: &mut Line| entered(l, limits).map(drop);
+    let sent = guard::type_capture(line, &spool, command, &rest, limits, &mut enter)
         .and_then(|form| until_marker(line, spool.marker.as_bytes(), limits).map(|t| (form, t)));
     let (form, (text, tail)) = match sent {
         Ok(t) => t,
@@ -106,7 +110,7 @@ pub(crate) fn read_spool(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let form = guard::Form::Unknown(guard::Guard::new(&spool, command, &id));
+    let form = guard::Form::Unknown(guard::Guard::new(&spool, command, &rest(line, &spool)));
     let result = exact(line, &spool, None, limits).and_then(|t| form.finish(&spool, &t));
     let _ = helper(line, &spool.delete(), limits);
     result
@@ -159,8 +163,8 @@ fn exact(
                     reads.add(rows);
                 }
             } else {
-                let begin = lines.iter().position(|l| l.trim() == super::spool::BEGIN);
-                let end = lines.iter().rposition(|l| l.trim() == super::spool::END);
+                let begin = lines.iter().position(|l| is_marker(l));
+                let end = lines.iter().rposition(|l| is_marker(l));
                 if let (Some(b), Some(e)) = (begin, end) {
                     if b < e {
                         reads.add_hash(checksum::parse(&lines[e + 1..].join("\r\n")));
@@ -214,6 +218,13 @@ fn base64_rows(lines: &[&str]) -> Vec<String> {
     rows
 }
 
+/// True for certutil's BEGIN or END line, even one the line garbled: base64 has no `-`, so
+/// five in a row only come from them. A marker taken by its exact text alone would make a read
+/// with one damaged marker useless, though its rows are fine and are checked by the hash anyway.
+fn is_marker(line: &str) -> bool {
+    line.contains("-----")
+}
+
 /// The rows between BEGIN and END of a numbered read (`N:body`, BEGIN numbered 1), in place by
 /// number (a row that did not come is empty), and the lines after END (the hash); `None` when
 /// BEGIN or END did not come through.
@@ -224,14 +235,14 @@ fn numbered_rows<'a>(lines: &[&'a str]) -> Option<(Vec<String>, Vec<&'a str>)> {
     for (i, l) in lines.iter().enumerate() {
         let Some((num, body)) = l.trim().split_once(':') else { continue };
         let Ok(n) = num.parse::<usize>() else { continue };
-        if body == super::spool::END {
+        if n > 1 && is_marker(body) && end.is_none_or(|e| n > e) {
             end = Some(n);
             end_at = i;
         }
         rows.insert(n, body.to_string());
     }
     let end = end?;
-    if rows.get(&1).map(String::as_str) != Some(super::spool::BEGIN) || end < 2 {
+    if !rows.get(&1).is_some_and(|b| is_marker(b)) || end < 2 {
         return None;
     }
     let body = (2..end).map(|n| rows.get(&n).cloned().unwrap_or_default()).collect();
@@ -318,7 +329,13 @@ fn until_marker(
 
 /// Runs a helper line and returns the stream text it printed (prompt excluded).
 pub(crate) fn helper(line: &mut Line, typed: &str, limits: Limits) -> Result<String, RunError> {
-    type_command(line, typed, limits.timeout)?;
+    let mut enter = |l: &mut Line| entered(l, limits).map(drop);
+    guard::type_line(line, typed, limits, &mut enter)?;
+    entered(line, limits)
+}
+
+/// Presses Enter on the line typed and returns what it printed (see [`helper`]).
+fn entered(line: &mut Line, limits: Limits) -> Result<String, RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
     wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {

@@ -466,7 +466,7 @@ impl Session {
         let index = self.commands.wrapping_add(self.salt);
         self.line.watch_boot(true);
         let mut result = run_in(&mut self.line, profile, command, index, limits);
-        if matches!(result, Err(RunError::Reconnected)) {
+        if matches!(result, Err(RunError::Reconnected | RunError::ScreenLost { .. })) {
             result = self.resume(command, index, profile, limits);
         }
         self.line.watch_boot(false);
@@ -479,7 +479,7 @@ impl Session {
             self.channel = None;
             self.place = Place::Cmd;
         }
-        if matches!(result, Err(RunError::Reconnected)) {
+        if matches!(result, Err(RunError::Reconnected | RunError::ScreenLost { .. })) {
             // The channel is still there, but the console may show anything now.
             self.place = Place::Lost;
         }
@@ -494,7 +494,8 @@ impl Session {
         })
     }
 
-    /// The link was cut while `command` ran and came back: finds the cmd prompt again and takes
+    /// The link was cut while `command` ran and came back, or noise left the screen unreadable
+    /// ([`RunError::ScreenLost`]): finds the cmd prompt again and takes
     /// the command up from what its spool on the VM says (see [`crate::runner::resume`]): run
     /// now when it never started, read back when it ended, an error when it was stopped half-way.
     fn resume(
@@ -505,6 +506,7 @@ impl Session {
         limits: Limits,
     ) -> Result<(String, Option<i32>), RunError> {
         use crate::runner::resume::{spooled, Spooled};
+        let mut last = Err(RunError::Reconnected);
         for _ in 0..RECONNECT_RESTARTS {
             self.place = Place::Lost;
             // Finding the console again may meet old output (a relay that replays its history
@@ -545,12 +547,13 @@ impl Session {
                 Ok(Spooled::Unfinished) => Err(RunError::CutShort),
                 Err(e) => Err(e),
             };
-            if !matches!(result, Err(RunError::Reconnected)) {
-                return result;
+            match result {
+                Err(RunError::Reconnected | RunError::ScreenLost { .. }) => last = result,
+                _ => return result,
             }
         }
         self.place = Place::Lost;
-        Err(RunError::Reconnected)
+        last
     }
 
     /// Ends the session: `exit` in the cmd channel this session opened (unless asked to keep it),
