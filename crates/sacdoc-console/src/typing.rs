@@ -163,8 +163,11 @@ pub fn type_unrepaired(
     let run = run.max(1);
     let deadline = Instant::now() + timeout;
     let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return echo_settled(line, anchor, text, Echo::Plain, deadline);
+    }
     let mut sent = 0;
-    while sent < chars.len() || sent == 0 {
+    while sent < chars.len() {
         let end = (sent + run).min(chars.len());
         let part: String = chars[sent..end].iter().collect();
         match line.debounce {
@@ -186,9 +189,6 @@ pub fn type_unrepaired(
             return Ok(false);
         }
         sent = end;
-        if chars.is_empty() {
-            break;
-        }
     }
     Ok(true)
 }

@@ -12,7 +12,9 @@
 //! 1% noise a 400-character line almost never comes back clean (0.99^400 = 2%), so typing it
 //! whole again does not help either.
 //!
-//! So the line is dropped with Ctrl+C (which runs nothing) and goes through variables instead:
+//! So the line is dropped with Ctrl+C (which runs nothing). A short one (up to [`WHOLE_MAX`]
+//! characters) is typed again; a long one, a capture line or a long helper line, goes through
+//! variables instead:
 //!
 //! 1. it is cut into pieces of at most [`PIECE`] characters, each stored by a short line
 //!    `set SDQa=<piece, escaped>`, `set SDQb=...`; each is typed with no in-place repair (a wrong

@@ -287,15 +287,15 @@ pub(crate) fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError
 /// Keys per run when the line has been clean: most capture lines in one run. Each run's echo costs a
 /// round trip, and on a painted console that round trip waits for the console's next paint
 /// (`paint_ms` in the simulator, a GUESS of 100 ms), so a 300-character capture line typed 40
-/// keys at a time spends most of its time waiting. After a repair the runs are short again
-/// ([`CHUNK`]) for the next [`NOISY_LINES`] lines: on a noisy line short runs come back clean
-/// far more often.
+/// keys at a time spends most of its time waiting. After a wrong echo the runs are short again
+/// ([`CHUNK`]) for the next [`NOISY_LINES`] lines: a run whose echo is wrong ends the try at
+/// once, before the rest of the line is sent.
 pub const WIDE_RUN: usize = 320;
 
 /// Lines typed in short runs after typing met noise.
 pub const NOISY_LINES: u32 = 50;
 
-/// Typing met noise (a repair, a retyped line): type short runs for a while.
+/// Typing met noise (a line typed again): type short runs for a while.
 fn noisy_seen(line: &mut Line) {
     line.short_runs_left = NOISY_LINES;
 }
