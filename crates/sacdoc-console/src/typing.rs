@@ -129,17 +129,7 @@ pub fn type_checked_in_runs(
     let mut repairs = 0;
     let mut sent = 0;
     for end in runs {
-        let part: String = chars[sent..end].iter().collect();
-        match line.debounce {
-            // Known debounce: pause before each repeated key instead of repairing afterwards.
-            Some(d) => {
-                if sent > 0 && chars.get(sent - 1) == chars.get(sent) {
-                    std::thread::sleep(d);
-                }
-                send_spaced(line, &part, echo, d)?
-            }
-            None => send_text(line, &part, echo)?,
-        }
+        send_run(line, &chars, sent, end, echo)?;
         let typed: String = chars[..end].iter().collect();
         repairs += echo_or_repair(line, anchor, &typed, echo, deadline)?;
         sent = end;
@@ -169,16 +159,7 @@ pub fn type_unrepaired(
     let mut sent = 0;
     while sent < chars.len() {
         let end = (sent + run).min(chars.len());
-        let part: String = chars[sent..end].iter().collect();
-        match line.debounce {
-            Some(d) => {
-                if sent > 0 && chars.get(sent - 1) == chars.get(sent) {
-                    std::thread::sleep(d);
-                }
-                send_spaced(line, &part, Echo::Plain, d)?
-            }
-            None => send_text(line, &part, Echo::Plain)?,
-        }
+        send_run(line, &chars, sent, end, Echo::Plain)?;
         let typed: String = chars[..end].iter().collect();
         if !echo_settled(line, anchor, &typed, Echo::Plain, deadline)? {
             let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
@@ -248,6 +229,28 @@ fn expected(text: &str, echo: Echo) -> Vec<char> {
     match echo {
         Echo::Plain => text.chars().collect(),
         Echo::Masked => text.chars().map(|_| '*').collect(),
+    }
+}
+
+/// Sends the keys `chars[sent..end]`, one run of a line. With a known debounce, pauses before
+/// each repeated key (the run's first one too, when it repeats the last key sent) instead of
+/// repairing afterwards.
+fn send_run(
+    line: &mut Line,
+    chars: &[char],
+    sent: usize,
+    end: usize,
+    echo: Echo,
+) -> Result<(), LineError> {
+    let part: String = chars[sent..end].iter().collect();
+    match line.debounce {
+        Some(d) => {
+            if sent > 0 && chars.get(sent - 1) == chars.get(sent) {
+                std::thread::sleep(d);
+            }
+            send_spaced(line, &part, echo, d)
+        }
+        None => send_text(line, &part, echo),
     }
 }
 

@@ -45,7 +45,7 @@ pub fn run(
 /// spool is then read packed (see `pack`). Where makecab is known to be missing, the text is
 /// cheaper than unpacked base64 whatever its size.
 fn rest(line: &Line, spool: &Spool) -> String {
-    let packed = format!("{}Z:", spool.marker);
+    let packed = packed_marker(spool);
     let show = if line.no_makecab {
         format!("type \"{}\"", spool.file)
     } else {
@@ -58,6 +58,11 @@ fn rest(line: &Line, spool: &Spool) -> String {
     format!("{show} & {}", checksum::command(&spool.file))
 }
 
+/// What the VM prints instead of a spool too big to type out: the marker followed by `Z:`.
+fn packed_marker(spool: &Spool) -> String {
+    format!("{}Z:", spool.marker)
+}
+
 fn run_untimed(
     line: &mut Line,
     command: &str,
@@ -67,7 +72,7 @@ fn run_untimed(
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let packed = format!("{}Z:", spool.marker);
+    let packed = packed_marker(&spool);
     let rest = rest(line, &spool);
     let mut enter = |l: &mut Line| entered(l, limits).map(drop);
     let sent = guard::type_capture(line, &spool, command, &rest, limits, &mut enter)
