@@ -440,7 +440,11 @@ impl Engine {
             }
             Command::Run(line) => self.job("running a command", move |e, mut s| {
                 s.ensure_cmd().map_err(|x| x.to_string())?;
-                let out = s.run(&line).map_err(|x| x.to_string())?;
+                let out = s.run(&line);
+                // The session is left without closing (the channel stays in view): its spool
+                // files are deleted here, as a close would.
+                s.delete_spools();
+                let out = out.map_err(|x| x.to_string())?;
                 let done = match out.exit_code {
                     Some(code) => format!("{line}: exit {code}, {} bytes", out.output.len()),
                     None => format!("{line}: {} bytes, exit code unknown", out.output.len()),

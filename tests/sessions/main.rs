@@ -16,5 +16,6 @@ mod session_painted_pages;
 mod session_parallel;
 mod session_reboot;
 mod session_sim;
+mod session_spools;
 mod session_telnet;
 mod sim_powershell;

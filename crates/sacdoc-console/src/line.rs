@@ -298,6 +298,11 @@ impl Line {
         matches!((self.watch_boot, self.boot_at), (Some(w), Some(b)) if b > w)
     }
 
+    /// True when a boot banner arrived after the receive count `count` (whether watched or not).
+    pub fn booted_since(&self, count: u64) -> bool {
+        self.boot_at.is_some_and(|b| b > count)
+    }
+
     /// Reads until `check` returns a value or `timeout` passes. `check` runs once before the
     /// first read, so a condition already met returns at once. `what` names the wait in the error.
     pub fn wait<T>(

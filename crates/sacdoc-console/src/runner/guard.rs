@@ -69,9 +69,12 @@ pub enum Form {
 }
 
 impl Guard {
-    /// The guard of `command`'s capture line, `capture & rest`.
-    pub fn new(spool: &Spool, command: &str, rest: &str) -> Guard {
-        Guard { value: format!("{} & {rest}", spool.capture_stored(command, VAR)) }
+    /// The guard of `command`'s capture line, `before capture & rest`, where `before` deletes
+    /// the spools of earlier captures (see [`super::spool::Spent::prefix`]; empty when there are
+    /// none). It is part of the value kept, so the values `set SDQ` prints back say that it ran
+    /// as meant too.
+    pub fn new(spool: &Spool, before: &str, command: &str, rest: &str) -> Guard {
+        Guard { value: format!("{before}{} & {rest}", spool.capture_stored(command, VAR)) }
     }
 
     /// The value cut into pieces of at most [`PIECE`] characters, never inside a `%NAME%`
@@ -321,19 +324,20 @@ pub(crate) fn type_line(
     type_or_store(line, text, &Guard { value: text.to_string() }, limits, enter).map(|_| ())
 }
 
-/// Types the capture line of `command` (`capture & rest`) at the prompt, without Enter. When its
-/// echo is not exact, drops it and stores it in pieces instead (see the module docs), then types
-/// the line that runs them.
+/// Types the capture line of `command` (`before capture & rest`) at the prompt, without Enter.
+/// When its echo is not exact, drops it and stores it in pieces instead (see the module docs),
+/// then types the line that runs them.
 pub(crate) fn type_capture(
     line: &mut Line,
     spool: &Spool,
+    before: &str,
     command: &str,
     rest: &str,
     limits: Limits,
     enter: &mut Enter<'_>,
 ) -> Result<Form, RunError> {
-    let plain = format!("{} & {rest}", spool.capture(command));
-    let guard = Guard::new(spool, command, rest);
+    let plain = format!("{before}{} & {rest}", spool.capture(command));
+    let guard = Guard::new(spool, before, command, rest);
     if type_or_store(line, &plain, &guard, limits, enter)? {
         Ok(Form::Stored(guard))
     } else {
@@ -383,7 +387,7 @@ mod tests {
         "type \"%TEMP%\\sdabc123.txt\" & certutil -hashfile \"%TEMP%\\sdabc123.txt\" SHA256";
 
     fn guard() -> Guard {
-        Guard::new(&Spool::new("abc123"), "netstat -ano | findstr \"LISTENING\"", REST)
+        Guard::new(&Spool::new("abc123"), "", "netstat -ano | findstr \"LISTENING\"", REST)
     }
 
     fn unescape(set: &str) -> (String, String) {
@@ -419,6 +423,48 @@ mod tests {
         }
         assert_eq!(joined, g.value);
         assert_eq!(&g.run_line(3), "%SDQa%%SDQb%%SDQc%");
+    }
+
+    #[test]
+    fn a_line_that_deletes_earlier_spools_first_is_stored_and_checked_whole() {
+        let mut spent = super::super::spool::Spent::default();
+        spent.replace(Spool::new("def456"));
+        let s = Spool::new("abc123");
+        let g = Guard::new(&s, &spent.prefix(), "netstat -ano | findstr \"LISTENING\"", REST);
+        assert!(g.value.starts_with("del \"%TEMP%\\sddef456.txt\""), "{}", g.value);
+        assert!(g.value.contains("& >\"%TEMP%\\sdabc123.txt\" 2>&1 set SDQ&netstat"));
+        for prompt in 0..80 {
+            let pieces = g.pieces(prompt).unwrap();
+            assert_eq!(pieces.concat(), g.value);
+            for piece in &pieces {
+                let refs =
+                    piece.matches("%TEMP%").count() + piece.matches("%^erro^rlevel%").count();
+                assert_eq!(piece.matches('%').count(), 2 * refs, "{prompt}: {piece}");
+            }
+        }
+        // The values printed back must hold the prefix as meant: a changed file name in it is a
+        // changed command line, never an answer.
+        let temp = "C:\\Users\\admin\\AppData\\Local\\Temp";
+        let printed = g.value.replace("%TEMP%", temp);
+        assert!(g.holds(&printed));
+        assert!(!g.holds(&printed.replacen("sddef456", "sddef45", 1)));
+        assert!(!g.holds(&printed.replacen(" & >", " >", 1)));
+        let stored = Form::Stored(g.clone());
+        let lines: String = g
+            .pieces(20)
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{}={}\r\n", name(i), p.replace("%TEMP%", temp)))
+            .collect();
+        let out = format!("{lines}ok\r\nSDXabc123:0:\r\n");
+        assert_eq!(stored.finish(&s, &out).unwrap(), ("ok\r\n".to_string(), Some(0)));
+        // The same command's guard without the prefix does not accept these values.
+        let bare = Guard::new(&s, "", "netstat -ano | findstr \"LISTENING\"", REST);
+        assert!(Form::Stored(bare.clone()).finish(&s, &out).is_err());
+        // Read back after a cut (resume), the values are checked the same way.
+        assert_eq!(Form::Unknown(g).finish(&s, &out).unwrap(), ("ok\r\n".to_string(), Some(0)));
+        assert!(Form::Unknown(bare).finish(&s, &out).is_err());
     }
 
     #[test]

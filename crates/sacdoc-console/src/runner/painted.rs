@@ -17,8 +17,9 @@
 //! painted console every typed line costs a paint for its echo and one for its prompt). Each
 //! screen is read from the emulated terminal; the numbers make overlapping or repeated screens
 //! harmless. Lines a screen did not show (the last
-//! page scrolls when the prompt returns) are fetched again by number with `findstr /b`, then both
-//! files are deleted.
+//! page scrolls when the prompt returns) are fetched again by number with `findstr /b`. The spool
+//! files are deleted by the next capture line, which starts with a `del` of them (see
+//! [`super::spool::Spent`]), or when the session ends: a line of their own would cost two paints.
 //!
 //! The decoded bytes are the command's output only when their SHA-256 is the one the VM appended.
 //! When they are not (noise on the line, or rows of an earlier capture mixed in), the spool is
@@ -172,9 +173,12 @@ fn rows_after(rows: &[String], nonce: &str) -> Vec<(usize, String)> {
     rows[first..].iter().filter_map(|r| parse_row(r)).collect()
 }
 
-/// Runs `command`; returns its exact, verified output and exit code.
+/// Runs `command` on a line that starts with `before` (the deletion of earlier spools, see
+/// [`super::spool::Spent::prefix`]); returns its exact, verified output and exit code. Its own
+/// spool is left on the VM when it succeeds, for the caller to delete later.
 pub fn run(
     line: &mut Line,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
@@ -190,14 +194,15 @@ pub fn run(
     let rest = rest(&spool);
     let mut enter = |l: &mut Line| entered(l, limits);
     page_spool(line, &spool, &id, limits, false, |line| {
-        guard::type_capture(line, &spool, command, &rest, limits, &mut enter)
+        guard::type_capture(line, &spool, before, command, &rest, limits, &mut enter)
     })
 }
 
 /// Types the line that ends by paging the spool's base64 (with `type_line`, which says how it
-/// went to the VM), reads the spool back until it verifies, and deletes it. `clear` clears
-/// numbered rows of an earlier capture off the screen first (a line that does not clear the
-/// screen itself before paging).
+/// went to the VM) and reads the spool back until it verifies. A spool that does not is deleted
+/// at once; a verified one is left for the next line to delete. `clear` clears numbered rows of
+/// an earlier capture off the screen first (a line that does not clear the screen itself before
+/// paging).
 fn page_spool(
     line: &mut Line,
     spool: &Spool,
@@ -211,22 +216,25 @@ fn page_spool(
         .and_then(|()| type_line(line))
         .and_then(|form| read_verified(line, spool, id, limits).map(|text| (form, text)))
         .and_then(|(form, text)| form.finish(spool, &text));
-    cleanup(line, spool, limits);
+    if got.is_err() {
+        cleanup(line, spool, limits);
+    }
     got
 }
 
 /// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
 /// was cut (see [`super::resume`]): its base64 file and hash were written by the same line, after
-/// it. Then deletes the spool.
+/// it. `before` is what that line started with (see [`run`]).
 pub(crate) fn read_spool(
     line: &mut Line,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let form = Form::Unknown(Guard::new(&spool, command, &rest(&spool)));
+    let form = Form::Unknown(Guard::new(&spool, before, command, &rest(&spool)));
     page_spool(line, &spool, &id, limits, true, |line| {
         type_typed(line, &show(&spool), limits).map(|()| form)
     })
@@ -600,7 +608,8 @@ fn type_typed(line: &mut Line, text: &str, limits: Limits) -> Result<(), RunErro
     guard::type_line(line, text, limits, &mut |l: &mut Line| entered(l, limits))
 }
 
-/// Deletes the spool files; a failure here loses nothing, so it is ignored.
+/// Deletes the spool files of a capture that failed; a failure here loses nothing (the session
+/// deletes them again later), so it is ignored.
 fn cleanup(line: &mut Line, spool: &Spool, limits: Limits) {
     let _ = timed(Phase::Cleanup, || simple(line, &spool.delete(), limits));
 }

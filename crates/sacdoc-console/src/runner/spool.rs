@@ -111,6 +111,72 @@ impl Spool {
     }
 }
 
+/// Most spools [`Spent`] keeps: after errors in a row (each keeps its spool, since whether its
+/// line ran is not known) the next capture line would otherwise grow without bound.
+pub const MAX_SPENT: usize = 4;
+
+/// The spools of captures that are over, still on the VM: deleted by the next capture line
+/// (which starts with [`Spent::prefix`]) or when the session ends, not by a line of their own.
+///
+/// On a painted console every line typed costs a paint for its echo and one for its prompt, so
+/// a `del` line after each capture cost about as much as a small capture's typing. Folded into
+/// the next capture line it costs only its characters. It runs before the capture's own part and
+/// names only files of earlier nonces, with its output sent to `nul`, so it cannot touch what the
+/// capture writes and verifies: the spool is created after it (a nonce that happens to repeat
+/// an earlier one is deleted before it is written, never after).
+#[derive(Debug, Clone, Default)]
+pub struct Spent {
+    spools: Vec<Spool>,
+}
+
+impl Spent {
+    pub fn is_empty(&self) -> bool {
+        self.spools.is_empty()
+    }
+
+    /// The line that deletes every spool kept (their text, base64 and cabinet files), or `None`.
+    pub fn delete(&self) -> Option<String> {
+        if self.spools.is_empty() {
+            return None;
+        }
+        let files: Vec<String> = self
+            .spools
+            .iter()
+            .flat_map(|s| [s.file.clone(), s.b64.clone(), s.cab()])
+            .map(|f| format!("\"{f}\""))
+            .collect();
+        Some(format!("del {} >nul 2>&1", files.join(" ")))
+    }
+
+    /// What the next capture line starts with: [`Spent::delete`] and `&`, or nothing.
+    pub fn prefix(&self) -> String {
+        self.delete().map(|d| format!("{d} & ")).unwrap_or_default()
+    }
+
+    /// `spool`'s capture was verified: its line, which started with [`Spent::prefix`], ran, so
+    /// only `spool` is left to delete.
+    pub fn replace(&mut self, spool: Spool) {
+        self.spools = vec![spool];
+    }
+
+    /// `spool`'s capture failed: whether its line (and its prefix) ran is not known, so `spool`
+    /// is kept besides the others (deleting a file twice, or one never written, does no harm).
+    /// Past [`MAX_SPENT`] the oldest is given up (and stays on the VM).
+    pub fn add(&mut self, spool: Spool) {
+        self.spools.retain(|s| s.file != spool.file);
+        self.spools.push(spool);
+        if self.spools.len() > MAX_SPENT {
+            let gone = self.spools.remove(0);
+            tracing::debug!(file = %gone.file, "too many spools to delete: this one stays on the VM");
+        }
+    }
+
+    /// Every spool kept was deleted.
+    pub fn clear(&mut self) {
+        self.spools.clear();
+    }
+}
+
 impl Spool {
     /// Like [`Spool::split_exit`], but only for a text that ends with this spool's own exit
     /// marker line (`SDX<n>:<code>:` and the line break): the proof that the text read back is
@@ -172,6 +238,30 @@ mod tests {
         assert_eq!(s.split_own("out\r\nSDXdef456:0:\r\n"), None);
         assert_eq!(s.split_own("SDXabc123:0:\r\nmore text\r\n"), None);
         assert_eq!(s.split_own("SDXabc123:%errorlevel%:\r\n"), None);
+    }
+
+    #[test]
+    fn spent_spools_are_deleted_by_the_next_line() {
+        let mut spent = Spent::default();
+        assert_eq!(spent.prefix(), "");
+        assert_eq!(spent.delete(), None);
+        spent.replace(Spool::new("abc123"));
+        assert_eq!(
+            spent.prefix(),
+            "del \"%TEMP%\\sdabc123.txt\" \"%TEMP%\\sdabc123.b64\" \"%TEMP%\\sdabc123.cab\" >nul 2>&1 & "
+        );
+        assert_eq!(spent.delete().as_deref(), Some(Spool::new("abc123").delete().as_str()));
+        // A failed capture's spool is kept besides the others, once, and at most MAX_SPENT.
+        for n in ["def456", "def456", "a1b2c3", "c3d4e5", "e5f6a7", "b1c2d3"] {
+            spent.add(Spool::new(n));
+        }
+        let del = spent.delete().unwrap_or_default();
+        assert_eq!(del.matches(".txt").count(), MAX_SPENT);
+        assert!(!del.contains("abc123") && !del.contains("def456") && del.contains("b1c2d3"));
+        spent.replace(Spool::new("f0e1d2"));
+        assert!(!spent.prefix().contains("b1c2d3"));
+        spent.clear();
+        assert!(spent.is_empty());
     }
 
     #[test]

@@ -26,17 +26,20 @@ use crate::term::stream_text;
 /// How many times the base64 form is read before the capture is given up as unverifiable.
 pub const READS: u32 = 3;
 
-/// Runs `command`; returns its exact, verified output and exit code. `wrap` is the console
-/// width (0: the console never breaks lines).
+/// Runs `command` on a line that starts with `before` (the deletion of earlier spools, see
+/// [`super::spool::Spent::prefix`]); returns its exact, verified output and exit code. `wrap`
+/// is the console width (0: the console never breaks lines). Its own spool is left on the VM
+/// when it succeeds, for the caller to delete later (deleted at once when it fails).
 pub fn run(
     line: &mut Line,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
     wrap: usize,
 ) -> Result<(String, Option<i32>), RunError> {
     super::phases::timed(super::phases::Phase::Stream, || {
-        run_untimed(line, command, index, limits, wrap)
+        run_untimed(line, before, command, index, limits, wrap)
     })
 }
 
@@ -65,6 +68,7 @@ fn packed_marker(spool: &Spool) -> String {
 
 fn run_untimed(
     line: &mut Line,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
@@ -75,7 +79,7 @@ fn run_untimed(
     let packed = packed_marker(&spool);
     let rest = rest(line, &spool);
     let mut enter = |l: &mut Line| entered(l, limits).map(drop);
-    let sent = guard::type_capture(line, &spool, command, &rest, limits, &mut enter)
+    let sent = guard::type_capture(line, &spool, before, command, &rest, limits, &mut enter)
         .and_then(|form| until_marker(line, spool.marker.as_bytes(), limits).map(|t| (form, t)));
     let (form, (text, tail)) = match sent {
         Ok(t) => t,
@@ -85,39 +89,46 @@ fn run_untimed(
         }
     };
     let on_vm = checksum::parse(&tail);
-    if text.trim_end() == packed {
+    let result = if text.trim_end() == packed {
         tracing::debug!("the spool is over {} bytes: read packed", super::pack::MIN_STREAM_PACKED);
-        let result = exact(line, &spool, on_vm, limits).and_then(|t| form.finish(&spool, &t));
+        exact(line, &spool, on_vm, limits)
+    } else {
+        let ambiguous = wrap > 0 && text.split("\r\n").any(|l| l.chars().count() == wrap);
+        let verified =
+            !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
+        if verified {
+            Ok(text)
+        } else {
+            exact(line, &spool, on_vm, limits)
+        }
+    }
+    .and_then(|t| form.finish(&spool, &t));
+    // A verified spool is deleted by the next capture line (see `Spent`); one that failed at
+    // once, as far as the line allows.
+    if result.is_err() {
         let _ = helper(line, &spool.delete(), limits);
-        return result;
     }
-    let ambiguous = wrap > 0 && text.split("\r\n").any(|l| l.chars().count() == wrap);
-    let verified =
-        !ambiguous && on_vm.as_deref() == Some(checksum::sha256_hex(text.as_bytes()).as_str());
-    let result = if verified { Ok(text) } else { exact(line, &spool, on_vm, limits) }
-        .and_then(|t| form.finish(&spool, &t));
-    let deleted = helper(line, &spool.delete(), limits);
-    let out = result?;
-    match deleted {
-        // The output is verified; only its clean-up was cut (the spool stays in %TEMP%).
-        Ok(_) | Err(RunError::Reconnected) => Ok(out),
-        Err(e) => Err(e),
-    }
+    result
 }
 
 /// Reads back the spool of the `index`-th command, `command`, which ran to its end while the link
-/// was cut (see [`super::resume`]), then deletes it.
+/// was cut (see [`super::resume`]); `before` is what its line started with (see [`run`]). A
+/// spool that does not verify is deleted at once; a verified one is left for the caller.
 pub(crate) fn read_spool(
     line: &mut Line,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
     let id = nonce(command, index);
     let spool = Spool::new(&id);
-    let form = guard::Form::Unknown(guard::Guard::new(&spool, command, &rest(line, &spool)));
+    let form =
+        guard::Form::Unknown(guard::Guard::new(&spool, before, command, &rest(line, &spool)));
     let result = exact(line, &spool, None, limits).and_then(|t| form.finish(&spool, &t));
-    let _ = helper(line, &spool.delete(), limits);
+    if result.is_err() {
+        let _ = helper(line, &spool.delete(), limits);
+    }
     result
 }
 

@@ -34,6 +34,7 @@ pub use console::Arrival;
 pub use crate::error::SessionError;
 use crate::error::SessionFault;
 use crate::line::{Line, LineError};
+use crate::runner::spool::{Spent, Spool};
 use crate::runner::{CommandOutput, Limits, RunError, Shell};
 use crate::typing;
 use sacdoc_link::Link;
@@ -91,17 +92,19 @@ enum Round {
 /// How often [`Session::ensure_cmd`] starts again after the link came back in the middle of it.
 const RECONNECT_RESTARTS: u32 = 3;
 
-/// Runs `command` as the `index`-th of the session, the way `profile` consoles need.
+/// Runs `command` as the `index`-th of the session, the way `profile` consoles need, on a line
+/// that starts with `before` (the deletion of earlier spools, see [`Spent::prefix`]).
 fn run_in(
     line: &mut Line,
     profile: Profile,
+    before: &str,
     command: &str,
     index: u64,
     limits: Limits,
 ) -> Result<(String, Option<i32>), RunError> {
     match profile {
-        Profile::Stream => crate::runner::stream::run(line, command, index, limits, 80),
-        Profile::Painted => crate::runner::painted::run(line, command, index, limits),
+        Profile::Stream => crate::runner::stream::run(line, before, command, index, limits, 80),
+        Profile::Painted => crate::runner::painted::run(line, before, command, index, limits),
     }
 }
 
@@ -161,6 +164,13 @@ pub struct Session {
     /// The link was cut right after a password was submitted: until a cmd prompt shows that the
     /// login worked, a login prompt means it may have been refused (never typed again).
     login_outcome_lost: Option<SessionError>,
+    /// Spools of this session's captures still on the VM: the next capture line deletes them
+    /// (it starts with their `del`), or [`Session::close`] does.
+    spent: Spent,
+    /// The receive count when the last command ended well: a boot banner after it means the VM
+    /// restarted between commands (a command that restarts it, `shutdown /r /t 0`, can end at
+    /// its prompt before the VM goes down, and no line of the command's own comes after it).
+    done_at: Option<u64>,
 }
 
 impl Session {
@@ -205,6 +215,8 @@ impl Session {
             salt: 0,
             probes: 0,
             login_outcome_lost: None,
+            spent: Spent::default(),
+            done_at: None,
         })
     }
 
@@ -452,33 +464,39 @@ impl Session {
         if command.contains(['\r', '\n']) {
             return Err(SessionFault::LineBreak.into());
         }
+        if self.restarted_since_done() {
+            self.forget_channel();
+        }
         self.ensure_cmd().map_err(|e| SessionFault::Session(Box::new(e)))?;
         let sent0 = self.line.sent();
         let recv0 = self.line.received();
         let start = Instant::now();
         self.line.mark(&format!("run: {command}"));
-        let limits = Limits {
-            timeout: self.opts.timeout,
-            max_time: self.opts.max_time,
-            output_limit: self.opts.output_limit,
-        };
+        let limits = self.limits();
         let profile = self.profile.unwrap_or(Profile::Stream);
         let index = self.commands.wrapping_add(self.salt);
+        // The same start for every try of this command, so that a spool read back after a cut
+        // is checked against the line that was typed.
+        let before = self.spent.prefix();
         self.line.watch_boot(true);
-        let mut result = run_in(&mut self.line, profile, command, index, limits);
+        let mut result = run_in(&mut self.line, profile, &before, command, index, limits);
         if matches!(result, Err(RunError::Reconnected | RunError::ScreenLost { .. })) {
-            result = self.resume(command, index, profile, limits);
+            result = self.resume(&before, command, index, profile, limits);
         }
         self.line.watch_boot(false);
         self.commands += 1;
-        if matches!(result, Err(RunError::Restarting)) {
-            // The VM restarted under the command: its channels are gone, and the console is
-            // somewhere in its boot. The place is unknown: marking it as inside a channel makes
-            // the next call find `SAC>` anew (waiting out the boot) before it types anything.
-            self.line.mark("the VM restarted");
-            self.channel = None;
-            self.place = Place::Cmd;
+        let spool = Spool::new(&crate::runner::nonce(command, index));
+        match &result {
+            // Verified: the line that wrote it ran, the deletion it started with too.
+            Ok(_) => self.spent.replace(spool),
+            // Deleted at once where the line allowed; kept to be deleted again, with the others
+            // (whether the line ran at all is not known).
+            Err(_) => self.spent.add(spool),
         }
+        if matches!(result, Err(RunError::Restarting)) {
+            self.forget_channel();
+        }
+        self.done_at = result.is_ok().then(|| self.line.received());
         if matches!(result, Err(RunError::Reconnected | RunError::ScreenLost { .. })) {
             // The channel is still there, but the console may show anything now.
             self.place = Place::Lost;
@@ -500,6 +518,7 @@ impl Session {
     /// now when it never started, read back when it ended, an error when it was stopped half-way.
     fn resume(
         &mut self,
+        before: &str,
         command: &str,
         index: u64,
         profile: Profile,
@@ -520,19 +539,21 @@ impl Session {
             let result = match spooled(&mut self.line, command, index, self.probes, limits) {
                 Ok(Spooled::Absent) => {
                     self.line.mark("it never started: run it now");
-                    run_in(&mut self.line, profile, command, index, limits)
+                    run_in(&mut self.line, profile, before, command, index, limits)
                 }
                 Ok(Spooled::Finished) => {
                     self.line.mark("it ran to its end: read its output back");
                     let read = match profile {
                         Profile::Stream => crate::runner::stream::read_spool(
                             &mut self.line,
+                            before,
                             command,
                             index,
                             limits,
                         ),
                         Profile::Painted => crate::runner::painted::read_spool(
                             &mut self.line,
+                            before,
                             command,
                             index,
                             limits,
@@ -556,9 +577,77 @@ impl Session {
         last
     }
 
-    /// Ends the session: `exit` in the cmd channel this session opened (unless asked to keep it),
-    /// back to `SAC>`. Returns the totals (bytes sent, bytes received).
+    /// The VM restarted (under a command, or after one): its channels are gone, and the console
+    /// is somewhere in its boot. The place is unknown: marking it as inside a channel makes the
+    /// next call find `SAC>` anew (waiting out the boot) before it types anything, and nothing
+    /// is closed at the end.
+    fn forget_channel(&mut self) {
+        self.line.mark("the VM restarted");
+        self.channel = None;
+        self.place = Place::Cmd;
+    }
+
+    /// True when a boot banner came after the last command ended well, on a link that did not
+    /// come back since (a link that reopens may replay old output, banners too).
+    fn restarted_since_done(&self) -> bool {
+        !self.line.place_lost() && self.done_at.is_some_and(|at| self.line.booted_since(at))
+    }
+
+    /// The limits every command of this session runs within.
+    fn limits(&self) -> Limits {
+        Limits {
+            timeout: self.opts.timeout,
+            max_time: self.opts.max_time,
+            output_limit: self.opts.output_limit,
+        }
+    }
+
+    /// Deletes the spools still on the VM (the last capture's, and those of captures that
+    /// failed), by a line of their own at the cmd prompt: no capture line comes after them to
+    /// do it. [`Session::close`] does this; a caller that leaves the session without closing it
+    /// (to keep the channel in view) calls it after its last command. Only at a prompt this
+    /// session is sure of (nothing is typed elsewhere); a failure leaves them on the VM and
+    /// says so in the log.
+    pub fn delete_spools(&mut self) {
+        let Some(del) = self.spent.delete() else { return };
+        if self.restarted_since_done() {
+            self.forget_channel();
+            return;
+        }
+        if self.place != Place::Cmd
+            || self.channel.is_none()
+            || self.line.place_lost()
+            || !crate::runner::at_prompt(&self.line)
+        {
+            tracing::debug!("not at the cmd prompt: the last spool files stay on the VM");
+            return;
+        }
+        self.line.mark("delete the spool files left");
+        let limits = self.limits();
+        // A VM that restarts now (after a `shutdown /r` that ended well) ends the line at its
+        // banner instead of leaving it to wait for an echo that never comes.
+        self.line.watch_boot(true);
+        let deleted = crate::runner::phases::timed(crate::runner::phases::Phase::Cleanup, || {
+            match self.profile.unwrap_or(Profile::Stream) {
+                Profile::Stream => {
+                    crate::runner::stream::helper(&mut self.line, &del, limits).map(drop)
+                }
+                Profile::Painted => crate::runner::painted::simple(&mut self.line, &del, limits),
+            }
+        });
+        self.line.watch_boot(false);
+        match deleted {
+            Ok(()) => self.spent.clear(),
+            Err(RunError::Restarting) => self.forget_channel(),
+            Err(e) => tracing::debug!("deleting the last spool files failed: {e}"),
+        }
+    }
+
+    /// Ends the session: deletes the spool files left (see [`Session::delete_spools`]), `exit` in
+    /// the cmd channel this session opened (unless asked to keep it), back to `SAC>`. Returns the
+    /// totals (bytes sent, bytes received).
     pub fn close(mut self) -> Result<(u64, u64), SessionError> {
+        self.delete_spools();
         if self.line.place_lost() && self.place != Place::Crashed {
             self.place = Place::Lost;
         }
