@@ -287,10 +287,15 @@ pub(crate) fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError
 /// Keys per run when the line has been clean: most capture lines in one run. Each run's echo costs a
 /// round trip, and on a painted console that round trip waits for the console's next paint
 /// (`paint_ms` in the simulator, a GUESS of 100 ms), so a 300-character capture line typed 40
-/// keys at a time spends most of its time waiting. After a wrong echo the runs are short again
-/// ([`CHUNK`]) for the next [`NOISY_LINES`] lines: a run whose echo is wrong ends the try at
-/// once, before the rest of the line is sent.
-pub const WIDE_RUN: usize = 320;
+/// keys at a time spends most of its time waiting. The doctor's capture lines are 310 to 500
+/// characters, and 390 to 580 with the `del` of the last capture's spool they start with
+/// (see [`spool::Spent`]): at 320 keys a run nearly every one took two paints. A run is not
+/// riskier for being wide: the whole line must come back exact either way, and a wrong echo
+/// sends it to the stored pieces at once. 640 keys are 8 rows of an 80x24 screen, well below
+/// cmd.exe's 8191 and the 2048 characters the Azure portal lets a paste send at once.
+/// After a wrong echo the runs are short again ([`CHUNK`]) for the next [`NOISY_LINES`] lines: a
+/// run whose echo is wrong ends the try at once, before the rest of the line is sent.
+pub const WIDE_RUN: usize = 640;
 
 /// Lines typed in short runs after typing met noise.
 pub const NOISY_LINES: u32 = 50;
