@@ -675,7 +675,8 @@ fn wait_for_channel_prompt(
 }
 
 /// True when a cmd prompt (`C:\...>`) with something typed after it ends at the cursor: on the
-/// cursor's row, or on one of the few rows above it that a long line wrapped from.
+/// cursor's row, or on a row above it that a long line wrapped from (a capture line of 600
+/// characters spans 8 rows; any row of the screen is looked at).
 fn half_typed(term: &crate::term::Term) -> bool {
     let (row, _) = term.cursor();
     let starts_typed = |text: &str| {
@@ -692,8 +693,7 @@ fn half_typed(term: &crate::term::Term) -> bool {
     // A wrapped line leaves no empty row between its prompt and the cursor.
     let continued = |r: u16| !term.row_text(r).is_empty();
     !term.before_cursor().is_empty()
-        && (1..=4u16)
-            .take_while(|&up| up <= row)
+        && (1..=row)
             .any(|up| (1..up).all(|k| continued(row - k)) && starts_typed(&term.row_text(row - up)))
 }
 
@@ -750,6 +750,9 @@ mod tests {
         // Wrapped onto the next row.
         let long = format!("C:\\Windows\\system32>{}", "x".repeat(90));
         assert!(half_typed(&term(long.as_bytes())));
+        // A capture line that deletes the last spools first spans 8 rows.
+        let capture = format!("C:\\Windows\\system32>{}", "del x & ".repeat(72));
+        assert!(half_typed(&term(capture.as_bytes())));
         // Output, then an empty row: not a line being typed.
         assert!(!half_typed(&term(b"C:\\x>dir\r\n\r\nsome output")));
         assert!(!half_typed(&term(b"Username: ")));
