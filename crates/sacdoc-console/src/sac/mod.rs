@@ -24,6 +24,7 @@ pub mod console;
 pub mod login;
 pub mod looks;
 pub mod secret;
+pub mod view;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -369,25 +370,25 @@ impl Session {
             }
         };
         self.line.mark(&format!("view {name}"));
-        let (view, guid) = console::view_channel(&mut self.line, &name, timeout)?;
+        let (view, guid) = view::view_channel(&mut self.line, &name, timeout)?;
         self.place = Place::Cmd;
         if let (0, Some(guid)) = (self.salt, guid) {
             self.salt = crate::runner::fnv1a(guid.as_bytes());
         }
-        if view != console::View::Login {
+        if view != view::View::Login {
             // A cmd prompt: the login worked; a form begun: its password was never submitted.
             self.login_outcome_lost = None;
         }
         match view {
-            console::View::Login => {
+            view::View::Login => {
                 if let Some(e) = self.login_outcome_lost.take() {
                     let _ = self.close_channel();
                     return Err(e);
                 }
                 self.do_login()?
             }
-            console::View::Prompt => {}
-            console::View::HalfLogin => {
+            view::View::Prompt => {}
+            view::View::HalfLogin => {
                 // Nothing typed into the form: closed from SAC>, and a new channel (which starts
                 // at `Username:`) is opened by the next round.
                 self.line.mark("the channel's login was left half done: closing it");

@@ -1,0 +1,274 @@
+//! Viewing a cmd channel from `SAC>`: its switch screen, the full redraw that follows, and what
+//! the channel shows then (a login form, a prompt, or a form or line left half done). Strings are
+//! those of the reference (`shared/reference/sac-protocol.md` §6).
+
+use std::time::Duration;
+
+use super::console::{at_sac, reach_sac, wait_or_quiet, Arrival, UNREADABLE_AFTER};
+use super::SessionError;
+use crate::line::{find, Line, LineError};
+use crate::runner::is_cmd_prompt;
+use crate::typing::{type_checked, Anchor, Echo};
+
+const NO_SUCH_NAME: &[u8] = b"Could not find a channel with that name.";
+const NO_SUCH_INDEX: &[u8] = b"There is no channel present at the specified index.";
+
+/// What the channel shows right after it comes into view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Login,
+    Prompt,
+    /// A login form left half filled (a name typed after `Username:`, or at `Domain  :` or
+    /// `Password:`; its typing was cut off).
+    /// Finishing it could submit a wrong password and leaving it needs Enter, which submits it
+    /// too: the channel is closed from `SAC>` instead.
+    HalfLogin,
+}
+
+/// The login prompts after the first: a form that shows one of them was begun before.
+const LATER_LOGIN_PROMPTS: [&str; 2] = ["Domain", "Password:"];
+
+/// What the text before the cursor shows of a channel: a prompt, or `None`. A `Username:` with
+/// text after it was begun before: typing behind that text would submit a wrong name.
+fn channel_view(before: &str) -> Option<View> {
+    if super::looks::prompt_is(before, "Username:") {
+        let typed = before.split_once(':').map_or("", |(_, rest)| rest.trim());
+        return Some(if typed.is_empty() { View::Login } else { View::HalfLogin });
+    }
+    if LATER_LOGIN_PROMPTS.iter().any(|p| super::looks::prompt_is(before, p)) {
+        return Some(View::HalfLogin);
+    }
+    is_cmd_prompt(before).then_some(View::Prompt)
+}
+
+/// Switches from `SAC>` to channel `name` and views it (the key that leaves the switch screen is
+/// consumed by SAC). Returns whether the channel asks for a login or shows a prompt, and the
+/// channel's GUID as its switch screen showed it.
+pub fn view_channel(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+) -> Result<(View, Option<String>), SessionError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let again = tries < VIEW_TRIES;
+        match view_once(line, name, timeout, again) {
+            Err(SessionError::Line(LineError::Timeout { .. })) if again => {
+                // Noise left the switch screen or the redraw unreadable: from `SAC>`, view the
+                // channel again (idempotent; nothing was typed into it).
+                line.mark(&format!("{name} not recognised on screen: view it again"));
+                if reach_sac(line, timeout)? == Arrival::Crashed {
+                    return Err(SessionError::Crashed);
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Times a channel is viewed from `SAC>` when its switch screen or redraw could not be read. Each
+/// try costs a few seconds; at 1% noise a redraw of about 2 KB is damaged more often than not,
+/// and one whose cursor-positioning sequences were hit can leave the prompt nowhere on screen.
+const VIEW_TRIES: u32 = 5;
+fn view_once(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+    give_up_early: bool,
+) -> Result<(View, Option<String>), SessionError> {
+    let from = line.buf().len();
+    let anchor = Anchor::here(line);
+    type_checked(line, &anchor, &format!("ch -sn {name}"), Echo::Plain, timeout)?;
+    line.send(b"\r")?;
+    let what = format!("waiting for the switch screen of {name}");
+    let ok = wait_or_quiet(line, timeout, give_up_early, &what, |l| {
+        let b = &l.buf()[from..];
+        if (find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some())
+            && at_sac(l) == Some(0)
+        {
+            return Some(false);
+        }
+        super::looks::switch_screen_of(l.term(), name).then_some(true)
+    })?;
+    if !ok {
+        return Err(SessionError::NoChannel(name.to_string()));
+    }
+    let guid = super::looks::channel_guid(line.term());
+    let redraw_from = line.buf().len();
+    line.send(b"\r")?;
+    wait_for_channel_prompt(line, name, timeout, give_up_early)?;
+    settle_redraw(line, redraw_from)?;
+    let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
+        channel_view(&l.term().before_cursor())
+    })?;
+    Ok((view, guid))
+}
+
+/// The prompt of `more` between pages (the painted capture pages its listing through it).
+pub(super) const MORE: &str = "-- More --";
+
+/// How long a channel must stay quiet with a half-typed line at its prompt before the line is
+/// dropped with Ctrl+C.
+const HALF_TYPED_AFTER: Duration = Duration::from_millis(1200);
+
+/// Waits for the channel to show its login prompt or a cmd prompt. A prompt with text typed after
+/// it and nothing arriving (a line whose typing was cut off: the link dropped, or another session
+/// left it) is dropped with Ctrl+C, which cmd.exe answers with a fresh prompt; a `-- More --` left
+/// waiting is ended with `q`; at most twice in all.
+fn wait_for_channel_prompt(
+    line: &mut Line,
+    name: &str,
+    timeout: Duration,
+    give_up_early: bool,
+) -> Result<(), SessionError> {
+    let what = format!("waiting for channel {name} to show");
+    let start = std::time::Instant::now();
+    let mut drops = 0;
+    loop {
+        let step = timeout.saturating_sub(start.elapsed()).min(HALF_TYPED_AFTER);
+        match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
+            Ok(()) => return Ok(()),
+            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
+                let quiet = line.quiet_for();
+                if drops < 2 && quiet >= HALF_TYPED_AFTER {
+                    if line.term().before_cursor().contains(MORE) {
+                        // A listing paged through `more` whose reader went away: `q` ends it.
+                        drops += 1;
+                        line.mark("end the paging left open");
+                        line.send(b"q")?;
+                        continue;
+                    }
+                    if half_typed(line.term()) {
+                        drops += 1;
+                        line.mark("drop the half-typed line");
+                        line.send(b"\x03")?;
+                        continue;
+                    }
+                }
+                if give_up_early && quiet >= UNREADABLE_AFTER {
+                    // Nothing recognisable and nothing coming: a redraw the line garbled.
+                    return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into());
+                }
+            }
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// True when a cmd prompt (`C:\...>`) with something typed after it ends at the cursor: on the
+/// cursor's row, or on a row above it that a long line wrapped from (a capture line of 600
+/// characters spans 8 rows; any row of the screen is looked at).
+fn half_typed(term: &crate::term::Term) -> bool {
+    let (row, _) = term.cursor();
+    let starts_typed = |text: &str| {
+        let b = text.as_bytes();
+        b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && b[2] == b'\\'
+            && text.find('>').is_some_and(|at| !text[at + 1..].trim().is_empty())
+    };
+    if starts_typed(&term.before_cursor()) {
+        return true;
+    }
+    // A wrapped line leaves no empty row between its prompt and the cursor.
+    let continued = |r: u16| !term.row_text(r).is_empty();
+    !term.before_cursor().is_empty()
+        && (1..=row)
+            .any(|up| (1..up).all(|k| continued(row - k)) && starts_typed(&term.row_text(row - up)))
+}
+
+/// Waits for the full redraw that viewing a channel sends (sac-protocol.md §6.3) to end: its
+/// last row (`ESC[24;1H` and the cells) followed by the final cursor position. A screen read
+/// before that shows rows of the old view mixed with the new one, and a prompt seen on an early
+/// row is not the channel's last word. A console that draws otherwise (no such redraw within
+/// 2 s) is left to settle by a quiet spell.
+pub(super) fn settle_redraw(line: &mut Line, from: usize) -> Result<(), SessionError> {
+    match line.wait(Duration::from_secs(2), "waiting for the channel's redraw to end", |l| {
+        redraw_done(&l.buf()[from.min(l.buf().len())..]).then_some(())
+    }) {
+        Ok(()) => Ok(()),
+        Err(LineError::Timeout { .. }) => Ok(line.settle()?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// True when `buf` holds a full redraw that reached its end: after the last `ESC[2J`, the
+/// position of row 24 and, after it, another cursor position (where the redraw leaves the
+/// cursor).
+fn redraw_done(buf: &[u8]) -> bool {
+    let Some(clear) = crate::line::rfind(buf, b"\x1b[2J") else { return false };
+    let rest = &buf[clear..];
+    const ROW_24: &[u8] = b"\x1b[24;1H";
+    let Some(last_row) = find(rest, ROW_24) else { return false };
+    let mut tail = &rest[last_row + ROW_24.len()..];
+    while let Some(at) = find(tail, b"\x1b[") {
+        let params = &tail[at + 2..];
+        let n = params.iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+        if n > 0 && params.get(n) == Some(&b'H') {
+            return true;
+        }
+        tail = &tail[at + 2..];
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(bytes: &[u8]) -> crate::term::Term {
+        let mut t = crate::term::Term::new();
+        t.feed(bytes);
+        t
+    }
+
+    #[test]
+    fn a_line_typed_half_way_is_recognised_on_its_row_and_wrapped() {
+        assert!(half_typed(&term(b"C:\\Windows\\system32>cls")));
+        assert!(!half_typed(&term(b"C:\\Windows\\system32>")));
+        assert!(!half_typed(&term(b"C:\\Windows\\system32>   ")));
+        // Wrapped onto the next row.
+        let long = format!("C:\\Windows\\system32>{}", "x".repeat(90));
+        assert!(half_typed(&term(long.as_bytes())));
+        // A capture line that deletes the last spools first spans 8 rows.
+        let capture = format!("C:\\Windows\\system32>{}", "del x & ".repeat(72));
+        assert!(half_typed(&term(capture.as_bytes())));
+        // Output, then an empty row: not a line being typed.
+        assert!(!half_typed(&term(b"C:\\x>dir\r\n\r\nsome output")));
+        assert!(!half_typed(&term(b"Username: ")));
+    }
+
+    #[test]
+    fn each_prompt_of_a_channel_is_told_apart() {
+        assert_eq!(channel_view("Username: "), Some(View::Login));
+        // A name begun before: typing behind it would submit a wrong one.
+        assert_eq!(channel_view("Username: azu"), Some(View::HalfLogin));
+        assert_eq!(channel_view("Domain  : "), Some(View::HalfLogin));
+        assert_eq!(channel_view("Password: ***"), Some(View::HalfLogin));
+        assert_eq!(channel_view("C:\\Windows\\system32>"), Some(View::Prompt));
+        assert_eq!(channel_view("C:\\Windows\\system32>cls"), None);
+        // A command line cut right after a `>` of its own is no prompt.
+        assert_eq!(channel_view("C:\\Windows\\system32>>"), None);
+        assert_eq!(channel_view("C:\\Windows\\system32>netstat 2>"), None);
+    }
+
+    #[test]
+    fn a_redraw_ends_with_the_cursor_after_row_24() {
+        let head = b"\x1b[2J\x1b[1;1H\x1b[0mrow1\x1b[2;1Hrow2";
+        assert!(!redraw_done(head));
+        assert!(!redraw_done(b"\x1b[2Jx\x1b[24;1H"));
+        let mut full = head.to_vec();
+        full.extend_from_slice(b"\x1b[24;1H   \x1b[40m");
+        assert!(!redraw_done(&full));
+        full.extend_from_slice(b"\x1b[3;21H\x1b[22m");
+        assert!(redraw_done(&full));
+        // A later clear starts a new redraw.
+        full.extend_from_slice(b"\x1b[2J\x1b[1;1Hx");
+        assert!(!redraw_done(&full));
+    }
+}
