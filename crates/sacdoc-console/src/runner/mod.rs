@@ -379,6 +379,8 @@ fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> 
 pub const PROBE_AFTER: Duration = Duration::from_millis(1200);
 /// Most Enters pressed to bring a fresh prompt in one wait.
 pub const PROBES: u32 = 3;
+/// Most `cls` lines typed to bring a prompt painted anew in one wait (see [`wait_probing`]).
+const CLEAR_PROBES: u32 = 2;
 
 /// Waits until `done` holds, where `done` needs an intact prompt, for as long as the line
 /// makes progress within `limits` (a helper that prints a long base64 takes as long as the line
@@ -387,15 +389,25 @@ pub const PROBES: u32 = 3;
 /// [`PROBE_AFTER`] without `done`, Enter is pressed (at most [`PROBES`] times) and cmd.exe prints
 /// a fresh prompt. Only for waits where nothing that reads the keyboard can still be running:
 /// Enter at an idle cmd prompt runs an empty line, which does nothing.
+///
+/// A console that paints repaints only the cells that changed, and a fresh prompt on the bottom
+/// row is the same text as the one before it there: a bottom row the line garbled stays garbled
+/// whatever number of Enters follow. With `clear`, when every Enter was answered and none brought
+/// a readable prompt, `cls` is the probe (at most [`CLEAR_PROBES`] times): the prompt comes back
+/// on a cleared screen, painted anew. What the screen showed is gone then, so only callers that
+/// read it again when it is missing ask for this.
 pub(crate) fn wait_probing(
     line: &mut Line,
     limits: Limits,
     what: &str,
+    clear: bool,
     mut done: impl FnMut(&Line) -> bool,
 ) -> Result<(), RunError> {
     let start = std::time::Instant::now();
     let received_at_start = line.received();
     let mut probes = 0;
+    let mut clears = 0;
+    let mut received_at_probe = line.received();
     let stop = |line: &mut Line, e: RunError| {
         // The helper (a `type` of a big spool, paging) is stopped on the VM, as a command is:
         // left running, its output would flood the next command or the next run.
@@ -412,9 +424,26 @@ pub(crate) fn wait_probing(
                 if let Some(e) = limits.expired(line, start) {
                     return stop(line, e);
                 }
-                if line.quiet_for() >= PROBE_AFTER && probes < PROBES {
-                    probes += 1;
-                    line.send(b"\r").map_err(line_error)?;
+                if line.quiet_for() >= PROBE_AFTER {
+                    let answered = line.received() > received_at_probe;
+                    if probes < PROBES {
+                        probes += 1;
+                        received_at_probe = line.received();
+                        line.send(b"\r").map_err(line_error)?;
+                    } else if clear && answered && clears < 2 * CLEAR_PROBES {
+                        // `cls`, then Enter: a second `cls` paints nothing when the first one's
+                        // screen is unchanged, while Enter after it paints a new row and the
+                        // cursor's place (the last bytes of a paint, which the line can garble).
+                        let key: &[u8] = if clears % 2 == 0 { b"cls\r" } else { b"\r" };
+                        clears += 1;
+                        received_at_probe = line.received();
+                        if clears % 2 == 1 {
+                            line.mark(
+                                "the prompt stayed unreadable after Enter: cls to paint it anew",
+                            );
+                        }
+                        line.send(key).map_err(line_error)?;
+                    }
                 }
             }
             Err(LineError::Interrupted) => return stop(line, RunError::Interrupted),

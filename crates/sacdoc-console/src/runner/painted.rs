@@ -596,7 +596,8 @@ fn entered(line: &mut Line, limits: Limits) -> Result<(), RunError> {
     line.send(b"\r").map_err(line_error)?;
     timed(Phase::HelperWait, || {
         // The prompt counts once the paint that shows it has ended (see `paint_done`).
-        wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
+        // A helper's screen is read again when it is missing: `cls` may clear it.
+        wait_probing(line, limits, "waiting for the prompt after a helper command", true, |l| {
             at_prompt(l) && !l.buf().is_empty() && paint_done(l)
         })
     })

@@ -354,7 +354,7 @@ pub(crate) fn helper(line: &mut Line, typed: &str, limits: Limits) -> Result<Str
 fn entered(line: &mut Line, limits: Limits) -> Result<String, RunError> {
     line.clear();
     line.send(b"\r").map_err(line_error)?;
-    wait_probing(line, limits, "waiting for the prompt after a helper command", |l| {
+    wait_probing(line, limits, "waiting for the prompt after a helper command", false, |l| {
         at_prompt(l) && l.buf().ends_with(b">") && l.buf().len() > 2
     })?;
     let text = stream_text(line.buf());

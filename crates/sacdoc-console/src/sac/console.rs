@@ -279,15 +279,21 @@ pub fn sac_command(line: &mut Line, cmd: &str, timeout: Duration) -> Result<Stri
         // it garbled, and Enter brings a fresh one (an empty line at `SAC>` does nothing; at
         // SAC's pager it shows the next page, which is wanted too).
         let what = format!("waiting for SAC to answer {cmd:?}");
-        let got = wait_or_quiet(line, timeout, probes < 3, &what, |l| {
-            let before = l.term().before_cursor();
-            if before == MORE_SAC || before.ends_with(MORE_SAC) {
-                return Some(false);
-            }
-            // The answer ends with a fresh prompt at the cursor, after the echoed Enter.
-            let tail = tail_after_enter(l.buf());
-            (before == prompt && tail.ends_with(prompt.as_bytes())).then_some(true)
-        });
+        let got = wait_or_quiet(
+            line,
+            timeout,
+            if probes < 3 { UNREADABLE_AFTER } else { timeout },
+            &what,
+            |l| {
+                let before = l.term().before_cursor();
+                if before == MORE_SAC || before.ends_with(MORE_SAC) {
+                    return Some(false);
+                }
+                // The answer ends with a fresh prompt at the cursor, after the echoed Enter.
+                let tail = tail_after_enter(l.buf());
+                (before == prompt && tail.ends_with(prompt.as_bytes())).then_some(true)
+            },
+        );
         let got = match got {
             Ok(got) => got,
             Err(LineError::Timeout { .. }) if probes < 3 => {
@@ -409,7 +415,7 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
         // SAC answers `cmd` at once and the event follows within moments, so a line quiet for
         // a few seconds with neither recognised garbled them.
         let what = "waiting for SAC to launch a cmd channel";
-        let got = wait_or_quiet(line, timeout, true, what, |l| {
+        let got = wait_or_quiet(line, timeout, UNREADABLE_AFTER, what, |l| {
             let b = &l.buf()[from..];
             for (needle, what) in
                 [(NOT_REGISTERED, 1), (TIMED_OUT, 2), (DISABLED, 3), (MAX_CHANNELS, 4), (FAILED, 5)]
@@ -503,12 +509,13 @@ pub fn create_cmd(line: &mut Line, timeout: Duration) -> Result<String, SessionE
 /// tried again (a redraw or a switch screen takes well under a second).
 pub(super) const UNREADABLE_AFTER: Duration = Duration::from_secs(3);
 
-/// Waits as [`Line::wait`] does; with `give_up_early`, also ends (as a timeout) once the line has
-/// been quiet for [`UNREADABLE_AFTER`] with `check` still unmet.
+/// Waits as [`Line::wait`] does, and also ends (as a timeout) once the line has been quiet for
+/// `quiet` with `check` still unmet: the answer to a key comes at once, so a quiet line showed it
+/// garbled.
 pub(super) fn wait_or_quiet<T>(
     line: &mut Line,
     timeout: Duration,
-    give_up_early: bool,
+    quiet: Duration,
     what: &str,
     mut check: impl FnMut(&Line) -> Option<T>,
 ) -> Result<T, LineError> {
@@ -517,10 +524,11 @@ pub(super) fn wait_or_quiet<T>(
         let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
         match line.wait(step, what, &mut check) {
             Err(LineError::Timeout { .. })
-                if start.elapsed() < timeout
-                    && !(give_up_early && line.quiet_for() >= UNREADABLE_AFTER) => {}
+                if start.elapsed() < timeout && line.quiet_for() < quiet => {}
             Err(LineError::Timeout { .. }) => {
-                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.into() })
+                // Said as long as it was: a quiet line can end the wait well before `timeout`.
+                let secs = start.elapsed().as_secs();
+                return Err(LineError::Timeout { secs, what: what.into() });
             }
             other => return other,
         }

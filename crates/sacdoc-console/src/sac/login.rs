@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::console::UNREADABLE_AFTER;
+use super::console::{wait_or_quiet, UNREADABLE_AFTER};
 
 use super::config::{Credentials, Profile};
 use super::secret::type_secret;
@@ -91,13 +91,19 @@ pub fn login(
 fn settle_prompt(line: &mut Line, timeout: Duration) -> Result<(), SessionError> {
     let anchor = Anchor::here(line);
     press(line, b" ")?;
-    line.wait(timeout, "waiting for the echo of a probe key", |l| {
+    // A quiet line without the echo showed it garbled: the caller drops the line at once rather
+    // than wait out the whole timeout.
+    wait_or_quiet(line, timeout, UNREADABLE_AFTER, "waiting for the echo of a probe key", |l| {
         (anchor.typed(l).as_deref() == Some(" ")).then_some(())
     })?;
     press(line, b"\x08")?;
-    line.wait(timeout, "waiting for the probe key to be erased", |l| {
-        (anchor.typed(l).as_deref() == Some("")).then_some(())
-    })?;
+    wait_or_quiet(
+        line,
+        timeout,
+        UNREADABLE_AFTER,
+        "waiting for the probe key to be erased",
+        |l| (anchor.typed(l).as_deref() == Some("")).then_some(()),
+    )?;
     line.settle()?;
     Ok(())
 }

@@ -53,8 +53,11 @@ pub fn view_channel(
     loop {
         tries += 1;
         let again = tries < VIEW_TRIES;
-        match view_once(line, name, timeout, again) {
-            Err(SessionError::Line(LineError::Timeout { .. })) if again => {
+        let quiet = if again { UNREADABLE_AFTER } else { LAST_VIEW_QUIET };
+        match view_once(line, name, timeout, quiet) {
+            Err(SessionError::Line(LineError::Timeout { .. }) | SessionError::Unexpected(_))
+                if again =>
+            {
                 // Noise left the switch screen or the redraw unreadable: from `SAC>`, view the
                 // channel again (idempotent; nothing was typed into it).
                 line.mark(&format!("{name} not recognised on screen: view it again"));
@@ -71,33 +74,58 @@ pub fn view_channel(
 /// try costs a few seconds; at 1% noise a redraw of about 2 KB is damaged more often than not,
 /// and one whose cursor-positioning sequences were hit can leave the prompt nowhere on screen.
 const VIEW_TRIES: u32 = 5;
+/// How long the line must stay quiet on the last try before the view is given up (the session
+/// then starts over from `SAC>`): longer than on the others, for a console or relay that is slow
+/// to answer, but far short of the whole timeout (SAC answers a key at once).
+const LAST_VIEW_QUIET: Duration = Duration::from_secs(12);
+
+/// What SAC answered to `ch -sn NAME`.
+enum Answer {
+    Switch,
+    NoSuchChannel,
+    Other,
+}
+
 fn view_once(
     line: &mut Line,
     name: &str,
     timeout: Duration,
-    give_up_early: bool,
+    quiet: Duration,
 ) -> Result<(View, Option<String>), SessionError> {
     let from = line.buf().len();
     let anchor = Anchor::here(line);
     type_checked(line, &anchor, &format!("ch -sn {name}"), Echo::Plain, timeout)?;
     line.send(b"\r")?;
     let what = format!("waiting for the switch screen of {name}");
-    let ok = wait_or_quiet(line, timeout, give_up_early, &what, |l| {
-        let b = &l.buf()[from..];
-        if (find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some())
-            && at_sac(l) == Some(0)
-        {
-            return Some(false);
+    let answer = wait_or_quiet(line, timeout, quiet, &what, |l| {
+        if super::looks::switch_screen_of(l.term(), name) {
+            return Some(Answer::Switch);
         }
-        super::looks::switch_screen_of(l.term(), name).then_some(true)
+        // SAC answered and is back at an empty prompt: no such channel, or another answer (a
+        // command that reached SAC garbled: "A parameter was incorrect or missing.").
+        (at_sac(l) == Some(0)).then(|| {
+            let b = &l.buf()[from..];
+            if find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some() {
+                Answer::NoSuchChannel
+            } else {
+                Answer::Other
+            }
+        })
     })?;
-    if !ok {
-        return Err(SessionError::NoChannel(name.to_string()));
+    match answer {
+        Answer::Switch => {}
+        Answer::NoSuchChannel => return Err(SessionError::NoChannel(name.to_string())),
+        // Viewed again from `SAC>`, as an answer the line garbled is.
+        Answer::Other => {
+            return Err(SessionError::Unexpected(format!(
+                "SAC answered `ch -sn {name}` with something other than the channel's switch screen"
+            )))
+        }
     }
     let guid = super::looks::channel_guid(line.term());
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
-    wait_for_channel_prompt(line, name, timeout, give_up_early)?;
+    wait_for_channel_prompt(line, name, timeout, quiet)?;
     settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         channel_view(&l.term().before_cursor())
@@ -120,7 +148,7 @@ fn wait_for_channel_prompt(
     line: &mut Line,
     name: &str,
     timeout: Duration,
-    give_up_early: bool,
+    give_up_after: Duration,
 ) -> Result<(), SessionError> {
     let what = format!("waiting for channel {name} to show");
     let start = std::time::Instant::now();
@@ -146,7 +174,7 @@ fn wait_for_channel_prompt(
                         continue;
                     }
                 }
-                if give_up_early && quiet >= UNREADABLE_AFTER {
+                if quiet >= give_up_after {
                     // Nothing recognisable and nothing coming: a redraw the line garbled.
                     return Err(LineError::Timeout { secs: timeout.as_secs(), what }.into());
                 }
