@@ -42,27 +42,15 @@ pub fn login(
         e => e.into(),
     };
     press(line, b"\r").map_err(lost)?;
-    let ok = line
-        .wait(timeout, "waiting for the cmd prompt after the password", |l| {
-            // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
-            if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
-                return Some(false);
-            }
-            let before = l.term().before_cursor();
-            if super::looks::prompt_is(&before, "Username:") {
-                return Some(false);
-            }
-            is_cmd_prompt(&before).then_some(true)
-        })
-        .map_err(|e| match e {
-            // Noise hid the answer (a garbled prompt is never recognised): the session views the
-            // channel again to learn the outcome, and never types the password a second time.
-            LineError::Timeout { .. } => SessionError::LoginUnconfirmed {
-                user: creds.user.clone(),
-                domain: creds.domain.clone(),
-            },
-            e => lost(e),
-        })?;
+    let ok = wait_for_login_answer(line, from, timeout).map_err(|e| match e {
+        // Noise hid the answer (a garbled prompt is never recognised): the session views the
+        // channel again to learn the outcome, and never types the password a second time.
+        LineError::Timeout { .. } => SessionError::LoginUnconfirmed {
+            user: creds.user.clone(),
+            domain: creds.domain.clone(),
+        },
+        e => lost(e),
+    })?;
     if !ok {
         let (user, domain) = (creds.user.clone(), creds.domain.clone());
         return Err(if repairs > 0 {
@@ -84,6 +72,46 @@ pub fn login(
         Err(e) => return Err(e),
     }
     Ok(profile)
+}
+
+/// Waits for the answer to the password: `Some(true)` at a cmd prompt, `Some(false)` when the
+/// login was refused. A login can take many quiet seconds (a profile loading), so the wait ends
+/// early only when the line is quiet at something that ends in `>` that is no prompt: a prompt
+/// the line garbled (`C:\Windows\ssystem32>`), which a view of the channel reads again.
+fn wait_for_login_answer(
+    line: &mut Line,
+    from: usize,
+    timeout: Duration,
+) -> Result<bool, LineError> {
+    let what = "waiting for the cmd prompt after the password";
+    let start = Instant::now();
+    loop {
+        let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
+        let got = line.wait(step, what, |l| {
+            // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
+            if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
+                return Some(false);
+            }
+            let before = l.term().before_cursor();
+            if super::looks::prompt_is(&before, "Username:") {
+                return Some(false);
+            }
+            is_cmd_prompt(&before).then_some(true)
+        });
+        match got {
+            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
+                let garbled = line.term().before_cursor().trim_end().ends_with('>');
+                if garbled && line.quiet_for() >= UNREADABLE_AFTER {
+                    let secs = start.elapsed().as_secs();
+                    return Err(LineError::Timeout { secs, what: what.into() });
+                }
+            }
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.into() })
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Right after a cmd prompt starts, a real console can eat the first keys typed. One space,

@@ -409,8 +409,10 @@ impl Session {
         self.line.mark("the console's style is not known yet: Enter at the prompt shows it");
         let from = self.line.buf().len();
         self.line.send(b"\r")?;
-        self.line.wait(self.opts.timeout, "waiting for the prompt after Enter", |l| {
-            (l.buf().len() > from && crate::runner::at_prompt(l)).then_some(())
+        // The answer's bytes show the style (a painted one positions the cursor) even when the
+        // line garbled the prompt in them: the runner brings a readable prompt before it types.
+        self.line.wait(self.opts.timeout, "waiting for the answer to Enter", |l| {
+            (l.buf().len() > from).then_some(())
         })?;
         self.line.settle()?;
         self.profile = Some(login::detect_profile(&self.line.buf()[from..]));
