@@ -80,10 +80,33 @@ const VIEW_TRIES: u32 = 5;
 const LAST_VIEW_QUIET: Duration = Duration::from_secs(12);
 
 /// What SAC answered to `ch -sn NAME`.
+#[derive(Debug, PartialEq, Eq)]
 enum Answer {
     Switch,
     NoSuchChannel,
     Other,
+}
+
+/// SAC's answer to `ch -sn NAME` as far as it came (`since` holds the bytes since the command
+/// was typed; `at_empty_sac` says the cursor is right after a bare `SAC>`): the channel's
+/// switch screen; once SAC is back at its prompt, no such channel or another answer (a command
+/// that reached SAC garbled: "A parameter was incorrect or missing."); `None` while it comes.
+fn answer_to_view(
+    term: &crate::term::Term,
+    since: &[u8],
+    at_empty_sac: bool,
+    name: &str,
+) -> Option<Answer> {
+    if super::looks::switch_screen_of(term, name) {
+        return Some(Answer::Switch);
+    }
+    at_empty_sac.then(|| {
+        if find(since, NO_SUCH_NAME).is_some() || find(since, NO_SUCH_INDEX).is_some() {
+            Answer::NoSuchChannel
+        } else {
+            Answer::Other
+        }
+    })
 }
 
 fn view_once(
@@ -98,19 +121,7 @@ fn view_once(
     line.send(b"\r")?;
     let what = format!("waiting for the switch screen of {name}");
     let answer = wait_or_quiet(line, timeout, quiet, &what, |l| {
-        if super::looks::switch_screen_of(l.term(), name) {
-            return Some(Answer::Switch);
-        }
-        // SAC answered and is back at an empty prompt: no such channel, or another answer (a
-        // command that reached SAC garbled: "A parameter was incorrect or missing.").
-        (at_sac(l) == Some(0)).then(|| {
-            let b = &l.buf()[from..];
-            if find(b, NO_SUCH_NAME).is_some() || find(b, NO_SUCH_INDEX).is_some() {
-                Answer::NoSuchChannel
-            } else {
-                Answer::Other
-            }
-        })
+        answer_to_view(l.term(), &l.buf()[from..], at_sac(l) == Some(0), name)
     })?;
     match answer {
         Answer::Switch => {}
@@ -253,6 +264,26 @@ mod tests {
         let mut t = crate::term::Term::new();
         t.feed(bytes);
         t
+    }
+
+    #[test]
+    fn every_answer_to_a_view_is_told_apart() {
+        let answer = |bytes: &[u8]| {
+            let t = term(bytes);
+            let at_empty_sac = t.before_cursor() == "SAC>";
+            answer_to_view(&t, bytes, at_empty_sac, "Cmd0001")
+        };
+        // Answers as sac-protocol.md gives them (§3 and §4).
+        let garbled = b"SAC>ch -sn Cmd0001\r\nA parameter was incorrect or missing.  Try the 'help' command for more details.\r\nSAC>";
+        assert_eq!(answer(garbled), Some(Answer::Other));
+        let unknown =
+            b"SAC>ch -sn Cmd0001\r\nError: Could not find a channel with that name.\r\nSAC>";
+        assert_eq!(answer(unknown), Some(Answer::NoSuchChannel));
+        let switch = b"\x1b[2J\x1b[HName:                  Cmd0001\r\nDescription:           Command\r\nType:                  VT-UTF8\r\nChannel GUID:          0f23d2f3-551a-9170-9801-74f9d36f0d37\r\nApplication Type GUID: 63d02271-8aa4-11d5-bccf-00b0d014a2d0\r\n\r\nPress <esc><tab> for next channel.\r\nPress <esc><tab>0 to return to the SAC channel.\r\nUse any other key to view this channel.\r\n\r\n";
+        assert_eq!(answer(switch), Some(Answer::Switch));
+        // Still coming: the echo only, or the answer's first line.
+        assert_eq!(answer(b"SAC>ch -sn Cmd0001"), None);
+        assert_eq!(answer(b"SAC>ch -sn Cmd0001\r\nA parameter was incorrect"), None);
     }
 
     #[test]
