@@ -140,38 +140,26 @@ impl Reads {
         self.combined(&mut work)
     }
 
-    /// The per-row majority, then every choice of copy on the rows where copies differ.
+    /// The per-row majority, then other copies on the rows where copies differ: first every
+    /// candidate that differs from the majority in one row, then in two, and so on, up to
+    /// [`MAX_CANDIDATES`]. A painted console repaints only the cells that changed, so a cell the
+    /// line garbled can be read again unchanged from the screen: a wrong copy can then outvote
+    /// the right one, which is why the right one is still tried, and why the few-changes-first
+    /// order (not giving up when the product of all choices is large) matters.
     fn combined(&self, work: &mut usize) -> Option<(Vec<u8>, bool)> {
         let variants = self.variants();
         if variants.is_empty() || variants.iter().any(Vec::is_empty) {
             return None;
         }
         let mut rows: Vec<String> = variants.iter().map(|v| v[0].0.to_string()).collect();
-        *work += size(&rows);
-        if let Some(b) = self.check(&rows, work) {
-            return Some(b);
-        }
-        let choices: Vec<(usize, &Vec<(&str, usize)>)> =
-            variants.iter().enumerate().filter(|(_, v)| v.len() > 1).collect();
-        let total = choices.iter().try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()))?;
-        if total > MAX_CANDIDATES {
-            return None;
-        }
-        for n in 1..total {
-            *work += size(&rows);
-            if *work > MAX_WORK {
-                return None;
-            }
-            let mut k = n;
-            for (i, v) in &choices {
-                rows[*i] = v[k % v.len()].0.to_string();
-                k /= v.len();
-            }
-            if let Some(b) = self.check(&rows, work) {
-                return Some(b);
-            }
-        }
-        None
+        let choices: Vec<(usize, &[(&str, usize)])> = variants
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(i, v)| (i, &v[1..]))
+            .collect();
+        let mut search = Search { reads: self, budget: MAX_CANDIDATES, work };
+        (0..=choices.len()).find_map(|changes| search.changed(&mut rows, &choices, changes))
     }
 
     /// The spool's bytes from `rows` when the VM's hash vouches for them: the decoded bytes
@@ -194,6 +182,51 @@ impl Reads {
 
 fn size(rows: &[String]) -> usize {
     rows.iter().map(String::len).sum()
+}
+
+/// A bounded search over combinations of row copies (see [`Reads::combined`]).
+struct Search<'a, 'w> {
+    reads: &'a Reads,
+    /// Candidates still allowed.
+    budget: usize,
+    work: &'w mut usize,
+}
+
+impl Search<'_, '_> {
+    /// Tries every candidate in which exactly `changes` of the rows in `choices` (each with its
+    /// other copies, the most frequent first) hold another copy than in `rows`; `rows` is left
+    /// as it was.
+    fn changed(
+        &mut self,
+        rows: &mut [String],
+        choices: &[(usize, &[(&str, usize)])],
+        changes: usize,
+    ) -> Option<(Vec<u8>, bool)> {
+        if changes == 0 {
+            if self.budget == 0 || *self.work > MAX_WORK {
+                return None;
+            }
+            self.budget -= 1;
+            *self.work += size(rows);
+            return self.reads.check(rows, self.work);
+        }
+        for (k, (i, others)) in choices.iter().enumerate() {
+            if choices.len() - k < changes {
+                break;
+            }
+            let kept = rows[*i].clone();
+            for (copy, _) in others.iter() {
+                rows[*i] = (*copy).to_string();
+                let found = self.changed(rows, &choices[k + 1..], changes - 1);
+                if found.is_some() || self.budget == 0 {
+                    rows[*i] = kept;
+                    return found;
+                }
+            }
+            rows[*i] = kept;
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -264,6 +297,27 @@ mod tests {
         assert_eq!(reads.unsettled(), vec![4, 9]);
         assert_eq!(reads.verified(), None);
         reads.add_row(4, rows[4].clone());
+        assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn a_wrong_copy_that_outvotes_the_right_one_is_overruled_among_many_choices() {
+        // Rows 3 and 7 read twice wrong (a painted screen keeps a garbled cell until it
+        // changes) and once right; twenty other rows each have a noisy copy as well. The product
+        // of all choices (2^22) is far above the candidate limit, but few rows need changing.
+        let data = sample();
+        let rows = rows_of(&data);
+        let mut reads = Reads::new(1 << 20);
+        reads.add_hash(Some(sha256_hex(&data)));
+        let wrong = garble(&garble(&rows, 3), 7);
+        reads.add(wrong.clone());
+        reads.add(wrong);
+        for i in [3, 7] {
+            reads.add_row(i, rows[i].clone());
+        }
+        for (i, row) in rows.iter().enumerate().take(30).skip(10) {
+            reads.add_row(i, format!("{}Q", &row[..row.len() - 1]));
+        }
         assert_eq!(reads.verified(), Some(data));
     }
 
