@@ -144,6 +144,13 @@ pub enum SessionFault {
     /// `screen` is the text of the screen at the end.
     #[error("the painted capture ended without certutil's END line (the screen shows {screen:?})")]
     NoEnd { screen: String },
+    /// The pager showed pages of this capture, then answered Enter after Enter with screens
+    /// that never showed the next page or the prompt: the line garbled them.
+    #[error(
+        "the painted capture stopped at an unreadable screen after {probes} Enters (noise on the \
+         line garbles the pager's screens)"
+    )]
+    Unpaged { probes: u32 },
     /// Numbered lines of the capture that stayed missing after the retries.
     #[error("lines {0:?} of the painted capture could not be read back")]
     Unread(Vec<usize>),

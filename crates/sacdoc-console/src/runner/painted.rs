@@ -422,6 +422,8 @@ fn page_through(
 ) -> Result<Paged, RunError> {
     let mut seen_max = 0usize;
     let mut probes = 0;
+    // Bytes received when the first of the current run of probes was sent.
+    let mut probed_at = u64::MAX;
     loop {
         // A `-- More --` or a prompt that the line garbled is never recognised: after a quiet
         // spell, Enter (one more line at `-- More --`, an empty line at the prompt: harmless
@@ -458,7 +460,16 @@ fn page_through(
                 if let Some(e) = limits.expired(line, start) {
                     return Err(e);
                 }
+                if probes >= PAGE_PROBES && seen_max > 0 && line.received() > probed_at {
+                    // The command is done (its pages showed) and the console answers, but no
+                    // screen it paints is readable: read the spool again on a cleared screen
+                    // (see `read_verified`) rather than wait out the timeout.
+                    return Err(SessionFault::Unpaged { probes }.into());
+                }
                 if line.quiet_for() >= PROBE_AFTER && probes < PAGE_PROBES {
+                    if probes == 0 {
+                        probed_at = line.received();
+                    }
                     probes += 1;
                     // Sent once, not pressed until it shows: a command still running (gpupdate
                     // takes seconds) answers nothing, and reading that silence as a dropped key

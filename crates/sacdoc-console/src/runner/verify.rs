@@ -65,19 +65,23 @@ impl Reads {
         self.reads.last().map_or(0, Vec::len)
     }
 
-    /// The indexes of rows no two copies of which agree.
+    /// The indexes of rows no two copies of which agree: those with no copy at all first, then
+    /// those with one, so that a fetch of a few rows asks first for what no read brought.
     pub fn unsettled(&self) -> Vec<usize> {
         let variants = self.variants();
-        variants
+        let mut open: Vec<(usize, usize)> = variants
             .iter()
             .enumerate()
             .filter(|(_, v)| v.first().is_none_or(|(_, n)| *n < 2))
-            .map(|(i, _)| i)
-            .collect()
+            .map(|(i, v)| (v.len(), i))
+            .collect();
+        open.sort_unstable();
+        open.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Per row of the newest read's length, its distinct copies with their counts, the most
     /// frequent first (full-length copies first among equals: a short copy lost characters).
+    /// A copy that cannot be the row is left out (see [`plausible`]).
     fn variants(&self) -> Vec<Vec<(&str, usize)>> {
         let n = self.rows();
         let mut v: Vec<Vec<(&str, usize)>> = vec![Vec::new(); n];
@@ -89,7 +93,7 @@ impl Reads {
             .chain(self.extra.iter().map(|(i, b)| (*i, b)));
         for (i, body) in copies {
             // A row that did not come at all is no copy of it.
-            if body.is_empty() {
+            if !plausible(body.trim(), i + 1 == n) {
                 continue;
             }
             let Some(row) = v.get_mut(i) else { continue };
@@ -178,6 +182,24 @@ impl Reads {
         *work += unpacked.len();
         self.vouches_for(&unpacked).then_some((unpacked, true))
     }
+}
+
+/// True when `row` can be a row of certutil's base64: base64 characters only, and exactly 64 of
+/// them unless it is the `last` row (which is shorter, and padded with `=`). A copy the line
+/// garbled into anything else (a byte outside base64, a character lost or doubled) is no
+/// candidate, so it can neither outvote nor stand in for a good one.
+fn plausible(row: &str, last: bool) -> bool {
+    let base64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let body = row.trim_end_matches('=');
+    let padding = row.len() - body.len();
+    !row.is_empty()
+        && padding <= 2
+        && body.bytes().all(base64)
+        && if last {
+            row.len() <= 64 && row.len() % 4 == 0
+        } else {
+            row.len() == 64 && padding == 0
+        }
 }
 
 fn size(rows: &[String]) -> usize {
@@ -319,6 +341,40 @@ mod tests {
             reads.add_row(i, format!("{}Q", &row[..row.len() - 1]));
         }
         assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn copies_that_cannot_be_the_row_neither_outvote_nor_stand_in() {
+        let data = sample();
+        let rows = rows_of(&data);
+        let mut reads = Reads::new(1 << 20);
+        reads.add_hash(Some(sha256_hex(&data)));
+        // Row 2 lost a character and row 6 gained a byte outside base64, twice the same way
+        // (a painted screen shows a garbled cell again while it does not change).
+        let mut bad = rows.clone();
+        bad[2] = rows[2][1..].to_string();
+        bad[6] = format!("{}\u{e9}", &rows[6][..63]);
+        reads.add(bad.clone());
+        reads.add(bad);
+        // Rows with no plausible copy come first among the unsettled.
+        assert_eq!(reads.unsettled(), vec![2, 6]);
+        reads.add_row(2, rows[2].clone());
+        reads.add_row(6, rows[6].clone());
+        // One good copy of each beats two identical implausible ones.
+        assert_eq!(reads.verified(), Some(data));
+    }
+
+    #[test]
+    fn only_base64_rows_of_the_right_length_are_plausible() {
+        assert!(plausible(&"A".repeat(64), false));
+        assert!(!plausible(&"A".repeat(63), false));
+        assert!(!plausible(&"A".repeat(65), false));
+        assert!(!plausible(&format!("{}!", "A".repeat(63)), false));
+        assert!(plausible("QUJD", true));
+        assert!(plausible("QQ==", true));
+        assert!(!plausible("QQ=", true));
+        assert!(!plausible("Q===", true));
+        assert!(!plausible("", true));
     }
 
     #[test]
