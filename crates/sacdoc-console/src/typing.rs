@@ -163,8 +163,7 @@ pub fn type_unrepaired(
         let typed: String = chars[..end].iter().collect();
         if !echo_settled(line, anchor, &typed, Echo::Plain, deadline)? {
             let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
-            let keep = shown.iter().zip(&chars).take_while(|(a, b)| a == b).count();
-            if keep > 0 && keep < chars.len() && chars[keep] == chars[keep - 1] {
+            if looks_debounced(&shown, &chars) {
                 suspect_debounce(line);
             }
             return Ok(false);
@@ -301,7 +300,7 @@ fn repair(
             // A masked echo says how many keys arrived, not which: keep none (see `secret`).
             Echo::Masked => 0,
         };
-        if echo == Echo::Plain && keep > 0 && chars.get(keep) == chars.get(keep - 1) {
+        if echo == Echo::Plain && looks_debounced(&shown, &chars) {
             // The echo went wrong at a key that repeats the one before: the mark of a console
             // that debounces. Suspected until a repair measures it, so that a line typed over
             // (after Ctrl+C, when this one cannot be erased) spaces its repeated keys.
@@ -499,14 +498,32 @@ fn press_seen(line: &mut Line, key: &[u8]) -> Result<bool, LineError> {
 /// GUESS: the exact window is undocumented (sac-protocol.md §12).
 pub const DEFAULT_REPEAT_PAUSE: Duration = Duration::from_millis(600);
 
+/// The longest pause a suspected (not measured) debounce grows to: twice
+/// [`DEFAULT_REPEAT_PAUSE`], above the half-second windows seen (sac-protocol.md §12). Noise that
+/// happens to drop a repeated key's echo looks like a debounce; doubling on every such sign
+/// made a noisy line pause 2.4 s before each repeated key, and lists of row numbers are full of
+/// them.
+const MAX_SUSPECTED_PAUSE: Duration = Duration::from_millis(1200);
+
 /// Assumes a debounce of [`DEFAULT_REPEAT_PAUSE`] unless one is known; suspected again, the pause
 /// doubles (a busy far end takes keys late, so a window just under the pause still drops them),
-/// up to 3 s: the cost of noise that lands on repeated keys, bounded.
+/// up to [`MAX_SUSPECTED_PAUSE`]; a longer one that was measured (see [`learn`]) is kept.
 fn suspect_debounce(line: &mut Line) {
     line.debounce = Some(match line.debounce {
         None => DEFAULT_REPEAT_PAUSE,
-        Some(d) => (d * 2).min(Duration::from_secs(3)),
+        Some(d) => d.max((d * 2).min(MAX_SUSPECTED_PAUSE)),
     });
+}
+
+/// True when the echo `shown` of `chars` went wrong the way a debounce makes it: at a key that
+/// repeats the one before, which is missing (the echo ends there, or goes on with the key after
+/// it). A key the line garbled into another one is noise, not a debounce.
+fn looks_debounced(shown: &[char], chars: &[char]) -> bool {
+    let keep = shown.iter().zip(chars).take_while(|(a, b)| a == b).count();
+    keep > 0
+        && keep < chars.len()
+        && chars[keep] == chars[keep - 1]
+        && (shown.len() == keep || shown.get(keep) == chars.get(keep + 1))
 }
 
 /// The longest gap between two equal keys that is taken for a debounce: the windows seen on
@@ -524,4 +541,26 @@ fn learn(line: &mut Line, gap: Duration) {
     }
     let d = gap + Duration::from_millis(100);
     line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn debounced(shown: &str, typed: &str) -> bool {
+        let shown: Vec<char> = shown.chars().collect();
+        let typed: Vec<char> = typed.chars().collect();
+        looks_debounced(&shown, &typed)
+    }
+
+    #[test]
+    fn a_missing_repeated_key_is_a_debounce_and_a_garbled_one_is_not() {
+        // The second 3 of "33" is missing: the echo goes on with the key after it, or ends.
+        assert!(debounced("findstr /b \"3:", "findstr /b \"33:"));
+        assert!(debounced("findstr /b \"3", "findstr /b \"33:"));
+        // The line turned the repeated 3 into a 7 (a flipped bit): noise.
+        assert!(!debounced("findstr /b \"37:", "findstr /b \"33:"));
+        // Wrong at a key that does not repeat the one before.
+        assert!(!debounced("findstr /b \"34", "findstr /b \"35:"));
+    }
 }
