@@ -38,6 +38,7 @@ use super::checksum;
 use super::guard::{self, Form, Guard};
 use super::phases::{timed, Phase};
 use super::spool::{Spool, BEGIN, END};
+use super::stream::MAX_READS;
 use super::verify::Reads;
 use super::{
     at_prompt, interrupt, line_error, nonce, wait_probing, Limits, RunError, SessionFault,
@@ -274,12 +275,12 @@ fn read_verified(
     let mut reads = Reads::new(usize::try_from(limits.output_limit).unwrap_or(usize::MAX));
     let mut last_fault = None;
     let mut whole = 0;
-    for _ in 0..READS + super::stream::ROW_ROUNDS {
+    for _ in 0..MAX_READS + super::stream::ROW_ROUNDS {
         let unsettled = reads.unsettled();
         // Whole reads while many rows are in doubt, then single rows (see the streaming path).
         let many = unsettled.len() > 12;
-        if whole < 2 || unsettled.is_empty() || (many && whole < READS) {
-            if whole >= READS {
+        if whole < 2 || unsettled.is_empty() || (many && whole < MAX_READS) {
+            if whole >= READS && !many {
                 break;
             }
             if whole > 0 {
@@ -317,8 +318,8 @@ fn read_verified(
     }
     Err(match last_fault {
         Some(f) if reads.count() == 0 => f,
-        _ if !reads.has_hash() => SessionFault::NoChecksum { reads: READS },
-        _ => SessionFault::Unverified { reads: READS },
+        _ if !reads.has_hash() => SessionFault::NoChecksum { reads: whole },
+        _ => SessionFault::Unverified { reads: whole },
     }
     .into())
 }
