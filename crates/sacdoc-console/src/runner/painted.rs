@@ -313,6 +313,7 @@ fn read_verified(
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
+    tracing::debug!(reads = %reads.summary(), "the capture did not verify");
     if reads.packed_too_large() {
         return Err(RunError::OutputTooLarge { limit: limits.output_limit });
     }

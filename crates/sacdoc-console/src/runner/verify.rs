@@ -60,9 +60,33 @@ impl Reads {
         self.extra.push((index, body));
     }
 
-    /// The number of rows, as the newest read has them.
+    /// The number of rows, as most reads have it (the newest among equals): one read whose END
+    /// line's number the line garbled must not shut every other read out of the vote.
     pub fn rows(&self) -> usize {
-        self.reads.last().map_or(0, Vec::len)
+        let mut best = (0, 0);
+        for r in &self.reads {
+            let n = r.len();
+            let count = self.reads.iter().filter(|o| o.len() == n).count();
+            if count >= best.1 {
+                best = (n, count);
+            }
+        }
+        best.0
+    }
+
+    /// A one-line account of the reads for the log: rows, reads, rows not settled, and rows
+    /// whose two most frequent copies are equally frequent.
+    pub fn summary(&self) -> String {
+        let variants = self.variants();
+        let unsettled = variants.iter().filter(|v| v.first().is_none_or(|(_, n)| *n < 2)).count();
+        let tied = variants.iter().filter(|v| v.len() > 1 && v[0].1 == v[1].1).count();
+        let lengths: Vec<usize> = self.reads.iter().map(Vec::len).collect();
+        format!(
+            "{} rows, read lengths {lengths:?}, {} rows fetched, {unsettled} unsettled, {tied} tied, {} hashes",
+            self.rows(),
+            self.extra.len(),
+            self.hashes.len()
+        )
     }
 
     /// The indexes of rows no two copies of which agree: those with no copy at all first, then
@@ -375,6 +399,22 @@ mod tests {
         assert!(!plausible("QQ=", true));
         assert!(!plausible("Q===", true));
         assert!(!plausible("", true));
+    }
+
+    #[test]
+    fn a_read_with_a_garbled_row_count_does_not_shut_the_others_out() {
+        let data = sample();
+        let rows = rows_of(&data);
+        let mut reads = Reads::new(1 << 20);
+        reads.add_hash(Some(sha256_hex(&data)));
+        reads.add(garble(&rows, 4));
+        reads.add(garble(&rows, 9));
+        // The newest read's END line came with another number: two rows more, both empty.
+        let mut longer = garble(&rows, 2);
+        longer.extend([String::new(), String::new()]);
+        reads.add(longer);
+        assert_eq!(reads.rows(), rows.len());
+        assert_eq!(reads.verified(), Some(data));
     }
 
     #[test]
