@@ -81,6 +81,24 @@ impl Reads {
         let unsettled = variants.iter().filter(|v| v.first().is_none_or(|(_, n)| *n < 2)).count();
         let tied = variants.iter().filter(|v| v.len() > 1 && v[0].1 == v[1].1).count();
         let lengths: Vec<usize> = self.reads.iter().map(Vec::len).collect();
+        for (i, v) in variants.iter().enumerate() {
+            if v.first().is_none_or(|(_, n)| *n <= 2) {
+                tracing::trace!(row = i, ?v, "a weakly settled row");
+            }
+        }
+        if variants.iter().all(|v| !v.is_empty()) {
+            let joined: String = variants.iter().map(|v| v[0].0.trim()).collect();
+            let decoded = base64::engine::general_purpose::STANDARD.decode(joined.as_bytes());
+            let unpacked =
+                decoded.as_ref().ok().and_then(|b| super::pack::unpack(b, self.unpack_limit));
+            tracing::trace!(
+                decoded = ?decoded.as_ref().map(Vec::len),
+                unpacked = ?unpacked.as_ref().map(Vec::len),
+                hash = ?unpacked.as_ref().map(|u| sha256_hex(u)),
+                hashes = ?self.hashes,
+                "the majority of the rows"
+            );
+        }
         format!(
             "{} rows, read lengths {lengths:?}, {} rows fetched, {unsettled} unsettled, {tied} tied, {} hashes",
             self.rows(),
@@ -99,6 +117,11 @@ impl Reads {
             .filter(|(_, v)| v.first().is_none_or(|(_, n)| *n < 2))
             .map(|(i, v)| (v.len(), i))
             .collect();
+        if open.is_empty() {
+            // Every row settled, yet a block of the cabinet they make fails its checksum: a
+            // wrong copy came twice. Its rows are in doubt.
+            open = doubted(&variants).into_iter().map(|i| (variants[i].len(), i)).collect();
+        }
         open.sort_unstable();
         open.into_iter().map(|(_, i)| i).collect()
     }
@@ -180,14 +203,25 @@ impl Reads {
             return None;
         }
         let mut rows: Vec<String> = variants.iter().map(|v| v[0].0.to_string()).collect();
-        let choices: Vec<(usize, &[(&str, usize)])> = variants
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(i, v)| (i, &v[1..]))
-            .collect();
-        let mut search = Search { reads: self, budget: MAX_CANDIDATES, work };
-        (0..=choices.len()).find_map(|changes| search.changed(&mut rows, &choices, changes))
+        *work += size(&rows);
+        if let Some(b) = self.check(&rows, work) {
+            return Some(b);
+        }
+        if repair_blocks(&mut rows, &variants) {
+            *work += size(&rows);
+            if let Some(b) = self.check(&rows, work) {
+                return Some(b);
+            }
+        }
+        let choices = alternatives(&variants, 0..variants.len());
+        let mut budget = MAX_CANDIDATES;
+        few_changes_first(&mut rows, &choices, &mut budget, &mut |rows: &[String]| {
+            if *work > MAX_WORK {
+                return None;
+            }
+            *work += size(rows);
+            self.check(rows, work)
+        })
     }
 
     /// The spool's bytes from `rows` when the VM's hash vouches for them: the decoded bytes
@@ -230,49 +264,117 @@ fn size(rows: &[String]) -> usize {
     rows.iter().map(String::len).sum()
 }
 
-/// A bounded search over combinations of row copies (see [`Reads::combined`]).
-struct Search<'a, 'w> {
-    reads: &'a Reads,
-    /// Candidates still allowed.
-    budget: usize,
-    work: &'w mut usize,
+/// The rows in `range` that have other copies than their most frequent one, with those copies
+/// (the most frequent first).
+fn alternatives<'v, 'a>(
+    variants: &'v [Vec<(&'a str, usize)>],
+    range: std::ops::Range<usize>,
+) -> Vec<(usize, &'v [(&'a str, usize)])> {
+    range.filter_map(|i| variants.get(i).filter(|v| v.len() > 1).map(|v| (i, &v[1..]))).collect()
 }
 
-impl Search<'_, '_> {
-    /// Tries every candidate in which exactly `changes` of the rows in `choices` (each with its
-    /// other copies, the most frequent first) hold another copy than in `rows`; `rows` is left
-    /// as it was.
-    fn changed(
-        &mut self,
-        rows: &mut [String],
-        choices: &[(usize, &[(&str, usize)])],
-        changes: usize,
-    ) -> Option<(Vec<u8>, bool)> {
-        if changes == 0 {
-            if self.budget == 0 || *self.work > MAX_WORK {
-                return None;
-            }
-            self.budget -= 1;
-            *self.work += size(rows);
-            return self.reads.check(rows, self.work);
+/// Tries candidates made from `rows` by putting other copies (`choices`) in: first every one
+/// that changes one row, then two, and so on, until `test` accepts one or `budget` candidates
+/// were tried. On success `rows` is left as the accepted candidate; otherwise as it was.
+fn few_changes_first<T>(
+    rows: &mut [String],
+    choices: &[(usize, &[(&str, usize)])],
+    budget: &mut usize,
+    test: &mut dyn FnMut(&[String]) -> Option<T>,
+) -> Option<T> {
+    (0..=choices.len()).find_map(|changes| changed(rows, choices, changes, budget, test))
+}
+
+/// The candidates of [`few_changes_first`] that change exactly `changes` of the rows in
+/// `choices`.
+fn changed<T>(
+    rows: &mut [String],
+    choices: &[(usize, &[(&str, usize)])],
+    changes: usize,
+    budget: &mut usize,
+    test: &mut dyn FnMut(&[String]) -> Option<T>,
+) -> Option<T> {
+    if changes == 0 {
+        if *budget == 0 {
+            return None;
         }
-        for (k, (i, others)) in choices.iter().enumerate() {
-            if choices.len() - k < changes {
-                break;
-            }
-            let kept = rows[*i].clone();
-            for (copy, _) in others.iter() {
-                rows[*i] = (*copy).to_string();
-                let found = self.changed(rows, &choices[k + 1..], changes - 1);
-                if found.is_some() || self.budget == 0 {
-                    rows[*i] = kept;
-                    return found;
-                }
-            }
-            rows[*i] = kept;
-        }
-        None
+        *budget -= 1;
+        return test(rows);
     }
+    for (k, (i, others)) in choices.iter().enumerate() {
+        if choices.len() - k < changes || *budget == 0 {
+            break;
+        }
+        let kept = rows[*i].clone();
+        for (copy, _) in others.iter() {
+            rows[*i] = (*copy).to_string();
+            if let Some(found) = changed(rows, &choices[k + 1..], changes - 1, budget, test) {
+                return Some(found);
+            }
+        }
+        rows[*i] = kept;
+    }
+    None
+}
+
+/// Bytes per base64 row: 64 characters carry 48 bytes, so row `i` holds bytes `48 * i` on.
+const ROW_BYTES: usize = 48;
+
+/// The cabinet blocks that fail their checksum when `rows` are decoded, as ranges of rows;
+/// `None` when the rows do not decode to a cabinet (see [`super::pack::data_blocks`]).
+fn failing_blocks(rows: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
+    let joined: String = rows.iter().map(|r| r.trim()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(joined.as_bytes()).ok()?;
+    let blocks = super::pack::data_blocks(&bytes)?;
+    Some(
+        blocks
+            .into_iter()
+            .filter(|b| !b.ok)
+            .map(|b| b.range.start / ROW_BYTES..(b.range.end - 1) / ROW_BYTES + 1)
+            .collect(),
+    )
+}
+
+/// The rows of the per-row majority that lie in a cabinet block failing its checksum.
+fn doubted(variants: &[Vec<(&str, usize)>]) -> Vec<usize> {
+    if variants.iter().any(Vec::is_empty) {
+        return Vec::new();
+    }
+    let rows: Vec<String> = variants.iter().map(|v| v[0].0.to_string()).collect();
+    failing_blocks(&rows).unwrap_or_default().into_iter().flatten().collect()
+}
+
+/// When `rows` decode to a cabinet, puts other copies into the rows of each block that fails
+/// its checksum until it holds, each block on its own (few changes first, a bounded number of
+/// candidates per block): a block's checksum judges a hundred rows at a time, so damage in
+/// several blocks is mended block by block rather than by a search over all rows together.
+/// Returns whether any block was mended; the whole is still judged by the VM's hash.
+fn repair_blocks(rows: &mut [String], variants: &[Vec<(&str, usize)>]) -> bool {
+    let Ok(joined) = base64::engine::general_purpose::STANDARD
+        .decode(rows.iter().map(|r| r.trim()).collect::<String>().as_bytes())
+    else {
+        return false;
+    };
+    let Some(blocks) = super::pack::data_blocks(&joined) else { return false };
+    let mut mended = false;
+    for block in blocks.into_iter().filter(|b| !b.ok) {
+        let first = block.range.start / ROW_BYTES;
+        let end = ((block.range.end - 1) / ROW_BYTES + 1).min(rows.len());
+        let choices = alternatives(variants, first..end);
+        let mut budget = MAX_CANDIDATES;
+        let skip = block.range.start - first * ROW_BYTES;
+        let len = block.range.len();
+        let holds = few_changes_first(rows, &choices, &mut budget, &mut |rows: &[String]| {
+            let mut bytes = Vec::with_capacity((end - first) * ROW_BYTES);
+            for r in &rows[first..end] {
+                bytes.extend(base64::engine::general_purpose::STANDARD.decode(r.trim()).ok()?);
+            }
+            let block = bytes.get(skip..skip + len)?;
+            super::pack::block_holds(block).then_some(())
+        });
+        mended |= holds.is_some();
+    }
+    mended
 }
 
 #[cfg(test)]
@@ -415,6 +517,52 @@ mod tests {
         reads.add(longer);
         assert_eq!(reads.rows(), rows.len());
         assert_eq!(reads.verified(), Some(data));
+    }
+
+    /// A cabinet of `bytes`, as the simulator's makecab writes it.
+    fn cabinet(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut b = cab::CabinetBuilder::new();
+        b.add_folder(cab::CompressionType::MsZip).add_file("sd1.txt");
+        let mut w = b.build(std::io::Cursor::new(Vec::new())).expect("build");
+        while let Some(mut f) = w.next_file().expect("next") {
+            f.write_all(bytes).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn a_cabinet_is_mended_block_by_block_where_its_checksums_fail() {
+        let text: Vec<u8> = (0..9000u32)
+            .flat_map(|i| {
+                format!("  TCP  10.1.{}.{}:{}  LISTENING  {}\r\n", i % 5, i % 241, i, i % 613)
+                    .into_bytes()
+            })
+            .collect();
+        let rows = rows_of(&cabinet(&text));
+        let mut reads = Reads::new(1 << 24);
+        reads.add_hash(Some(sha256_hex(&text)));
+        // Five rows, in five blocks (a block is about a hundred rows), came wrong the same way
+        // twice; forty other rows have a noisy copy besides their good ones. Changing five rows
+        // at once among forty-five is far past the candidate limit of a search over all rows.
+        let wrong = [150, 280, 400, 550, 700];
+        assert!(rows.len() > 800, "{}", rows.len());
+        let mut bad = rows.clone();
+        for &i in &wrong {
+            bad = garble(&bad, i);
+        }
+        reads.add(bad.clone());
+        reads.add(bad);
+        assert!(reads.unsettled().len() > 5 * 50, "the failing blocks' rows are in doubt");
+        for i in (10..800).step_by(20) {
+            reads.add_row(i, format!("{}Q", &rows[i][..63]));
+            reads.add_row(i, rows[i].clone());
+            reads.add_row(i, rows[i].clone());
+        }
+        for &i in &wrong {
+            reads.add_row(i, rows[i].clone());
+        }
+        assert_eq!(reads.verified(), Some(text));
     }
 
     #[test]
