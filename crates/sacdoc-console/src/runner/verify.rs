@@ -254,7 +254,7 @@ fn plausible(row: &str, last: bool) -> bool {
         && padding <= 2
         && body.bytes().all(base64)
         && if last {
-            row.len() <= 64 && row.len() % 4 == 0
+            row.len() <= 64 && row.len().is_multiple_of(4)
         } else {
             row.len() == 64 && padding == 0
         }
