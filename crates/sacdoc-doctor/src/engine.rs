@@ -42,8 +42,11 @@ impl Observer for Quiet {
 /// Why the doctor could not make a diagnosis.
 #[derive(Debug, thiserror::Error)]
 pub enum DoctorError {
-    /// The reason is part of the message (not a source), so a chain of causes prints it once.
-    #[error("the line to the VM was lost while running {command:?}: {error}")]
+    /// The session cannot go on (the link was lost, the console left its cmd prompt, a capture
+    /// could not be verified, an interrupt). The reason is part of the message (not a source),
+    /// so a chain of causes prints it once, and it names the cause itself: "the line was lost"
+    /// for every one of them blamed the link for what was often noise.
+    #[error("the diagnosis stopped at {command:?}: {error}")]
     LineLost { command: String, error: RunError },
     /// This computer's record of the target (follow-ups, applied fixes) cannot be read or kept.
     #[error(transparent)]
