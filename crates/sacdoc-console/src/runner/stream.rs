@@ -169,7 +169,10 @@ fn exact(
         // every read; a third read settles most rows two to one), then single rows.
         let many = unsettled.len() > ROWS_PER_FETCH;
         if whole < 2 || unsettled.is_empty() || (many && whole < MAX_READS) {
-            if whole >= READS && !many {
+            // Every row settled and still nothing verifies: the VM's hash may be what the line
+            // garbled each time (a 64-digit line), and each whole read brings it again. Reads
+            // that brought nothing at all are tried only `READS` times.
+            if whole >= MAX_READS || (whole >= READS && reads.count() == 0) {
                 break;
             }
             // The first read as certutil wrote it; later ones numbered (`findstr /n`), so a row
