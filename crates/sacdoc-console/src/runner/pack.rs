@@ -155,11 +155,11 @@ pub fn log_form(line: &mut crate::line::Line, size: usize, packed: bool) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A cabinet of `bytes`, as the simulator's makecab writes it.
-    fn cabinet(bytes: &[u8]) -> Vec<u8> {
+    pub(crate) fn cabinet(bytes: &[u8]) -> Vec<u8> {
         use std::io::Write as _;
         let mut b = cab::CabinetBuilder::new();
         b.add_folder(cab::CompressionType::MsZip).add_file("sd1.txt");

@@ -546,18 +546,6 @@ mod tests {
         assert_eq!(reads.verified(), Some(data));
     }
 
-    /// A cabinet of `bytes`, as the simulator's makecab writes it.
-    fn cabinet(bytes: &[u8]) -> Vec<u8> {
-        use std::io::Write as _;
-        let mut b = cab::CabinetBuilder::new();
-        b.add_folder(cab::CompressionType::MsZip).add_file("sd1.txt");
-        let mut w = b.build(std::io::Cursor::new(Vec::new())).expect("build");
-        while let Some(mut f) = w.next_file().expect("next") {
-            f.write_all(bytes).expect("write");
-        }
-        w.finish().expect("finish").into_inner()
-    }
-
     #[test]
     fn a_cabinet_is_mended_block_by_block_where_its_checksums_fail() {
         let text: Vec<u8> = (0..9000u32)
@@ -566,7 +554,7 @@ mod tests {
                     .into_bytes()
             })
             .collect();
-        let rows = rows_of(&cabinet(&text));
+        let rows = rows_of(&super::super::pack::tests::cabinet(&text));
         let mut reads = Reads::new(1 << 24);
         reads.add_hash(Some(sha256_hex(&text)));
         // Five rows, in five blocks (a block is about a hundred rows), came wrong the same way
