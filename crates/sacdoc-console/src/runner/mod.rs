@@ -313,9 +313,11 @@ fn noisy_recently(line: &mut Line) -> bool {
 }
 
 /// Times a line is typed afresh (after Ctrl+C) before typing gives up: lines typed again whole
-/// are short (see [`guard::WHOLE_MAX`]), so at 1% noise a third or more come back clean, and
-/// twelve tries leave few untyped.
-pub const LINE_TRIES: u32 = 12;
+/// are short (see [`guard::WHOLE_MAX`]), so at 1% noise a third or more come back clean. Twelve
+/// tries left one piece in about a thousand untyped (0.55^12 for a piece whose `set` line wraps
+/// an 80-column row), and a doctor types a hundred or more: one run in ten failed on it at 1%
+/// duplicated bytes. A try costs one short line and its echo.
+pub const LINE_TRIES: u32 = 24;
 
 /// Drops the half-typed line with Ctrl+C and waits for cmd.exe's fresh prompt with nothing typed
 /// after it.
