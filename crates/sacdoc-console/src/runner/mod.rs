@@ -178,7 +178,14 @@ fn type_command_untimed(
     most: u32,
     pad: Pad,
 ) -> Result<(), RunError> {
-    let start = std::time::Instant::now();
+    // `timeout` is time without progress (see `Limits`): a try whose keys the VM echoed, even
+    // wrongly, is progress. At 1% noise a line with many repeated keys (the `%A%%B%` that runs
+    // stored pieces) takes several seconds a try; counting every try against one timeout ended
+    // such lines after five tries, though each had been answered.
+    let mut progress = std::time::Instant::now();
+    // Bounded all the same: a far end that echoes garbage without end does not hold a line
+    // longer than this.
+    let give_up = progress + timeout * MAX_TYPING_TIMEOUTS;
     let mut tries = 0;
     let mut recovered = 0;
     // The prompt as it stood before the first try: a fresh prompt after Ctrl+C must read the
@@ -206,7 +213,7 @@ fn type_command_untimed(
             recovered += 1;
             tries -= 1;
             line.mark("the prompt is not readable on the screen: Ctrl+C for a fresh one");
-            cancel_line(line, timeout.saturating_sub(start.elapsed()))?;
+            cancel_line(line, timeout.saturating_sub(progress.elapsed()))?;
             continue;
         }
         let anchor = Anchor::here(line);
@@ -217,7 +224,7 @@ fn type_command_untimed(
         {
             text.push(' ');
         }
-        let left = timeout.saturating_sub(start.elapsed());
+        let left = timeout.saturating_sub(progress.elapsed());
         let run = if tries == 1 && !noisy_recently(line) { WIDE_RUN } else { CHUNK };
         let typed = match type_unrepaired(line, &anchor, &text, left, run) {
             Ok(true) => Ok(()),
@@ -228,21 +235,31 @@ fn type_command_untimed(
             }),
             Err(e) => Err(e),
         };
+        if typed.is_err() && !anchor.typed(line).unwrap_or_default().is_empty() {
+            progress = std::time::Instant::now();
+        }
         match typed {
             Ok(()) => return Ok(()),
             Err(TypeError::Line(l)) => return Err(line_error(l)),
-            Err(e) if tries >= most || start.elapsed() >= timeout => {
+            Err(e)
+                if tries >= most
+                    || progress.elapsed() >= timeout
+                    || std::time::Instant::now() >= give_up =>
+            {
                 noisy_seen(line);
                 return Err(SessionFault::Typing(e).into());
             }
             Err(_) => {
                 noisy_seen(line);
-                cancel_line(line, timeout.saturating_sub(start.elapsed()))?;
+                cancel_line(line, timeout.saturating_sub(progress.elapsed()))?;
                 clean_prompt(line, &prompt)?;
             }
         }
     }
 }
+
+/// Most timeouts one line's typing may take in all, its tries answered or not.
+const MAX_TYPING_TIMEOUTS: u32 = 3;
 
 /// Times one line's typing brings a fresh prompt with Ctrl+C when the screen shows none.
 const PROMPT_RECOVERIES: u32 = 2;
