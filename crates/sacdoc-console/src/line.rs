@@ -64,10 +64,6 @@ pub struct Line {
     /// Learned while typing: the console drops a key that repeats the previous one within this
     /// long, so the typist waits this long before a repeated key.
     pub debounce: Option<std::time::Duration>,
-    /// Keys that repeated the one before, typed with no pause while no debounce was known, and
-    /// how many of them were lost (see `typing`): the evidence for a debounce.
-    pub repeats_typed: u32,
-    pub repeats_lost: u32,
     /// Learned while capturing: a big spool came as plain base64, so the VM has no working
     /// makecab, and a streaming console types big outputs out as text (1x) rather than as
     /// unpacked base64 (4/3x).
@@ -124,8 +120,6 @@ impl Line {
             received: 0,
             chunk: vec![0; 4096],
             debounce: None,
-            repeats_typed: 0,
-            repeats_lost: 0,
             no_makecab: false,
             short_runs_left: 0,
             last_byte: None,

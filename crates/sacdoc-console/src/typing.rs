@@ -163,12 +163,13 @@ pub fn type_unrepaired(
         let typed: String = chars[..end].iter().collect();
         if !echo_settled(line, anchor, &typed, Echo::Plain, deadline)? {
             let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
-            weigh_repeats(line, &shown, &chars);
+            if looks_debounced(&shown, &chars) {
+                suspect_debounce(line);
+            }
             return Ok(false);
         }
         sent = end;
     }
-    weigh_repeats(line, &chars, &chars);
     Ok(true)
 }
 
@@ -299,12 +300,11 @@ fn repair(
             // A masked echo says how many keys arrived, not which: keep none (see `secret`).
             Echo::Masked => 0,
         };
-        if echo == Echo::Plain {
-            // The echo went wrong: at a key that repeats the one before, the mark of a console
-            // that debounces. Suspected once the evidence holds (see `weigh_repeats`), so that
-            // a line typed over (after Ctrl+C, when this one cannot be erased) spaces its
-            // repeated keys.
-            weigh_repeats(line, &shown, &chars);
+        if echo == Echo::Plain && looks_debounced(&shown, &chars) {
+            // The echo went wrong at a key that repeats the one before: the mark of a console
+            // that debounces. Suspected until a repair measures it, so that a line typed over
+            // (after Ctrl+C, when this one cannot be erased) spaces its repeated keys.
+            suspect_debounce(line);
         }
         let erase = shown.len().saturating_sub(keep);
         let mut pressed = erase > 0;
@@ -513,32 +513,6 @@ fn suspect_debounce(line: &mut Line) {
         None => DEFAULT_REPEAT_PAUSE,
         Some(d) => d.max((d * 2).min(MAX_SUSPECTED_PAUSE)),
     });
-}
-
-/// Weighs the echo `shown` of `chars` as evidence of a debounce. While none is known, it counts
-/// the repeated keys that arrived and the ones lost, and suspects a debounce only when they are
-/// lost far more often than noise loses keys: a debounce swallows nearly every quickly repeated
-/// key (two in a row suffice), noise at 1% about one in a hundred. A single lost repeated key
-/// once set a 0.6 s pause before every repeated key, and lists of row numbers are full of
-/// them. Once a debounce is known, a repeated key lost again lengthens the pause.
-fn weigh_repeats(line: &mut Line, shown: &[char], chars: &[char]) {
-    let lost = looks_debounced(shown, chars);
-    if line.debounce.is_some() {
-        if lost {
-            suspect_debounce(line);
-        }
-        return;
-    }
-    let keep = shown.iter().zip(chars).take_while(|(a, b)| a == b).count();
-    let through = if lost { keep + 1 } else { keep };
-    let repeats = (1..through.min(chars.len())).filter(|&i| chars[i] == chars[i - 1]).count();
-    line.repeats_typed = line.repeats_typed.saturating_add(u32::try_from(repeats).unwrap_or(0));
-    if lost {
-        line.repeats_lost += 1;
-        if line.repeats_lost >= 2 && line.repeats_lost.saturating_mul(4) >= line.repeats_typed {
-            suspect_debounce(line);
-        }
-    }
 }
 
 /// True when the echo `shown` of `chars` went wrong the way a debounce makes it: at a key that
