@@ -260,9 +260,26 @@ fn numbered_rows<'a>(lines: &[&'a str]) -> Option<(Vec<String>, Vec<&'a str>)> {
     let mut rows = std::collections::BTreeMap::new();
     let mut end = None;
     let mut end_at = lines.len();
-    for (i, l) in lines.iter().enumerate() {
-        let Some((num, body)) = l.trim().split_once(':') else { continue };
-        let Ok(n) = num.parse::<usize>() else { continue };
+    let parsed: Vec<(usize, usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (num, body) = l.trim().split_once(':')?;
+            Some((i, num.parse::<usize>().ok()?, body))
+        })
+        .collect();
+    for (k, &(i, n, body)) in parsed.iter().enumerate() {
+        // Rows come in order: a number that fits neither neighbour lost or changed a digit on
+        // the line (`155:` as `15:`), and its body would be filed under another row. It takes
+        // the place its neighbours leave for it, or is dropped.
+        let prev = k.checked_sub(1).map(|j| parsed[j].1);
+        let next = parsed.get(k + 1).map(|p| p.1);
+        let fits = prev.is_some_and(|p| p + 1 == n) || next.is_some_and(|x| n + 1 == x);
+        let n = match (fits, prev, next) {
+            (true, _, _) => n,
+            (false, Some(p), Some(x)) if p + 2 == x => p + 1,
+            _ => continue,
+        };
         if n > 1 && is_marker(body) && end.is_none_or(|e| n > e) {
             end = Some(n);
             end_at = i;
@@ -378,7 +395,28 @@ fn entered(line: &mut Line, limits: Limits) -> Result<String, RunError> {
 
 #[cfg(test)]
 mod tests {
-    use super::base64_rows;
+    use super::{base64_rows, numbered_rows};
+
+    #[test]
+    fn a_row_whose_number_lost_a_digit_is_filed_in_its_place() {
+        let mut lines: Vec<String> = vec!["1:-----BEGIN CERTIFICATE-----".into()];
+        lines.extend((2..=14).map(|n| format!("{n}:ROW{n}")));
+        lines.push("15:-----END CERTIFICATE-----".into());
+        // Row 12 arrives as `2:` (a digit lost), row 5 as `55:` (one doubled); rows 8 and 9
+        // both garbled, so neither has a neighbour to place it by.
+        lines[11] = "2:ROW12".into();
+        lines[4] = "55:ROW5".into();
+        lines[7] = "88:ROW8".into();
+        lines[8] = "99:ROW9".into();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (rows, _) = numbered_rows(&refs).expect("a read");
+        let at = |n: usize| rows[n - 2].as_str();
+        assert_eq!(at(2), "ROW2", "row 2 is not overwritten by row 12");
+        assert_eq!(at(12), "ROW12", "row 12 takes the place its neighbours leave");
+        assert_eq!(at(5), "ROW5");
+        assert_eq!((at(8), at(9)), ("", ""), "numbers that fit nothing are dropped");
+        assert_eq!(rows.len(), 13);
+    }
 
     #[test]
     fn rows_stay_aligned_when_a_line_break_is_lost_or_doubled() {
