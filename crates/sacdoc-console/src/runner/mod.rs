@@ -19,6 +19,7 @@ pub mod pack;
 pub mod painted;
 pub mod phases;
 pub mod resume;
+pub mod sequence;
 pub mod spool;
 pub mod stream;
 pub mod verify;

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 use super::checksum;
 use super::guard::{self, Form, Guard};
 use super::phases::{timed, Phase};
+use super::sequence::{among_wanted, in_sequence};
 use super::spool::{Spool, BEGIN, END};
 use super::stream::MAX_READS;
 use super::verify::Reads;
@@ -91,11 +92,22 @@ impl Pages {
         Pages { lines: BTreeMap::new(), nonce: nonce.to_string() }
     }
 
-    /// Reads every numbered row of the screen painted after this capture's echo. A row seen again
-    /// replaces a shorter copy (a row caught while it was still being painted).
+    /// Reads every numbered row of a page painted after this capture's echo, each number checked
+    /// against its neighbours (see [`in_sequence`]).
     fn collect(&mut self, line: &Line) -> usize {
+        self.file(in_sequence(rows_after_echo(line, &self.nonce)))
+    }
+
+    /// Reads the rows of an answer to a fetch of the rows `wanted`.
+    fn collect_answer(&mut self, line: &Line, wanted: &[usize]) -> usize {
+        self.file(among_wanted(rows_after_echo(line, &self.nonce), wanted))
+    }
+
+    /// Files rows read off the screen. A row seen again replaces a shorter copy (a row caught
+    /// while it was still being painted).
+    fn file(&mut self, rows: Vec<(usize, String)>) -> usize {
         let mut added = 0;
-        for (n, body) in rows_after_echo(line, &self.nonce) {
+        for (n, body) in rows {
             let e = self.lines.entry(n).or_default();
             if body.len() > e.len() {
                 if e.is_empty() {
@@ -337,7 +349,7 @@ fn fetch_rows(
     limits: Limits,
 ) -> Result<Vec<(usize, String)>, RunError> {
     timed(Phase::Fetch, || simple(line, &spool.numbered_lines(wanted), limits))?;
-    Ok(rows_after_echo(line, id).into_iter().filter(|(n, _)| wanted.contains(n)).collect())
+    Ok(among_wanted(rows_after_echo(line, id), wanted))
 }
 
 /// Clears the screen when numbered rows of an earlier capture are on it. They sit above the new
@@ -408,8 +420,8 @@ fn read_back(
             return Err(SessionFault::Unread(missing).into());
         }
         let wanted: Vec<usize> = missing.into_iter().take(12).collect();
-        fetch_rows(line, spool, id, &wanted, limits)?;
-        pages.collect(line);
+        timed(Phase::Fetch, || simple(line, &spool.numbered_lines(&wanted), limits))?;
+        pages.collect_answer(line, &wanted);
     }
     let body = pages.body(end).ok_or(SessionFault::NoBegin)?;
     Ok((body, pages.hash(end)))

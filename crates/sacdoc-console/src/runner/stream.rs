@@ -260,26 +260,15 @@ fn numbered_rows<'a>(lines: &[&'a str]) -> Option<(Vec<String>, Vec<&'a str>)> {
     let mut rows = std::collections::BTreeMap::new();
     let mut end = None;
     let mut end_at = lines.len();
-    let parsed: Vec<(usize, usize, &str)> = lines
+    let parsed = lines
         .iter()
         .enumerate()
         .filter_map(|(i, l)| {
             let (num, body) = l.trim().split_once(':')?;
-            Some((i, num.parse::<usize>().ok()?, body))
+            Some((num.parse::<usize>().ok()?, (i, body)))
         })
         .collect();
-    for (k, &(i, n, body)) in parsed.iter().enumerate() {
-        // Rows come in order: a number that fits neither neighbour lost or changed a digit on
-        // the line (`155:` as `15:`), and its body would be filed under another row. It takes
-        // the place its neighbours leave for it, or is dropped.
-        let prev = k.checked_sub(1).map(|j| parsed[j].1);
-        let next = parsed.get(k + 1).map(|p| p.1);
-        let fits = prev.is_some_and(|p| p + 1 == n) || next.is_some_and(|x| n + 1 == x);
-        let n = match (fits, prev, next) {
-            (true, _, _) => n,
-            (false, Some(p), Some(x)) if p + 2 == x => p + 1,
-            _ => continue,
-        };
+    for (n, (i, body)) in super::sequence::in_sequence(parsed) {
         if n > 1 && is_marker(body) && end.is_none_or(|e| n > e) {
             end = Some(n);
             end_at = i;
