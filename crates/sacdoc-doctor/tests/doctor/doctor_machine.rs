@@ -3,6 +3,7 @@
 //! The end-to-end path (a `sim:` target over SAC, both profiles, the binary) is in
 //! `doctor_sac.rs` and `doctor_cli.rs`.
 
+use sacdoc_console::error::SessionFault;
 use sacdoc_console::runner::{CommandOutput, RunError, Shell};
 use sacdoc_doctor::{self as doctor, Quiet, RunOptions, Status};
 use sacdoc_sim::machine::{load_scenario, Effect, Machine, ShellState};
@@ -336,4 +337,67 @@ fn a_command_that_fails_makes_only_its_checks_unknown_with_the_evidence_so_far()
     let others: Vec<_> = rep.checks.iter().filter(|c| c.id != "rdp-port").collect();
     assert!(others.iter().all(|c| c.status == Status::Ok), "{:?}", problems(&rep));
     assert_eq!(rep.exit_code(), 2, "no diagnosis of the port: exit 2, not 0");
+}
+
+/// A line that garbles the first capture of every command (as noise does to one capture in a few
+/// dozen at 1%): the session still answers, so each is run once more.
+struct FirstCaptureUnverified {
+    inner: MachineShell,
+    seen: std::collections::HashSet<String>,
+    runs: usize,
+}
+
+impl Shell for FirstCaptureUnverified {
+    fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+        self.runs += 1;
+        if self.seen.insert(command.to_string()) {
+            return Err(RunError::Session(SessionFault::Unverified { reads: 8 }));
+        }
+        self.inner.run(command)
+    }
+}
+
+#[test]
+fn a_capture_that_did_not_verify_is_run_again_and_the_diagnosis_is_the_same() {
+    let clean = doctor::run(
+        &mut MachineShell::new("port-conflict"),
+        &opts("unverified-clean"),
+        &mut Quiet,
+        &mut doctor::Yes,
+    )
+    .unwrap();
+    let mut sh = FirstCaptureUnverified {
+        inner: MachineShell::new("port-conflict"),
+        seen: Default::default(),
+        runs: 0,
+    };
+    let rep = doctor::run(&mut sh, &opts("unverified-once"), &mut Quiet, &mut doctor::Yes).unwrap();
+    let statuses = |r: &doctor::Report| -> Vec<(String, Status)> {
+        r.checks.iter().map(|c| (c.id.to_string(), c.status)).collect()
+    };
+    assert_eq!(statuses(&rep), statuses(&clean));
+    assert_eq!(problems(&rep), ["rdp-port"]);
+    assert_eq!(sh.runs, 2 * sh.seen.len(), "each command ran twice");
+}
+
+/// A capture that never verifies makes its checks unknown (exit 2), with the reason as evidence;
+/// the session still answers, so the rest of the diagnosis goes on.
+#[test]
+fn a_capture_that_never_verifies_makes_only_its_checks_unknown() {
+    struct NeverVerified(MachineShell);
+    impl Shell for NeverVerified {
+        fn run(&mut self, command: &str) -> Result<CommandOutput, RunError> {
+            if command.starts_with("netstat -ano") {
+                return Err(RunError::Session(SessionFault::Unverified { reads: 8 }));
+            }
+            self.0.run(command)
+        }
+    }
+    let mut sh = NeverVerified(MachineShell::new("healthy"));
+    let rep = doctor::run(&mut sh, &opts("never-verified"), &mut Quiet, &mut doctor::Yes).unwrap();
+    let port = rep.checks.iter().find(|c| c.id == "rdp-port").unwrap();
+    assert_eq!(port.status, Status::Unknown, "{port:?}");
+    assert!(port.summary.contains("SHA-256"), "the reason names the check: {}", port.summary);
+    assert!(rep.checks.iter().filter(|c| c.id != "rdp-port").all(|c| c.status == Status::Ok));
+    assert_eq!(rep.exit_code(), 2);
 }
