@@ -23,6 +23,8 @@ pub mod config;
 pub mod console;
 pub mod login;
 pub mod looks;
+mod open;
+mod restarts;
 pub mod secret;
 pub mod view;
 
@@ -31,6 +33,7 @@ use std::time::{Duration, Instant};
 
 pub use config::{ConnectConfig, Credentials, LinkEvents, Profile, Recording, Secret};
 pub use console::Arrival;
+pub use open::open_link;
 
 pub use crate::error::SessionError;
 use crate::error::SessionFault;
@@ -38,6 +41,7 @@ use crate::line::{Line, LineError};
 use crate::runner::spool::{Spent, Spool};
 use crate::runner::{CommandOutput, Limits, RunError, Shell};
 use crate::typing;
+use restarts::{reconnected, unreadable_on_screen, RECONNECT_RESTARTS, UNREADABLE_RESTARTS};
 use sacdoc_link::Link;
 
 /// Options of a session once its link is open.
@@ -90,9 +94,6 @@ enum Round {
     Again,
 }
 
-/// How often [`Session::ensure_cmd`] starts again after the link came back in the middle of it.
-const RECONNECT_RESTARTS: u32 = 3;
-
 /// Runs `command` as the `index`-th of the session, the way `profile` consoles need, on a line
 /// that starts with `before` (the deletion of earlier spools, see [`Spent::prefix`]).
 fn run_in(
@@ -106,41 +107,6 @@ fn run_in(
     match profile {
         Profile::Stream => crate::runner::stream::run(line, before, command, index, limits, 80),
         Profile::Painted => crate::runner::painted::run(line, before, command, index, limits),
-    }
-}
-
-/// True when `e` only says that the link was cut and opened again.
-fn reconnected(e: &SessionError) -> bool {
-    matches!(
-        e,
-        SessionError::Line(LineError::Reconnected)
-            | SessionError::Typing(crate::typing::TypeError::Line(LineError::Reconnected))
-            | SessionError::Run(RunError::Reconnected)
-    )
-}
-
-/// Times the way to a logged-in cmd channel starts over from `SAC>` when noise on the line made
-/// an answer unreadable. Every step on that way can be taken again: Esc Tab 0 leaves any
-/// state, a channel is viewed again from `SAC>`, a login form begun is closed and a new channel
-/// opened, and a password already submitted is never typed again (its outcome is read from the
-/// channel's view).
-const UNREADABLE_RESTARTS: u32 = 4;
-
-/// True when `e` says only that the console's answer was not recognised on screen (a wait that
-/// ended without the text it looked for, an echo the line garbled, a screen other than the one
-/// expected, a channel name SAC did not know because the line was typed wrong), not that the
-/// console refused or cannot do what was asked.
-fn unreadable_on_screen(e: &SessionError) -> bool {
-    match e {
-        SessionError::Line(LineError::Timeout { .. }) => true,
-        // A password echoed in clear is the far end's behaviour, not noise: starting over would
-        // display the password again.
-        SessionError::Typing(t) => {
-            !matches!(t, crate::typing::TypeError::Line(_) | crate::typing::TypeError::ClearEcho)
-        }
-        SessionError::Unexpected(_) | SessionError::NoChannel(_) => true,
-        SessionError::Run(RunError::Session(_)) => true,
-        _ => false,
     }
 }
 
@@ -697,33 +663,4 @@ impl Shell for Session {
     fn mark(&mut self, label: &str) {
         self.line.mark(label);
     }
-}
-
-/// Opens the configured target, wrapped in a transcript recorder unless recording is off.
-/// Returns the link and the transcript's path.
-pub fn open_link(cfg: &ConnectConfig) -> Result<(Box<dyn Link>, Option<PathBuf>), SessionError> {
-    use sacdoc_transcript::{Header, Recorder, RecordingLink};
-    let link: Box<dyn Link> = if cfg.reconnect && cfg.target.can_reconnect() {
-        // A dropped link is opened again; the session's state machine finds its place anew.
-        let policy = sacdoc_link::reconnect::ReconnectPolicy::default();
-        let mut link = sacdoc_link::reconnect::ReconnectingLink::open(&cfg.target, policy)
-            .map_err(SessionError::Open)?;
-        if let Some(events) = cfg.link_events.clone() {
-            link = link.on_event(move |e| (events.0)(e));
-        }
-        Box::new(link)
-    } else {
-        cfg.target.open().map_err(SessionError::Open)?
-    };
-    let header = Header::new(&cfg.target.to_string());
-    let mut recorder = match &cfg.record {
-        Recording::Off => return Ok((link, None)),
-        Recording::InFolder(dir) => Recorder::create_default(dir, &header),
-        Recording::Path(p) => Recorder::create(p, &header),
-    }
-    .map_err(SessionError::Record)?;
-    recorder.set_cap(cfg.transcript_cap);
-    let rec = RecordingLink::new(link, recorder);
-    let path = rec.transcript_path().map(std::path::Path::to_path_buf);
-    Ok((Box::new(rec), path))
 }
