@@ -64,6 +64,8 @@ pub struct Line {
     /// Learned while typing: the console drops a key that repeats the previous one within this
     /// long, so the typist waits this long before a repeated key.
     pub debounce: Option<std::time::Duration>,
+    /// Tries in a row whose echo lost the first repeated key (see `typing::debounce_sign`).
+    pub debounce_signs: u32,
     /// Learned while capturing: a big spool came as plain base64, so the VM has no working
     /// makecab, and a streaming console types big outputs out as text (1x) rather than as
     /// unpacked base64 (4/3x).
@@ -120,6 +122,7 @@ impl Line {
             received: 0,
             chunk: vec![0; 4096],
             debounce: None,
+            debounce_signs: 0,
             no_makecab: false,
             short_runs_left: 0,
             last_byte: None,

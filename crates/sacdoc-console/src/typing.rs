@@ -163,9 +163,7 @@ pub fn type_unrepaired(
         let typed: String = chars[..end].iter().collect();
         if !echo_settled(line, anchor, &typed, Echo::Plain, deadline)? {
             let shown: Vec<char> = anchor.typed(line).unwrap_or_default().chars().collect();
-            if looks_debounced(&shown, &chars) {
-                suspect_debounce(line);
-            }
+            debounce_sign(line, looks_debounced(&shown, &chars));
             return Ok(false);
         }
         sent = end;
@@ -300,11 +298,11 @@ fn repair(
             // A masked echo says how many keys arrived, not which: keep none (see `secret`).
             Echo::Masked => 0,
         };
-        if echo == Echo::Plain && looks_debounced(&shown, &chars) {
+        if echo == Echo::Plain {
             // The echo went wrong at a key that repeats the one before: the mark of a console
             // that debounces. Suspected until a repair measures it, so that a line typed over
             // (after Ctrl+C, when this one cannot be erased) spaces its repeated keys.
-            suspect_debounce(line);
+            debounce_sign(line, looks_debounced(&shown, &chars));
         }
         let erase = shown.len().saturating_sub(keep);
         let mut pressed = erase > 0;
@@ -515,14 +513,33 @@ fn suspect_debounce(line: &mut Line) {
     });
 }
 
-/// True when the echo `shown` of `chars` went wrong the way a debounce makes it: at a key that
-/// repeats the one before, which is missing (the echo ends there, or goes on with the key after
-/// it). A key the line garbled into another one is noise, not a debounce.
+/// Counts a wrong echo that looks debounced (`sign`) or not. A debounce is suspected at the
+/// second sign in a row: a debounce loses the same key on every try, while noise that happens to
+/// drop a repeated key's echo rarely does it twice running. Suspected at the first sign, a line
+/// at 1% noise paused before every repeated key for the rest of the session (a stored-pieces
+/// line `%SDQa%%SDQb%...` has seven): most of a noisy diagnosis was spent in those pauses.
+fn debounce_sign(line: &mut Line, sign: bool) {
+    if !sign {
+        line.debounce_signs = 0;
+        return;
+    }
+    line.debounce_signs += 1;
+    if line.debounce_signs >= 2 {
+        line.debounce_signs = 0;
+        suspect_debounce(line);
+    }
+}
+
+/// True when the echo `shown` of `chars` went wrong the way a debounce makes it: at the first key
+/// that repeats the one before, which is missing (the echo ends there, or goes on with the key
+/// after it). A debounce loses every such key typed at the same pace, so one that came through
+/// earlier in the line says the loss was noise; so does a key the line garbled into another one.
 fn looks_debounced(shown: &[char], chars: &[char]) -> bool {
     let keep = shown.iter().zip(chars).take_while(|(a, b)| a == b).count();
     keep > 0
         && keep < chars.len()
         && chars[keep] == chars[keep - 1]
+        && !chars[..keep].windows(2).any(|w| w[0] == w[1])
         && (shown.len() == keep || shown.get(keep) == chars.get(keep + 1))
 }
 
@@ -562,5 +579,28 @@ mod tests {
         assert!(!debounced("findstr /b \"37:", "findstr /b \"33:"));
         // Wrong at a key that does not repeat the one before.
         assert!(!debounced("findstr /b \"34", "findstr /b \"35:"));
+        // Wrong at the second repeated key: the first one (`33`) came through at the same pace.
+        assert!(!debounced("findstr /b \"33: 4", "findstr /b \"33: 44:"));
+    }
+
+    /// A line over a real loopback socket (nothing is sent on it here).
+    fn test_line() -> (Line, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (far, _) = listener.accept().unwrap();
+        let link = sacdoc_link::tcp::TcpLink::from_stream(near, "test".into()).unwrap();
+        (Line::new(Box::new(link)), far)
+    }
+
+    #[test]
+    fn a_debounce_is_suspected_at_the_second_sign_in_a_row() {
+        let (mut line, _far) = test_line();
+        debounce_sign(&mut line, true);
+        assert_eq!(line.debounce, None, "one sign is noise as often as not");
+        debounce_sign(&mut line, false);
+        debounce_sign(&mut line, true);
+        assert_eq!(line.debounce, None, "signs with a clean try between are not in a row");
+        debounce_sign(&mut line, true);
+        assert_eq!(line.debounce, Some(DEFAULT_REPEAT_PAUSE));
     }
 }
