@@ -375,11 +375,20 @@ fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> 
         }
         let wait = left.saturating_sub(start.elapsed()).min(Duration::from_secs(3));
         let fresh = line.wait(wait, "waiting for a fresh prompt after Ctrl+C", |l| {
-            let answered = attempt > 0 || l.buf().windows(2).any(|w| w == b"^C");
-            (answered && !l.buf().is_empty() && at_prompt(l)).then_some(())
+            let echo = l.buf().windows(2).position(|w| w == b"^C");
+            let answered = attempt > 0 || echo.is_some();
+            if answered && !l.buf().is_empty() && at_prompt(l) {
+                return Some(true);
+            }
+            // cmd echoed `^C` and then a prompt's `>`, and has been quiet since: the prompt came
+            // but the line garbled it. The next attempt repairs it at once (waiting out the rest
+            // of the 3 s cost that much at every garbled prompt of a noisy session).
+            let prompt_came = echo.is_some_and(|i| l.buf()[i..].contains(&b'>'));
+            (prompt_came && l.quiet_for() >= GARBLED_PROMPT_QUIET).then_some(false)
         });
         match fresh {
-            Ok(()) => {
+            Ok(false) => {}
+            Ok(true) => {
                 // Let the rest of the paint land before the next line is anchored.
                 line.drain(Duration::from_millis(300), Duration::from_millis(40))
                     .map_err(line_error)?;
@@ -393,6 +402,10 @@ fn cancel_line_untimed(line: &mut Line, left: Duration) -> Result<(), RunError> 
     }
     Err(RunError::ScreenLost { row: line.term().before_cursor() })
 }
+
+/// How long the line stays quiet after `^C` and a `>` that is no readable prompt before the
+/// prompt is taken as garbled: a paint that is still coming pauses far less.
+const GARBLED_PROMPT_QUIET: Duration = Duration::from_millis(500);
 
 /// How long the line must stay quiet, with no prompt recognised, before Enter is pressed to
 /// bring a fresh one.

@@ -154,6 +154,28 @@ impl Pages {
     }
 }
 
+/// True when the text before the cursor is `more`'s prompt, or what noise left of it: a painted
+/// console paints the prompt once and repaints only cells that change, so a garbled cell in it
+/// stays while Enter scrolls the rows above, and the pager was never seen again (seen at 1%
+/// drop: every read of a long capture ended in probes). Nothing else in a capture stands alone
+/// at the cursor within two edits of it.
+fn at_more(before: &str) -> bool {
+    before.contains(MORE) || strsim::levenshtein(before.trim(), MORE) <= 2
+}
+
+/// True when the screen waits at `more`'s prompt: its text before the cursor (see [`at_more`]),
+/// or the cursor where that prompt leaves it (the bottom row, right after its 10 characters)
+/// with no cmd prompt before it. A garbled cursor position in an earlier paint can put a row's
+/// text over the prompt on the client's screen only; the console believes the prompt is there
+/// and never paints it again (seen at 1% drop: a base64 row stood on the bottom row under the
+/// cursor through every Enter that followed).
+fn more_shown(term: &crate::term::Term) -> bool {
+    let before = term.before_cursor();
+    let cols = u16::try_from(MORE.chars().count()).unwrap_or(u16::MAX);
+    at_more(&before)
+        || (term.cursor() == (crate::term::ROWS - 1, cols) && !before.trim_end().ends_with('>'))
+}
+
 /// `12:QUJD` -> (12, "QUJD"); only rows that are a number, a colon and base64 or a certutil
 /// header line.
 fn parse_row(row: &str) -> Option<(usize, String)> {
@@ -452,10 +474,11 @@ fn page_through(
                 if l.received() - received_at_start > limits.output_limit {
                     return Some(State::TooLarge);
                 }
-                let before = l.term().before_cursor();
-                if before.contains(MORE) {
-                    // A new page: the highest number on screen went up.
-                    let max = rows_after_echo(l, &pages.nonce)
+                if more_shown(l.term()) {
+                    // A new page: the highest number on screen went up. Numbers checked by
+                    // their neighbours: one that gained a digit (`50:` as `550:`) would hide
+                    // every later page.
+                    let max = in_sequence(rows_after_echo(l, &pages.nonce))
                         .into_iter()
                         .map(|(n, _)| n)
                         .max()
@@ -507,7 +530,7 @@ fn page_through(
                 // The probes count garbled screens in a row, not in the whole capture: a long
                 // capture at a little noise meets many of them, each put right by one Enter.
                 probes = 0;
-                if !line.term().before_cursor().contains(MORE) {
+                if !more_shown(line.term()) {
                     // More went on by itself; read on.
                     continue;
                 }
@@ -589,7 +612,7 @@ fn repage_packed(line: &mut Line, spool: &Spool, limits: Limits) -> Result<(), R
         if quit_seen.is_err() || !ends_with_cursor_position(line.buf()) {
             line.drain(Duration::from_secs(3), Duration::from_millis(400)).map_err(line_error)?;
         }
-        if at_prompt(line) && !line.term().before_cursor().contains(MORE) {
+        if at_prompt(line) && !more_shown(line.term()) {
             quit = true;
             break;
         }
@@ -680,6 +703,19 @@ mod tests {
     #[test]
     fn rows_are_parsed_strictly() {
         assert_eq!(parse_row("12:QUJD"), Some((12, "QUJD".into())));
+        assert!(at_more("-- More --") && at_more("-- Mre --") && at_more("-- More -"));
+        assert!(at_more("--More--"), "two edits away");
+        // The bottom row as the client saw it at 1% drop: a base64 row painted over the prompt
+        // by a garbled cursor position, the cursor where the prompt leaves it.
+        let mut t = crate::term::Term::new();
+        t.feed(b"\x1b[24;1H-- More --");
+        assert!(more_shown(&t));
+        t.feed(b"\x1b[24;1H60:7vYmM8httTLTHkAzhw85fmKHfY0CNY6XgspKIhI5DKbnqEuQ\x1b[24;11H");
+        assert!(more_shown(&t), "the cursor says where the prompt is");
+        let mut t = crate::term::Term::new();
+        t.feed(b"\x1b[24;1HC:\\Temp\\x>");
+        assert!(!more_shown(&t), "a 10-character cmd prompt is not the pager");
+        assert!(!at_more("C:\\Windows\\system32>") && !at_more("") && !at_more("--"));
         assert_eq!(parse_row("1:-----BEGIN CERTIFICATE-----"), Some((1, BEGIN.into())));
         assert_eq!(parse_row("C:\\Windows>x"), None);
         assert_eq!(parse_row("12:not base64!"), None);

@@ -76,8 +76,9 @@ pub fn login(
 
 /// Waits for the answer to the password: `Some(true)` at a cmd prompt, `Some(false)` when the
 /// login was refused. A login can take many quiet seconds (a profile loading), so the wait ends
-/// early only when the line is quiet at something that ends in `>` that is no prompt: a prompt
-/// the line garbled (`C:\Windows\ssystem32>`), which a view of the channel reads again.
+/// early only when the line is quiet after a `>` came that is no prompt on screen: a prompt the
+/// line garbled (`C:\Windows\ssystem32>`, or painted where the cursor is not), which a view of
+/// the channel reads again.
 fn wait_for_login_answer(
     line: &mut Line,
     from: usize,
@@ -100,7 +101,11 @@ fn wait_for_login_answer(
         });
         match got {
             Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
-                let garbled = line.term().before_cursor().trim_end().ends_with('>');
+                // The prompt's `>` came (no banner line has one) but was not read as a prompt:
+                // garbled text, or a garbled cursor position that left the cursor elsewhere
+                // (`ESC 4;1H` for `ESC[4;1H` paints the prompt on the row above).
+                let garbled = line.term().before_cursor().trim_end().ends_with('>')
+                    || line.buf()[from..].contains(&b'>');
                 if garbled && line.quiet_for() >= UNREADABLE_AFTER {
                     let secs = start.elapsed().as_secs();
                     return Err(LineError::Timeout { secs, what: what.into() });
