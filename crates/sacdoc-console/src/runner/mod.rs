@@ -16,6 +16,7 @@ pub mod checksum;
 pub mod cmdline;
 pub mod guard;
 pub mod pack;
+pub mod pager;
 pub mod painted;
 pub mod phases;
 pub mod resume;

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use super::checksum;
 use super::guard::{self, Form, Guard};
+use super::pager::more_shown;
 use super::phases::{timed, Phase};
 use super::sequence::{among_wanted, in_sequence};
 use super::spool::{Spool, BEGIN, END};
@@ -46,8 +47,6 @@ use super::{
     PROBE_AFTER,
 };
 use crate::line::{Line, LineError};
-
-const MORE: &str = "-- More --";
 
 /// Most Enters pressed in a row (without a page recognised between them) to make a garbled
 /// screen paint again.
@@ -152,28 +151,6 @@ impl Pages {
     fn hash(&self, end: usize) -> Option<String> {
         self.lines.get(&(end + 1)).and_then(|b| checksum::parse(b))
     }
-}
-
-/// True when the text before the cursor is `more`'s prompt, or what noise left of it: a painted
-/// console paints the prompt once and repaints only cells that change, so a garbled cell in it
-/// stays while Enter scrolls the rows above, and the pager was never seen again (seen at 1%
-/// drop: every read of a long capture ended in probes). Nothing else in a capture stands alone
-/// at the cursor within two edits of it.
-fn at_more(before: &str) -> bool {
-    before.contains(MORE) || strsim::levenshtein(before.trim(), MORE) <= 2
-}
-
-/// True when the screen waits at `more`'s prompt: its text before the cursor (see [`at_more`]),
-/// or the cursor where that prompt leaves it (the bottom row, right after its 10 characters)
-/// with no cmd prompt before it. A garbled cursor position in an earlier paint can put a row's
-/// text over the prompt on the client's screen only; the console believes the prompt is there
-/// and never paints it again (seen at 1% drop: a base64 row stood on the bottom row under the
-/// cursor through every Enter that followed).
-fn more_shown(term: &crate::term::Term) -> bool {
-    let before = term.before_cursor();
-    let cols = u16::try_from(MORE.chars().count()).unwrap_or(u16::MAX);
-    at_more(&before)
-        || (term.cursor() == (crate::term::ROWS - 1, cols) && !before.trim_end().ends_with('>'))
 }
 
 /// `12:QUJD` -> (12, "QUJD"); only rows that are a number, a colon and base64 or a certutil
@@ -703,19 +680,6 @@ mod tests {
     #[test]
     fn rows_are_parsed_strictly() {
         assert_eq!(parse_row("12:QUJD"), Some((12, "QUJD".into())));
-        assert!(at_more("-- More --") && at_more("-- Mre --") && at_more("-- More -"));
-        assert!(at_more("--More--"), "two edits away");
-        // The bottom row as the client saw it at 1% drop: a base64 row painted over the prompt
-        // by a garbled cursor position, the cursor where the prompt leaves it.
-        let mut t = crate::term::Term::new();
-        t.feed(b"\x1b[24;1H-- More --");
-        assert!(more_shown(&t));
-        t.feed(b"\x1b[24;1H60:7vYmM8httTLTHkAzhw85fmKHfY0CNY6XgspKIhI5DKbnqEuQ\x1b[24;11H");
-        assert!(more_shown(&t), "the cursor says where the prompt is");
-        let mut t = crate::term::Term::new();
-        t.feed(b"\x1b[24;1HC:\\Temp\\x>");
-        assert!(!more_shown(&t), "a 10-character cmd prompt is not the pager");
-        assert!(!at_more("C:\\Windows\\system32>") && !at_more("") && !at_more("--"));
         assert_eq!(parse_row("1:-----BEGIN CERTIFICATE-----"), Some((1, BEGIN.into())));
         assert_eq!(parse_row("C:\\Windows>x"), None);
         assert_eq!(parse_row("12:not base64!"), None);
