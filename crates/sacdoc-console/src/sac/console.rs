@@ -4,11 +4,38 @@
 
 use std::time::Duration;
 
-use super::view::{settle_redraw, MORE};
+use super::view::{settle_redraw, undo_overflow, MORE};
 use super::{looks, SessionError};
 use crate::line::{find, Line, LineError};
 use crate::runner::is_cmd_prompt;
 use crate::typing::{type_checked, Anchor, Echo};
+
+/// Waits up to `limit` for the SAC channel's redraw since `from` to show its prompt, putting back
+/// a scroll its last row caused on the line (see [`undo_overflow`]) once it is in.
+fn wait_unscrolled(
+    line: &mut Line,
+    from: usize,
+    limit: Duration,
+    redrawn: impl Fn(&Line) -> Option<()>,
+) -> Result<(), LineError> {
+    let what = "waiting for the SAC channel to be redrawn";
+    let start = std::time::Instant::now();
+    let mut unscrolled = false;
+    loop {
+        if !unscrolled {
+            unscrolled = undo_overflow(line, from);
+        }
+        let left = limit.saturating_sub(start.elapsed());
+        let step = if unscrolled { left } else { left.min(Duration::from_millis(200)) };
+        match line.wait(step, what, &redrawn) {
+            Err(LineError::Timeout { .. }) if !left.is_zero() && step < left => {}
+            Err(LineError::Timeout { .. }) => {
+                return Err(LineError::Timeout { secs: limit.as_secs(), what: what.into() })
+            }
+            other => return other,
+        }
+    }
+}
 
 /// The SAC prompt (no trailing space).
 pub const SAC_PROMPT: &str = "SAC>";
@@ -166,11 +193,7 @@ pub fn reach_sac(line: &mut Line, timeout: Duration) -> Result<Arrival, SessionE
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
     let redrawn = |l: &Line| at_sac(l).map(|_| ()).or(if at_bang(l) { Some(()) } else { None });
-    let first = line.wait(
-        Duration::from_secs(5).min(timeout),
-        "waiting for the SAC channel to be redrawn",
-        redrawn,
-    );
+    let first = wait_unscrolled(line, redraw_from, Duration::from_secs(5).min(timeout), redrawn);
     match first {
         Ok(()) => {}
         // The switch screen was left, so the SAC channel is on view; the redraw came but noise

@@ -136,7 +136,7 @@ fn view_once(
     let guid = super::looks::channel_guid(line.term());
     let redraw_from = line.buf().len();
     line.send(b"\r")?;
-    wait_for_channel_prompt(line, name, timeout, quiet)?;
+    wait_for_channel_prompt(line, name, redraw_from, timeout, quiet)?;
     settle_redraw(line, redraw_from)?;
     let view = line.wait(timeout, &format!("waiting for channel {name} to show"), |l| {
         channel_view(&l.term().before_cursor())
@@ -158,14 +158,21 @@ const HALF_TYPED_AFTER: Duration = Duration::from_millis(1200);
 fn wait_for_channel_prompt(
     line: &mut Line,
     name: &str,
+    redraw_from: usize,
     timeout: Duration,
     give_up_after: Duration,
 ) -> Result<(), SessionError> {
     let what = format!("waiting for channel {name} to show");
     let start = std::time::Instant::now();
     let mut drops = 0;
+    let mut unscrolled = false;
     loop {
-        let step = timeout.saturating_sub(start.elapsed()).min(HALF_TYPED_AFTER);
+        if !unscrolled {
+            unscrolled = undo_overflow(line, redraw_from);
+        }
+        // Short steps until the redraw is in: its overflow is looked for between them.
+        let step = if unscrolled { HALF_TYPED_AFTER } else { REDRAW_STEP };
+        let step = timeout.saturating_sub(start.elapsed()).min(step);
         match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
             Ok(()) => return Ok(()),
             Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
@@ -219,6 +226,54 @@ fn half_typed(term: &crate::term::Term) -> bool {
     !term.before_cursor().is_empty()
         && (1..=row)
             .any(|up| (1..up).all(|k| continued(row - k)) && starts_typed(&term.row_text(row - up)))
+}
+
+/// How often a channel's view is looked at for a redraw that scrolled while it comes.
+const REDRAW_STEP: Duration = Duration::from_millis(200);
+
+/// Undoes on the client's screen a scroll that the redraw since `from` caused there and not on
+/// the console (see [`redraw_overflow`]); true once the redraw is complete (and put right).
+pub(super) fn undo_overflow(line: &mut Line, from: usize) -> bool {
+    let buf = &line.buf()[from.min(line.buf().len())..];
+    if !redraw_done(buf) {
+        return false;
+    }
+    let rows = redraw_overflow(buf);
+    if rows > 0 {
+        line.mark("the redraw's last row overflowed on the line (noise): its rows put back");
+        line.seed(format!("\x1b[{rows}T").as_bytes());
+    }
+    true
+}
+
+/// Rows the client's screen scrolled during a full redraw: SAC pads row 24 to 80 columns, so a
+/// character doubled on the line there wraps past the last column and scrolls every row up by
+/// one, while the console goes on as if it had not (its last cursor position is absolute, and
+/// lands below the prompt). Seen at 1% dup: more than half the views of a channel.
+fn redraw_overflow(buf: &[u8]) -> u16 {
+    const ROW_24: &[u8] = b"\x1b[24;1H";
+    let Some(clear) = crate::line::rfind(buf, b"\x1b[2J") else { return 0 };
+    let rest = &buf[clear..];
+    let Some(at) = crate::line::rfind(rest, ROW_24) else { return 0 };
+    let mut printed = 0usize;
+    let mut i = at + ROW_24.len();
+    while i < rest.len() {
+        if rest[i] == 0x1b {
+            // Colours (`ESC[40m`) do not move the cursor; any other sequence ends the row.
+            let params = rest.get(i + 2..).unwrap_or_default();
+            let n = params.iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+            if rest.get(i + 1) == Some(&b'[') && params.get(n) == Some(&b'm') {
+                i += 2 + n + 1;
+                continue;
+            }
+            break;
+        }
+        if rest[i] >= 0x20 && rest[i] != 0x7f {
+            printed += 1;
+        }
+        i += 1;
+    }
+    u16::try_from(printed.saturating_sub(1) / usize::from(crate::term::COLS)).unwrap_or(0)
 }
 
 /// Waits for the full redraw that viewing a channel sends (sac-protocol.md §6.3) to end: its
@@ -314,6 +369,29 @@ mod tests {
         // A command line cut right after a `>` of its own is no prompt.
         assert_eq!(channel_view("C:\\Windows\\system32>>"), None);
         assert_eq!(channel_view("C:\\Windows\\system32>netstat 2>"), None);
+    }
+
+    /// A login form's redraw as the simulator sends it (rows padded to 80 columns), with one
+    /// space of row 24 doubled: the client's screen scrolls, the console's does not.
+    #[test]
+    fn a_redraw_whose_last_row_overflowed_is_scrolled_back() {
+        let pad = " ".repeat(80);
+        let mut redraw = format!(
+            "\x1b[2J\x1b[1;1H\x1b[0m\x1b[40mPlease enter login credentials.{}\x1b[2;1HUsername:{}",
+            &pad[31..],
+            &pad[9..]
+        );
+        for r in 3..=24 {
+            redraw.push_str(&format!("\x1b[{r};1H{pad}"));
+        }
+        let clean = format!("{redraw}\x1b[2;11H\x1b[22m");
+        assert_eq!(redraw_overflow(clean.as_bytes()), 0);
+        let doubled = format!("{redraw} \x1b[2;11H\x1b[22m");
+        assert_eq!(redraw_overflow(doubled.as_bytes()), 1);
+        let mut t = term(doubled.as_bytes());
+        assert_eq!(channel_view(&t.before_cursor()), None, "the prompt scrolled up a row");
+        t.feed(b"\x1b[1T");
+        assert_eq!(channel_view(&t.before_cursor()), Some(View::Login));
     }
 
     #[test]
