@@ -66,6 +66,8 @@ pub struct Line {
     pub debounce: Option<std::time::Duration>,
     /// Tries in a row whose echo lost the first repeated key (see `typing::debounce_sign`).
     pub debounce_signs: u32,
+    /// The console paints its screen (Server 2016/2019), the style known to debounce keys.
+    pub painted: bool,
     /// Learned while capturing: a big spool came as plain base64, so the VM has no working
     /// makecab, and a streaming console types big outputs out as text (1x) rather than as
     /// unpacked base64 (4/3x).
@@ -123,6 +125,7 @@ impl Line {
             chunk: vec![0; 4096],
             debounce: None,
             debounce_signs: 0,
+            painted: false,
             no_makecab: false,
             short_runs_left: 0,
             last_byte: None,

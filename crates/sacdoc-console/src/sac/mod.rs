@@ -443,6 +443,7 @@ impl Session {
         self.line.mark(&format!("run: {command}"));
         let limits = self.limits();
         let profile = self.profile.unwrap_or(Profile::Stream);
+        self.line.painted = profile == Profile::Painted;
         let index = self.commands.wrapping_add(self.salt);
         // The same start for every try of this command, so that a spool read back after a cut
         // is checked against the line that was typed.
