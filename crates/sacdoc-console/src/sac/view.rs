@@ -268,7 +268,8 @@ fn redraw_overflow(buf: &[u8]) -> u16 {
             }
             break;
         }
-        if rest[i] >= 0x20 && rest[i] != 0x7f {
+        // One cell per character: a UTF-8 continuation byte (a localized Windows) is no cell.
+        if rest[i] >= 0x20 && rest[i] != 0x7f && !(0x80..0xc0).contains(&rest[i]) {
             printed += 1;
         }
         i += 1;
@@ -386,6 +387,9 @@ mod tests {
         }
         let clean = format!("{redraw}\x1b[2;11H\x1b[22m");
         assert_eq!(redraw_overflow(clean.as_bytes()), 0);
+        // 80 cells of UTF-8 (`ü` is two bytes) fill the row and no more.
+        let german = format!("{redraw}\x1b[24;1HPr\u{fc}fung{}\x1b[2;11H", &pad[7..]);
+        assert_eq!(redraw_overflow(german.as_bytes()), 0);
         let doubled = format!("{redraw} \x1b[2;11H\x1b[22m");
         assert_eq!(redraw_overflow(doubled.as_bytes()), 1);
         let mut t = term(doubled.as_bytes());
