@@ -227,7 +227,8 @@ fn type_command_untimed(
             text.push(' ');
         }
         let left = timeout.saturating_sub(progress.elapsed());
-        let run = if tries == 1 && !noisy_recently(line) { WIDE_RUN } else { CHUNK };
+        let wide = line.painted || (tries == 1 && !noisy_recently(line));
+        let run = if wide { WIDE_RUN } else { CHUNK };
         let typed = match type_unrepaired(line, &anchor, &text, left, run) {
             Ok(true) => Ok(()),
             Ok(false) => Err(TypeError::Garbled {
@@ -284,9 +285,17 @@ pub(crate) fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError
             return Ok(());
         }
         last = Some(now);
-        line.mark("the fresh prompt was garbled on the line: Enter for another");
+        // Enter at an empty prompt runs nothing; so does `cls`, which the bottom row of a
+        // painted console needs to be painted again.
+        let key: &[u8] = if enter_repaints_nothing(line) {
+            line.mark("the fresh prompt was garbled on the bottom row: cls for another");
+            b"cls\r"
+        } else {
+            line.mark("the fresh prompt was garbled on the line: Enter for another");
+            b"\r"
+        };
         let from = line.buf().len();
-        line.send(b"\r").map_err(line_error)?;
+        line.send(key).map_err(line_error)?;
         let got = line.wait(Duration::from_secs(3), "waiting for a fresh prompt", |l| {
             (l.buf().len() > from && at_prompt(l)).then_some(())
         });
@@ -312,8 +321,12 @@ pub(crate) fn clean_prompt(line: &mut Line, prompt: &str) -> Result<(), RunError
 /// riskier for being wide: the whole line must come back exact either way, and a wrong echo
 /// sends it to the stored pieces at once. 640 keys are 8 rows of an 80x24 screen, well below
 /// cmd.exe's 8191 and the 2048 characters the Azure portal lets a paste send at once.
-/// After a wrong echo the runs are short again ([`CHUNK`]) for the next [`NOISY_LINES`] lines: a
-/// run whose echo is wrong ends the try at once, before the rest of the line is sent.
+/// On a streaming console, after a wrong echo the runs are short again ([`CHUNK`]) for the next
+/// [`NOISY_LINES`] lines: a run whose echo is wrong ends the try at once, before the rest of the
+/// line is sent. A painted console keeps wide runs: there each run waits for a paint (about
+/// 0.1 s), longer than the echo of a whole 500-character line takes to cross the line (0.045 s),
+/// so short runs made a noisy painted doctor spend most of its typing waiting (a 65-character
+/// `set` line of a stored piece took two paints, a capture line thirteen).
 pub const WIDE_RUN: usize = 640;
 
 /// Lines typed in short runs after typing met noise.
@@ -426,9 +439,10 @@ const CLEAR_PROBES: u32 = 2;
 ///
 /// A console that paints repaints only the cells that changed, and a fresh prompt on the bottom
 /// row is the same text as the one before it there: a bottom row the line garbled stays garbled
-/// whatever number of Enters follow. With `clear`, when every Enter was answered and none brought
-/// a readable prompt, `cls` is the probe (at most [`CLEAR_PROBES`] times): the prompt comes back
-/// on a cleared screen, painted anew. What the screen showed is gone then, so only callers that
+/// whatever number of Enters follow. With `clear`, `cls` is the probe (at most [`CLEAR_PROBES`]
+/// times) when every Enter was answered and none brought a readable prompt, or at once when the
+/// console is painted and its cursor is on the bottom row (see [`enter_repaints_nothing`]): the
+/// prompt comes back on a cleared screen, painted anew. What the screen showed is gone then, so only callers that
 /// read it again when it is missing ask for this.
 pub(crate) fn wait_probing(
     line: &mut Line,
@@ -460,7 +474,7 @@ pub(crate) fn wait_probing(
                 }
                 if line.quiet_for() >= PROBE_AFTER {
                     let answered = line.received() > received_at_probe;
-                    if probes < PROBES {
+                    if probes < PROBES && !(clear && answered && enter_repaints_nothing(line)) {
                         probes += 1;
                         received_at_probe = line.received();
                         line.send(b"\r").map_err(line_error)?;
@@ -484,6 +498,15 @@ pub(crate) fn wait_probing(
             Err(e) => return Err(line_error(e)),
         }
     }
+}
+
+/// True when Enter cannot make the console paint the prompt row again: a painted console with
+/// the cursor on its bottom row. Enter scrolls every row up and puts a fresh prompt on the
+/// bottom row, the same text as the one there, so the console paints every row but that one and
+/// the garbled prompt stays (seen at 0.1% noise: `Cz\Windows\system32>` through three Enters,
+/// 2.4 s each, until `cls`).
+fn enter_repaints_nothing(line: &Line) -> bool {
+    line.painted && line.term().cursor().0 + 1 == crate::term::ROWS
 }
 
 /// Maps a line error to a run error.

@@ -182,10 +182,42 @@ fn rows_after_echo(line: &Line, nonce: &str) -> Vec<(usize, String)> {
     rows_after(&rows, nonce)
 }
 
-/// The numbered rows among `rows` below the last one that contains `nonce`.
+/// The numbered rows among `rows` below the last echo row that contains `nonce` (see
+/// [`echo_rows`]).
 fn rows_after(rows: &[String], nonce: &str) -> Vec<(usize, String)> {
-    let first = rows.iter().rposition(|r| r.contains(nonce)).map_or(0, |r| r + 1);
+    let echoes = echo_rows(rows);
+    let first =
+        (0..rows.len()).rev().find(|&r| echoes[r] && rows[r].contains(nonce)).map_or(0, |r| r + 1);
     rows[first..].iter().filter_map(|r| parse_row(r)).collect()
+}
+
+/// Which rows belong to the echo of a typed line: a run of non-blank rows (a line wrapped over
+/// 80 columns) that starts with a prompt, or at the top of the screen (its prompt scrolled off).
+///
+/// A row holding the nonce anywhere else is a ghost: a row the console cleared whose clearing the
+/// line garbled. The console paints only the cells it believes changed, so the ghost stays on
+/// the client's screen through `cls` and every page after it (seen at 0.1% noise: a piece of an
+/// earlier echo of this capture's line on row 21, below a clean page; every row of the page was
+/// then taken for an earlier capture's, and each read of the spool came back empty).
+fn echo_rows(rows: &[String]) -> Vec<bool> {
+    let mut echo = vec![false; rows.len()];
+    for r in 0..rows.len() {
+        let blank = rows[r].trim().is_empty();
+        echo[r] = !blank && (r == 0 || echo[r - 1] || starts_with_prompt(&rows[r]));
+    }
+    echo
+}
+
+/// True when `row` starts as a cmd prompt does: a drive and a path up to its first `>`. One
+/// character of the drive may be garbled (`Cz\Windows\system32>`); the rest of an echo (a
+/// row that wrapped, `EMP%\sd1a2b3c.b64" >nul`) never looks so.
+fn starts_with_prompt(row: &str) -> bool {
+    row.split_once('>').is_some_and(|(path, _)| {
+        let b = path.as_bytes();
+        b.len() >= 3
+            && (b[1] == b':' || b[2] == b'\\')
+            && !path.contains(['%', '"', ' ', '&', '|', '^'])
+    })
 }
 
 /// Runs `command` on a line that starts with `before` (the deletion of earlier spools, see
@@ -678,6 +710,27 @@ mod tests {
         );
         // The echo scrolled off: every numbered row is this capture's.
         assert_eq!(rows_after(&rows[6..], "1a2b3c").len(), 2);
+    }
+
+    #[test]
+    fn a_ghost_of_the_echo_below_the_page_is_not_the_echo() {
+        // Seen at 0.1% noise: `cls` cleared the screen on the VM, the clearing of row 21 was
+        // garbled on the line, and the console never painted that row again.
+        let mut rows: Vec<String> = vec![String::new(); 24];
+        rows[0] = "C:\\Windows\\system32>findstr /n /v @ \"%TEMP%\\sd1a2b3c.b64\" | more".into();
+        rows[1] = "1:-----BEGIN CERTIFICATE-----".into();
+        rows[2] = "2:T0xECg==".into();
+        rows[3] = "3:-----END CERTIFICATE-----".into();
+        rows[5] = "C:\\Windows\\system32>".into();
+        rows[20] =
+            "EMP%\\sd1a2b3c.b64\" >nul && certutil -hashfile \"%TEMP%\\sd1a2b3c.txt\"".into();
+        assert_eq!(rows_after(&rows, "1a2b3c").len(), 3);
+        // The echo's prompt garbled on the line still starts the echo.
+        rows[0] = rows[0].replacen("C:", "Cz", 1);
+        assert_eq!(rows_after(&rows, "1a2b3c").len(), 3);
+        // Its second row, wrapped, is part of it.
+        rows[1] = "2a.b64\" | more 1a2b3c".into();
+        assert_eq!(rows_after(&rows, "1a2b3c").len(), 2);
     }
 
     #[test]
