@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use super::view::{settle_redraw, undo_overflow, MORE};
+use super::view::{settle_redraw, RedrawWatch, MORE};
 use super::{looks, SessionError};
 use crate::line::{find, Line, LineError};
 use crate::runner::is_cmd_prompt;
 use crate::typing::{type_checked, Anchor, Echo};
 
 /// Waits up to `limit` for the SAC channel's redraw since `from` to show its prompt, putting back
-/// a scroll its last row caused on the line (see [`undo_overflow`]) once it is in.
+/// a scroll its last row caused on the line (see [`RedrawWatch`]) once it is in.
 fn wait_unscrolled(
     line: &mut Line,
     from: usize,
@@ -20,13 +20,10 @@ fn wait_unscrolled(
 ) -> Result<(), LineError> {
     let what = "waiting for the SAC channel to be redrawn";
     let start = std::time::Instant::now();
-    let mut unscrolled = false;
+    let mut redraw = RedrawWatch::new(from);
     loop {
-        if !unscrolled {
-            unscrolled = undo_overflow(line, from);
-        }
         let left = limit.saturating_sub(start.elapsed());
-        let step = if unscrolled { left } else { left.min(Duration::from_millis(200)) };
+        let step = redraw.next_step(line, left);
         match line.wait(step, what, &redrawn) {
             Err(LineError::Timeout { .. }) if !left.is_zero() && step < left => {}
             Err(LineError::Timeout { .. }) => {
@@ -540,16 +537,27 @@ pub(super) fn wait_or_quiet<T>(
     timeout: Duration,
     quiet: Duration,
     what: &str,
+    check: impl FnMut(&Line) -> Option<T>,
+) -> Result<T, LineError> {
+    wait_or_give_up(line, timeout, what, check, |l| l.quiet_for() >= quiet)
+}
+
+/// Waits as [`Line::wait`] does, and also ends (as a timeout, said as long as it was) as soon as
+/// `give_up` holds while `check` is still unmet; `give_up` is looked at every half second.
+pub(super) fn wait_or_give_up<T>(
+    line: &mut Line,
+    timeout: Duration,
+    what: &str,
     mut check: impl FnMut(&Line) -> Option<T>,
+    give_up: impl Fn(&Line) -> bool,
 ) -> Result<T, LineError> {
     let start = std::time::Instant::now();
     loop {
         let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
         match line.wait(step, what, &mut check) {
-            Err(LineError::Timeout { .. })
-                if start.elapsed() < timeout && line.quiet_for() < quiet => {}
+            Err(LineError::Timeout { .. }) if start.elapsed() < timeout && !give_up(line) => {}
             Err(LineError::Timeout { .. }) => {
-                // Said as long as it was: a quiet line can end the wait well before `timeout`.
+                // Said as long as it was: giving up can end the wait well before `timeout`.
                 let secs = start.elapsed().as_secs();
                 return Err(LineError::Timeout { secs, what: what.into() });
             }

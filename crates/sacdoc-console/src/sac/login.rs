@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::console::{wait_or_quiet, UNREADABLE_AFTER};
+use super::console::{wait_or_give_up, wait_or_quiet, UNREADABLE_AFTER};
 
 use super::config::{Credentials, Profile};
 use super::secret::type_secret;
@@ -85,38 +85,25 @@ fn wait_for_login_answer(
     timeout: Duration,
 ) -> Result<bool, LineError> {
     let what = "waiting for the cmd prompt after the password";
-    let start = Instant::now();
-    loop {
-        let step = timeout.saturating_sub(start.elapsed()).min(Duration::from_millis(500));
-        let got = line.wait(step, what, |l| {
-            // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
-            if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
-                return Some(false);
-            }
-            let before = l.term().before_cursor();
-            if super::looks::prompt_is(&before, "Username:") {
-                return Some(false);
-            }
-            is_cmd_prompt(&before).then_some(true)
-        });
-        match got {
-            Err(LineError::Timeout { .. }) if start.elapsed() < timeout => {
-                // The prompt's `>` came (no banner line has one) but was not read as a prompt:
-                // garbled text, or a garbled cursor position that left the cursor elsewhere
-                // (`ESC 4;1H` for `ESC[4;1H` paints the prompt on the row above).
-                let garbled = line.term().before_cursor().trim_end().ends_with('>')
-                    || line.buf()[from..].contains(&b'>');
-                if garbled && line.quiet_for() >= UNREADABLE_AFTER {
-                    let secs = start.elapsed().as_secs();
-                    return Err(LineError::Timeout { secs, what: what.into() });
-                }
-            }
-            Err(LineError::Timeout { .. }) => {
-                return Err(LineError::Timeout { secs: timeout.as_secs(), what: what.into() })
-            }
-            other => return other,
+    let answer = |l: &Line| {
+        // Real consoles print this and then re-prompt or close the channel (sac-protocol §12).
+        if find(&l.buf()[from..], b"Unable to authenticate").is_some() {
+            return Some(false);
         }
-    }
+        let before = l.term().before_cursor();
+        if super::looks::prompt_is(&before, "Username:") {
+            return Some(false);
+        }
+        is_cmd_prompt(&before).then_some(true)
+    };
+    // The prompt's `>` came (no banner line has one) but was not read as a prompt: garbled
+    // text, or a garbled cursor position that left the cursor elsewhere (`ESC 4;1H` for
+    // `ESC[4;1H` paints the prompt on the row above).
+    let garbled = |l: &Line| {
+        (l.term().before_cursor().trim_end().ends_with('>') || l.buf()[from..].contains(&b'>'))
+            && l.quiet_for() >= UNREADABLE_AFTER
+    };
+    wait_or_give_up(line, timeout, what, answer, garbled)
 }
 
 /// Right after a cmd prompt starts, a real console can eat the first keys typed. One space,

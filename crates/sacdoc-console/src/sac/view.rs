@@ -165,13 +165,9 @@ fn wait_for_channel_prompt(
     let what = format!("waiting for channel {name} to show");
     let start = std::time::Instant::now();
     let mut drops = 0;
-    let mut unscrolled = false;
+    let mut redraw = RedrawWatch::new(redraw_from);
     loop {
-        if !unscrolled {
-            unscrolled = undo_overflow(line, redraw_from);
-        }
-        // Short steps until the redraw is in: its overflow is looked for between them.
-        let step = if unscrolled { HALF_TYPED_AFTER } else { REDRAW_STEP };
+        let step = redraw.next_step(line, HALF_TYPED_AFTER);
         let step = timeout.saturating_sub(start.elapsed()).min(step);
         match line.wait(step, &what, |l| channel_view(&l.term().before_cursor()).map(|_| ())) {
             Ok(()) => return Ok(()),
@@ -231,9 +227,37 @@ fn half_typed(term: &crate::term::Term) -> bool {
 /// How often a channel's view is looked at for a redraw that scrolled while it comes.
 const REDRAW_STEP: Duration = Duration::from_millis(200);
 
+/// A full redraw being waited for, whose last row may overflow on the client's screen (see
+/// [`undo_overflow`]): until the redraw is complete, waits are cut into [`REDRAW_STEP`]s so that
+/// the scroll is put back as soon as it has ended, before anything reads the screen.
+pub(super) struct RedrawWatch {
+    from: usize,
+    complete: bool,
+}
+
+impl RedrawWatch {
+    /// Watches the redraw that starts at byte `from` of the line's buffer.
+    pub(super) fn new(from: usize) -> RedrawWatch {
+        RedrawWatch { from, complete: false }
+    }
+
+    /// Puts back the scroll of a redraw that has just completed, and returns how long the next
+    /// wait may be: `longest` once the redraw is complete, a [`REDRAW_STEP`] at most before.
+    pub(super) fn next_step(&mut self, line: &mut Line, longest: Duration) -> Duration {
+        if !self.complete {
+            self.complete = undo_overflow(line, self.from);
+        }
+        if self.complete {
+            longest
+        } else {
+            longest.min(REDRAW_STEP)
+        }
+    }
+}
+
 /// Undoes on the client's screen a scroll that the redraw since `from` caused there and not on
 /// the console (see [`redraw_overflow`]); true once the redraw is complete (and put right).
-pub(super) fn undo_overflow(line: &mut Line, from: usize) -> bool {
+fn undo_overflow(line: &mut Line, from: usize) -> bool {
     let buf = &line.buf()[from.min(line.buf().len())..];
     if !redraw_done(buf) {
         return false;
