@@ -541,3 +541,51 @@ pub(crate) fn interrupt(line: &mut Line) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A painted console over a real loopback socket: it first paints `screen`, then answers
+    /// `cls` with a prompt on a cleared screen, and any other key with nothing (a bottom row
+    /// whose text does not change is not painted again). Returns the keys it got.
+    fn painted_console(screen: &'static str) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut far, _) = listener.accept().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = far.write_all(screen.as_bytes());
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while let Ok(n @ 1..) = far.read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+                let _ = tx.send(buf[..n].to_vec());
+                if got.ends_with(b"cls\r") {
+                    let _ = far.write_all(
+                        b"\x1b[1;1HC:\\Windows\\system32>\x1b[0K\x1b[24;1H\x1b[0K\x1b[1;21H",
+                    );
+                }
+            }
+        });
+        let link = sacdoc_link::tcp::TcpLink::from_stream(near, "test".into()).unwrap();
+        let mut line = Line::new(Box::new(link));
+        line.painted = true;
+        (line, rx)
+    }
+
+    #[test]
+    fn a_garbled_prompt_on_a_painted_bottom_row_is_cleared_at_once() {
+        let (mut line, keys) = painted_console("\x1b[24;1HCz\\Windows\\system32>");
+        let limits =
+            Limits { timeout: Duration::from_secs(20), max_time: None, output_limit: 1 << 20 };
+        wait_probing(&mut line, limits, "the prompt", true, at_prompt).unwrap();
+        let first: Vec<u8> = keys.try_iter().flatten().collect();
+        // Enter would scroll a fresh prompt onto the bottom row, the same text there, which the
+        // console does not paint again: three Enters were lost before `cls` came.
+        assert_eq!(first, b"cls\r", "{:?}", String::from_utf8_lossy(&first));
+        assert_eq!(line.term().cursor(), (0, 20));
+    }
+}
