@@ -370,44 +370,13 @@ fn type_or_store(
     tracing::debug!("a long line's echo was not exact: it goes to the VM in pieces");
     let pieces = stored.pieces(prompt.chars().count()).ok_or(SessionFault::CommandTooLong)?;
     for (i, piece) in pieces.iter().enumerate() {
-        let set = set_line(i, piece);
-        clear_unless_room(line, &set, limits, enter)?;
         // Never padded with a blank at the margin: `set` would keep it in the value (the
         // pieces are cut so that no `set` line ends there).
-        type_command(line, &set, limits.timeout, LINE_TRIES, Pad::Never)?;
+        type_command(line, &set_line(i, piece), limits.timeout, LINE_TRIES, Pad::Never)?;
         enter(line)?;
     }
-    let run = stored.run_line(pieces.len());
-    clear_unless_room(line, &run, limits, enter)?;
-    type_command(line, &run, limits.timeout, LINE_TRIES, Pad::Margin)?;
+    type_command(line, &stored.run_line(pieces.len()), limits.timeout, LINE_TRIES, Pad::Margin)?;
     Ok(true)
-}
-
-/// On a painted console, clears the screen with `cls` when `text`, its blank line and the next
-/// prompt would not fit below the cursor. A line that scrolls the screen makes the console
-/// paint every row again (about 2 KB, where the line's own echo is a hundred bytes), and each
-/// of those paints is one more chance for noise to garble the prompt the next piece is typed
-/// at. After `cls` some seven pieces fit on the screen without a scroll. `cls` at an empty
-/// prompt changes nothing but the screen; a streaming console scrolls for free and is left
-/// alone.
-fn clear_unless_room(
-    line: &mut Line,
-    text: &str,
-    limits: Limits,
-    enter: &mut Enter<'_>,
-) -> Result<(), RunError> {
-    if !line.painted {
-        return Ok(());
-    }
-    let (row, col) = line.term().cursor();
-    let cols = usize::from(crate::term::COLS);
-    let rows = (usize::from(col) + text.chars().count()) / cols + 1;
-    // The line's rows, the blank line cmd.exe prints after a command and the next prompt.
-    if usize::from(row) + rows + 2 <= usize::from(crate::term::ROWS) {
-        return Ok(());
-    }
-    type_command(line, "cls", limits.timeout, LINE_TRIES, Pad::Margin)?;
-    enter(line)
 }
 
 #[cfg(test)]
@@ -416,53 +385,6 @@ mod tests {
 
     const REST: &str =
         "type \"%TEMP%\\sdabc123.txt\" & certutil -hashfile \"%TEMP%\\sdabc123.txt\" SHA256";
-
-    /// A painted line over a real loopback socket whose far end echoes every key it gets and
-    /// keeps them; the screen shows a prompt on row `row` (0-based).
-    fn echoing_line(row: u16) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (mut far, _) = listener.accept().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while let Ok(n @ 1..) = far.read(&mut buf) {
-                let _ = tx.send(buf[..n].to_vec());
-                if far.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        });
-        let link = sacdoc_link::tcp::TcpLink::from_stream(near, "test".into()).unwrap();
-        let mut line = Line::new(Box::new(link));
-        line.painted = true;
-        line.seed(format!("\x1b[{};1HC:\\Windows\\system32>", row + 1).as_bytes());
-        (line, rx)
-    }
-
-    #[test]
-    fn pieces_clear_a_painted_screen_only_when_they_would_scroll_it() {
-        let limits = Limits {
-            timeout: std::time::Duration::from_secs(5),
-            max_time: None,
-            output_limit: 1 << 20,
-        };
-        let set = set_line(0, &"x".repeat(PIECE));
-        for (row, painted, clears) in [(21, true, true), (20, true, false), (21, false, false)] {
-            let (mut line, keys) = echoing_line(row);
-            line.painted = painted;
-            let mut entered = 0;
-            clear_unless_room(&mut line, &set, limits, &mut |_: &mut Line| {
-                entered += 1;
-                Ok(())
-            })
-            .unwrap();
-            let sent: Vec<u8> = keys.try_iter().flatten().collect();
-            assert_eq!(sent == b"cls", clears, "row {row}, painted {painted}: sent {sent:?}");
-            assert_eq!(entered, u32::from(clears), "row {row}, painted {painted}");
-        }
-    }
 
     fn guard() -> Guard {
         Guard::new(&Spool::new("abc123"), "", "netstat -ano | findstr \"LISTENING\"", REST)

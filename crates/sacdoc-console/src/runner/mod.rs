@@ -193,6 +193,8 @@ fn type_command_untimed(
     // The prompt as it stood before the first try: a fresh prompt after Ctrl+C must read the
     // same, since the VM wraps the line by the prompt's true length.
     let prompt = line.term().before_cursor();
+    // Typing met noise a short while ago: see `WIDE_RUN` and `fits_below`.
+    let noisy_line = noisy_recently(line);
     loop {
         tries += 1;
         if line.rebooted() {
@@ -218,6 +220,15 @@ fn type_command_untimed(
             cancel_line(line, timeout.saturating_sub(progress.elapsed()))?;
             continue;
         }
+        let noisy = tries > 1 || noisy_line;
+        if line.painted && noisy && !fits_below(line, text) {
+            clear_screen(line, timeout.saturating_sub(progress.elapsed()))?;
+            if !at_prompt(line) {
+                // The cleared screen's prompt came garbled: brought back as any other is.
+                tries -= 1;
+                continue;
+            }
+        }
         let anchor = Anchor::here(line);
         let mut text = text.to_string();
         let width = usize::from(crate::term::COLS);
@@ -227,7 +238,7 @@ fn type_command_untimed(
             text.push(' ');
         }
         let left = timeout.saturating_sub(progress.elapsed());
-        let wide = line.painted || (tries == 1 && !noisy_recently(line));
+        let wide = line.painted || !noisy;
         let run = if wide { WIDE_RUN } else { CHUNK };
         let typed = match type_unrepaired(line, &anchor, &text, left, run) {
             Ok(true) => Ok(()),
@@ -258,6 +269,45 @@ fn type_command_untimed(
                 clean_prompt(line, &prompt)?;
             }
         }
+    }
+}
+
+/// True when `text` typed at the cursor, the blank line cmd.exe prints after a command and the
+/// next prompt fit on the screen without scrolling it.
+///
+/// While typing meets noise, a painted console's screen is cleared with `cls` before a line that
+/// does not fit. At the bottom of the screen every row a line wraps onto, every Ctrl+C and every
+/// Enter scrolls the screen, and the console then paints all 24 rows again (about 2 KB) where a
+/// line on a screen with room costs only its own cells: every paint of 2 KB is another chance
+/// for noise to garble the rows being typed on, and a garbled cursor position drops a row's text
+/// on another row (seen at 1% noise: one 70-character `set` line of a stored piece failed its
+/// echo check eight times in a row at the bottom of the screen, then came back right at once on
+/// a cleared one). On a clean line no `cls` is typed: it costs a line of its own.
+fn fits_below(line: &Line, text: &str) -> bool {
+    let (row, col) = line.term().cursor();
+    let cols = usize::from(crate::term::COLS);
+    let rows = (usize::from(col) + text.chars().count()) / cols + 1;
+    usize::from(row) + rows + 2 <= usize::from(crate::term::ROWS)
+}
+
+/// Clears a painted console's screen with `cls` at an empty prompt (it runs nothing else) and
+/// waits for the prompt it paints on the top row. A prompt that does not come readable is left to
+/// the typing's own recovery.
+fn clear_screen(line: &mut Line, left: Duration) -> Result<(), RunError> {
+    line.mark("noise on the line: clear the screen before a line that would scroll it");
+    line.clear();
+    line.send(b"cls\r").map_err(line_error)?;
+    let wait = left.min(Duration::from_secs(3));
+    let cleared = line.wait(wait, "waiting for the prompt after cls", |l| {
+        (!l.buf().is_empty() && at_prompt(l) && l.term().cursor().0 == 0).then_some(())
+    });
+    match cleared {
+        Ok(()) => line
+            .drain(Duration::from_millis(200), Duration::from_millis(40))
+            .map(|_| ())
+            .map_err(line_error),
+        Err(LineError::Timeout { .. }) => Ok(()),
+        Err(e) => Err(line_error(e)),
     }
 }
 
@@ -548,9 +598,10 @@ mod tests {
     use std::io::{Read, Write};
 
     /// A painted console over a real loopback socket: it first paints `screen`, then answers
-    /// `cls` with a prompt on a cleared screen, and any other key with nothing (a bottom row
-    /// whose text does not change is not painted again). Returns the keys it got.
-    fn painted_console(screen: &'static str) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
+    /// `cls` with a prompt on a cleared screen, and other keys with their echo when `echo`, or
+    /// else with nothing (a bottom row whose text does not change is not painted again).
+    /// Returns the keys it got.
+    fn painted_console(screen: String, echo: bool) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut far, _) = listener.accept().unwrap();
@@ -563,6 +614,9 @@ mod tests {
             while let Ok(n @ 1..) = far.read(&mut buf) {
                 got.extend_from_slice(&buf[..n]);
                 let _ = tx.send(buf[..n].to_vec());
+                if echo && !got.ends_with(b"cls\r") {
+                    let _ = far.write_all(&buf[..n]);
+                }
                 if got.ends_with(b"cls\r") {
                     let _ = far.write_all(
                         b"\x1b[1;1HC:\\Windows\\system32>\x1b[0K\x1b[24;1H\x1b[0K\x1b[1;21H",
@@ -578,7 +632,7 @@ mod tests {
 
     #[test]
     fn a_garbled_prompt_on_a_painted_bottom_row_is_cleared_at_once() {
-        let (mut line, keys) = painted_console("\x1b[24;1HCz\\Windows\\system32>");
+        let (mut line, keys) = painted_console("\x1b[24;1HCz\\Windows\\system32>".into(), false);
         let limits =
             Limits { timeout: Duration::from_secs(20), max_time: None, output_limit: 1 << 20 };
         wait_probing(&mut line, limits, "the prompt", true, at_prompt).unwrap();
@@ -587,5 +641,33 @@ mod tests {
         // console does not paint again: three Enters were lost before `cls` came.
         assert_eq!(first, b"cls\r", "{:?}", String::from_utf8_lossy(&first));
         assert_eq!(line.term().cursor(), (0, 20));
+    }
+
+    #[test]
+    fn a_noisy_painted_line_that_would_scroll_is_typed_on_a_cleared_screen() {
+        let set = format!("set SDQa={}", "x".repeat(56));
+        // (cursor row, painted, noise met lately, cleared first)
+        let cases = [
+            (21, true, true, true),
+            (20, true, true, false),
+            (21, true, false, false),
+            (21, false, true, false),
+        ];
+        for (row, painted, noisy, clears) in cases {
+            let screen = format!("\x1b[{};1HC:\\Windows\\system32>", row + 1);
+            let (mut line, keys) = painted_console(screen, true);
+            line.painted = painted;
+            line.short_runs_left = u32::from(noisy);
+            line.wait(Duration::from_secs(5), "the prompt", |l| at_prompt(l).then_some(()))
+                .unwrap();
+            type_command(&mut line, &set, Duration::from_secs(10), 1, Pad::Never).unwrap();
+            let sent: Vec<u8> = keys.try_iter().flatten().collect();
+            let case = format!(
+                "row {row}, painted {painted}, noisy {noisy}: {:?}",
+                String::from_utf8_lossy(&sent)
+            );
+            assert_eq!(sent.starts_with(b"cls\r"), clears, "{case}");
+            assert!(sent.ends_with(set.as_bytes()), "{case}");
+        }
     }
 }
