@@ -66,6 +66,11 @@ pub struct Line {
     pub debounce: Option<std::time::Duration>,
     /// Tries in a row whose echo lost the first repeated key (see `typing::debounce_sign`).
     pub debounce_signs: u32,
+    /// The debounce was only suspected from a lost echo, not measured: noise can fake it, and a
+    /// later line tests it again (see `runner::retest_debounce`).
+    pub debounce_suspected: bool,
+    /// Times a suspected debounce was tested again.
+    pub debounce_retests: u32,
     /// The console paints its screen (Server 2016/2019), the style known to debounce keys.
     pub painted: bool,
     /// Learned while capturing: a big spool came as plain base64, so the VM has no working
@@ -125,6 +130,8 @@ impl Line {
             chunk: vec![0; 4096],
             debounce: None,
             debounce_signs: 0,
+            debounce_suspected: false,
+            debounce_retests: 0,
             painted: false,
             no_makecab: false,
             short_runs_left: 0,

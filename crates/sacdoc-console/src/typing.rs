@@ -507,6 +507,9 @@ const MAX_SUSPECTED_PAUSE: Duration = Duration::from_millis(1200);
 /// doubles (a busy far end takes keys late, so a window just under the pause still drops them),
 /// up to [`MAX_SUSPECTED_PAUSE`]; a longer one that was measured (see [`learn`]) is kept.
 fn suspect_debounce(line: &mut Line) {
+    if line.debounce.is_none() {
+        line.debounce_suspected = true;
+    }
     line.debounce = Some(match line.debounce {
         None => DEFAULT_REPEAT_PAUSE,
         Some(d) => d.max((d * 2).min(MAX_SUSPECTED_PAUSE)),
@@ -561,6 +564,7 @@ fn learn(line: &mut Line, gap: Duration) {
         return;
     }
     let d = gap + Duration::from_millis(100);
+    line.debounce_suspected = false;
     line.debounce = Some(line.debounce.map_or(d, |old| old.max(d)).min(Duration::from_secs(3)));
 }
 

@@ -240,6 +240,8 @@ fn type_command_untimed(
         let left = timeout.saturating_sub(progress.elapsed());
         let wide = line.painted || !noisy;
         let run = if wide { WIDE_RUN } else { CHUNK };
+        let retest = tries == 1 && retest_debounce(line, &text);
+        let held = if retest { line.debounce.take() } else { None };
         let typed = match type_unrepaired(line, &anchor, &text, left, run) {
             Ok(true) => Ok(()),
             Ok(false) => Err(TypeError::Garbled {
@@ -249,6 +251,9 @@ fn type_command_untimed(
             }),
             Err(e) => Err(e),
         };
+        if retest {
+            retested(line, held, typed.is_ok());
+        }
         if typed.is_err() && !anchor.typed(line).unwrap_or_default().is_empty() {
             progress = std::time::Instant::now();
         }
@@ -269,6 +274,48 @@ fn type_command_untimed(
                 clean_prompt(line, &prompt)?;
             }
         }
+    }
+}
+
+/// Most times a suspected debounce is tested again in one session.
+const DEBOUNCE_RETESTS: u32 = 3;
+
+/// True when this line's first try should test a suspected debounce again: its repeated keys
+/// are typed without the pauses. A debounce is suspected at one lost echo of a repeated key on a
+/// painted console (see `typing::debounce_sign`), and noise fakes that sign: at 0.1% drop one
+/// such echo made a painted doctor pause before every repeated key for the rest of the session
+/// (282 s where 47 s is usual; a capture line has a dozen repeated keys, `%SDQa%%SDQb%` ten).
+/// Only short lines test it (a long line's failed first try sends it to stored pieces), and at
+/// most [`DEBOUNCE_RETESTS`] times a session: on a console that does debounce, each test costs
+/// one try of a short line.
+fn retest_debounce(line: &mut Line, text: &str) -> bool {
+    let repeats = text.chars().zip(text.chars().skip(1)).any(|(a, b)| a == b);
+    let test = line.debounce_suspected
+        && line.debounce.is_some()
+        && line.debounce_retests < DEBOUNCE_RETESTS
+        && repeats
+        && text.chars().count() <= guard::WHOLE_MAX;
+    if test {
+        line.debounce_retests += 1;
+        line.mark("a debounce was only suspected: this line's repeated keys go without pauses");
+    }
+    test
+}
+
+/// Settles a test of a suspected debounce: keys typed without pauses that came back exact clear
+/// the suspicion; a repeated key lost again (the typist suspected a debounce anew) confirms it
+/// for the session; any other wrong echo says nothing and the pauses (`held`) stay.
+fn retested(line: &mut Line, held: Option<Duration>, exact: bool) {
+    if exact {
+        line.mark("repeated keys came through without pauses: no debounce");
+        line.debounce = None;
+        line.debounce_suspected = false;
+    } else if line.debounce.is_some() {
+        line.mark("a repeated key was lost again: the console debounces");
+        line.debounce = line.debounce.max(held);
+        line.debounce_suspected = false;
+    } else {
+        line.debounce = held;
     }
 }
 
@@ -602,6 +649,16 @@ mod tests {
     /// else with nothing (a bottom row whose text does not change is not painted again).
     /// Returns the keys it got.
     fn painted_console(screen: String, echo: bool) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
+        console(screen, echo, false)
+    }
+
+    /// [`painted_console`] that debounces, when `debounce`: a key equal to the one before it
+    /// that comes within 300 ms is lost (neither taken nor echoed).
+    fn console(
+        screen: String,
+        echo: bool,
+        debounce: bool,
+    ) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut far, _) = listener.accept().unwrap();
@@ -611,11 +668,23 @@ mod tests {
             let _ = far.write_all(screen.as_bytes());
             let mut got = Vec::new();
             let mut buf = [0u8; 64];
+            let mut last: Option<(u8, std::time::Instant)> = None;
             while let Ok(n @ 1..) = far.read(&mut buf) {
-                got.extend_from_slice(&buf[..n]);
-                let _ = tx.send(buf[..n].to_vec());
+                let mut taken = Vec::new();
+                for &b in &buf[..n] {
+                    let lost = debounce
+                        && last.is_some_and(|(k, t)| {
+                            k == b && t.elapsed() < Duration::from_millis(300)
+                        });
+                    last = Some((b, std::time::Instant::now()));
+                    if !lost {
+                        taken.push(b);
+                    }
+                }
+                got.extend_from_slice(&taken);
+                let _ = tx.send(taken.clone());
                 if echo && !got.ends_with(b"cls\r") {
-                    let _ = far.write_all(&buf[..n]);
+                    let _ = far.write_all(&taken);
                 }
                 if got.ends_with(b"cls\r") {
                     let _ = far.write_all(
@@ -668,6 +737,26 @@ mod tests {
             );
             assert_eq!(sent.starts_with(b"cls\r"), clears, "{case}");
             assert!(sent.ends_with(set.as_bytes()), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_suspected_debounce_is_tested_again_and_cleared_or_confirmed() {
+        let text = "set SDQa=^^x";
+        for debounces in [false, true] {
+            let (mut line, _keys) =
+                console("\x1b[3;1HC:\\Windows\\system32>".into(), true, debounces);
+            line.painted = true;
+            line.wait(Duration::from_secs(5), "the prompt", |l| at_prompt(l).then_some(()))
+                .unwrap();
+            // One lost echo of a repeated key made the typist suspect a debounce.
+            line.debounce = Some(crate::typing::DEFAULT_REPEAT_PAUSE);
+            line.debounce_suspected = true;
+            let typed = type_command(&mut line, text, Duration::from_secs(10), 1, Pad::Never);
+            assert_eq!(typed.is_ok(), !debounces, "debounces {debounces}: {typed:?}");
+            assert_eq!(line.debounce.is_some(), debounces, "debounces {debounces}");
+            assert!(!line.debounce_suspected, "debounces {debounces}: settled either way");
+            assert_eq!(line.debounce_retests, 1);
         }
     }
 }
