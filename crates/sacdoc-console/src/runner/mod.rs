@@ -251,9 +251,9 @@ fn type_command_untimed(
             }),
             Err(e) => Err(e),
         };
-        if retest {
-            retested(line, held, typed.is_ok());
-        }
+        // A repeated key lost again on a test of a suspected debounce is the debounce, not
+        // noise: it does not make the next lines count as noisy.
+        let confirmed = retest && retested(line, held, typed.is_ok());
         if typed.is_err() && !anchor.typed(line).unwrap_or_default().is_empty() {
             progress = std::time::Instant::now();
         }
@@ -265,11 +265,15 @@ fn type_command_untimed(
                     || progress.elapsed() >= timeout
                     || std::time::Instant::now() >= give_up =>
             {
-                noisy_seen(line);
+                if !confirmed {
+                    noisy_seen(line);
+                }
                 return Err(SessionFault::Typing(e).into());
             }
             Err(_) => {
-                noisy_seen(line);
+                if !confirmed {
+                    noisy_seen(line);
+                }
                 cancel_line(line, timeout.saturating_sub(progress.elapsed()))?;
                 clean_prompt(line, &prompt)?;
             }
@@ -305,17 +309,21 @@ fn retest_debounce(line: &mut Line, text: &str) -> bool {
 /// Settles a test of a suspected debounce: keys typed without pauses that came back exact clear
 /// the suspicion; a repeated key lost again (the typist suspected a debounce anew) confirms it
 /// for the session; any other wrong echo says nothing and the pauses (`held`) stay.
-fn retested(line: &mut Line, held: Option<Duration>, exact: bool) {
+/// Returns whether the debounce was confirmed.
+fn retested(line: &mut Line, held: Option<Duration>, exact: bool) -> bool {
     if exact {
         line.mark("repeated keys came through without pauses: no debounce");
         line.debounce = None;
         line.debounce_suspected = false;
+        false
     } else if line.debounce.is_some() {
         line.mark("a repeated key was lost again: the console debounces");
         line.debounce = line.debounce.max(held);
         line.debounce_suspected = false;
+        true
     } else {
         line.debounce = held;
+        false
     }
 }
 
@@ -537,8 +545,10 @@ const CLEAR_PROBES: u32 = 2;
 /// A console that paints repaints only the cells that changed, and a fresh prompt on the bottom
 /// row is the same text as the one before it there: a bottom row the line garbled stays garbled
 /// whatever number of Enters follow. With `clear`, `cls` is the probe (at most [`CLEAR_PROBES`]
-/// times) when every Enter was answered and none brought a readable prompt, or at once when the
-/// console is painted and its cursor is on the bottom row (see [`enter_repaints_nothing`]): the
+/// times) when every Enter was answered and none brought a readable prompt, or as the first
+/// probe when the console is painted and its cursor stands right after a `>` on the bottom row
+/// (a prompt that came garbled, see [`enter_repaints_nothing`]; a command still running leaves
+/// the cursor at the start of a row, and gets Enter, which does nothing when typed ahead): the
 /// prompt comes back on a cleared screen, painted anew. What the screen showed is gone then, so only callers that
 /// read it again when it is missing ask for this.
 pub(crate) fn wait_probing(
@@ -571,7 +581,11 @@ pub(crate) fn wait_probing(
                 }
                 if line.quiet_for() >= PROBE_AFTER {
                     let answered = line.received() > received_at_probe;
-                    if probes < PROBES && !(clear && answered && enter_repaints_nothing(line)) {
+                    let garbled_at_bottom = clear
+                        && answered
+                        && enter_repaints_nothing(line)
+                        && line.term().before_cursor().trim_end().ends_with('>');
+                    if probes < PROBES && !garbled_at_bottom {
                         probes += 1;
                         received_at_probe = line.received();
                         line.send(b"\r").map_err(line_error)?;
@@ -649,15 +663,17 @@ mod tests {
     /// else with nothing (a bottom row whose text does not change is not painted again).
     /// Returns the keys it got.
     fn painted_console(screen: String, echo: bool) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
-        console(screen, echo, false)
+        console(screen, echo, false, false)
     }
 
     /// [`painted_console`] that debounces, when `debounce`: a key equal to the one before it
-    /// that comes within 300 ms is lost (neither taken nor echoed).
+    /// that comes within 300 ms is lost (neither taken nor echoed); with `answer_enter`, Enter
+    /// brings a prompt on the next row.
     fn console(
         screen: String,
         echo: bool,
         debounce: bool,
+        answer_enter: bool,
     ) -> (Line, std::sync::mpsc::Receiver<Vec<u8>>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let near = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -685,6 +701,10 @@ mod tests {
                 let _ = tx.send(taken.clone());
                 if echo && !got.ends_with(b"cls\r") {
                     let _ = far.write_all(&taken);
+                }
+                if answer_enter && got.ends_with(b"\r") && !got.ends_with(b"cls\r") {
+                    // A command that ended: its prompt on the next row.
+                    let _ = far.write_all(b"\r\nC:\\Windows\\system32>");
                 }
                 if got.ends_with(b"cls\r") {
                     let _ = far.write_all(
@@ -745,7 +765,7 @@ mod tests {
         let text = "set SDQa=^^x";
         for debounces in [false, true] {
             let (mut line, _keys) =
-                console("\x1b[3;1HC:\\Windows\\system32>".into(), true, debounces);
+                console("\x1b[3;1HC:\\Windows\\system32>".into(), true, debounces, false);
             line.painted = true;
             line.wait(Duration::from_secs(5), "the prompt", |l| at_prompt(l).then_some(()))
                 .unwrap();
@@ -758,5 +778,20 @@ mod tests {
             assert!(!line.debounce_suspected, "debounces {debounces}: settled either way");
             assert_eq!(line.debounce_retests, 1);
         }
+    }
+
+    #[test]
+    fn a_painted_command_still_running_on_the_bottom_row_gets_enter_not_cls() {
+        // The cursor at the start of the bottom row: the command's output has not come yet.
+        let (mut line, keys) = console("\x1b[24;1H".into(), false, false, true);
+        let limits =
+            Limits { timeout: Duration::from_secs(10), max_time: None, output_limit: 1 << 20 };
+        wait_probing(&mut line, limits, "the prompt", true, at_prompt).unwrap();
+        let sent: Vec<u8> = keys.try_iter().flatten().collect();
+        assert!(
+            sent.starts_with(b"\r") && !sent.starts_with(b"cls"),
+            "{:?}",
+            String::from_utf8_lossy(&sent)
+        );
     }
 }
